@@ -1,0 +1,173 @@
+//! Top-level declarations: sorting them by kind, finding duplicates, and lowering each kind
+//! with the names of the others in scope.
+
+use super::model::{App, Model};
+use super::reader::Reader;
+use super::{names, policy, schema, service, strategy, environment, item_label, Checker};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::Spanned;
+use crate::syntax::ast::{Declaration, ExprKind, Item, Module, Object};
+use std::collections::BTreeMap;
+
+/// Declarations by kind, each map sorted by name so results never depend on file order.
+#[derive(Default)]
+pub struct Declared<'a> {
+    pub apps: Vec<&'a Item>,
+    pub services: BTreeMap<&'a str, &'a Item>,
+    pub environments: BTreeMap<&'a str, &'a Item>,
+    pub strategies: BTreeMap<&'a str, &'a Item>,
+    pub policies: BTreeMap<&'a str, &'a Item>,
+}
+
+pub fn collect<'a>(checker: &mut Checker, modules: &'a [Module]) -> Declared<'a> {
+    let mut declared = Declared::default();
+    for module in modules {
+        for declaration in &module.declarations {
+            match declaration {
+                Declaration::Item(item) => add(checker, &mut declared, item),
+                Declaration::Import(import) => checker.report(
+                    Diagnostic::error(
+                        Code::SW0101,
+                        "imports are not supported by this version of Slipway",
+                        import.span,
+                        "import",
+                    )
+                    .with_help("put all declarations of a spec in files of one directory; they are checked together"),
+                ),
+                Declaration::Error(_) => {}
+            }
+        }
+    }
+    declared
+}
+
+fn add<'a>(checker: &mut Checker, declared: &mut Declared<'a>, item: &'a Item) {
+    let table = match item.keyword.text.as_str() {
+        "app" => {
+            declared.apps.push(item);
+            return;
+        }
+        "service" => &mut declared.services,
+        "environment" => &mut declared.environments,
+        "strategy" => &mut declared.strategies,
+        "policy" => &mut declared.policies,
+        other => {
+            let kinds = schema::DECLARATIONS.iter().map(|(kind, _)| *kind);
+            let diagnostic = Diagnostic::error(
+                Code::SW0101,
+                format!("unknown declaration kind `{}`", names::shorten(other)),
+                item.keyword.span,
+                "not a declaration kind",
+            )
+            .with_suggestion(other, kinds);
+            let diagnostic = if diagnostic.help.is_none() {
+                diagnostic.with_help("declarations are `app`, `service`, `environment`, `strategy` and `policy`")
+            } else {
+                diagnostic
+            };
+            checker.report(diagnostic);
+            return;
+        }
+    };
+    match table.get(item.name.text.as_str()) {
+        Some(first) => checker.report(
+            Diagnostic::error(
+                Code::SW0102,
+                format!("{} `{}` is declared twice", item.keyword.text, names::shorten(&item.name.text)),
+                item.name.span,
+                "declared again here",
+            )
+            .with_label(first.name.span, "first declared here")
+            .with_help(format!("rename one of them or merge them into one {}", item.keyword.text)),
+        ),
+        None => {
+            table.insert(&item.name.text, item);
+        }
+    }
+}
+
+pub fn lower(checker: &mut Checker, declared: &Declared) -> Model {
+    let app = lower_app(checker, &declared.apps);
+    let registry = app.as_ref().and_then(|app| app.registry.clone());
+    let strategies: Vec<_> = declared
+        .strategies
+        .values()
+        .filter_map(|item| strategy::lower_named(checker, item))
+        .collect();
+    let services: Vec<_> = declared
+        .services
+        .values()
+        .filter_map(|item| service::lower(checker, item, registry.as_deref()))
+        .collect();
+    let scope = environment::Scope {
+        services: &services,
+        declared_services: declared.services.keys().copied().collect(),
+        strategies: &strategies,
+        declared_strategies: declared.strategies.keys().copied().collect(),
+    };
+    let environments: Vec<_> = declared
+        .environments
+        .values()
+        .filter_map(|item| environment::lower(checker, item, &scope))
+        .collect();
+    let policies = declared
+        .policies
+        .values()
+        .filter_map(|item| policy::lower(checker, item))
+        .collect();
+    Model {
+        app,
+        services,
+        environments,
+        strategies,
+        policies,
+        ..Model::default()
+    }
+}
+
+fn lower_app(checker: &mut Checker, apps: &[&Item]) -> Option<App> {
+    let first = apps.first()?;
+    for again in apps.iter().skip(1) {
+        checker.report(
+            Diagnostic::error(Code::SW0104, "the app is declared twice", again.name.span, "declared again here")
+                .with_label(first.name.span, "first declared here")
+                .with_help("a spec describes one app; remove one `app` declaration"),
+        );
+    }
+    names::check_name(checker, &first.name.text, first.name.span, names::NameRule::Dns1123Label, "app name");
+    let object = body(checker, first)?;
+    let reader = Reader::new(checker, object, &schema::APP, item_label(first));
+    let repository = reader
+        .value(checker, "repository")
+        .and_then(|v| super::values::string(checker, v))
+        .map(|s| s.value);
+    let registry = reader
+        .value(checker, "registry")
+        .and_then(|v| super::values::string(checker, v))
+        .map(|s| s.value.trim_end_matches('/').to_string());
+    Some(App {
+        name: Spanned::new(first.name.text.clone(), first.name.span),
+        repository,
+        registry,
+        span: first.span,
+    })
+}
+
+/// The `{ ... }` body of a declaration such as `service web { ... }`.
+pub fn body<'a>(checker: &mut Checker, item: &'a Item) -> Option<&'a Object> {
+    match &item.value.kind {
+        ExprKind::Object(object) if object.tag.is_none() => Some(object),
+        _ => {
+            checker.report(
+                Diagnostic::error(
+                    Code::SW0204,
+                    format!("a {} is declared with a block", item.keyword.text),
+                    item.value.span,
+                    "expected `{ ... }`",
+                )
+                .with_help(format!("write `{} {} {{ ... }}`", item.keyword.text, item.name.text)),
+            );
+            None
+        }
+    }
+}

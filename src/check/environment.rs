@@ -1,0 +1,261 @@
+//! Lowering `environment` declarations (cluster, namespace, promotion, trigger, approval,
+//! strategy, per-service overrides) and computing each service's effective settings in each
+//! environment.
+
+use super::declarations::body;
+use super::model::*;
+use super::names::{check_name, NameRule};
+use super::reader::Reader;
+use super::{item_label, schema, service, strategy, values, Checker};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::{Span, Spanned};
+use crate::syntax::ast::{Ident, Item, Object};
+
+/// What an environment may refer to.
+pub struct Scope<'a> {
+    pub services: &'a [Service],
+    /// Every declared service name, including services that failed to check (so a broken
+    /// service does not also produce "unknown service" errors).
+    pub declared_services: Vec<&'a str>,
+    pub strategies: &'a [Strategy],
+    pub declared_strategies: Vec<&'a str>,
+}
+
+pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Environment> {
+    let errors_before = checker.error_count();
+    check_name(checker, &item.name.text, item.name.span, NameRule::Dns1123Label, "environment name");
+    let object = body(checker, item)?;
+    let reader = Reader::new(checker, object, &schema::ENVIRONMENT, item_label(item));
+    let cluster = reader.required_value(checker, "cluster").and_then(|e| values::string(checker, e));
+    let namespace = reader.required_value(checker, "namespace").and_then(|e| values::string(checker, e));
+    if let Some(namespace) = &namespace {
+        check_name(checker, &namespace.value, namespace.span, NameRule::Dns1123Label, "namespace");
+    }
+    let after = reader.value(checker, "after").map(|e| values::names(checker, e)).unwrap_or_default();
+    let trigger = reader.value(checker, "trigger").and_then(|e| trigger(checker, e));
+    let approval = match reader.value(checker, "approval") {
+        Some(expr) => approval(checker, expr).map(|a| Spanned::new(a, expr.span)),
+        None => Some(Spanned::new(Approval::Automatic, item.name.span)),
+    };
+    let strategy = match reader.value(checker, "strategy") {
+        Some(expr) => strategy::lower_use(checker, expr, scope.strategies, &scope.declared_strategies),
+        None => Some(default_strategy(item.name.span)),
+    };
+    let production = reader
+        .value(checker, "production")
+        .and_then(|e| values::boolean(checker, e))
+        .unwrap_or(false);
+    let overrides = overrides(checker, &reader, scope);
+    if checker.error_count() > errors_before {
+        return None;
+    }
+    Some(Environment {
+        name: Spanned::new(item.name.text.clone(), item.name.span),
+        doc: item.doc.clone(),
+        cluster: cluster?,
+        namespace: namespace?,
+        production,
+        after,
+        trigger,
+        approval: approval?,
+        strategy: strategy?,
+        overrides,
+        span: item.span,
+    })
+}
+
+fn default_strategy(span: Span) -> Strategy {
+    Strategy {
+        name: None,
+        kind: StrategyKind::Rolling {
+            max_surge: IntOrPercent::Percent(25),
+            max_unavailable: IntOrPercent::Count(0),
+        },
+        span,
+    }
+}
+
+fn trigger(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Trigger> {
+    let variant = values::variant(checker, expr, "a trigger such as `push { branch = \"main\" }`")?;
+    let kinds = ["push", "tag", "manual"];
+    if !kinds.contains(&variant.tag) {
+        values::unknown_variant(checker, "trigger", &variant, &kinds);
+        return None;
+    }
+    let empty = Object { tag: None, entries: Vec::new(), span: variant.tag_span };
+    let body = variant.body.unwrap_or(&empty);
+    let reader = Reader::new(checker, body, &schema::TRIGGER, variant.tag_span);
+    let not_for = |checker: &mut Checker, field: &str| {
+        if let Some(span) = reader.key_span(field) {
+            checker.report(Diagnostic::error(Code::SW0201, format!("`{field}` does not apply to a `{}` trigger", variant.tag), span, "not used here"));
+        }
+    };
+    match variant.tag {
+        "push" => {
+            not_for(checker, "pattern");
+            let branches = match reader.value(checker, "branch") {
+                Some(e) => values::strings(checker, e)?,
+                None => vec!["main".to_string()],
+            };
+            Some(Trigger::Push { branches })
+        }
+        "tag" => {
+            not_for(checker, "branch");
+            let pattern = match reader.value(checker, "pattern") {
+                Some(e) => values::string(checker, e)?.value,
+                None => "v*".to_string(),
+            };
+            Some(Trigger::Tag { pattern })
+        }
+        _ => {
+            not_for(checker, "branch");
+            not_for(checker, "pattern");
+            Some(Trigger::Manual)
+        }
+    }
+}
+
+fn approval(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Approval> {
+    let variant = values::variant(checker, expr, "an approval: `automatic` or `manual { reviewers = [...] }`")?;
+    match variant.tag {
+        "automatic" => {
+            if let Some(body) = variant.body {
+                Reader::new(checker, body, &schema::RECREATE, variant.tag_span);
+            }
+            Some(Approval::Automatic)
+        }
+        "manual" => {
+            let Some(body) = variant.body else {
+                checker.report(no_reviewers(variant.tag_span));
+                return None;
+            };
+            let reader = Reader::new(checker, body, &schema::APPROVAL, variant.tag_span);
+            let reviewers_expr = reader.required_value(checker, "reviewers")?;
+            let reviewers = values::strings(checker, reviewers_expr)?;
+            if reviewers.is_empty() {
+                checker.report(no_reviewers(body.span));
+                return None;
+            }
+            Some(Approval::Manual { reviewers })
+        }
+        _ => {
+            values::unknown_variant(checker, "approval", &variant, &["automatic", "manual"]);
+            None
+        }
+    }
+}
+
+fn no_reviewers(span: Span) -> Diagnostic {
+    Diagnostic::error(Code::SW0310, "a manual approval needs reviewers", span, "nobody can approve")
+        .with_help("write `manual { reviewers = [\"release-managers\"] }`")
+}
+
+fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Override> {
+    let mut seen: Vec<&Ident> = Vec::new();
+    let mut out = Vec::new();
+    for (key, label, object) in reader.blocks(checker, "override") {
+        let Some(label) = label else {
+            checker.report(
+                Diagnostic::error(Code::SW0203, "an override names its service", key.span, "which service?")
+                    .with_help("write `override service-name { ... }`"),
+            );
+            continue;
+        };
+        if let Some(first) = seen.iter().find(|s| s.text == label.text) {
+            checker.report(
+                Diagnostic::error(Code::SW0202, format!("service `{}` is overridden twice", label.text), label.span, "again here")
+                    .with_label(first.span, "first override")
+                    .with_help("merge the two override blocks"),
+            );
+            continue;
+        }
+        seen.push(label);
+        if !scope.declared_services.contains(&label.text.as_str()) {
+            checker.report(super::unknown_reference("service", &label.text, label.span, scope.declared_services.iter().copied()));
+            continue;
+        }
+        if let Some(found) = lower_override(checker, label, object, scope) {
+            out.push(found);
+        }
+    }
+    out
+}
+
+fn lower_override(checker: &mut Checker, label: &Ident, object: &Object, scope: &Scope) -> Option<Override> {
+    let reader = Reader::new(checker, object, &schema::OVERRIDE, label.span);
+    let replicas = reader
+        .value(checker, "replicas")
+        .and_then(|e| values::integer_u32(checker, e, 0, 10_000).map(|v| Spanned::new(v, e.span)));
+    let resources = reader.block(checker, "resources").map(|b| service::lower_resources(checker, b)).unwrap_or_default();
+    let env = reader.block(checker, "env").map(|b| service::lower_env(checker, b)).unwrap_or_default();
+    let image_tag = reader.value(checker, "image_tag").and_then(|e| values::string(checker, e));
+    let strategy = reader
+        .value(checker, "strategy")
+        .and_then(|e| strategy::lower_use(checker, e, scope.strategies, &scope.declared_strategies));
+    let autoscaling = reader.block(checker, "autoscaling").and_then(|b| service::lower_autoscaling(checker, b, label.span));
+    let lowered = Override { service: Spanned::new(label.text.clone(), label.span), replicas, resources, env, image_tag, strategy, autoscaling };
+    if let Some(service) = scope.services.iter().find(|s| s.name.value == label.text) {
+        service::check_requests_within_limits(checker, &merge_resources(&service.resources, &lowered.resources));
+    }
+    Some(lowered)
+}
+
+fn merge_list(base: &ResourceList, over: &ResourceList) -> ResourceList {
+    ResourceList {
+        cpu: over.cpu.clone().or_else(|| base.cpu.clone()),
+        memory: over.memory.clone().or_else(|| base.memory.clone()),
+    }
+}
+
+pub fn merge_resources(base: &Resources, over: &Resources) -> Resources {
+    Resources { requests: merge_list(&base.requests, &over.requests), limits: merge_list(&base.limits, &over.limits) }
+}
+
+/// Every service in every environment, overrides applied, in promotion order.
+pub fn deployments(model: &Model) -> Vec<Deployment> {
+    let mut out = Vec::new();
+    for environment_name in &model.promotion_order {
+        let Some(environment) = model.environment(environment_name) else { continue };
+        for service in &model.services {
+            let found = environment.overrides.iter().find(|o| o.service.value == service.name.value);
+            out.push(deployment(service, environment, found));
+        }
+    }
+    out
+}
+
+fn deployment(service: &Service, environment: &Environment, over: Option<&Override>) -> Deployment {
+    let mut image = service.image.clone();
+    let mut env = service.env.clone();
+    let mut replicas = service.replicas.clone();
+    let mut resources = service.resources.clone();
+    let mut strategy = environment.strategy.clone();
+    let mut autoscaling = service.autoscaling.clone();
+    if let Some(over) = over {
+        if let Some(tag) = &over.image_tag {
+            image.tag = Some(tag.value.clone());
+            image.span = tag.span;
+        }
+        for var in &over.env {
+            match env.iter_mut().find(|v| v.name.value == var.name.value) {
+                Some(existing) => *existing = var.clone(),
+                None => env.push(var.clone()),
+            }
+        }
+        replicas = over.replicas.clone().unwrap_or(replicas);
+        resources = merge_resources(&resources, &over.resources);
+        strategy = over.strategy.clone().unwrap_or(strategy);
+        autoscaling = over.autoscaling.clone().or(autoscaling);
+    }
+    Deployment {
+        service: service.name.value.clone(),
+        environment: environment.name.value.clone(),
+        namespace: environment.namespace.value.clone(),
+        image,
+        replicas,
+        resources,
+        env,
+        strategy,
+        autoscaling,
+    }
+}

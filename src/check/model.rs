@@ -1,0 +1,614 @@
+//! The checked, typed model: what every later phase (graph, emitters, policies, language
+//! server) consumes. Nothing here is a raw string that still needs parsing: quantities,
+//! durations, percentages and references have been read and validated by the checker.
+//!
+//! Entities keep the [`Span`]s of the fields that policies and diagnostics point at;
+//! serialisation skips spans, so snapshots of the model show meaning only.
+
+use crate::span::{Span, Spanned};
+use serde::Serialize;
+
+/// A whole checked spec.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Model {
+    pub app: Option<App>,
+    /// Sorted by name.
+    pub services: Vec<Service>,
+    /// Sorted by name.
+    pub environments: Vec<Environment>,
+    /// Named strategies, sorted by name.
+    pub strategies: Vec<Strategy>,
+    /// Sorted by name.
+    pub policies: Vec<Policy>,
+    /// Every service in every environment with overrides applied, in promotion order, then
+    /// service name.
+    pub deployments: Vec<Deployment>,
+    /// Environment names in promotion order (every environment after the ones it follows;
+    /// ties broken by name).
+    pub promotion_order: Vec<String>,
+    /// Service names with every service after the services it depends on.
+    pub service_order: Vec<String>,
+}
+
+impl Model {
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name.value == name)
+    }
+
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name.value == name)
+    }
+
+    pub fn strategy(&self, name: &str) -> Option<&Strategy> {
+        self.strategies.iter().find(|s| s.name.as_deref() == Some(name))
+    }
+
+    /// The deployments of one environment, in service-name order.
+    pub fn deployments_in<'a>(&'a self, environment: &'a str) -> impl Iterator<Item = &'a Deployment> + 'a {
+        self.deployments.iter().filter(move |d| d.environment == environment)
+    }
+
+    /// The app name, or `app` when the spec declares none.
+    pub fn app_name(&self) -> &str {
+        self.app.as_ref().map_or("app", |app| app.name.value.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct App {
+    pub name: Spanned<String>,
+    pub repository: Option<String>,
+    pub registry: Option<String>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub name: Spanned<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    pub image: Image,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<Build>,
+    pub ports: Vec<Port>,
+    pub replicas: Spanned<u32>,
+    pub resources: Resources,
+    pub env: Vec<EnvVar>,
+    pub probes: Probes,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
+    pub depends_on: Vec<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<Traffic>,
+    pub security: Security,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Service {
+    pub fn port(&self, name: &str) -> Option<&Port> {
+        self.ports.iter().find(|p| p.name.value == name)
+    }
+}
+
+/// `registry/repository[:tag][@digest]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Image {
+    pub registry: Option<String>,
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Image {
+    /// The image without tag or digest: `ghcr.io/acme/web`.
+    pub fn name(&self) -> String {
+        match &self.registry {
+            Some(registry) => format!("{registry}/{}", self.repository),
+            None => self.repository.clone(),
+        }
+    }
+
+    /// The full reference as a container runtime takes it.
+    pub fn reference(&self) -> String {
+        let mut out = self.name();
+        if let Some(tag) = &self.tag {
+            out.push(':');
+            out.push_str(tag);
+        }
+        if let Some(digest) = &self.digest {
+            out.push('@');
+            out.push_str(digest);
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Build {
+    pub context: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toolchain: Option<Toolchain>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolchainKind {
+    Maven,
+    Gradle,
+    Npm,
+    Go,
+    Cargo,
+    Python,
+}
+
+impl ToolchainKind {
+    pub const ALL: &'static [(&'static str, ToolchainKind)] = &[
+        ("maven", ToolchainKind::Maven),
+        ("gradle", ToolchainKind::Gradle),
+        ("npm", ToolchainKind::Npm),
+        ("go", ToolchainKind::Go),
+        ("cargo", ToolchainKind::Cargo),
+        ("python", ToolchainKind::Python),
+    ];
+}
+
+/// A build toolchain and the version of its runtime (`java = 17`, `node = "20"`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Toolchain {
+    pub kind: ToolchainKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Protocol {
+    #[serde(rename = "TCP")]
+    Tcp,
+    #[serde(rename = "UDP")]
+    Udp,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Port {
+    pub name: Spanned<String>,
+    pub number: u16,
+    pub protocol: Protocol,
+}
+
+/// A Kubernetes resource quantity, kept as written and as an exact number of milli-units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quantity {
+    pub text: String,
+    pub milli: u128,
+}
+
+impl Serialize for Quantity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResourceList {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Spanned<Quantity>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Spanned<Quantity>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Resources {
+    pub requests: ResourceList,
+    pub limits: ResourceList,
+}
+
+/// A duration, exact to the millisecond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Duration {
+    pub millis: u64,
+}
+
+impl Duration {
+    pub fn from_secs(secs: u64) -> Duration {
+        Duration {
+            millis: secs.saturating_mul(1000),
+        }
+    }
+
+    /// Whole seconds, rounded up (Kubernetes fields count seconds).
+    pub fn seconds_ceil(self) -> u64 {
+        self.millis.div_ceil(1000)
+    }
+
+    /// The shortest exact text: `90s`, `5m`, `1h`, `250ms`.
+    pub fn text(self) -> String {
+        let ms = self.millis;
+        for (unit, size) in [("h", 3_600_000), ("m", 60_000), ("s", 1000)] {
+            if ms >= size && ms % size == 0 {
+                return format!("{}{unit}", ms / size);
+            }
+        }
+        format!("{ms}ms")
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text())
+    }
+}
+
+/// A count or a percentage, as Kubernetes' `IntOrString` surge settings take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntOrPercent {
+    Count(u32),
+    Percent(u32),
+}
+
+impl IntOrPercent {
+    pub fn is_zero(self) -> bool {
+        matches!(self, IntOrPercent::Count(0) | IntOrPercent::Percent(0))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvVar {
+    pub name: Spanned<String>,
+    pub value: EnvValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvValue {
+    Literal(String),
+    /// A key of a Kubernetes Secret; the value itself never appears in a spec.
+    Secret { name: String, key: String },
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Probes {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<Probe>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<Probe>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub startup: Option<Probe>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Probe {
+    pub action: ProbeAction,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_delay: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub success_threshold: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_threshold: Option<u32>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeAction {
+    Http { path: String, port: PortRef },
+    Tcp { port: PortRef },
+    Grpc { port: PortRef },
+    Exec { command: Vec<String> },
+}
+
+/// A port by declared name (always resolved to a declared port by the checker).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortRef {
+    pub name: String,
+    pub number: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Autoscaling {
+    pub min: Spanned<u32>,
+    pub max: Spanned<u32>,
+    pub cpu_percent: u32,
+}
+
+/// Istio traffic settings: timeouts, retries, circuit breaking.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Traffic {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<Retries>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub circuit_breaker: Option<CircuitBreaker>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Retries {
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_try_timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CircuitBreaker {
+    pub consecutive_errors: u32,
+    pub interval: Duration,
+    pub base_ejection_time: Duration,
+    pub max_ejection_percent: u32,
+}
+
+/// Pod security settings. The defaults are the secure ones; a spec can relax them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Security {
+    pub run_as_user: u32,
+    pub read_only_root_filesystem: bool,
+    pub mount_service_account_token: bool,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            run_as_user: 10001,
+            read_only_root_filesystem: true,
+            mount_service_account_token: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Environment {
+    pub name: Spanned<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    pub cluster: Spanned<String>,
+    pub namespace: Spanned<String>,
+    pub production: bool,
+    pub after: Vec<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<Trigger>,
+    pub approval: Spanned<Approval>,
+    pub strategy: Strategy,
+    pub overrides: Vec<Override>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    Push { branches: Vec<String> },
+    Tag { pattern: String },
+    Manual,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Approval {
+    Automatic,
+    Manual { reviewers: Vec<String> },
+}
+
+/// Per-environment changes to one service.
+#[derive(Debug, Clone, Serialize)]
+pub struct Override {
+    pub service: Spanned<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<Spanned<u32>>,
+    pub resources: Resources,
+    pub env: Vec<EnvVar>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_tag: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Strategy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Strategy {
+    /// The declared name, for named strategies; `None` for inline ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(flatten)]
+    pub kind: StrategyKind,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum StrategyKind {
+    Rolling {
+        max_surge: IntOrPercent,
+        max_unavailable: IntOrPercent,
+    },
+    Recreate,
+    BlueGreen {
+        preview: bool,
+        auto_promote: bool,
+        scale_down_delay: Duration,
+    },
+    Canary {
+        steps: Vec<CanaryStep>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        analysis: Option<Analysis>,
+        on_failure: OnFailure,
+    },
+}
+
+impl StrategyKind {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            StrategyKind::Rolling { .. } => "rolling",
+            StrategyKind::Recreate => "recreate",
+            StrategyKind::BlueGreen { .. } => "blue_green",
+            StrategyKind::Canary { .. } => "canary",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CanaryStep {
+    /// Percent of traffic sent to the canary, 1..=100.
+    pub weight: Spanned<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pause: Option<Pause>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pause {
+    For(Duration),
+    UntilApproved,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub interval: Duration,
+    pub failure_limit: u32,
+    pub gates: Vec<Gate>,
+}
+
+/// A metric gate such as `p99_latency < 500ms`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gate {
+    pub metric: Metric,
+    pub op: GateOp,
+    pub threshold: Threshold,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    P50Latency,
+    P90Latency,
+    P95Latency,
+    P99Latency,
+    SuccessRate,
+    ErrorRate,
+}
+
+impl Metric {
+    pub const ALL: &'static [(&'static str, Metric)] = &[
+        ("p50_latency", Metric::P50Latency),
+        ("p90_latency", Metric::P90Latency),
+        ("p95_latency", Metric::P95Latency),
+        ("p99_latency", Metric::P99Latency),
+        ("success_rate", Metric::SuccessRate),
+        ("error_rate", Metric::ErrorRate),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Metric::ALL
+            .iter()
+            .find(|(_, metric)| *metric == self)
+            .map_or("", |(name, _)| name)
+    }
+
+    /// Latency metrics take durations; rate metrics take percentages.
+    pub fn is_latency(self) -> bool {
+        matches!(
+            self,
+            Metric::P50Latency | Metric::P90Latency | Metric::P95Latency | Metric::P99Latency
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum GateOp {
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl GateOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateOp::Lt => "<",
+            GateOp::Le => "<=",
+            GateOp::Gt => ">",
+            GateOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Threshold {
+    Duration(Duration),
+    /// Hundredths of a percent, so `99.95%` is exact.
+    PercentHundredths(u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnFailure {
+    Rollback,
+    Halt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicySeverity {
+    Deny,
+    Warn,
+}
+
+/// A compile-time rule. Its conditions are kept as checked expressions; evaluating them is
+/// the policy engine's job.
+#[derive(Debug, Clone, Serialize)]
+pub struct Policy {
+    pub name: Spanned<String>,
+    pub severity: PolicySeverity,
+    pub each: PolicySubject,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<crate::check::policy::Condition>,
+    pub require: crate::check::policy::Condition,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// What a policy quantifies over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicySubject {
+    Service,
+    Environment,
+    /// Every service in every environment, with overrides applied.
+    Deployment,
+}
+
+/// One service as it runs in one environment: the service with the environment's overrides
+/// applied. Emitters read this instead of merging overrides themselves.
+#[derive(Debug, Clone, Serialize)]
+pub struct Deployment {
+    pub service: String,
+    pub environment: String,
+    pub namespace: String,
+    pub image: Image,
+    pub replicas: Spanned<u32>,
+    pub resources: Resources,
+    pub env: Vec<EnvVar>,
+    pub strategy: Strategy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
+}

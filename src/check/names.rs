@@ -1,0 +1,105 @@
+//! Name rules: which names are valid where (Kubernetes DNS-1123 and DNS-1035 labels, IANA
+//! port names, environment variable names), checked once so every emitted object is valid.
+
+use super::Checker;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::Span;
+
+/// The Kubernetes name rule a value must satisfy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRule {
+    /// Lowercase letters, digits and `-`; starts with a letter; at most 63 (Service names).
+    Dns1035Label,
+    /// Lowercase letters, digits and `-`; starts and ends alphanumeric; at most 63.
+    Dns1123Label,
+    /// Like a label, but `.`-separated and at most 253 (Secret names).
+    Dns1123Subdomain,
+    /// IANA service name: at most 15, lowercase alphanumeric and `-`, at least one letter.
+    PortName,
+    /// `[A-Za-z_][A-Za-z0-9_.-]*`
+    EnvVar,
+}
+
+impl NameRule {
+    fn max_len(self) -> usize {
+        match self {
+            NameRule::Dns1035Label | NameRule::Dns1123Label => 63,
+            NameRule::Dns1123Subdomain => 253,
+            NameRule::PortName => 15,
+            NameRule::EnvVar => 1024,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            NameRule::Dns1035Label => "lowercase letters, digits and `-`, starting with a letter and ending with a letter or digit, at most 63 characters",
+            NameRule::Dns1123Label => "lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters",
+            NameRule::Dns1123Subdomain => "lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit, at most 253 characters",
+            NameRule::PortName => "at most 15 lowercase letters, digits and `-`, with at least one letter and no `--`",
+            NameRule::EnvVar => "letters, digits, `_`, `.` and `-`, not starting with a digit",
+        }
+    }
+
+    pub fn is_valid(self, name: &str) -> bool {
+        if name.is_empty() || name.len() > self.max_len() {
+            return false;
+        }
+        match self {
+            NameRule::Dns1035Label => {
+                name.starts_with(|c: char| c.is_ascii_lowercase()) && is_label(name)
+            }
+            NameRule::Dns1123Label => is_label(name),
+            NameRule::Dns1123Subdomain => name.split('.').all(is_label),
+            NameRule::PortName => {
+                is_label(name)
+                    && name.len() <= 15
+                    && name.chars().any(|c| c.is_ascii_lowercase())
+                    && !name.contains("--")
+            }
+            NameRule::EnvVar => {
+                !name.starts_with(|c: char| c.is_ascii_digit())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            }
+        }
+    }
+}
+
+fn is_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// Reports `name` when it breaks `rule`; `what` says what the name is for.
+pub fn check_name(checker: &mut Checker, name: &str, span: Span, rule: NameRule, what: &str) -> bool {
+    if rule.is_valid(name) {
+        return true;
+    }
+    let lowered = name.to_ascii_lowercase().replace('_', "-");
+    let mut diagnostic = Diagnostic::error(
+        Code::SW0105,
+        format!("`{}` is not a valid {what}", shorten(name)),
+        span,
+        format!("must be {}", rule.describe()),
+    );
+    if rule.is_valid(&lowered) && lowered != name {
+        diagnostic = diagnostic
+            .with_help(format!("did you mean `{lowered}`?"))
+            .with_fix(span, lowered);
+    } else {
+        diagnostic = diagnostic.with_help(format!("{what}s become Kubernetes names, which must be {}", rule.describe()));
+    }
+    checker.report(diagnostic);
+    false
+}
+
+/// Long names are cut in messages so one huge identifier cannot flood the output.
+pub fn shorten(name: &str) -> String {
+    if name.chars().count() <= 60 {
+        return name.to_string();
+    }
+    let head: String = name.chars().take(57).collect();
+    format!("{head}...")
+}

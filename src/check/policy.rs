@@ -1,0 +1,276 @@
+//! Policies: declaration, type checking of their conditions, and evaluation over the model.
+//!
+//! A policy quantifies over services, environments or deployments (a service in an
+//! environment, overrides applied): `each = deployment`, `when = environment.production`,
+//! `require = service.image.pinned`. Conditions compare fields of the subject with literals,
+//! combine them with `and`, `or`, `not`, and test optional fields with `has(...)`. Field paths
+//! and literal types are checked when the policy is declared; a violation is reported at the
+//! offending field with the policy's rule as a secondary label.
+
+mod fields;
+
+use super::declarations::body;
+use super::model::*;
+use super::reader::Reader;
+use super::values::{self, QuantityKind};
+use super::{item_label, schema, Checker};
+use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::span::{Span, Spanned};
+use crate::syntax::ast::{CompareOp, Expr, ExprKind, Item, LogicOp};
+pub use fields::{FieldType, FIELDS};
+use serde::Serialize;
+
+/// A type-checked condition.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    Literal(bool),
+    /// A boolean field such as `environment.production`.
+    Field(String),
+    /// `has(service.image.tag)`
+    Has(String),
+    Compare { field: String, op: String, value: Literal },
+    And(Box<Condition>, Box<Condition>),
+    Or(Box<Condition>, Box<Condition>),
+    Not(Box<Condition>),
+}
+
+/// A literal on the right of a comparison, already read with the field's type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Literal {
+    Bool(bool),
+    Int(u64),
+    Text(String),
+    Milli(u128),
+    Millis(u64),
+}
+
+pub fn lower(checker: &mut Checker, item: &Item) -> Option<Policy> {
+    let errors_before = checker.error_count();
+    let object = body(checker, item)?;
+    let reader = Reader::new(checker, object, &schema::POLICY, item_label(item));
+    let severity = match reader.value(checker, "severity") {
+        Some(e) => values::keyword(checker, e, "severity", &[("deny", PolicySeverity::Deny), ("warn", PolicySeverity::Warn)]),
+        None => Some(PolicySeverity::Deny),
+    };
+    let subjects = [("service", PolicySubject::Service), ("environment", PolicySubject::Environment), ("deployment", PolicySubject::Deployment)];
+    let each = reader.required_value(checker, "each").and_then(|e| values::keyword(checker, e, "policy subject", &subjects));
+    let when = match (reader.value(checker, "when"), each) {
+        (Some(expr), Some(each)) => condition(checker, expr, each),
+        _ => None,
+    };
+    let require_expr = reader.required_value(checker, "require");
+    let require = match (require_expr, each) {
+        (Some(expr), Some(each)) => condition(checker, expr, each),
+        _ => None,
+    };
+    let message = reader.required_value(checker, "message").and_then(|e| values::string(checker, e));
+    let help = reader.value(checker, "help").and_then(|e| values::string(checker, e)).map(|s| s.value);
+    if checker.error_count() > errors_before {
+        return None;
+    }
+    Some(Policy {
+        name: Spanned::new(item.name.text.clone(), item.name.span),
+        severity: severity?,
+        each: each?,
+        when,
+        require: require?,
+        message: message?.value,
+        help,
+        span: require_expr.map_or(item.name.span, |e| e.span),
+    })
+}
+
+fn invalid(span: Span, message: impl Into<String>, label: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(Code::SW0501, message, span, label)
+}
+
+/// Type-checks a condition for policies over `each`.
+pub fn condition(checker: &mut Checker, expr: &Expr, each: PolicySubject) -> Option<Condition> {
+    match &expr.kind {
+        ExprKind::Bool(value) => Some(Condition::Literal(*value)),
+        ExprKind::Path(_) => {
+            let (name, ty) = field(checker, expr, each)?;
+            if ty != FieldType::Bool {
+                checker.report(invalid(expr.span, format!("`{name}` is not a yes/no field"), "compare it with a value")
+                    .with_help(format!("write a comparison such as `{name} == ...`")));
+                return None;
+            }
+            Some(Condition::Field(name))
+        }
+        ExprKind::Call { function, arguments } if function.text == "has" => match arguments.as_slice() {
+            [argument] => field(checker, argument, each).map(|(name, _)| Condition::Has(name)),
+            _ => {
+                checker.report(invalid(expr.span, "`has` takes one field", "wrong number of arguments"));
+                None
+            }
+        },
+        ExprKind::Call { function, .. } => {
+            checker.report(invalid(function.span, format!("unknown function `{}`", function.text), "not a function").with_suggestion(&function.text, ["has"]));
+            None
+        }
+        ExprKind::Not(inner) => condition(checker, inner, each).map(|c| Condition::Not(Box::new(c))),
+        ExprKind::Logic { op, left, right } => {
+            let left = condition(checker, left, each);
+            let right = condition(checker, right, each);
+            let (left, right) = (Box::new(left?), Box::new(right?));
+            Some(match op {
+                LogicOp::And => Condition::And(left, right),
+                LogicOp::Or => Condition::Or(left, right),
+            })
+        }
+        ExprKind::Compare { op, left, right } => compare(checker, *op, left, right, each),
+        other => {
+            checker.report(invalid(expr.span, format!("expected a condition, found {}", other.describe()), "not a condition"));
+            None
+        }
+    }
+}
+
+fn field(checker: &mut Checker, expr: &Expr, each: PolicySubject) -> Option<(String, FieldType)> {
+    let ExprKind::Path(path) = &expr.kind else {
+        checker.report(invalid(expr.span, format!("expected a field such as `service.replicas`, found {}", expr.kind.describe()), "not a field"));
+        return None;
+    };
+    let name = path.dotted();
+    let Some(found) = FIELDS.iter().find(|f| f.path == name) else {
+        let candidates = FIELDS.iter().filter(|f| f.available(each)).map(|f| f.path);
+        checker.report(invalid(expr.span, format!("unknown field `{name}`"), "not a policy field").with_suggestion(&name, candidates));
+        return None;
+    };
+    if !found.available(each) {
+        let root = name.split('.').next().unwrap_or("");
+        checker.report(invalid(expr.span, format!("`{root}` is not available in a policy with `each = {}`", subject_name(each)), "not in scope")
+            .with_help("use `each = deployment` to check services and environments together"));
+        return None;
+    }
+    Some((name, found.ty))
+}
+
+fn subject_name(each: PolicySubject) -> &'static str {
+    match each {
+        PolicySubject::Service => "service",
+        PolicySubject::Environment => "environment",
+        PolicySubject::Deployment => "deployment",
+    }
+}
+
+fn compare(checker: &mut Checker, op: CompareOp, left: &Expr, right: &Expr, each: PolicySubject) -> Option<Condition> {
+    let (field_expr, literal_expr, op) = match (&left.kind, &right.kind) {
+        (_, ExprKind::Path(_)) if !matches!(left.kind, ExprKind::Path(_)) => (right, left, flip(op)),
+        _ => (left, right, op),
+    };
+    let (name, ty) = field(checker, field_expr, each)?;
+    let ordered = matches!(op, CompareOp::Lt | CompareOp::Le | CompareOp::Gt | CompareOp::Ge);
+    if ordered && matches!(ty, FieldType::Bool | FieldType::Text | FieldType::Keyword(_)) {
+        checker.report(invalid(left.span.to(right.span), format!("`{name}` cannot be compared with `{}`", op.as_str()), "only `==` and `!=` apply"));
+        return None;
+    }
+    let value = literal(checker, literal_expr, &name, ty)?;
+    Some(Condition::Compare { field: name, op: op.as_str().to_string(), value })
+}
+
+fn flip(op: CompareOp) -> CompareOp {
+    match op {
+        CompareOp::Lt => CompareOp::Gt,
+        CompareOp::Le => CompareOp::Ge,
+        CompareOp::Gt => CompareOp::Lt,
+        CompareOp::Ge => CompareOp::Le,
+        other => other,
+    }
+}
+
+fn literal(checker: &mut Checker, expr: &Expr, field: &str, ty: FieldType) -> Option<Literal> {
+    match ty {
+        FieldType::Bool => values::boolean(checker, expr).map(Literal::Bool),
+        FieldType::Int => values::integer(checker, expr, 0, u64::MAX).map(Literal::Int),
+        FieldType::Text => values::string(checker, expr).map(|s| Literal::Text(s.value)),
+        FieldType::Percent => values::percent(checker, expr).map(|p| Literal::Int(u64::from(p))),
+        FieldType::Duration => values::duration(checker, expr).map(|d| Literal::Millis(d.millis)),
+        FieldType::Quantity => {
+            let kind = if field.ends_with("memory") { QuantityKind::Memory } else { QuantityKind::Cpu };
+            values::quantity(checker, expr, kind).map(|q| Literal::Milli(q.milli))
+        }
+        FieldType::Keyword(choices) => {
+            let pairs: Vec<(&str, &str)> = choices.iter().map(|c| (*c, *c)).collect();
+            values::keyword(checker, expr, "value", &pairs).map(|c| Literal::Text(c.to_string()))
+        }
+    }
+}
+
+/// Evaluates every policy over the model and reports violations.
+pub fn run(checker: &mut Checker, model: &Model) {
+    for policy in &model.policies {
+        for subject in fields::subjects(model, policy.each) {
+            if let Some(when) = &policy.when {
+                if !evaluate(when, &subject) {
+                    continue;
+                }
+            }
+            if !evaluate(&policy.require, &subject) {
+                checker.report(violation(policy, &subject));
+            }
+        }
+    }
+}
+
+fn evaluate(condition: &Condition, subject: &fields::Subject) -> bool {
+    match condition {
+        Condition::Literal(value) => *value,
+        Condition::Field(name) => subject.value(name).0 == Some(Literal::Bool(true)),
+        Condition::Has(name) => subject.value(name).0.is_some(),
+        Condition::Compare { field, op, value } => {
+            let Some(actual) = subject.value(field).0 else { return op == "!=" };
+            let ordering = match (&actual, value) {
+                (Literal::Int(a), Literal::Int(b)) => a.cmp(b),
+                (Literal::Milli(a), Literal::Milli(b)) => a.cmp(b),
+                (Literal::Millis(a), Literal::Millis(b)) => a.cmp(b),
+                _ => return (actual == *value) == (op == "=="),
+            };
+            match op.as_str() {
+                "==" => ordering.is_eq(),
+                "!=" => ordering.is_ne(),
+                "<" => ordering.is_lt(),
+                "<=" => ordering.is_le(),
+                ">" => ordering.is_gt(),
+                _ => ordering.is_ge(),
+            }
+        }
+        Condition::And(a, b) => evaluate(a, subject) && evaluate(b, subject),
+        Condition::Or(a, b) => evaluate(a, subject) || evaluate(b, subject),
+        Condition::Not(inner) => !evaluate(inner, subject),
+    }
+}
+
+/// The first field a condition reads, whose span becomes the violation's primary label.
+fn first_field(condition: &Condition) -> Option<&str> {
+    match condition {
+        Condition::Field(name) | Condition::Has(name) | Condition::Compare { field: name, .. } => Some(name),
+        Condition::And(a, b) | Condition::Or(a, b) => first_field(a).or_else(|| first_field(b)),
+        Condition::Not(inner) => first_field(inner),
+        Condition::Literal(_) => None,
+    }
+}
+
+fn violation(policy: &Policy, subject: &fields::Subject) -> Diagnostic {
+    let span = first_field(&policy.require)
+        .and_then(|name| subject.value(name).1)
+        .unwrap_or_else(|| subject.span());
+    let severity = match policy.severity {
+        PolicySeverity::Deny => Severity::Error,
+        PolicySeverity::Warn => Severity::Warning,
+    };
+    let mut diagnostic = Diagnostic::error(
+        Code::SW0502,
+        format!("{} ({})", policy.message, subject.describe()),
+        span,
+        format!("violates policy `{}`", policy.name.value),
+    )
+    .with_label(policy.span, format!("required by policy `{}`", policy.name.value));
+    diagnostic.severity = severity;
+    match &policy.help {
+        Some(help) => diagnostic.with_help(help.clone()),
+        None => diagnostic,
+    }
+}

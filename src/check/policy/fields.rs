@@ -1,0 +1,232 @@
+//! The fields a policy condition can read, their types, and how each is read from a subject.
+
+use super::Literal;
+use crate::check::model::*;
+use crate::span::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Bool,
+    Int,
+    Text,
+    Percent,
+    Duration,
+    Quantity,
+    Keyword(&'static [&'static str]),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyField {
+    pub path: &'static str,
+    pub ty: FieldType,
+    pub doc: &'static str,
+}
+
+impl PolicyField {
+    pub fn available(&self, each: PolicySubject) -> bool {
+        match each {
+            PolicySubject::Service => self.path.starts_with("service."),
+            PolicySubject::Environment => !self.path.starts_with("service."),
+            PolicySubject::Deployment => true,
+        }
+    }
+}
+
+const fn f(path: &'static str, ty: FieldType, doc: &'static str) -> PolicyField {
+    PolicyField { path, ty, doc }
+}
+
+pub const FIELDS: &[PolicyField] = &[
+    f("service.name", FieldType::Text, "The service name."),
+    f("service.replicas", FieldType::Int, "Replicas (in the environment, for deployments)."),
+    f("service.image.tag", FieldType::Text, "The image tag, if any."),
+    f("service.image.digest", FieldType::Text, "The image digest, if any."),
+    f("service.image.registry", FieldType::Text, "The image registry, if any."),
+    f("service.image.pinned", FieldType::Bool, "True when the image has a digest, or a tag other than `latest`."),
+    f("service.resources.requests.cpu", FieldType::Quantity, "The CPU request."),
+    f("service.resources.requests.memory", FieldType::Quantity, "The memory request."),
+    f("service.resources.limits.cpu", FieldType::Quantity, "The CPU limit."),
+    f("service.resources.limits.memory", FieldType::Quantity, "The memory limit."),
+    f("service.probes.liveness", FieldType::Bool, "True when a liveness probe is declared."),
+    f("service.probes.readiness", FieldType::Bool, "True when a readiness probe is declared."),
+    f("service.probes.startup", FieldType::Bool, "True when a startup probe is declared."),
+    f("service.autoscaling", FieldType::Bool, "True when autoscaling is declared."),
+    f("service.autoscaling.min", FieldType::Int, "The autoscaling minimum."),
+    f("service.autoscaling.max", FieldType::Int, "The autoscaling maximum."),
+    f("environment.name", FieldType::Text, "The environment name."),
+    f("environment.cluster", FieldType::Text, "The cluster."),
+    f("environment.namespace", FieldType::Text, "The namespace."),
+    f("environment.production", FieldType::Bool, "True for production environments."),
+    f("environment.approval", FieldType::Keyword(&["automatic", "manual"]), "The approval kind."),
+    f("environment.trigger", FieldType::Keyword(&["push", "tag", "manual", "promotion"]), "What starts a deployment; `promotion` when it follows another environment."),
+    f("strategy.kind", FieldType::Keyword(&["rolling", "recreate", "blue_green", "canary"]), "The strategy kind."),
+    f("strategy.steps", FieldType::Int, "The number of canary steps (0 for other kinds)."),
+    f("strategy.first_weight", FieldType::Percent, "The traffic weight of the first canary step."),
+    f("strategy.analysis", FieldType::Bool, "True when a canary has analysis gates."),
+];
+
+/// One thing a policy is checked for.
+pub struct Subject<'m> {
+    service: Option<ServiceView<'m>>,
+    environment: Option<&'m Environment>,
+    strategy: Option<&'m Strategy>,
+}
+
+struct ServiceView<'m> {
+    service: &'m Service,
+    deployment: Option<&'m Deployment>,
+}
+
+pub fn subjects(model: &Model, each: PolicySubject) -> Vec<Subject<'_>> {
+    match each {
+        PolicySubject::Service => model
+            .services
+            .iter()
+            .map(|service| Subject { service: Some(ServiceView { service, deployment: None }), environment: None, strategy: None })
+            .collect(),
+        PolicySubject::Environment => model
+            .environments
+            .iter()
+            .map(|environment| Subject { service: None, environment: Some(environment), strategy: Some(&environment.strategy) })
+            .collect(),
+        PolicySubject::Deployment => model
+            .deployments
+            .iter()
+            .filter_map(|deployment| {
+                let service = model.service(&deployment.service)?;
+                let environment = model.environment(&deployment.environment)?;
+                Some(Subject {
+                    service: Some(ServiceView { service, deployment: Some(deployment) }),
+                    environment: Some(environment),
+                    strategy: Some(&deployment.strategy),
+                })
+            })
+            .collect(),
+    }
+}
+
+type Read = (Option<Literal>, Option<Span>);
+
+impl Subject<'_> {
+    /// "service `web` in environment `prod`"
+    pub fn describe(&self) -> String {
+        match (&self.service, self.environment) {
+            (Some(view), Some(environment)) => format!("service `{}` in environment `{}`", view.service.name.value, environment.name.value),
+            (Some(view), None) => format!("service `{}`", view.service.name.value),
+            (None, Some(environment)) => format!("environment `{}`", environment.name.value),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// Where a violation points when no field has a span of its own.
+    pub fn span(&self) -> Span {
+        match (&self.service, self.environment) {
+            (Some(view), _) => view.service.name.span,
+            (None, Some(environment)) => environment.name.span,
+            (None, None) => Span::default(),
+        }
+    }
+
+    pub fn value(&self, path: &str) -> Read {
+        if let Some(rest) = path.strip_prefix("service.") {
+            return self.service.as_ref().map_or((None, None), |view| view.value(rest));
+        }
+        if let Some(rest) = path.strip_prefix("environment.") {
+            return self.environment.map_or((None, None), |environment| environment_value(environment, rest));
+        }
+        if let Some(rest) = path.strip_prefix("strategy.") {
+            return self.strategy.map_or((None, None), |strategy| strategy_value(strategy, rest, self.environment));
+        }
+        (None, None)
+    }
+}
+
+fn text(value: &str) -> Option<Literal> {
+    Some(Literal::Text(value.to_string()))
+}
+
+fn boolean(value: bool) -> Option<Literal> {
+    Some(Literal::Bool(value))
+}
+
+impl ServiceView<'_> {
+    fn value(&self, path: &str) -> Read {
+        let service = self.service;
+        let image = self.deployment.map_or(&service.image, |d| &d.image);
+        let resources = self.deployment.map_or(&service.resources, |d| &d.resources);
+        let replicas = self.deployment.map_or(&service.replicas, |d| &d.replicas);
+        let autoscaling = self.deployment.map_or(service.autoscaling.as_ref(), |d| d.autoscaling.as_ref());
+        let probe = |probe: &Option<Probe>| (boolean(probe.is_some()), probe.as_ref().map(|p| p.span).or(Some(service.name.span)));
+        let quantity = |q: &Option<crate::span::Spanned<Quantity>>| match q {
+            Some(q) => (Some(Literal::Milli(q.value.milli)), Some(q.span)),
+            None => (None, Some(service.name.span)),
+        };
+        match path {
+            "name" => (text(&service.name.value), Some(service.name.span)),
+            "replicas" => (Some(Literal::Int(u64::from(replicas.value))), Some(replicas.span)),
+            "image.tag" => (image.tag.as_deref().and_then(text), Some(image.span)),
+            "image.digest" => (image.digest.as_deref().and_then(text), Some(image.span)),
+            "image.registry" => (image.registry.as_deref().and_then(text), Some(image.span)),
+            "image.pinned" => {
+                let pinned = image.digest.is_some() || image.tag.as_deref().is_some_and(|t| t != "latest");
+                (boolean(pinned), Some(image.span))
+            }
+            "resources.requests.cpu" => quantity(&resources.requests.cpu),
+            "resources.requests.memory" => quantity(&resources.requests.memory),
+            "resources.limits.cpu" => quantity(&resources.limits.cpu),
+            "resources.limits.memory" => quantity(&resources.limits.memory),
+            "probes.liveness" => probe(&service.probes.liveness),
+            "probes.readiness" => probe(&service.probes.readiness),
+            "probes.startup" => probe(&service.probes.startup),
+            "autoscaling" => (boolean(autoscaling.is_some()), Some(service.name.span)),
+            "autoscaling.min" => (autoscaling.map(|a| Literal::Int(u64::from(a.min.value))), autoscaling.map(|a| a.min.span)),
+            "autoscaling.max" => (autoscaling.map(|a| Literal::Int(u64::from(a.max.value))), autoscaling.map(|a| a.max.span)),
+            _ => (None, None),
+        }
+    }
+}
+
+fn environment_value(environment: &Environment, path: &str) -> Read {
+    let name_span = Some(environment.name.span);
+    match path {
+        "name" => (text(&environment.name.value), name_span),
+        "cluster" => (text(&environment.cluster.value), Some(environment.cluster.span)),
+        "namespace" => (text(&environment.namespace.value), Some(environment.namespace.span)),
+        "production" => (boolean(environment.production), name_span),
+        "approval" => {
+            let kind = match environment.approval.value {
+                Approval::Automatic => "automatic",
+                Approval::Manual { .. } => "manual",
+            };
+            (text(kind), Some(environment.approval.span))
+        }
+        "trigger" => {
+            let kind = match (&environment.trigger, environment.after.is_empty()) {
+                (Some(Trigger::Push { .. }), _) => "push",
+                (Some(Trigger::Tag { .. }), _) => "tag",
+                (Some(Trigger::Manual), _) => "manual",
+                (None, false) => "promotion",
+                (None, true) => return (None, name_span),
+            };
+            (text(kind), name_span)
+        }
+        _ => (None, None),
+    }
+}
+
+fn strategy_value(strategy: &Strategy, path: &str, environment: Option<&Environment>) -> Read {
+    let span = Some(environment.map_or(strategy.span, |e| e.strategy.span));
+    let span = if span == Some(Span::default()) { Some(strategy.span) } else { span };
+    match (path, &strategy.kind) {
+        ("kind", kind) => (text(kind.keyword()), Some(strategy.span)),
+        ("steps", StrategyKind::Canary { steps, .. }) => (Some(Literal::Int(steps.len() as u64)), span),
+        ("steps", _) => (Some(Literal::Int(0)), span),
+        ("first_weight", StrategyKind::Canary { steps, .. }) => match steps.first() {
+            Some(step) => (Some(Literal::Int(u64::from(step.weight.value))), Some(step.weight.span)),
+            None => (None, span),
+        },
+        ("analysis", StrategyKind::Canary { analysis, .. }) => (boolean(analysis.is_some()), Some(strategy.span)),
+        ("analysis", _) => (boolean(false), Some(strategy.span)),
+        _ => (None, span),
+    }
+}

@@ -1,0 +1,156 @@
+//! Reading an object's fields against a [`Schema`].
+//!
+//! [`Reader::new`] reports unknown fields (with suggestions) and fields set twice; the typed
+//! getters then hand out each field's syntax, and report a missing required field or a field
+//! written in the wrong shape (`replicas { }` instead of `replicas = 3`).
+
+use super::schema::{Schema, Shape};
+use super::Checker;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::Span;
+use crate::syntax::ast::{Entry, Expr, ExprKind, Ident, Object};
+
+pub struct Reader<'a> {
+    schema: &'static Schema,
+    entries: Vec<&'a Entry>,
+    /// Where "missing field" errors point: usually the name of the declaration.
+    owner: Span,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(checker: &mut Checker, object: &'a Object, schema: &'static Schema, owner: Span) -> Reader<'a> {
+        let mut entries: Vec<&'a Entry> = Vec::with_capacity(object.entries.len());
+        for entry in &object.entries {
+            let key = entry.key();
+            let Some(field) = schema.field(&key.text) else {
+                checker.report(unknown_field(schema, key));
+                continue;
+            };
+            let earlier = entries.iter().find(|e| e.key().text == key.text);
+            match earlier {
+                Some(earlier) if field.shape != Shape::Repeated => {
+                    checker.report(
+                        Diagnostic::error(
+                            Code::SW0202,
+                            format!("`{}` is set twice", key.text),
+                            key.span,
+                            "set again here",
+                        )
+                        .with_label(earlier.key().span, "first set here")
+                        .with_help("remove one of the two"),
+                    );
+                }
+                _ => entries.push(entry),
+            }
+        }
+        Reader { schema, entries, owner }
+    }
+
+    fn find(&self, name: &str) -> Option<&'a Entry> {
+        self.entries.iter().copied().find(|entry| entry.key().text == name)
+    }
+
+    /// The value of `name = value`, if present.
+    pub fn value(&self, checker: &mut Checker, name: &str) -> Option<&'a Expr> {
+        match self.find(name)? {
+            Entry::Attribute { value, .. } => Some(value),
+            Entry::Block { key, .. } => {
+                checker.report(
+                    Diagnostic::error(
+                        Code::SW0204,
+                        format!("`{name}` takes a value, not a block"),
+                        key.span,
+                        "written as a block",
+                    )
+                    .with_help(format!("write `{name} = ...`")),
+                );
+                None
+            }
+        }
+    }
+
+    /// Like [`Reader::value`], but reports a missing field.
+    pub fn required_value(&self, checker: &mut Checker, name: &str) -> Option<&'a Expr> {
+        if self.find(name).is_none() {
+            checker.report(self.missing(name));
+            return None;
+        }
+        self.value(checker, name)
+    }
+
+    /// The body of `name { ... }` (or `name = { ... }`), if present.
+    pub fn block(&self, checker: &mut Checker, name: &str) -> Option<&'a Object> {
+        match self.find(name)? {
+            Entry::Block { body, .. } => Some(body),
+            Entry::Attribute { value, key } => match &value.kind {
+                ExprKind::Object(object) if object.tag.is_none() => Some(object),
+                _ => {
+                    checker.report(
+                        Diagnostic::error(
+                            Code::SW0204,
+                            format!("`{name}` is a block, found {}", value.kind.describe()),
+                            value.span,
+                            "expected `{ ... }`",
+                        )
+                        .with_label(key.span, format!("`{name}` is set here"))
+                        .with_help(format!("write `{name} {{ ... }}`")),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// Every `name label? { ... }` block, in order.
+    pub fn blocks(&self, checker: &mut Checker, name: &str) -> Vec<(&'a Ident, Option<&'a Ident>, &'a Object)> {
+        let mut out = Vec::new();
+        for entry in self.entries.iter().filter(|e| e.key().text == name) {
+            match entry {
+                Entry::Block { key, label, body } => out.push((key, label.as_ref(), body)),
+                Entry::Attribute { key, .. } => checker.report(
+                    Diagnostic::error(
+                        Code::SW0204,
+                        format!("`{name}` is a block"),
+                        key.span,
+                        "written as a value",
+                    )
+                    .with_help(format!("write `{name} {{ ... }}`")),
+                ),
+            }
+        }
+        out
+    }
+
+    /// The key span of a field, for labels.
+    pub fn key_span(&self, name: &str) -> Option<Span> {
+        self.find(name).map(|entry| entry.key().span)
+    }
+
+    pub fn missing(&self, name: &str) -> Diagnostic {
+        Diagnostic::error(
+            Code::SW0203,
+            format!("{} needs `{name}`", self.schema.what),
+            self.owner,
+            format!("`{name}` is missing"),
+        )
+        .with_help(match self.schema.field(name) {
+            Some(field) => format!("add `{name}`: {}", field.doc),
+            None => format!("add `{name}`"),
+        })
+    }
+}
+
+fn unknown_field(schema: &Schema, key: &Ident) -> Diagnostic {
+    let diagnostic = Diagnostic::error(
+        Code::SW0201,
+        format!("unknown field `{}` in {}", key.text, schema.what),
+        key.span,
+        "unknown field",
+    );
+    let with_suggestion = diagnostic.clone().with_suggestion(&key.text, schema.names());
+    if with_suggestion.help.is_some() || schema.fields.is_empty() {
+        return with_suggestion;
+    }
+    let names: Vec<String> = schema.names().map(|n| format!("`{n}`")).collect();
+    diagnostic.with_help(format!("{} takes {}", schema.what, names.join(", ")))
+}

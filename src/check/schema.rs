@@ -1,0 +1,300 @@
+//! The fields each block accepts: name, shape, type and documentation.
+//!
+//! This table is the single source of truth for field names. The checker rejects fields that
+//! are not listed (with a "did you mean"), and the language server reads the same table for
+//! hover and completion, so documentation and behaviour cannot drift apart.
+
+/// How a field is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `name = value`
+    Value,
+    /// `name { ... }`, at most once.
+    Block,
+    /// `name label? { ... }`, any number of times.
+    Repeated,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub shape: Shape,
+    /// The type in words, as hover shows it: `duration`, `quantity (cpu)`, `integer ≥ 0`.
+    pub ty: &'static str,
+    pub doc: &'static str,
+    pub required: bool,
+}
+
+const fn value(name: &'static str, ty: &'static str, doc: &'static str) -> Field {
+    Field { name, shape: Shape::Value, ty, doc, required: false }
+}
+
+const fn required(name: &'static str, ty: &'static str, doc: &'static str) -> Field {
+    Field { name, shape: Shape::Value, ty, doc, required: true }
+}
+
+const fn block(name: &'static str, ty: &'static str, doc: &'static str) -> Field {
+    Field { name, shape: Shape::Block, ty, doc, required: false }
+}
+
+const fn repeated(name: &'static str, ty: &'static str, doc: &'static str) -> Field {
+    Field { name, shape: Shape::Repeated, ty, doc, required: false }
+}
+
+/// A table of fields, named for messages ("unknown field `x` in a service").
+#[derive(Debug, Clone, Copy)]
+pub struct Schema {
+    pub what: &'static str,
+    pub fields: &'static [Field],
+}
+
+impl Schema {
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|field| field.name == name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &'static str> {
+        self.fields.iter().map(|field| field.name)
+    }
+}
+
+/// The top-level declaration kinds.
+pub const DECLARATIONS: &[(&str, &str)] = &[
+    ("app", "The application: its name, source repository and container registry."),
+    ("service", "A deployable service: image, build, ports, replicas, resources, probes."),
+    ("environment", "A place services run: cluster, namespace, promotion order, approval, strategy."),
+    ("strategy", "A named, reusable rollout strategy: rolling, recreate, blue_green or canary."),
+    ("policy", "A rule checked at compile time over services and environments."),
+];
+
+pub const APP: Schema = Schema {
+    what: "the app",
+    fields: &[
+        value("repository", "string", "The source repository, e.g. `https://github.com/acme/shop`."),
+        value("registry", "string", "The container registry images are pushed to, e.g. `ghcr.io/acme`."),
+    ],
+};
+
+pub const SERVICE: Schema = Schema {
+    what: "a service",
+    fields: &[
+        required("image", "string", "The container image: `registry/name`, optionally `:tag` or `@sha256:digest`. Without a registry the app's registry is used."),
+        block("build", "block", "How the image is built: `context`, `dockerfile`, and a `toolchain`."),
+        block("ports", "map of port name to number", "Named ports, e.g. `ports { http = 8080 }`. Probes and traffic refer to them by name."),
+        value("replicas", "integer ≥ 0", "How many pods run (default 1). Environments may override it."),
+        block("resources", "block", "CPU and memory `requests` and `limits`, as Kubernetes quantities (`500m`, `2Gi`)."),
+        block("env", "map of name to string or secret", "Environment variables. Use `secret { name = ..., key = ... }` for secret values."),
+        value("liveness", "probe", "Restarts the container when it fails: `http { path, port }`, `tcp { port }`, `grpc { port }` or `exec { command }`."),
+        value("readiness", "probe", "Takes the pod out of load balancing while it fails."),
+        value("startup", "probe", "Holds the other probes until the container has started."),
+        block("autoscaling", "block", "Horizontal autoscaling: `min`, `max` replicas and a `cpu` target percentage."),
+        value("depends_on", "list of service names", "Services this one needs; they are deployed first."),
+        block("traffic", "block", "Mesh settings: `timeout`, `retries`, `circuit_breaker`."),
+        block("security", "block", "Pod security overrides; the defaults are the secure ones."),
+    ],
+};
+
+pub const BUILD: Schema = Schema {
+    what: "a build block",
+    fields: &[
+        value("context", "string", "The build context directory (default `.`)."),
+        value("dockerfile", "string", "The Dockerfile, relative to the context (default `Dockerfile`)."),
+        value("toolchain", "toolchain", "The language toolchain: `maven { java = 17 }`, `gradle`, `npm { node = 20 }`, `go`, `cargo`, `python`."),
+    ],
+};
+
+pub const TOOLCHAIN: Schema = Schema {
+    what: "a toolchain",
+    fields: &[
+        value("java", "integer", "The Java version (maven, gradle)."),
+        value("node", "integer", "The Node.js version (npm)."),
+        value("version", "string", "The toolchain version (go, cargo, python)."),
+    ],
+};
+
+pub const PORT: Schema = Schema {
+    what: "a port",
+    fields: &[
+        required("number", "integer 1..65535", "The container port."),
+        value("protocol", "tcp | udp", "The protocol (default tcp)."),
+    ],
+};
+
+pub const RESOURCES: Schema = Schema {
+    what: "a resources block",
+    fields: &[
+        block("requests", "block", "What the scheduler reserves: `cpu`, `memory`."),
+        block("limits", "block", "The most the container may use: `cpu`, `memory`."),
+    ],
+};
+
+pub const RESOURCE_LIST: Schema = Schema {
+    what: "a resource list",
+    fields: &[
+        value("cpu", "quantity (cpu)", "CPU in cores: `1`, `0.5`, `500m`."),
+        value("memory", "quantity (memory)", "Memory in bytes: `512Mi`, `2Gi`."),
+    ],
+};
+
+pub const SECRET_REF: Schema = Schema {
+    what: "a secret reference",
+    fields: &[
+        required("name", "string", "The name of the Kubernetes Secret."),
+        required("key", "string", "The key inside the Secret."),
+    ],
+};
+
+pub const PROBE: Schema = Schema {
+    what: "a probe",
+    fields: &[
+        value("path", "string", "The HTTP path (http probes)."),
+        value("port", "port name", "A port declared in `ports` (http, tcp and grpc probes)."),
+        value("command", "list of strings", "The command to run (exec probes)."),
+        value("initial_delay", "duration", "Wait this long after start before the first probe."),
+        value("period", "duration", "How often to probe."),
+        value("timeout", "duration", "How long one probe may take."),
+        value("success_threshold", "integer ≥ 1", "Consecutive successes to count as healthy."),
+        value("failure_threshold", "integer ≥ 1", "Consecutive failures to count as unhealthy."),
+    ],
+};
+
+pub const AUTOSCALING: Schema = Schema {
+    what: "an autoscaling block",
+    fields: &[
+        required("min", "integer ≥ 1", "The fewest replicas."),
+        required("max", "integer ≥ 1", "The most replicas."),
+        value("cpu", "percentage", "Target average CPU utilisation (default 80%)."),
+    ],
+};
+
+pub const TRAFFIC: Schema = Schema {
+    what: "a traffic block",
+    fields: &[
+        value("timeout", "duration", "Request timeout."),
+        block("retries", "block", "`attempts` and `per_try_timeout`."),
+        block("circuit_breaker", "block", "Outlier detection: `consecutive_errors`, `interval`, `base_ejection_time`, `max_ejection`."),
+    ],
+};
+
+pub const RETRIES: Schema = Schema {
+    what: "a retries block",
+    fields: &[
+        required("attempts", "integer ≥ 1", "How many retries."),
+        value("per_try_timeout", "duration", "Timeout of each try."),
+    ],
+};
+
+pub const CIRCUIT_BREAKER: Schema = Schema {
+    what: "a circuit breaker",
+    fields: &[
+        value("consecutive_errors", "integer ≥ 1", "Errors before a host is ejected (default 5)."),
+        value("interval", "duration", "How often hosts are scanned (default 10s)."),
+        value("base_ejection_time", "duration", "The minimum ejection time (default 30s)."),
+        value("max_ejection", "percentage", "The most hosts that may be ejected (default 50%)."),
+    ],
+};
+
+pub const SECURITY: Schema = Schema {
+    what: "a security block",
+    fields: &[
+        value("run_as_user", "integer ≥ 1", "The user id the container runs as (default 10001; never root)."),
+        value("read_only_root_filesystem", "boolean", "Mount the root filesystem read-only (default true)."),
+        value("mount_service_account_token", "boolean", "Mount the Kubernetes API token (default false)."),
+    ],
+};
+
+pub const ENVIRONMENT: Schema = Schema {
+    what: "an environment",
+    fields: &[
+        required("cluster", "string", "The Kubernetes cluster (context name) to deploy to."),
+        required("namespace", "string", "The namespace services run in."),
+        value("after", "environment name or list", "The environments that must succeed first (promotion order)."),
+        value("trigger", "trigger", "What starts a deployment: `push { branch = \"main\" }`, `tag { pattern = \"v*\" }` or `manual`. Environments with `after` are promoted instead."),
+        value("approval", "approval", "`automatic` or `manual { reviewers = [\"team\"] }`."),
+        value("strategy", "strategy", "A named strategy or an inline `rolling { }`, `recreate`, `blue_green { }`, `canary { }` (default `rolling`)."),
+        value("production", "boolean", "Marks a production environment (policies use it)."),
+        repeated("override", "block", "`override service-name { replicas, resources, env, strategy, image_tag }` for this environment."),
+    ],
+};
+
+pub const TRIGGER: Schema = Schema {
+    what: "a trigger",
+    fields: &[
+        value("branch", "string or list", "Branches whose pushes deploy (push triggers)."),
+        value("pattern", "string", "Tag pattern such as `v*` (tag triggers)."),
+    ],
+};
+
+pub const APPROVAL: Schema = Schema {
+    what: "an approval",
+    fields: &[required("reviewers", "list of strings", "Groups or people who may approve.")],
+};
+
+pub const OVERRIDE: Schema = Schema {
+    what: "an override",
+    fields: &[
+        value("replicas", "integer ≥ 0", "Replicas in this environment."),
+        block("resources", "block", "Requests and limits in this environment (merged field by field)."),
+        block("env", "map", "Environment variables added or replaced in this environment."),
+        value("image_tag", "string", "The image tag deployed in this environment."),
+        value("strategy", "strategy", "The strategy for this service in this environment."),
+        block("autoscaling", "block", "Autoscaling in this environment."),
+    ],
+};
+
+pub const ROLLING: Schema = Schema {
+    what: "a rolling strategy",
+    fields: &[
+        value("max_surge", "count or percentage", "Extra pods allowed during the update (default 25%)."),
+        value("max_unavailable", "count or percentage", "Pods that may be unavailable (default 0)."),
+    ],
+};
+
+pub const RECREATE: Schema = Schema { what: "a recreate strategy", fields: &[] };
+
+pub const BLUE_GREEN: Schema = Schema {
+    what: "a blue_green strategy",
+    fields: &[
+        value("preview", "boolean", "Expose the new colour on a preview route before the switch (default true)."),
+        value("auto_promote", "boolean", "Switch without waiting for approval (default false)."),
+        value("scale_down_delay", "duration", "Keep the old colour this long after the switch (default 30s)."),
+    ],
+};
+
+pub const CANARY: Schema = Schema {
+    what: "a canary strategy",
+    fields: &[
+        repeated("step", "block", "One traffic step: `weight` and optional `pause` (a duration or `approval`)."),
+        block("analysis", "block", "Metric gates checked during each step: `interval`, `failure_limit`, `gates`."),
+        value("on_failure", "rollback | halt", "What happens when a gate fails (default rollback)."),
+    ],
+};
+
+pub const CANARY_STEP: Schema = Schema {
+    what: "a canary step",
+    fields: &[
+        required("weight", "percentage", "Traffic sent to the canary in this step."),
+        value("pause", "duration or approval", "Wait this long, or until approved, before the next step."),
+    ],
+};
+
+pub const ANALYSIS: Schema = Schema {
+    what: "an analysis block",
+    fields: &[
+        value("interval", "duration", "How often gates are queried (default 1m)."),
+        value("failure_limit", "integer ≥ 0", "Failed queries tolerated before failing (default 0)."),
+        required("gates", "list of conditions", "Conditions such as `p99_latency < 500ms`, `success_rate >= 95%`."),
+    ],
+};
+
+pub const POLICY: Schema = Schema {
+    what: "a policy",
+    fields: &[
+        value("severity", "deny | warn", "`deny` fails the check; `warn` reports only (default deny)."),
+        required("each", "service | environment | deployment", "What the rule is checked for."),
+        value("when", "condition", "Only check subjects for which this holds."),
+        required("require", "condition", "What must hold."),
+        required("message", "string", "What is wrong, shown as the diagnostic message."),
+        value("help", "string", "How to fix it."),
+    ],
+};

@@ -1,0 +1,150 @@
+//! Liveness, readiness and startup probes: `http { path, port }`, `tcp { port }`,
+//! `grpc { port }`, `exec { command }`, each with timing settings.
+
+use crate::check::model::{Port, PortRef, Probe, ProbeAction};
+use crate::check::reader::Reader;
+use crate::check::{schema, values, Checker};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::Span;
+use crate::syntax::ast::{Expr, ExprKind, Object};
+
+/// The service's declared ports, which probe ports must name.
+pub struct Ports<'a> {
+    pub ports: &'a [Port],
+    pub declared_at: Option<Span>,
+}
+
+pub fn field(checker: &mut Checker, reader: &Reader, name: &str, ports: &Ports) -> Option<Probe> {
+    let expr = reader.value(checker, name)?;
+    lower(checker, expr, ports)
+}
+
+fn lower(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Probe> {
+    let variant = values::variant(checker, expr, "a probe such as `http { path = \"/healthz\", port = http }`")?;
+    let kinds = ["http", "tcp", "grpc", "exec"];
+    if !kinds.contains(&variant.tag) {
+        values::unknown_variant(checker, "probe kind", &variant, &kinds);
+        return None;
+    }
+    let Some(body) = variant.body else {
+        checker.report(
+            Diagnostic::error(Code::SW0203, format!("a `{}` probe needs settings", variant.tag), variant.tag_span, "no settings")
+                .with_help(match variant.tag {
+                    "exec" => "write `exec { command = [\"...\"] }`",
+                    "http" => "write `http { path = \"/healthz\", port = http }`",
+                    _ => "write `{ port = <port name> }`",
+                }),
+        );
+        return None;
+    };
+    let reader = Reader::new(checker, body, &schema::PROBE, variant.tag_span);
+    let action = action(checker, &reader, variant.tag, body, ports);
+    let duration = |checker: &mut Checker, name| reader.value(checker, name).and_then(|e| values::duration(checker, e));
+    let initial_delay = duration(checker, "initial_delay");
+    let period = duration(checker, "period");
+    let timeout = duration(checker, "timeout");
+    for name in ["period", "timeout"] {
+        let value = if name == "period" { period } else { timeout };
+        if let (Some(value), Some(span)) = (value, reader.key_span(name)) {
+            if value.millis < 1000 {
+                checker.report(
+                    Diagnostic::error(Code::SW0206, format!("probe `{name}` must be at least 1s"), span, "too short")
+                        .with_help("Kubernetes counts probe timings in whole seconds"),
+                );
+            }
+        }
+    }
+    let threshold = |checker: &mut Checker, name| reader.value(checker, name).and_then(|e| values::integer_u32(checker, e, 1, 1000));
+    let success_threshold = threshold(checker, "success_threshold");
+    let failure_threshold = threshold(checker, "failure_threshold");
+    Some(Probe {
+        action: action?,
+        initial_delay,
+        period,
+        timeout,
+        success_threshold,
+        failure_threshold,
+        span: expr.span,
+    })
+}
+
+fn action(checker: &mut Checker, reader: &Reader, kind: &str, body: &Object, ports: &Ports) -> Option<ProbeAction> {
+    let allowed: &[&str] = match kind {
+        "http" => &["path", "port"],
+        "exec" => &["command"],
+        _ => &["port"],
+    };
+    for field in ["path", "port", "command"] {
+        if let Some(span) = reader.key_span(field).filter(|_| !allowed.contains(&field)) {
+            checker.report(
+                Diagnostic::error(Code::SW0201, format!("`{field}` does not apply to a `{kind}` probe"), span, "not used by this probe")
+                    .with_help(format!("a `{kind}` probe takes {}", allowed.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "))),
+            );
+        }
+    }
+    let port = |checker: &mut Checker| {
+        let expr = reader.required_value(checker, "port")?;
+        resolve_port(checker, expr, ports)
+    };
+    match kind {
+        "http" => {
+            let path = reader
+                .value(checker, "path")
+                .and_then(|e| values::string(checker, e))
+                .map_or_else(|| "/".to_string(), |s| s.value);
+            if !path.starts_with('/') {
+                let span = reader.key_span("path").unwrap_or(body.span);
+                checker.report(Diagnostic::error(Code::SW0206, "an http probe path must start with `/`", span, "relative path"));
+            }
+            Some(ProbeAction::Http { path, port: port(checker)? })
+        }
+        "tcp" => Some(ProbeAction::Tcp { port: port(checker)? }),
+        "grpc" => Some(ProbeAction::Grpc { port: port(checker)? }),
+        _ => {
+            let expr = reader.required_value(checker, "command")?;
+            let command = values::strings(checker, expr)?;
+            if command.is_empty() {
+                checker.report(Diagnostic::error(Code::SW0206, "an exec probe needs a command", expr.span, "empty command"));
+                return None;
+            }
+            Some(ProbeAction::Exec { command })
+        }
+    }
+}
+
+/// A probe port names a declared port (`http`), or gives the number of one (`8080`).
+fn resolve_port(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<PortRef> {
+    let found = match &expr.kind {
+        ExprKind::Number(_) => {
+            let number = values::integer(checker, expr, 1, 65535)?;
+            ports.ports.iter().find(|p| u64::from(p.number) == number)
+        }
+        _ => {
+            let name = values::name(checker, expr)?;
+            ports.ports.iter().find(|p| p.name.value == name.value)
+        }
+    };
+    if let Some(port) = found {
+        return Some(PortRef { name: port.name.value.clone(), number: port.number });
+    }
+    let written = match &expr.kind {
+        ExprKind::Path(path) => path.dotted(),
+        ExprKind::Number(number) => number.digits.clone(),
+        other => other.describe(),
+    };
+    let mut diagnostic = Diagnostic::error(
+        Code::SW0304,
+        format!("probe port `{written}` is not a declared port"),
+        expr.span,
+        "not in `ports`",
+    )
+    .with_suggestion(&written, ports.ports.iter().map(|p| p.name.value.as_str()));
+    if let Some(span) = ports.declared_at {
+        diagnostic = diagnostic.with_label(span, "ports are declared here");
+    }
+    if diagnostic.help.is_none() {
+        diagnostic = diagnostic.with_help("declare the port in `ports { name = number }` and name it here");
+    }
+    checker.report(diagnostic);
+    None
+}

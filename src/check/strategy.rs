@@ -1,0 +1,277 @@
+//! Lowering strategies: `rolling`, `recreate`, `blue_green` and `canary`, named
+//! (`strategy safe = canary { ... }`) or inline (`strategy = rolling { max_surge = 1 }`).
+//!
+//! The rules here make broken manifests unrepresentable: canary weights strictly increase
+//! and end at 100%, a recreate strategy has no surge settings, a rolling update can progress.
+
+use super::model::*;
+use super::reader::Reader;
+use super::values::{self, Variant};
+use super::{item_label, names, schema, Checker};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::{Span, Spanned};
+use crate::syntax::ast::{CompareOp, Expr, ExprKind, Item, Object};
+
+pub const KINDS: &[&str] = &["rolling", "recreate", "blue_green", "canary"];
+
+/// `strategy name = kind { ... }`
+pub fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
+    names::check_name(checker, &item.name.text, item.name.span, names::NameRule::Dns1123Label, "strategy name");
+    if let ExprKind::Object(object) = &item.value.kind {
+        if object.tag.is_none() {
+            checker.report(
+                Diagnostic::error(Code::SW0203, "a strategy needs a kind", item_label(item), "which kind of strategy?")
+                    .with_help(format!("write `strategy {} = canary {{ ... }}` (or rolling, recreate, blue_green)", item.name.text)),
+            );
+            return None;
+        }
+    }
+    let variant = values::variant(checker, &item.value, "a strategy kind such as `canary { ... }`")?;
+    let mut strategy = lower_kind(checker, &variant, item.value.span)?;
+    strategy.name = Some(item.name.text.clone());
+    Some(strategy)
+}
+
+/// A strategy value in an environment or override: a named strategy or an inline kind.
+pub fn lower_use(checker: &mut Checker, expr: &Expr, named: &[Strategy], declared: &[&str]) -> Option<Strategy> {
+    let variant = values::variant(checker, expr, "a strategy")?;
+    if variant.body.is_none() && !KINDS.contains(&variant.tag) {
+        if let Some(strategy) = named.iter().find(|s| s.name.as_deref() == Some(variant.tag)) {
+            return Some(strategy.clone());
+        }
+        if !declared.contains(&variant.tag) {
+            let candidates = declared.iter().copied().chain(KINDS.iter().copied());
+            checker.report(super::unknown_reference("strategy", variant.tag, variant.tag_span, candidates));
+        }
+        return None;
+    }
+    lower_kind(checker, &variant, expr.span)
+}
+
+fn lower_kind(checker: &mut Checker, variant: &Variant, span: Span) -> Option<Strategy> {
+    let empty = Object { tag: None, entries: Vec::new(), span };
+    let body = variant.body.unwrap_or(&empty);
+    let kind = match variant.tag {
+        "rolling" => rolling(checker, body, variant.tag_span)?,
+        "recreate" => recreate(checker, body)?,
+        "blue_green" => blue_green(checker, body, variant.tag_span)?,
+        "canary" => canary(checker, body, variant.tag_span)?,
+        _ => {
+            values::unknown_variant(checker, "strategy kind", variant, KINDS);
+            return None;
+        }
+    };
+    Some(Strategy { name: None, kind, span })
+}
+
+fn rolling(checker: &mut Checker, body: &Object, owner: Span) -> Option<StrategyKind> {
+    let reader = Reader::new(checker, body, &schema::ROLLING, owner);
+    let mut read = |name, default| match reader.value(checker, name) {
+        Some(expr) => values::int_or_percent(checker, expr),
+        None => Some(default),
+    };
+    let max_surge = read("max_surge", IntOrPercent::Percent(25))?;
+    let max_unavailable = read("max_unavailable", IntOrPercent::Count(0))?;
+    if max_surge.is_zero() && max_unavailable.is_zero() {
+        checker.report(
+            Diagnostic::error(
+                Code::SW0308,
+                "a rolling update with no surge and no unavailability can never progress",
+                reader.key_span("max_surge").unwrap_or(owner),
+                "max_surge is 0",
+            )
+            .with_help("allow at least one extra pod (`max_surge = 1`) or one unavailable pod (`max_unavailable = 1`)"),
+        );
+        return None;
+    }
+    Some(StrategyKind::Rolling { max_surge, max_unavailable })
+}
+
+fn recreate(checker: &mut Checker, body: &Object) -> Option<StrategyKind> {
+    for entry in &body.entries {
+        let key = entry.key();
+        if matches!(key.text.as_str(), "max_surge" | "max_unavailable") {
+            checker.report(
+                Diagnostic::error(
+                    Code::SW0303,
+                    format!("a recreate strategy cannot have `{}`", key.text),
+                    key.span,
+                    "surge setting on recreate",
+                )
+                .with_help("recreate stops every old pod before starting new ones; use `rolling { ... }` to control surge"),
+            );
+        }
+    }
+    let surge_free: Vec<_> = body
+        .entries
+        .iter()
+        .filter(|e| !matches!(e.key().text.as_str(), "max_surge" | "max_unavailable"))
+        .cloned()
+        .collect();
+    let rest = Object { tag: None, entries: surge_free, span: body.span };
+    Reader::new(checker, &rest, &schema::RECREATE, body.span);
+    (rest.entries.len() == body.entries.len()).then_some(StrategyKind::Recreate)
+}
+
+fn blue_green(checker: &mut Checker, body: &Object, owner: Span) -> Option<StrategyKind> {
+    let reader = Reader::new(checker, body, &schema::BLUE_GREEN, owner);
+    let mut flag = |name, default| match reader.value(checker, name) {
+        Some(expr) => values::boolean(checker, expr),
+        None => Some(default),
+    };
+    let preview = flag("preview", true)?;
+    let auto_promote = flag("auto_promote", false)?;
+    let scale_down_delay = match reader.value(checker, "scale_down_delay") {
+        Some(expr) => values::duration(checker, expr)?,
+        None => Duration::from_secs(30),
+    };
+    Some(StrategyKind::BlueGreen { preview, auto_promote, scale_down_delay })
+}
+
+fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<StrategyKind> {
+    let reader = Reader::new(checker, body, &schema::CANARY, owner);
+    let blocks = reader.blocks(checker, "step");
+    if blocks.is_empty() {
+        checker.report(
+            reader
+                .missing("step")
+                .with_help("add steps such as `step { weight = 30%  pause = 5m }` ending with `step { weight = 100% }`"),
+        );
+        return None;
+    }
+    let steps: Vec<CanaryStep> = blocks.iter().filter_map(|(key, _, step)| canary_step(checker, step, key.span)).collect();
+    if steps.len() != blocks.len() || !check_weights(checker, &steps) {
+        return None;
+    }
+    let analysis = match reader.block(checker, "analysis") {
+        Some(object) => Some(analysis(checker, object)?),
+        None => None,
+    };
+    let on_failure = match reader.value(checker, "on_failure") {
+        Some(expr) => values::keyword(checker, expr, "failure action", &[("rollback", OnFailure::Rollback), ("halt", OnFailure::Halt)])?,
+        None => OnFailure::Rollback,
+    };
+    Some(StrategyKind::Canary { steps, analysis, on_failure })
+}
+
+fn canary_step(checker: &mut Checker, object: &Object, owner: Span) -> Option<CanaryStep> {
+    let reader = Reader::new(checker, object, &schema::CANARY_STEP, owner);
+    let weight_expr = reader.required_value(checker, "weight");
+    let weight = weight_expr.and_then(|e| values::percent(checker, e).map(|w| Spanned::new(w, e.span)));
+    let pause = match reader.value(checker, "pause") {
+        Some(expr) => Some(pause(checker, expr)?),
+        None => None,
+    };
+    let weight = weight?;
+    if weight.value == 0 {
+        checker.report(Diagnostic::error(Code::SW0206, "a canary step must send some traffic", weight.span, "0%")
+            .with_help("weights are between 1% and 100%"));
+        return None;
+    }
+    Some(CanaryStep { weight, pause })
+}
+
+fn pause(checker: &mut Checker, expr: &Expr) -> Option<Pause> {
+    match &expr.kind {
+        ExprKind::Path(path) if path.dotted() == "approval" => Some(Pause::UntilApproved),
+        ExprKind::Path(path) => {
+            checker.report(
+                Diagnostic::error(Code::SW0208, format!("unknown pause `{}`", path.dotted()), expr.span, "expected a duration or `approval`")
+                    .with_suggestion(&path.dotted(), ["approval"]),
+            );
+            None
+        }
+        _ => values::duration(checker, expr).map(Pause::For),
+    }
+}
+
+/// Weights strictly increase and the last step reaches 100%.
+fn check_weights(checker: &mut Checker, steps: &[CanaryStep]) -> bool {
+    let mut ok = true;
+    for pair in steps.windows(2) {
+        let (before, after) = (&pair[0].weight, &pair[1].weight);
+        if after.value <= before.value {
+            checker.report(
+                Diagnostic::error(
+                    Code::SW0301,
+                    format!("canary weight {}% does not increase on the step before ({}%)", after.value, before.value),
+                    after.span,
+                    "not above the previous step",
+                )
+                .with_label(before.span, "previous step")
+                .with_help("each step must send more traffic to the canary than the one before"),
+            );
+            ok = false;
+        }
+    }
+    if let Some(last) = steps.last() {
+        if last.weight.value != 100 {
+            checker.report(
+                Diagnostic::error(Code::SW0302, format!("the last canary step sends {}% of traffic, not 100%", last.weight.value), last.weight.span, "last step")
+                    .with_help("end with `step { weight = 100% }` so the rollout completes"),
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
+fn analysis(checker: &mut Checker, object: &Object) -> Option<Analysis> {
+    let reader = Reader::new(checker, object, &schema::ANALYSIS, object.span);
+    let interval = match reader.value(checker, "interval") {
+        Some(expr) => values::duration(checker, expr)?,
+        None => Duration::from_secs(60),
+    };
+    let failure_limit = match reader.value(checker, "failure_limit") {
+        Some(expr) => values::integer_u32(checker, expr, 0, 1000)?,
+        None => 0,
+    };
+    let gates_expr = reader.required_value(checker, "gates")?;
+    let items: Vec<&Expr> = match &gates_expr.kind {
+        ExprKind::List(items) => items.iter().collect(),
+        _ => vec![gates_expr],
+    };
+    let gates: Vec<Gate> = items.iter().filter_map(|e| gate(checker, e)).collect();
+    (gates.len() == items.len()).then_some(Analysis { interval, failure_limit, gates })
+}
+
+/// `p99_latency < 500ms`, `success_rate >= 95%`.
+pub fn gate(checker: &mut Checker, expr: &Expr) -> Option<Gate> {
+    let ExprKind::Compare { op, left, right } = &expr.kind else {
+        checker.report(
+            Diagnostic::error(Code::SW0204, format!("expected a gate such as `p99_latency < 500ms`, found {}", expr.kind.describe()), expr.span, "not a gate")
+                .with_help("a gate compares a metric with a threshold: `p99_latency < 500ms`, `success_rate >= 95%`"),
+        );
+        return None;
+    };
+    let metric_name = match &left.kind {
+        ExprKind::Path(path) => path.dotted(),
+        _ => {
+            checker.report(Diagnostic::error(Code::SW0204, "a gate starts with a metric name", left.span, "expected a metric"));
+            return None;
+        }
+    };
+    let Some((_, metric)) = Metric::ALL.iter().find(|(name, _)| *name == metric_name) else {
+        let names: Vec<&str> = Metric::ALL.iter().map(|(n, _)| *n).collect();
+        let variant = Variant { tag: &metric_name, tag_span: left.span, body: None };
+        values::unknown_variant(checker, "metric", &variant, &names);
+        return None;
+    };
+    let op = match op {
+        CompareOp::Lt => GateOp::Lt,
+        CompareOp::Le => GateOp::Le,
+        CompareOp::Gt => GateOp::Gt,
+        CompareOp::Ge => GateOp::Ge,
+        CompareOp::Eq | CompareOp::Ne => {
+            checker.report(Diagnostic::error(Code::SW0204, format!("a gate needs `<`, `<=`, `>` or `>=`, not `{}`", op.as_str()), expr.span, "equality gate")
+                .with_help("metrics are never exactly equal to a threshold; use a bound"));
+            return None;
+        }
+    };
+    let threshold = if metric.is_latency() {
+        Threshold::Duration(values::duration(checker, right)?)
+    } else {
+        Threshold::PercentHundredths(values::percent_hundredths(checker, right)?)
+    };
+    Some(Gate { metric: *metric, op, threshold })
+}

@@ -1,0 +1,415 @@
+//! Typed reading of literal values: integers, percentages, durations, quantities, strings,
+//! booleans, names and variants. Each getter reports what is wrong with the value (type,
+//! unit, range, overflow) at the value's span and returns `None`, so callers simply skip it.
+
+use super::model::{Duration, IntOrPercent, Quantity};
+use super::Checker;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::{Span, Spanned};
+use crate::syntax::ast::{Expr, ExprKind, Ident, NumberLit, Object, Path};
+
+/// What a quantity measures; decides which units make sense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantityKind {
+    Cpu,
+    Memory,
+}
+
+const DURATION_UNITS: &[(&str, u64)] = &[
+    ("ms", 1),
+    ("s", 1000),
+    ("m", 60_000),
+    ("h", 3_600_000),
+    ("d", 86_400_000),
+];
+
+/// Kubernetes quantity suffixes and their multipliers, in milli-units.
+const QUANTITY_UNITS: &[(&str, u128)] = &[
+    ("m", 1),
+    ("k", 1_000_000),
+    ("M", 1_000_000_000),
+    ("G", 1_000_000_000_000),
+    ("T", 1_000_000_000_000_000),
+    ("P", 1_000_000_000_000_000_000),
+    ("E", 1_000_000_000_000_000_000_000),
+    ("Ki", 1024 * 1000),
+    ("Mi", 1024 * 1024 * 1000),
+    ("Gi", 1024 * 1024 * 1024 * 1000),
+    ("Ti", 1024 * 1024 * 1024 * 1024 * 1000),
+    ("Pi", 1024 * 1024 * 1024 * 1024 * 1024 * 1000),
+    ("Ei", 1024 * 1024 * 1024 * 1024 * 1024 * 1024 * 1000),
+];
+
+fn type_error(expected: &str, expr: &Expr) -> Diagnostic {
+    Diagnostic::error(
+        Code::SW0204,
+        format!("expected {expected}, found {}", expr.kind.describe()),
+        expr.span,
+        format!("expected {expected}"),
+    )
+}
+
+fn number<'e>(checker: &mut Checker, expr: &'e Expr, expected: &str) -> Option<&'e NumberLit> {
+    match &expr.kind {
+        ExprKind::Number(number) => Some(number),
+        _ => {
+            checker.report(type_error(expected, expr));
+            None
+        }
+    }
+}
+
+fn unit_error(expected: &str, found: &str, expr: &Expr) -> Diagnostic {
+    Diagnostic::error(
+        Code::SW0205,
+        format!("expected {expected}, found {found}"),
+        expr.span,
+        format!("expected {expected}"),
+    )
+}
+
+/// What a unit usually means, for "expected a duration, found a quantity" messages.
+fn describe_unit(unit: Option<&str>) -> &'static str {
+    match unit {
+        None => "a plain number",
+        Some("%") => "a percentage",
+        Some(u) if DURATION_UNITS.iter().any(|(d, _)| *d == u) && u != "m" => "a duration",
+        Some(u) if QUANTITY_UNITS.iter().any(|(q, _)| *q == u) => "a quantity",
+        Some(_) => "a number with an unknown unit",
+    }
+}
+
+/// Splits `12.5` into (125, 1): the digits as an integer and the count of decimals.
+fn decimal(checker: &mut Checker, number: &NumberLit, span: Span) -> Option<(u128, u32)> {
+    if number.digits.starts_with('-') {
+        checker.report(Diagnostic::error(
+            Code::SW0206,
+            "negative values are not allowed here",
+            span,
+            "must not be negative",
+        ));
+        return None;
+    }
+    let (whole, fraction) = number.digits.split_once('.').unwrap_or((&number.digits, ""));
+    let joined = format!("{whole}{fraction}");
+    let parsed = joined.parse::<u128>().ok().filter(|_| joined.len() <= 30);
+    match parsed {
+        Some(value) => Some((value, u32::try_from(fraction.len()).unwrap_or(u32::MAX))),
+        None => {
+            checker.report(too_large(span));
+            None
+        }
+    }
+}
+
+fn too_large(span: Span) -> Diagnostic {
+    Diagnostic::error(Code::SW0207, "number is too large", span, "too large")
+        .with_help("Slipway numbers must fit the Kubernetes field they become")
+}
+
+/// A whole number without a unit in `min..=max`.
+pub fn integer(checker: &mut Checker, expr: &Expr, min: u64, max: u64) -> Option<u64> {
+    let number = number(checker, expr, "a whole number")?;
+    if let Some(unit) = &number.unit {
+        checker.report(unit_error("a plain number", &format!("`{}{unit}`", number.digits), expr).with_help("remove the unit"));
+        return None;
+    }
+    if number.digits.contains('.') {
+        checker.report(type_error("a whole number", expr));
+        return None;
+    }
+    if let Some(rest) = number.digits.strip_prefix('-') {
+        let shown = format!("-{rest}");
+        checker.report(out_of_range(expr.span, &shown, min, max));
+        return None;
+    }
+    let Ok(value) = number.digits.parse::<u64>() else {
+        checker.report(too_large(expr.span));
+        return None;
+    };
+    if value < min || value > max {
+        checker.report(out_of_range(expr.span, &value.to_string(), min, max));
+        return None;
+    }
+    Some(value)
+}
+
+pub fn integer_u32(checker: &mut Checker, expr: &Expr, min: u32, max: u32) -> Option<u32> {
+    integer(checker, expr, u64::from(min), u64::from(max)).and_then(|v| u32::try_from(v).ok())
+}
+
+fn out_of_range(span: Span, shown: &str, min: u64, max: u64) -> Diagnostic {
+    let range = if max == u64::from(u32::MAX) || max == u64::MAX {
+        format!("at least {min}")
+    } else {
+        format!("between {min} and {max}")
+    };
+    Diagnostic::error(
+        Code::SW0206,
+        format!("{shown} is out of range: must be {range}"),
+        span,
+        format!("must be {range}"),
+    )
+}
+
+/// A whole percentage such as `30%`, in 0..=100.
+pub fn percent(checker: &mut Checker, expr: &Expr) -> Option<u32> {
+    let hundredths = percent_hundredths(checker, expr)?;
+    if hundredths % 100 != 0 {
+        checker.report(
+            type_error("a whole percentage", expr).with_help("use a whole number such as `30%`"),
+        );
+        return None;
+    }
+    Some(hundredths / 100)
+}
+
+/// A percentage with up to two decimals (`99.95%`), in hundredths of a percent.
+pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
+    let number = number(checker, expr, "a percentage")?;
+    if number.unit.as_deref() != Some("%") {
+        let found = describe_unit(number.unit.as_deref());
+        checker.report(unit_error("a percentage", found, expr).with_help(format!(
+            "write it as `{}%`",
+            number.digits
+        )));
+        return None;
+    }
+    let (value, decimals) = decimal(checker, number, expr.span)?;
+    if decimals > 2 {
+        checker.report(type_error("a percentage with at most two decimals", expr));
+        return None;
+    }
+    let hundredths = value * 10u128.pow(2 - decimals);
+    if hundredths > 10_000 {
+        checker.report(out_of_range(expr.span, &format!("{}%", number.digits), 0, 100));
+        return None;
+    }
+    u32::try_from(hundredths).ok()
+}
+
+/// A count (`1`) or a percentage (`25%`), as surge settings take.
+pub fn int_or_percent(checker: &mut Checker, expr: &Expr) -> Option<IntOrPercent> {
+    match &expr.kind {
+        ExprKind::Number(number) if number.unit.as_deref() == Some("%") => {
+            percent(checker, expr).map(IntOrPercent::Percent)
+        }
+        ExprKind::Number(number) if number.unit.is_none() => {
+            integer_u32(checker, expr, 0, u32::from(u16::MAX)).map(IntOrPercent::Count)
+        }
+        ExprKind::Number(number) => {
+            let found = describe_unit(number.unit.as_deref());
+            checker.report(unit_error("a count or a percentage", found, expr));
+            None
+        }
+        _ => {
+            checker.report(type_error("a count or a percentage", expr));
+            None
+        }
+    }
+}
+
+/// A duration such as `30s`, `5m`, `250ms`, `1h`.
+pub fn duration(checker: &mut Checker, expr: &Expr) -> Option<Duration> {
+    let number = number(checker, expr, "a duration")?;
+    let unit = number.unit.as_deref();
+    let Some((_, size)) = DURATION_UNITS.iter().find(|(u, _)| Some(*u) == unit) else {
+        let found = describe_unit(unit);
+        let help = match unit {
+            None => format!("add a unit, e.g. `{}s`", number.digits),
+            Some(_) => "durations use ms, s, m, h or d, e.g. `30s`".to_string(),
+        };
+        checker.report(unit_error("a duration", found, expr).with_help(help));
+        return None;
+    };
+    let (value, decimals) = decimal(checker, number, expr.span)?;
+    let millis = value
+        .checked_mul(u128::from(*size))
+        .map(|v| v / 10u128.pow(decimals.min(30)))
+        .and_then(|v| u64::try_from(v).ok())
+        .filter(|v| *v <= u64::from(u32::MAX) * 1000);
+    match millis {
+        Some(millis) => Some(Duration { millis }),
+        None => {
+            checker.report(too_large(expr.span));
+            None
+        }
+    }
+}
+
+/// A Kubernetes quantity: `500m` or `2` for CPU, `512Mi` or `2Gi` for memory.
+pub fn quantity(checker: &mut Checker, expr: &Expr, kind: QuantityKind) -> Option<Quantity> {
+    let number = number(checker, expr, "a quantity")?;
+    let unit = number.unit.as_deref();
+    let multiplier = match unit {
+        None => 1000,
+        Some(u) => match QUANTITY_UNITS.iter().find(|(q, _)| *q == u) {
+            Some((_, multiplier)) => *multiplier,
+            None => {
+                let found = describe_unit(unit);
+                checker.report(unit_error("a quantity", found, expr).with_help(match kind {
+                    QuantityKind::Cpu => "CPU is written in cores (`1`, `0.5`) or millicores (`500m`)",
+                    QuantityKind::Memory => "memory is written with Ki, Mi, Gi (or k, M, G), e.g. `512Mi`",
+                }));
+                return None;
+            }
+        },
+    };
+    if kind == QuantityKind::Memory && unit == Some("m") {
+        checker.report(
+            unit_error("a memory size", &format!("`{}m` (milli-bytes)", number.digits), expr)
+                .with_help(format!("did you mean `{}Mi`?", number.digits))
+                .with_fix(expr.span, format!("{}Mi", number.digits)),
+        );
+        return None;
+    }
+    let (value, decimals) = decimal(checker, number, expr.span)?;
+    let scaled = value.checked_mul(multiplier);
+    let milli = scaled.map(|v| v / 10u128.pow(decimals.min(30)));
+    // Kubernetes stores quantities in 64 bits; anything larger is rejected by the API server.
+    match milli.filter(|m| *m <= u128::from(i64::MAX as u64)) {
+        Some(milli) => Some(Quantity {
+            text: format!("{}{}", number.digits, unit.unwrap_or("")),
+            milli,
+        }),
+        None => {
+            checker.report(too_large(expr.span));
+            None
+        }
+    }
+}
+
+pub fn string(checker: &mut Checker, expr: &Expr) -> Option<Spanned<String>> {
+    match &expr.kind {
+        ExprKind::String(value) => Some(Spanned::new(value.clone(), expr.span)),
+        _ => {
+            checker.report(type_error("a string", expr).with_help(match &expr.kind {
+                ExprKind::Path(path) => format!("quote it: `\"{}\"`", path.dotted()),
+                _ => "write it in double quotes".to_string(),
+            }));
+            None
+        }
+    }
+}
+
+/// A list of strings; a single string counts as a list of one.
+pub fn strings(checker: &mut Checker, expr: &Expr) -> Option<Vec<String>> {
+    match &expr.kind {
+        ExprKind::List(items) => items.iter().map(|item| string(checker, item).map(|s| s.value)).collect(),
+        _ => string(checker, expr).map(|s| vec![s.value]),
+    }
+}
+
+pub fn boolean(checker: &mut Checker, expr: &Expr) -> Option<bool> {
+    match &expr.kind {
+        ExprKind::Bool(value) => Some(*value),
+        _ => {
+            checker.report(type_error("`true` or `false`", expr));
+            None
+        }
+    }
+}
+
+/// A plain name such as `staging` (a reference, resolved by the caller).
+pub fn name(checker: &mut Checker, expr: &Expr) -> Option<Spanned<String>> {
+    match &expr.kind {
+        ExprKind::Path(path) if path.segments.len() == 1 => {
+            Some(Spanned::new(path.dotted(), path.span))
+        }
+        ExprKind::String(value) => {
+            checker.report(
+                type_error("a name", expr)
+                    .with_help(format!("names are written without quotes: `{value}`"))
+                    .with_fix(expr.span, value.clone()),
+            );
+            None
+        }
+        _ => {
+            checker.report(type_error("a name", expr));
+            None
+        }
+    }
+}
+
+/// A list of names; a single name counts as a list of one.
+pub fn names(checker: &mut Checker, expr: &Expr) -> Vec<Spanned<String>> {
+    match &expr.kind {
+        ExprKind::List(items) => items.iter().filter_map(|item| name(checker, item)).collect(),
+        _ => name(checker, expr).into_iter().collect(),
+    }
+}
+
+/// A value that selects one of several kinds, with or without settings: `manual`,
+/// `manual { reviewers = [...] }`, `canary { ... }`.
+pub struct Variant<'a> {
+    pub tag: &'a str,
+    pub tag_span: Span,
+    pub body: Option<&'a Object>,
+}
+
+pub fn variant<'a>(checker: &mut Checker, expr: &'a Expr, expected: &str) -> Option<Variant<'a>> {
+    match &expr.kind {
+        ExprKind::Path(Path { segments, .. }) if segments.len() == 1 => {
+            let tag: &Ident = segments.first()?;
+            Some(Variant {
+                tag: &tag.text,
+                tag_span: tag.span,
+                body: None,
+            })
+        }
+        ExprKind::Object(object) => match &object.tag {
+            Some(tag) => Some(Variant {
+                tag: &tag.text,
+                tag_span: tag.span,
+                body: Some(object),
+            }),
+            None => {
+                checker.report(type_error(expected, expr).with_help(format!("name the kind before the braces, e.g. {expected}")));
+                None
+            }
+        },
+        _ => {
+            checker.report(type_error(expected, expr));
+            None
+        }
+    }
+}
+
+/// Reports an unknown variant with a suggestion from `choices`.
+pub fn unknown_variant(checker: &mut Checker, what: &str, variant: &Variant, choices: &[&str]) {
+    let listed: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+    let diagnostic = Diagnostic::error(
+        Code::SW0208,
+        format!("unknown {what} `{}`", variant.tag),
+        variant.tag_span,
+        format!("not a {what}"),
+    )
+    .with_suggestion(variant.tag, choices.iter().copied());
+    let diagnostic = if diagnostic.help.is_none() {
+        diagnostic.with_help(format!("expected one of {}", listed.join(", ")))
+    } else {
+        diagnostic
+    };
+    checker.report(diagnostic);
+}
+
+/// Picks a bare keyword among `choices`, such as `tcp`/`udp` or `deny`/`warn`.
+pub fn keyword<T: Copy>(checker: &mut Checker, expr: &Expr, what: &str, choices: &[(&str, T)]) -> Option<T> {
+    let variant = variant(checker, expr, what)?;
+    if let Some(body) = variant.body {
+        checker.report(Diagnostic::error(
+            Code::SW0204,
+            format!("`{}` takes no settings", variant.tag),
+            body.span,
+            "remove this block",
+        ));
+    }
+    match choices.iter().find(|(name, _)| *name == variant.tag) {
+        Some((_, value)) => Some(*value),
+        None => {
+            let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+            unknown_variant(checker, what, &variant, &names);
+            None
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The registry of diagnostic codes.
+//!
+//! Every problem Slipway reports has a stable code (`SW0101`), registered once here with a
+//! short title and a long explanation in `codes/SWxxxx.md` (shown by `slipway explain`). Codes
+//! are grouped by phase: `SW00xx` syntax, `SW01xx` names, `SW02xx` fields and values, `SW03xx`
+//! delivery rules, `SW04xx` graphs, `SW05xx` policies. A code is never reused for another
+//! meaning; retired codes stay in the table.
+
+use serde::Serialize;
+
+macro_rules! codes {
+    ($( $variant:ident = $title:literal, )*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            /// Every registered code, in order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The code as users write it, e.g. `SW0101`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => stringify!($variant), )* }
+            }
+
+            /// A one-line title.
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$variant => $title, )* }
+            }
+
+            /// The long explanation in Markdown, with an example and the fix.
+            pub fn explanation(self) -> &'static str {
+                match self {
+                    $( Code::$variant => include_str!(concat!("codes/", stringify!($variant), ".md")), )*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    SW0001 = "syntax error",
+    SW0002 = "nesting too deep",
+    SW0003 = "invalid string escape",
+    SW0004 = "file is not valid UTF-8",
+    SW0101 = "unknown declaration kind",
+    SW0102 = "duplicate name",
+    SW0103 = "unknown reference",
+    SW0104 = "missing or repeated app declaration",
+    SW0105 = "name is not a valid Kubernetes name",
+    SW0201 = "unknown field",
+    SW0202 = "field set twice",
+    SW0203 = "missing required field",
+    SW0204 = "wrong type",
+    SW0205 = "wrong unit",
+    SW0206 = "value out of range",
+    SW0207 = "number too large",
+    SW0208 = "unknown variant",
+    SW0209 = "invalid image reference",
+    SW0210 = "inline secret value",
+    SW0301 = "canary weights must increase",
+    SW0302 = "last canary step must reach 100%",
+    SW0303 = "recreate strategy with surge settings",
+    SW0304 = "probe port is not declared",
+    SW0305 = "minimum above maximum",
+    SW0306 = "request above limit",
+    SW0307 = "duplicate port",
+    SW0308 = "rolling update that cannot make progress",
+    SW0309 = "entry environment without a trigger",
+    SW0310 = "manual approval without reviewers",
+    SW0401 = "promotion cycle",
+    SW0402 = "service dependency cycle",
+    SW0403 = "unreachable environment",
+    SW0501 = "invalid policy condition",
+    SW0502 = "policy violation",
+}
+
+impl Code {
+    /// Looks a code up by its text, case-insensitively (`sw0101` works too).
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}

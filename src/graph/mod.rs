@@ -1,0 +1,231 @@
+//! Phase 3: the promotion graph (environments, `after` edges) and the service dependency graph
+//! (`depends_on` edges), built with petgraph from the checked model.
+//!
+//! Cycles are reported once per strongly connected component, with every edge of one cycle
+//! labelled where it is written. Environments that no trigger reaches are flagged. The model
+//! receives the deterministic orders later phases use: environments in promotion order and
+//! services after their dependencies (ties broken by name).
+
+use crate::check::model::Model;
+use crate::check::{unknown_reference, Checker};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::Span;
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// A directed graph of named nodes; each edge remembers where it was written.
+pub struct NamedGraph {
+    pub graph: DiGraph<String, Span>,
+    pub index: BTreeMap<String, NodeIndex>,
+}
+
+impl NamedGraph {
+    /// Builds a graph from `(node, [(target it comes after, where)])`: edges point from the
+    /// prerequisite to the dependent node.
+    pub fn new<'a>(nodes: impl IntoIterator<Item = (&'a str, Vec<(&'a str, Span)>)>) -> NamedGraph {
+        let nodes: Vec<_> = nodes.into_iter().collect();
+        let mut graph = DiGraph::new();
+        let mut index = BTreeMap::new();
+        for (name, _) in &nodes {
+            index.insert(name.to_string(), graph.add_node(name.to_string()));
+        }
+        for (name, prerequisites) in &nodes {
+            for (prerequisite, span) in prerequisites {
+                if let (Some(from), Some(to)) = (index.get(*prerequisite), index.get(*name)) {
+                    graph.add_edge(*from, *to, *span);
+                }
+            }
+        }
+        NamedGraph { graph, index }
+    }
+
+    /// Every cycle (one per strongly connected component), as the edges along it.
+    pub fn cycles(&self) -> Vec<Vec<(String, String, Span)>> {
+        let mut cycles = Vec::new();
+        for component in tarjan_scc(&self.graph) {
+            let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
+            let self_loop = component.len() == 1 && self.graph.contains_edge(component[0], component[0]);
+            if component.len() < 2 && !self_loop {
+                continue;
+            }
+            let start = *members.iter().min_by_key(|n| &self.graph[**n]).unwrap_or(&component[0]);
+            cycles.push(self.cycle_from(start, &members));
+        }
+        cycles.sort();
+        cycles
+    }
+
+    /// The shortest path from `start` back to itself inside `members`, as edges.
+    fn cycle_from(&self, start: NodeIndex, members: &BTreeSet<NodeIndex>) -> Vec<(String, String, Span)> {
+        let mut previous: BTreeMap<NodeIndex, (NodeIndex, Span)> = BTreeMap::new();
+        let mut queue = VecDeque::from([start]);
+        let mut closing = None;
+        while let Some(node) = queue.pop_front() {
+            let mut next: Vec<_> = self.graph.edges(node).map(|e| (petgraph::visit::EdgeRef::target(&e), *e.weight())).collect();
+            next.sort_by(|a, b| self.graph[a.0].cmp(&self.graph[b.0]));
+            for (target, span) in next {
+                if target == start {
+                    closing = Some((node, span));
+                    break;
+                }
+                if members.contains(&target) && !previous.contains_key(&target) {
+                    previous.insert(target, (node, span));
+                    queue.push_back(target);
+                }
+            }
+            if closing.is_some() {
+                break;
+            }
+        }
+        let mut edges = Vec::new();
+        let Some((mut node, span)) = closing else { return edges };
+        edges.push((self.graph[node].clone(), self.graph[start].clone(), span));
+        while node != start {
+            let Some((before, span)) = previous.get(&node).copied() else { break };
+            edges.push((self.graph[before].clone(), self.graph[node].clone(), span));
+            node = before;
+        }
+        edges.reverse();
+        edges
+    }
+
+    /// Nodes in dependency order (prerequisites first), ties broken by name; nodes on or
+    /// behind a cycle are left out.
+    pub fn order(&self) -> Vec<String> {
+        let mut indegree: BTreeMap<NodeIndex, usize> = self.index.values().map(|n| (*n, 0)).collect();
+        for edge in self.graph.edge_indices() {
+            if let Some((_, to)) = self.graph.edge_endpoints(edge) {
+                *indegree.entry(to).or_default() += 1;
+            }
+        }
+        let mut ready: BTreeSet<(String, NodeIndex)> = indegree
+            .iter()
+            .filter(|(_, degree)| **degree == 0)
+            .map(|(node, _)| (self.graph[*node].clone(), *node))
+            .collect();
+        let mut order = Vec::new();
+        while let Some((name, node)) = ready.pop_first() {
+            order.push(name);
+            for target in self.graph.neighbors(node) {
+                if let Some(degree) = indegree.get_mut(&target) {
+                    *degree -= 1;
+                    if *degree == 0 {
+                        ready.insert((self.graph[target].clone(), target));
+                    }
+                }
+            }
+        }
+        order
+    }
+}
+
+/// Names declared in the spec, including those whose declarations had errors, so that a
+/// reference to a broken declaration is not also reported as unknown.
+pub struct Declared<'a> {
+    pub environments: Vec<&'a str>,
+    pub services: Vec<&'a str>,
+}
+
+pub fn analyse(checker: &mut Checker, model: &mut Model, declared: &Declared) {
+    check_references(checker, model, declared);
+    let promotion = promotion_graph(model);
+    for cycle in promotion.cycles() {
+        checker.report(cycle_diagnostic(Code::SW0401, "environments promote in a cycle", "comes after", &cycle));
+    }
+    check_reachability(checker, model, &promotion);
+    model.promotion_order = promotion.order();
+    let services = dependency_graph(model);
+    for cycle in services.cycles() {
+        checker.report(cycle_diagnostic(Code::SW0402, "services depend on each other in a cycle", "depends on", &cycle));
+    }
+    model.service_order = services.order();
+}
+
+pub fn promotion_graph(model: &Model) -> NamedGraph {
+    NamedGraph::new(model.environments.iter().map(|environment| {
+        let after = environment.after.iter().map(|a| (a.value.as_str(), a.span)).collect();
+        (environment.name.value.as_str(), after)
+    }))
+}
+
+pub fn dependency_graph(model: &Model) -> NamedGraph {
+    NamedGraph::new(model.services.iter().map(|service| {
+        let needs = service.depends_on.iter().map(|d| (d.value.as_str(), d.span)).collect();
+        (service.name.value.as_str(), needs)
+    }))
+}
+
+fn check_references(checker: &mut Checker, model: &Model, declared: &Declared) {
+    for environment in &model.environments {
+        for after in &environment.after {
+            if !declared.environments.contains(&after.value.as_str()) {
+                checker.report(unknown_reference("environment", &after.value, after.span, declared.environments.iter().copied()));
+            }
+        }
+    }
+    for service in &model.services {
+        for dependency in &service.depends_on {
+            if !declared.services.contains(&dependency.value.as_str()) {
+                checker.report(unknown_reference("service", &dependency.value, dependency.span, declared.services.iter().copied()));
+            }
+        }
+    }
+}
+
+fn cycle_diagnostic(code: Code, message: &str, verb: &str, cycle: &[(String, String, Span)]) -> Diagnostic {
+    let path: Vec<&str> = cycle.iter().map(|(from, _, _)| from.as_str()).chain(cycle.first().map(|(from, _, _)| from.as_str())).collect();
+    let Some((first_from, first_to, first_span)) = cycle.first() else {
+        return Diagnostic::error(code, message, Span::default(), "");
+    };
+    let mut diagnostic = Diagnostic::error(
+        code,
+        format!("{message}: {}", path.join(" -> ")),
+        *first_span,
+        format!("`{first_to}` {verb} `{first_from}`"),
+    );
+    for (from, to, span) in cycle.iter().skip(1) {
+        diagnostic = diagnostic.with_label(*span, format!("`{to}` {verb} `{from}`"));
+    }
+    diagnostic.with_help("remove one of these edges to break the cycle")
+}
+
+/// Entry environments (no `after`) need a trigger; every environment must be reachable from
+/// one.
+fn check_reachability(checker: &mut Checker, model: &Model, graph: &NamedGraph) {
+    let mut reached = BTreeSet::new();
+    let mut queue = VecDeque::new();
+    for environment in &model.environments {
+        if !environment.after.is_empty() {
+            continue;
+        }
+        if environment.trigger.is_none() {
+            checker.report(
+                Diagnostic::error(Code::SW0309, format!("nothing starts a deployment to `{}`", environment.name.value), environment.name.span, "no trigger and no `after`")
+                    .with_help("add `trigger = push { branch = \"main\" }`, `trigger = manual`, or `after = <environment>`"),
+            );
+            continue;
+        }
+        if let Some(node) = graph.index.get(&environment.name.value) {
+            queue.push_back(*node);
+            reached.insert(*node);
+        }
+    }
+    while let Some(node) = queue.pop_front() {
+        for next in graph.graph.neighbors(node) {
+            if reached.insert(next) {
+                queue.push_back(next);
+            }
+        }
+    }
+    for environment in &model.environments {
+        let Some(node) = graph.index.get(&environment.name.value) else { continue };
+        if reached.contains(node) || environment.after.is_empty() {
+            continue;
+        }
+        checker.report(
+            Diagnostic::warning(Code::SW0403, format!("environment `{}` can never be reached", environment.name.value), environment.name.span, "unreachable")
+                .with_help("every environment must follow, through `after`, an environment with a trigger; check for a cycle or a broken environment upstream"),
+        );
+    }
+}

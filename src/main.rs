@@ -1,0 +1,8 @@
+//! The `slipway` binary: everything is in [`slipway::cli`]... which lives in this crate's
+//! `cli` module, kept out of the library so the compiler itself never does IO.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

@@ -1,0 +1,80 @@
+//! Phase 1: text to syntax tree.
+//!
+//! [`parse`] never fails: it returns a [`Module`] with every declaration it could read and a
+//! diagnostic for each one it could not. The file is first split into top-level declarations
+//! (see [`split`]), each parsed on its own by the pest grammar in `grammar/slipway.pest`, so
+//! a typo in one declaration leaves the others intact for the checker and the editor.
+
+pub mod ast;
+mod expected;
+mod parser;
+pub mod split;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::{FileId, Span};
+use ast::{Comment, Declaration, Module};
+
+/// Parses one file. Diagnostics are returned in source order.
+pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+    let split = split::split(file, text);
+    let mut declarations = Vec::with_capacity(split.chunks.len());
+    let mut diagnostics = Vec::new();
+    for chunk in &split.chunks {
+        let chunk_span = Span::new(file, chunk.start, chunk.end);
+        if let Some(at) = chunk.too_deep_at {
+            diagnostics.push(too_deep(file, at));
+            declarations.push(Declaration::Error(chunk_span));
+            continue;
+        }
+        let chunk_text = &text[chunk.start..chunk.end];
+        match parser::parse_declaration(file, chunk_text, chunk.start) {
+            Ok(declaration) => declarations.push(declaration),
+            Err(diagnostic) => {
+                diagnostics.push(diagnostic);
+                declarations.push(Declaration::Error(chunk_span));
+            }
+        }
+    }
+    attach_doc_comments(text, &mut declarations, &split.comments);
+    let module = Module {
+        file,
+        declarations,
+        comments: split.comments,
+    };
+    (module, diagnostics)
+}
+
+fn too_deep(file: FileId, at: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::SW0002,
+        format!("brackets nest more than {} levels deep", split::MAX_DEPTH),
+        Span::new(file, at, at + 1),
+        "this bracket is too deep",
+    )
+    .with_help("flatten the structure; no Slipway construct needs this much nesting")
+}
+
+/// Gives each item the `///` comment lines that end directly above it.
+fn attach_doc_comments(text: &str, declarations: &mut [Declaration], comments: &[Comment]) {
+    for declaration in declarations {
+        let Declaration::Item(item) = declaration else {
+            continue;
+        };
+        let mut lines: Vec<&str> = Vec::new();
+        let mut boundary = item.span.start as usize;
+        let before = comments.partition_point(|c| (c.span.end as usize) <= boundary);
+        for comment in comments[..before].iter().rev() {
+            let gap = text.get(comment.span.end as usize..boundary).unwrap_or("x");
+            let only_one_newline = gap.trim().is_empty() && gap.matches('\n').count() <= 1;
+            if !only_one_newline || !comment.text.starts_with("///") {
+                break;
+            }
+            lines.push(comment.text.trim_start_matches("///").strip_prefix(' ').unwrap_or(comment.text.trim_start_matches("///")));
+            boundary = comment.span.start as usize;
+        }
+        if !lines.is_empty() {
+            lines.reverse();
+            item.doc = Some(lines.join("\n"));
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! pest parse of one declaration chunk, and the conversion of pest pairs into the AST.
+
+use super::ast::*;
+use super::expected;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::{floor_char_boundary, FileId, Span};
+use pest::iterators::Pair;
+use pest::Parser;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/slipway.pest"]
+pub struct SlipwayParser;
+
+/// Parses the text `chunk`, found at byte `offset` of `file`, as one declaration.
+pub fn parse_declaration(file: FileId, chunk: &str, offset: usize) -> Result<Declaration, Diagnostic> {
+    let builder = Builder { file, offset };
+    match SlipwayParser::parse(Rule::declaration_only, chunk) {
+        Ok(mut pairs) => {
+            let declaration = pairs
+                .next()
+                .ok_or_else(|| builder.syntax_error(chunk, 0, "a declaration".to_string()))?;
+            builder.declaration(declaration).map_err(|error| *error)
+        }
+        Err(error) => Err(builder.pest_error(chunk, &error)),
+    }
+}
+
+struct Builder {
+    file: FileId,
+    offset: usize,
+}
+
+type Built<T> = Result<T, Box<Diagnostic>>;
+
+impl Builder {
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let span = pair.as_span();
+        Span::new(self.file, self.offset + span.start(), self.offset + span.end())
+    }
+
+    fn pest_error(&self, chunk: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
+        let position = match error.location {
+            pest::error::InputLocation::Pos(position) => position,
+            pest::error::InputLocation::Span((start, _)) => start,
+        };
+        let expected = match &error.variant {
+            pest::error::ErrorVariant::ParsingError { positives, .. } => expected::join(positives),
+            pest::error::ErrorVariant::CustomError { message } => message.clone(),
+        };
+        self.syntax_error(chunk, position, expected)
+    }
+
+    fn syntax_error(&self, chunk: &str, position: usize, expected: String) -> Diagnostic {
+        let position = floor_char_boundary(chunk, position.min(chunk.len()));
+        let (found, length) = found_at(chunk, position);
+        let start = self.offset + position;
+        let span = Span::new(self.file, start, start + length);
+        Diagnostic::error(
+            Code::SW0001,
+            format!("expected {expected}, found {found}"),
+            span,
+            format!("expected {expected} here"),
+        )
+    }
+
+    fn declaration(&self, pair: Pair<Rule>) -> Built<Declaration> {
+        let inner = first_child(&pair);
+        match inner.as_rule() {
+            Rule::import => self.import(inner).map(Declaration::Import),
+            _ => self.item(inner).map(Declaration::Item),
+        }
+    }
+
+    fn import(&self, pair: Pair<Rule>) -> Built<Import> {
+        let span = self.span(&pair);
+        let mut children = pair.into_inner();
+        let target = match children.next() {
+            Some(child) if child.as_rule() == Rule::string => ImportTarget::File(self.string(child)?),
+            Some(child) => ImportTarget::Module(self.ident(child)),
+            None => return Err(Box::new(self.syntax_error("", 0, "an import path".into()))),
+        };
+        let alias = children.next().map(|child| self.ident(child));
+        Ok(Import { target, alias, span })
+    }
+
+    fn item(&self, pair: Pair<Rule>) -> Built<Item> {
+        let span = self.span(&pair);
+        let mut keyword = None;
+        let mut name = None;
+        let mut from = None;
+        let mut value = None;
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::ident if keyword.is_none() => keyword = Some(self.ident(child)),
+                Rule::ident => name = Some(self.ident(child)),
+                Rule::from_clause => from = child.into_inner().next().map(|path| self.path(path)),
+                Rule::object => {
+                    let object = self.object(child, None)?;
+                    value = Some(Expr {
+                        span: object.span,
+                        kind: ExprKind::Object(object),
+                    });
+                }
+                Rule::expr => value = Some(self.expr(child)?),
+                _ => {}
+            }
+        }
+        match (keyword, name, value) {
+            (Some(keyword), Some(name), Some(value)) => Ok(Item {
+                keyword,
+                name,
+                from,
+                value,
+                doc: None,
+                span,
+            }),
+            _ => Err(Box::new(Diagnostic::error(
+                Code::SW0001,
+                "incomplete declaration",
+                span,
+                "expected `kind name { ... }`",
+            ))),
+        }
+    }
+
+    fn ident(&self, pair: Pair<Rule>) -> Ident {
+        Ident {
+            text: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn path(&self, pair: Pair<Rule>) -> Path {
+        let span = self.span(&pair);
+        let segments = pair.into_inner().map(|segment| self.ident(segment)).collect();
+        Path { segments, span }
+    }
+
+    fn string(&self, pair: Pair<Rule>) -> Built<StringLit> {
+        let span = self.span(&pair);
+        let raw = pair.into_inner().next().map_or("", |inner| inner.as_str());
+        let value = unescape(raw).map_err(|message| {
+            Box::new(
+                Diagnostic::error(Code::SW0003, message, span, "in this string")
+                    .with_help("supported escapes are \\\" \\\\ \\n \\t \\r and \\u{XXXX}"),
+            )
+        })?;
+        Ok(StringLit { value, span })
+    }
+
+    fn object(&self, pair: Pair<Rule>, tag: Option<Ident>) -> Built<Object> {
+        let mut span = self.span(&pair);
+        if let Some(tag) = &tag {
+            span = tag.span.to(span);
+        }
+        let mut entries = Vec::new();
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::attribute => entries.push(self.attribute(child)?),
+                Rule::block => entries.push(self.block(child)?),
+                _ => {}
+            }
+        }
+        Ok(Object { tag, entries, span })
+    }
+
+    fn key(&self, pair: Pair<Rule>) -> Built<Ident> {
+        if pair.as_rule() == Rule::string {
+            let literal = self.string(pair)?;
+            Ok(Ident {
+                text: literal.value,
+                span: literal.span,
+            })
+        } else {
+            Ok(self.ident(pair))
+        }
+    }
+
+    fn attribute(&self, pair: Pair<Rule>) -> Built<Entry> {
+        let mut children = pair.into_inner().filter(|c| c.as_rule() != Rule::assign);
+        let key = self.key(next_child(&mut children)?)?;
+        let value = self.expr(next_child(&mut children)?)?;
+        Ok(Entry::Attribute { key, value })
+    }
+
+    fn block(&self, pair: Pair<Rule>) -> Built<Entry> {
+        let children: Vec<Pair<Rule>> = pair.into_inner().collect();
+        let mut key = None;
+        let mut label = None;
+        let mut body = None;
+        for child in children {
+            match child.as_rule() {
+                Rule::object => body = Some(self.object(child, None)?),
+                _ if key.is_none() => key = Some(self.key(child)?),
+                _ => label = Some(self.key(child)?),
+            }
+        }
+        match (key, body) {
+            (Some(key), Some(body)) => Ok(Entry::Block { key, label, body }),
+            _ => Err(Box::new(Diagnostic::error(
+                Code::SW0001,
+                "incomplete block",
+                Span::new(self.file, self.offset, self.offset),
+                "here",
+            ))),
+        }
+    }
+
+    fn expr(&self, pair: Pair<Rule>) -> Built<Expr> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr => self.expr(first_child(&pair)),
+            Rule::or_expr | Rule::and_expr => self.logic(pair),
+            Rule::not_expr => self.not(pair),
+            Rule::comparison => self.comparison(pair),
+            Rule::string => {
+                let literal = self.string(pair)?;
+                Ok(Expr {
+                    kind: ExprKind::String(literal.value),
+                    span,
+                })
+            }
+            Rule::boolean => Ok(Expr {
+                kind: ExprKind::Bool(pair.as_str() == "true"),
+                span,
+            }),
+            Rule::number => Ok(Expr {
+                kind: ExprKind::Number(number(&pair)),
+                span,
+            }),
+            Rule::list => {
+                let items = pair.into_inner().map(|item| self.expr(item)).collect::<Built<_>>()?;
+                Ok(Expr {
+                    kind: ExprKind::List(items),
+                    span,
+                })
+            }
+            Rule::object => Ok(Expr {
+                kind: ExprKind::Object(self.object(pair, None)?),
+                span,
+            }),
+            Rule::tagged => {
+                let mut children = pair.into_inner();
+                let tag = self.ident(next_child(&mut children)?);
+                let object = self.object(next_child(&mut children)?, Some(tag))?;
+                Ok(Expr {
+                    kind: ExprKind::Object(object),
+                    span,
+                })
+            }
+            Rule::call => {
+                let mut children = pair.into_inner();
+                let function = self.ident(next_child(&mut children)?);
+                let arguments = children.map(|argument| self.expr(argument)).collect::<Built<_>>()?;
+                Ok(Expr {
+                    kind: ExprKind::Call { function, arguments },
+                    span,
+                })
+            }
+            Rule::path => Ok(Expr {
+                kind: ExprKind::Path(self.path(pair)),
+                span,
+            }),
+            _ => Err(Box::new(Diagnostic::error(
+                Code::SW0001,
+                "expected a value",
+                span,
+                "expected a value here",
+            ))),
+        }
+    }
+
+    fn logic(&self, pair: Pair<Rule>) -> Built<Expr> {
+        let is_or = pair.as_rule() == Rule::or_expr;
+        let mut operands = pair.into_inner().filter(|c| !matches!(c.as_rule(), Rule::or_op | Rule::and_op));
+        let mut left = self.expr(next_child(&mut operands)?)?;
+        for operand in operands {
+            let right = self.expr(operand)?;
+            let span = left.span.to(right.span);
+            let op = if is_or { LogicOp::Or } else { LogicOp::And };
+            left = Expr {
+                kind: ExprKind::Logic {
+                    op,
+                    left: Box::new(left),
+                    right: Box::new(right),
+                },
+                span,
+            };
+        }
+        Ok(left)
+    }
+
+    fn not(&self, pair: Pair<Rule>) -> Built<Expr> {
+        let mut nots = Vec::new();
+        let mut inner = None;
+        for child in pair.into_inner() {
+            if child.as_rule() == Rule::not_op {
+                nots.push(self.span(&child));
+            } else {
+                inner = Some(self.expr(child)?);
+            }
+        }
+        let mut expr = inner.ok_or_else(|| Box::new(self.syntax_error("", 0, "a value".into())))?;
+        for not_span in nots.into_iter().rev() {
+            let span = not_span.to(expr.span);
+            expr = Expr {
+                kind: ExprKind::Not(Box::new(expr)),
+                span,
+            };
+        }
+        Ok(expr)
+    }
+
+    fn comparison(&self, pair: Pair<Rule>) -> Built<Expr> {
+        let mut children = pair.into_inner();
+        let left = self.expr(next_child(&mut children)?)?;
+        let Some(op) = children.next() else {
+            return Ok(left);
+        };
+        let right = self.expr(next_child(&mut children)?)?;
+        let op = match op.as_str() {
+            "==" => CompareOp::Eq,
+            "!=" => CompareOp::Ne,
+            "<" => CompareOp::Lt,
+            "<=" => CompareOp::Le,
+            ">" => CompareOp::Gt,
+            _ => CompareOp::Ge,
+        };
+        let span = left.span.to(right.span);
+        Ok(Expr {
+            kind: ExprKind::Compare {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+            },
+            span,
+        })
+    }
+}
+
+fn first_child<'a>(pair: &Pair<'a, Rule>) -> Pair<'a, Rule> {
+    pair.clone().into_inner().next().unwrap_or_else(|| pair.clone())
+}
+
+fn next_child<'a>(children: &mut impl Iterator<Item = Pair<'a, Rule>>) -> Built<Pair<'a, Rule>> {
+    children.next().ok_or_else(|| {
+        Box::new(Diagnostic::error(
+            Code::SW0001,
+            "incomplete syntax",
+            Span::default(),
+            "here",
+        ))
+    })
+}
+
+fn number(pair: &Pair<Rule>) -> NumberLit {
+    let text = pair.as_str();
+    let unit = pair.clone().into_inner().next().map(|unit| unit.as_str().to_string());
+    let digits_len = text.len() - unit.as_ref().map_or(0, String::len);
+    NumberLit {
+        digits: text[..digits_len].to_string(),
+        unit,
+    }
+}
+
+/// What the user wrote at `position`, for "found X": a word, a character or end of input.
+fn found_at(chunk: &str, position: usize) -> (String, usize) {
+    let rest = &chunk[position..];
+    let Some(first) = rest.chars().next() else {
+        return ("the end of the file".to_string(), 0);
+    };
+    if first.is_alphanumeric() || first == '_' {
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '%'))
+            .take(40)
+            .collect();
+        let length = word.len();
+        return (format!("`{word}`"), length);
+    }
+    let shown = match first {
+        '\n' | '\r' => "the end of the line".to_string(),
+        '"' => "a string".to_string(),
+        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        c => format!("`{c}`"),
+    };
+    (shown, first.len_utf8())
+}
+
+fn unescape(raw: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('"') => out.push('"'),
+            Some('\\') => out.push('\\'),
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('u') => {
+                let code: String = chars.by_ref().skip(1).take_while(|c| *c != '}').collect();
+                let value = u32::from_str_radix(&code, 16).ok().and_then(char::from_u32);
+                out.push(value.ok_or_else(|| format!("`\\u{{{code}}}` is not a valid character"))?);
+            }
+            other => return Err(format!("unknown escape `\\{}`", other.unwrap_or(' '))),
+        }
+    }
+    Ok(out)
+}
