@@ -6,6 +6,7 @@
 //! dependency graphs). The CLI (`src/cli`) is the only place that touches the file system.
 
 pub mod check;
+pub mod emit;
 pub mod diagnostics;
 pub mod graph;
 pub mod span;
