@@ -1,10 +1,9 @@
 //! `slipway check`: parse and check specs, print diagnostics as text or JSON.
 
-use super::{files, status, Colour};
+use super::{files, report, status, Colour};
 use clap::{Args, ValueEnum};
-use slipway::diagnostics::render::{self, RenderOptions};
+use slipway::diagnostics::render;
 use slipway::diagnostics::{self, Diagnostic};
-use std::io::IsTerminal;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -39,7 +38,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     diagnostics::sort(&mut all);
     match args.format {
         Format::Json => print_json(&loaded.files, &all),
-        Format::Human => print_human(&loaded.files, &all, args.color),
+        Format::Human => report::print_human(&loaded.files, &all, args.color, false),
     }
     if all.iter().any(Diagnostic::is_error) {
         status::ERRORS
@@ -56,20 +55,4 @@ fn print_json(files: &[slipway::SourceFile], all: &[Diagnostic]) {
         "warnings": all.len() - errors,
     });
     println!("{}", serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string()));
-}
-
-fn print_human(files: &[slipway::SourceFile], all: &[Diagnostic], colour: Colour) {
-    let colour = match colour {
-        Colour::Always => true,
-        Colour::Never => false,
-        Colour::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let width = if colour { 100 } else { 80 };
-    let text = render::render_human(files, all, RenderOptions { colour, width });
-    eprint!("{text}");
-    if all.is_empty() {
-        eprintln!("checked {} file{}: no problems", files.len(), if files.len() == 1 { "" } else { "s" });
-    } else {
-        eprintln!("{}", render::summary(all));
-    }
 }

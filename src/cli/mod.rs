@@ -4,8 +4,11 @@
 //! the spec is clean (warnings allowed), 1 when it has errors, 2 for usage and IO errors.
 
 mod check;
+mod compile;
 mod explain;
 mod files;
+mod report;
+mod write;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -21,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Check specs and report every problem found.
     Check(check::CheckArgs),
+    /// Check specs and generate Kubernetes, Istio, Kustomize and GitHub Actions files.
+    Compile(compile::CompileArgs),
     /// Explain a diagnostic code, with an example and the fix.
     Explain {
         /// A code such as SW0301; without one, list every code.
@@ -47,6 +52,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Compile(args) => compile::run(&args),
         Command::Explain { code } => explain::run(code.as_deref()),
     };
     ExitCode::from(code)
