@@ -17,6 +17,25 @@ pub struct Declared<'a> {
     pub environments: BTreeMap<&'a str, &'a Item>,
     pub strategies: BTreeMap<&'a str, &'a Item>,
     pub policies: BTreeMap<&'a str, &'a Item>,
+    /// `(kind, name)` of declarations that failed to parse.
+    pub broken: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Declared<'a> {
+    /// Names of one kind, including declarations that failed to parse or check.
+    pub fn names(&self, kind: &str) -> Vec<&'a str> {
+        let table = match kind {
+            "service" => &self.services,
+            "environment" => &self.environments,
+            "strategy" => &self.strategies,
+            _ => &self.policies,
+        };
+        let mut names: Vec<&'a str> = table.keys().copied().collect();
+        names.extend(self.broken.iter().filter(|(k, _)| *k == kind).map(|(_, name)| *name));
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
 }
 
 pub fn collect<'a>(checker: &mut Checker, modules: &'a [Module]) -> Declared<'a> {
@@ -34,7 +53,11 @@ pub fn collect<'a>(checker: &mut Checker, modules: &'a [Module]) -> Declared<'a>
                     )
                     .with_help("put all declarations of a spec in files of one directory; they are checked together"),
                 ),
-                Declaration::Error(_) => {}
+                Declaration::Error(broken) => {
+                    if let (Some(keyword), Some(name)) = (&broken.keyword, &broken.name) {
+                        declared.broken.push((&keyword.text, &name.text));
+                    }
+                }
             }
         }
     }
@@ -101,9 +124,9 @@ pub fn lower(checker: &mut Checker, declared: &Declared) -> Model {
         .collect();
     let scope = environment::Scope {
         services: &services,
-        declared_services: declared.services.keys().copied().collect(),
+        declared_services: declared.names("service"),
         strategies: &strategies,
-        declared_strategies: declared.strategies.keys().copied().collect(),
+        declared_strategies: declared.names("strategy"),
     };
     let environments: Vec<_> = declared
         .environments

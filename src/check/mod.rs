@@ -79,8 +79,8 @@ pub fn check_modules(checker: &mut Checker, modules: &[ast::Module]) -> Model {
     let declared = declarations::collect(checker, modules);
     let mut model = declarations::lower(checker, &declared);
     let names = crate::graph::Declared {
-        environments: declared.environments.keys().copied().collect(),
-        services: declared.services.keys().copied().collect(),
+        environments: declared.names("environment"),
+        services: declared.names("service"),
     };
     crate::graph::analyse(checker, &mut model, &names);
     model.deployments = environment::deployments(&model);

@@ -196,6 +196,16 @@ fn check_reachability(checker: &mut Checker, model: &Model, graph: &NamedGraph) 
     let mut reached = BTreeSet::new();
     let mut queue = VecDeque::new();
     for environment in &model.environments {
+        // Downstream of a declaration that failed to check, reachability is unknown: its error
+        // is already reported, so treat the environment as reached rather than pile on.
+        let upstream_broken = environment.after.iter().any(|a| model.environment(&a.value).is_none());
+        if upstream_broken {
+            if let Some(node) = graph.index.get(&environment.name.value) {
+                queue.push_back(*node);
+                reached.insert(*node);
+            }
+            continue;
+        }
         if !environment.after.is_empty() {
             continue;
         }

@@ -20,7 +20,16 @@ pub enum Declaration {
     Import(Import),
     Item(Item),
     /// A declaration that did not parse; its diagnostic has already been reported.
-    Error(Span),
+    Error(BrokenDeclaration),
+}
+
+/// What could still be read from a declaration that failed to parse: its kind and name, so
+/// references to it are not also reported as unknown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokenDeclaration {
+    pub keyword: Option<Ident>,
+    pub name: Option<Ident>,
+    pub span: Span,
 }
 
 impl Declaration {
@@ -28,7 +37,7 @@ impl Declaration {
         match self {
             Declaration::Import(import) => import.span,
             Declaration::Item(item) => item.span,
-            Declaration::Error(span) => *span,
+            Declaration::Error(broken) => broken.span,
         }
     }
 }

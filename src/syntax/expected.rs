@@ -53,6 +53,11 @@ pub fn join(rules: &[Rule]) -> String {
     if words.contains(&"a value") {
         words.retain(|w| !matches!(*w, "a string" | "a number" | "`true` or `false`" | "a list" | "a name" | "`{`"));
     }
+    // After a complete value, operators are possible but rarely meant: a missing `}` or a next
+    // field is the likely intent.
+    if words.iter().any(|w| matches!(*w, "`}`" | "a field")) {
+        words.retain(|w| !matches!(*w, "`and` or `or`" | "a comparison such as `<`"));
+    }
     match words.as_slice() {
         [] => "something else".to_string(),
         [one] => (*one).to_string(),

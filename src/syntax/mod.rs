@@ -12,7 +12,7 @@ pub mod split;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
-use ast::{Comment, Declaration, Module};
+use ast::{BrokenDeclaration, Comment, Declaration, Ident, Module};
 
 /// Parses one file. Diagnostics are returned in source order.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
@@ -23,7 +23,7 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
         let chunk_span = Span::new(file, chunk.start, chunk.end);
         if let Some(at) = chunk.too_deep_at {
             diagnostics.push(too_deep(file, at));
-            declarations.push(Declaration::Error(chunk_span));
+            declarations.push(broken(file, &text[chunk.start..chunk.end], chunk_span));
             continue;
         }
         let chunk_text = &text[chunk.start..chunk.end];
@@ -31,7 +31,7 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
             Ok(declaration) => declarations.push(declaration),
             Err(diagnostic) => {
                 diagnostics.push(diagnostic);
-                declarations.push(Declaration::Error(chunk_span));
+                declarations.push(broken(file, chunk_text, chunk_span));
             }
         }
     }
@@ -42,6 +42,37 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
         comments: split.comments,
     };
     (module, diagnostics)
+}
+
+/// Reads the leading `kind name` words of a declaration that failed to parse.
+fn broken(file: FileId, chunk: &str, span: Span) -> Declaration {
+    let mut words = Vec::new();
+    let mut position = 0;
+    while words.len() < 2 {
+        let rest = &chunk[position..];
+        let skipped = rest.len() - rest.trim_start().len();
+        position += skipped;
+        let word_len = chunk[position..]
+            .char_indices()
+            .take_while(|(i, c)| c.is_ascii_alphanumeric() || *c == '_' || (*i > 0 && *c == '-'))
+            .count();
+        let starts_alphabetic = chunk[position..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+        if word_len == 0 || !starts_alphabetic {
+            break;
+        }
+        let start = span.start as usize + position;
+        words.push(Ident {
+            text: chunk[position..position + word_len].to_string(),
+            span: Span::new(file, start, start + word_len),
+        });
+        position += word_len;
+    }
+    let mut words = words.into_iter();
+    Declaration::Error(BrokenDeclaration {
+        keyword: words.next(),
+        name: words.next(),
+        span,
+    })
 }
 
 fn too_deep(file: FileId, at: usize) -> Diagnostic {

@@ -52,6 +52,20 @@ impl Builder {
 
     fn syntax_error(&self, chunk: &str, position: usize, expected: String) -> Diagnostic {
         let position = floor_char_boundary(chunk, position.min(chunk.len()));
+        if chunk[position..].trim().is_empty() {
+            if let Some(open) = unclosed_brace(chunk) {
+                let start = self.offset + open;
+                let end = self.offset + chunk.trim_end().len();
+                return Diagnostic::error(
+                    Code::SW0001,
+                    "this `{` is never closed",
+                    Span::new(self.file, start, start + 1),
+                    "opened here",
+                )
+                .with_label(Span::new(self.file, end, end), "expected `}` here")
+                .with_help("add the missing `}`; every block must be closed before the next declaration");
+            }
+        }
         let (found, length) = found_at(chunk, position);
         let start = self.offset + position;
         let span = Span::new(self.file, start, start + length);
@@ -385,6 +399,43 @@ fn found_at(chunk: &str, position: usize) -> (String, usize) {
         c => format!("`{c}`"),
     };
     (shown, first.len_utf8())
+}
+
+/// The offset of the last `{` that is never closed, ignoring strings and comments.
+fn unclosed_brace(chunk: &str) -> Option<usize> {
+    let mut open: Vec<usize> = Vec::new();
+    let mut chars = chunk.char_indices().peekable();
+    while let Some((index, c)) = chars.next() {
+        match c {
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '#' => skip_line(&mut chars),
+            '/' if chars.peek().is_some_and(|(_, next)| *next == '/') => skip_line(&mut chars),
+            '{' => open.push(index),
+            '}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.last().copied()
+}
+
+fn skip_line(chars: &mut std::iter::Peekable<std::str::CharIndices>) {
+    for (_, c) in chars.by_ref() {
+        if c == '\n' {
+            break;
+        }
+    }
 }
 
 fn unescape(raw: &str) -> Result<String, String> {
