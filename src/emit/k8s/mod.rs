@@ -1,6 +1,132 @@
-//! The `k8s` target (being written).
+//! The `k8s` target: plain Kubernetes manifests, one directory per environment.
+//!
+//! `k8s/<env>/namespace.yaml` holds the Namespace; `k8s/<env>/<service>.yaml` holds every
+//! object of one service in a fixed order: ServiceAccount, ConfigMap `<service>-env` (only
+//! with literal environment variables), the Deployment of each track (see
+//! [`super::tracks`]), the Service (only with ports), the HorizontalPodAutoscaler (only with
+//! autoscaling) and the PodDisruptionBudget (only with more than one replica). Objects are
+//! built from `k8s-openapi` types and serialised by [`super::yaml`]; no YAML is written by
+//! hand.
+//!
+//! The objects of one service are computed from a [`Unit`]: the service, its effective
+//! settings and the labels to stamp. The `kustomize` target renders its base from a unit of
+//! its own through the same functions, so both targets share one definition of every object.
 
-use super::{Options, Output};
-use crate::check::model::Model;
+mod config;
+mod identity;
+mod network;
+mod object;
+mod pod;
+mod probes;
+mod scaling;
+mod workload;
 
-pub fn emit(_model: &Model, _options: &Options, _output: &mut Output) {}
+pub use object::Object;
+
+use super::{labels, yaml, Options, Output};
+use crate::check::model::{Deployment, Environment, Model, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use std::collections::BTreeMap;
+
+/// One service as it is rendered: its declaration, its effective settings and the labels its
+/// objects carry.
+#[derive(Debug, Clone)]
+pub struct Unit<'m> {
+    pub service: &'m Service,
+    pub deployment: &'m Deployment,
+    /// `metadata.namespace` of every object; `None` leaves it unset (the kustomize base).
+    pub namespace: Option<String>,
+    /// The labels of every object and pod template ([`labels::standard`]).
+    pub labels: BTreeMap<String, String>,
+    /// The labels that select the service's pods across all tracks ([`labels::selector`]).
+    pub selector: BTreeMap<String, String>,
+}
+
+impl<'m> Unit<'m> {
+    /// The unit of a service in the environment the deployment belongs to, with the standard
+    /// labels. `None` only if the model lacks the deployment's service.
+    pub fn for_deployment(model: &'m Model, deployment: &'m Deployment) -> Option<Unit<'m>> {
+        Some(Unit {
+            service: model.service(&deployment.service)?,
+            deployment,
+            namespace: Some(deployment.namespace.clone()),
+            labels: labels::standard(model, deployment),
+            selector: labels::selector(deployment),
+        })
+    }
+
+    /// The service name, which also names its ServiceAccount, Service, HPA and PDB.
+    pub fn name(&self) -> &str {
+        &self.deployment.service
+    }
+
+    /// Metadata for one of the unit's objects: name, namespace and the standard labels.
+    fn metadata(&self, name: impl Into<String>) -> ObjectMeta {
+        ObjectMeta {
+            name: Some(name.into()),
+            namespace: self.namespace.clone(),
+            labels: Some(self.labels.clone()),
+            ..ObjectMeta::default()
+        }
+    }
+
+    /// A label selector matching every pod of the service.
+    fn pod_selector(&self) -> LabelSelector {
+        LabelSelector {
+            match_labels: Some(self.selector.clone()),
+            ..LabelSelector::default()
+        }
+    }
+}
+
+/// Writes `k8s/<env>/…` for every requested environment.
+pub fn emit(model: &Model, options: &Options, output: &mut Output) {
+    for environment in super::environments(model, options) {
+        for (file, objects) in environment_files(model, environment) {
+            let path = format!("k8s/{}/{file}", environment.name.value);
+            output.insert(
+                path,
+                format!("{}{}", super::header(options), yaml::documents(&objects)),
+            );
+        }
+    }
+}
+
+/// The files of one environment, as file name and objects in file order: `namespace.yaml`
+/// first, then one `<service>.yaml` per service in name order.
+pub fn environment_files(model: &Model, environment: &Environment) -> Vec<(String, Vec<Object>)> {
+    let mut files = vec![(
+        "namespace.yaml".to_string(),
+        vec![identity::namespace(model, environment)],
+    )];
+    for deployment in model.deployments_in(&environment.name.value) {
+        if let Some(unit) = Unit::for_deployment(model, deployment) {
+            files.push((
+                format!("{}.yaml", deployment.service),
+                service_objects(&unit),
+            ));
+        }
+    }
+    files
+}
+
+/// Every object of one service, in file order.
+pub fn service_objects(unit: &Unit) -> Vec<Object> {
+    let mut objects = vec![Object::ServiceAccount(identity::service_account(unit))];
+    objects.extend(config::config_map(unit).map(Object::ConfigMap));
+    objects.extend(
+        workload::deployments(unit)
+            .into_iter()
+            .map(|deployment| Object::Deployment(Box::new(deployment))),
+    );
+    objects.extend(network::service(unit).map(Object::Service));
+    objects.extend(scaling::autoscaler(unit).map(Object::HorizontalPodAutoscaler));
+    objects.extend(scaling::disruption_budget(unit).map(Object::PodDisruptionBudget));
+    objects
+}
+
+/// A count from the model as the `i32` Kubernetes fields take (the checker bounds every
+/// count far below `i32::MAX`).
+fn int32(value: impl TryInto<i32>) -> i32 {
+    value.try_into().unwrap_or(i32::MAX)
+}

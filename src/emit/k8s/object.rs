@@ -1,0 +1,69 @@
+//! The closed set of object kinds the `k8s` target emits, so one file can hold objects of
+//! different types and still serialise each with its own `k8s-openapi` field order.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::{Metadata, Resource};
+use serde::Serialize;
+
+/// One Kubernetes object. Serialises as the object itself (`apiVersion`, `kind`, ...). The
+/// Deployment, by far the largest type, is boxed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Object {
+    Namespace(Namespace),
+    ServiceAccount(ServiceAccount),
+    ConfigMap(ConfigMap),
+    Deployment(Box<Deployment>),
+    Service(Service),
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    PodDisruptionBudget(PodDisruptionBudget),
+}
+
+impl Object {
+    /// The object's `kind`, e.g. `Deployment`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Object::Namespace(_) => Namespace::KIND,
+            Object::ServiceAccount(_) => ServiceAccount::KIND,
+            Object::ConfigMap(_) => ConfigMap::KIND,
+            Object::Deployment(_) => Deployment::KIND,
+            Object::Service(_) => Service::KIND,
+            Object::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::KIND,
+            Object::PodDisruptionBudget(_) => PodDisruptionBudget::KIND,
+        }
+    }
+
+    /// The object's `apiVersion`, e.g. `apps/v1`.
+    pub fn api_version(&self) -> &'static str {
+        match self {
+            Object::Namespace(_) => Namespace::API_VERSION,
+            Object::ServiceAccount(_) => ServiceAccount::API_VERSION,
+            Object::ConfigMap(_) => ConfigMap::API_VERSION,
+            Object::Deployment(_) => Deployment::API_VERSION,
+            Object::Service(_) => Service::API_VERSION,
+            Object::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::API_VERSION,
+            Object::PodDisruptionBudget(_) => PodDisruptionBudget::API_VERSION,
+        }
+    }
+
+    /// `metadata.name`.
+    pub fn name(&self) -> &str {
+        self.metadata().name.as_deref().unwrap_or_default()
+    }
+
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Object::Namespace(object) => object.metadata(),
+            Object::ServiceAccount(object) => object.metadata(),
+            Object::ConfigMap(object) => object.metadata(),
+            Object::Deployment(object) => object.metadata(),
+            Object::Service(object) => object.metadata(),
+            Object::HorizontalPodAutoscaler(object) => object.metadata(),
+            Object::PodDisruptionBudget(object) => object.metadata(),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The Deployments of a service: one per track (see [`crate::emit::tracks`]).
+//!
+//! * `rolling` is a `RollingUpdate` with the spec's `maxSurge`/`maxUnavailable` (a count, or
+//!   a percentage such as `"25%"`); `recreate` is `type: Recreate` with no `rollingUpdate`.
+//! * `canary` and `blue_green` run two Deployments whose pods carry `version: <track>`; the
+//!   label is part of each Deployment's selector, so the two never adopt each other's pods.
+//!   Each track updates itself with the Kubernetes `RollingUpdate` defaults (25%/25%), written
+//!   out so the manifest shows what runs; traffic between the tracks is the mesh's job.
+//!
+//! Replicas of the tracks: the first (primary) track runs the service's replicas. The second
+//! must be able to serve the largest share of traffic it is ever given: for a canary, the
+//! highest step weight (`ceil(replicas × weight / 100)`, at least one pod unless the service
+//! is scaled to zero); for blue-green, all of it, so the idle colour runs full size.
+
+use super::{int32, pod, Unit};
+use crate::check::model::{IntOrPercent, StrategyKind};
+use crate::emit::{tracks, Track};
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+/// The Deployments of the unit, primary track first.
+pub fn deployments(unit: &Unit) -> Vec<Deployment> {
+    tracks(unit.deployment)
+        .iter()
+        .enumerate()
+        .map(|(index, track)| deployment(unit, track, index))
+        .collect()
+}
+
+/// The name of the workload an autoscaler scales: the first track.
+pub fn primary_workload(unit: &Unit) -> String {
+    tracks(unit.deployment)
+        .into_iter()
+        .next()
+        .map_or_else(|| unit.name().to_string(), |track| track.workload)
+}
+
+fn deployment(unit: &Unit, track: &Track, index: usize) -> Deployment {
+    let mut selector = unit.selector.clone();
+    let mut labels = unit.labels.clone();
+    if let Some(version) = track.version {
+        selector.insert("version".to_string(), version.to_string());
+        labels.insert("version".to_string(), version.to_string());
+    }
+    let mut metadata = unit.metadata(track.workload.clone());
+    metadata.labels = Some(labels.clone());
+    Deployment {
+        metadata,
+        spec: DeploymentSpec {
+            replicas: Some(int32(track_replicas(unit, index))),
+            selector: LabelSelector {
+                match_labels: Some(selector),
+                ..LabelSelector::default()
+            },
+            strategy: Some(strategy(&unit.deployment.strategy.kind)),
+            template: pod::template(unit, labels),
+            ..DeploymentSpec::default()
+        },
+        ..Deployment::default()
+    }
+}
+
+/// Replicas of the track at `index` (0 is the primary); see the module documentation.
+pub fn track_replicas(unit: &Unit, index: usize) -> u32 {
+    let replicas = unit.deployment.replicas.value;
+    if index == 0 || replicas == 0 {
+        return replicas;
+    }
+    match &unit.deployment.strategy.kind {
+        StrategyKind::Canary { steps, .. } => {
+            let weight = steps
+                .iter()
+                .map(|step| step.weight.value)
+                .max()
+                .unwrap_or(100)
+                .min(100);
+            (u64::from(replicas) * u64::from(weight))
+                .div_ceil(100)
+                .max(1)
+                .try_into()
+                .unwrap_or(replicas)
+        }
+        _ => replicas,
+    }
+}
+
+fn strategy(kind: &StrategyKind) -> DeploymentStrategy {
+    match kind {
+        StrategyKind::Recreate => DeploymentStrategy {
+            type_: Some("Recreate".to_string()),
+            rolling_update: None,
+        },
+        StrategyKind::Rolling {
+            max_surge,
+            max_unavailable,
+        } => rolling(*max_surge, *max_unavailable),
+        StrategyKind::Canary { .. } | StrategyKind::BlueGreen { .. } => {
+            rolling(IntOrPercent::Percent(25), IntOrPercent::Percent(25))
+        }
+    }
+}
+
+fn rolling(max_surge: IntOrPercent, max_unavailable: IntOrPercent) -> DeploymentStrategy {
+    DeploymentStrategy {
+        type_: Some("RollingUpdate".to_string()),
+        rolling_update: Some(RollingUpdateDeployment {
+            max_surge: Some(int_or_string(max_surge)),
+            max_unavailable: Some(int_or_string(max_unavailable)),
+        }),
+    }
+}
+
+fn int_or_string(value: IntOrPercent) -> IntOrString {
+    match value {
+        IntOrPercent::Count(count) => IntOrString::Int(int32(count)),
+        IntOrPercent::Percent(percent) => IntOrString::String(format!("{percent}%")),
+    }
+}
