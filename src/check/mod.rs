@@ -34,6 +34,11 @@ impl Checker {
         self.diagnostics.push(diagnostic);
     }
 
+    /// The collected diagnostics, in the order they were found.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+
     pub fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }

@@ -10,6 +10,10 @@ pub struct CheckArgs {
     /// Spec files, or directories searched for `*.slip` files.
     #[arg(required = true)]
     pub paths: Vec<std::path::PathBuf>,
+    /// Check the whole directory of each given file as one spec (for pre-commit, which
+    /// passes only the changed files).
+    #[arg(long)]
+    pub dirs: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -25,7 +29,8 @@ pub enum Format {
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
-    let loaded = match files::load(&args.paths) {
+    let paths = if args.dirs { files::spec_directories(&args.paths) } else { args.paths.clone() };
+    let loaded = match files::load(&paths) {
         Ok(loaded) => loaded,
         Err(message) => {
             eprintln!("error: {message}");

@@ -1,6 +1,6 @@
 //! `slipway compile`: check the spec, generate every target, write the tree atomically.
 
-use super::{files, report, status, write, Colour};
+use super::{drift, files, progress, report, status, write, Colour};
 use clap::Args;
 use slipway::emit::{self, Options, Target};
 use std::collections::BTreeSet;
@@ -20,6 +20,16 @@ pub struct CompileArgs {
     /// Only these environments (repeatable; default: all).
     #[arg(long = "env")]
     pub environments: Vec<String>,
+    /// Write nothing: compare what would be written with `--out` and exit 1 on any
+    /// difference (drift check for pre-commit and CI).
+    #[arg(long)]
+    pub check: bool,
+    /// With `--check`, show a short unified diff of each file that differs.
+    #[arg(long, requires = "check")]
+    pub diff: bool,
+    /// Print how long each phase took.
+    #[arg(long)]
+    pub timings: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -36,6 +46,17 @@ fn parse_target(text: &str) -> Result<Target, String> {
 }
 
 pub fn run(args: &CompileArgs) -> u8 {
+    let mut progress = progress::Progress::new(args.quiet);
+    let code = compile(args, &mut progress);
+    let timings = progress.finish();
+    if args.timings {
+        eprintln!("{}", progress::timings_line(&timings));
+    }
+    code
+}
+
+fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
+    progress.phase("read");
     let loaded = match files::load(&args.paths) {
         Ok(loaded) => loaded,
         Err(message) => {
@@ -43,9 +64,13 @@ pub fn run(args: &CompileArgs) -> u8 {
             return status::USAGE;
         }
     };
-    let checked = slipway::check(&loaded.files);
+    progress.phase("parse");
     let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(checked.diagnostics);
+    let modules = parse(&loaded.files, &mut diagnostics);
+    progress.phase("check");
+    let mut checker = slipway::check::Checker::default();
+    let model = slipway::check::check_modules(&mut checker, &modules);
+    diagnostics.extend(checker.into_diagnostics());
     slipway::diagnostics::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(|d| d.is_error());
     if has_errors || !args.quiet {
@@ -55,14 +80,20 @@ pub fn run(args: &CompileArgs) -> u8 {
         eprintln!("nothing written: fix the errors above");
         return status::ERRORS;
     }
-    let options = match options(args, &checked.model) {
+    let options = match options(args, &model) {
         Ok(options) => options,
         Err(message) => {
             eprintln!("error: {message}");
             return status::USAGE;
         }
     };
-    let output = emit::emit(&checked.model, &options);
+    progress.phase("emit");
+    let output = emit::emit(&model, &options);
+    if args.check {
+        progress.phase("compare");
+        return check_drift(args, &output);
+    }
+    progress.phase("write");
     match write::write_tree(&args.out, &output) {
         Ok(written) => {
             if !args.quiet {
@@ -75,6 +106,37 @@ pub fn run(args: &CompileArgs) -> u8 {
             status::USAGE
         }
     }
+}
+
+fn parse(files: &[slipway::SourceFile], diagnostics: &mut Vec<slipway::Diagnostic>) -> Vec<slipway::syntax::ast::Module> {
+    files
+        .iter()
+        .enumerate()
+        .map(|(index, file)| {
+            let id = slipway::FileId(u32::try_from(index).unwrap_or(u32::MAX));
+            let (module, found) = slipway::syntax::parse(id, &file.text);
+            diagnostics.extend(found);
+            module
+        })
+        .collect()
+}
+
+fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
+    let found = drift::compare(&args.out, output);
+    if found.is_empty() {
+        if !args.quiet {
+            eprintln!("{} is up to date ({} files)", args.out.display(), output.files.len());
+        }
+        return status::OK;
+    }
+    print!("{}", drift::report(&args.out, output, &found, args.diff));
+    eprintln!(
+        "{} file{} in {} out of date: run `slipway compile` and commit the result",
+        found.len(),
+        if found.len() == 1 { "" } else { "s" },
+        args.out.display()
+    );
+    status::ERRORS
 }
 
 fn options(args: &CompileArgs, model: &slipway::Model) -> Result<Options, String> {

@@ -39,6 +39,25 @@ pub fn load(inputs: &[PathBuf]) -> Result<Loaded, String> {
     Ok(loaded)
 }
 
+/// The directory of each file (directories stay as they are), without repeats.
+pub fn spec_directories(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = paths
+        .iter()
+        .map(|path| {
+            if path.is_dir() {
+                return path.clone();
+            }
+            match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                _ => PathBuf::from("."),
+            }
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if metadata.is_file() {

@@ -5,8 +5,12 @@
 
 mod check;
 mod compile;
+mod drift;
 mod explain;
 mod files;
+mod graph;
+mod init;
+mod progress;
 mod report;
 mod write;
 
@@ -26,6 +30,17 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Check specs and generate Kubernetes, Istio, Kustomize and GitHub Actions files.
     Compile(compile::CompileArgs),
+    /// Print the promotion graph and the service dependency graph.
+    Graph(graph::GraphArgs),
+    /// Write a commented starter spec into DIR (default: the current directory).
+    Init {
+        #[arg(default_value = ".")]
+        dir: std::path::PathBuf,
+    },
+    /// Print shell completions for bash, zsh, fish, elvish or powershell.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    Man,
     /// Explain a diagnostic code, with an example and the fix.
     Explain {
         /// A code such as SW0301; without one, list every code.
@@ -53,7 +68,26 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Compile(args) => compile::run(&args),
+        Command::Graph(args) => graph::run(&args),
+        Command::Init { dir } => init::run(&dir),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "slipway", &mut std::io::stdout());
+            status::OK
+        }
+        Command::Man => man_page(),
         Command::Explain { code } => explain::run(code.as_deref()),
     };
     ExitCode::from(code)
+}
+
+fn man_page() -> u8 {
+    let command = <Cli as clap::CommandFactory>::command();
+    match clap_mangen::Man::new(command).render(&mut std::io::stdout()) {
+        Ok(()) => status::OK,
+        Err(error) => {
+            eprintln!("error: cannot write the man page: {error}");
+            status::USAGE
+        }
+    }
 }

@@ -6,6 +6,8 @@
 //! receives the deterministic orders later phases use: environments in promotion order and
 //! services after their dependencies (ties broken by name).
 
+pub mod render;
+
 use crate::check::model::Model;
 use crate::check::{unknown_reference, Checker};
 use crate::diagnostics::{Code, Diagnostic};

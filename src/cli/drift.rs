@@ -1,0 +1,71 @@
+//! `slipway compile --check`: compare the output a compile would write with what is in
+//! `--out`, without writing anything. Reports files that differ (including hand edits),
+//! are missing, or are stale (listed in the manifest but no longer generated).
+
+use super::write;
+use similar::TextDiff;
+use slipway::emit::Output;
+use std::fs;
+use std::path::Path;
+
+/// The most diff lines shown per file with `--diff`.
+const MAX_DIFF_LINES: usize = 60;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Drift {
+    Differs(String),
+    Missing(String),
+    Stale(String),
+}
+
+pub fn compare(out: &Path, output: &Output) -> Vec<Drift> {
+    let mut drift = Vec::new();
+    for (path, text) in &output.files {
+        match fs::read(out.join(path)) {
+            Ok(existing) if existing == text.as_bytes() => {}
+            Ok(_) => drift.push(Drift::Differs(path.clone())),
+            Err(_) => drift.push(Drift::Missing(path.clone())),
+        }
+    }
+    for stale in write::read_manifest(out) {
+        if !output.files.contains_key(&stale) && out.join(&stale).is_file() {
+            drift.push(Drift::Stale(stale));
+        }
+    }
+    drift
+}
+
+/// One line per drifted file, and with `diff` a short unified diff of each changed file.
+pub fn report(out: &Path, output: &Output, drift: &[Drift], diff: bool) -> String {
+    let mut text = String::new();
+    for item in drift {
+        match item {
+            Drift::Differs(path) => {
+                text.push_str(&format!("differs: {path}\n"));
+                if diff {
+                    let existing = fs::read(out.join(path)).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+                    let wanted = output.files.get(path).map(String::as_str).unwrap_or("");
+                    text.push_str(&unified(path, &existing, wanted));
+                }
+            }
+            Drift::Missing(path) => text.push_str(&format!("missing: {path}\n")),
+            Drift::Stale(path) => text.push_str(&format!("stale:   {path} (no longer generated)\n")),
+        }
+    }
+    text
+}
+
+fn unified(path: &str, existing: &str, wanted: &str) -> String {
+    let diff = TextDiff::from_lines(existing, wanted);
+    let body = diff
+        .unified_diff()
+        .context_radius(2)
+        .header(&format!("{path} (in --out)"), &format!("{path} (from the spec)"))
+        .to_string();
+    let lines: Vec<&str> = body.lines().collect();
+    let mut shown = lines.iter().take(MAX_DIFF_LINES).map(|l| format!("    {l}\n")).collect::<String>();
+    if lines.len() > MAX_DIFF_LINES {
+        shown.push_str(&format!("    ... {} more lines\n", lines.len() - MAX_DIFF_LINES));
+    }
+    shown
+}
