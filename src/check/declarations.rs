@@ -5,7 +5,7 @@ use super::model::{App, Model};
 use super::reader::Reader;
 use super::{names, policy, schema, service, strategy, environment, item_label, Checker};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::span::Spanned;
+use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Declaration, ExprKind, Item, Module, Object};
 use std::collections::BTreeMap;
 
@@ -110,7 +110,8 @@ fn add<'a>(checker: &mut Checker, declared: &mut Declared<'a>, item: &'a Item) {
 }
 
 pub fn lower(checker: &mut Checker, declared: &Declared) -> Model {
-    let app = lower_app(checker, &declared.apps);
+    let anchor = declared.services.values().chain(declared.environments.values()).map(|item| item_label(item)).min();
+    let app = lower_app(checker, &declared.apps, anchor);
     let registry = app.as_ref().and_then(|app| app.registry.clone());
     let strategies: Vec<_> = declared
         .strategies
@@ -148,8 +149,16 @@ pub fn lower(checker: &mut Checker, declared: &Declared) -> Model {
     }
 }
 
-fn lower_app(checker: &mut Checker, apps: &[&Item]) -> Option<App> {
-    let first = apps.first()?;
+fn lower_app(checker: &mut Checker, apps: &[&Item], anchor: Option<Span>) -> Option<App> {
+    let Some(first) = apps.first() else {
+        if let Some(span) = anchor {
+            checker.report(
+                Diagnostic::warning(Code::SW0104, "the spec declares no `app`", span, "no app in this spec")
+                    .with_help("add `app my-app { repository = \"...\"  registry = \"...\" }`; without it, objects are labelled `part-of: app` and images need a full registry"),
+            );
+        }
+        return None;
+    };
     for again in apps.iter().skip(1) {
         checker.report(
             Diagnostic::error(Code::SW0104, "the app is declared twice", again.name.span, "declared again here")

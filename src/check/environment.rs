@@ -120,7 +120,7 @@ fn approval(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Ap
     match variant.tag {
         "automatic" => {
             if let Some(body) = variant.body {
-                Reader::new(checker, body, &schema::RECREATE, variant.tag_span);
+                Reader::new(checker, body, &schema::AUTOMATIC_APPROVAL, variant.tag_span);
             }
             Some(Approval::Automatic)
         }

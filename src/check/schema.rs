@@ -225,6 +225,8 @@ pub const TRIGGER: Schema = Schema {
     ],
 };
 
+pub const AUTOMATIC_APPROVAL: Schema = Schema { what: "an automatic approval", fields: &[] };
+
 pub const APPROVAL: Schema = Schema {
     what: "an approval",
     fields: &[required("reviewers", "list of strings", "Groups or people who may approve.")],

@@ -182,7 +182,12 @@ pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
     }
     let hundredths = value * 10u128.pow(2 - decimals);
     if hundredths > 10_000 {
-        checker.report(out_of_range(expr.span, &format!("{}%", number.digits), 0, 100));
+        checker.report(Diagnostic::error(
+            Code::SW0206,
+            format!("{}% is out of range: a percentage is between 0% and 100%", number.digits),
+            expr.span,
+            "above 100%",
+        ));
         return None;
     }
     u32::try_from(hundredths).ok()
@@ -382,7 +387,7 @@ pub fn unknown_variant(checker: &mut Checker, what: &str, variant: &Variant, cho
         Code::SW0208,
         format!("unknown {what} `{}`", variant.tag),
         variant.tag_span,
-        format!("not a {what}"),
+        format!("not a known {what}"),
     )
     .with_suggestion(variant.tag, choices.iter().copied());
     let diagnostic = if diagnostic.help.is_none() {

@@ -135,7 +135,8 @@ pub fn analyse(checker: &mut Checker, model: &mut Model, declared: &Declared) {
     for cycle in promotion.cycles() {
         checker.report(cycle_diagnostic(Code::SW0401, "environments promote in a cycle", "comes after", &cycle));
     }
-    check_reachability(checker, model, &promotion);
+    let on_cycles: BTreeSet<String> = promotion.cycles().iter().flatten().map(|(from, _, _)| from.clone()).collect();
+    check_reachability(checker, model, &promotion, &on_cycles);
     model.promotion_order = promotion.order();
     let services = dependency_graph(model);
     for cycle in services.cycles() {
@@ -194,13 +195,14 @@ fn cycle_diagnostic(code: Code, message: &str, verb: &str, cycle: &[(String, Str
 
 /// Entry environments (no `after`) need a trigger; every environment must be reachable from
 /// one.
-fn check_reachability(checker: &mut Checker, model: &Model, graph: &NamedGraph) {
+fn check_reachability(checker: &mut Checker, model: &Model, graph: &NamedGraph, on_cycles: &BTreeSet<String>) {
     let mut reached = BTreeSet::new();
     let mut queue = VecDeque::new();
     for environment in &model.environments {
-        // Downstream of a declaration that failed to check, reachability is unknown: its error
-        // is already reported, so treat the environment as reached rather than pile on.
-        let upstream_broken = environment.after.iter().any(|a| model.environment(&a.value).is_none());
+        // On a cycle, or downstream of a declaration that failed to check, the error is already
+        // reported: treat the environment as reached rather than pile on.
+        let upstream_broken = on_cycles.contains(&environment.name.value)
+            || environment.after.iter().any(|a| model.environment(&a.value).is_none());
         if upstream_broken {
             if let Some(node) = graph.index.get(&environment.name.value) {
                 queue.push_back(*node);

@@ -28,7 +28,7 @@ fn lower(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Probe> {
     }
     let Some(body) = variant.body else {
         checker.report(
-            Diagnostic::error(Code::SW0203, format!("a `{}` probe needs settings", variant.tag), variant.tag_span, "no settings")
+            Diagnostic::error(Code::SW0203, format!("{} `{}` probe needs settings", if variant.tag == "http" || variant.tag == "exec" { "an" } else { "a" }, variant.tag), variant.tag_span, "no settings")
                 .with_help(match variant.tag {
                     "exec" => "write `exec { command = [\"...\"] }`",
                     "http" => "write `http { path = \"/healthz\", port = http }`",
