@@ -1,6 +1,160 @@
-//! The `github` target (being written).
+//! The `github` target: one GitHub Actions workflow, `.github/workflows/<app>-delivery.yml`,
+//! that builds, tests, publishes and deploys the whole app along the promotion graph.
+//!
+//! Jobs, in order: `build-<service>` per built service, `test`, the supply chain (`image`,
+//! `scan`, `sbom`, `sign`), then the deploy jobs of every environment in promotion order.
+//! An entry environment needs the supply chain and runs on its own trigger; every other
+//! environment needs the last job of each environment it comes `after`.
+//!
+//! Security rules the workflow keeps (zizmor and actionlint check them): no permissions at
+//! the top and the least each job needs; no `pull_request_target`; no expression inside a
+//! `run:` script (values travel through `env:`); checkouts keep no credentials; pull requests
+//! never push or deploy; every action is pinned by commit SHA ([`pins`]).
 
-use super::{Options, Output};
-use crate::check::model::Model;
+mod build;
+mod deploy;
+mod gates;
+mod pins;
+mod rollout;
+mod supply;
+mod triggers;
+pub mod types;
 
-pub fn emit(_model: &Model, _options: &Options, _output: &mut Output) {}
+use super::{yaml, Options, Output};
+use crate::check::model::{Approval, Environment, Model, StrategyKind};
+use indexmap::IndexMap;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use types::{Permissions, Workflow};
+
+/// `.github/workflows/<app>-delivery.yml`
+pub fn workflow_path(model: &Model) -> String {
+    format!(".github/workflows/{}-delivery.yml", model.app_name())
+}
+
+/// Writes the workflow.
+pub fn emit(model: &Model, options: &Options, output: &mut Output) {
+    let workflow = workflow(model, options);
+    let text = format!(
+        "{}{}{}",
+        super::header(options),
+        setup_notes(model, options, &workflow),
+        pins::annotate(&yaml::document_text(&workflow))
+    );
+    output.insert(workflow_path(model), text);
+}
+
+/// The workflow as typed data.
+pub fn workflow(model: &Model, options: &Options) -> Workflow {
+    let built = build::built_services(model);
+    let mut jobs = IndexMap::new();
+    let mut build_ids = Vec::new();
+    for service in &built {
+        let id = format!("build-{}", service.name());
+        jobs.insert(id.clone(), build::build_job(*service));
+        build_ids.push(id);
+    }
+    let mut image_needs = build_ids.clone();
+    if let Some(test) = build::test_job(&built, build_ids) {
+        jobs.insert("test".to_string(), test);
+        image_needs = vec!["test".to_string()];
+    }
+    jobs.extend(supply::jobs(&built, image_needs));
+    let supply_chain: Vec<String> = match built.is_empty() {
+        true => Vec::new(),
+        false => supply::SUPPLY_CHAIN
+            .iter()
+            .map(|id| id.to_string())
+            .collect(),
+    };
+
+    let mut finished_by: BTreeMap<&str, String> = BTreeMap::new();
+    let mut entries = Vec::new();
+    for environment in super::environments(model, options) {
+        let after: Vec<String> = environment
+            .after
+            .iter()
+            .filter_map(|a| finished_by.get(a.value.as_str()).cloned())
+            .collect();
+        let (needs, condition) = if after.is_empty() {
+            entries.push(environment);
+            (supply_chain.clone(), triggers::entry_condition(environment))
+        } else {
+            (after, triggers::NOT_PULL_REQUEST.to_string())
+        };
+        let environment_jobs = deploy::environment_jobs(model, environment, needs, condition);
+        if let Some((last, _)) = environment_jobs.last() {
+            finished_by.insert(&environment.name.value, last.clone());
+        }
+        jobs.extend(environment_jobs);
+    }
+    Workflow {
+        name: format!("{} delivery", model.app_name()),
+        on: triggers::triggers(&entries),
+        permissions: Permissions::new(),
+        jobs,
+    }
+}
+
+/// A comment block listing what the repository needs before the first run: the GitHub
+/// environments the jobs use (with their reviewers and kube contexts) and the variables.
+fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String {
+    let mut notes = String::from("#\n# Before the first run, create these GitHub environments, each with the secret KUBECONFIG:\n");
+    let environments: Vec<&Environment> = super::environments(model, options).collect();
+    for job in workflow.jobs.values() {
+        let Some(gate) = &job.environment else {
+            continue;
+        };
+        // The environment itself, or the one whose name is the longest prefix of an approval
+        // environment (`prod-canary-approval` belongs to `prod`, not to `pr`).
+        let owner = environments
+            .iter()
+            .filter(|e| *gate == e.name.value || gate.starts_with(&format!("{}-", e.name.value)))
+            .max_by_key(|e| e.name.value.len());
+        let Some(base) = owner else { continue };
+        let reviewers = match &base.approval.value {
+            Approval::Manual { reviewers } => {
+                format!("required reviewers: {}", reviewers.join(", "))
+            }
+            Approval::Automatic if *gate == base.name.value => {
+                "no reviewers (automatic)".to_string()
+            }
+            Approval::Automatic => {
+                "required reviewers: whoever approves rollout pauses".to_string()
+            }
+        };
+        let _ = writeln!(
+            notes,
+            "#   {gate:<28} context {}; {}",
+            one_line(&base.cluster.value),
+            one_line(&reviewers)
+        );
+    }
+    let analysed = model.deployments.iter().any(|d| {
+        options.includes_environment(&d.environment)
+            && matches!(
+                &d.strategy.kind,
+                StrategyKind::Canary {
+                    analysis: Some(_),
+                    ..
+                }
+            )
+    });
+    if analysed {
+        notes.push_str("# and the repository variable PROMETHEUS_URL, the Prometheus that canary analysis queries.\n");
+    }
+    if build::built_services(model)
+        .iter()
+        .any(|b| !supply::on_ghcr(&b.service.image))
+    {
+        notes.push_str("# Images outside ghcr.io need the repository secrets REGISTRY_USERNAME and REGISTRY_PASSWORD.\n");
+    }
+    notes
+}
+
+/// Text that cannot break out of a YAML comment line.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}

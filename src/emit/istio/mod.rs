@@ -1,6 +1,193 @@
-//! The `istio` target (being written).
+//! The `istio` target: traffic routing for every service in every environment, as Istio
+//! `DestinationRule`s and `VirtualService`s (`networking.istio.io/v1`).
+//!
+//! A canary service gets a DestinationRule with `stable`/`canary` subsets, a resting
+//! VirtualService (all traffic to `stable`) and one VirtualService per canary step with that
+//! step's weights. A blue-green service gets `blue`/`green` subsets, a live VirtualService
+//! (all traffic to `blue`, plus a header-matched preview route to `green` when the strategy
+//! previews) and a switch VirtualService (all traffic to `green`). Rolling and recreate
+//! services get a VirtualService only for a declared timeout or retries and a DestinationRule
+//! only for a declared circuit breaker.
+//!
+//! The states of one VirtualService are the same object, and the validators allow an object
+//! once per directory, so each state after the resting one lives in its own directory:
+//!
+//! ```text
+//! istio/<env>/<service>/destinationrule.yaml
+//! istio/<env>/<service>/virtualservice.yaml               resting / live state
+//! istio/<env>/<service>/steps/<NN>-<weight>/virtualservice.yaml   canary steps
+//! istio/<env>/<service>/switch/virtualservice.yaml        blue-green switch
+//! ```
+//!
+//! The `github` target applies these files by path; [`layout`] is the one place that names
+//! them.
+
+mod routes;
+mod types;
 
 use super::{Options, Output};
-use crate::check::model::Model;
+use crate::check::model::{Deployment, Model, StrategyKind};
+use routes::Target;
+use serde::Serialize;
 
-pub fn emit(_model: &Model, _options: &Options, _output: &mut Output) {}
+pub use routes::{host, PREVIEW_HEADER, PREVIEW_ROUTE, PREVIEW_VALUE, PRIMARY_ROUTE};
+
+pub const DESTINATION_RULE_FILE: &str = "destinationrule.yaml";
+pub const VIRTUAL_SERVICE_FILE: &str = "virtualservice.yaml";
+
+/// The Istio files of one deployment, as paths relative to the output root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Layout {
+    pub destination_rule: Option<String>,
+    /// The resting state: canary all on `stable`, blue-green live on `blue`.
+    pub virtual_service: Option<String>,
+    /// Canary: one VirtualService per step, in step order.
+    pub steps: Vec<String>,
+    /// Blue-green: all traffic on `green`.
+    pub switch: Option<String>,
+}
+
+impl Layout {
+    /// The files that make up the resting state, DestinationRule first (subsets must exist
+    /// before routes use them).
+    pub fn resting(&self) -> Vec<&str> {
+        self.destination_rule
+            .iter()
+            .chain(self.virtual_service.iter())
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// Which state of the routing a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    DestinationRule,
+    Resting,
+    Step,
+    Switch,
+}
+
+/// One file to write: its role, its path and its object.
+struct Planned {
+    role: Role,
+    path: String,
+    document: Document,
+}
+
+enum Document {
+    Rule(types::DestinationRule),
+    Service(types::VirtualService),
+}
+
+/// The Istio files of one deployment; `None` when it needs none (a rolling or recreate
+/// service without traffic settings).
+pub fn layout(model: &Model, deployment: &Deployment) -> Option<Layout> {
+    let planned = plan(model, deployment);
+    if planned.is_empty() {
+        return None;
+    }
+    let mut layout = Layout::default();
+    for file in planned {
+        match file.role {
+            Role::DestinationRule => layout.destination_rule = Some(file.path),
+            Role::Resting => layout.virtual_service = Some(file.path),
+            Role::Step => layout.steps.push(file.path),
+            Role::Switch => layout.switch = Some(file.path),
+        }
+    }
+    Some(layout)
+}
+
+/// Writes the Istio files of every deployment in the requested environments.
+pub fn emit(model: &Model, options: &Options, output: &mut Output) {
+    let header = super::header(options);
+    for environment in super::environments(model, options) {
+        for deployment in model.deployments_in(&environment.name.value) {
+            for file in plan(model, deployment) {
+                let text = match &file.document {
+                    Document::Rule(rule) => yaml_text(rule),
+                    Document::Service(service) => yaml_text(service),
+                };
+                output.insert(file.path, format!("{header}{text}"));
+            }
+        }
+    }
+}
+
+fn yaml_text<T: Serialize>(document: &T) -> String {
+    super::yaml::document_text(document)
+}
+
+/// `istio/<env>/<service>`
+fn service_dir(deployment: &Deployment) -> String {
+    format!("istio/{}/{}", deployment.environment, deployment.service)
+}
+
+fn plan(model: &Model, deployment: &Deployment) -> Vec<Planned> {
+    let target = Target::new(model, deployment, model.service(&deployment.service));
+    let dir = service_dir(deployment);
+    let rule = |tracks: &[&str]| Planned {
+        role: Role::DestinationRule,
+        path: format!("{dir}/{DESTINATION_RULE_FILE}"),
+        document: Document::Rule(target.destination_rule(tracks)),
+    };
+    let service = |role: Role, sub_dir: &str, http| Planned {
+        role,
+        path: format!("{dir}/{sub_dir}{VIRTUAL_SERVICE_FILE}"),
+        document: Document::Service(target.virtual_service(http)),
+    };
+    match &deployment.strategy.kind {
+        StrategyKind::Canary { steps, .. } => {
+            let mut files = vec![
+                rule(&["stable", "canary"]),
+                service(
+                    Role::Resting,
+                    "",
+                    vec![target.weighted_route(&[("stable", 100), ("canary", 0)])],
+                ),
+            ];
+            for (index, step) in steps.iter().enumerate() {
+                let weight = step.weight.value.min(100);
+                let split = [("stable", 100 - weight), ("canary", weight)];
+                let sub_dir = format!("steps/{}/", step_dir(index, weight));
+                files.push(service(
+                    Role::Step,
+                    &sub_dir,
+                    vec![target.weighted_route(&split)],
+                ));
+            }
+            files
+        }
+        StrategyKind::BlueGreen { preview, .. } => {
+            let routes = |blue: u32| {
+                let mut http = Vec::new();
+                if *preview {
+                    http.push(target.preview_route("green"));
+                }
+                http.push(target.weighted_route(&[("blue", blue), ("green", 100 - blue)]));
+                http
+            };
+            vec![
+                rule(&["blue", "green"]),
+                service(Role::Resting, "", routes(100)),
+                service(Role::Switch, "switch/", routes(0)),
+            ]
+        }
+        StrategyKind::Rolling { .. } | StrategyKind::Recreate => {
+            let mut files = Vec::new();
+            if target.has_circuit_breaker() {
+                files.push(rule(&[]));
+            }
+            if target.has_route_settings() {
+                files.push(service(Role::Resting, "", vec![target.direct_route()]));
+            }
+            files
+        }
+    }
+}
+
+/// `01-30`: the 1-based step number, two digits so directories sort in order, and the weight.
+pub fn step_dir(index: usize, weight: u32) -> String {
+    format!("{:02}-{weight}", index + 1)
+}

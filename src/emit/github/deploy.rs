@@ -1,0 +1,203 @@
+//! The deploy jobs of one environment. The first, `deploy-<env>`, runs in the GitHub
+//! environment `<env>` (whose required reviewers enforce a manual approval): it applies the
+//! Kustomize overlay and the resting Istio routing, waits for the Deployments, and runs the
+//! canary and blue-green rollouts. Each pause for a person starts a further job in an approval
+//! environment (`<env>-canary-approval`, `<env>-switch-approval`) that needs the job before
+//! it. Canary rollouts run before blue-green switches. All jobs of an environment share one
+//! concurrency group that never cancels a running deployment.
+
+use super::build::{checkout, read_contents};
+use super::rollout::{self, Piece};
+use super::triggers::NOT_PULL_REQUEST;
+use super::types::{Concurrency, Job, Step};
+use crate::check::model::{Deployment, Environment, Model, StrategyKind};
+use crate::emit::{istio, tracks};
+
+/// The secret (of each deploy environment) holding the kubeconfig.
+pub const KUBECONFIG_SECRET: &str = "${{ secrets.KUBECONFIG }}";
+
+/// The id of an environment's first deploy job.
+pub fn job_id(environment: &str) -> String {
+    format!("deploy-{environment}")
+}
+
+/// A job being assembled.
+struct Phase {
+    id: String,
+    name: String,
+    environment: String,
+    steps: Vec<Step>,
+    waits_millis: u64,
+}
+
+impl Phase {
+    fn new(id: String, name: String, environment: String, cluster: &str) -> Phase {
+        Phase {
+            id,
+            name,
+            environment,
+            steps: vec![checkout(), configure_kubectl(cluster)],
+            waits_millis: 0,
+        }
+    }
+}
+
+/// Writes the kubeconfig from the environment's secret and selects the cluster's context.
+fn configure_kubectl(cluster: &str) -> Step {
+    Step::run(
+        "Configure kubectl",
+        "mkdir -p \"$HOME/.kube\"\n\
+         umask 077\n\
+         printf '%s\\n' \"$KUBECONFIG_DATA\" > \"$HOME/.kube/config\"\n\
+         kubectl config use-context \"$KUBE_CONTEXT\"\n",
+    )
+    .env("KUBECONFIG_DATA", KUBECONFIG_SECRET)
+    .env("KUBE_CONTEXT", cluster)
+}
+
+/// The deployments of an environment, dependencies first.
+fn deployments<'m>(model: &'m Model, environment: &'m str) -> Vec<&'m Deployment> {
+    let mut deployments: Vec<&Deployment> = model.deployments_in(environment).collect();
+    let rank = |d: &Deployment| {
+        model
+            .service_order
+            .iter()
+            .position(|s| *s == d.service)
+            .unwrap_or(usize::MAX)
+    };
+    deployments.sort_by_key(|d| (rank(d), d.service.clone()));
+    deployments
+}
+
+/// The jobs of one environment, in order; the last one finishes the environment. The first
+/// job gets `needs` and `condition`; every later one needs the job before it.
+pub fn environment_jobs(
+    model: &Model,
+    environment: &Environment,
+    needs: Vec<String>,
+    condition: String,
+) -> Vec<(String, Job)> {
+    let name = &environment.name.value;
+    let cluster = &environment.cluster.value;
+    let deployments = deployments(model, name);
+    let mut phase = Phase::new(
+        job_id(name),
+        format!("Deploy to {name}"),
+        name.clone(),
+        cluster,
+    );
+    phase.steps.extend(apply_steps(model, name, &deployments));
+    let mut phases = Vec::new();
+    let mut rollouts = deployments.clone();
+    rollouts.sort_by_key(|d| rollout_rank(d));
+    for deployment in rollouts {
+        for piece in rollout_pieces(model, deployment) {
+            match piece {
+                Piece::Step { step, waits } => {
+                    phase.steps.push(step);
+                    phase.waits_millis += waits.millis;
+                }
+                Piece::Approval {
+                    job,
+                    name: title,
+                    environment: gate,
+                } => {
+                    let next = Phase::new(job, title, gate, cluster);
+                    phases.push(std::mem::replace(&mut phase, next));
+                }
+            }
+        }
+    }
+    phases.push(phase);
+    let mut jobs: Vec<(String, Job)> = Vec::new();
+    for phase in phases {
+        let (needs, condition) = match jobs.last() {
+            None => (needs.clone(), condition.clone()),
+            Some((previous, _)) => (vec![previous.clone()], NOT_PULL_REQUEST.to_string()),
+        };
+        let mut job = Job::new(phase.name, read_contents(), phase.steps)
+            .needs(needs)
+            .when(condition);
+        job.environment = Some(phase.environment);
+        job.concurrency = Some(Concurrency {
+            group: format!("{}-deploy-{name}", model.app_name()),
+            cancel_in_progress: false,
+        });
+        job.timeout_minutes = 30 + phase.waits_millis.div_ceil(60_000);
+        jobs.push((phase.id, job));
+    }
+    jobs
+}
+
+/// Applies the overlay, then the resting Istio routing, then waits for every Deployment.
+fn apply_steps(model: &Model, environment: &str, deployments: &[&Deployment]) -> Vec<Step> {
+    let mut steps = vec![Step::run(
+        format!("Apply the {environment} manifests"),
+        format!("kubectl apply -k kustomize/overlays/{environment}"),
+    )];
+    let routing: Vec<String> = deployments
+        .iter()
+        .filter_map(|d| istio::layout(model, d))
+        .map(|layout| {
+            let files: Vec<String> = layout.resting().iter().map(|f| format!("-f {f}")).collect();
+            format!("kubectl apply {}", files.join(" "))
+        })
+        .collect();
+    if !routing.is_empty() {
+        steps.push(Step::run(
+            "Apply the resting Istio routing",
+            lines(&routing),
+        ));
+    }
+    let waits: Vec<String> = deployments
+        .iter()
+        .flat_map(|d| {
+            tracks(d)
+                .into_iter()
+                .map(move |track| rollout::rollout_status(&d.namespace, &track.workload))
+        })
+        .collect();
+    if !waits.is_empty() {
+        steps.push(Step::run("Wait for the Deployments", lines(&waits)));
+    }
+    steps
+}
+
+fn lines(commands: &[String]) -> String {
+    let mut script = commands.join("\n");
+    if commands.len() > 1 {
+        script.insert_str(0, "set -euo pipefail\n");
+        script.push('\n');
+    }
+    script
+}
+
+/// Canaries roll out first and blue-green switches after them (a stable sort keeps the
+/// dependency order within each group): in the reference scenario the critical service's
+/// canary is one promotion level and the switch of the rest the next.
+fn rollout_rank(deployment: &Deployment) -> u8 {
+    match deployment.strategy.kind {
+        StrategyKind::Canary { .. } => 0,
+        StrategyKind::BlueGreen { .. } => 1,
+        StrategyKind::Rolling { .. } | StrategyKind::Recreate => 2,
+    }
+}
+
+fn rollout_pieces(model: &Model, deployment: &Deployment) -> Vec<Piece> {
+    let Some(layout) = istio::layout(model, deployment) else {
+        return Vec::new();
+    };
+    match &deployment.strategy.kind {
+        StrategyKind::Canary {
+            steps,
+            analysis,
+            on_failure,
+        } => rollout::canary(deployment, &layout, steps, analysis.as_ref(), *on_failure),
+        StrategyKind::BlueGreen {
+            auto_promote,
+            scale_down_delay,
+            ..
+        } => rollout::blue_green(deployment, &layout, *auto_promote, *scale_down_delay),
+        StrategyKind::Rolling { .. } | StrategyKind::Recreate => Vec::new(),
+    }
+}

@@ -1,0 +1,191 @@
+//! Builds the Istio objects of one deployment from the model: the DestinationRule (subsets
+//! selecting the `version` pod label, outlier detection from `traffic.circuit_breaker`) and
+//! VirtualServices with named HTTP routes (weights, timeout and retries from `traffic`).
+//! Everything here is pure: a deployment and its service in, typed objects out.
+
+use super::types::{
+    Destination, DestinationRule, DestinationRuleSpec, HttpMatch, HttpRetry, HttpRoute, Metadata,
+    Object, OutlierDetection, PortSelector, RouteDestination, StringMatch, Subset, TrafficPolicy,
+    VirtualService, VirtualServiceSpec, API_VERSION,
+};
+use crate::check::model::{Deployment, Model, Protocol, Service, Traffic};
+use crate::emit::labels;
+use std::collections::BTreeMap;
+
+/// The name of the route that carries ordinary traffic.
+pub const PRIMARY_ROUTE: &str = "primary";
+/// The name of the blue-green preview route.
+pub const PREVIEW_ROUTE: &str = "preview";
+/// The request header that selects the preview route, and the value it must have.
+pub const PREVIEW_HEADER: &str = "x-slipway-preview";
+pub const PREVIEW_VALUE: &str = "true";
+
+/// What every object of one deployment shares: where it lives, its labels, the mesh host,
+/// and the traffic settings of the service.
+pub struct Target<'m> {
+    pub name: String,
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    pub host: String,
+    pub port: Option<u16>,
+    pub traffic: Option<&'m Traffic>,
+}
+
+impl<'m> Target<'m> {
+    pub fn new(model: &Model, deployment: &Deployment, service: Option<&'m Service>) -> Target<'m> {
+        Target {
+            name: deployment.service.clone(),
+            namespace: deployment.namespace.clone(),
+            labels: labels::standard(model, deployment),
+            host: host(deployment),
+            port: service.and_then(route_port),
+            traffic: service.and_then(|s| s.traffic.as_ref()),
+        }
+    }
+
+    fn metadata(&self) -> Metadata {
+        Metadata {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            labels: self.labels.clone(),
+        }
+    }
+
+    fn destination(&self, subset: Option<&str>) -> Destination {
+        Destination {
+            host: self.host.clone(),
+            subset: subset.map(str::to_string),
+            port: self.port.map(|number| PortSelector { number }),
+        }
+    }
+
+    /// A route with the service's timeout and retries.
+    fn route(
+        &self,
+        name: &str,
+        matches: Vec<HttpMatch>,
+        route: Vec<RouteDestination>,
+    ) -> HttpRoute {
+        let traffic = self.traffic;
+        HttpRoute {
+            name: name.to_string(),
+            matches,
+            route,
+            timeout: traffic.and_then(|t| t.timeout).map(|d| d.text()),
+            retries: traffic.and_then(|t| t.retries.as_ref()).map(|r| HttpRetry {
+                attempts: r.attempts,
+                per_try_timeout: r.per_try_timeout.map(|d| d.text()),
+            }),
+        }
+    }
+
+    /// The primary route, split between subsets by weight (the weights sum to 100).
+    pub fn weighted_route(&self, split: &[(&str, u32)]) -> HttpRoute {
+        let route = split
+            .iter()
+            .map(|(subset, weight)| RouteDestination {
+                destination: self.destination(Some(subset)),
+                weight: Some(*weight),
+            })
+            .collect();
+        self.route(PRIMARY_ROUTE, Vec::new(), route)
+    }
+
+    /// The primary route to the service itself, without subsets.
+    pub fn direct_route(&self) -> HttpRoute {
+        let route = vec![RouteDestination {
+            destination: self.destination(None),
+            weight: None,
+        }];
+        self.route(PRIMARY_ROUTE, Vec::new(), route)
+    }
+
+    /// Requests with the preview header go to `subset` only.
+    pub fn preview_route(&self, subset: &str) -> HttpRoute {
+        let headers = BTreeMap::from([(
+            PREVIEW_HEADER.to_string(),
+            StringMatch {
+                exact: PREVIEW_VALUE.to_string(),
+            },
+        )]);
+        let route = vec![RouteDestination {
+            destination: self.destination(Some(subset)),
+            weight: None,
+        }];
+        self.route(PREVIEW_ROUTE, vec![HttpMatch { headers }], route)
+    }
+
+    pub fn virtual_service(&self, http: Vec<HttpRoute>) -> VirtualService {
+        Object {
+            api_version: API_VERSION,
+            kind: "VirtualService",
+            metadata: self.metadata(),
+            spec: VirtualServiceSpec {
+                hosts: vec![self.host.clone()],
+                http,
+            },
+        }
+    }
+
+    /// The DestinationRule: one subset per track (`version` label) and the circuit breaker.
+    pub fn destination_rule(&self, tracks: &[&str]) -> DestinationRule {
+        let subsets = tracks
+            .iter()
+            .map(|track| Subset {
+                name: track.to_string(),
+                labels: BTreeMap::from([("version".to_string(), track.to_string())]),
+            })
+            .collect();
+        Object {
+            api_version: API_VERSION,
+            kind: "DestinationRule",
+            metadata: self.metadata(),
+            spec: DestinationRuleSpec {
+                host: self.host.clone(),
+                traffic_policy: self.traffic_policy(),
+                subsets,
+            },
+        }
+    }
+
+    fn traffic_policy(&self) -> Option<TrafficPolicy> {
+        let breaker = self.traffic?.circuit_breaker.as_ref()?;
+        Some(TrafficPolicy {
+            outlier_detection: OutlierDetection {
+                consecutive_5xx_errors: breaker.consecutive_errors,
+                interval: breaker.interval.text(),
+                base_ejection_time: breaker.base_ejection_time.text(),
+                max_ejection_percent: breaker.max_ejection_percent,
+            },
+        })
+    }
+
+    /// Whether the service declares a timeout or retries (a VirtualService is worth writing).
+    pub fn has_route_settings(&self) -> bool {
+        self.traffic
+            .is_some_and(|t| t.timeout.is_some() || t.retries.is_some())
+    }
+
+    /// Whether the service declares a circuit breaker (a DestinationRule is worth writing).
+    pub fn has_circuit_breaker(&self) -> bool {
+        self.traffic.is_some_and(|t| t.circuit_breaker.is_some())
+    }
+}
+
+/// The mesh host of a service in its namespace.
+pub fn host(deployment: &Deployment) -> String {
+    format!(
+        "{}.{}.svc.cluster.local",
+        deployment.service, deployment.namespace
+    )
+}
+
+/// Istio needs the destination port only when the Service exposes more than one; then routes
+/// go to the port named `http`, else to the first TCP port.
+fn route_port(service: &Service) -> Option<u16> {
+    if service.ports.len() < 2 {
+        return None;
+    }
+    let tcp = || service.ports.iter().find(|p| p.protocol == Protocol::Tcp);
+    service.port("http").or_else(tcp).map(|p| p.number)
+}

@@ -1,0 +1,123 @@
+//! Our own serde types for the Istio objects the target writes: `VirtualService` and
+//! `DestinationRule` of `networking.istio.io/v1`. They hold only the fields we emit, maps are
+//! `BTreeMap`s and unset options are skipped, so the YAML is small and byte-stable. A Gateway
+//! is deliberately absent: the model has no ingress yet, so nothing would ever emit one.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const API_VERSION: &str = "networking.istio.io/v1";
+
+/// One Kubernetes object: the envelope shared by every Istio kind.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Object<Spec> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: Metadata,
+    pub spec: Spec,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Metadata {
+    pub name: String,
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+pub type VirtualService = Object<VirtualServiceSpec>;
+pub type DestinationRule = Object<DestinationRuleSpec>;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VirtualServiceSpec {
+    pub hosts: Vec<String>,
+    pub http: Vec<HttpRoute>,
+}
+
+/// An HTTP route. It always has a name: Argo Rollouts and our workflow address routes by name.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRoute {
+    pub name: String,
+    #[serde(rename = "match", skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<HttpMatch>,
+    pub route: Vec<RouteDestination>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<HttpRetry>,
+}
+
+/// A request match; we only ever match on headers (the blue-green preview route).
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpMatch {
+    pub headers: BTreeMap<String, StringMatch>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StringMatch {
+    pub exact: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteDestination {
+    pub destination: Destination,
+    /// Set whenever a route has more than one destination; a lone destination takes all
+    /// traffic without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Destination {
+    pub host: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subset: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<PortSelector>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PortSelector {
+    pub number: u16,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRetry {
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_try_timeout: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DestinationRuleSpec {
+    pub host: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic_policy: Option<TrafficPolicy>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subsets: Vec<Subset>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrafficPolicy {
+    pub outlier_detection: OutlierDetection,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutlierDetection {
+    #[serde(rename = "consecutive5xxErrors")]
+    pub consecutive_5xx_errors: u32,
+    pub interval: String,
+    pub base_ejection_time: String,
+    pub max_ejection_percent: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Subset {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
