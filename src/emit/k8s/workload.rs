@@ -7,10 +7,9 @@
 //!   Each track updates itself with the Kubernetes `RollingUpdate` defaults (25%/25%), written
 //!   out so the manifest shows what runs; traffic between the tracks is the mesh's job.
 //!
-//! Replicas of the tracks: the first (primary) track runs the service's replicas. The second
-//! must be able to serve the largest share of traffic it is ever given: for a canary, the
-//! highest step weight (`ceil(replicas × weight / 100)`, at least one pod unless the service
-//! is scaled to zero); for blue-green, all of it, so the idle colour runs full size.
+//! Replicas of the tracks: both run the service's replicas. A canary's last step sends it all
+//! the traffic (the checker requires a final 100% step) and a blue-green switch moves all of
+//! it at once, so the second track must be able to serve everything the first does.
 
 use super::{int32, pod, Unit};
 use crate::check::model::{IntOrPercent, StrategyKind};
@@ -25,8 +24,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 pub fn deployments(unit: &Unit) -> Vec<Deployment> {
     tracks(unit.deployment)
         .iter()
-        .enumerate()
-        .map(|(index, track)| deployment(unit, track, index))
+        .map(|track| deployment(unit, track))
         .collect()
 }
 
@@ -38,7 +36,7 @@ pub fn primary_workload(unit: &Unit) -> String {
         .map_or_else(|| unit.name().to_string(), |track| track.workload)
 }
 
-fn deployment(unit: &Unit, track: &Track, index: usize) -> Deployment {
+fn deployment(unit: &Unit, track: &Track) -> Deployment {
     let mut selector = unit.selector.clone();
     let mut labels = unit.labels.clone();
     if let Some(version) = track.version {
@@ -50,7 +48,7 @@ fn deployment(unit: &Unit, track: &Track, index: usize) -> Deployment {
     Deployment {
         metadata,
         spec: DeploymentSpec {
-            replicas: Some(int32(track_replicas(unit, index))),
+            replicas: Some(int32(unit.deployment.replicas.value)),
             selector: LabelSelector {
                 match_labels: Some(selector),
                 ..LabelSelector::default()
@@ -60,30 +58,6 @@ fn deployment(unit: &Unit, track: &Track, index: usize) -> Deployment {
             ..DeploymentSpec::default()
         },
         ..Deployment::default()
-    }
-}
-
-/// Replicas of the track at `index` (0 is the primary); see the module documentation.
-pub fn track_replicas(unit: &Unit, index: usize) -> u32 {
-    let replicas = unit.deployment.replicas.value;
-    if index == 0 || replicas == 0 {
-        return replicas;
-    }
-    match &unit.deployment.strategy.kind {
-        StrategyKind::Canary { steps, .. } => {
-            let weight = steps
-                .iter()
-                .map(|step| step.weight.value)
-                .max()
-                .unwrap_or(100)
-                .min(100);
-            (u64::from(replicas) * u64::from(weight))
-                .div_ceil(100)
-                .max(1)
-                .try_into()
-                .unwrap_or(replicas)
-        }
-        _ => replicas,
     }
 }
 

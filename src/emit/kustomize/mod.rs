@@ -1,6 +1,45 @@
-//! The `kustomize` target (being written).
+//! The `kustomize` target: `kustomize/base/` holds every service as declared, and
+//! `kustomize/overlays/<env>/` turns it into one environment. `kustomize build` of an overlay
+//! gives exactly the objects of the `k8s` target for that environment (the
+//! `kustomize_equals_direct` test runs the real kustomize to hold this).
+//!
+//! Both halves come from the `k8s` target's object functions: the base renders a deployment
+//! built from the service declaration alone ([`base`]); each overlay is the difference
+//! between the base and the environment's objects, expressed first with kustomize's own
+//! fields (`namespace`, `replicas`, `images`, extra `resources`) and then with generated
+//! patches for the rest ([`overlay`]). Only fields kustomize 4.5.4 accepts are written.
 
-use super::{Options, Output};
+mod base;
+mod diff;
+mod kustomization;
+mod overlay;
+mod transforms;
+
+use super::{yaml, Options, Output};
 use crate::check::model::Model;
+use kustomization::Kustomization;
 
-pub fn emit(_model: &Model, _options: &Options, _output: &mut Output) {}
+pub fn emit(model: &Model, options: &Options, output: &mut Output) {
+    let header = super::header(options);
+    let base = base::render(model);
+    let mut resources = Vec::new();
+    for (service, objects) in &base {
+        let file = format!("{service}.yaml");
+        output.insert(
+            format!("kustomize/base/{file}"),
+            format!("{header}{}", yaml::documents(objects)),
+        );
+        resources.push(file);
+    }
+    let kustomization = yaml::document_text(&Kustomization::new(resources));
+    output.insert(
+        "kustomize/base/kustomization.yaml",
+        format!("{header}{kustomization}"),
+    );
+    for environment in super::environments(model, options) {
+        for (file, text) in overlay::render(model, environment, &base) {
+            let path = format!("kustomize/overlays/{}/{file}", environment.name.value);
+            output.insert(path, format!("{header}{text}"));
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The kustomize base: every service as declared, before any environment changes it.
+//!
+//! The base is rendered by the `k8s` target's own functions from a deployment built from the
+//! service declaration alone: its image, replicas, resources, variables and autoscaling, the
+//! language's default strategy (`rolling`, surge 25%, none unavailable) and no namespace (each
+//! overlay sets it). It belongs to no environment, so its `app.kubernetes.io/instance` label
+//! is the service name; the overlays patch it to `<service>-<environment>`.
+
+use crate::check::model::{Deployment, IntOrPercent, Model, Service, Strategy, StrategyKind};
+use crate::emit::k8s::{self, Object, Unit};
+use crate::emit::labels;
+use crate::span::Span;
+
+const INSTANCE: &str = "app.kubernetes.io/instance";
+
+/// The base objects of every service, as (service name, objects in file order).
+pub fn render(model: &Model) -> Vec<(String, Vec<Object>)> {
+    model
+        .services
+        .iter()
+        .map(|service| {
+            let deployment = declared(service);
+            let mut unit = Unit {
+                service,
+                deployment: &deployment,
+                namespace: None,
+                labels: labels::standard(model, &deployment),
+                selector: labels::selector(&deployment),
+            };
+            for labels in [&mut unit.labels, &mut unit.selector] {
+                labels.insert(INSTANCE.to_string(), service.name.value.clone());
+            }
+            (service.name.value.clone(), k8s::service_objects(&unit))
+        })
+        .collect()
+}
+
+/// The service as declared, outside any environment.
+fn declared(service: &Service) -> Deployment {
+    Deployment {
+        service: service.name.value.clone(),
+        environment: String::new(),
+        namespace: String::new(),
+        image: service.image.clone(),
+        replicas: service.replicas.clone(),
+        resources: service.resources.clone(),
+        env: service.env.clone(),
+        strategy: Strategy {
+            name: None,
+            kind: StrategyKind::Rolling {
+                max_surge: IntOrPercent::Percent(25),
+                max_unavailable: IntOrPercent::Count(0),
+            },
+            span: Span::default(),
+        },
+        autoscaling: service.autoscaling.clone(),
+    }
+}
