@@ -58,22 +58,67 @@ impl NameRule {
             }
             NameRule::EnvVar => {
                 !name.starts_with(|c: char| c.is_ascii_digit())
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
             }
         }
     }
 }
 
+/// The first thing wrong with `name`, short enough for a label.
+fn problem(rule: NameRule, name: &str) -> String {
+    let allowed = |c: char| match rule {
+        NameRule::EnvVar => c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'),
+        NameRule::Dns1123Subdomain => {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.')
+        }
+        _ => c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+    };
+    if name.is_empty() {
+        return "empty name".to_string();
+    }
+    if name.len() > rule.max_len() {
+        return format!("longer than {} characters", rule.max_len());
+    }
+    if rule != NameRule::EnvVar && name.chars().any(|c| c.is_ascii_uppercase()) {
+        return "uppercase letters are not allowed".to_string();
+    }
+    if let Some(c) = name.chars().find(|c| !allowed(*c)) {
+        return format!("`{}` is not allowed", c.escape_debug());
+    }
+    let first = name.chars().next().unwrap_or('a');
+    let problem = match rule {
+        NameRule::EnvVar => "must not start with a digit",
+        NameRule::Dns1035Label if !first.is_ascii_lowercase() => "must start with a letter",
+        NameRule::PortName if name.contains("--") => "`--` is not allowed",
+        NameRule::PortName if !name.chars().any(|c| c.is_ascii_lowercase()) => {
+            "needs at least one letter"
+        }
+        _ if name.starts_with(['-', '.']) => "must start with a letter or digit",
+        _ => "must end with a letter or digit",
+    };
+    problem.to_string()
+}
+
 fn is_label(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-')
         && !name.ends_with('-')
 }
 
 /// Reports `name` when it breaks `rule`; `what` says what the name is for.
-pub fn check_name(checker: &mut Checker, name: &str, span: Span, rule: NameRule, what: &str) -> bool {
+pub fn check_name(
+    checker: &mut Checker,
+    name: &str,
+    span: Span,
+    rule: NameRule,
+    what: &str,
+) -> bool {
     if rule.is_valid(name) {
         return true;
     }
@@ -82,14 +127,17 @@ pub fn check_name(checker: &mut Checker, name: &str, span: Span, rule: NameRule,
         Code::SW0105,
         format!("`{}` is not a valid {what}", shorten(name)),
         span,
-        format!("must be {}", rule.describe()),
+        problem(rule, name),
     );
     if rule.is_valid(&lowered) && lowered != name {
         diagnostic = diagnostic
-            .with_help(format!("did you mean `{lowered}`?"))
+            .with_help(format!(
+                "did you mean `{lowered}`? {what}s must be {}",
+                rule.describe()
+            ))
             .with_fix(span, lowered);
     } else {
-        diagnostic = diagnostic.with_help(format!("{what}s become Kubernetes names, which must be {}", rule.describe()));
+        diagnostic = diagnostic.with_help(format!("{what}s must be {}", rule.describe()));
     }
     checker.report(diagnostic);
     false
@@ -102,4 +150,47 @@ pub fn shorten(name: &str) -> String {
     }
     let head: String = name.chars().take(57).collect();
     format!("{head}...")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{problem, NameRule};
+
+    #[test]
+    fn labels_name_the_first_problem() {
+        assert_eq!(
+            problem(NameRule::Dns1035Label, "Web"),
+            "uppercase letters are not allowed"
+        );
+        assert_eq!(
+            problem(NameRule::Dns1035Label, "web_api"),
+            "`_` is not allowed"
+        );
+        assert_eq!(
+            problem(NameRule::Dns1035Label, "1web"),
+            "must start with a letter"
+        );
+        assert_eq!(
+            problem(NameRule::Dns1123Label, "web-"),
+            "must end with a letter or digit"
+        );
+        assert_eq!(
+            problem(NameRule::Dns1123Label, "-web"),
+            "must start with a letter or digit"
+        );
+        assert_eq!(
+            problem(NameRule::PortName, "8080"),
+            "needs at least one letter"
+        );
+        assert_eq!(problem(NameRule::PortName, "a--b"), "`--` is not allowed");
+        assert_eq!(
+            problem(NameRule::PortName, "health-metrics-port"),
+            "longer than 15 characters"
+        );
+        assert_eq!(
+            problem(NameRule::EnvVar, "1PATH"),
+            "must not start with a digit"
+        );
+        assert_eq!(problem(NameRule::EnvVar, "MY VAR"), "` ` is not allowed");
+    }
 }

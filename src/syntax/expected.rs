@@ -31,6 +31,8 @@ pub fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::path
         | Rule::not_op => "a value",
         Rule::list => "a list",
+        Rule::list_end => "`]`",
+        Rule::comma => "`,`",
         Rule::compare_op => "a comparison such as `<`",
         Rule::and_op | Rule::or_op => "`and` or `or`",
         Rule::escape => "an escape such as `\\n`",
@@ -51,12 +53,25 @@ pub fn join(rules: &[Rule]) -> String {
     }
     // A value subsumes its parts: "a value" already covers strings, numbers and lists.
     if words.contains(&"a value") {
-        words.retain(|w| !matches!(*w, "a string" | "a number" | "`true` or `false`" | "a list" | "a name" | "`{`"));
+        words.retain(|w| {
+            !matches!(
+                *w,
+                "a string" | "a number" | "`true` or `false`" | "a list" | "a name" | "`{`"
+            )
+        });
     }
-    // After a complete value, operators are possible but rarely meant: a missing `}` or a next
-    // field is the likely intent.
-    if words.iter().any(|w| matches!(*w, "`}`" | "a field")) {
-        words.retain(|w| !matches!(*w, "`and` or `or`" | "a comparison such as `<`"));
+    // After a complete value, operators, a unit or a `{ ... }` could continue it but are rarely
+    // meant: a missing `}` or `]`, or a next field, is the likely intent.
+    if words
+        .iter()
+        .any(|w| matches!(*w, "`}`" | "a field" | "`]`"))
+    {
+        words.retain(|w| {
+            !matches!(
+                *w,
+                "`and` or `or`" | "a comparison such as `<`" | "a number" | "`{`"
+            )
+        });
     }
     match words.as_slice() {
         [] => "something else".to_string(),

@@ -6,6 +6,7 @@
 //! a typo in one declaration leaves the others intact for the checker and the editor.
 
 pub mod ast;
+mod escape;
 mod expected;
 mod parser;
 pub mod split;
@@ -30,7 +31,7 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
         match parser::parse_declaration(file, chunk_text, chunk.start) {
             Ok(declaration) => declarations.push(declaration),
             Err(diagnostic) => {
-                diagnostics.push(diagnostic);
+                diagnostics.push(*diagnostic);
                 declarations.push(broken(file, chunk_text, chunk_span));
             }
         }

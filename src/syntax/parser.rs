@@ -1,7 +1,7 @@
 //! pest parse of one declaration chunk, and the conversion of pest pairs into the AST.
 
 use super::ast::*;
-use super::expected;
+use super::{escape, expected};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{floor_char_boundary, FileId, Span};
 use pest::iterators::Pair;
@@ -12,16 +12,16 @@ use pest::Parser;
 pub struct SlipwayParser;
 
 /// Parses the text `chunk`, found at byte `offset` of `file`, as one declaration.
-pub fn parse_declaration(file: FileId, chunk: &str, offset: usize) -> Result<Declaration, Diagnostic> {
+pub fn parse_declaration(file: FileId, chunk: &str, offset: usize) -> Built<Declaration> {
     let builder = Builder { file, offset };
     match SlipwayParser::parse(Rule::declaration_only, chunk) {
         Ok(mut pairs) => {
-            let declaration = pairs
-                .next()
-                .ok_or_else(|| builder.syntax_error(chunk, 0, "a declaration".to_string()))?;
-            builder.declaration(declaration).map_err(|error| *error)
+            let declaration = pairs.next().ok_or_else(|| {
+                Box::new(builder.syntax_error(chunk, 0, "a declaration".to_string()))
+            })?;
+            builder.declaration(declaration)
         }
-        Err(error) => Err(builder.pest_error(chunk, &error)),
+        Err(error) => Err(Box::new(builder.pest_error(chunk, &error))),
     }
 }
 
@@ -30,12 +30,17 @@ struct Builder {
     offset: usize,
 }
 
-type Built<T> = Result<T, Box<Diagnostic>>;
+/// A built node, or the diagnostic (boxed: it is large) that stopped the build.
+pub type Built<T> = Result<T, Box<Diagnostic>>;
 
 impl Builder {
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let span = pair.as_span();
-        Span::new(self.file, self.offset + span.start(), self.offset + span.end())
+        Span::new(
+            self.file,
+            self.offset + span.start(),
+            self.offset + span.end(),
+        )
     }
 
     fn pest_error(&self, chunk: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
@@ -63,18 +68,39 @@ impl Builder {
                     "opened here",
                 )
                 .with_label(Span::new(self.file, end, end), "expected `}` here")
-                .with_help("add the missing `}`; every block must be closed before the next declaration");
+                .with_help(
+                    "add the missing `}`; every block must be closed before the next declaration",
+                );
             }
+        }
+        if let Some(line_end) = unterminated_string(chunk, position) {
+            let start = self.offset + position;
+            return Diagnostic::error(
+                Code::SW0001,
+                "this string is never closed",
+                Span::new(self.file, start, start + 1),
+                "the string starts here",
+            )
+            .with_label(Span::new(self.file, self.offset + line_end, self.offset + line_end), "expected `\"` here")
+            .with_help("close the string with `\"` on the same line; write a line break inside a string as `\\n`");
         }
         let (found, length) = found_at(chunk, position);
         let start = self.offset + position;
         let span = Span::new(self.file, start, start + length);
-        Diagnostic::error(
+        let diagnostic = Diagnostic::error(
             Code::SW0001,
             format!("expected {expected}, found {found}"),
             span,
             format!("expected {expected} here"),
-        )
+        );
+        match found.as_str() {
+            "`;`" => diagnostic
+                .with_help("Slipway needs no `;`: end a field with a new line, a space or `,`"),
+            "`:`" | "a string" if expected.contains("`=`") => {
+                diagnostic.with_help("a field is written `name = value`")
+            }
+            _ => diagnostic,
+        }
     }
 
     fn declaration(&self, pair: Pair<Rule>) -> Built<Declaration> {
@@ -86,15 +112,28 @@ impl Builder {
     }
 
     fn import(&self, pair: Pair<Rule>) -> Built<Import> {
-        let span = self.span(&pair);
+        // The rule's own span runs on over the blank lines skipped while looking for `as`.
+        let last_end = pair
+            .clone()
+            .into_inner()
+            .last()
+            .map(|child| self.span(&child).end);
+        let mut span = self.span(&pair);
+        span.end = last_end.unwrap_or(span.end);
         let mut children = pair.into_inner();
         let target = match children.next() {
-            Some(child) if child.as_rule() == Rule::string => ImportTarget::File(self.string(child)?),
+            Some(child) if child.as_rule() == Rule::string => {
+                ImportTarget::File(self.string(child)?)
+            }
             Some(child) => ImportTarget::Module(self.ident(child)),
             None => return Err(Box::new(self.syntax_error("", 0, "an import path".into()))),
         };
         let alias = children.next().map(|child| self.ident(child));
-        Ok(Import { target, alias, span })
+        Ok(Import {
+            target,
+            alias,
+            span,
+        })
     }
 
     fn item(&self, pair: Pair<Rule>) -> Built<Item> {
@@ -146,17 +185,27 @@ impl Builder {
 
     fn path(&self, pair: Pair<Rule>) -> Path {
         let span = self.span(&pair);
-        let segments = pair.into_inner().map(|segment| self.ident(segment)).collect();
+        let segments = pair
+            .into_inner()
+            .map(|segment| self.ident(segment))
+            .collect();
         Path { segments, span }
     }
 
     fn string(&self, pair: Pair<Rule>) -> Built<StringLit> {
         let span = self.span(&pair);
         let raw = pair.into_inner().next().map_or("", |inner| inner.as_str());
-        let value = unescape(raw).map_err(|message| {
+        let value = escape::unescape(raw).map_err(|bad| {
+            // The raw text starts one byte (the opening quote) into the string.
+            let start = span.start as usize + 1;
             Box::new(
-                Diagnostic::error(Code::SW0003, message, span, "in this string")
-                    .with_help("supported escapes are \\\" \\\\ \\n \\t \\r and \\u{XXXX}"),
+                Diagnostic::error(
+                    Code::SW0003,
+                    bad.message,
+                    Span::new(self.file, start + bad.start, start + bad.end),
+                    "not a valid escape",
+                )
+                .with_help("supported escapes are \\\" \\\\ \\n \\t \\r and \\u{XXXX}; write a backslash as \\\\"),
             )
         })?;
         Ok(StringLit { value, span })
@@ -243,7 +292,11 @@ impl Builder {
                 span,
             }),
             Rule::list => {
-                let items = pair.into_inner().map(|item| self.expr(item)).collect::<Built<_>>()?;
+                let items = pair
+                    .into_inner()
+                    .filter(|item| item.as_rule() == Rule::expr)
+                    .map(|item| self.expr(item))
+                    .collect::<Built<_>>()?;
                 Ok(Expr {
                     kind: ExprKind::List(items),
                     span,
@@ -265,9 +318,14 @@ impl Builder {
             Rule::call => {
                 let mut children = pair.into_inner();
                 let function = self.ident(next_child(&mut children)?);
-                let arguments = children.map(|argument| self.expr(argument)).collect::<Built<_>>()?;
+                let arguments = children
+                    .map(|argument| self.expr(argument))
+                    .collect::<Built<_>>()?;
                 Ok(Expr {
-                    kind: ExprKind::Call { function, arguments },
+                    kind: ExprKind::Call {
+                        function,
+                        arguments,
+                    },
                     span,
                 })
             }
@@ -286,7 +344,9 @@ impl Builder {
 
     fn logic(&self, pair: Pair<Rule>) -> Built<Expr> {
         let is_or = pair.as_rule() == Rule::or_expr;
-        let mut operands = pair.into_inner().filter(|c| !matches!(c.as_rule(), Rule::or_op | Rule::and_op));
+        let mut operands = pair
+            .into_inner()
+            .filter(|c| !matches!(c.as_rule(), Rule::or_op | Rule::and_op));
         let mut left = self.expr(next_child(&mut operands)?)?;
         for operand in operands {
             let right = self.expr(operand)?;
@@ -353,7 +413,10 @@ impl Builder {
 }
 
 fn first_child<'a>(pair: &Pair<'a, Rule>) -> Pair<'a, Rule> {
-    pair.clone().into_inner().next().unwrap_or_else(|| pair.clone())
+    pair.clone()
+        .into_inner()
+        .next()
+        .unwrap_or_else(|| pair.clone())
 }
 
 fn next_child<'a>(children: &mut impl Iterator<Item = Pair<'a, Rule>>) -> Built<Pair<'a, Rule>> {
@@ -369,7 +432,11 @@ fn next_child<'a>(children: &mut impl Iterator<Item = Pair<'a, Rule>>) -> Built<
 
 fn number(pair: &Pair<Rule>) -> NumberLit {
     let text = pair.as_str();
-    let unit = pair.clone().into_inner().next().map(|unit| unit.as_str().to_string());
+    let unit = pair
+        .clone()
+        .into_inner()
+        .next()
+        .map(|unit| unit.as_str().to_string());
     let digits_len = text.len() - unit.as_ref().map_or(0, String::len);
     NumberLit {
         digits: text[..digits_len].to_string(),
@@ -399,6 +466,23 @@ fn found_at(chunk: &str, position: usize) -> (String, usize) {
         c => format!("`{c}`"),
     };
     (shown, first.len_utf8())
+}
+
+/// When a string starts at `position` and its line ends before a closing quote, where the
+/// line ends (the string rule never matches there, so pest only says what it expected).
+fn unterminated_string(chunk: &str, position: usize) -> Option<usize> {
+    let rest = chunk.get(position..)?.strip_prefix('"')?;
+    let mut escaped = false;
+    for (index, c) in rest.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return None,
+            '\n' => return Some(position + 1 + rest[..index].trim_end_matches('\r').len()),
+            _ => {}
+        }
+    }
+    Some(chunk.trim_end().len())
 }
 
 /// The offset of the last `{` that is never closed, ignoring strings and comments.
@@ -436,29 +520,4 @@ fn skip_line(chars: &mut std::iter::Peekable<std::str::CharIndices>) {
             break;
         }
     }
-}
-
-fn unescape(raw: &str) -> Result<String, String> {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('"') => out.push('"'),
-            Some('\\') => out.push('\\'),
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('u') => {
-                let code: String = chars.by_ref().skip(1).take_while(|c| *c != '}').collect();
-                let value = u32::from_str_radix(&code, 16).ok().and_then(char::from_u32);
-                out.push(value.ok_or_else(|| format!("`\\u{{{code}}}` is not a valid character"))?);
-            }
-            other => return Err(format!("unknown escape `\\{}`", other.unwrap_or(' '))),
-        }
-    }
-    Ok(out)
 }
