@@ -3,16 +3,19 @@
 //! The library is the whole compiler without any file or terminal IO: sources go in as
 //! [`SourceFile`]s, a [`Checked`] model and [`Diagnostic`]s come out. Phases depend one way:
 //! [`syntax`] (text to AST) -> [`check`] (AST to typed model) -> [`graph`] (promotion and
-//! dependency graphs). The CLI (`src/cli`) is the only place that touches the file system.
+//! dependency graphs) -> [`emit`] (files); `pipeline` drives them in that order. The CLI
+//! (`src/cli`) is the only place that touches the file system.
 
 pub mod check;
 pub mod emit;
 pub mod diagnostics;
 pub mod graph;
+mod pipeline;
 pub mod span;
 pub mod syntax;
 
-pub use check::{check, model::Model, Checked};
+pub use check::model::Model;
+pub use pipeline::{check, check_modules, parse_all, Checked};
 pub use diagnostics::{Code, Diagnostic, Severity};
 pub use span::{FileId, SourceFile, Span};
 

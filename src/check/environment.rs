@@ -171,7 +171,7 @@ fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Overr
         }
         seen.push(label);
         if !scope.declared_services.contains(&label.text.as_str()) {
-            checker.report(super::unknown_reference("service", &label.text, label.span, scope.declared_services.iter().copied()));
+            checker.report(crate::diagnostics::unknown_reference("service", &label.text, label.span, scope.declared_services.iter().copied()));
             continue;
         }
         if let Some(found) = lower_override(checker, label, object, scope) {
@@ -188,7 +188,18 @@ fn lower_override(checker: &mut Checker, label: &Ident, object: &Object, scope: 
         .and_then(|e| values::integer_u32(checker, e, 0, 10_000).map(|v| Spanned::new(v, e.span)));
     let resources = reader.block(checker, "resources").map(|b| service::lower_resources(checker, b)).unwrap_or_default();
     let env = reader.block(checker, "env").map(|b| service::lower_env(checker, b)).unwrap_or_default();
-    let image_tag = reader.value(checker, "image_tag").and_then(|e| values::string(checker, e));
+    let image_tag = reader.value(checker, "image_tag").and_then(|e| values::string(checker, e)).and_then(|tag| {
+        match service::image::check_tag(&tag.value) {
+            Ok(_) => Some(tag),
+            Err(problem) => {
+                checker.report(
+                    Diagnostic::error(Code::SW0209, format!("invalid image tag: {problem}"), tag.span, "this tag")
+                        .with_help("tags are letters, digits, `_`, `.` and `-`, at most 128 characters"),
+                );
+                None
+            }
+        }
+    });
     let strategy = reader
         .value(checker, "strategy")
         .and_then(|e| strategy::lower_use(checker, e, scope.strategies, &scope.declared_strategies));
@@ -257,5 +268,34 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
         env,
         strategy,
         autoscaling,
+    }
+}
+
+/// Canary and blue-green shift traffic between two Deployments through a Service, so the
+/// service must expose a port.
+pub fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
+    for deployment in &model.deployments {
+        if !matches!(deployment.strategy.kind, StrategyKind::Canary { .. } | StrategyKind::BlueGreen { .. }) {
+            continue;
+        }
+        let Some(service) = model.service(&deployment.service) else { continue };
+        if !service.ports.is_empty() {
+            continue;
+        }
+        checker.report(
+            Diagnostic::error(
+                Code::SW0311,
+                format!(
+                    "a {} strategy needs a port: `{}` has none in `{}`",
+                    deployment.strategy.kind.keyword(),
+                    service.name.value,
+                    deployment.environment
+                ),
+                deployment.strategy.span,
+                "shifts traffic",
+            )
+            .with_label(service.name.span, "declares no `ports`")
+            .with_help("declare the port traffic arrives on (`ports { http = 8080 }`), or use `rolling` for services that receive no traffic"),
+        );
     }
 }

@@ -3,8 +3,9 @@
 //! The checker walks every declaration of every file, reads it against the field tables in
 //! [`schema`], resolves references by name, and lowers it into [`model`] types. It never
 //! stops at the first problem: each declaration is checked on its own, a broken one is left
-//! out of the model, and everything else is still checked. The promotion and dependency
-//! graphs are built by [`crate::graph`] from the lowered model; policies run last.
+//! out of the model, and everything else is still checked. The driver in `src/pipeline.rs`
+//! runs [`lower`], then the graph phase ([`crate::graph`]), then [`finish`] (per-environment
+//! settings and policies, which need the promotion order).
 
 mod declarations;
 mod environment;
@@ -17,9 +18,9 @@ mod service;
 mod strategy;
 pub mod values;
 
-use crate::diagnostics::{self, Code, Diagnostic};
-use crate::span::{FileId, SourceFile, Span};
-use crate::syntax::{self, ast};
+use crate::diagnostics::Diagnostic;
+use crate::span::Span;
+use crate::syntax::ast;
 use model::Model;
 
 /// Collects diagnostics while checking. It holds no other state: everything the checker
@@ -30,6 +31,10 @@ pub struct Checker {
 }
 
 impl Checker {
+    pub fn report_all(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
+        self.diagnostics.extend(diagnostics);
+    }
+
     pub fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
@@ -44,82 +49,34 @@ impl Checker {
     }
 }
 
-/// The result of checking a set of files: the model (as complete as the errors allow), the
-/// syntax trees (for the formatter and the language server) and every diagnostic, sorted.
-#[derive(Debug)]
-pub struct Checked {
-    pub model: Model,
-    pub modules: Vec<ast::Module>,
-    pub diagnostics: Vec<Diagnostic>,
+/// Names declared in the spec, including declarations that failed to parse or check, so a
+/// reference to a broken declaration is not also reported as unknown.
+pub struct DeclaredNames<'a> {
+    pub environments: Vec<&'a str>,
+    pub services: Vec<&'a str>,
 }
 
-impl Checked {
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
-    }
-}
-
-/// Parses and checks `files` as one spec. File ids are indexes into `files`.
-pub fn check(files: &[SourceFile]) -> Checked {
-    let mut checker = Checker::default();
-    let mut modules = Vec::with_capacity(files.len());
-    for (index, file) in files.iter().enumerate() {
-        let file_id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
-        let (module, parse_diagnostics) = syntax::parse(file_id, &file.text);
-        checker.diagnostics.extend(parse_diagnostics);
-        modules.push(module);
-    }
-    let model = check_modules(&mut checker, &modules);
-    let mut diagnostics = checker.diagnostics;
-    diagnostics::sort(&mut diagnostics);
-    Checked {
-        model,
-        modules,
-        diagnostics,
-    }
-}
-
-/// Checks already-parsed modules (the language server reuses parses of unchanged files).
-pub fn check_modules(checker: &mut Checker, modules: &[ast::Module]) -> Model {
+/// Lowers parsed modules into the model (without the graph orders, which
+/// [`crate::graph::analyse`] adds) and returns the declared names for the graph phase.
+pub fn lower<'a>(checker: &mut Checker, modules: &'a [ast::Module]) -> (Model, DeclaredNames<'a>) {
     let declared = declarations::collect(checker, modules);
-    let mut model = declarations::lower(checker, &declared);
-    let names = crate::graph::Declared {
+    let model = declarations::lower(checker, &declared);
+    let names = DeclaredNames {
         environments: declared.names("environment"),
         services: declared.names("service"),
     };
-    crate::graph::analyse(checker, &mut model, &names);
-    model.deployments = environment::deployments(&model);
-    policy::run(checker, &model);
-    model
+    (model, names)
+}
+
+/// The last checks, which need the graph orders: each service's settings per environment,
+/// and the policies evaluated over them.
+pub fn finish(checker: &mut Checker, model: &mut Model) {
+    model.deployments = environment::deployments(model);
+    environment::check_traffic_strategies(checker, model);
+    policy::run(checker, model);
 }
 
 /// A declaration span for "declared here" labels when nothing better exists.
 pub(crate) fn item_label(item: &ast::Item) -> Span {
     item.keyword.span.to(item.name.span)
-}
-
-/// The one place that reports an unknown name, so every "unknown X" reads the same.
-pub(crate) fn unknown_reference<'a>(
-    what: &str,
-    name: &str,
-    span: Span,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Diagnostic {
-    let candidates: Vec<&str> = candidates.into_iter().collect();
-    let diagnostic = Diagnostic::error(
-        Code::SW0103,
-        format!("unknown {what} `{}`", names::shorten(name)),
-        span,
-        format!("no {what} has this name"),
-    )
-    .with_suggestion(name, candidates.iter().copied());
-    if diagnostic.help.is_some() {
-        return diagnostic;
-    }
-    if candidates.is_empty() {
-        diagnostic.with_help(format!("declare a {what} named `{}`", names::shorten(name)))
-    } else {
-        let listed: Vec<String> = candidates.iter().take(8).map(|c| format!("`{c}`")).collect();
-        diagnostic.with_help(format!("known {what}s: {}", listed.join(", ")))
-    }
 }

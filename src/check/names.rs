@@ -143,14 +143,7 @@ pub fn check_name(
     false
 }
 
-/// Long names are cut in messages so one huge identifier cannot flood the output.
-pub fn shorten(name: &str) -> String {
-    if name.chars().count() <= 60 {
-        return name.to_string();
-    }
-    let head: String = name.chars().take(57).collect();
-    format!("{head}...")
-}
+pub use crate::diagnostics::shorten;
 
 #[cfg(test)]
 mod tests {

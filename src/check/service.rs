@@ -1,7 +1,7 @@
 //! Lowering `service` declarations: image, build, ports, replicas, resources, env, probes,
 //! autoscaling, dependencies, traffic and security.
 
-mod image;
+pub(super) mod image;
 mod probes;
 
 use super::declarations::body;
@@ -137,7 +137,8 @@ fn lower_ports(checker: &mut Checker, object: &Object) -> Vec<Port> {
             Entry::Attribute { .. } => None,
         };
         let Some((number, protocol)) = port else { continue };
-        if let Some(clash) = ports.iter().find(|p| p.name.value == key.text || p.number == number) {
+        let clashes = |p: &&Port| p.name.value == key.text || (p.number == number && p.protocol == protocol);
+        if let Some(clash) = ports.iter().find(clashes) {
             let what = if clash.name.value == key.text { "name" } else { "number" };
             checker.report(
                 Diagnostic::error(Code::SW0307, format!("port {what} used twice"), key.span, "declared again here")

@@ -17,6 +17,18 @@ pub const KINDS: &[&str] = &["rolling", "recreate", "blue_green", "canary"];
 /// `strategy name = kind { ... }`
 pub fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
     names::check_name(checker, &item.name.text, item.name.span, names::NameRule::Dns1123Label, "strategy name");
+    if KINDS.contains(&item.name.text.as_str()) {
+        checker.report(
+            Diagnostic::error(
+                Code::SW0102,
+                format!("`{}` is a strategy kind and cannot name a strategy", item.name.text),
+                item.name.span,
+                "taken by a built-in kind",
+            )
+            .with_help(format!("rename it, e.g. `{}-default`", item.name.text)),
+        );
+        return None;
+    }
     if let ExprKind::Object(object) = &item.value.kind {
         if object.tag.is_none() {
             checker.report(
@@ -37,11 +49,13 @@ pub fn lower_use(checker: &mut Checker, expr: &Expr, named: &[Strategy], declare
     let variant = values::variant(checker, expr, "a strategy")?;
     if variant.body.is_none() && !KINDS.contains(&variant.tag) {
         if let Some(strategy) = named.iter().find(|s| s.name.as_deref() == Some(variant.tag)) {
-            return Some(strategy.clone());
+            // The span of a strategy in use is where it is applied, for diagnostics that say
+            // "this environment's strategy ...".
+            return Some(Strategy { span: expr.span, ..strategy.clone() });
         }
         if !declared.contains(&variant.tag) {
             let candidates = declared.iter().copied().chain(KINDS.iter().copied());
-            checker.report(super::unknown_reference("strategy", variant.tag, variant.tag_span, candidates));
+            checker.report(crate::diagnostics::unknown_reference("strategy", variant.tag, variant.tag_span, candidates));
         }
         return None;
     }

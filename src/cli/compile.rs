@@ -66,11 +66,9 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
     };
     progress.phase("parse");
     let mut diagnostics = loaded.diagnostics;
-    let modules = parse(&loaded.files, &mut diagnostics);
+    let modules = slipway::parse_all(&loaded.files, &mut diagnostics);
     progress.phase("check");
-    let mut checker = slipway::check::Checker::default();
-    let model = slipway::check::check_modules(&mut checker, &modules);
-    diagnostics.extend(checker.into_diagnostics());
+    let model = slipway::check_modules(&modules, &mut diagnostics);
     slipway::diagnostics::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(|d| d.is_error());
     if has_errors || !args.quiet {
@@ -106,19 +104,6 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
             status::USAGE
         }
     }
-}
-
-fn parse(files: &[slipway::SourceFile], diagnostics: &mut Vec<slipway::Diagnostic>) -> Vec<slipway::syntax::ast::Module> {
-    files
-        .iter()
-        .enumerate()
-        .map(|(index, file)| {
-            let id = slipway::FileId(u32::try_from(index).unwrap_or(u32::MAX));
-            let (module, found) = slipway::syntax::parse(id, &file.text);
-            diagnostics.extend(found);
-            module
-        })
-        .collect()
 }
 
 fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {

@@ -68,6 +68,7 @@ codes! {
     SW0308 = "rolling update that cannot make progress",
     SW0309 = "entry environment without a trigger",
     SW0310 = "manual approval without reviewers",
+    SW0311 = "traffic strategy on a service without ports",
     SW0401 = "promotion cycle",
     SW0402 = "service dependency cycle",
     SW0403 = "unreachable environment",

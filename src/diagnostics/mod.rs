@@ -121,3 +121,45 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     });
     diagnostics.dedup();
 }
+
+/// The one place that reports an unknown name, so every "unknown X" reads the same.
+pub fn unknown_reference<'a>(
+    what: &str,
+    name: &str,
+    span: Span,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Diagnostic {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let diagnostic = Diagnostic::error(
+        Code::SW0103,
+        format!("unknown {what} `{}`", shorten(name)),
+        span,
+        format!("no {what} has this name"),
+    )
+    .with_suggestion(name, candidates.iter().copied());
+    if diagnostic.help.is_some() {
+        return diagnostic;
+    }
+    if candidates.is_empty() {
+        diagnostic.with_help(format!("declare a {what} named `{}`", shorten(name)))
+    } else {
+        let listed: Vec<String> = candidates.iter().take(8).map(|c| format!("`{c}`")).collect();
+        diagnostic.with_help(format!("known {}: {}", plural(what), listed.join(", ")))
+    }
+}
+
+fn plural(what: &str) -> String {
+    match what.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{what}s"),
+    }
+}
+
+/// Long names are cut in messages so one huge identifier cannot flood the output.
+pub fn shorten(name: &str) -> String {
+    if name.chars().count() <= 60 {
+        return name.to_string();
+    }
+    let head: String = name.chars().take(57).collect();
+    format!("{head}...")
+}

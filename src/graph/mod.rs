@@ -9,8 +9,8 @@
 pub mod render;
 
 use crate::check::model::Model;
-use crate::check::{unknown_reference, Checker};
-use crate::diagnostics::{Code, Diagnostic};
+use crate::check::DeclaredNames;
+use crate::diagnostics::{unknown_reference, Code, Diagnostic};
 use crate::span::Span;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -122,27 +122,25 @@ impl NamedGraph {
     }
 }
 
-/// Names declared in the spec, including those whose declarations had errors, so that a
-/// reference to a broken declaration is not also reported as unknown.
-pub struct Declared<'a> {
-    pub environments: Vec<&'a str>,
-    pub services: Vec<&'a str>,
-}
-
-pub fn analyse(checker: &mut Checker, model: &mut Model, declared: &Declared) {
+/// Builds both graphs, reports cycles, unknown references and unreachable environments,
+/// and stores the promotion and service orders in the model.
+pub fn analyse(model: &mut Model, declared: &DeclaredNames) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let checker = &mut problems;
     check_references(checker, model, declared);
     let promotion = promotion_graph(model);
     for cycle in promotion.cycles() {
-        checker.report(cycle_diagnostic(Code::SW0401, "environments promote in a cycle", "comes after", &cycle));
+        checker.push(cycle_diagnostic(Code::SW0401, "environments promote in a cycle", "comes after", &cycle));
     }
     let on_cycles: BTreeSet<String> = promotion.cycles().iter().flatten().map(|(from, _, _)| from.clone()).collect();
     check_reachability(checker, model, &promotion, &on_cycles);
     model.promotion_order = promotion.order();
     let services = dependency_graph(model);
     for cycle in services.cycles() {
-        checker.report(cycle_diagnostic(Code::SW0402, "services depend on each other in a cycle", "depends on", &cycle));
+        checker.push(cycle_diagnostic(Code::SW0402, "services depend on each other in a cycle", "depends on", &cycle));
     }
     model.service_order = services.order();
+    problems
 }
 
 pub fn promotion_graph(model: &Model) -> NamedGraph {
@@ -159,18 +157,18 @@ pub fn dependency_graph(model: &Model) -> NamedGraph {
     }))
 }
 
-fn check_references(checker: &mut Checker, model: &Model, declared: &Declared) {
+fn check_references(checker: &mut Vec<Diagnostic>, model: &Model, declared: &DeclaredNames) {
     for environment in &model.environments {
         for after in &environment.after {
             if !declared.environments.contains(&after.value.as_str()) {
-                checker.report(unknown_reference("environment", &after.value, after.span, declared.environments.iter().copied()));
+                checker.push(unknown_reference("environment", &after.value, after.span, declared.environments.iter().copied()));
             }
         }
     }
     for service in &model.services {
         for dependency in &service.depends_on {
             if !declared.services.contains(&dependency.value.as_str()) {
-                checker.report(unknown_reference("service", &dependency.value, dependency.span, declared.services.iter().copied()));
+                checker.push(unknown_reference("service", &dependency.value, dependency.span, declared.services.iter().copied()));
             }
         }
     }
@@ -195,7 +193,7 @@ fn cycle_diagnostic(code: Code, message: &str, verb: &str, cycle: &[(String, Str
 
 /// Entry environments (no `after`) need a trigger; every environment must be reachable from
 /// one.
-fn check_reachability(checker: &mut Checker, model: &Model, graph: &NamedGraph, on_cycles: &BTreeSet<String>) {
+fn check_reachability(checker: &mut Vec<Diagnostic>, model: &Model, graph: &NamedGraph, on_cycles: &BTreeSet<String>) {
     let mut reached = BTreeSet::new();
     let mut queue = VecDeque::new();
     for environment in &model.environments {
@@ -214,7 +212,7 @@ fn check_reachability(checker: &mut Checker, model: &Model, graph: &NamedGraph, 
             continue;
         }
         if environment.trigger.is_none() {
-            checker.report(
+            checker.push(
                 Diagnostic::error(Code::SW0309, format!("nothing starts a deployment to `{}`", environment.name.value), environment.name.span, "no trigger and no `after`")
                     .with_help("add `trigger = push { branch = \"main\" }`, `trigger = manual`, or `after = <environment>`"),
             );
@@ -237,7 +235,7 @@ fn check_reachability(checker: &mut Checker, model: &Model, graph: &NamedGraph, 
         if reached.contains(node) || environment.after.is_empty() {
             continue;
         }
-        checker.report(
+        checker.push(
             Diagnostic::warning(Code::SW0403, format!("environment `{}` can never be reached", environment.name.value), environment.name.span, "unreachable")
                 .with_help("every environment must follow, through `after`, an environment with a trigger; check for a cycle or a broken environment upstream"),
         );

@@ -120,7 +120,7 @@ impl Builder {
             .map(|child| self.span(&child).end);
         let mut span = self.span(&pair);
         span.end = last_end.unwrap_or(span.end);
-        let mut children = pair.into_inner();
+        let mut children = pair.into_inner().filter(|c| !matches!(c.as_rule(), Rule::kw_import | Rule::kw_as));
         let target = match children.next() {
             Some(child) if child.as_rule() == Rule::string => {
                 ImportTarget::File(self.string(child)?)
@@ -146,7 +146,9 @@ impl Builder {
             match child.as_rule() {
                 Rule::ident if keyword.is_none() => keyword = Some(self.ident(child)),
                 Rule::ident => name = Some(self.ident(child)),
-                Rule::from_clause => from = child.into_inner().next().map(|path| self.path(path)),
+                Rule::from_clause => {
+                    from = child.into_inner().find(|c| c.as_rule() == Rule::path).map(|path| self.path(path));
+                }
                 Rule::object => {
                     let object = self.object(child, None)?;
                     value = Some(Expr {

@@ -82,7 +82,7 @@ fn check_component(component: &str) -> Result<(), String> {
     }
 }
 
-fn check_tag(tag: &str) -> Result<String, String> {
+pub fn check_tag(tag: &str) -> Result<String, String> {
     let valid = !tag.is_empty()
         && tag.len() <= 128
         && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
