@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod emit;
+pub mod fmt;
 pub mod diagnostics;
 pub mod graph;
 mod pipeline;

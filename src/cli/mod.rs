@@ -8,6 +8,7 @@ mod compile;
 mod drift;
 mod explain;
 mod files;
+mod fmt;
 mod graph;
 mod init;
 mod progress;
@@ -41,6 +42,8 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff).
     Man,
+    /// Format spec files in place, or check that they are formatted.
+    Fmt(fmt::FmtArgs),
     /// Explain a diagnostic code, with an example and the fix.
     Explain {
         /// A code such as SW0301; without one, list every code.
@@ -77,6 +80,7 @@ pub fn run() -> ExitCode {
         }
         Command::Man => man_page(),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Fmt(args) => fmt::run(&args),
     };
     ExitCode::from(code)
 }
