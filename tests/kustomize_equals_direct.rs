@@ -254,6 +254,7 @@ service worker {
 
 service shared {
   image    = "api:1.0.0"
+  ports    { http = 8080 }
   replicas = 0
 }
 
