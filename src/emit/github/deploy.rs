@@ -123,7 +123,7 @@ pub fn environment_jobs(
             group: format!("{}-deploy-{name}", model.app_name()),
             cancel_in_progress: false,
         });
-        job.timeout_minutes = 30 + phase.waits_millis.div_ceil(60_000);
+        job.timeout_minutes = 60 + phase.waits_millis.div_ceil(60_000);
         jobs.push((phase.id, job));
     }
     jobs

@@ -1,0 +1,601 @@
+//! Tests of the `github` target: a snapshot of the workflow of every example under
+//! `examples/` (a new example is picked up by itself), and one test per mapping rule, each on
+//! a small spec written inline: jobs and `needs:` follow the promotion graph, approvals
+//! become GitHub environments, canary steps run in order with their gates and rollback,
+//! toolchains, triggers, the supply chain, and the security rules zizmor and actionlint check.
+
+use serde_yaml::Value;
+use slipway::emit::{self, Options, Output, Target};
+use slipway::SourceFile;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Checks `files` (which must be free of errors) and emits the GitHub target.
+fn compile(files: Vec<SourceFile>, source: &str) -> Output {
+    let checked = slipway::check(&files);
+    assert!(
+        !checked.has_errors(),
+        "the spec has errors: {:#?}",
+        checked.diagnostics
+    );
+    let options = Options {
+        targets: BTreeSet::from([Target::Github]),
+        environments: None,
+        source: source.to_string(),
+    };
+    emit::emit(&checked.model, &options)
+}
+
+/// The workflow of an inline spec, as text and as parsed YAML.
+fn compile_workflow(spec: &str) -> (String, Value) {
+    let output = compile(
+        vec![SourceFile {
+            name: "spec.slip".into(),
+            text: spec.into(),
+        }],
+        "spec.slip",
+    );
+    let text = output
+        .files
+        .get(".github/workflows/demo-delivery.yml")
+        .expect("the workflow")
+        .clone();
+    let value = serde_yaml::from_str(&text).unwrap();
+    (text, value)
+}
+
+fn example_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("examples")
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn example_files(dir: &Path) -> Vec<SourceFile> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "slip"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| SourceFile {
+            name: path.display().to_string(),
+            text: std::fs::read_to_string(&path).unwrap(),
+        })
+        .collect()
+}
+
+fn job_ids(workflow: &Value) -> Vec<String> {
+    workflow["jobs"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value.as_sequence().map_or_else(Vec::new, |items| {
+        items
+            .iter()
+            .map(|i| i.as_str().unwrap().to_string())
+            .collect()
+    })
+}
+
+fn steps(job: &Value) -> &Vec<Value> {
+    job["steps"].as_sequence().unwrap()
+}
+
+fn step_names(job: &Value) -> Vec<String> {
+    steps(job)
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn run_scripts(job: &Value) -> String {
+    steps(job)
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const SERVICE: &str = r#"
+app demo { registry = "ghcr.io/acme" }
+service web {
+  image = "ghcr.io/acme/web:1.0.0"
+  build { toolchain = npm { node = 20 } }
+  ports { http = 8080 }
+}
+"#;
+
+/// A diamond: dev -> (qa, staging) -> prod, prod by canary with an approval pause.
+const GRAPH: &str = r#"
+environment dev {
+  cluster   = "dev-cluster"
+  namespace = "demo-dev"
+  trigger   = push { branch = "main" }
+}
+environment qa {
+  cluster   = "dev-cluster"
+  namespace = "demo-qa"
+  after     = dev
+  approval  = manual { reviewers = ["qa-team"] }
+}
+environment staging {
+  cluster   = "dev-cluster"
+  namespace = "demo-staging"
+  after     = dev
+}
+environment prod {
+  cluster   = "prod-cluster"
+  namespace = "demo-prod"
+  after     = [qa, staging]
+  approval  = manual { reviewers = ["prod-approvers"] }
+  strategy  = canary {
+    step { weight = 20%  pause = approval }
+    step { weight = 60%  pause = 5m }
+    step { weight = 100% }
+    analysis { interval = 1m  failure_limit = 2  gates = [p95_latency < 250ms, error_rate <= 0.5%] }
+  }
+}
+"#;
+
+fn graph_workflow() -> (String, Value) {
+    compile_workflow(&format!("{SERVICE}{GRAPH}"))
+}
+
+#[test]
+fn every_example_compiles_to_a_stable_workflow() {
+    for dir in example_dirs() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let output = compile(example_files(&dir), &format!("examples/{name}"));
+        assert_eq!(output.files.len(), 1, "{name}: one workflow");
+        let (path, text) = output.files.iter().next().unwrap();
+        assert!(
+            path.starts_with(".github/workflows/") && path.ends_with("-delivery.yml"),
+            "{path}"
+        );
+        insta::assert_snapshot!(format!("github_{name}"), format!("--- {path}\n{text}"));
+    }
+}
+
+#[test]
+fn needs_follow_the_promotion_graph_and_name_earlier_jobs() {
+    let (_, workflow) = graph_workflow();
+    let ids = job_ids(&workflow);
+    for (position, id) in ids.iter().enumerate() {
+        for need in strings(&workflow["jobs"][id.as_str()]["needs"]) {
+            let at = ids.iter().position(|other| *other == need);
+            assert!(
+                at.is_some_and(|at| at < position),
+                "{id} needs {need}, which is not an earlier job"
+            );
+        }
+    }
+    let needs = |id: &str| strings(&workflow["jobs"][id]["needs"]);
+    assert_eq!(
+        needs("deploy-dev"),
+        ["scan", "sbom", "sign"],
+        "entry environments need the supply chain"
+    );
+    assert_eq!(needs("deploy-qa"), ["deploy-dev"]);
+    assert_eq!(needs("deploy-staging"), ["deploy-dev"]);
+    assert_eq!(needs("deploy-prod"), ["deploy-qa", "deploy-staging"]);
+    assert_eq!(needs("deploy-prod-web-step-02"), ["deploy-prod"]);
+    assert_eq!(needs("image"), ["test"]);
+    assert_eq!(needs("test"), ["build-web"]);
+    assert_eq!(needs("sign"), ["image", "scan", "sbom"]);
+    let deploys: Vec<&String> = ids.iter().filter(|id| id.starts_with("deploy-")).collect();
+    assert_eq!(
+        deploys,
+        [
+            "deploy-dev",
+            "deploy-qa",
+            "deploy-staging",
+            "deploy-prod",
+            "deploy-prod-web-step-02"
+        ]
+    );
+}
+
+#[test]
+fn approvals_become_github_environments() {
+    let (text, workflow) = graph_workflow();
+    let environment = |id: &str| {
+        workflow["jobs"][id]["environment"]
+            .as_str()
+            .map(str::to_string)
+    };
+    for name in ["dev", "qa", "staging", "prod"] {
+        assert_eq!(
+            environment(&format!("deploy-{name}")).as_deref(),
+            Some(name)
+        );
+    }
+    assert_eq!(
+        environment("deploy-prod-web-step-02").as_deref(),
+        Some("prod-canary-approval")
+    );
+    assert!(text.contains(
+        "#   qa                           context dev-cluster; required reviewers: qa-team"
+    ));
+    assert!(text.contains(
+        "#   prod-canary-approval         context prod-cluster; required reviewers: prod-approvers"
+    ));
+    for id in job_ids(&workflow)
+        .iter()
+        .filter(|id| id.starts_with("deploy-"))
+    {
+        let concurrency = &workflow["jobs"][id.as_str()]["concurrency"];
+        assert_eq!(concurrency["cancel-in-progress"], false, "{id}");
+        assert!(
+            concurrency["group"]
+                .as_str()
+                .unwrap()
+                .starts_with("demo-deploy-"),
+            "{id}"
+        );
+    }
+
+    let blue_green = format!(
+        "{SERVICE}{}",
+        r#"environment prod {
+  cluster = "prod-cluster"
+  namespace = "demo-prod"
+  trigger = manual
+  strategy = blue_green { auto_promote = false }
+}"#
+    );
+    let (_, workflow) = compile_workflow(&blue_green);
+    let switch = &workflow["jobs"]["deploy-prod-web-switch"];
+    assert_eq!(switch["environment"], "prod-switch-approval");
+    assert_eq!(strings(&switch["needs"]), ["deploy-prod"]);
+    assert!(
+        run_scripts(switch).contains("kubectl apply -f istio/prod/web/switch/virtualservice.yaml")
+    );
+    let (_, automatic) =
+        compile_workflow(&blue_green.replace("auto_promote = false", "auto_promote = true"));
+    assert!(
+        automatic["jobs"]["deploy-prod-web-switch"].is_null(),
+        "auto_promote switches without a gate"
+    );
+    assert!(run_scripts(&automatic["jobs"]["deploy-prod"]).contains("switch/virtualservice.yaml"));
+}
+
+#[test]
+fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
+    let (_, workflow) = graph_workflow();
+    let first = &workflow["jobs"]["deploy-prod"];
+    let names = step_names(first);
+    let expected_first = [
+        "Check out",
+        "Configure kubectl",
+        "Apply the prod manifests",
+        "Apply the resting Istio routing",
+        "Wait for the Deployments",
+        "web: send 20% of traffic to the canary",
+        "web: analyse the canary at 20% for 1m",
+    ];
+    assert_eq!(names, expected_first);
+    let scripts = run_scripts(first);
+    assert!(scripts.contains("kubectl apply -k kustomize/overlays/prod"));
+    assert!(scripts.contains("kubectl apply -f istio/prod/web/destinationrule.yaml -f istio/prod/web/virtualservice.yaml"));
+    assert!(scripts.contains("kubectl apply -f istio/prod/web/steps/01-20/virtualservice.yaml"));
+
+    let second = &workflow["jobs"]["deploy-prod-web-step-02"];
+    let names = step_names(second);
+    let expected_second = [
+        "Check out",
+        "Configure kubectl",
+        "web: send 60% of traffic to the canary",
+        "web: analyse the canary at 60% for 5m",
+        "web: send 100% of traffic to the canary",
+        "web: analyse the canary at 100% for 1m",
+        "web: promote the canary to stable",
+    ];
+    assert_eq!(names, expected_second);
+    assert_eq!(second["timeout-minutes"], 66, "an hour plus the pauses");
+
+    let analysis = steps(second)
+        .iter()
+        .find(|s| s["name"] == "web: analyse the canary at 60% for 5m")
+        .unwrap();
+    assert_eq!(
+        analysis["env"]["PROMETHEUS_URL"],
+        "${{ vars.PROMETHEUS_URL }}"
+    );
+    let latency = analysis["env"]["GATE_1_QUERY"].as_str().unwrap();
+    assert!(
+        latency.starts_with("histogram_quantile(0.95, "),
+        "{latency}"
+    );
+    assert!(latency.contains("destination_workload=\"web-canary\"") && latency.contains("[1m]"));
+    let errors = analysis["env"]["GATE_2_QUERY"].as_str().unwrap();
+    assert!(errors.contains("response_code=~\"5..\""), "{errors}");
+    let script = analysis["run"].as_str().unwrap();
+    assert!(script.contains("\"$PROMETHEUS_URL/api/v1/query\""));
+    assert!(
+        script.contains("while [ \"$round\" -lt 5 ]; do"),
+        "one round per interval of the pause"
+    );
+    assert!(script.contains("if holds \"$value\" '<' 250; then"));
+    assert!(script.contains("if holds \"$value\" '<=' 0.5; then"));
+    assert!(script.contains("if [ \"$failures\" -gt 2 ]; then"));
+    let rollback = "    kubectl apply -f istio/prod/web/virtualservice.yaml\n    \
+                    kubectl -n demo-prod scale deployment/web-canary --replicas=0\n    exit 1\n";
+    assert!(script.contains(rollback), "{script}");
+
+    let halt = format!(
+        "{SERVICE}{}",
+        GRAPH.replace("analysis {", "on_failure = halt\n    analysis {")
+    );
+    let (_, halted) = compile_workflow(&halt);
+    let script = run_scripts(&halted["jobs"]["deploy-prod-web-step-02"]);
+    assert!(
+        script.contains("halted with 60% of traffic on it")
+            && !script.contains("--replicas=0\n    exit 1")
+    );
+}
+
+#[test]
+fn a_pause_without_analysis_sleeps() {
+    let spec = format!(
+        "{SERVICE}{}",
+        r#"environment prod {
+  cluster = "prod-cluster"
+  namespace = "demo-prod"
+  trigger = manual
+  strategy = canary { step { weight = 50%  pause = 90s } step { weight = 100% } }
+}"#
+    );
+    let (_, workflow) = compile_workflow(&spec);
+    let job = &workflow["jobs"]["deploy-prod"];
+    let pause = steps(job)
+        .iter()
+        .find(|s| s["name"] == "web: pause 90s at 50%")
+        .unwrap();
+    assert_eq!(pause["run"], "sleep 90");
+}
+
+#[test]
+fn the_workflow_keeps_the_security_rules() {
+    let (text, workflow) = graph_workflow();
+    assert_eq!(
+        workflow["permissions"],
+        Value::Mapping(Default::default()),
+        "no permissions at the top"
+    );
+    assert!(!text.contains("pull_request_target"));
+    for id in job_ids(&workflow) {
+        let job = &workflow["jobs"][id.as_str()];
+        assert!(
+            job["permissions"].is_mapping(),
+            "{id}: explicit permissions"
+        );
+        for step in steps(job) {
+            if let Some(run) = step["run"].as_str() {
+                assert!(
+                    !run.contains("${{"),
+                    "{id}: an expression inside run:\n{run}"
+                );
+            }
+            if step["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/checkout@"))
+            {
+                assert_eq!(step["with"]["persist-credentials"], false, "{id}");
+            }
+        }
+        let permissions = serde_yaml::to_string(&job["permissions"]).unwrap();
+        assert_eq!(
+            permissions.contains("id-token"),
+            id == "sign",
+            "{id}: id-token only to sign"
+        );
+        assert_eq!(
+            permissions.contains("packages: write"),
+            id == "image" || id == "sign",
+            "{id}"
+        );
+        let guarded = job["if"]
+            .as_str()
+            .is_some_and(|c| c.contains("github.event_name"));
+        let publishes =
+            ["scan", "sbom", "sign"].contains(&id.as_str()) || id.starts_with("deploy-");
+        assert!(!publishes || guarded, "{id} must not run for pull requests");
+    }
+    for step in steps(&workflow["jobs"]["image"])
+        .iter()
+        .filter(|s| s["name"].as_str().unwrap().starts_with("Push"))
+    {
+        assert_eq!(step["if"], "github.event_name != 'pull_request'");
+    }
+    for line in text
+        .lines()
+        .filter(|line| line.trim_start().starts_with("uses:") || line.contains("- uses:"))
+    {
+        let reference = line.split("uses:").nth(1).unwrap().trim();
+        let (action, rest) = reference.split_once('@').unwrap();
+        let (sha, comment) = rest
+            .split_once(" # v")
+            .unwrap_or_else(|| panic!("no version comment: {line}"));
+        assert!(
+            sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+            "{action} is not pinned by SHA"
+        );
+        assert!(
+            comment.split('.').count() == 3,
+            "{action}: a full version tag, not {comment}"
+        );
+        assert!(
+            action.starts_with("actions/") || action == "sigstore/cosign-installer",
+            "{action}"
+        );
+    }
+}
+
+#[test]
+fn triggers_come_from_the_entry_environments() {
+    let spec = format!(
+        "{SERVICE}{}",
+        r#"environment canary-eu {
+  cluster = "eu"
+  namespace = "demo-eu"
+  trigger = tag { pattern = "v*" }
+}
+environment sandbox {
+  cluster = "dev"
+  namespace = "demo-sandbox"
+  trigger = manual
+}
+environment dev {
+  cluster = "dev"
+  namespace = "demo-dev"
+  trigger = push { branch = ["main", "release/*"] }
+}"#
+    );
+    let (_, workflow) = compile_workflow(&spec);
+    assert_eq!(
+        strings(&workflow["on"]["push"]["branches"]),
+        ["main", "release/*"]
+    );
+    assert_eq!(strings(&workflow["on"]["push"]["tags"]), ["v*"]);
+    assert_eq!(
+        strings(&workflow["on"]["pull_request"]["branches"]),
+        ["main", "release/*"]
+    );
+    assert!(workflow["on"]["workflow_dispatch"].is_mapping());
+    let condition = |id: &str| workflow["jobs"][id]["if"].as_str().unwrap().to_string();
+    assert_eq!(
+        condition("deploy-dev"),
+        "github.event_name == 'push' && (github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/heads/release/'))"
+    );
+    assert_eq!(
+        condition("deploy-canary-eu"),
+        "github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')"
+    );
+    assert_eq!(
+        condition("deploy-sandbox"),
+        "github.event_name == 'workflow_dispatch'"
+    );
+}
+
+#[test]
+fn each_toolchain_builds_and_tests_with_its_own_setup() {
+    let spec = r#"
+app demo { registry = "ghcr.io/acme" }
+service java { image = "java:1"  build { toolchain = maven { java = 21 } } }
+service node { image = "node:1"  build { context = "web"  toolchain = npm } }
+service gopher { image = "gopher:1"  build { toolchain = go { version = "1.22" } } }
+service snake { image = "snake:1"  build { toolchain = python } }
+service crab { image = "crab:1"  build { toolchain = cargo } }
+service plain { image = "plain:1"  build { context = "plain"  dockerfile = "Containerfile" } }
+service external { image = "docker.io/library/redis:7" }
+environment dev { cluster = "dev"  namespace = "demo-dev"  trigger = manual }
+"#;
+    let (_, workflow) = compile_workflow(spec);
+    let job = |id: &str| workflow["jobs"][id].clone();
+    let setup = |id: &str| {
+        steps(&job(id))
+            .iter()
+            .find(|s| s["name"].as_str().unwrap().starts_with("Set up"))
+            .cloned()
+            .unwrap()
+    };
+    assert!(setup("build-java")["uses"]
+        .as_str()
+        .unwrap()
+        .starts_with("actions/setup-java@"));
+    assert_eq!(setup("build-java")["with"]["java-version"], "21");
+    assert!(run_scripts(&job("build-java")).contains("mvn --batch-mode"));
+    assert_eq!(setup("build-node")["with"]["node-version"], "lts/*");
+    let node_build = steps(&job("build-node"))
+        .iter()
+        .find(|s| s["name"] == "Build node")
+        .cloned()
+        .unwrap();
+    assert_eq!(node_build["working-directory"], "web");
+    assert_eq!(setup("build-gopher")["with"]["go-version"], "1.22");
+    assert_eq!(
+        setup("build-gopher")["with"]["cache"],
+        false,
+        "no cache in a publishing workflow"
+    );
+    assert_eq!(setup("build-snake")["with"]["python-version"], "3.x");
+    assert_eq!(setup("build-crab")["env"]["RUST_TOOLCHAIN"], "stable");
+    assert!(run_scripts(&job("build-crab")).contains("cargo build --locked"));
+    let plain = steps(&job("build-plain")).last().cloned().unwrap();
+    assert_eq!(plain["env"]["DOCKERFILE"], "plain/Containerfile");
+    assert_eq!(plain["env"]["CONTEXT"], "plain");
+    assert!(plain["run"].as_str().unwrap().starts_with("docker build"));
+    assert!(
+        job("build-external").is_null(),
+        "services without a build block are not built"
+    );
+    let tests = step_names(&job("test"));
+    for name in [
+        "Test java",
+        "Test node",
+        "Test gopher",
+        "Test snake",
+        "Test crab",
+    ] {
+        assert!(
+            tests.iter().any(|t| t == name),
+            "{name} missing from {tests:?}"
+        );
+    }
+    assert!(
+        !tests.iter().any(|t| t == "Test plain"),
+        "a Docker-only service has no unit tests"
+    );
+}
+
+#[test]
+fn the_supply_chain_pushes_scans_describes_and_signs_by_digest() {
+    let (_, workflow) = graph_workflow();
+    let image = &workflow["jobs"]["image"];
+    assert!(run_scripts(image).contains("--tag \"$IMAGE:$GITHUB_SHA\""));
+    assert_eq!(
+        image["outputs"]["ref_web"],
+        "${{ steps.push-web.outputs.reference }}"
+    );
+    let scan = run_scripts(&workflow["jobs"]["scan"]);
+    assert!(
+        scan.contains("ghcr.io/aquasecurity/trivy:0.69.3@sha256:"),
+        "Trivy runs from an image pinned by digest"
+    );
+    assert!(scan.contains("--exit-code 1 --severity HIGH,CRITICAL"));
+    assert!(run_scripts(&workflow["jobs"]["sbom"]).contains("--format cyclonedx"));
+    let sign = &workflow["jobs"]["sign"];
+    assert_eq!(sign["permissions"]["id-token"], "write");
+    assert!(run_scripts(sign).contains("cosign sign --yes \"$IMAGE_REF\""));
+    let signing = steps(sign)
+        .iter()
+        .find(|s| s["name"] == "Sign web and attest its SBOM")
+        .unwrap();
+    assert_eq!(
+        signing["env"]["IMAGE_REF"],
+        "${{ needs.image.outputs.ref_web }}"
+    );
+}
+
+#[test]
+fn without_built_services_deployments_need_nothing() {
+    let spec = r#"
+app demo { registry = "ghcr.io/acme" }
+service web { image = "ghcr.io/acme/web:1.0.0" }
+environment dev { cluster = "dev"  namespace = "demo-dev"  trigger = push { branch = "main" } }
+"#;
+    let (_, workflow) = compile_workflow(spec);
+    assert_eq!(job_ids(&workflow), ["deploy-dev"]);
+    assert!(workflow["jobs"]["deploy-dev"]["needs"].is_null());
+}
