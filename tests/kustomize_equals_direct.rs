@@ -2,7 +2,8 @@
 //! the `k8s` target writes: for every example (and a few inline specs that exercise what the
 //! examples do not) and every environment, the overlay is written to a temporary directory,
 //! `kustomize build` runs on it, and its objects are compared with the `k8s/<env>/` files
-//! (parsed, sorted by kind, namespace and name; key order is irrelevant).
+//! (parsed, sorted by kind, namespace and name; key order is irrelevant). The `kustomize/`
+//! trees are also kept as snapshots, so changes to the overlays show up in review.
 //!
 //! kustomize comes from the conformance kit's home (`SLIPWAY_CONFORMANCE_HOME`, default
 //! `~/.cache/slipway-conformance`). When it is missing, the test runs the kit's
@@ -209,6 +210,16 @@ fn assert_overlays_match(name: &str, output: &Output) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The `kustomize/` files, each under a `=== path ===` line, for the snapshots.
+fn kustomize_tree(output: &Output) -> String {
+    output
+        .files
+        .iter()
+        .filter(|(path, _)| path.starts_with("kustomize/"))
+        .map(|(path, text)| format!("=== {path} ===\n{text}"))
+        .collect()
+}
+
 #[test]
 fn every_example_overlay_builds_into_the_k8s_objects() {
     let dirs = example_dirs();
@@ -217,6 +228,7 @@ fn every_example_overlay_builds_into_the_k8s_objects() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let output = compile(&format!("examples/{name}"), load_example(&dir));
         assert_overlays_match(&name, &output);
+        insta::assert_snapshot!(format!("example_{name}"), kustomize_tree(&output));
     }
 }
 
@@ -299,4 +311,5 @@ environment live {
 fn varied_overlays_build_into_the_k8s_objects() {
     let output = compile("varied", inline(VARIED));
     assert_overlays_match("varied", &output);
+    insta::assert_snapshot!("varied", kustomize_tree(&output));
 }

@@ -43,7 +43,6 @@ pub fn render(
 ) -> Vec<(String, String)> {
     let namespace = environment.namespace.value.as_str();
     let base_objects: Vec<&Object> = base.iter().flat_map(|(_, objects)| objects).collect();
-    let base_keys: BTreeSet<Key> = base_objects.iter().map(|object| key(object)).collect();
     let target_files = k8s::environment_files(model, environment);
     let targets: BTreeMap<Key, Value> = target_files
         .iter()
@@ -51,69 +50,101 @@ pub fn render(
         .map(|object| (key(object), to_value(object)))
         .collect();
 
-    let mut kustomization = Kustomization::new(vec!["../../base".to_string()]);
-    kustomization.namespace = Some(namespace.to_string());
-    let mut files = Vec::new();
-
-    let mut extras: Vec<Value> = Vec::new();
-    for (file, objects) in &target_files {
-        let added: Vec<&Object> = objects
-            .iter()
-            .filter(|object| !base_keys.contains(&key(object)))
-            .collect();
-        if !added.is_empty() {
-            extras.extend(added.iter().map(|object| to_value(object)));
-            kustomization.resources.push(file.clone());
-            files.push((file.clone(), yaml::documents(&added)));
-        }
-    }
-
+    let mut overlay = Overlay::new(namespace);
+    let base_keys: BTreeSet<Key> = base_objects.iter().map(|object| key(object)).collect();
+    let extras = overlay.add_missing(&target_files, &base_keys);
     let mut kept: Vec<(Key, Value)> = Vec::new();
-    for object in &base_objects {
-        let object_key = key(object);
-        if targets.contains_key(&object_key) {
+    for object in base_objects {
+        if targets.contains_key(&key(object)) {
             let mut value = to_value(object);
             transforms::set_namespace(&mut value, namespace);
-            kept.push((object_key, value));
+            kept.push((key(object), value));
         } else {
-            let path = format!(
-                "patches/delete-{}-{}.yaml",
-                object.kind().to_lowercase(),
-                object.name()
-            );
-            files.push((path.clone(), yaml::document_text(&Deletion::of(object))));
-            kustomization.patches.push(Patch { path, target: None });
+            overlay.delete(object);
+        }
+    }
+    overlay.kustomization.replicas = replicas(&mut kept, &targets);
+    overlay.kustomization.images = images(&mut kept, &extras, &targets);
+    for (object_key, value) in &kept {
+        if let Some(target) = targets.get(object_key) {
+            overlay.patch(object_key, diff::diff(value, target));
+        }
+    }
+    overlay.finish()
+}
+
+/// The overlay being written: its kustomization and its other files.
+struct Overlay {
+    kustomization: Kustomization,
+    files: Vec<(String, String)>,
+}
+
+impl Overlay {
+    fn new(namespace: &str) -> Overlay {
+        let mut kustomization = Kustomization::new(vec!["../../base".to_string()]);
+        kustomization.namespace = Some(namespace.to_string());
+        Overlay {
+            kustomization,
+            files: Vec::new(),
         }
     }
 
-    kustomization.replicas = replicas(&mut kept, &targets);
-    kustomization.images = images(&mut kept, &extras, &targets);
+    /// Adds the objects the base lacks as resources, in the `k8s` target's files and order
+    /// (the Namespace always among them); returns them as values.
+    fn add_missing(
+        &mut self,
+        target_files: &[(String, Vec<Object>)],
+        base_keys: &BTreeSet<Key>,
+    ) -> Vec<Value> {
+        let mut extras = Vec::new();
+        for (file, objects) in target_files {
+            let missing: Vec<&Object> = objects
+                .iter()
+                .filter(|object| !base_keys.contains(&key(object)))
+                .collect();
+            if !missing.is_empty() {
+                extras.extend(missing.iter().map(|object| to_value(object)));
+                self.kustomization.resources.push(file.clone());
+                self.files.push((file.clone(), yaml::documents(&missing)));
+            }
+        }
+        extras
+    }
 
-    for ((kind, name), value) in &kept {
-        let Some(target) = targets.get(&(*kind, name.clone())) else {
-            continue;
-        };
-        let operations: Vec<Operation> = diff::diff(value, target);
+    /// Deletes a base object the environment does not run.
+    fn delete(&mut self, object: &Object) {
+        let kind = object.kind().to_lowercase();
+        let path = format!("patches/delete-{kind}-{}.yaml", object.name());
+        let text = yaml::document_text(&Deletion::of(object));
+        self.files.push((path.clone(), text));
+        self.kustomization
+            .patches
+            .push(Patch { path, target: None });
+    }
+
+    /// Patches a base object with JSON Patch operations, if there are any.
+    fn patch(&mut self, (kind, name): &Key, operations: Vec<Operation>) {
         if operations.is_empty() {
-            continue;
+            return;
         }
         let path = format!("patches/{}-{name}.yaml", kind.to_lowercase());
-        files.push((path.clone(), yaml::document_text(&operations)));
+        self.files
+            .push((path.clone(), yaml::document_text(&operations)));
         let target = Target {
             kind: kind.to_string(),
             name: name.clone(),
         };
-        kustomization.patches.push(Patch {
+        self.kustomization.patches.push(Patch {
             path,
             target: Some(target),
         });
     }
 
-    files.push((
-        "kustomization.yaml".to_string(),
-        yaml::document_text(&kustomization),
-    ));
-    files
+    fn finish(mut self) -> Vec<(String, String)> {
+        let text = yaml::document_text(&self.kustomization);
+        self.files.push(("kustomization.yaml".to_string(), text));
+        self.files
+    }
 }
 
 /// `replicas:` entries for base Deployments whose replicas the environment changes; applies

@@ -79,7 +79,7 @@ pub fn split_image(image: &str) -> (&str, &str) {
         return image.split_at(at);
     }
     let after_registry = image.find('/').unwrap_or(0);
-    match image[after_registry..].rfind(':') {
+    match image.get(after_registry..).and_then(|rest| rest.rfind(':')) {
         Some(colon) => image.split_at(after_registry + colon),
         None => (image, ""),
     }
