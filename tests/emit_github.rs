@@ -517,6 +517,7 @@ environment dev { cluster = "dev"  namespace = "demo-dev"  trigger = manual }
     assert_eq!(setup("build-java")["with"]["java-version"], "21");
     assert!(run_scripts(&job("build-java")).contains("mvn --batch-mode"));
     assert_eq!(setup("build-node")["with"]["node-version"], "lts/*");
+    assert_eq!(setup("build-node")["with"]["package-manager-cache"], false);
     let node_build = steps(&job("build-node"))
         .iter()
         .find(|s| s["name"] == "Build node")

@@ -115,9 +115,9 @@ fn setup(toolchain: &Toolchain) -> Vec<Step> {
         ToolchainKind::Maven | ToolchainKind::Gradle => vec![Step::uses("Set up Java", pins::SETUP_JAVA.reference())
             .with("distribution", "temurin")
             .with("java-version", version("17"))],
-        ToolchainKind::Npm => {
-            vec![Step::uses("Set up Node.js", pins::SETUP_NODE.reference()).with("node-version", version("lts/*"))]
-        }
+        ToolchainKind::Npm => vec![Step::uses("Set up Node.js", pins::SETUP_NODE.reference())
+            .with("node-version", version("lts/*"))
+            .flag("package-manager-cache", false)],
         ToolchainKind::Go => vec![Step::uses("Set up Go", pins::SETUP_GO.reference())
             .with("go-version", version("stable"))
             .flag("cache", false)],

@@ -34,10 +34,12 @@ pub const SETUP_JAVA: Action = Action {
     version: "v4.7.1",
 };
 
+/// v5 caches by itself unless told not to (`package-manager-cache: false`), and zizmor
+/// assumes any setup-node does, so the input must be there.
 pub const SETUP_NODE: Action = Action {
     name: "actions/setup-node",
-    sha: "49933ea5288caeca8642d1e84afbd3f7d6820020",
-    version: "v4.4.0",
+    sha: "a0853c24544627f65ddf259abe73b1d18a591444",
+    version: "v5.0.0",
 };
 
 pub const SETUP_GO: Action = Action {

@@ -182,7 +182,7 @@ pub fn blue_green(
     pieces.push(step(Step::run(
         format!("{service}: switch all traffic to green"),
         format!(
-            "{}\nkubectl apply -f {switch}\n",
+            "set -euo pipefail\n{}\nkubectl apply -f {switch}\n",
             rollout_status(namespace, &green)
         ),
     )));
