@@ -18,7 +18,7 @@ mod pins;
 mod rollout;
 mod supply;
 mod triggers;
-pub mod types;
+mod types;
 
 use super::{yaml, Options, Output};
 use crate::check::model::{Approval, Environment, Model, StrategyKind};
@@ -45,7 +45,7 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output) {
 }
 
 /// The workflow as typed data.
-pub fn workflow(model: &Model, options: &Options) -> Workflow {
+fn workflow(model: &Model, options: &Options) -> Workflow {
     let built = build::built_services(model);
     let mut jobs = IndexMap::new();
     let mut build_ids = Vec::new();

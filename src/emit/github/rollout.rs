@@ -3,7 +3,7 @@
 //! and the blue-green switch (switch to green, keep blue for the scale-down delay, promote).
 //!
 //! A pause that waits for a person (`pause = approval`, or a blue-green switch without
-//! `auto_promote`) cannot happen inside a job, so it becomes an [`Piece::Approval`]: the
+//! `auto_promote`) cannot happen inside a job, so it becomes a [`Piece::Approval`]: the
 //! deploy module starts a new job there, gated by a GitHub environment whose required
 //! reviewers give the approval.
 //!

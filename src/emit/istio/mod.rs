@@ -30,10 +30,8 @@ use crate::check::model::{Deployment, Model, StrategyKind};
 use routes::Target;
 use serde::Serialize;
 
-pub use routes::{host, PREVIEW_HEADER, PREVIEW_ROUTE, PREVIEW_VALUE, PRIMARY_ROUTE};
-
-pub const DESTINATION_RULE_FILE: &str = "destinationrule.yaml";
-pub const VIRTUAL_SERVICE_FILE: &str = "virtualservice.yaml";
+const DESTINATION_RULE_FILE: &str = "destinationrule.yaml";
+const VIRTUAL_SERVICE_FILE: &str = "virtualservice.yaml";
 
 /// The Istio files of one deployment, as paths relative to the output root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -188,6 +186,6 @@ fn plan(model: &Model, deployment: &Deployment) -> Vec<Planned> {
 }
 
 /// `01-30`: the 1-based step number, two digits so directories sort in order, and the weight.
-pub fn step_dir(index: usize, weight: u32) -> String {
+fn step_dir(index: usize, weight: u32) -> String {
     format!("{:02}-{weight}", index + 1)
 }
