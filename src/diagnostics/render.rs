@@ -4,9 +4,14 @@
 //! Labels that point into another file than the primary label are rendered as a related
 //! report with that file's source, so cross-file problems (a promotion cycle spanning files)
 //! still show every place involved.
+//!
+//! miette reads snippets through [`FileSource`], which hands it only the lines around a label
+//! (found with a [`LineIndex`]), so rendering many diagnostics in a big file stays linear.
+//! Labels on very long lines are shown as `file:line:column` instead of a snippet: miette
+//! prints whole lines, and panics when a label's column passes 65535.
 
 use super::{Diagnostic, Label, Severity};
-use crate::span::{FileId, LineIndex, SourceFile};
+use crate::span::{FileId, LineColumn, LineIndex, SourceFile, Span};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,
@@ -31,7 +36,11 @@ impl Default for RenderOptions {
 }
 
 /// Renders diagnostics as miette reports, one after another.
-pub fn render_human(files: &[SourceFile], diagnostics: &[Diagnostic], options: RenderOptions) -> String {
+pub fn render_human(
+    files: &[SourceFile],
+    diagnostics: &[Diagnostic],
+    options: RenderOptions,
+) -> String {
     let theme = if options.colour {
         GraphicalTheme::unicode()
     } else {
@@ -40,9 +49,22 @@ pub fn render_human(files: &[SourceFile], diagnostics: &[Diagnostic], options: R
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
         .with_links(false);
+    let indexes: Vec<LineIndex> = files
+        .iter()
+        .map(|file| LineIndex::new(&file.text))
+        .collect();
+    let sources: Vec<FileSource> = files
+        .iter()
+        .zip(&indexes)
+        .map(|(file, index)| FileSource {
+            name: &file.name,
+            text: &file.text,
+            index,
+        })
+        .collect();
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let report = Report::new(files, diagnostic);
+        let report = Report::new(&sources, diagnostic);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}: {}\n", diagnostic.code, diagnostic.message));
         }
@@ -56,13 +78,47 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
-/// A source file as miette wants it: name plus text, borrowed.
+/// Lines longer than this (in bytes) are never shown in a snippet.
+const MAX_SHOWN_LINE: usize = 1000;
+
+/// A source file as miette wants it: name plus text, borrowed, with its line index.
 struct FileSource<'a> {
     name: &'a str,
     text: &'a str,
+    index: &'a LineIndex,
+}
+
+impl FileSource<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        self.index.line_column(self.text, offset).line as usize
+    }
+
+    /// The byte offset where `line` starts, or the end of the text past the last line.
+    fn line_start(&self, line: usize) -> usize {
+        let line = u32::try_from(line).unwrap_or(u32::MAX);
+        self.index.offset(self.text, LineColumn { line, column: 0 })
+    }
+
+    /// Whether the lines of `span`, and one line either side, are short enough to show.
+    fn can_show(&self, span: Span) -> bool {
+        let first = self.line_of(span.start as usize).saturating_sub(1);
+        let last = self.line_of(span.end as usize) + 1;
+        (first..=last)
+            .all(|line| self.line_start(line + 1) - self.line_start(line) <= MAX_SHOWN_LINE)
+    }
+
+    /// `file:line:column` (1-based), for labels that cannot be shown in a snippet.
+    fn location(&self, offset: usize) -> String {
+        let at = self.index.line_column(self.text, offset);
+        format!("{}:{}:{}", self.name, at.line + 1, at.column + 1)
+    }
 }
 
 impl SourceCode for FileSource<'_> {
@@ -72,14 +128,25 @@ impl SourceCode for FileSource<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette scans from the start of whatever text it is given, so give it only the lines
+        // it can show (plus a spare line either side) and move the answer back into place.
+        let start = span.offset().min(self.text.len());
+        let end = (start + span.len()).min(self.text.len());
+        let first_line = self.line_of(start).saturating_sub(context_lines_before + 1);
+        let last_line = self.line_of(end) + context_lines_after + 1;
+        let window_start = self.line_start(first_line);
+        let window = &self.text[window_start..self.line_start(last_line + 1)];
+        let local = SourceSpan::new((start - window_start).into(), end - start);
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let data_span = SourceSpan::new(
+            (inner.span().offset() + window_start).into(),
+            inner.span().len(),
+        );
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_string(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            data_span,
+            inner.line() + first_line,
             inner.column(),
             inner.line_count(),
         )))
@@ -89,14 +156,16 @@ impl SourceCode for FileSource<'_> {
 /// One diagnostic (or the part of it that lives in one file) as a miette report.
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: Option<FileSource<'a>>,
+    source: Option<&'a FileSource<'a>>,
     labels: Vec<(&'a Label, bool)>,
     related: Vec<Report<'a>>,
     message: String,
+    /// False for the related reports that show other files' labels.
+    primary: bool,
 }
 
 impl<'a> Report<'a> {
-    fn new(files: &'a [SourceFile], diagnostic: &'a Diagnostic) -> Report<'a> {
+    fn new(files: &'a [FileSource<'a>], diagnostic: &'a Diagnostic) -> Report<'a> {
         let primary_file = diagnostic.primary.span.file;
         let mut labels = vec![(&diagnostic.primary, true)];
         let mut other_files: Vec<FileId> = Vec::new();
@@ -109,38 +178,60 @@ impl<'a> Report<'a> {
         }
         let related = other_files
             .into_iter()
-            .map(|file| Report {
-                diagnostic,
-                source: file_source(files, file),
-                labels: diagnostic
-                    .secondary
-                    .iter()
-                    .filter(|label| label.span.file == file)
-                    .map(|label| (label, false))
-                    .collect(),
-                related: Vec::new(),
-                message: "related location".to_string(),
+            .map(|file| {
+                Report {
+                    diagnostic,
+                    source: files.get(file.0 as usize),
+                    labels: diagnostic
+                        .secondary
+                        .iter()
+                        .filter(|label| label.span.file == file)
+                        .map(|label| (label, false))
+                        .collect(),
+                    related: Vec::new(),
+                    message: "related location".to_string(),
+                    primary: false,
+                }
+                .without_long_lines()
             })
             .collect();
         Report {
             diagnostic,
-            source: file_source(files, primary_file),
+            source: files.get(primary_file.0 as usize),
             labels,
             related,
             message: diagnostic.message.clone(),
+            primary: true,
         }
+        .without_long_lines()
+    }
+
+    /// Drops the snippet when a label sits on a line too long to show, and names each
+    /// label's place in the message instead.
+    fn without_long_lines(mut self) -> Report<'a> {
+        let Some(source) = self.source else {
+            return self;
+        };
+        if self
+            .labels
+            .iter()
+            .all(|(label, _)| source.can_show(label.span))
+        {
+            return self;
+        }
+        for (label, _) in &self.labels {
+            let place = source.location(label.span.start as usize);
+            self.message
+                .push_str(&format!("\n  at {place}: {}", label.message));
+        }
+        self.source = None;
+        self.labels.clear();
+        self
     }
 
     fn is_primary(&self) -> bool {
-        self.labels.first().is_some_and(|(_, primary)| *primary)
+        self.primary
     }
-}
-
-fn file_source(files: &[SourceFile], file: FileId) -> Option<FileSource<'_>> {
-    files.get(file.0 as usize).map(|source| FileSource {
-        name: &source.name,
-        text: &source.text,
-    })
 }
 
 impl fmt::Debug for Report<'_> {
@@ -182,7 +273,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|source| source as &dyn SourceCode)
+        self.source.map(|source| source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -205,7 +296,9 @@ impl miette::Diagnostic for Report<'_> {
             return None;
         }
         Some(Box::new(
-            self.related.iter().map(|report| report as &dyn miette::Diagnostic),
+            self.related
+                .iter()
+                .map(|report| report as &dyn miette::Diagnostic),
         ))
     }
 }
@@ -239,7 +332,10 @@ pub struct JsonDiagnostic {
 
 /// Converts diagnostics to the JSON shape printed by `slipway check --format json`.
 pub fn to_json(files: &[SourceFile], diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic> {
-    let indexes: Vec<LineIndex> = files.iter().map(|file| LineIndex::new(&file.text)).collect();
+    let indexes: Vec<LineIndex> = files
+        .iter()
+        .map(|file| LineIndex::new(&file.text))
+        .collect();
     let locate = |label: &Label| {
         let file = files.get(label.span.file.0 as usize);
         let index = indexes.get(label.span.file.0 as usize);

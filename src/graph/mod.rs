@@ -130,14 +130,14 @@ pub fn analyse(model: &mut Model, declared: &DeclaredNames) -> Vec<Diagnostic> {
     check_references(checker, model, declared);
     let promotion = promotion_graph(model);
     for cycle in promotion.cycles() {
-        checker.push(cycle_diagnostic(Code::SW0401, "environments promote in a cycle", "comes after", &cycle));
+        checker.push(cycle_diagnostic(Code::SW0401, "environments promote in a cycle", "comes after", true, &cycle));
     }
     let on_cycles: BTreeSet<String> = promotion.cycles().iter().flatten().map(|(from, _, _)| from.clone()).collect();
     check_reachability(checker, model, &promotion, &on_cycles);
     model.promotion_order = promotion.order();
     let services = dependency_graph(model);
     for cycle in services.cycles() {
-        checker.push(cycle_diagnostic(Code::SW0402, "services depend on each other in a cycle", "depends on", &cycle));
+        checker.push(cycle_diagnostic(Code::SW0402, "services depend on each other in a cycle", "depends on", false, &cycle));
     }
     model.service_order = services.order();
     problems
@@ -174,8 +174,14 @@ fn check_references(checker: &mut Vec<Diagnostic>, model: &Model, declared: &Dec
     }
 }
 
-fn cycle_diagnostic(code: Code, message: &str, verb: &str, cycle: &[(String, String, Span)]) -> Diagnostic {
-    let path: Vec<&str> = cycle.iter().map(|(from, _, _)| from.as_str()).chain(cycle.first().map(|(from, _, _)| from.as_str())).collect();
+/// The path in the message follows the edges when `arrows_follow_edges` ("staging -> prod":
+/// staging promotes to prod), and runs against them otherwise ("web -> api": web depends on
+/// api, though the edge points from api, the prerequisite, to web).
+fn cycle_diagnostic(code: Code, message: &str, verb: &str, arrows_follow_edges: bool, cycle: &[(String, String, Span)]) -> Diagnostic {
+    let mut path: Vec<&str> = cycle.iter().map(|(from, _, _)| from.as_str()).chain(cycle.first().map(|(from, _, _)| from.as_str())).collect();
+    if !arrows_follow_edges {
+        path.reverse();
+    }
     let Some((first_from, first_to, first_span)) = cycle.first() else {
         return Diagnostic::error(code, message, Span::default(), "");
     };

@@ -1,6 +1,7 @@
 //! pest parse of one declaration chunk, and the conversion of pest pairs into the AST.
 
 use super::ast::*;
+use super::split::MAX_DEPTH;
 use super::{escape, expected};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{floor_char_boundary, FileId, Span};
@@ -98,6 +99,11 @@ impl Builder {
                 .with_help("Slipway needs no `;`: end a field with a new line, a space or `,`"),
             "`:`" | "a string" if expected.contains("`=`") => {
                 diagnostic.with_help("a field is written `name = value`")
+            }
+            _ if expected == "the end of the declaration"
+                && chunk[position..].starts_with(char::is_alphabetic) =>
+            {
+                diagnostic.with_help("every declaration starts on a new line")
             }
             _ => diagnostic,
         }
@@ -350,7 +356,10 @@ impl Builder {
             .into_inner()
             .filter(|c| !matches!(c.as_rule(), Rule::or_op | Rule::and_op));
         let mut left = self.expr(next_child(&mut operands)?)?;
-        for operand in operands {
+        for (count, operand) in operands.enumerate() {
+            if count >= MAX_DEPTH {
+                return Err(self.too_deep(self.span(&operand)));
+            }
             let right = self.expr(operand)?;
             let span = left.span.to(right.span);
             let op = if is_or { LogicOp::Or } else { LogicOp::And };
@@ -376,6 +385,9 @@ impl Builder {
                 inner = Some(self.expr(child)?);
             }
         }
+        if let Some(too_many) = nots.get(MAX_DEPTH) {
+            return Err(self.too_deep(*too_many));
+        }
         let mut expr = inner.ok_or_else(|| Box::new(self.syntax_error("", 0, "a value".into())))?;
         for not_span in nots.into_iter().rev() {
             let span = not_span.to(expr.span);
@@ -385,6 +397,20 @@ impl Builder {
             };
         }
         Ok(expr)
+    }
+
+    /// Long `and`/`or` chains and runs of `not` nest the syntax tree as deeply as brackets do,
+    /// and every later phase recurses over it, so they share the bracket limit.
+    fn too_deep(&self, span: Span) -> Box<Diagnostic> {
+        Box::new(
+            Diagnostic::error(
+                Code::SW0002,
+                format!("a condition nests more than {MAX_DEPTH} levels deep"),
+                span,
+                "too deep",
+            )
+            .with_help("split the condition; no Slipway construct needs this much nesting"),
+        )
     }
 
     fn comparison(&self, pair: Pair<Rule>) -> Built<Expr> {
