@@ -11,6 +11,7 @@ pub mod emit;
 pub mod fmt;
 pub mod diagnostics;
 pub mod graph;
+pub mod lsp;
 mod pipeline;
 pub mod span;
 pub mod syntax;

@@ -300,3 +300,116 @@ pub const POLICY: Schema = Schema {
         value("help", "string", "How to fix it."),
     ],
 };
+
+/// Kinds that fields accept as their value, or before their settings (`canary { ... }`).
+pub const STRATEGY_KINDS: &[&str] = &["rolling", "recreate", "blue_green", "canary"];
+pub const PROBE_KINDS: &[&str] = &["http", "tcp", "grpc", "exec"];
+pub const TOOLCHAIN_KINDS: &[&str] = &["maven", "gradle", "npm", "go", "cargo", "python"];
+pub const TRIGGER_KINDS: &[&str] = &["push", "tag", "manual"];
+pub const APPROVAL_KINDS: &[&str] = &["automatic", "manual"];
+
+/// What a field's body is, for [`for_path`].
+enum Child {
+    Block(&'static Schema),
+    /// A kind first, then its settings: `strategy = canary { ... }`.
+    Tagged(fn(&str) -> Option<&'static Schema>),
+    /// Free keys (port names, variable names), each holding this.
+    Map(&'static Child),
+}
+
+fn strategy_kind(kind: &str) -> Option<&'static Schema> {
+    match kind {
+        "rolling" => Some(&ROLLING),
+        "recreate" => Some(&RECREATE),
+        "blue_green" => Some(&BLUE_GREEN),
+        "canary" => Some(&CANARY),
+        _ => None,
+    }
+}
+
+fn kind_of(kinds: &[&str], kind: &str, schema: &'static Schema) -> Option<&'static Schema> {
+    kinds.contains(&kind).then_some(schema)
+}
+
+fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
+    Some(match (parent.what, key) {
+        ("a service", "build") => &Child::Block(&BUILD),
+        ("a service" | "an override", "resources") => &Child::Block(&RESOURCES),
+        ("a resources block", "requests" | "limits") => &Child::Block(&RESOURCE_LIST),
+        ("a service", "ports") => &Child::Map(&Child::Block(&PORT)),
+        ("a service" | "an override", "env") => &Child::Map(&Child::Tagged(|k| kind_of(&["secret"], k, &SECRET_REF))),
+        ("a service", "liveness" | "readiness" | "startup") => &Child::Tagged(|k| kind_of(PROBE_KINDS, k, &PROBE)),
+        ("a service" | "an override", "autoscaling") => &Child::Block(&AUTOSCALING),
+        ("a service", "traffic") => &Child::Block(&TRAFFIC),
+        ("a service", "security") => &Child::Block(&SECURITY),
+        ("a traffic block", "retries") => &Child::Block(&RETRIES),
+        ("a traffic block", "circuit_breaker") => &Child::Block(&CIRCUIT_BREAKER),
+        ("a build block", "toolchain") => &Child::Tagged(|k| kind_of(TOOLCHAIN_KINDS, k, &TOOLCHAIN)),
+        ("an environment", "trigger") => &Child::Tagged(|k| kind_of(TRIGGER_KINDS, k, &TRIGGER)),
+        ("an environment", "approval") => &Child::Tagged(|k| kind_of(&["manual"], k, &APPROVAL)),
+        ("an environment" | "an override", "strategy") => &Child::Tagged(strategy_kind),
+        ("an environment", "override") => &Child::Block(&OVERRIDE),
+        ("a canary strategy", "step") => &Child::Block(&CANARY_STEP),
+        ("a canary strategy", "analysis") => &Child::Block(&ANALYSIS),
+        _ => return None,
+    })
+}
+
+/// The schema of the body at `path`, for the language server: the declaration kind, then
+/// each enclosing field, with the kind of a tagged value as a segment of its own. For example
+/// `["service", "resources", "limits"]`, `["environment", "strategy", "canary", "step"]`,
+/// `["service", "liveness", "http"]`, `["strategy", "canary"]` (`strategy x = canary { }`).
+pub fn for_path(path: &[&str]) -> Option<&'static Schema> {
+    let (kind, rest) = path.split_first()?;
+    let (start, rest) = match *kind {
+        "app" => (&APP, rest),
+        "service" => (&SERVICE, rest),
+        "environment" => (&ENVIRONMENT, rest),
+        "policy" => (&POLICY, rest),
+        "strategy" => {
+            let (tag, rest) = rest.split_first()?;
+            (strategy_kind(tag)?, rest)
+        }
+        _ => return None,
+    };
+    descend(start, rest)
+}
+
+fn descend(schema: &'static Schema, path: &[&str]) -> Option<&'static Schema> {
+    let Some((key, rest)) = path.split_first() else {
+        return Some(schema);
+    };
+    follow(child(schema, key)?, rest)
+}
+
+fn follow(child: &'static Child, path: &[&str]) -> Option<&'static Schema> {
+    match child {
+        Child::Block(schema) => descend(schema, path),
+        Child::Tagged(kinds) => {
+            let (kind, rest) = path.split_first()?;
+            descend(kinds(kind)?, rest)
+        }
+        Child::Map(value) => follow(value, path.get(1..)?),
+    }
+}
+
+/// The keywords `field` of `schema` accepts (kinds, or choices such as `deny | warn`), for
+/// completion. Names of declarations are not included.
+pub fn choices(schema: &Schema, field: &str) -> &'static [&'static str] {
+    match (schema.what, field) {
+        ("a service", "liveness" | "readiness" | "startup") => PROBE_KINDS,
+        ("a build block", "toolchain") => TOOLCHAIN_KINDS,
+        ("a port", "protocol") => &["tcp", "udp"],
+        ("an environment", "trigger") => TRIGGER_KINDS,
+        ("an environment", "approval") => APPROVAL_KINDS,
+        ("an environment" | "an override", "strategy") => STRATEGY_KINDS,
+        ("a canary strategy", "on_failure") => &["rollback", "halt"],
+        ("a canary step", "pause") => &["approval"],
+        ("a policy", "severity") => &["deny", "warn"],
+        ("a policy", "each") => &["service", "environment", "deployment"],
+        _ => match schema.field(field) {
+            Some(found) if found.ty == "boolean" => &["true", "false"],
+            _ => &[],
+        },
+    }
+}

@@ -9,6 +9,7 @@ mod drift;
 mod explain;
 mod files;
 mod fmt;
+mod lsp;
 mod graph;
 mod init;
 mod progress;
@@ -44,6 +45,8 @@ pub enum Command {
     Man,
     /// Format spec files in place, or check that they are formatted.
     Fmt(fmt::FmtArgs),
+    /// Run the language server on stdin and stdout (for editors).
+    Lsp,
     /// Explain a diagnostic code, with an example and the fix.
     Explain {
         /// A code such as SW0301; without one, list every code.
@@ -81,6 +84,7 @@ pub fn run() -> ExitCode {
         Command::Man => man_page(),
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp => lsp::run(),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,85 @@
+//! `slipway lsp`: the language server on stdin and stdout.
+//!
+//! This file owns the IO the server needs: the stdio transport (which, unlike the one in
+//! `lsp-server`, skips a message whose JSON is malformed instead of stopping) and the loader
+//! that reads the other `.slip` files of an open file's directory.
+
+use super::files::MAX_FILE_BYTES;
+use slipway::lsp::{Connection, Loader, Message};
+use std::io::{BufReader, ErrorKind, Write};
+use std::path::{Path, PathBuf};
+
+pub fn run() -> u8 {
+    let (server_side, client_side) = Connection::memory();
+    let Connection { sender, receiver } = client_side;
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = BufReader::new(stdin.lock());
+        loop {
+            match Message::read(&mut input) {
+                Ok(Some(message)) => {
+                    let is_exit =
+                        matches!(&message, Message::Notification(n) if n.method == "exit");
+                    if sender.send(message).is_err() || is_exit {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(error) if error.kind() == ErrorKind::InvalidData => {
+                    eprintln!("slipway lsp: skipped a malformed message: {error}");
+                }
+                Err(error) => {
+                    eprintln!("slipway lsp: cannot read stdin: {error}");
+                    break;
+                }
+            }
+        }
+    });
+    let writer = std::thread::spawn(move || {
+        let stdout = std::io::stdout();
+        let mut output = stdout.lock();
+        for message in receiver {
+            if message
+                .write(&mut output)
+                .and_then(|()| output.flush())
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let status = slipway::lsp::run(&server_side, &DiskLoader);
+    drop(server_side);
+    let _ = writer.join();
+    u8::try_from(status).unwrap_or(1)
+}
+
+/// Reads the `.slip` files directly inside a directory (not hidden, not too large).
+struct DiskLoader;
+
+impl Loader for DiskLoader {
+    fn spec_files(&self, dir: &Path) -> Vec<(PathBuf, String)> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut files: Vec<(PathBuf, String)> = entries
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| is_spec_file(path))
+            .filter_map(|path| {
+                let bytes = std::fs::read(&path).ok()?;
+                Some((path, String::from_utf8_lossy(&bytes).into_owned()))
+            })
+            .collect();
+        files.sort();
+        files
+    }
+}
+
+fn is_spec_file(path: &Path) -> bool {
+    let visible = path
+        .file_name()
+        .is_some_and(|name| !name.to_string_lossy().starts_with('.'));
+    let small = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= MAX_FILE_BYTES);
+    visible && small && path.extension().is_some_and(|ext| ext == "slip")
+}

@@ -1,0 +1,174 @@
+//! `textDocument/completion`, from the same schema as the checker: field names valid in the
+//! block at the cursor (minus the ones already set), kinds and choices at value positions,
+//! names of declared environments, services and strategies where a reference goes, and
+//! declaration keywords at the top level. It reads the text lexically, so it also works in a
+//! declaration that does not parse yet.
+
+use super::index;
+use super::scan::{self, Role, Slot};
+use super::workspace::{Analysis, Workspace};
+use crate::check::schema::{self, Shape, STRATEGY_KINDS};
+use lsp_types::{
+    CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse, CompletionTextEdit,
+    Documentation, MarkupContent, MarkupKind, Range, TextEdit,
+};
+
+pub fn completion(
+    workspace: &mut Workspace,
+    params: CompletionParams,
+) -> Option<CompletionResponse> {
+    let at = params.text_document_position;
+    let analysis = workspace.analysis(&at.text_document.uri);
+    let file = analysis.file_index(&at.text_document.uri)?;
+    let text = analysis.files.get(file)?.text.as_str();
+    let offset = analysis.offset(file, at.position);
+    let (slot, path, frame, (prefix_start, _)) = scan::slot_at(text, offset);
+    let items = match slot {
+        Slot::Declaration => declaration_keywords(),
+        Slot::Key => fields(&analysis, file, &path, frame, prefix_start),
+        Slot::Value { key } => values(&analysis, &path, &key),
+        Slot::Label { key } => match index::label_kind(&path, &key) {
+            Some(kind) => names(&analysis, kind),
+            None => Vec::new(),
+        },
+        Slot::None => Vec::new(),
+    };
+    let replace = analysis.range(file, prefix_start, offset);
+    Some(CompletionResponse::Array(
+        items
+            .into_iter()
+            .map(|item| item.into_item(replace))
+            .collect(),
+    ))
+}
+
+/// A completion before its replacement range is known.
+struct Candidate {
+    label: String,
+    insert: String,
+    kind: CompletionItemKind,
+    detail: String,
+    doc: Option<String>,
+}
+
+impl Candidate {
+    fn new(label: &str, kind: CompletionItemKind, detail: &str) -> Candidate {
+        Candidate {
+            label: label.to_string(),
+            insert: label.to_string(),
+            kind,
+            detail: detail.to_string(),
+            doc: None,
+        }
+    }
+
+    fn into_item(self, replace: Range) -> CompletionItem {
+        CompletionItem {
+            label: self.label,
+            kind: Some(self.kind),
+            detail: Some(self.detail),
+            documentation: self.doc.map(|value| {
+                Documentation::MarkupContent(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value,
+                })
+            }),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                range: replace,
+                new_text: self.insert,
+            })),
+            ..CompletionItem::default()
+        }
+    }
+}
+
+fn declaration_keywords() -> Vec<Candidate> {
+    schema::DECLARATIONS
+        .iter()
+        .map(|(keyword, doc)| Candidate {
+            insert: format!("{keyword} "),
+            doc: Some(doc.to_string()),
+            ..Candidate::new(keyword, CompletionItemKind::KEYWORD, "declaration")
+        })
+        .collect()
+}
+
+/// The fields of the block at `path`, except those already set in it (repeatable blocks such
+/// as `step` are always offered).
+fn fields(
+    analysis: &Analysis,
+    file: usize,
+    path: &[String],
+    frame: usize,
+    prefix_start: usize,
+) -> Vec<Candidate> {
+    let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+    let Some(schema) = schema::for_path(&segments) else {
+        return Vec::new();
+    };
+    let set = keys_in(analysis, file, frame, prefix_start);
+    schema
+        .fields
+        .iter()
+        .filter(|field| field.shape == Shape::Repeated || !set.iter().any(|key| key == field.name))
+        .map(|field| {
+            let (kind, insert) = match field.shape {
+                Shape::Value => (CompletionItemKind::FIELD, format!("{} = ", field.name)),
+                Shape::Block | Shape::Repeated => {
+                    (CompletionItemKind::STRUCT, format!("{} ", field.name))
+                }
+            };
+            Candidate {
+                insert,
+                doc: Some(field.doc.to_string()),
+                ..Candidate::new(field.name, kind, field.ty)
+            }
+        })
+        .collect()
+}
+
+/// The keys written in `frame`, except the one being typed at `prefix_start`.
+fn keys_in(analysis: &Analysis, file: usize, frame: usize, prefix_start: usize) -> Vec<String> {
+    let Some(scan) = analysis.scans().get(file) else {
+        return Vec::new();
+    };
+    let text = analysis.files.get(file).map_or("", |f| f.text.as_str());
+    scan.tokens
+        .iter()
+        .filter(|t| t.frame == frame && t.role == Role::Key && t.start != prefix_start)
+        .filter_map(|t| text.get(t.start..t.end))
+        .map(|key| key.trim_matches('"').to_string())
+        .collect()
+}
+
+/// Kinds, choices and declared names for the value of `key` in the block at `path`.
+fn values(analysis: &Analysis, path: &[String], key: &str) -> Vec<Candidate> {
+    let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+    let choices: &[&str] = match schema::for_path(&segments) {
+        Some(schema) => schema::choices(schema, key),
+        None if path.is_empty() && key == "strategy" => STRATEGY_KINDS,
+        None => &[],
+    };
+    let detail = schema::for_path(&segments)
+        .and_then(|s| s.field(key))
+        .map_or("kind", |f| f.ty);
+    let mut items: Vec<Candidate> = choices
+        .iter()
+        .map(|choice| Candidate::new(choice, CompletionItemKind::ENUM_MEMBER, detail))
+        .collect();
+    if let Some(kind) = index::reference_kind(path, key, "") {
+        items.extend(names(analysis, kind));
+    }
+    items
+}
+
+/// The declared names of `kind`, with their doc comments.
+fn names(analysis: &Analysis, kind: &str) -> Vec<Candidate> {
+    index::declared_names(analysis, kind)
+        .into_iter()
+        .map(|name| Candidate {
+            doc: index::doc_comment(analysis, kind, &name),
+            ..Candidate::new(&name, CompletionItemKind::REFERENCE, kind)
+        })
+        .collect()
+}

@@ -1,0 +1,186 @@
+//! Conversions between the compiler's world (byte offsets, paths, [`Diagnostic`]s) and the
+//! protocol's (line/character positions in UTF-16 or UTF-8 code units, URIs, LSP diagnostics).
+
+use crate::diagnostics::{Diagnostic, Severity};
+use lsp_types::{DiagnosticRelatedInformation, Location, NumberOrString, Position, Range, Uri};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// The unit of `Position::character`, agreed at initialisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    #[default]
+    Utf16,
+    Utf8,
+}
+
+impl Encoding {
+    fn width(self, c: char) -> usize {
+        match self {
+            Encoding::Utf16 => c.len_utf16(),
+            Encoding::Utf8 => c.len_utf8(),
+        }
+    }
+}
+
+/// Byte offset to position conversion for one text.
+#[derive(Debug, Clone)]
+pub struct Lines {
+    starts: Vec<usize>,
+    encoding: Encoding,
+}
+
+impl Lines {
+    pub fn new(text: &str, encoding: Encoding) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(index, _)| index + 1));
+        Lines { starts, encoding }
+    }
+
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let offset = crate::span::floor_char_boundary(text, offset.min(text.len()));
+        let line = self
+            .starts
+            .partition_point(|start| *start <= offset)
+            .saturating_sub(1);
+        let start = self.starts.get(line).copied().unwrap_or(0);
+        let character: usize = text
+            .get(start..offset)
+            .unwrap_or("")
+            .chars()
+            .map(|c| self.encoding.width(c))
+            .sum();
+        Position {
+            line: to_u32(line),
+            character: to_u32(character),
+        }
+    }
+
+    /// The byte offset of `position`; positions past the end of a line clamp to its end.
+    pub fn offset(&self, text: &str, position: Position) -> usize {
+        let Some(&start) = self.starts.get(position.line as usize) else {
+            return text.len();
+        };
+        let line = text.get(start..).unwrap_or("");
+        let line = line.split('\n').next().unwrap_or("");
+        let mut units = 0;
+        let mut bytes = 0;
+        for c in line.chars() {
+            if units >= position.character as usize || c == '\r' {
+                break;
+            }
+            units += self.encoding.width(c);
+            bytes += c.len_utf8();
+        }
+        start + bytes
+    }
+
+    pub fn range(&self, text: &str, start: usize, end: usize) -> Range {
+        Range {
+            start: self.position(text, start),
+            end: self.position(text, end.max(start)),
+        }
+    }
+}
+
+fn to_u32(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// The file system path of a `file:` URI (percent-decoded); other schemes have none.
+pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
+    let text = uri.as_str();
+    let rest = text.strip_prefix("file://")?;
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    let path = path.strip_prefix("localhost").unwrap_or(path);
+    let decoded = percent_decode(path)?;
+    Some(PathBuf::from(decoded))
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut input = text.bytes();
+    while let Some(byte) = input.next() {
+        if byte == b'%' {
+            let high = char::from(input.next()?).to_digit(16)?;
+            let low = char::from(input.next()?).to_digit(16)?;
+            bytes.push(u8::try_from(high * 16 + low).ok()?);
+        } else {
+            bytes.push(byte);
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// A `file:` URI for an absolute path.
+pub fn path_to_uri(path: &Path) -> Option<Uri> {
+    let text = path.to_str()?;
+    let mut encoded = String::from("file://");
+    if !text.starts_with('/') {
+        encoded.push('/');
+    }
+    for byte in text.bytes() {
+        let keep = byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte);
+        if keep {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Uri::from_str(&encoded).ok()
+}
+
+/// What the conversion of diagnostics needs to know about each file of a spec.
+pub trait FileLookup {
+    fn uri(&self, file: usize) -> Option<&Uri>;
+    fn text(&self, file: usize) -> &str;
+    fn lines(&self, file: usize) -> Option<&Lines>;
+    /// The end of a span once trailing whitespace and comments are dropped.
+    fn span_end(&self, span: crate::Span) -> usize;
+}
+
+/// The range of `span` in its file.
+pub fn span_range(files: &dyn FileLookup, span: crate::Span) -> Option<Range> {
+    let file = span.file.0 as usize;
+    let lines = files.lines(file)?;
+    let end = files.span_end(span).max(span.start as usize);
+    Some(lines.range(files.text(file), span.start as usize, end))
+}
+
+/// The LSP form of a diagnostic: code, severity, message (with the help line), the primary
+/// range, and secondary labels as related information.
+pub fn diagnostic(
+    files: &dyn FileLookup,
+    diagnostic: &Diagnostic,
+) -> Option<lsp_types::Diagnostic> {
+    let range = span_range(files, diagnostic.primary.span)?;
+    let mut message = diagnostic.message.clone();
+    if let Some(help) = &diagnostic.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    let related: Vec<DiagnosticRelatedInformation> = diagnostic
+        .secondary
+        .iter()
+        .filter_map(|label| {
+            let uri = files.uri(label.span.file.0 as usize)?.clone();
+            let range = span_range(files, label.span)?;
+            Some(DiagnosticRelatedInformation {
+                location: Location { uri, range },
+                message: label.message.clone(),
+            })
+        })
+        .collect();
+    Some(lsp_types::Diagnostic {
+        range,
+        severity: Some(match diagnostic.severity {
+            Severity::Error => lsp_types::DiagnosticSeverity::ERROR,
+            Severity::Warning => lsp_types::DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(diagnostic.code.as_str().to_string())),
+        source: Some("slipway".to_string()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        ..lsp_types::Diagnostic::default()
+    })
+}

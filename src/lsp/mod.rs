@@ -1,0 +1,45 @@
+//! The language server: diagnostics, hover, go to definition, find references, completion,
+//! document symbols, formatting and quick fixes for `*.slip` files, over any `lsp-server`
+//! [`Connection`] (stdio from `slipway lsp`, in memory in the tests).
+//!
+//! [`Server::handle`] is a pure step: one message in, the messages to send out. [`run`] only
+//! moves messages between the connection and the server. The files of a spec that are not
+//! open in the editor are read through a [`Loader`] that the caller provides, so this module
+//! does no IO. Each request kind lives in its own file; [`convert`] is the only place that
+//! turns compiler values (byte spans, [`crate::Diagnostic`]) into protocol values.
+
+mod code_action;
+mod completion;
+pub mod convert;
+mod definition;
+mod diagnostics;
+mod formatting;
+mod hover;
+mod index;
+mod references;
+mod scan;
+mod server;
+mod symbols;
+mod sync;
+mod workspace;
+
+pub use lsp_server::{Connection, Message};
+pub use server::Server;
+pub use workspace::Loader;
+
+/// Serves `connection` until the client says `exit` or hangs up. Returns the process exit
+/// status the protocol asks for: 0 after a `shutdown` request, 1 otherwise.
+pub fn run(connection: &Connection, loader: &dyn Loader) -> i32 {
+    let mut server = Server::new(loader);
+    for message in &connection.receiver {
+        for reply in server.handle(message) {
+            if connection.sender.send(reply).is_err() {
+                return 1;
+            }
+        }
+        if let Some(status) = server.exit_status() {
+            return status;
+        }
+    }
+    1
+}

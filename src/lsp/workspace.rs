@@ -1,0 +1,256 @@
+//! Open documents and the specs they belong to.
+//!
+//! All `.slip` files in a directory form one spec. The files on disk come from a [`Loader`]
+//! (the CLI passes one that reads the directory; tests pass one that serves fixed texts), so
+//! this module does no IO itself. Open documents override their file's disk text. Each spec
+//! is checked with [`crate::check`], exactly as `slipway check DIR` would, and the result is
+//! kept as an [`Analysis`] until one of its files changes.
+
+use super::convert::{self, Encoding, FileLookup, Lines};
+use super::scan::{self, Scan};
+use crate::span::{SourceFile, Span};
+use lsp_types::Uri;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// Reads the spec files of a directory for the server.
+pub trait Loader {
+    /// The `.slip` files directly inside `dir`, with their text. Unreadable files are left out.
+    fn spec_files(&self, dir: &Path) -> Vec<(PathBuf, String)>;
+}
+
+/// A text the editor has open.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub uri: Uri,
+    pub text: String,
+    pub version: i32,
+}
+
+/// Which files are checked together: a directory, or a lone document that is not a file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SpecKey {
+    Directory(PathBuf),
+    Document(String),
+}
+
+impl SpecKey {
+    pub fn of(uri: &Uri) -> SpecKey {
+        match convert::uri_to_path(uri).and_then(|path| path.parent().map(Path::to_path_buf)) {
+            Some(dir) => SpecKey::Directory(dir),
+            None => SpecKey::Document(uri.as_str().to_string()),
+        }
+    }
+}
+
+/// One file of a checked spec.
+#[derive(Debug)]
+pub struct SpecFile {
+    pub uri: Uri,
+    pub text: String,
+    pub lines: Lines,
+    /// The editor's version, when the file is open.
+    pub version: Option<i32>,
+}
+
+/// A checked spec, with everything the requests need.
+#[derive(Debug)]
+pub struct Analysis {
+    pub files: Vec<SpecFile>,
+    pub checked: crate::Checked,
+    scans: OnceCell<Vec<Scan>>,
+}
+
+impl Analysis {
+    pub fn file_index(&self, uri: &Uri) -> Option<usize> {
+        self.files.iter().position(|file| file.uri == *uri)
+    }
+
+    /// The lexical reading of every file (computed on first use).
+    pub fn scans(&self) -> &[Scan] {
+        self.scans.get_or_init(|| {
+            self.files
+                .iter()
+                .map(|file| scan::scan(&file.text))
+                .collect()
+        })
+    }
+
+    /// The byte offset of an LSP position in file `file`.
+    pub fn offset(&self, file: usize, position: lsp_types::Position) -> usize {
+        self.files
+            .get(file)
+            .map_or(0, |f| f.lines.offset(&f.text, position))
+    }
+
+    /// The range of `start..end` in file `file`.
+    pub fn range(&self, file: usize, start: usize, end: usize) -> lsp_types::Range {
+        self.files
+            .get(file)
+            .map_or_else(lsp_types::Range::default, |f| {
+                f.lines.range(&f.text, start, end)
+            })
+    }
+}
+
+impl FileLookup for Analysis {
+    fn uri(&self, file: usize) -> Option<&Uri> {
+        self.files.get(file).map(|f| &f.uri)
+    }
+
+    fn text(&self, file: usize) -> &str {
+        self.files.get(file).map_or("", |f| f.text.as_str())
+    }
+
+    fn lines(&self, file: usize) -> Option<&Lines> {
+        self.files.get(file).map(|f| &f.lines)
+    }
+
+    fn span_end(&self, span: Span) -> usize {
+        let file = span.file.0 as usize;
+        match self.checked.modules.get(file) {
+            Some(module) => crate::fmt::significant_end(self.text(file), &module.comments, span),
+            None => span.end as usize,
+        }
+    }
+}
+
+/// Open documents, cached disk contents, and cached analyses.
+pub struct Workspace<'a> {
+    loader: &'a dyn Loader,
+    pub encoding: Encoding,
+    documents: BTreeMap<String, Document>,
+    disk: HashMap<PathBuf, Vec<(PathBuf, String)>>,
+    analyses: HashMap<SpecKey, Rc<Analysis>>,
+}
+
+impl<'a> Workspace<'a> {
+    pub fn new(loader: &'a dyn Loader) -> Workspace<'a> {
+        Workspace {
+            loader,
+            encoding: Encoding::default(),
+            documents: BTreeMap::new(),
+            disk: HashMap::new(),
+            analyses: HashMap::new(),
+        }
+    }
+
+    pub fn document(&self, uri: &Uri) -> Option<&Document> {
+        self.documents.get(uri.as_str())
+    }
+
+    /// Opens or replaces a document and forgets the analysis of its spec.
+    pub fn set_document(&mut self, document: Document) {
+        self.analyses.remove(&SpecKey::of(&document.uri));
+        self.documents
+            .insert(document.uri.as_str().to_string(), document);
+    }
+
+    pub fn close_document(&mut self, uri: &Uri) {
+        self.documents.remove(uri.as_str());
+        self.reload(&SpecKey::of(uri));
+    }
+
+    /// Forgets what is known about a spec's files on disk (after a save or a file event).
+    pub fn reload(&mut self, key: &SpecKey) {
+        if let SpecKey::Directory(dir) = key {
+            self.disk.remove(dir);
+        }
+        self.analyses.remove(key);
+    }
+
+    /// Forgets every analysis (after an internal error, to start again from the texts).
+    pub fn forget_analyses(&mut self) {
+        self.analyses.clear();
+    }
+
+    /// An open document of the spec `key`, if any.
+    pub fn open_document_in(&self, key: &SpecKey) -> Option<Uri> {
+        self.documents
+            .values()
+            .find(|d| SpecKey::of(&d.uri) == *key)
+            .map(|d| d.uri.clone())
+    }
+
+    /// The analysis of the spec of `uri`, if one is cached.
+    pub fn cached_analysis(&self, uri: &Uri) -> Option<Rc<Analysis>> {
+        self.analyses.get(&SpecKey::of(uri)).cloned()
+    }
+
+    /// The checked spec that `uri` belongs to.
+    pub fn analysis(&mut self, uri: &Uri) -> Rc<Analysis> {
+        let key = SpecKey::of(uri);
+        if let Some(found) = self.analyses.get(&key) {
+            return Rc::clone(found);
+        }
+        let analysis = Rc::new(self.analyse(&key, uri));
+        self.analyses.insert(key, Rc::clone(&analysis));
+        analysis
+    }
+
+    fn analyse(&mut self, key: &SpecKey, uri: &Uri) -> Analysis {
+        let mut files: BTreeMap<String, (Uri, String, Option<i32>)> = BTreeMap::new();
+        if let SpecKey::Directory(dir) = key {
+            let loader = self.loader;
+            let on_disk = self
+                .disk
+                .entry(dir.clone())
+                .or_insert_with(|| loader.spec_files(dir));
+            for (path, text) in on_disk.iter() {
+                if let Some(file_uri) = convert::path_to_uri(path) {
+                    let sort_key = path.display().to_string();
+                    files.insert(sort_key, (file_uri, text.clone(), None));
+                }
+            }
+        }
+        for document in self
+            .documents
+            .values()
+            .filter(|d| SpecKey::of(&d.uri) == *key)
+        {
+            let sort_key = match convert::uri_to_path(&document.uri) {
+                Some(path) => path.display().to_string(),
+                None => document.uri.as_str().to_string(),
+            };
+            files.insert(
+                sort_key,
+                (
+                    document.uri.clone(),
+                    document.text.clone(),
+                    Some(document.version),
+                ),
+            );
+        }
+        if files.is_empty() {
+            files.insert(uri.as_str().to_string(), (uri.clone(), String::new(), None));
+        }
+        self.check(files)
+    }
+
+    fn check(&self, files: BTreeMap<String, (Uri, String, Option<i32>)>) -> Analysis {
+        let sources: Vec<SourceFile> = files
+            .iter()
+            .map(|(name, (_, text, _))| SourceFile {
+                name: name.clone(),
+                text: text.clone(),
+            })
+            .collect();
+        let checked = crate::check(&sources);
+        let files = files
+            .into_values()
+            .map(|(uri, text, version)| SpecFile {
+                lines: Lines::new(&text, self.encoding),
+                uri,
+                text,
+                version,
+            })
+            .collect();
+        Analysis {
+            files,
+            checked,
+            scans: OnceCell::new(),
+        }
+    }
+}
