@@ -206,6 +206,13 @@ fn lower_override(checker: &mut Checker, label: &Ident, object: &Object, scope: 
     let autoscaling = reader.block(checker, "autoscaling").and_then(|b| service::lower_autoscaling(checker, b, label.span));
     let lowered = Override { service: Spanned::new(label.text.clone(), label.span), replicas, resources, env, image_tag, strategy, autoscaling };
     if let Some(service) = scope.services.iter().find(|s| s.name.value == label.text) {
+        if let (Some(tag), Some(_)) = (&lowered.image_tag, &service.image.digest) {
+            checker.report(
+                Diagnostic::error(Code::SW0209, format!("`{}` is pinned by digest, so an image tag would be ignored", service.name.value), tag.span, "tag override")
+                    .with_label(service.image.span, "pinned by digest here")
+                    .with_help("pin a digest per environment by changing the image, or pin by tag instead of digest"),
+            );
+        }
         service::check_requests_within_limits(checker, &merge_resources(&service.resources, &lowered.resources));
     }
     Some(lowered)
@@ -279,6 +286,7 @@ pub fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
             continue;
         }
         let Some(service) = model.service(&deployment.service) else { continue };
+        check_track_names(checker, model, deployment, service);
         if !service.ports.is_empty() {
             continue;
         }
@@ -297,5 +305,30 @@ pub fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
             .with_label(service.name.span, "declares no `ports`")
             .with_help("declare the port traffic arrives on (`ports { http = 8080 }`), or use `rolling` for services that receive no traffic"),
         );
+    }
+}
+
+/// A service on canary runs as `<name>-stable` and `<name>-canary` (blue-green: `-blue`,
+/// `-green`); another service with one of those names would collide with it.
+fn check_track_names(checker: &mut Checker, model: &Model, deployment: &Deployment, service: &Service) {
+    let tracks: &[&str] = match deployment.strategy.kind {
+        StrategyKind::Canary { .. } => &["stable", "canary"],
+        StrategyKind::BlueGreen { .. } => &["blue", "green"],
+        _ => &[],
+    };
+    for track in tracks {
+        let workload = format!("{}-{track}", service.name.value);
+        if let Some(other) = model.service(&workload) {
+            checker.report(
+                Diagnostic::error(
+                    Code::SW0102,
+                    format!("service `{workload}` has the name of a Deployment of `{}`", service.name.value),
+                    other.name.span,
+                    "this name is taken",
+                )
+                .with_label(deployment.strategy.span, format!("`{}` runs as `{workload}` under this strategy", service.name.value))
+                .with_help(format!("rename `{workload}`; Deployments of a {} strategy are named `<service>-{track}`", deployment.strategy.kind.keyword())),
+            );
+        }
     }
 }

@@ -40,6 +40,14 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
         readiness: probes::field(checker, &reader, "readiness", &probe_context),
         startup: probes::field(checker, &reader, "startup", &probe_context),
     };
+    for (name, probe) in [("liveness", &probes.liveness), ("startup", &probes.startup)] {
+        if let Some(probe) = probe.as_ref().filter(|p| p.success_threshold.is_some_and(|t| t != 1)) {
+            checker.report(
+                Diagnostic::error(Code::SW0206, format!("a {name} probe's `success_threshold` must be 1"), probe.span, "success_threshold is not 1")
+                    .with_help("Kubernetes only accepts 1 here; remove `success_threshold` or move it to the readiness probe"),
+            );
+        }
+    }
     let autoscaling = reader.block(checker, "autoscaling").and_then(|b| lower_autoscaling(checker, b, item_label(item)));
     let depends_on = reader
         .value(checker, "depends_on")

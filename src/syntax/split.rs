@@ -93,8 +93,12 @@ impl Scanner<'_> {
             return false;
         }
         let word = &rest[..word_len];
-        let followed_by_space = rest[word_len..].starts_with([' ', '\t']);
-        self.depth == 0 || (DECLARATION_KEYWORDS.contains(&word) && followed_by_space)
+        // Inside unbalanced brackets only `keyword name` starts a declaration: `strategy = x`
+        // written in column 0 inside a block is a field, not a new declaration.
+        let after = rest[word_len..].trim_start_matches([' ', '\t']);
+        let followed_by_name = after.len() < rest.len() - word_len
+            && after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '"');
+        self.depth == 0 || (DECLARATION_KEYWORDS.contains(&word) && followed_by_name)
     }
 
     fn close_chunk(&mut self, end: usize) {
