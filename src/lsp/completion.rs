@@ -26,9 +26,9 @@ pub fn completion(
     let items = match slot {
         Slot::Declaration => declaration_keywords(),
         Slot::Key => fields(&analysis, file, &path, frame, prefix_start),
-        Slot::Value { key } => values(&analysis, &path, &key),
+        Slot::Value { key } => values(&analysis, &path, &key, enclosing(&analysis, file, offset)),
         Slot::Label { key } => match index::label_kind(&path, &key) {
-            Some(kind) => names(&analysis, kind),
+            Some(kind) => names(&analysis, kind, None),
             None => Vec::new(),
         },
         Slot::None => Vec::new(),
@@ -141,8 +141,30 @@ fn keys_in(analysis: &Analysis, file: usize, frame: usize, prefix_start: usize) 
         .collect()
 }
 
+/// The declaration (kind and name) the cursor is in, which is never offered as a reference
+/// to itself (`after` an environment's own name, a service depending on itself).
+fn enclosing(analysis: &Analysis, file: usize, offset: usize) -> Option<(String, String)> {
+    let scan = analysis.scans().get(file)?;
+    let text = analysis.files.get(file)?.text.as_str();
+    scan.tokens
+        .iter()
+        .take_while(|t| t.start < offset)
+        .filter_map(|t| match &t.role {
+            Role::Name { keyword } => {
+                Some((keyword.clone(), text.get(t.start..t.end)?.to_string()))
+            }
+            _ => None,
+        })
+        .last()
+}
+
 /// Kinds, choices and declared names for the value of `key` in the block at `path`.
-fn values(analysis: &Analysis, path: &[String], key: &str) -> Vec<Candidate> {
+fn values(
+    analysis: &Analysis,
+    path: &[String],
+    key: &str,
+    within: Option<(String, String)>,
+) -> Vec<Candidate> {
     let segments: Vec<&str> = path.iter().map(String::as_str).collect();
     let choices: &[&str] = match schema::for_path(&segments) {
         Some(schema) => schema::choices(schema, key),
@@ -157,15 +179,19 @@ fn values(analysis: &Analysis, path: &[String], key: &str) -> Vec<Candidate> {
         .map(|choice| Candidate::new(choice, CompletionItemKind::ENUM_MEMBER, detail))
         .collect();
     if let Some(kind) = index::reference_kind(path, key, "") {
-        items.extend(names(analysis, kind));
+        let own = within
+            .filter(|(keyword, _)| keyword == kind)
+            .map(|(_, name)| name);
+        items.extend(names(analysis, kind, own.as_deref()));
     }
     items
 }
 
-/// The declared names of `kind`, with their doc comments.
-fn names(analysis: &Analysis, kind: &str) -> Vec<Candidate> {
+/// The declared names of `kind` (except `own`), with their doc comments.
+fn names(analysis: &Analysis, kind: &str, own: Option<&str>) -> Vec<Candidate> {
     index::declared_names(analysis, kind)
         .into_iter()
+        .filter(|name| Some(name.as_str()) != own)
         .map(|name| Candidate {
             doc: index::doc_comment(analysis, kind, &name),
             ..Candidate::new(&name, CompletionItemKind::REFERENCE, kind)
