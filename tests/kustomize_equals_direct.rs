@@ -284,7 +284,7 @@ environment dev {
     env { FEATURE_X = "enabled" }
     resources { limits { cpu = 500m } }
   }
-  override worker { image_tag = "2.0.0" }
+  override worker { replicas = 2 }
 }
 
 environment perf {
