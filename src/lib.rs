@@ -14,10 +14,12 @@ pub mod graph;
 pub mod lsp;
 mod pipeline;
 pub mod span;
+pub mod stdlib;
 pub mod syntax;
 
 pub use check::model::Model;
-pub use pipeline::{check, check_modules, parse_all, Checked};
+pub use check::modules::{LoadError, LoadedFile, Loader, RootFile};
+pub use pipeline::{check, check_project, check_sources, parse_all, Checked};
 pub use diagnostics::{Code, Diagnostic, Severity};
 pub use span::{FileId, SourceFile, Span};
 

@@ -1,18 +1,22 @@
 //! The driver: runs the phases in order over a set of files. It is the only module that knows
 //! the whole pipeline, so each phase depends only on the ones before it:
-//! syntax -> check (lower) -> graph -> check (finish: per-environment settings, policies).
+//! syntax and modules (imports followed) -> check (program: templates, packs, waivers; lower)
+//! -> graph -> check (finish: per-environment settings, policies; unused waivers).
 
-use crate::check::{self, model::Model, Checker};
+use crate::check::modules::{self, Loader, NoFiles, RootFile, Sources};
+use crate::check::{self, model::Model, program, provenance, Checker};
 use crate::diagnostics::{self, Diagnostic};
 use crate::span::{FileId, SourceFile};
 use crate::syntax::{self, ast};
 
-/// The result of checking a set of files: the model (as complete as the errors allow), the
+/// The result of checking a spec: the model (as complete as the errors allow), every file
+/// that took part (the spec's own, then the imported ones; file ids index this list), their
 /// syntax trees (for the formatter and the language server) and every diagnostic, sorted.
 #[derive(Debug)]
 pub struct Checked {
     pub model: Model,
     pub modules: Vec<ast::Module>,
+    pub files: Vec<SourceFile>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -22,13 +26,22 @@ impl Checked {
     }
 }
 
-/// Parses and checks `files` as one spec. File ids are indexes into `files`.
+/// Parses and checks `files` as one spec, each file's name taken as its path in the project.
+/// Only the standard library and the given files can be imported; file ids are indexes into
+/// `files` (imported standard modules follow them in [`Checked::files`]).
 pub fn check(files: &[SourceFile]) -> Checked {
-    let mut diagnostics = Vec::new();
-    let modules = parse_all(files, &mut diagnostics);
-    let model = check_modules(&modules, &mut diagnostics);
+    let roots = files.iter().cloned().map(RootFile::named).collect();
+    check_project(roots, &mut NoFiles)
+}
+
+/// Checks a spec whose imports are read through `loader` (the CLI reads the disk; the
+/// language server its open documents).
+pub fn check_project(roots: Vec<RootFile>, loader: &mut dyn Loader) -> Checked {
+    let (sources, mut diagnostics) = modules::load(roots, loader);
+    let model = check_sources(&sources, &mut diagnostics);
     diagnostics::sort(&mut diagnostics);
-    Checked { model, modules, diagnostics }
+    let Sources { files, modules, .. } = sources;
+    Checked { model, modules, files, diagnostics }
 }
 
 /// Parses every file; file ids are indexes into `files`.
@@ -45,13 +58,17 @@ pub fn parse_all(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) -> Vec
         .collect()
 }
 
-/// Checks already-parsed modules (the language server reuses parses of unchanged files).
-/// Diagnostics are appended unsorted.
-pub fn check_modules(modules: &[ast::Module], diagnostics: &mut Vec<Diagnostic>) -> Model {
+/// Checks loaded sources. Diagnostics are appended unsorted.
+pub fn check_sources(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> Model {
     let mut checker = Checker::default();
-    let (mut model, names) = check::lower(&mut checker, modules);
+    let program = program::prepare(&mut checker, sources);
+    let (mut model, names) = check::lower(&mut checker, &program.modules);
+    program::attach(&mut checker, &mut model, &program, &names);
     checker.report_all(crate::graph::analyse(&mut model, &names));
     check::finish(&mut checker, &mut model);
-    diagnostics.extend(checker.into_diagnostics());
+    program::conclude(&mut checker, &model);
+    let mut found = checker.into_diagnostics();
+    provenance::annotate(&mut found, &program.shadows, sources);
+    diagnostics.extend(found);
     model
 }

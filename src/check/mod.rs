@@ -8,15 +8,23 @@
 //! settings and policies, which need the promotion order).
 
 mod declarations;
+mod defaults;
 mod environment;
 pub mod model;
+pub mod modules;
 pub mod names;
+mod packs;
 pub mod policy;
+pub mod program;
+pub mod provenance;
 mod reader;
 pub mod schema;
+mod scope;
 mod service;
 mod strategy;
+mod templates;
 pub mod values;
+mod waivers;
 
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;

@@ -28,6 +28,12 @@ pub struct Model {
     pub promotion_order: Vec<String>,
     /// Service names with every service after the services it depends on.
     pub service_order: Vec<String>,
+    /// Policy waivers declared in the spec, in source order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<Waiver>,
+    /// What the delivery pipeline does with the images it builds (policies read it).
+    #[serde(skip)]
+    pub pipeline: Pipeline,
 }
 
 impl Model {
@@ -583,8 +589,76 @@ pub struct Policy {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// For a policy enabled by `policies = [...]`, the environments it applies to; empty for
+    /// a policy declared in the spec, which applies everywhere.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<String>,
+    /// The pack (imported module) the policy belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pack: Option<String>,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// `waive pinned-images { service = web  environment = staging  reason = "..." }`: violations
+/// of a policy (or of every policy of a pack) that are accepted, for a written reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiver {
+    /// The policy's name, or a pack's.
+    pub policy: Spanned<String>,
+    /// Only these services (all when empty).
+    pub services: Vec<Spanned<String>>,
+    /// Only these environments (all when empty).
+    pub environments: Vec<Spanned<String>>,
+    pub reason: String,
+    /// How many violations it covered in this check.
+    pub waived: usize,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// Vulnerability severities, as scanners grade them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CveSeverity {
+    Critical,
+    High,
+}
+
+impl CveSeverity {
+    /// The name scanners use: `CRITICAL`.
+    pub fn scanner_name(self) -> &'static str {
+        match self {
+            CveSeverity::Critical => "CRITICAL",
+            CveSeverity::High => "HIGH",
+        }
+    }
+}
+
+/// What the delivery pipeline does with every image it builds before the image is deployed.
+/// The GitHub target emits exactly this (a test compares its workflow with [`Pipeline`]), and
+/// the `pipeline.*` policy fields read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pipeline {
+    /// A vulnerability scan (Trivy).
+    pub scan: bool,
+    /// The severities that fail the scan, and with it the pipeline.
+    pub fail_on: &'static [CveSeverity],
+    /// A CycloneDX SBOM, published as an artifact and attested.
+    pub sbom: bool,
+    /// A cosign keyless signature.
+    pub sign: bool,
+}
+
+impl Default for Pipeline {
+    fn default() -> Self {
+        Pipeline {
+            scan: true,
+            fail_on: &[CveSeverity::High, CveSeverity::Critical],
+            sbom: true,
+            sign: true,
+        }
+    }
 }
 
 /// What a policy quantifies over.

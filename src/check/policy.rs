@@ -1,12 +1,15 @@
-//! Policies: declaration, type checking of their conditions, and evaluation over the model.
+//! Policies: declaration and type checking of their conditions (evaluation is in [`eval`]).
 //!
 //! A policy quantifies over services, environments or deployments (a service in an
 //! environment, overrides applied): `each = deployment`, `when = environment.production`,
 //! `require = service.image.pinned`. Conditions compare fields of the subject with literals,
-//! combine them with `and`, `or`, `not`, and test optional fields with `has(...)`. Field paths
-//! and literal types are checked when the policy is declared; a violation is reported at the
-//! offending field with the policy's rule as a secondary label.
+//! combine them with `and`, `or`, `not`, test optional fields with `has(...)`, and quantify
+//! over a list field with `all(service.ports, port.number != 22)` or `any(...)`, where the
+//! element is named after the list (`port`, `env`). Field paths and literal types are checked
+//! when the policy is declared; a violation is reported at the offending field with the
+//! policy's rule as a secondary label.
 
+mod eval;
 mod fields;
 
 use super::declarations::body;
@@ -14,9 +17,10 @@ use super::model::*;
 use super::reader::Reader;
 use super::values::{self, QuantityKind};
 use super::{item_label, schema, Checker};
-use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{CompareOp, Expr, ExprKind, Item, LogicOp};
+pub use eval::run;
 pub use fields::{FieldType, FIELDS};
 use serde::Serialize;
 
@@ -33,6 +37,10 @@ pub enum Condition {
     And(Box<Condition>, Box<Condition>),
     Or(Box<Condition>, Box<Condition>),
     Not(Box<Condition>),
+    /// `all(service.ports, port.number != 22)`: holds for every element of the list.
+    All { list: String, condition: Box<Condition> },
+    /// `any(service.env, env.secret)`: holds for at least one element.
+    Any { list: String, condition: Box<Condition> },
 }
 
 /// A literal on the right of a comparison, already read with the field's type.
@@ -78,6 +86,8 @@ pub fn lower(checker: &mut Checker, item: &Item) -> Option<Policy> {
         require: require?,
         message: message?.value,
         help,
+        environments: Vec::new(),
+        pack: None,
         span: require_expr.map_or(item.name.span, |e| e.span),
     })
 }
@@ -86,8 +96,19 @@ fn invalid(span: Span, message: impl Into<String>, label: impl Into<String>) -> 
     Diagnostic::error(Code::SW0501, message, span, label)
 }
 
+/// What a condition may read: the policy's subject, and inside `all`/`any` the element.
+#[derive(Debug, Clone, Copy)]
+struct Scope {
+    each: PolicySubject,
+    element: Option<&'static str>,
+}
+
 /// Type-checks a condition for policies over `each`.
 pub fn condition(checker: &mut Checker, expr: &Expr, each: PolicySubject) -> Option<Condition> {
+    checked(checker, expr, Scope { each, element: None })
+}
+
+fn checked(checker: &mut Checker, expr: &Expr, each: Scope) -> Option<Condition> {
     match &expr.kind {
         ExprKind::Bool(value) => Some(Condition::Literal(*value)),
         ExprKind::Path(_) => {
@@ -106,14 +127,17 @@ pub fn condition(checker: &mut Checker, expr: &Expr, each: PolicySubject) -> Opt
                 None
             }
         },
+        ExprKind::Call { function, arguments } if matches!(function.text.as_str(), "all" | "any") => {
+            quantifier(checker, expr, &function.text, arguments, each)
+        }
         ExprKind::Call { function, .. } => {
-            checker.report(invalid(function.span, format!("unknown function `{}`", function.text), "not a function").with_suggestion(&function.text, ["has"]));
+            checker.report(invalid(function.span, format!("unknown function `{}`", function.text), "not a function").with_suggestion(&function.text, ["has", "all", "any"]));
             None
         }
-        ExprKind::Not(inner) => condition(checker, inner, each).map(|c| Condition::Not(Box::new(c))),
+        ExprKind::Not(inner) => checked(checker, inner, each).map(|c| Condition::Not(Box::new(c))),
         ExprKind::Logic { op, left, right } => {
-            let left = condition(checker, left, each);
-            let right = condition(checker, right, each);
+            let left = checked(checker, left, each);
+            let right = checked(checker, right, each);
             let (left, right) = (Box::new(left?), Box::new(right?));
             Some(match op {
                 LogicOp::And => Condition::And(left, right),
@@ -128,17 +152,55 @@ pub fn condition(checker: &mut Checker, expr: &Expr, each: PolicySubject) -> Opt
     }
 }
 
-fn field(checker: &mut Checker, expr: &Expr, each: PolicySubject) -> Option<(String, FieldType)> {
+/// `all(list, condition)` or `any(list, condition)`.
+fn quantifier(checker: &mut Checker, expr: &Expr, function: &str, arguments: &[Expr], scope: Scope) -> Option<Condition> {
+    let [list, inner] = arguments else {
+        checker.report(
+            invalid(expr.span, format!("`{function}` takes a list field and a condition"), "wrong number of arguments")
+                .with_help(format!("write `{function}(service.ports, port.number != 22)`")),
+        );
+        return None;
+    };
+    let (name, ty) = field(checker, list, scope)?;
+    let FieldType::List(element) = ty else {
+        let lists: Vec<String> = FIELDS.iter().filter(|f| matches!(f.ty, FieldType::List(_))).map(|f| format!("`{}`", f.path)).collect();
+        checker.report(invalid(list.span, format!("`{name}` is not a list"), "not a list").with_help(format!("`{function}` goes over a list: {}", lists.join(", "))));
+        return None;
+    };
+    if scope.element.is_some() {
+        checker.report(invalid(expr.span, format!("`{function}` cannot be nested in another `all` or `any`"), "nested quantifier"));
+        return None;
+    }
+    let condition = Box::new(checked(checker, inner, Scope { element: Some(element), ..scope })?);
+    Some(match function {
+        "all" => Condition::All { list: name, condition },
+        _ => Condition::Any { list: name, condition },
+    })
+}
+
+fn field(checker: &mut Checker, expr: &Expr, scope: Scope) -> Option<(String, FieldType)> {
+    let each = scope.each;
     let ExprKind::Path(path) = &expr.kind else {
         checker.report(invalid(expr.span, format!("expected a field such as `service.replicas`, found {}", expr.kind.describe()), "not a field"));
         return None;
     };
     let name = path.dotted();
     let Some(found) = FIELDS.iter().find(|f| f.path == name) else {
-        let candidates = FIELDS.iter().filter(|f| f.available(each)).map(|f| f.path);
+        let candidates = FIELDS.iter().filter(|f| f.available(each) || f.element() == scope.element).map(|f| f.path);
         checker.report(invalid(expr.span, format!("unknown field `{name}`"), "not a policy field").with_suggestion(&name, candidates));
         return None;
     };
+    if let Some(element) = found.element() {
+        if scope.element == Some(element) {
+            return Some((name, found.ty));
+        }
+        let list = FIELDS.iter().find(|f| f.ty == FieldType::List(element)).map_or("", |f| f.path);
+        checker.report(
+            invalid(expr.span, format!("`{element}` is only defined inside `all({list}, ...)` or `any({list}, ...)`"), "not in scope")
+                .with_help(format!("write `all({list}, {name} ...)`")),
+        );
+        return None;
+    }
     if !found.available(each) {
         let root = name.split('.').next().unwrap_or("");
         checker.report(invalid(expr.span, format!("`{root}` is not available in a policy with `each = {}`", subject_name(each)), "not in scope")
@@ -156,13 +218,17 @@ fn subject_name(each: PolicySubject) -> &'static str {
     }
 }
 
-fn compare(checker: &mut Checker, op: CompareOp, left: &Expr, right: &Expr, each: PolicySubject) -> Option<Condition> {
+fn compare(checker: &mut Checker, op: CompareOp, left: &Expr, right: &Expr, each: Scope) -> Option<Condition> {
     let (field_expr, literal_expr, op) = match (&left.kind, &right.kind) {
         (_, ExprKind::Path(_)) if !matches!(left.kind, ExprKind::Path(_)) => (right, left, flip(op)),
         _ => (left, right, op),
     };
     let (name, ty) = field(checker, field_expr, each)?;
     let ordered = matches!(op, CompareOp::Lt | CompareOp::Le | CompareOp::Gt | CompareOp::Ge);
+    if let FieldType::List(_) = ty {
+        checker.report(invalid(field_expr.span, format!("`{name}` is a list"), "a list").with_help(format!("test its elements with `all({name}, ...)` or `any({name}, ...)`")));
+        return None;
+    }
     if ordered && matches!(ty, FieldType::Bool | FieldType::Text | FieldType::Keyword(_)) {
         checker.report(invalid(left.span.to(right.span), format!("`{name}` cannot be compared with `{}`", op.as_str()), "only `==` and `!=` apply"));
         return None;
@@ -196,81 +262,7 @@ fn literal(checker: &mut Checker, expr: &Expr, field: &str, ty: FieldType) -> Op
             let pairs: Vec<(&str, &str)> = choices.iter().map(|c| (*c, *c)).collect();
             values::keyword(checker, expr, "value", &pairs).map(|c| Literal::Text(c.to_string()))
         }
+        FieldType::List(_) => None,
     }
 }
 
-/// Evaluates every policy over the model and reports violations.
-pub fn run(checker: &mut Checker, model: &Model) {
-    for policy in &model.policies {
-        for subject in fields::subjects(model, policy.each) {
-            if let Some(when) = &policy.when {
-                if !evaluate(when, &subject) {
-                    continue;
-                }
-            }
-            if !evaluate(&policy.require, &subject) {
-                checker.report(violation(policy, &subject));
-            }
-        }
-    }
-}
-
-fn evaluate(condition: &Condition, subject: &fields::Subject) -> bool {
-    match condition {
-        Condition::Literal(value) => *value,
-        Condition::Field(name) => subject.value(name).0 == Some(Literal::Bool(true)),
-        Condition::Has(name) => subject.value(name).0.is_some(),
-        Condition::Compare { field, op, value } => {
-            let Some(actual) = subject.value(field).0 else { return op == "!=" };
-            let ordering = match (&actual, value) {
-                (Literal::Int(a), Literal::Int(b)) => a.cmp(b),
-                (Literal::Milli(a), Literal::Milli(b)) => a.cmp(b),
-                (Literal::Millis(a), Literal::Millis(b)) => a.cmp(b),
-                _ => return (actual == *value) == (op == "=="),
-            };
-            match op.as_str() {
-                "==" => ordering.is_eq(),
-                "!=" => ordering.is_ne(),
-                "<" => ordering.is_lt(),
-                "<=" => ordering.is_le(),
-                ">" => ordering.is_gt(),
-                _ => ordering.is_ge(),
-            }
-        }
-        Condition::And(a, b) => evaluate(a, subject) && evaluate(b, subject),
-        Condition::Or(a, b) => evaluate(a, subject) || evaluate(b, subject),
-        Condition::Not(inner) => !evaluate(inner, subject),
-    }
-}
-
-/// The first field a condition reads, whose span becomes the violation's primary label.
-fn first_field(condition: &Condition) -> Option<&str> {
-    match condition {
-        Condition::Field(name) | Condition::Has(name) | Condition::Compare { field: name, .. } => Some(name),
-        Condition::And(a, b) | Condition::Or(a, b) => first_field(a).or_else(|| first_field(b)),
-        Condition::Not(inner) => first_field(inner),
-        Condition::Literal(_) => None,
-    }
-}
-
-fn violation(policy: &Policy, subject: &fields::Subject) -> Diagnostic {
-    let span = first_field(&policy.require)
-        .and_then(|name| subject.value(name).1)
-        .unwrap_or_else(|| subject.span());
-    let severity = match policy.severity {
-        PolicySeverity::Deny => Severity::Error,
-        PolicySeverity::Warn => Severity::Warning,
-    };
-    let mut diagnostic = Diagnostic::error(
-        Code::SW0502,
-        format!("{} ({})", policy.message, subject.describe()),
-        span,
-        format!("violates policy `{}`", policy.name.value),
-    )
-    .with_label(policy.span, format!("required by policy `{}`", policy.name.value));
-    diagnostic.severity = severity;
-    match &policy.help {
-        Some(help) => diagnostic.with_help(help.clone()),
-        None => diagnostic,
-    }
-}

@@ -65,6 +65,9 @@ pub const DECLARATIONS: &[(&str, &str)] = &[
     ("environment", "A place services run: cluster, namespace, promotion order, approval, strategy."),
     ("strategy", "A named, reusable rollout strategy: rolling, recreate, blue_green or canary."),
     ("policy", "A rule checked at compile time over services and environments."),
+    ("template", "A reusable body: `template web = service { ... }`, used with `service api from web { ... }`, or a probe, toolchain or strategy preset."),
+    ("waive", "Accepts violations of a policy for a written reason: `waive pinned-images { service = web  reason = \"...\" }`."),
+    ("import", "Uses another file or a standard module: `import \"common.slip\"`, `import std/strategies`."),
 ];
 
 pub const APP: Schema = Schema {
@@ -214,6 +217,8 @@ pub const ENVIRONMENT: Schema = Schema {
         value("strategy", "strategy", "A named strategy or an inline `rolling { }`, `recreate`, `blue_green { }`, `canary { }` (default `rolling`)."),
         value("production", "boolean", "Marks a production environment (policies use it)."),
         repeated("override", "block", "`override service-name { replicas, resources, env, strategy, image_tag }` for this environment."),
+        block("defaults", "block", "Settings for every service in this environment (`replicas`, `resources`, `env`, `autoscaling`), below each service's own `override`."),
+        value("policies", "list of packs or policies", "Imported policy packs (`production`) or policies (`production.pinned-images`) checked for this environment."),
     ],
 };
 
@@ -230,6 +235,25 @@ pub const AUTOMATIC_APPROVAL: Schema = Schema { what: "an automatic approval", f
 pub const APPROVAL: Schema = Schema {
     what: "an approval",
     fields: &[required("reviewers", "list of strings", "Groups or people who may approve.")],
+};
+
+pub const DEFAULTS: Schema = Schema {
+    what: "an environment's defaults",
+    fields: &[
+        value("replicas", "integer ≥ 0", "Replicas of every service in this environment."),
+        block("resources", "block", "Requests and limits of every service (merged field by field)."),
+        block("env", "map", "Environment variables added to every service."),
+        block("autoscaling", "block", "Autoscaling of every service."),
+    ],
+};
+
+pub const WAIVER: Schema = Schema {
+    what: "a waiver",
+    fields: &[
+        value("service", "service name or list", "Only violations by these services (default: all)."),
+        value("environment", "environment name or list", "Only violations in these environments (default: all)."),
+        required("reason", "string", "Why the rule may be broken here, and until when."),
+    ],
 };
 
 pub const OVERRIDE: Schema = Schema {

@@ -3,7 +3,9 @@
 use super::{files, report, status, Colour};
 use clap::{Args, ValueEnum};
 use slipway::diagnostics::render;
+use slipway::check::model::Waiver;
 use slipway::diagnostics::{self, Diagnostic};
+use slipway::span::LineIndex;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -20,6 +22,10 @@ pub struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = Colour::Auto)]
     pub color: Colour,
+    /// Also list every policy waiver: what it waives, where, why, and how many violations it
+    /// covered.
+    #[arg(long)]
+    pub waivers: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -37,13 +43,19 @@ pub fn run(args: &CheckArgs) -> u8 {
             return status::USAGE;
         }
     };
-    let checked = slipway::check(&loaded.files);
+    let checked = loaded.check();
     let mut all: Vec<Diagnostic> = loaded.diagnostics;
     all.extend(checked.diagnostics);
     diagnostics::sort(&mut all);
+    let waivers = args.waivers.then_some(checked.model.waivers.as_slice());
     match args.format {
-        Format::Json => print_json(&loaded.files, &all),
-        Format::Human => report::print_human(&loaded.files, &all, args.color, false),
+        Format::Json => print_json(&checked.files, &all, waivers),
+        Format::Human => {
+            report::print_human(&checked.files, &all, args.color, false);
+            if let Some(waivers) = waivers {
+                print!("{}", list_waivers(&checked.files, waivers));
+            }
+        }
     }
     if all.iter().any(Diagnostic::is_error) {
         status::ERRORS
@@ -52,12 +64,59 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
 }
 
-fn print_json(files: &[slipway::SourceFile], all: &[Diagnostic]) {
+fn print_json(files: &[slipway::SourceFile], all: &[Diagnostic], waivers: Option<&[Waiver]>) {
     let errors = all.iter().filter(|d| d.is_error()).count();
-    let document = serde_json::json!({
+    let mut document = serde_json::json!({
         "diagnostics": render::to_json(files, all),
         "errors": errors,
         "warnings": all.len() - errors,
     });
+    if let (Some(waivers), Some(object)) = (waivers, document.as_object_mut()) {
+        let listed: Vec<serde_json::Value> = waivers
+            .iter()
+            .map(|w| {
+                let mut value = serde_json::to_value(w).unwrap_or_default();
+                if let Some(fields) = value.as_object_mut() {
+                    fields.insert("location".to_string(), serde_json::Value::String(location(files, w)));
+                }
+                value
+            })
+            .collect();
+        object.insert("waivers".to_string(), serde_json::Value::Array(listed));
+    }
     println!("{}", serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string()));
+}
+
+/// `file:line` of a waiver.
+fn location(files: &[slipway::SourceFile], waiver: &Waiver) -> String {
+    let Some(file) = files.get(waiver.span.file.0 as usize) else { return String::new() };
+    let position = LineIndex::new(&file.text).line_column(&file.text, waiver.span.start as usize);
+    format!("{}:{}", file.name, position.line + 1)
+}
+
+/// The `--waivers` listing: one paragraph per waiver.
+fn list_waivers(files: &[slipway::SourceFile], waivers: &[Waiver]) -> String {
+    if waivers.is_empty() {
+        return "no waivers\n".to_string();
+    }
+    let mut out = format!("{} waiver{}:\n", waivers.len(), if waivers.len() == 1 { "" } else { "s" });
+    for waiver in waivers {
+        let names = |list: &[slipway::span::Spanned<String>], all: &str| {
+            if list.is_empty() {
+                return all.to_string();
+            }
+            list.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>().join(", ")
+        };
+        out.push_str(&format!(
+            "  {}  waive `{}` for {} in {}: {} violation{} waived\n    reason: {}\n",
+            location(files, waiver),
+            waiver.policy.value,
+            names(&waiver.services, "every service"),
+            names(&waiver.environments, "every environment"),
+            waiver.waived,
+            if waiver.waived == 1 { "" } else { "s" },
+            waiver.reason
+        ));
+    }
+    out
 }

@@ -64,15 +64,15 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
             return status::USAGE;
         }
     };
-    progress.phase("parse");
-    let mut diagnostics = loaded.diagnostics;
-    let modules = slipway::parse_all(&loaded.files, &mut diagnostics);
     progress.phase("check");
-    let model = slipway::check_modules(&modules, &mut diagnostics);
+    let checked = loaded.check();
+    let model = checked.model;
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(checked.diagnostics);
     slipway::diagnostics::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(|d| d.is_error());
     if has_errors || !args.quiet {
-        report::print_human(&loaded.files, &diagnostics, args.color, true);
+        report::print_human(&checked.files, &diagnostics, args.color, true);
     }
     if has_errors {
         eprintln!("nothing written: fix the errors above");

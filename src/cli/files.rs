@@ -1,9 +1,11 @@
 //! Finding and reading spec files: the arguments may be files or directories (searched
 //! recursively for `*.slip`, skipping hidden directories), always read in sorted order so
-//! results do not depend on the file system.
+//! results do not depend on the file system. Imported files are read through [`DiskLoader`],
+//! which keeps every import inside the project root: the directory of the spec (the common
+//! directory of all arguments), with symbolic links followed before the check.
 
-use slipway::{decode_source, Diagnostic, FileId, SourceFile};
-use std::path::{Path, PathBuf};
+use slipway::{decode_source, Diagnostic, FileId, LoadError, LoadedFile, Loader, RootFile, SourceFile};
+use std::path::{Component, Path, PathBuf};
 
 /// Spec files larger than this are rejected before reading: no real spec comes close.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -11,6 +13,95 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct Loaded {
     pub files: Vec<SourceFile>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Each file's path relative to the project root.
+    pub paths: Vec<String>,
+    /// The project root, canonical, and as the user wrote it (for names in messages).
+    pub root: PathBuf,
+    pub shown_root: PathBuf,
+}
+
+impl Loaded {
+    /// Checks the files as one spec, reading imports from the disk.
+    pub fn check(&self) -> slipway::Checked {
+        let roots = self
+            .files
+            .iter()
+            .zip(&self.paths)
+            .map(|(file, path)| RootFile { file: file.clone(), path: path.clone() })
+            .collect();
+        let mut loader = DiskLoader { root: self.root.clone(), shown_root: self.shown_root.clone() };
+        slipway::check_project(roots, &mut loader)
+    }
+}
+
+/// Reads imported files from inside the project root.
+pub struct DiskLoader {
+    root: PathBuf,
+    shown_root: PathBuf,
+}
+
+impl Loader for DiskLoader {
+    fn load(&mut self, path: &str) -> Result<LoadedFile, LoadError> {
+        let wanted = self.root.join(path);
+        let real = std::fs::canonicalize(&wanted).map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => LoadError::NotFound,
+            _ => LoadError::Unreadable(error.to_string()),
+        })?;
+        let Ok(inside) = real.strip_prefix(&self.root) else {
+            return Err(LoadError::OutsideRoot { target: real.display().to_string() });
+        };
+        let metadata = std::fs::metadata(&real).map_err(|e| LoadError::Unreadable(e.to_string()))?;
+        if !metadata.is_file() {
+            return Err(LoadError::Unreadable("it is not a file".to_string()));
+        }
+        if metadata.len() > MAX_FILE_BYTES {
+            return Err(LoadError::Unreadable(format!("it is {} bytes; specs are limited to {MAX_FILE_BYTES} bytes", metadata.len())));
+        }
+        let bytes = std::fs::read(&real).map_err(|e| LoadError::Unreadable(e.to_string()))?;
+        Ok(LoadedFile {
+            path: slash_path(inside),
+            name: self.shown_root.join(inside).display().to_string(),
+            bytes,
+        })
+    }
+}
+
+/// A relative path with `/` separators.
+fn slash_path(path: &Path) -> String {
+    let parts: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    parts.join("/")
+}
+
+/// The project root: the directory of the spec, or the deepest directory holding every input.
+fn project_root(inputs: &[PathBuf]) -> (PathBuf, PathBuf) {
+    let directories: Vec<PathBuf> = inputs
+        .iter()
+        .map(|input| if input.is_dir() { input.clone() } else { input.parent().map(Path::to_path_buf).unwrap_or_default() })
+        .map(|dir| if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir })
+        .collect();
+    let canonical: Vec<PathBuf> = directories.iter().map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())).collect();
+    let mut root = canonical.first().cloned().unwrap_or_default();
+    for dir in &canonical {
+        while !dir.starts_with(&root) {
+            if !root.pop() {
+                break;
+            }
+        }
+    }
+    let shown = match directories.as_slice() {
+        [one] => one.clone(),
+        _ => root.clone(),
+    };
+    (root, shown)
+}
+
+/// `file`'s path relative to `root`, following symbolic links; its name when that fails.
+fn relative_path(root: &Path, file: &Path) -> String {
+    let real = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    match real.strip_prefix(root) {
+        Ok(inside) if !inside.components().any(|c| matches!(c, Component::ParentDir)) => slash_path(inside),
+        _ => file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+    }
 }
 
 /// Reads every spec named by `inputs`. IO errors are returned as messages (exit status 2).
@@ -24,7 +115,11 @@ pub fn load(inputs: &[PathBuf]) -> Result<Loaded, String> {
     if paths.is_empty() {
         return Err("no `.slip` files found in the given paths".to_string());
     }
-    let mut loaded = Loaded { files: Vec::new(), diagnostics: Vec::new() };
+    let (root, shown_root) = project_root(inputs);
+    // A file found in a directory through a symbolic link that leads out of the project is
+    // not part of it (a file named on the command line always is).
+    paths.retain(|path| inputs.contains(path) || std::fs::canonicalize(path).is_ok_and(|real| real.starts_with(&root)));
+    let mut loaded = Loaded { files: Vec::new(), diagnostics: Vec::new(), paths: Vec::new(), root, shown_root };
     for (index, path) in paths.iter().enumerate() {
         let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
         if size > MAX_FILE_BYTES {
@@ -34,6 +129,7 @@ pub fn load(inputs: &[PathBuf]) -> Result<Loaded, String> {
         let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
         let (file, problem) = decode_source(id, path.display().to_string(), &bytes);
         loaded.files.push(file);
+        loaded.paths.push(relative_path(&loaded.root, path));
         loaded.diagnostics.extend(problem);
     }
     Ok(loaded)

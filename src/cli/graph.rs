@@ -29,12 +29,12 @@ pub fn run(args: &GraphArgs) -> u8 {
             return status::USAGE;
         }
     };
-    let checked = slipway::check(&loaded.files);
+    let checked = loaded.check();
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(checked.diagnostics);
     if diagnostics.iter().any(|d| d.is_error()) {
         slipway::diagnostics::sort(&mut diagnostics);
-        report::print_human(&loaded.files, &diagnostics, Colour::Auto, true);
+        report::print_human(&checked.files, &diagnostics, Colour::Auto, true);
         return status::ERRORS;
     }
     let format = match args.format {

@@ -48,6 +48,11 @@ codes! {
     SW0103 = "unknown reference",
     SW0104 = "missing or repeated app declaration",
     SW0105 = "name is not a valid Kubernetes name",
+    SW0106 = "import cannot be resolved",
+    SW0107 = "import outside the project root",
+    SW0108 = "import cycle",
+    SW0109 = "import name clash",
+    SW0110 = "declaration not allowed in a module",
     SW0201 = "unknown field",
     SW0202 = "field set twice",
     SW0203 = "missing required field",
@@ -58,6 +63,7 @@ codes! {
     SW0208 = "unknown variant",
     SW0209 = "invalid image reference",
     SW0210 = "inline secret value",
+    SW0211 = "wrong template",
     SW0301 = "canary weights must increase",
     SW0302 = "last canary step must reach 100%",
     SW0303 = "recreate strategy with surge settings",
@@ -72,8 +78,11 @@ codes! {
     SW0401 = "promotion cycle",
     SW0402 = "service dependency cycle",
     SW0403 = "unreachable environment",
+    SW0404 = "template cycle",
     SW0501 = "invalid policy condition",
     SW0502 = "policy violation",
+    SW0503 = "waiver without a reason",
+    SW0504 = "waiver that covers no violation",
 }
 
 impl Code {

@@ -28,7 +28,8 @@ fn declaration_skeleton(out: &mut String, declaration: &Declaration) {
                 .alias
                 .as_ref()
                 .map_or("", |alias| alias.text.as_str());
-            let _ = write!(out, "import {target} as {alias}");
+            let names: Vec<&str> = import.names.iter().map(|name| name.text.as_str()).collect();
+            let _ = write!(out, "import {target} as {alias} {{{}}}", names.join(","));
         }
         Declaration::Item(item) => {
             let from = item

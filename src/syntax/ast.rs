@@ -42,11 +42,14 @@ impl Declaration {
     }
 }
 
-/// `import "common.slip"`, `import std/strategies as strategies`.
+/// `import "common.slip"`, `import std/strategies as strategies`,
+/// `import std/probes { http-health, http-ready }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Import {
     pub target: ImportTarget,
     pub alias: Option<Ident>,
+    /// Names used without the module's name (`{ http-health }`), in source order.
+    pub names: Vec<Ident>,
     pub span: Span,
 }
 

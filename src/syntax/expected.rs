@@ -12,6 +12,7 @@ pub fn describe(rule: Rule) -> Option<&'static str> {
         Rule::declaration | Rule::item => "a declaration such as `service web { ... }`",
         Rule::import => "an import",
         Rule::module_path => "a module path such as `std/strategies`",
+        Rule::import_names => "a list of names such as `{ http-health }`",
         Rule::from_clause | Rule::kw_from => "`from`",
         Rule::kw_import => "`import`",
         Rule::kw_as => "`as`",
@@ -29,6 +30,7 @@ pub fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::not_expr
         | Rule::comparison
         | Rule::tagged
+        | Rule::qualified
         | Rule::call
         | Rule::path
         | Rule::not_op => "a value",

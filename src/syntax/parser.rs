@@ -126,7 +126,9 @@ impl Builder {
             .map(|child| self.span(&child).end);
         let mut span = self.span(&pair);
         span.end = last_end.unwrap_or(span.end);
-        let mut children = pair.into_inner().filter(|c| !matches!(c.as_rule(), Rule::kw_import | Rule::kw_as));
+        let mut children = pair
+            .into_inner()
+            .filter(|c| !matches!(c.as_rule(), Rule::kw_import | Rule::kw_as));
         let target = match children.next() {
             Some(child) if child.as_rule() == Rule::string => {
                 ImportTarget::File(self.string(child)?)
@@ -134,10 +136,23 @@ impl Builder {
             Some(child) => ImportTarget::Module(self.ident(child)),
             None => return Err(Box::new(self.syntax_error("", 0, "an import path".into()))),
         };
-        let alias = children.next().map(|child| self.ident(child));
+        let mut alias = None;
+        let mut names = Vec::new();
+        for child in children {
+            match child.as_rule() {
+                Rule::import_names => names.extend(
+                    child
+                        .into_inner()
+                        .filter(|name| name.as_rule() == Rule::ident)
+                        .map(|name| self.ident(name)),
+                ),
+                _ => alias = Some(self.ident(child)),
+            }
+        }
         Ok(Import {
             target,
             alias,
+            names,
             span,
         })
     }
@@ -153,7 +168,10 @@ impl Builder {
                 Rule::ident if keyword.is_none() => keyword = Some(self.ident(child)),
                 Rule::ident => name = Some(self.ident(child)),
                 Rule::from_clause => {
-                    from = child.into_inner().find(|c| c.as_rule() == Rule::path).map(|path| self.path(path));
+                    from = child
+                        .into_inner()
+                        .find(|c| c.as_rule() == Rule::path)
+                        .map(|path| self.path(path));
                 }
                 Rule::object => {
                     let object = self.object(child, None)?;

@@ -1,4 +1,5 @@
-//! The fields a policy condition can read, their types, and how each is read from a subject.
+//! The fields a policy condition can read, their types, and how each is read from a subject
+//! (and, inside `all`/`any`, from one element of a list).
 
 use super::Literal;
 use crate::check::model::*;
@@ -13,6 +14,8 @@ pub enum FieldType {
     Duration,
     Quantity,
     Keyword(&'static [&'static str]),
+    /// A list whose elements `all` and `any` name with this word: `port`, `env`.
+    List(&'static str),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -22,13 +25,25 @@ pub struct PolicyField {
     pub doc: &'static str,
 }
 
+/// The words that name the elements of list fields.
+const ELEMENTS: &[&str] = &["port", "env"];
+
 impl PolicyField {
+    /// Whether a policy over `each` can read the field (element fields never at the top).
     pub fn available(&self, each: PolicySubject) -> bool {
+        let root = self.path.split('.').next().unwrap_or("");
         match each {
-            PolicySubject::Service => self.path.starts_with("service."),
-            PolicySubject::Environment => !self.path.starts_with("service."),
+            _ if self.element().is_some() => false,
+            PolicySubject::Service => matches!(root, "service" | "pipeline"),
+            PolicySubject::Environment => matches!(root, "environment" | "strategy"),
             PolicySubject::Deployment => true,
         }
+    }
+
+    /// For fields of a list element (`port.number`), the element's name.
+    pub fn element(&self) -> Option<&'static str> {
+        let root = self.path.split('.').next().unwrap_or("");
+        ELEMENTS.iter().copied().find(|element| *element == root)
     }
 }
 
@@ -53,6 +68,20 @@ pub const FIELDS: &[PolicyField] = &[
     f("service.autoscaling", FieldType::Bool, "True when autoscaling is declared."),
     f("service.autoscaling.min", FieldType::Int, "The autoscaling minimum."),
     f("service.autoscaling.max", FieldType::Int, "The autoscaling maximum."),
+    f("service.disruption_budget", FieldType::Bool, "True when the k8s target protects the service with a PodDisruptionBudget (more than one replica)."),
+    f("service.built", FieldType::Bool, "True when the pipeline builds the image (the service has a `build` block)."),
+    f("service.ports", FieldType::List("port"), "The declared ports; `all` and `any` name each one `port`."),
+    f("port.name", FieldType::Text, "A port's name."),
+    f("port.number", FieldType::Int, "A port's number."),
+    f("port.protocol", FieldType::Keyword(&["tcp", "udp"]), "A port's protocol."),
+    f("service.env", FieldType::List("env"), "The environment variables (overrides applied, for deployments); `all` and `any` name each one `env`."),
+    f("env.name", FieldType::Text, "A variable's name."),
+    f("env.secret", FieldType::Bool, "True when the value comes from a Secret (`secret { ... }`)."),
+    f("env.sensitive", FieldType::Bool, "True when the name suggests a secret: it contains PASSWORD, PASSWD, SECRET, TOKEN, API_KEY, APIKEY, PRIVATE_KEY or CREDENTIAL."),
+    f("pipeline.scan", FieldType::Bool, "True when the pipeline scans the service's image for vulnerabilities before deploying it (services with a `build` block)."),
+    f("pipeline.fail_on_critical", FieldType::Bool, "True when a critical vulnerability found by the scan fails the pipeline."),
+    f("pipeline.sbom", FieldType::Bool, "True when the pipeline publishes an SBOM of the service's image."),
+    f("pipeline.sign", FieldType::Bool, "True when the pipeline signs the service's image (and attests its SBOM)."),
     f("environment.name", FieldType::Text, "The environment name."),
     f("environment.cluster", FieldType::Text, "The cluster."),
     f("environment.namespace", FieldType::Text, "The namespace."),
@@ -70,6 +99,7 @@ pub struct Subject<'m> {
     service: Option<ServiceView<'m>>,
     environment: Option<&'m Environment>,
     strategy: Option<&'m Strategy>,
+    pipeline: &'m Pipeline,
 }
 
 struct ServiceView<'m> {
@@ -77,21 +107,42 @@ struct ServiceView<'m> {
     deployment: Option<&'m Deployment>,
 }
 
-pub fn subjects(model: &Model, each: PolicySubject) -> Vec<Subject<'_>> {
-    match each {
-        PolicySubject::Service => model
+/// One element of a list field, inside `all` or `any`.
+pub enum Element<'m> {
+    Port(&'m Port),
+    Env(&'m EnvVar),
+}
+
+impl Element<'_> {
+    pub fn span(&self) -> Span {
+        match self {
+            Element::Port(port) => port.name.span,
+            Element::Env(var) => var.name.span,
+        }
+    }
+}
+
+/// What `policy` is checked for: every service, environment or deployment, or, for a policy
+/// enabled in some environments only, the ones there (services as they are deployed there).
+pub fn subjects<'m>(model: &'m Model, policy: &Policy) -> Vec<Subject<'m>> {
+    let enabled = |environment: &str| policy.environments.is_empty() || policy.environments.iter().any(|e| e == environment);
+    let pipeline = &model.pipeline;
+    match policy.each {
+        PolicySubject::Service if policy.environments.is_empty() => model
             .services
             .iter()
-            .map(|service| Subject { service: Some(ServiceView { service, deployment: None }), environment: None, strategy: None })
+            .map(|service| Subject { service: Some(ServiceView { service, deployment: None }), environment: None, strategy: None, pipeline })
             .collect(),
         PolicySubject::Environment => model
             .environments
             .iter()
-            .map(|environment| Subject { service: None, environment: Some(environment), strategy: Some(&environment.strategy) })
+            .filter(|environment| enabled(&environment.name.value))
+            .map(|environment| Subject { service: None, environment: Some(environment), strategy: Some(&environment.strategy), pipeline })
             .collect(),
-        PolicySubject::Deployment => model
+        PolicySubject::Service | PolicySubject::Deployment => model
             .deployments
             .iter()
+            .filter(|deployment| enabled(&deployment.environment))
             .filter_map(|deployment| {
                 let service = model.service(&deployment.service)?;
                 let environment = model.environment(&deployment.environment)?;
@@ -99,6 +150,7 @@ pub fn subjects(model: &Model, each: PolicySubject) -> Vec<Subject<'_>> {
                     service: Some(ServiceView { service, deployment: Some(deployment) }),
                     environment: Some(environment),
                     strategy: Some(&deployment.strategy),
+                    pipeline,
                 })
             })
             .collect(),
@@ -127,7 +179,37 @@ impl Subject<'_> {
         }
     }
 
+    pub fn service_name(&self) -> Option<&str> {
+        self.service.as_ref().map(|view| view.service.name.value.as_str())
+    }
+
+    pub fn environment_name(&self) -> Option<&str> {
+        self.environment.map(|environment| environment.name.value.as_str())
+    }
+
+    /// The elements of a list field.
+    pub fn elements(&self, list: &str) -> Vec<Element<'_>> {
+        let Some(view) = &self.service else { return Vec::new() };
+        match list {
+            "service.ports" => view.service.ports.iter().map(Element::Port).collect(),
+            "service.env" => view.deployment.map_or(&view.service.env, |d| &d.env).iter().map(Element::Env).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A field's value and span, reading element fields from `element`.
+    pub fn read(&self, path: &str, element: Option<&Element>) -> Read {
+        match (element, path.split_once('.')) {
+            (Some(Element::Port(port)), Some(("port", field))) => port_value(port, field),
+            (Some(Element::Env(var)), Some(("env", field))) => env_value(var, field),
+            _ => self.value(path),
+        }
+    }
+
     pub fn value(&self, path: &str) -> Read {
+        if let Some(rest) = path.strip_prefix("pipeline.") {
+            return self.service.as_ref().map_or((None, None), |view| pipeline_value(self.pipeline, view, rest));
+        }
         if let Some(rest) = path.strip_prefix("service.") {
             return self.service.as_ref().map_or((None, None), |view| view.value(rest));
         }
@@ -181,6 +263,10 @@ impl ServiceView<'_> {
             "autoscaling" => (boolean(autoscaling.is_some()), Some(service.name.span)),
             "autoscaling.min" => (autoscaling.map(|a| Literal::Int(u64::from(a.min.value))), autoscaling.map(|a| a.min.span)),
             "autoscaling.max" => (autoscaling.map(|a| Literal::Int(u64::from(a.max.value))), autoscaling.map(|a| a.max.span)),
+            "disruption_budget" => (boolean(replicas.value > 1), Some(replicas.span)),
+            "built" => (boolean(service.build.is_some()), Some(service.name.span)),
+            "ports" => (None, service.ports.first().map(|p| p.name.span).or(Some(service.name.span))),
+            "env" => (None, Some(service.name.span)),
             _ => (None, None),
         }
     }
@@ -229,4 +315,44 @@ fn strategy_value(strategy: &Strategy, path: &str, environment: Option<&Environm
         ("analysis", _) => (boolean(false), Some(strategy.span)),
         _ => (None, span),
     }
+}
+
+fn pipeline_value(pipeline: &Pipeline, view: &ServiceView, path: &str) -> Read {
+    let built = view.service.build.is_some();
+    let value = match path {
+        "scan" => pipeline.scan,
+        "fail_on_critical" => pipeline.scan && pipeline.fail_on.contains(&CveSeverity::Critical),
+        "sbom" => pipeline.sbom,
+        "sign" => pipeline.sign,
+        _ => return (None, None),
+    };
+    (boolean(built && value), Some(view.service.name.span))
+}
+
+fn port_value(port: &Port, path: &str) -> Read {
+    let span = Some(port.name.span);
+    match path {
+        "name" => (text(&port.name.value), span),
+        "number" => (Some(Literal::Int(u64::from(port.number))), span),
+        "protocol" => (text(if port.protocol == Protocol::Udp { "udp" } else { "tcp" }), span),
+        _ => (None, None),
+    }
+}
+
+fn env_value(var: &EnvVar, path: &str) -> Read {
+    let span = Some(var.name.span);
+    match path {
+        "name" => (text(&var.name.value), span),
+        "secret" => (boolean(matches!(var.value, EnvValue::Secret { .. })), span),
+        "sensitive" => (boolean(sensitive(&var.name.value)), span),
+        _ => (None, None),
+    }
+}
+
+/// Whether a variable's name suggests that its value is a secret.
+pub fn sensitive(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"]
+        .iter()
+        .any(|word| upper.contains(word))
 }

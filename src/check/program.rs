@@ -1,0 +1,337 @@
+//! The module phase: from every loaded file to the spec the checker lowers.
+//!
+//! After [`super::modules::load`] has followed the imports, this builds the scopes, checks
+//! every template on its own, expands templates in the spec's own declarations, folds each
+//! environment's defaults into its overrides, and sets aside what the rest of the checker does
+//! not lower itself: waivers and the policies enabled from imported packs. The result is a
+//! set of plain root modules: no imports, no templates, no `from`.
+
+use super::model::Policy;
+use super::modules::{Role, Sources};
+use super::provenance::Shadow;
+use super::scope::{Declared, Scopes};
+use super::templates::{Expander, Template, PROBE_KINDS, STRATEGY_KINDS, TOOLCHAIN_KINDS};
+use super::{defaults, environment, packs, service, strategy, Checker};
+use crate::diagnostics::Code;
+use crate::span::{FileId, Span};
+use crate::syntax::ast::{
+    BrokenDeclaration, Declaration, Entry, Expr, ExprKind, Ident, Item, Module, Object,
+};
+use std::collections::BTreeMap;
+
+/// The spec as the checker lowers it.
+#[derive(Debug, Default)]
+pub struct Program {
+    /// The root files, rewritten.
+    pub modules: Vec<Module>,
+    /// The `waive` declarations.
+    pub waivers: Vec<Item>,
+    /// Values that replaced others, for the chains in diagnostics.
+    pub shadows: Vec<Shadow>,
+    /// Policies of imported packs, with the environments that enable them.
+    pub policies: Vec<Policy>,
+}
+
+pub fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
+    let scopes = Scopes::build(checker, sources);
+    let mut expander = Expander::new(&scopes);
+    check_templates(checker, &mut expander, sources);
+    let mut program = Program::default();
+    let mut rewritten: Vec<(FileId, Vec<Declaration>)> = Vec::new();
+    let mut services: BTreeMap<String, Object> = BTreeMap::new();
+    for (index, module) in sources.modules.iter().enumerate() {
+        let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
+        if sources.role(file) != Role::Root {
+            continue;
+        }
+        let mut declarations = Vec::new();
+        for declaration in &module.declarations {
+            let Some(rewritten) =
+                rewrite(checker, &mut expander, declaration, &mut program.waivers)
+            else {
+                continue;
+            };
+            if let Declaration::Item(item) = &rewritten {
+                if let (true, ExprKind::Object(body)) =
+                    (item.keyword.text == "service", &item.value.kind)
+                {
+                    services
+                        .entry(item.name.text.clone())
+                        .or_insert_with(|| body.clone());
+                }
+            }
+            declarations.push(rewritten);
+        }
+        rewritten.push((file, declarations));
+    }
+    let mut shadows = std::mem::take(&mut expander.shadows);
+    for (file, declarations) in rewritten {
+        let declarations = declarations
+            .into_iter()
+            .map(|declaration| match declaration {
+                Declaration::Item(item) if item.keyword.text == "environment" => {
+                    Declaration::Item(defaults::apply(checker, &item, &services, &mut shadows))
+                }
+                other => other,
+            })
+            .collect();
+        program.modules.push(Module {
+            file,
+            declarations,
+            comments: Vec::new(),
+        });
+    }
+    let environments: Vec<&Item> = program
+        .modules
+        .iter()
+        .flat_map(|module| module.declarations.iter())
+        .filter_map(|declaration| match declaration {
+            Declaration::Item(item) if item.keyword.text == "environment" => Some(item),
+            _ => None,
+        })
+        .collect();
+    program.policies = packs::lower(checker, &scopes, &environments);
+    program.shadows = shadows;
+    program
+}
+
+/// One declaration of a root file as the checker sees it; `None` to leave it out.
+fn rewrite(
+    checker: &mut Checker,
+    expander: &mut Expander,
+    declaration: &Declaration,
+    waivers: &mut Vec<Item>,
+) -> Option<Declaration> {
+    let item = match declaration {
+        Declaration::Import(_) => return None,
+        Declaration::Error(_) => return Some(declaration.clone()),
+        Declaration::Item(item) => item,
+    };
+    match item.keyword.text.as_str() {
+        "template" => None,
+        "waive" => {
+            waivers.push(item.clone());
+            None
+        }
+        "service" | "environment" => Some(match expander.declaration(checker, item) {
+            Some(expanded) => Declaration::Item(expanded),
+            None => broken(item),
+        }),
+        "strategy" => {
+            let value = expander.expand_site(
+                checker,
+                super::scope::ScopeId::Root,
+                "strategy",
+                &item.value,
+                STRATEGY_KINDS,
+            );
+            Some(match value {
+                Some(value) => Declaration::Item(Item {
+                    value,
+                    ..item.clone()
+                }),
+                None => broken(item),
+            })
+        }
+        _ => {
+            if let Some(from) = &item.from {
+                checker.report(
+                    crate::diagnostics::Diagnostic::error(
+                        Code::SW0211,
+                        format!("a {} cannot be built from a template", item.keyword.text),
+                        from.span,
+                        "not a service or environment",
+                    )
+                    .with_help("only services, environments and templates take `from`"),
+                );
+            }
+            Some(declaration.clone())
+        }
+    }
+}
+
+/// A declaration whose template could not be used: its name stays declared, so references to
+/// it are not reported as unknown too.
+fn broken(item: &Item) -> Declaration {
+    Declaration::Error(BrokenDeclaration {
+        keyword: Some(item.keyword.clone()),
+        name: Some(item.name.clone()),
+        span: item.span,
+    })
+}
+
+/// Checks every template (and every strategy of a module) on its own, as an instance of its
+/// kind, so a mistake in an unused template is still reported. Fields the template leaves to
+/// its users (a service's image, a probe's port) are not required here.
+fn check_templates<'s>(checker: &mut Checker, expander: &mut Expander<'s>, sources: &'s Sources) {
+    for (index, module) in sources.modules.iter().enumerate() {
+        let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
+        for declaration in &module.declarations {
+            let Declaration::Item(item) = declaration else {
+                continue;
+            };
+            let reusable = item.keyword.text == "template"
+                || (item.keyword.text == "strategy" && sources.role(file) == Role::Module);
+            if !reusable {
+                continue;
+            }
+            if let Some(template) = expander.template(checker, Declared { file, item }) {
+                check_instance(checker, item, template);
+            }
+        }
+    }
+}
+
+/// Codes that only mean "the template leaves this to its users".
+const LEFT_TO_USERS: &[Code] = &[Code::SW0203, Code::SW0304, Code::SW0103, Code::SW0105];
+
+fn check_instance(checker: &mut Checker, item: &Item, template: Template) {
+    let mut scratch = Checker::default();
+    let span = item.name.span;
+    let tagged = |kind: &str, body: Object| Expr {
+        kind: ExprKind::Object(Object {
+            tag: Some(ident(kind, span)),
+            ..body
+        }),
+        span,
+    };
+    match template.kind.as_str() {
+        "service" => {
+            service::lower(
+                &mut scratch,
+                &instance("service", item, template.body),
+                None,
+            );
+        }
+        "environment" => {
+            let scope = environment::Scope {
+                services: &[],
+                declared_services: Vec::new(),
+                strategies: &[],
+                declared_strategies: Vec::new(),
+            };
+            environment::lower(
+                &mut scratch,
+                &instance("environment", item, template.body),
+                &scope,
+            );
+        }
+        kind if STRATEGY_KINDS.contains(&kind) => {
+            let value = tagged(kind, template.body);
+            strategy::lower_named(
+                &mut scratch,
+                &Item {
+                    value,
+                    ..instance("strategy", item, empty(span))
+                },
+            );
+        }
+        kind if PROBE_KINDS.contains(&kind) => {
+            let body = with_image(
+                span,
+                vec![attribute("liveness", tagged(kind, template.body), span)],
+            );
+            service::lower(&mut scratch, &instance("service", item, body), None);
+        }
+        kind if TOOLCHAIN_KINDS.contains(&kind) => {
+            let build = Object {
+                tag: None,
+                entries: vec![attribute("toolchain", tagged(kind, template.body), span)],
+                span,
+            };
+            let body = with_image(
+                span,
+                vec![Entry::Block {
+                    key: ident("build", span),
+                    label: None,
+                    body: build,
+                }],
+            );
+            service::lower(&mut scratch, &instance("service", item, body), None);
+        }
+        _ => {}
+    }
+    let kept = scratch
+        .into_diagnostics()
+        .into_iter()
+        .filter(|d| !LEFT_TO_USERS.contains(&d.code));
+    checker.report_all(kept);
+}
+
+fn ident(text: &str, span: Span) -> Ident {
+    Ident {
+        text: text.to_string(),
+        span,
+    }
+}
+
+fn empty(span: Span) -> Object {
+    Object {
+        tag: None,
+        entries: Vec::new(),
+        span,
+    }
+}
+
+fn attribute(key: &str, value: Expr, span: Span) -> Entry {
+    Entry::Attribute {
+        key: ident(key, span),
+        value,
+    }
+}
+
+/// A service body with a placeholder image around `entries`.
+fn with_image(span: Span, mut entries: Vec<Entry>) -> Object {
+    let image = Expr {
+        kind: ExprKind::String("template/check:1".to_string()),
+        span,
+    };
+    entries.insert(0, attribute("image", image, span));
+    Object {
+        tag: None,
+        entries,
+        span,
+    }
+}
+
+fn instance(keyword: &str, item: &Item, body: Object) -> Item {
+    let span = item.name.span;
+    Item {
+        keyword: ident(keyword, item.keyword.span),
+        name: item.name.clone(),
+        from: None,
+        value: Expr {
+            kind: ExprKind::Object(body),
+            span,
+        },
+        doc: None,
+        span: item.span,
+    }
+}
+
+/// Adds what the module phase set aside to the lowered model: the enabled pack policies and
+/// the waivers (whose names are checked against the spec).
+pub fn attach(
+    checker: &mut Checker,
+    model: &mut super::model::Model,
+    program: &Program,
+    names: &super::DeclaredNames,
+) {
+    model.policies.extend(program.policies.iter().cloned());
+    model
+        .policies
+        .sort_by(|a, b| a.name.value.cmp(&b.name.value));
+    model.waivers = super::waivers::lower(checker, &program.waivers);
+    super::waivers::check_names(checker, model, &names.services, &names.environments);
+}
+
+/// The checks that need the policies evaluated: waivers that covered nothing.
+pub fn conclude(checker: &mut Checker, model: &super::model::Model) {
+    let mut known: Vec<&str> = model
+        .policies
+        .iter()
+        .map(|p| p.name.value.as_str())
+        .collect();
+    known.extend(model.policies.iter().filter_map(|p| p.pack.as_deref()));
+    super::waivers::report_unused(checker, model, &known);
+}

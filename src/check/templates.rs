@@ -1,0 +1,468 @@
+//! Templates: reusable bodies, expanded on the syntax tree before anything is lowered.
+//!
+//! `template web = service { ... }` declares a template of a kind: `service`, `environment`,
+//! a probe kind (`http`, `tcp`, `grpc`, `exec`), a toolchain kind (`maven`, `npm`, ...) or a
+//! strategy kind (`canary`, ...). `template api-base from web { ... }` builds one template
+//! from another. A service or environment uses one with `service api from web { ... }`; a
+//! probe, toolchain or strategy template is named where such a value is expected
+//! (`liveness = probes.http-health`), optionally with the settings that differ
+//! (`liveness = probes.http-health { port = admin }`). Strategies declared in a module are used
+//! the same way. Fields given at the use replace the template's, blocks merge field by field,
+//! and every replaced value is remembered (see [`super::provenance`]).
+//!
+//! Names inside a template are resolved where the template is declared, so a module's
+//! templates may use the module's own imports.
+
+use super::provenance::{merge, Shadow};
+use super::scope::{Declared, Found, ScopeId, Scopes};
+use super::Checker;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::{FileId, Span};
+use crate::syntax::ast::{Entry, Expr, ExprKind, Ident, Item, Object};
+use std::collections::BTreeMap;
+
+pub const PROBE_KINDS: &[&str] = &["http", "tcp", "grpc", "exec"];
+pub const TOOLCHAIN_KINDS: &[&str] = &["maven", "gradle", "npm", "go", "cargo", "python"];
+pub const STRATEGY_KINDS: &[&str] = &["rolling", "recreate", "blue_green", "canary"];
+pub const DECLARATION_KINDS: &[&str] = &["service", "environment"];
+
+/// The fields whose values may name a template, and the kinds they accept.
+pub const SITES: &[(&str, &[&str])] = &[
+    ("liveness", PROBE_KINDS),
+    ("readiness", PROBE_KINDS),
+    ("startup", PROBE_KINDS),
+    ("toolchain", TOOLCHAIN_KINDS),
+    ("strategy", STRATEGY_KINDS),
+];
+
+fn site_kinds(key: &str) -> Option<&'static [&'static str]> {
+    SITES
+        .iter()
+        .find(|(site, _)| *site == key)
+        .map(|(_, kinds)| *kinds)
+}
+
+fn is_kind(text: &str) -> bool {
+    [
+        PROBE_KINDS,
+        TOOLCHAIN_KINDS,
+        STRATEGY_KINDS,
+        DECLARATION_KINDS,
+    ]
+    .iter()
+    .any(|kinds| kinds.contains(&text))
+}
+
+/// What a kind is, in words, for "expected a probe" messages.
+pub fn family(kind: &str) -> &'static str {
+    if PROBE_KINDS.contains(&kind) {
+        "probe"
+    } else if TOOLCHAIN_KINDS.contains(&kind) {
+        "toolchain"
+    } else if STRATEGY_KINDS.contains(&kind) {
+        "strategy"
+    } else if kind == "environment" {
+        "environment"
+    } else {
+        "service"
+    }
+}
+
+/// A template with its `from` chain applied and its names resolved.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub kind: String,
+    pub body: Object,
+}
+
+/// Expands templates, remembering each one once it is built.
+pub struct Expander<'s> {
+    pub scopes: &'s Scopes<'s>,
+    built: BTreeMap<(FileId, String), Option<Template>>,
+    open: Vec<(FileId, String, Span)>,
+    pub shadows: Vec<Shadow>,
+}
+
+impl<'s> Expander<'s> {
+    pub fn new(scopes: &'s Scopes<'s>) -> Expander<'s> {
+        Expander {
+            scopes,
+            built: BTreeMap::new(),
+            open: Vec::new(),
+            shadows: Vec::new(),
+        }
+    }
+
+    /// The template (or module strategy) `declared`, built.
+    pub fn template(&mut self, checker: &mut Checker, declared: Declared<'s>) -> Option<Template> {
+        let key = (declared.file, declared.item.name.text.clone());
+        if let Some(built) = self.built.get(&key) {
+            return built.clone();
+        }
+        if let Some(at) = self
+            .open
+            .iter()
+            .position(|(file, name, _)| (*file, name) == (key.0, &key.1))
+        {
+            checker.report(self.cycle(at, declared.item));
+            return None;
+        }
+        self.open
+            .push((key.0, key.1.clone(), declared.item.name.span));
+        let built = self.build(checker, declared);
+        self.open.pop();
+        self.built.insert(key, built.clone());
+        built
+    }
+
+    fn cycle(&self, at: usize, item: &Item) -> Diagnostic {
+        let names: Vec<String> = self.open[at..]
+            .iter()
+            .map(|(_, name, _)| format!("`{name}`"))
+            .collect();
+        let mut diagnostic = Diagnostic::error(
+            Code::SW0404,
+            format!(
+                "template cycle: {} → `{}`",
+                names.join(" → "),
+                item.name.text
+            ),
+            item.name.span,
+            "this template is built from itself",
+        );
+        for (_, name, span) in &self.open[at + 1..] {
+            diagnostic = diagnostic.with_label(*span, format!("`{name}` is part of the cycle"));
+        }
+        diagnostic.with_help(
+            "a template cannot be built, directly or not, from itself; break the chain of `from`s",
+        )
+    }
+
+    fn build(&mut self, checker: &mut Checker, declared: Declared<'s>) -> Option<Template> {
+        let item = declared.item;
+        let scope = self.scopes.scope_of(declared.file);
+        if let Some(from) = &item.from {
+            let base = self.named(checker, scope, &from.dotted(), from.span, &[])?;
+            let ExprKind::Object(object) = &item.value.kind else {
+                return None;
+            };
+            if let Some(tag) = &object.tag {
+                checker.report(
+                    Diagnostic::error(
+                        Code::SW0211,
+                        "a template built from another takes its kind",
+                        tag.span,
+                        "remove this kind",
+                    )
+                    .with_help(format!(
+                        "write `template {} from {} {{ ... }}`",
+                        item.name.text,
+                        from.dotted()
+                    )),
+                );
+                return None;
+            }
+            let body = self.expand_object(checker, scope, object);
+            let merged = merge(&base.body, &body, "", &mut self.shadows);
+            return Some(Template {
+                kind: base.kind,
+                body: merged,
+            });
+        }
+        self.value_template(checker, scope, item)
+    }
+
+    /// `template x = kind { ... }`, `template x = other { ... }` or `template x = kind`.
+    fn value_template(
+        &mut self,
+        checker: &mut Checker,
+        scope: ScopeId,
+        item: &Item,
+    ) -> Option<Template> {
+        let (name, span, body) = match &item.value.kind {
+            ExprKind::Object(object) => match &object.tag {
+                Some(tag) => (tag.text.clone(), tag.span, Some(object)),
+                None => {
+                    checker.report(needs_kind(item));
+                    return None;
+                }
+            },
+            ExprKind::Path(path) => (path.dotted(), path.span, None),
+            _ => {
+                checker.report(needs_kind(item));
+                return None;
+            }
+        };
+        let empty = Object {
+            tag: None,
+            entries: Vec::new(),
+            span,
+        };
+        let body = body.unwrap_or(&empty);
+        let untagged = Object {
+            tag: None,
+            ..body.clone()
+        };
+        let expanded = self.expand_object(checker, scope, &untagged);
+        if is_kind(&name) {
+            return Some(Template {
+                kind: name,
+                body: expanded,
+            });
+        }
+        let base = self.named(checker, scope, &name, span, &[])?;
+        let merged = merge(&base.body, &expanded, "", &mut self.shadows);
+        Some(Template {
+            kind: base.kind,
+            body: merged,
+        })
+    }
+
+    /// The template named `name` in `scope`; reports why there is none. `kinds` limits the
+    /// kinds accepted (empty: any).
+    pub fn named(
+        &mut self,
+        checker: &mut Checker,
+        scope: ScopeId,
+        name: &str,
+        span: Span,
+        kinds: &[&str],
+    ) -> Option<Template> {
+        match self.scopes.lookup(scope, name) {
+            Some(Found::Item(declared))
+                if matches!(declared.item.keyword.text.as_str(), "template" | "strategy") =>
+            {
+                let template = self.template(checker, declared)?;
+                if kinds.is_empty() || kinds.contains(&template.kind.as_str()) {
+                    return Some(template);
+                }
+                checker.report(wrong_kind(name, span, &template.kind, kinds, declared.item));
+                None
+            }
+            Some(Found::Item(declared)) => {
+                checker.report(
+                    Diagnostic::error(
+                        Code::SW0211,
+                        format!(
+                            "`{name}` is a {}, not a template",
+                            declared.item.keyword.text
+                        ),
+                        span,
+                        "not a template",
+                    )
+                    .with_label(declared.item.name.span, "declared here"),
+                );
+                None
+            }
+            Some(Found::Unresolved) => None,
+            Some(Found::Module(_)) => {
+                checker.report(
+                    Diagnostic::error(
+                        Code::SW0211,
+                        format!("`{name}` is a module, not a template"),
+                        span,
+                        "a module",
+                    )
+                    .with_help(format!("name one of its templates: `{name}.<name>`")),
+                );
+                None
+            }
+            None => {
+                let wanted = ["template", "strategy"];
+                let candidates = self.scopes.candidates(scope, name, &wanted);
+                checker.report(crate::diagnostics::unknown_reference(
+                    "template",
+                    name,
+                    span,
+                    candidates.iter().map(String::as_str),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A copy of `object` with every template named in a value field expanded. Fields whose
+    /// template cannot be found are left out (the problem is reported).
+    pub fn expand_object(
+        &mut self,
+        checker: &mut Checker,
+        scope: ScopeId,
+        object: &Object,
+    ) -> Object {
+        let entries = object
+            .entries
+            .iter()
+            .filter_map(|entry| self.expand_entry(checker, scope, entry))
+            .collect();
+        Object {
+            tag: object.tag.clone(),
+            entries,
+            span: object.span,
+        }
+    }
+
+    fn expand_entry(
+        &mut self,
+        checker: &mut Checker,
+        scope: ScopeId,
+        entry: &Entry,
+    ) -> Option<Entry> {
+        match entry {
+            Entry::Block { key, label, body } => Some(Entry::Block {
+                key: key.clone(),
+                label: label.clone(),
+                body: self.expand_object(checker, scope, body),
+            }),
+            Entry::Attribute { key, value } => {
+                let value = match (site_kinds(&key.text), &value.kind) {
+                    (Some(kinds), _) => {
+                        self.expand_site(checker, scope, &key.text, value, kinds)?
+                    }
+                    (None, ExprKind::Object(object)) => Expr {
+                        kind: ExprKind::Object(self.expand_object(checker, scope, object)),
+                        span: value.span,
+                    },
+                    (None, _) => value.clone(),
+                };
+                Some(Entry::Attribute {
+                    key: key.clone(),
+                    value,
+                })
+            }
+        }
+    }
+
+    /// The value of a field that may name a template (`liveness`, `toolchain`, `strategy`).
+    pub fn expand_site(
+        &mut self,
+        checker: &mut Checker,
+        scope: ScopeId,
+        key: &str,
+        value: &Expr,
+        kinds: &[&str],
+    ) -> Option<Expr> {
+        let (name, name_span, given) = match &value.kind {
+            ExprKind::Path(path) => (path.dotted(), path.span, None),
+            ExprKind::Object(object) => match &object.tag {
+                Some(tag) => (tag.text.clone(), tag.span, Some(object)),
+                None => return Some(value.clone()),
+            },
+            _ => return Some(value.clone()),
+        };
+        let single = !name.contains('.');
+        let keep_named_strategy = key == "strategy"
+            && given.is_none()
+            && scope == ScopeId::Root
+            && self.scopes.is_root_strategy(&name);
+        if single
+            && (kinds.contains(&name.as_str())
+                || keep_named_strategy
+                || self.scopes.lookup(scope, &name).is_none())
+        {
+            return Some(match given {
+                Some(object) => Expr {
+                    kind: ExprKind::Object(self.expand_object(checker, scope, object)),
+                    span: value.span,
+                },
+                None => value.clone(),
+            });
+        }
+        let template = self.named(checker, scope, &name, name_span, kinds)?;
+        let body = match given {
+            Some(object) => {
+                let untagged = Object {
+                    tag: None,
+                    ..object.clone()
+                };
+                let expanded = self.expand_object(checker, scope, &untagged);
+                merge(
+                    &template.body,
+                    &expanded,
+                    &format!("{key}."),
+                    &mut self.shadows,
+                )
+            }
+            None => Object {
+                span: value.span,
+                ..template.body
+            },
+        };
+        let tag = Ident {
+            text: template.kind,
+            span: name_span,
+        };
+        let object = Object {
+            tag: Some(tag),
+            entries: body.entries,
+            span: value.span,
+        };
+        Some(Expr {
+            kind: ExprKind::Object(object),
+            span: value.span,
+        })
+    }
+
+    /// A service or environment with its `from` template applied and its values expanded;
+    /// `None` when the template cannot be used (the problem is reported).
+    pub fn declaration(&mut self, checker: &mut Checker, item: &Item) -> Option<Item> {
+        let ExprKind::Object(object) = &item.value.kind else {
+            return Some(item.clone());
+        };
+        if object.tag.is_some() {
+            return Some(item.clone());
+        }
+        let body = self.expand_object(checker, ScopeId::Root, object);
+        let merged = match &item.from {
+            None => body,
+            Some(from) => {
+                let kind = [item.keyword.text.as_str()];
+                let template =
+                    self.named(checker, ScopeId::Root, &from.dotted(), from.span, &kind)?;
+                merge(&template.body, &body, "", &mut self.shadows)
+            }
+        };
+        let value = Expr {
+            kind: ExprKind::Object(Object {
+                tag: None,
+                ..merged
+            }),
+            span: item.value.span,
+        };
+        Some(Item {
+            from: None,
+            value,
+            ..item.clone()
+        })
+    }
+}
+
+fn needs_kind(item: &Item) -> Diagnostic {
+    Diagnostic::error(Code::SW0211, format!("template `{}` needs a kind", item.name.text), item.name.span, "which kind of template?")
+        .with_help(format!("write `template {} = service {{ ... }}` (or a probe, toolchain or strategy kind), or build it from another with `from`", item.name.text))
+}
+
+fn wrong_kind(name: &str, span: Span, kind: &str, kinds: &[&str], item: &Item) -> Diagnostic {
+    let expected = kinds.first().map_or("value", |k| family(k));
+    Diagnostic::error(
+        Code::SW0211,
+        format!(
+            "`{name}` is {} template (`{kind}`), not {}",
+            with_article(family(kind)),
+            with_article(expected)
+        ),
+        span,
+        format!("expected {}", with_article(expected)),
+    )
+    .with_label(item.name.span, "declared here")
+    .with_help(format!("use {} template here", with_article(expected)))
+}
+
+/// "a probe", "an environment".
+fn with_article(word: &str) -> String {
+    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {word}")
+}

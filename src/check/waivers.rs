@@ -1,0 +1,157 @@
+//! Waivers: accepting a policy violation explicitly, with a written reason.
+//!
+//! ```text
+//! waive pinned-images {
+//!   service     = legacy-api
+//!   environment = staging
+//!   reason      = "the vendor ships only `latest`; pinned in ticket OPS-142"
+//! }
+//! ```
+//!
+//! The name is a policy's (or a pack's, to waive all of its rules); `service` and
+//! `environment` narrow the waiver (each a name or a list). A waiver without a reason is an
+//! error. A waiver that covers no violation is a warning, so waivers do not outlive the
+//! problem they were written for. `slipway check --waivers` lists them all.
+
+use super::model::{Model, Waiver};
+use super::reader::Reader;
+use super::{item_label, schema, values, Checker};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::Spanned;
+use crate::syntax::ast::{ExprKind, Item};
+
+/// Reads the `waive` declarations of the spec.
+pub fn lower(checker: &mut Checker, items: &[Item]) -> Vec<Waiver> {
+    items
+        .iter()
+        .filter_map(|item| lower_one(checker, item))
+        .collect()
+}
+
+fn lower_one(checker: &mut Checker, item: &Item) -> Option<Waiver> {
+    let ExprKind::Object(object) = &item.value.kind else {
+        checker.report(
+            Diagnostic::error(
+                Code::SW0204,
+                "a waiver is declared with a block",
+                item.value.span,
+                "expected `{ ... }`",
+            )
+            .with_help(format!(
+                "write `waive {} {{ reason = \"...\" }}`",
+                item.name.text
+            )),
+        );
+        return None;
+    };
+    let reader = Reader::new(checker, object, &schema::WAIVER, item_label(item));
+    let services = reader
+        .value(checker, "service")
+        .map(|e| values::names(checker, e))
+        .unwrap_or_default();
+    let environments = reader
+        .value(checker, "environment")
+        .map(|e| values::names(checker, e))
+        .unwrap_or_default();
+    let reason = match reader.value(checker, "reason") {
+        Some(expr) => values::string(checker, expr),
+        None => {
+            checker.report(no_reason(item, None));
+            return None;
+        }
+    }?;
+    if reason.value.trim().is_empty() {
+        checker.report(no_reason(item, Some(reason.span)));
+        return None;
+    }
+    Some(Waiver {
+        policy: Spanned::new(item.name.text.clone(), item.name.span),
+        services,
+        environments,
+        reason: reason.value,
+        waived: 0,
+        span: item.span,
+    })
+}
+
+fn no_reason(item: &Item, empty: Option<crate::span::Span>) -> Diagnostic {
+    let (span, label) = match empty {
+        Some(span) => (span, "the reason is empty"),
+        None => (item_label(item), "no `reason`"),
+    };
+    Diagnostic::error(
+        Code::SW0503,
+        format!("the waiver of `{}` gives no reason", item.name.text),
+        span,
+        label,
+    )
+    .with_help("say why the rule may be broken here, and until when: `reason = \"...\"`")
+}
+
+/// Reports waivers that name no known policy, service or environment.
+pub fn check_names(checker: &mut Checker, model: &Model, services: &[&str], environments: &[&str]) {
+    let mut policies: Vec<&str> = model
+        .policies
+        .iter()
+        .map(|p| p.name.value.as_str())
+        .collect();
+    policies.extend(model.policies.iter().filter_map(|p| p.pack.as_deref()));
+    policies.sort_unstable();
+    policies.dedup();
+    for waiver in &model.waivers {
+        if !policies.contains(&waiver.policy.value.as_str()) {
+            checker.report(crate::diagnostics::unknown_reference(
+                "policy",
+                &waiver.policy.value,
+                waiver.policy.span,
+                policies.iter().copied(),
+            ));
+        }
+        for service in waiver
+            .services
+            .iter()
+            .filter(|s| !services.contains(&s.value.as_str()))
+        {
+            checker.report(crate::diagnostics::unknown_reference(
+                "service",
+                &service.value,
+                service.span,
+                services.iter().copied(),
+            ));
+        }
+        for environment in waiver
+            .environments
+            .iter()
+            .filter(|e| !environments.contains(&e.value.as_str()))
+        {
+            checker.report(crate::diagnostics::unknown_reference(
+                "environment",
+                &environment.value,
+                environment.span,
+                environments.iter().copied(),
+            ));
+        }
+    }
+}
+
+/// Warns about waivers that covered no violation (their policy holds, so they can go).
+pub fn report_unused(checker: &mut Checker, model: &Model, known: &[&str]) {
+    for waiver in model
+        .waivers
+        .iter()
+        .filter(|w| w.waived == 0 && known.contains(&w.policy.value.as_str()))
+    {
+        checker.report(
+            Diagnostic::warning(
+                Code::SW0504,
+                format!(
+                    "the waiver of `{}` covers no violation",
+                    waiver.policy.value
+                ),
+                waiver.policy.span,
+                "nothing to waive",
+            )
+            .with_help("the policy holds where this waiver applies; remove the waiver"),
+        );
+    }
+}
