@@ -30,6 +30,8 @@ pub struct Program {
     pub shadows: Vec<Shadow>,
     /// Policies of imported packs, with the environments that enable them.
     pub policies: Vec<Policy>,
+    /// Imported strategies by the span where they are used, to name them in the model.
+    pub strategy_names: Vec<(Span, String)>,
 }
 
 pub fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
@@ -65,6 +67,7 @@ pub fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
         rewritten.push((file, declarations));
     }
     let mut shadows = std::mem::take(&mut expander.shadows);
+    program.strategy_names = std::mem::take(&mut expander.strategy_names);
     for (file, declarations) in rewritten {
         let declarations = declarations
             .into_iter()
@@ -317,6 +320,7 @@ pub fn attach(
     program: &Program,
     names: &super::DeclaredNames,
 ) {
+    name_strategies(model, &program.strategy_names);
     model.policies.extend(program.policies.iter().cloned());
     model
         .policies
@@ -334,4 +338,21 @@ pub fn conclude(checker: &mut Checker, model: &super::model::Model) {
         .collect();
     known.extend(model.policies.iter().filter_map(|p| p.pack.as_deref()));
     super::waivers::report_unused(checker, model, &known);
+}
+
+/// Gives strategies used by an imported name (`strategies.progressive-canary`) that name.
+fn name_strategies(model: &mut super::model::Model, names: &[(Span, String)]) {
+    let name_of = |strategy: &super::model::Strategy| {
+        names.iter().find(|(span, _)| *span == strategy.span).map(|(_, name)| name.clone())
+    };
+    for environment in &mut model.environments {
+        if environment.strategy.name.is_none() {
+            environment.strategy.name = name_of(&environment.strategy);
+        }
+        for strategy in environment.overrides.iter_mut().filter_map(|o| o.strategy.as_mut()) {
+            if strategy.name.is_none() {
+                strategy.name = name_of(strategy);
+            }
+        }
+    }
 }

@@ -81,6 +81,9 @@ pub struct Expander<'s> {
     built: BTreeMap<(FileId, String), Option<Template>>,
     open: Vec<(FileId, String, Span)>,
     pub shadows: Vec<Shadow>,
+    /// Strategies named where a strategy is expected, by the span of the reference, so the
+    /// lowered strategy keeps the name it was used by.
+    pub strategy_names: Vec<(Span, String)>,
 }
 
 impl<'s> Expander<'s> {
@@ -90,6 +93,7 @@ impl<'s> Expander<'s> {
             built: BTreeMap::new(),
             open: Vec::new(),
             shadows: Vec::new(),
+            strategy_names: Vec::new(),
         }
     }
 
@@ -368,6 +372,10 @@ impl<'s> Expander<'s> {
             });
         }
         let template = self.named(checker, scope, &name, name_span, kinds)?;
+        let is_strategy = matches!(self.scopes.lookup(scope, &name), Some(Found::Item(d)) if d.item.keyword.text == "strategy");
+        if given.is_none() && is_strategy {
+            self.strategy_names.push((value.span, name.clone()));
+        }
         let body = match given {
             Some(object) => {
                 let untagged = Object {
