@@ -278,7 +278,8 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
     let expected_first = [
         "Check out",
         "Configure kubectl",
-        "Apply the prod manifests",
+        "Apply the prod manifests, except the live tracks",
+        "web: create web-stable if it does not exist yet",
         "Apply the resting Istio routing",
         "Wait for the Deployments",
         "web: send 20% of traffic to the canary",
@@ -286,7 +287,6 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
     ];
     assert_eq!(names, expected_first);
     let scripts = run_scripts(first);
-    assert!(scripts.contains("kubectl apply -k kustomize/overlays/prod"));
     assert!(scripts.contains("kubectl apply -f istio/prod/web/destinationrule.yaml -f istio/prod/web/virtualservice.yaml"));
     assert!(scripts.contains("kubectl apply -f istio/prod/web/steps/01-20/virtualservice.yaml"));
 
@@ -329,9 +329,16 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
     assert!(script.contains("if holds \"$value\" '<' 250; then"));
     assert!(script.contains("if holds \"$value\" '<=' 0.5; then"));
     assert!(script.contains("if [ \"$failures\" -gt 2 ]; then"));
-    let rollback = "    kubectl apply -f istio/prod/web/virtualservice.yaml\n    \
-                    kubectl -n demo-prod scale deployment/web-canary --replicas=0\n    exit 1\n";
+    let rollback = "    echo \"::error::web: the canary failed its analysis at 60%; rolling back to web-stable\"\n    \
+                    kubectl apply -f \"$RESTING\"\n    \
+                    kubectl -n \"$NAMESPACE\" scale \"deployment/$CANDIDATE\" --replicas=0\n    exit 1\n";
     assert!(script.contains(rollback), "{script}");
+    assert_eq!(
+        analysis["env"]["RESTING"],
+        "istio/prod/web/virtualservice.yaml"
+    );
+    assert_eq!(analysis["env"]["NAMESPACE"], "demo-prod");
+    assert_eq!(analysis["env"]["CANDIDATE"], "web-canary");
 
     let halt = format!(
         "{SERVICE}{}",
@@ -343,6 +350,237 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
         script.contains("halted with 60% of traffic on it")
             && !script.contains("--replicas=0\n    exit 1")
     );
+}
+
+/// The `env:` value `key` of a step, if it has one.
+fn env<'v>(step: &'v Value, key: &str) -> Option<&'v str> {
+    step["env"][key].as_str()
+}
+
+/// The step of `job` called `name`.
+fn step_named<'v>(job: &'v Value, name: &str) -> &'v Value {
+    steps(job)
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name:?} in {:?}", step_names(job)))
+}
+
+const BLUE_GREEN: &str = r#"environment prod {
+  cluster = "prod-cluster"
+  namespace = "demo-prod"
+  trigger = manual
+  strategy = blue_green { auto_promote = false  scale_down_delay = 2m }
+}"#;
+
+#[test]
+fn a_canary_environment_applies_its_overlay_without_the_live_track() {
+    let (_, workflow) = graph_workflow();
+    let prod = &workflow["jobs"]["deploy-prod"];
+    let apply = step_named(prod, "Apply the prod manifests, except the live tracks");
+    assert_eq!(
+        apply["run"],
+        "kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\""
+    );
+    assert_eq!(env(apply, "OVERLAY"), Some("kustomize/overlays/prod"));
+    assert_eq!(
+        env(apply, "SELECTOR"),
+        Some("version notin (stable)"),
+        "objects without a `version` label match `notin`, so only web-stable is left out"
+    );
+
+    let create = step_named(prod, "web: create web-stable if it does not exist yet");
+    assert_eq!(env(create, "NAMESPACE"), Some("demo-prod"));
+    assert_eq!(env(create, "LIVE"), Some("web-stable"));
+    assert_eq!(env(create, "OVERLAY"), Some("kustomize/overlays/prod"));
+    assert_eq!(
+        env(create, "SELECTOR"),
+        Some("app.kubernetes.io/name=web,version=stable")
+    );
+    let script = create["run"].as_str().unwrap();
+    assert!(
+        script.starts_with("set -euo pipefail\n"),
+        "an error other than not-found must fail the step, not create the track: {script}"
+    );
+    assert!(
+        script.contains(
+            "existing=\"$(kubectl -n \"$NAMESPACE\" get deployment \"$LIVE\" --ignore-not-found -o name)\"\n\
+             if [ -n \"$existing\" ]; then\n"
+        ),
+        "{script}"
+    );
+    let (exists, missing) = script.split_once("else\n").unwrap();
+    assert!(
+        !exists.contains("kubectl apply"),
+        "an existing live track is left alone"
+    );
+    assert!(missing.contains("kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\""));
+
+    let names = step_names(prod);
+    let position = |name: &str| names.iter().position(|n| n == name).unwrap();
+    assert!(
+        position("web: create web-stable if it does not exist yet")
+            < position("Apply the resting Istio routing"),
+        "the routing sends traffic to a track that exists"
+    );
+
+    for id in ["deploy-dev", "deploy-qa", "deploy-staging"] {
+        let job = &workflow["jobs"][id];
+        let environment = id.trim_start_matches("deploy-");
+        let apply = step_named(job, &format!("Apply the {environment} manifests"));
+        assert_eq!(
+            apply["run"].as_str().unwrap(),
+            format!("kubectl apply -k kustomize/overlays/{environment}"),
+            "a rolling environment applies its whole overlay"
+        );
+        assert!(!run_scripts(job).contains("--ignore-not-found"), "{id}");
+    }
+}
+
+#[test]
+fn a_blue_green_environment_keeps_blue_until_the_promotion() {
+    let (_, workflow) = compile_workflow(&format!("{SERVICE}{BLUE_GREEN}"));
+    let prod = &workflow["jobs"]["deploy-prod"];
+    let apply = step_named(prod, "Apply the prod manifests, except the live tracks");
+    assert_eq!(env(apply, "SELECTOR"), Some("version notin (blue)"));
+    let create = step_named(prod, "web: create web-blue if it does not exist yet");
+    assert_eq!(
+        env(create, "SELECTOR"),
+        Some("app.kubernetes.io/name=web,version=blue")
+    );
+
+    let switch = &workflow["jobs"]["deploy-prod-web-switch"];
+    let promote = step_named(switch, "web: keep blue for 2m, then promote green to blue");
+    assert_eq!(
+        promote["run"],
+        "set -euo pipefail\n\
+         sleep 120\n\
+         kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\"\n\
+         kubectl -n \"$NAMESPACE\" rollout status \"deployment/$LIVE\" --timeout=10m\n\
+         kubectl apply -f \"$RESTING\"\n\
+         kubectl -n \"$NAMESPACE\" scale \"deployment/$CANDIDATE\" --replicas=0\n"
+    );
+    assert_eq!(
+        env(promote, "SELECTOR"),
+        Some("app.kubernetes.io/name=web,version=blue")
+    );
+    assert_eq!(env(promote, "LIVE"), Some("web-blue"));
+    assert_eq!(env(promote, "CANDIDATE"), Some("web-green"));
+    assert_eq!(
+        env(promote, "RESTING"),
+        Some("istio/prod/web/virtualservice.yaml")
+    );
+}
+
+/// Every step of every deploy job that could change a live track, in the order they run:
+/// (job, step name, what it applies to).
+fn live_track_writes(workflow: &Value) -> Vec<(String, String, String)> {
+    let mut writes = Vec::new();
+    for id in job_ids(workflow)
+        .iter()
+        .filter(|id| id.starts_with("deploy-"))
+    {
+        for step in steps(&workflow["jobs"][id.as_str()]) {
+            let run = step["run"].as_str().unwrap_or_default();
+            assert!(
+                !run.contains("set image"),
+                "{id}: images change only through the overlay\n{run}"
+            );
+            if run.contains("apply -k") {
+                let selector = env(step, "SELECTOR").unwrap_or("(whole overlay)");
+                writes.push((
+                    id.clone(),
+                    step["name"].as_str().unwrap().to_string(),
+                    selector.to_string(),
+                ));
+            }
+        }
+    }
+    writes
+}
+
+#[test]
+fn only_the_promotion_moves_an_existing_live_track_and_rollback_never_does() {
+    let (_, workflow) = graph_workflow();
+    let prod: Vec<(String, String, String)> = live_track_writes(&workflow)
+        .into_iter()
+        .filter(|(id, _, _)| id.starts_with("deploy-prod"))
+        .collect();
+    let expected = [
+        (
+            "deploy-prod",
+            "Apply the prod manifests, except the live tracks",
+            "version notin (stable)",
+        ),
+        (
+            "deploy-prod",
+            "web: create web-stable if it does not exist yet",
+            "app.kubernetes.io/name=web,version=stable",
+        ),
+        (
+            "deploy-prod-web-step-02",
+            "web: promote the canary to stable",
+            "app.kubernetes.io/name=web,version=stable",
+        ),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(prod, expected);
+
+    let last_job = &workflow["jobs"]["deploy-prod-web-step-02"];
+    let promote = steps(last_job).last().unwrap();
+    assert_eq!(promote["name"], "web: promote the canary to stable");
+    assert_eq!(
+        promote["run"],
+        "set -euo pipefail\n\
+         kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\"\n\
+         kubectl -n \"$NAMESPACE\" rollout status \"deployment/$LIVE\" --timeout=10m\n\
+         kubectl apply -f \"$RESTING\"\n\
+         kubectl -n \"$NAMESPACE\" scale \"deployment/$CANDIDATE\" --replicas=0\n",
+        "the live track takes the overlay's version, then all traffic, then the canary goes"
+    );
+
+    for id in ["deploy-prod", "deploy-prod-web-step-02"] {
+        for step in steps(&workflow["jobs"][id]) {
+            let name = step["name"].as_str().unwrap();
+            if !name.contains("analyse the canary") {
+                continue;
+            }
+            let run = step["run"].as_str().unwrap();
+            let (_, failure) = run.split_once("if [ \"$failures\" -gt").unwrap();
+            assert!(
+                !failure.contains("apply -k") && !failure.contains("set image"),
+                "{name}: rollback must not touch the live track\n{failure}"
+            );
+            assert!(failure.contains("kubectl apply -f \"$RESTING\""), "{name}");
+            assert!(
+                failure.contains("scale \"deployment/$CANDIDATE\" --replicas=0"),
+                "{name}"
+            );
+            assert_eq!(env(step, "CANDIDATE"), Some("web-canary"), "{name}");
+            assert_eq!(
+                env(step, "RESTING"),
+                Some("istio/prod/web/virtualservice.yaml"),
+                "{name}: the resting route sends everything to web-stable"
+            );
+            assert_eq!(env(step, "SELECTOR"), None, "{name}");
+        }
+    }
+}
+
+#[test]
+fn the_workflow_header_explains_the_live_tracks_only_when_there_are_some() {
+    let (text, _) = graph_workflow();
+    assert!(text.contains(
+        "# <service>-blue) on the version it runs: a deploy applies the overlay without the live tracks\n"
+    ));
+    let rolling = format!(
+        "{SERVICE}{}",
+        r#"environment dev { cluster = "dev"  namespace = "demo-dev"  trigger = manual }"#
+    );
+    let (text, _) = compile_workflow(&rolling);
+    assert!(!text.contains("live track"), "{text}");
 }
 
 #[test]

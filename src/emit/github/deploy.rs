@@ -1,12 +1,15 @@
 //! The deploy jobs of one environment. The first, `deploy-<env>`, runs in the GitHub
 //! environment `<env>` (whose required reviewers enforce a manual approval): it applies the
-//! Kustomize overlay and the resting Istio routing, waits for the Deployments, and runs the
-//! canary and blue-green rollouts. Each pause for a person starts a further job in an approval
-//! environment (`<env>-canary-approval`, `<env>-switch-approval`) that needs the job before
-//! it. Canary rollouts run before blue-green switches. All jobs of an environment share one
-//! concurrency group that never cancels a running deployment.
+//! Kustomize overlay (without the live tracks of canary and blue-green services, which it only
+//! creates when they do not exist yet; see [`super::live`]) and the resting Istio routing,
+//! waits for the Deployments, and runs the canary and blue-green rollouts. Each pause for a
+//! person starts a further job in an approval environment (`<env>-canary-approval`,
+//! `<env>-switch-approval`) that needs the job before it. Canary rollouts run before
+//! blue-green switches. All jobs of an environment share one concurrency group that never
+//! cancels a running deployment.
 
 use super::build::{checkout, read_contents};
+use super::live::{self, LiveTrack};
 use super::rollout::{self, Piece};
 use super::triggers::NOT_PULL_REQUEST;
 use super::types::{Concurrency, Job, Step};
@@ -129,12 +132,27 @@ pub fn environment_jobs(
     jobs
 }
 
-/// Applies the overlay, then the resting Istio routing, then waits for every Deployment.
+/// Applies the overlay (without the live tracks that may already run, then those that do
+/// not exist yet), then the resting Istio routing, then waits for every Deployment.
 fn apply_steps(model: &Model, environment: &str, deployments: &[&Deployment]) -> Vec<Step> {
-    let mut steps = vec![Step::run(
-        format!("Apply the {environment} manifests"),
-        format!("kubectl apply -k kustomize/overlays/{environment}"),
-    )];
+    let overlay = live::overlay(environment);
+    let live_tracks = live_tracks(model, deployments);
+    let mut steps = match live::without_live_tracks(&live_tracks) {
+        None => vec![Step::run(
+            format!("Apply the {environment} manifests"),
+            format!("kubectl apply -k {overlay}"),
+        )],
+        Some(selector) => {
+            let mut steps = vec![Step::run(
+                format!("Apply the {environment} manifests, except the live tracks"),
+                "kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\"",
+            )
+            .env("OVERLAY", overlay)
+            .env("SELECTOR", selector)];
+            steps.extend(live_tracks.iter().map(LiveTrack::create_if_missing));
+            steps
+        }
+    };
     let routing: Vec<String> = deployments
         .iter()
         .filter_map(|d| istio::layout(model, d))
@@ -183,8 +201,18 @@ fn rollout_rank(deployment: &Deployment) -> u8 {
     }
 }
 
+/// The live tracks of the deployments whose rollout the workflow runs (and so promotes).
+fn live_tracks(model: &Model, deployments: &[&Deployment]) -> Vec<LiveTrack> {
+    deployments
+        .iter()
+        .filter(|d| istio::layout(model, d).is_some())
+        .filter_map(|d| LiveTrack::of(d))
+        .collect()
+}
+
 fn rollout_pieces(model: &Model, deployment: &Deployment) -> Vec<Piece> {
-    let Some(layout) = istio::layout(model, deployment) else {
+    let (Some(layout), Some(live)) = (istio::layout(model, deployment), LiveTrack::of(deployment))
+    else {
         return Vec::new();
     };
     match &deployment.strategy.kind {
@@ -192,12 +220,19 @@ fn rollout_pieces(model: &Model, deployment: &Deployment) -> Vec<Piece> {
             steps,
             analysis,
             on_failure,
-        } => rollout::canary(deployment, &layout, steps, analysis.as_ref(), *on_failure),
+        } => rollout::canary(
+            deployment,
+            &live,
+            &layout,
+            steps,
+            analysis.as_ref(),
+            *on_failure,
+        ),
         StrategyKind::BlueGreen {
             auto_promote,
             scale_down_delay,
             ..
-        } => rollout::blue_green(deployment, &layout, *auto_promote, *scale_down_delay),
+        } => rollout::blue_green(deployment, &live, &layout, *auto_promote, *scale_down_delay),
         StrategyKind::Rolling { .. } | StrategyKind::Recreate => Vec::new(),
     }
 }

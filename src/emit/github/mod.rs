@@ -6,6 +6,11 @@
 //! An entry environment needs the supply chain and runs on its own trigger; every other
 //! environment needs the last job of each environment it comes `after`.
 //!
+//! A canary or blue-green service keeps its live track (`<service>-stable`, `<service>-blue`)
+//! on the version it runs until its rollout promotes the candidate ([`live`]): deploys apply
+//! the overlay without it, so the canary is compared with, and a rollback returns to, the
+//! previous version.
+//!
 //! Security rules the workflow keeps (zizmor and actionlint check them): no permissions at
 //! the top and the least each job needs; no `pull_request_target`; no expression inside a
 //! `run:` script (values travel through `env:`); checkouts keep no credentials; pull requests
@@ -14,6 +19,7 @@
 mod build;
 mod deploy;
 mod gates;
+mod live;
 mod pins;
 mod rollout;
 mod supply;
@@ -97,7 +103,8 @@ fn workflow(model: &Model, options: &Options) -> Workflow {
 }
 
 /// A comment block listing what the repository needs before the first run: the GitHub
-/// environments the jobs use (with their reviewers and kube contexts) and the variables.
+/// environments the jobs use (with their reviewers and kube contexts) and the variables; and,
+/// when a service rolls out by canary or blue-green, how its live track is kept.
 fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String {
     let mut notes = String::from("#\n# Before the first run, create these GitHub environments, each with the secret KUBECONFIG:\n");
     let environments: Vec<&Environment> = super::environments(model, options).collect();
@@ -149,8 +156,26 @@ fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String 
     {
         notes.push_str("# Images outside ghcr.io need the repository secrets REGISTRY_USERNAME and REGISTRY_PASSWORD.\n");
     }
+    let progressive = model.deployments.iter().any(|d| {
+        options.includes_environment(&d.environment)
+            && matches!(
+                d.strategy.kind,
+                StrategyKind::Canary { .. } | StrategyKind::BlueGreen { .. }
+            )
+    });
+    if progressive {
+        notes.push_str(LIVE_TRACK_NOTE);
+    }
     notes
 }
+
+/// How a canary or blue-green rollout treats the live track, for whoever reads the workflow.
+const LIVE_TRACK_NOTE: &str = "#\n\
+# Canary and blue-green services keep serving from their live track (<service>-stable,\n\
+# <service>-blue) on the version it runs: a deploy applies the overlay without the live tracks\n\
+# (-l 'version notin (...)') and creates one only when it does not exist yet. The promotion at\n\
+# the end of a rollout applies it from the overlay; a rollback only routes all traffic back\n\
+# to it and scales the candidate (-canary, -green) down.\n";
 
 /// Text that cannot break out of a YAML comment line.
 fn one_line(text: &str) -> String {

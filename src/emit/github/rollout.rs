@@ -7,10 +7,14 @@
 //! deploy module starts a new job there, gated by a GitHub environment whose required
 //! reviewers give the approval.
 //!
-//! After a successful rollout the stable track (`-stable`, `-blue`) runs the new image and
-//! takes all traffic again, so every rollout starts from the resting VirtualService.
+//! The live track (`-stable`, `-blue`) keeps the previous version until the promotion at the
+//! end (see [`super::live`]): a rollback only gives it all traffic back and scales the candidate
+//! down. The promotion applies the live track from the overlay, so after a successful rollout
+//! it runs the new version and takes all traffic again, and every rollout starts from the
+//! resting VirtualService.
 
 use super::gates::{self, Subject};
+use super::live::LiveTrack;
 use super::types::Step;
 use crate::check::model::{Analysis, CanaryStep, Deployment, Duration, OnFailure, Pause};
 use crate::emit::istio::Layout;
@@ -45,23 +49,10 @@ pub fn rollout_status(namespace: &str, workload: &str) -> String {
     )
 }
 
-/// Copies the candidate track's image to the stable track, waits for it, returns all traffic
-/// to the stable track and scales the candidate down.
-fn promote_script(deployment: &Deployment, resting: &str, candidate: &str, stable: &str) -> String {
-    let namespace = &deployment.namespace;
-    format!(
-        "image=\"$(kubectl -n {namespace} get deployment/{candidate} -o jsonpath='{{.spec.template.spec.containers[0].image}}')\"\n\
-         kubectl -n {namespace} set image deployment/{stable} \"*=$image\"\n\
-         {}\n\
-         kubectl apply -f {resting}\n\
-         kubectl -n {namespace} scale deployment/{candidate} --replicas=0\n",
-        rollout_status(namespace, stable)
-    )
-}
-
 /// The canary rollout of one service.
 pub fn canary(
     deployment: &Deployment,
+    live: &LiveTrack,
     layout: &Layout,
     steps: &[CanaryStep],
     analysis: Option<&Analysis>,
@@ -70,7 +61,7 @@ pub fn canary(
     let service = &deployment.service;
     let environment = &deployment.environment;
     let namespace = &deployment.namespace;
-    let (stable, canary) = (format!("{service}-stable"), format!("{service}-canary"));
+    let canary = &live.candidate;
     let resting = layout.virtual_service.clone().unwrap_or_default();
     let mut pieces = Vec::new();
     for (index, canary_step) in steps.iter().enumerate() {
@@ -84,10 +75,11 @@ pub fn canary(
         )));
         let failure = match on_failure {
             OnFailure::Rollback => format!(
-                "echo \"::error::{service}: the canary failed its analysis at {weight}%; rolling back\"\n\
-                 kubectl apply -f {resting}\n\
-                 kubectl -n {namespace} scale deployment/{canary} --replicas=0\n\
-                 exit 1"
+                "echo \"::error::{service}: the canary failed its analysis at {weight}%; rolling back to {}\"\n\
+                 {}\n\
+                 exit 1",
+                live.workload,
+                live.rollback_lines()
             ),
             OnFailure::Halt => format!(
                 "echo \"::error::{service}: the canary failed its analysis at {weight}%; halted with {weight}% of traffic on it\"\n\
@@ -102,14 +94,17 @@ pub fn canary(
                 };
                 let subject = Subject {
                     namespace,
-                    workload: &canary,
+                    workload: canary,
                 };
                 let name = format!(
                     "{service}: analyse the canary at {weight}% for {}",
                     duration.text()
                 );
-                let analysis_step =
+                let mut analysis_step =
                     gates::analysis_step(name, analysis, subject, duration, &failure);
+                if matches!(on_failure, OnFailure::Rollback) {
+                    analysis_step = live.back_to_live(analysis_step, &resting);
+                }
                 pieces.push(Piece::Step {
                     step: analysis_step,
                     waits: duration,
@@ -147,12 +142,10 @@ pub fn canary(
             });
         }
     }
-    pieces.push(step(Step::run(
+    pieces.push(step(live.promote(
         format!("{service}: promote the canary to stable"),
-        format!(
-            "set -euo pipefail\n{}",
-            promote_script(deployment, &resting, &canary, &stable)
-        ),
+        &resting,
+        None,
     )));
     pieces
 }
@@ -161,6 +154,7 @@ pub fn canary(
 /// route, then takes all traffic (after approval unless `auto_promote`).
 pub fn blue_green(
     deployment: &Deployment,
+    live: &LiveTrack,
     layout: &Layout,
     auto_promote: bool,
     scale_down_delay: Duration,
@@ -168,7 +162,7 @@ pub fn blue_green(
     let service = &deployment.service;
     let environment = &deployment.environment;
     let namespace = &deployment.namespace;
-    let (blue, green) = (format!("{service}-blue"), format!("{service}-green"));
+    let green = &live.candidate;
     let resting = layout.virtual_service.clone().unwrap_or_default();
     let switch = layout.switch.clone().unwrap_or_default();
     let mut pieces = Vec::new();
@@ -183,21 +177,18 @@ pub fn blue_green(
         format!("{service}: switch all traffic to green"),
         format!(
             "set -euo pipefail\n{}\nkubectl apply -f {switch}\n",
-            rollout_status(namespace, &green)
+            rollout_status(namespace, green)
         ),
     )));
     let delay = scale_down_delay;
     pieces.push(Piece::Step {
-        step: Step::run(
+        step: live.promote(
             format!(
                 "{service}: keep blue for {}, then promote green to blue",
                 delay.text()
             ),
-            format!(
-                "set -euo pipefail\nsleep {}\n{}",
-                delay.seconds_ceil(),
-                promote_script(deployment, &resting, &green, &blue)
-            ),
+            &resting,
+            Some(delay.seconds_ceil()),
         ),
         waits: delay,
     });

@@ -1,0 +1,145 @@
+//! The live track of a canary or blue-green service: the Deployment that serves users
+//! between rollouts (`<service>-stable`, `<service>-blue`; see [`crate::emit::tracks`]).
+//!
+//! The overlay renders both tracks with the spec's image. If a deploy applied all of it, the
+//! live track would move to the new version before the first canary step, and a rollback would
+//! return traffic to the version that just failed. So the workflow, and only the workflow,
+//! treats the live track apart (the Kubernetes and Kustomize output stay whole):
+//!
+//! * The deploy job applies the overlay without the live tracks:
+//!   `kubectl apply -k <overlay> -l 'version notin (stable,blue)'`. kubectl parses `-l` as a
+//!   set-based label selector and drops every object kustomize renders that does not match it
+//!   before applying anything; an object without a `version` label matches `notin`, so the
+//!   Namespace, ConfigMaps, Services, budgets, autoscalers and the candidate tracks all go in.
+//! * It then creates each live track that the cluster does not have yet (the first deploy)
+//!   from the same overlay with `-l 'app.kubernetes.io/name=<service>,version=<track>'`. A live
+//!   track that exists is left alone; any error other than "not found" fails the step.
+//! * Only the promotion at the end of a rollout applies the live track from the overlay, which
+//!   moves it to the version (image and settings) the candidate has just proved.
+//!
+//! Names, paths and selectors reach the scripts through `env:`, never spliced into shell text.
+
+use super::rollout::ROLLOUT_TIMEOUT;
+use super::types::Step;
+use crate::check::model::Deployment;
+use crate::emit::tracks;
+use std::fmt::Write as _;
+
+/// The versions of the live tracks, in the order a selector lists them.
+const LIVE_VERSIONS: &[&str] = &["stable", "blue"];
+
+/// `kustomize/overlays/<env>`: the overlay the deploy jobs apply.
+pub fn overlay(environment: &str) -> String {
+    format!("kustomize/overlays/{environment}")
+}
+
+/// The two Deployments of a canary or blue-green service in one environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveTrack {
+    pub service: String,
+    pub namespace: String,
+    /// The Deployment that serves users between rollouts: `<service>-stable`, `<service>-blue`.
+    pub workload: String,
+    /// Its `version` label: `stable` or `blue`.
+    pub version: &'static str,
+    /// The Deployment a rollout tries the new version on: `<service>-canary`, `<service>-green`.
+    pub candidate: String,
+    pub overlay: String,
+}
+
+impl LiveTrack {
+    /// The live track of a deployment; `None` for a strategy with a single Deployment.
+    pub fn of(deployment: &Deployment) -> Option<LiveTrack> {
+        let mut tracks = tracks(deployment).into_iter();
+        let live = tracks.next()?;
+        let candidate = tracks.next()?;
+        let version = live.version?;
+        Some(LiveTrack {
+            service: deployment.service.clone(),
+            namespace: deployment.namespace.clone(),
+            workload: live.workload,
+            version,
+            candidate: candidate.workload,
+            overlay: overlay(&deployment.environment),
+        })
+    }
+
+    /// `app.kubernetes.io/name=<service>,version=<track>`: of everything the overlay renders,
+    /// only the live Deployment carries both labels.
+    pub fn selector(&self) -> String {
+        format!(
+            "app.kubernetes.io/name={},version={}",
+            self.service, self.version
+        )
+    }
+
+    /// Creates the live track from the overlay when the cluster does not have it yet.
+    pub fn create_if_missing(&self) -> Step {
+        let script = "set -euo pipefail\n\
+             existing=\"$(kubectl -n \"$NAMESPACE\" get deployment \"$LIVE\" --ignore-not-found -o name)\"\n\
+             if [ -n \"$existing\" ]; then\n  \
+             echo \"$LIVE exists: it keeps its version until a rollout promotes the candidate\"\n\
+             else\n  \
+             kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\"\n\
+             fi\n";
+        Step::run(
+            format!(
+                "{}: create {} if it does not exist yet",
+                self.service, self.workload
+            ),
+            script,
+        )
+        .env("NAMESPACE", self.namespace.clone())
+        .env("LIVE", self.workload.clone())
+        .env("OVERLAY", self.overlay.clone())
+        .env("SELECTOR", self.selector())
+    }
+
+    /// The promotion, after `sleep_seconds` (if any): applies the live track from the
+    /// overlay (the version the candidate ran), waits for it, returns all traffic to it with
+    /// the `resting` VirtualService and scales the candidate down.
+    pub fn promote(&self, name: String, resting: &str, sleep_seconds: Option<u64>) -> Step {
+        let mut script = String::from("set -euo pipefail\n");
+        if let Some(seconds) = sleep_seconds {
+            let _ = writeln!(script, "sleep {seconds}");
+        }
+        let _ = write!(
+            script,
+            "kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\"\n\
+             kubectl -n \"$NAMESPACE\" rollout status \"deployment/$LIVE\" --timeout={ROLLOUT_TIMEOUT}\n\
+             kubectl apply -f \"$RESTING\"\n\
+             kubectl -n \"$NAMESPACE\" scale \"deployment/$CANDIDATE\" --replicas=0\n"
+        );
+        self.back_to_live(Step::run(name, script), resting)
+            .env("LIVE", self.workload.clone())
+            .env("OVERLAY", self.overlay.clone())
+            .env("SELECTOR", self.selector())
+    }
+
+    /// The lines that give all traffic back to the live track (untouched since the rollout
+    /// began, so still on the previous version) and scale the candidate down; they need the
+    /// variables [`LiveTrack::back_to_live`] sets.
+    pub fn rollback_lines(&self) -> String {
+        "kubectl apply -f \"$RESTING\"\n\
+         kubectl -n \"$NAMESPACE\" scale \"deployment/$CANDIDATE\" --replicas=0"
+            .to_string()
+    }
+
+    /// Adds the variables the rollback and promotion lines read.
+    pub fn back_to_live(&self, step: Step, resting: &str) -> Step {
+        step.env("NAMESPACE", self.namespace.clone())
+            .env("CANDIDATE", self.candidate.clone())
+            .env("RESTING", resting)
+    }
+}
+
+/// The selector that leaves out the given live tracks, e.g. `version notin (stable,blue)`;
+/// `None` when there are none.
+pub fn without_live_tracks(live: &[LiveTrack]) -> Option<String> {
+    let versions: Vec<&str> = LIVE_VERSIONS
+        .iter()
+        .copied()
+        .filter(|version| live.iter().any(|track| track.version == *version))
+        .collect();
+    (!versions.is_empty()).then(|| format!("version notin ({})", versions.join(",")))
+}
