@@ -12,7 +12,7 @@ use crate::check::model::Model;
 use crate::check::DeclaredNames;
 use crate::diagnostics::{unknown_reference, Code, Diagnostic};
 use crate::span::Span;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -43,9 +43,13 @@ impl NamedGraph {
     }
 
     /// Every cycle (one per strongly connected component), as the edges along it.
+    ///
+    /// Components come from `kosaraju_scc`, whose depth-first searches keep their own stack:
+    /// petgraph's `tarjan_scc` recurses once per node on a path and overflowed the stack on a
+    /// chain of 20,000 services. The order of components does not matter: cycles are sorted.
     pub fn cycles(&self) -> Vec<Vec<(String, String, Span)>> {
         let mut cycles = Vec::new();
-        for component in tarjan_scc(&self.graph) {
+        for component in kosaraju_scc(&self.graph) {
             let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
             let self_loop = component.len() == 1 && self.graph.contains_edge(component[0], component[0]);
             if component.len() < 2 && !self_loop {
@@ -191,11 +195,22 @@ fn cycle_diagnostic(code: Code, message: &str, verb: &str, arrows_follow_edges: 
         *first_span,
         format!("`{first_to}` {verb} `{first_from}`"),
     );
-    for (from, to, span) in cycle.iter().skip(1) {
+    for (from, to, span) in cycle.iter().skip(1).take(MAX_CYCLE_LABELS) {
         diagnostic = diagnostic.with_label(*span, format!("`{to}` {verb} `{from}`"));
+    }
+    let unlabelled = cycle.len().saturating_sub(1 + MAX_CYCLE_LABELS);
+    if unlabelled > 0 {
+        return diagnostic.with_help(format!(
+            "remove one of these edges to break the cycle; {unlabelled} more edges of it are named in the message only"
+        ));
     }
     diagnostic.with_help("remove one of these edges to break the cycle")
 }
+
+/// The most edges of one cycle that get a label of their own. Rendering takes time
+/// quadratic in the labels of one diagnostic, and a generated spec can have a cycle through
+/// thousands of declarations; the message still names every step.
+const MAX_CYCLE_LABELS: usize = 32;
 
 /// Entry environments (no `after`) need a trigger; every environment must be reachable from
 /// one.

@@ -7,6 +7,14 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{floor_char_boundary, FileId, Span};
 use pest::iterators::Pair;
 use pest::Parser;
+use std::cell::Cell;
+
+/// The deepest syntax tree a declaration may build. Brackets alone are bounded by the
+/// splitter ([`MAX_DEPTH`]), but an `and`/`or` chain of n operands is a tree n levels deep,
+/// and chains can sit inside each other at every bracket level. The checker, the formatter,
+/// the language server and `Drop` all recurse over the tree, so its total depth (blocks,
+/// lists, objects, calls, chains, `not`s and comparisons) is bounded here.
+pub const MAX_TREE_DEPTH: usize = 2 * MAX_DEPTH;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/slipway.pest"]
@@ -14,7 +22,11 @@ pub struct SlipwayParser;
 
 /// Parses the text `chunk`, found at byte `offset` of `file`, as one declaration.
 pub fn parse_declaration(file: FileId, chunk: &str, offset: usize) -> Built<Declaration> {
-    let builder = Builder { file, offset };
+    let builder = Builder {
+        file,
+        offset,
+        depth: Cell::new(0),
+    };
     match SlipwayParser::parse(Rule::declaration_only, chunk) {
         Ok(mut pairs) => {
             let declaration = pairs.next().ok_or_else(|| {
@@ -29,6 +41,8 @@ pub fn parse_declaration(file: FileId, chunk: &str, offset: usize) -> Built<Decl
 struct Builder {
     file: FileId,
     offset: usize,
+    /// How deep in the syntax tree the node being built sits.
+    depth: Cell<usize>,
 }
 
 /// A built node, or the diagnostic (boxed: it is large) that stopped the build.
@@ -279,7 +293,10 @@ impl Builder {
         let mut body = None;
         for child in children {
             match child.as_rule() {
-                Rule::object => body = Some(self.object(child, None)?),
+                Rule::object => {
+                    let span = self.span(&child);
+                    body = Some(self.nested(1, span, || self.object(child, None))?);
+                }
                 _ if key.is_none() => key = Some(self.key(child)?),
                 _ => label = Some(self.key(child)?),
             }
@@ -302,6 +319,9 @@ impl Builder {
             Rule::or_expr | Rule::and_expr => self.logic(pair),
             Rule::not_expr => self.not(pair),
             Rule::comparison => self.comparison(pair),
+            Rule::list | Rule::object | Rule::tagged | Rule::call => {
+                self.nested(1, span, || self.compound(pair, span))
+            }
             Rule::string => {
                 let literal = self.string(pair)?;
                 Ok(Expr {
@@ -317,6 +337,22 @@ impl Builder {
                 kind: ExprKind::Number(number(&pair)),
                 span,
             }),
+            Rule::path => Ok(Expr {
+                kind: ExprKind::Path(self.path(pair)),
+                span,
+            }),
+            _ => Err(Box::new(Diagnostic::error(
+                Code::SW0001,
+                "expected a value",
+                span,
+                "expected a value here",
+            ))),
+        }
+    }
+
+    /// Lists, objects, tagged objects and calls: one level deeper than their parent.
+    fn compound(&self, pair: Pair<Rule>, span: Span) -> Built<Expr> {
+        match pair.as_rule() {
             Rule::list => {
                 let items = pair
                     .into_inner()
@@ -355,10 +391,6 @@ impl Builder {
                     span,
                 })
             }
-            Rule::path => Ok(Expr {
-                kind: ExprKind::Path(self.path(pair)),
-                span,
-            }),
             _ => Err(Box::new(Diagnostic::error(
                 Code::SW0001,
                 "expected a value",
@@ -368,11 +400,40 @@ impl Builder {
         }
     }
 
+    /// Builds with the tree `levels` deeper, or reports that it is too deep.
+    fn nested<T>(&self, levels: usize, span: Span, build: impl FnOnce() -> Built<T>) -> Built<T> {
+        let depth = self.depth.get().saturating_add(levels);
+        if depth > MAX_TREE_DEPTH {
+            return Err(Box::new(
+                Diagnostic::error(
+                    Code::SW0002,
+                    format!("this value nests more than {MAX_TREE_DEPTH} levels deep"),
+                    span,
+                    "too deep",
+                )
+                .with_help("brackets, `and`/`or` chains and `not`s all nest; split the value or the condition"),
+            ));
+        }
+        self.depth.set(depth);
+        let built = build();
+        self.depth.set(depth - levels);
+        built
+    }
+
     fn logic(&self, pair: Pair<Rule>) -> Built<Expr> {
         let is_or = pair.as_rule() == Rule::or_expr;
-        let mut operands = pair
+        let span = self.span(&pair);
+        let operands: Vec<Pair<Rule>> = pair
             .into_inner()
-            .filter(|c| !matches!(c.as_rule(), Rule::or_op | Rule::and_op));
+            .filter(|c| !matches!(c.as_rule(), Rule::or_op | Rule::and_op))
+            .collect();
+        // A chain of n operands is a left-leaning tree n - 1 levels deep.
+        let levels = operands.len().saturating_sub(1);
+        self.nested(levels, span, || self.chain(is_or, operands))
+    }
+
+    fn chain(&self, is_or: bool, operands: Vec<Pair<Rule>>) -> Built<Expr> {
+        let mut operands = operands.into_iter();
         let mut left = self.expr(next_child(&mut operands)?)?;
         for (count, operand) in operands.enumerate() {
             if count >= MAX_DEPTH {
@@ -394,14 +455,16 @@ impl Builder {
     }
 
     fn not(&self, pair: Pair<Rule>) -> Built<Expr> {
-        let mut nots = Vec::new();
+        let span = self.span(&pair);
+        let children: Vec<Pair<Rule>> = pair.into_inner().collect();
+        let nots: Vec<Span> = children
+            .iter()
+            .filter(|child| child.as_rule() == Rule::not_op)
+            .map(|child| self.span(child))
+            .collect();
         let mut inner = None;
-        for child in pair.into_inner() {
-            if child.as_rule() == Rule::not_op {
-                nots.push(self.span(&child));
-            } else {
-                inner = Some(self.expr(child)?);
-            }
+        for child in children.into_iter().filter(|c| c.as_rule() != Rule::not_op) {
+            inner = Some(self.nested(nots.len(), span, || self.expr(child))?);
         }
         if let Some(too_many) = nots.get(MAX_DEPTH) {
             return Err(self.too_deep(*too_many));
@@ -432,12 +495,14 @@ impl Builder {
     }
 
     fn comparison(&self, pair: Pair<Rule>) -> Built<Expr> {
+        let span = self.span(&pair);
         let mut children = pair.into_inner();
-        let left = self.expr(next_child(&mut children)?)?;
+        let first = next_child(&mut children)?;
         let Some(op) = children.next() else {
-            return Ok(left);
+            return self.expr(first);
         };
-        let right = self.expr(next_child(&mut children)?)?;
+        let second = next_child(&mut children)?;
+        let (left, right) = self.nested(1, span, || Ok((self.expr(first)?, self.expr(second)?)))?;
         let op = match op.as_str() {
             "==" => CompareOp::Eq,
             "!=" => CompareOp::Ne,
