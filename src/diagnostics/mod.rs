@@ -7,6 +7,7 @@
 //! the same values into LSP diagnostics, so the CLI and the editor always agree.
 
 mod codes;
+mod lines;
 pub mod render;
 mod suggest;
 

@@ -6,12 +6,13 @@
 //! still show every place involved.
 //!
 //! miette reads snippets through [`FileSource`], which hands it only the lines around a label
-//! (found with a [`LineIndex`]), so rendering many diagnostics in a big file stays linear.
+//! (found with [`Lines`]), so rendering many diagnostics in a big file stays linear.
 //! Labels on very long lines are shown as `file:line:column` instead of a snippet: miette
 //! prints whole lines, and panics when a label's column passes 65535.
 
+use super::lines::Lines;
 use super::{Diagnostic, Label, Severity};
-use crate::span::{FileId, LineColumn, LineIndex, SourceFile, Span};
+use crate::span::{FileId, SourceFile, Span};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,
@@ -49,17 +50,14 @@ pub fn render_human(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
         .with_links(false);
-    let indexes: Vec<LineIndex> = files
-        .iter()
-        .map(|file| LineIndex::new(&file.text))
-        .collect();
+    let lines: Vec<Lines> = files.iter().map(|file| Lines::new(&file.text)).collect();
     let sources: Vec<FileSource> = files
         .iter()
-        .zip(&indexes)
-        .map(|(file, index)| FileSource {
+        .zip(&lines)
+        .map(|(file, lines)| FileSource {
             name: &file.name,
             text: &file.text,
-            index,
+            lines,
         })
         .collect();
     let mut out = String::new();
@@ -92,18 +90,17 @@ const MAX_SHOWN_LINE: usize = 1000;
 struct FileSource<'a> {
     name: &'a str,
     text: &'a str,
-    index: &'a LineIndex,
+    lines: &'a Lines,
 }
 
 impl FileSource<'_> {
     fn line_of(&self, offset: usize) -> usize {
-        self.index.line_column(self.text, offset).line as usize
+        self.lines.line_of(offset)
     }
 
     /// The byte offset where `line` starts, or the end of the text past the last line.
     fn line_start(&self, line: usize) -> usize {
-        let line = u32::try_from(line).unwrap_or(u32::MAX);
-        self.index.offset(self.text, LineColumn { line, column: 0 })
+        self.lines.start(line, self.text.len())
     }
 
     /// Whether the lines of `span`, and one line either side, are short enough to show.
@@ -116,8 +113,8 @@ impl FileSource<'_> {
 
     /// `file:line:column` (1-based), for labels that cannot be shown in a snippet.
     fn location(&self, offset: usize) -> String {
-        let at = self.index.line_column(self.text, offset);
-        format!("{}:{}:{}", self.name, at.line + 1, at.column + 1)
+        let (line, column) = self.lines.line_column(self.text, offset);
+        format!("{}:{}:{}", self.name, line + 1, column + 1)
     }
 }
 
@@ -332,19 +329,16 @@ pub struct JsonDiagnostic {
 
 /// Converts diagnostics to the JSON shape printed by `slipway check --format json`.
 pub fn to_json(files: &[SourceFile], diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic> {
-    let indexes: Vec<LineIndex> = files
-        .iter()
-        .map(|file| LineIndex::new(&file.text))
-        .collect();
+    let lines: Vec<Lines> = files.iter().map(|file| Lines::new(&file.text)).collect();
     let locate = |label: &Label| {
         let file = files.get(label.span.file.0 as usize);
-        let index = indexes.get(label.span.file.0 as usize);
-        let position = |offset: u32| match (file, index) {
-            (Some(file), Some(index)) => {
-                let at = index.line_column(&file.text, offset as usize);
+        let file_lines = lines.get(label.span.file.0 as usize);
+        let position = |offset: u32| match (file, file_lines) {
+            (Some(file), Some(file_lines)) => {
+                let (line, column) = file_lines.line_column(&file.text, offset as usize);
                 JsonPosition {
-                    line: at.line + 1,
-                    column: at.column + 1,
+                    line: u32::try_from(line + 1).unwrap_or(u32::MAX),
+                    column: u32::try_from(column + 1).unwrap_or(u32::MAX),
                 }
             }
             _ => JsonPosition { line: 1, column: 1 },
