@@ -60,6 +60,8 @@ pub fn parse_all(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) -> Vec
 
 /// Checks loaded sources. Diagnostics are appended unsorted.
 pub fn check_sources(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> Model {
+    // "Did you mean" compares names pairwise; bound that work for the whole check.
+    let _budget = diagnostics::SuggestionBudget::for_one_check();
     let mut checker = Checker::default();
     let program = program::prepare(&mut checker, sources);
     let (mut model, names) = check::lower(&mut checker, &program.modules);

@@ -12,7 +12,7 @@ pub mod render;
 mod suggest;
 
 pub use codes::Code;
-pub use suggest::{did_you_mean, suggest};
+pub use suggest::{did_you_mean, suggest, SuggestionBudget};
 
 use crate::span::Span;
 use serde::Serialize;

@@ -1,21 +1,100 @@
 //! "Did you mean" suggestions by edit distance.
+//!
+//! Comparing every unknown name with every declared one is quadratic, and a hostile spec can
+//! hold thousands of both (a 240 KB file with 10,000 unknown references to 5,000 similar
+//! names took 23 s). So the work is bounded: names longer than [`MAX_COMPARED_CHARS`] are
+//! never compared, candidates whose length alone puts them too far away are skipped, and
+//! while a [`SuggestionBudget`] is active (the pipeline starts one per check) suggestions stop
+//! once the budget of edit-distance cells is spent. The budget is per thread and a check runs
+//! on one thread, so the same input always gets the same suggestions.
+
+use std::cell::Cell;
+
+/// Names longer than this are never compared: no typo of a 64-character name is worth a
+/// suggestion, and the distance takes time quadratic in the length.
+pub const MAX_COMPARED_CHARS: usize = 64;
+
+/// The edit-distance cells one check may spend on suggestions: enough for hundreds of
+/// suggestions among hundreds of names, a fraction of a second in a debug build.
+pub const CHECK_BUDGET: u64 = 20_000_000;
+
+thread_local! {
+    /// Cells left in the active budget; `None` when no budget is active (no limit).
+    static CELLS_LEFT: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// While this value lives, suggestions on this thread share `cells` of work.
+pub struct SuggestionBudget {
+    previous: Option<u64>,
+}
+
+impl SuggestionBudget {
+    /// The budget of one check of a spec ([`CHECK_BUDGET`]).
+    pub fn for_one_check() -> SuggestionBudget {
+        SuggestionBudget::start(CHECK_BUDGET)
+    }
+
+    pub fn start(cells: u64) -> SuggestionBudget {
+        SuggestionBudget {
+            previous: CELLS_LEFT.with(|left| left.replace(Some(cells))),
+        }
+    }
+}
+
+impl Drop for SuggestionBudget {
+    fn drop(&mut self) {
+        CELLS_LEFT.with(|left| left.set(self.previous));
+    }
+}
+
+/// Takes `cells` from the active budget; false when the budget cannot pay for them.
+fn spend(cells: u64) -> bool {
+    CELLS_LEFT.with(|left| match left.get() {
+        None => true,
+        Some(available) if available >= cells => {
+            left.set(Some(available - cells));
+            true
+        }
+        Some(_) => {
+            left.set(Some(0));
+            false
+        }
+    })
+}
 
 /// The candidate closest to `written`, if it is close enough to be a plausible typo.
 pub fn suggest<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let written_chars = written.chars().count();
+    if written_chars > MAX_COMPARED_CHARS {
+        return None;
+    }
     let written_lower = written.to_ascii_lowercase();
-    let limit = (written.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .filter(|candidate| *candidate != written)
-        .map(|candidate| {
-            let distance = strsim::damerau_levenshtein(&written_lower, &candidate.to_ascii_lowercase());
-            (distance, candidate)
-        })
-        .filter(|(distance, candidate)| {
-            *distance <= limit || candidate.eq_ignore_ascii_case(written)
-        })
-        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-        .map(|(_, candidate)| candidate)
+    let limit = (written_chars / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        if !spend(1) {
+            return None;
+        }
+        let candidate_chars = candidate.chars().count();
+        if candidate == written || candidate_chars > MAX_COMPARED_CHARS {
+            continue;
+        }
+        let same_but_case = candidate.eq_ignore_ascii_case(written);
+        if candidate_chars.abs_diff(written_chars) > limit && !same_but_case {
+            continue;
+        }
+        if !spend((written_chars * candidate_chars) as u64) {
+            return None;
+        }
+        let distance = strsim::damerau_levenshtein(&written_lower, &candidate.to_ascii_lowercase());
+        if distance > limit && !same_but_case {
+            continue;
+        }
+        if best.is_none_or(|(d, c)| (distance, candidate) < (d, c)) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
 }
 
 /// `" (did you mean `x`?)"` or nothing, for messages that carry the hint inline.
@@ -27,7 +106,7 @@ pub fn did_you_mean<'a>(written: &str, candidates: impl IntoIterator<Item = &'a 
 
 #[cfg(test)]
 mod tests {
-    use super::suggest;
+    use super::{suggest, SuggestionBudget};
 
     #[test]
     fn suggests_close_names_only() {
@@ -35,5 +114,22 @@ mod tests {
         assert_eq!(suggest("stagign", ["staging", "prod"]), Some("staging"));
         assert_eq!(suggest("zzz", ["replicas", "ports"]), None);
         assert_eq!(suggest("Prod", ["prod"]), Some("prod"));
+    }
+
+    #[test]
+    fn long_names_are_not_compared() {
+        let long = "a".repeat(100);
+        let near = format!("{}b", "a".repeat(99));
+        assert_eq!(suggest(&long, [near.as_str()]), None);
+    }
+
+    #[test]
+    fn a_spent_budget_stops_suggesting_until_it_ends() {
+        {
+            let _budget = SuggestionBudget::start(100);
+            assert_eq!(suggest("replica", ["replicas"]), Some("replicas"));
+            assert_eq!(suggest("replica", ["replicas"]), None);
+        }
+        assert_eq!(suggest("replica", ["replicas"]), Some("replicas"));
     }
 }
