@@ -244,6 +244,9 @@ fn ten_megabyte_file() {
         ));
         index += 1;
     }
+    // Through the front door (files may be refused for their size, but never panic) ...
+    assert_survives(spec.as_bytes(), true, "a 10 MB spec");
+    // ... and straight into the checker, which takes text of any size.
     let files = vec![SourceFile {
         name: "big.slip".into(),
         text: spec,
