@@ -63,6 +63,7 @@ pub fn check_sources(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> Mo
     // "Did you mean" compares names pairwise; bound that work for the whole check.
     let _budget = diagnostics::SuggestionBudget::for_one_check();
     let mut checker = Checker::default();
+    report_empty_spec(&mut checker, sources);
     let program = program::prepare(&mut checker, sources);
     let (mut model, names) = check::lower(&mut checker, &program.modules);
     program::attach(&mut checker, &mut model, &program, &names);
@@ -73,4 +74,23 @@ pub fn check_sources(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> Mo
     provenance::annotate(&mut found, &program.shadows, sources);
     diagnostics.extend(found);
     model
+}
+
+/// A spec whose files declare nothing at all (only blank lines and comments) is an error:
+/// there is nothing to deliver, and compiling it would write a workflow without jobs.
+fn report_empty_spec(checker: &mut Checker, sources: &Sources) {
+    let Some(first) = sources.modules.first() else {
+        return;
+    };
+    if sources.modules.iter().all(|module| module.declarations.is_empty()) {
+        checker.report(
+            Diagnostic::error(
+                crate::Code::SW0111,
+                "the spec declares nothing",
+                crate::Span::new(first.file, 0, 0),
+                "no declarations in any file of the spec",
+            )
+            .with_help("declare the app and its services, e.g. `app shop {}` and `service web { image = \"...\" }`"),
+        );
+    }
 }

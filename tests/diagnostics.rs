@@ -85,9 +85,11 @@ fn cases_cover_every_code() {
     for path in case_paths() {
         covered.extend(expected_codes(&std::fs::read(&path).unwrap(), &path));
     }
+    // A file over the size limit (SW0005) is too big to keep here; tests/hostile.rs
+    // generates 10 MB files from recipes instead.
     let missing: Vec<&str> = Code::ALL
         .iter()
-        .filter(|code| !covered.contains(*code))
+        .filter(|code| !covered.contains(*code) && **code != Code::SW0005)
         .map(|code| code.as_str())
         .collect();
     assert!(missing.is_empty(), "no case in {CASES} expects {missing:?}");

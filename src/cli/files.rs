@@ -4,11 +4,20 @@
 //! which keeps every import inside the project root: the directory of the spec (the common
 //! directory of all arguments), with symbolic links followed before the check.
 
-use slipway::{decode_source, Diagnostic, FileId, LoadError, LoadedFile, Loader, RootFile, SourceFile};
+use slipway::{decode_source, Code, Diagnostic, FileId, LoadError, LoadedFile, Loader, RootFile, SourceFile, MAX_SOURCE_BYTES};
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
-/// Spec files larger than this are rejected before reading: no real spec comes close.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest spec file read from disk: the library's limit (the language server uses it).
+pub const MAX_FILE_BYTES: u64 = MAX_SOURCE_BYTES as u64;
+
+/// Reads a spec file, but never more than one byte past the size limit: a larger file is
+/// reported (SW0005) by `decode_source` without being read whole.
+fn read_spec(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
 
 pub struct Loaded {
     pub files: Vec<SourceFile>,
@@ -21,8 +30,17 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Checks the files as one spec, reading imports from the disk.
+    /// Checks the files as one spec, reading imports from the disk. When a file was too large
+    /// to read (SW0005) nothing is checked: the spec is incomplete.
     pub fn check(&self) -> slipway::Checked {
+        if self.diagnostics.iter().any(|d| d.code == Code::SW0005) {
+            return slipway::Checked {
+                model: slipway::Model::default(),
+                modules: Vec::new(),
+                files: self.files.clone(),
+                diagnostics: Vec::new(),
+            };
+        }
         let roots = self
             .files
             .iter()
@@ -54,10 +72,7 @@ impl Loader for DiskLoader {
         if !metadata.is_file() {
             return Err(LoadError::Unreadable("it is not a file".to_string()));
         }
-        if metadata.len() > MAX_FILE_BYTES {
-            return Err(LoadError::Unreadable(format!("it is {} bytes; specs are limited to {MAX_FILE_BYTES} bytes", metadata.len())));
-        }
-        let bytes = std::fs::read(&real).map_err(|e| LoadError::Unreadable(e.to_string()))?;
+        let bytes = read_spec(&real).map_err(|e| LoadError::Unreadable(e.to_string()))?;
         Ok(LoadedFile {
             path: slash_path(inside),
             name: self.shown_root.join(inside).display().to_string(),
@@ -121,11 +136,7 @@ pub fn load(inputs: &[PathBuf]) -> Result<Loaded, String> {
     paths.retain(|path| inputs.contains(path) || std::fs::canonicalize(path).is_ok_and(|real| real.starts_with(&root)));
     let mut loaded = Loaded { files: Vec::new(), diagnostics: Vec::new(), paths: Vec::new(), root, shown_root };
     for (index, path) in paths.iter().enumerate() {
-        let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
-        if size > MAX_FILE_BYTES {
-            return Err(format!("{} is {size} bytes; specs are limited to {MAX_FILE_BYTES} bytes", path.display()));
-        }
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let bytes = read_spec(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
         let (file, problem) = decode_source(id, path.display().to_string(), &bytes);
         loaded.files.push(file);

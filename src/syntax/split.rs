@@ -14,6 +14,9 @@ use super::ast::Comment;
 /// The deepest bracket nesting the parser accepts; deeper input is reported, not parsed.
 pub const MAX_DEPTH: usize = 64;
 
+/// The byte order mark, U+FEFF.
+const BOM: &str = "\u{FEFF}";
+
 /// Words that always start a declaration at column 0, even inside unbalanced brackets.
 const DECLARATION_KEYWORDS: &[&str] = &[
     "app",
@@ -81,7 +84,7 @@ impl Scanner<'_> {
     }
 
     fn starts_new_chunk(&self) -> bool {
-        let rest = &self.text[self.position..];
+        let rest = self.text[self.position..].trim_start_matches(BOM);
         let word_len = rest
             .bytes()
             .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
@@ -122,6 +125,12 @@ impl Scanner<'_> {
         let byte = self.bytes[self.position];
         match byte {
             b' ' | b'\t' | b'\r' | b'\n' => self.position += 1,
+            // The grammar skips a byte order mark as whitespace (editors write one at the start
+            // of a file, concatenated files have them anywhere); so does the splitter, or a file
+            // holding only a BOM would be a declaration that fails to parse.
+            0xEF if self.bytes[self.position..].starts_with(BOM.as_bytes()) => {
+                self.position += BOM.len();
+            }
             b'/' if self.peek(1) == Some(b'/') => self.line_comment(),
             b'#' => self.line_comment(),
             b'/' if self.peek(1) == Some(b'*') => self.block_comment(),
@@ -249,6 +258,13 @@ mod tests {
     fn unclosed_brace_does_not_swallow_the_next_declaration() {
         let text = "service a {\n  x = 1\nservice b {\n}\n";
         assert_eq!(chunks(text), ["service a {\n  x = 1", "service b {\n}"]);
+    }
+
+    #[test]
+    fn byte_order_marks_are_whitespace() {
+        assert_eq!(chunks("\u{FEFF}"), Vec::<&str>::new());
+        let text = "\u{FEFF}strategy s = recreate\n\u{FEFF}service b {\n}\n";
+        assert_eq!(chunks(text), ["strategy s = recreate", "service b {\n}"]);
     }
 
     #[test]
