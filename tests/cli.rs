@@ -218,6 +218,7 @@ fn hostile_files_never_panic() {
         ),
         ("utf8-cut.slip", b"service caf\xC3".to_vec()),
         ("comment.slip", b"/* never closed\nservice a {".to_vec()),
+        ("too-large.slip", vec![b'#'; slipway::MAX_SOURCE_BYTES + 1]),
         (
             "long-line.slip",
             format!("service web {{ {}}}", "a = 1 ".repeat(20_000)).into_bytes(),
