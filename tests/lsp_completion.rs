@@ -90,9 +90,17 @@ fn fields_already_set_are_not_offered_again() {
 
 #[test]
 fn repeated_blocks_are_offered_again() {
-    insta::assert_snapshot!(complete(
-        "strategy s = canary {\n  step { weight = 50% }\n  st$0\n}\n"
-    ));
+    let offered = complete(
+        "strategy s = canary {\n  step { weight = 50% }\n  analysis { gates = [] }\n  $0\n}\n",
+    );
+    assert!(
+        offered.lines().any(|line| line.starts_with("step ")),
+        "`step` repeats:\n{offered}"
+    );
+    assert!(
+        !offered.lines().any(|line| line.starts_with("analysis ")),
+        "`analysis` is set:\n{offered}"
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 use super::files::MAX_FILE_BYTES;
 use slipway::lsp::{Connection, Loader, Message};
+use slipway::{LoadError, LoadedFile};
 use std::io::{BufReader, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
@@ -73,6 +74,42 @@ impl Loader for DiskLoader {
             .collect();
         files.sort();
         files
+    }
+
+    /// An imported file, kept inside the spec's directory as `slipway check` keeps it inside
+    /// the project root: links are followed first, then the target must still be inside.
+    fn import(&self, dir: &Path, path: &str) -> Result<LoadedFile, LoadError> {
+        let unreadable = |error: std::io::Error| match error.kind() {
+            ErrorKind::NotFound => LoadError::NotFound,
+            _ => LoadError::Unreadable(error.to_string()),
+        };
+        let root = std::fs::canonicalize(dir).map_err(unreadable)?;
+        let real = std::fs::canonicalize(root.join(path)).map_err(unreadable)?;
+        let Ok(inside) = real.strip_prefix(&root) else {
+            return Err(LoadError::OutsideRoot {
+                target: real.display().to_string(),
+            });
+        };
+        let metadata = std::fs::metadata(&real).map_err(unreadable)?;
+        if !metadata.is_file() {
+            return Err(LoadError::Unreadable("it is not a file".to_string()));
+        }
+        if metadata.len() > MAX_FILE_BYTES {
+            let size = metadata.len();
+            return Err(LoadError::Unreadable(format!(
+                "it is {size} bytes; specs are limited to {MAX_FILE_BYTES} bytes"
+            )));
+        }
+        let bytes = std::fs::read(&real).map_err(unreadable)?;
+        let parts: Vec<String> = inside
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Ok(LoadedFile {
+            path: parts.join("/"),
+            name: dir.join(path).display().to_string(),
+            bytes,
+        })
     }
 }
 

@@ -16,7 +16,7 @@ pub fn definition(
     let locations: Vec<Location> = index::declarations(&analysis, symbol.kind, &symbol.name)
         .into_iter()
         .filter_map(|found| {
-            let uri = analysis.files.get(found.file)?.uri.clone();
+            let uri = analysis.files.get(found.file)?.uri.clone()?;
             Some(Location {
                 uri,
                 range: analysis.range(found.file, found.start, found.end),

@@ -1,6 +1,7 @@
-//! `textDocument/publishDiagnostics`: after every change, each file of the changed spec gets
-//! its full list of diagnostics, from the same check and with the same codes as
-//! `slipway check`. A file whose problems are fixed gets an empty list, which clears them.
+//! `textDocument/publishDiagnostics`: after every change, each file of the changed spec (and
+//! each file it imports, except standard modules) gets its full list of diagnostics, from the
+//! same check and with the same codes as `slipway check`. A file whose problems are fixed gets
+//! an empty list, which clears them.
 
 use super::convert;
 use super::workspace::Analysis;
@@ -20,10 +21,13 @@ pub fn publications(analysis: &Analysis) -> Vec<PublishDiagnosticsParams> {
         .files
         .iter()
         .zip(per_file)
-        .map(|(file, diagnostics)| PublishDiagnosticsParams {
-            uri: file.uri.clone(),
-            diagnostics,
-            version: file.version,
+        .filter_map(|(file, diagnostics)| {
+            let uri = file.uri.clone()?;
+            Some(PublishDiagnosticsParams {
+                uri,
+                diagnostics,
+                version: file.version,
+            })
         })
         .collect()
 }

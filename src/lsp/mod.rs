@@ -16,6 +16,7 @@ mod diagnostics;
 mod formatting;
 mod hover;
 mod index;
+mod loader;
 mod references;
 mod scan;
 mod server;

@@ -16,7 +16,7 @@ pub fn references(workspace: &mut Workspace, params: ReferenceParams) -> Option<
         .filter(|s| s.kind == target.kind && s.name == target.name)
         .filter(|s| include_declaration || !s.is_declaration)
         .filter_map(|s| {
-            let uri = analysis.files.get(s.file)?.uri.clone();
+            let uri = analysis.files.get(s.file)?.uri.clone()?;
             Some(Location {
                 uri,
                 range: analysis.range(s.file, s.start, s.end),

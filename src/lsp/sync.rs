@@ -146,7 +146,11 @@ fn did_change_watched(
 /// The files currently in the spec of `uri`, when it has been analysed.
 fn spec_uris(workspace: &mut Workspace, uri: &Uri) -> Vec<Uri> {
     match workspace.cached_analysis(uri) {
-        Some(analysis) => analysis.files.iter().map(|file| file.uri.clone()).collect(),
+        Some(analysis) => analysis
+            .files
+            .iter()
+            .filter_map(|file| file.uri.clone())
+            .collect(),
         None => Vec::new(),
     }
 }

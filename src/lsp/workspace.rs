@@ -7,19 +7,16 @@
 //! kept as an [`Analysis`] until one of its files changes.
 
 use super::convert::{self, Encoding, FileLookup, Lines};
+use super::loader::Imports;
+pub use super::loader::Loader;
 use super::scan::{self, Scan};
 use crate::span::{SourceFile, Span};
+use crate::RootFile;
 use lsp_types::Uri;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-
-/// Reads the spec files of a directory for the server.
-pub trait Loader {
-    /// The `.slip` files directly inside `dir`, with their text. Unreadable files are left out.
-    fn spec_files(&self, dir: &Path) -> Vec<(PathBuf, String)>;
-}
 
 /// A text the editor has open.
 #[derive(Debug, Clone)]
@@ -45,10 +42,11 @@ impl SpecKey {
     }
 }
 
-/// One file of a checked spec.
+/// One file of a checked spec: one of its own files, a file it imports, or a standard
+/// module (which has no URI: the editor cannot open it).
 #[derive(Debug)]
 pub struct SpecFile {
-    pub uri: Uri,
+    pub uri: Option<Uri>,
     pub text: String,
     pub lines: Lines,
     /// The editor's version, when the file is open.
@@ -65,15 +63,21 @@ pub struct Analysis {
 
 impl Analysis {
     pub fn file_index(&self, uri: &Uri) -> Option<usize> {
-        self.files.iter().position(|file| file.uri == *uri)
+        self.files
+            .iter()
+            .position(|file| file.uri.as_ref() == Some(uri))
     }
 
-    /// The lexical reading of every file (computed on first use).
+    /// The lexical reading of every file (computed on first use). Standard modules are left
+    /// out (empty), so their declarations are not offered as the spec's own.
     pub fn scans(&self) -> &[Scan] {
         self.scans.get_or_init(|| {
             self.files
                 .iter()
-                .map(|file| scan::scan(&file.text))
+                .map(|file| match file.uri {
+                    Some(_) => scan::scan(&file.text),
+                    None => scan::scan(""),
+                })
                 .collect()
         })
     }
@@ -97,7 +101,7 @@ impl Analysis {
 
 impl FileLookup for Analysis {
     fn uri(&self, file: usize) -> Option<&Uri> {
-        self.files.get(file).map(|f| &f.uri)
+        self.files.get(file)?.uri.as_ref()
     }
 
     fn text(&self, file: usize) -> &str {
@@ -226,24 +230,55 @@ impl<'a> Workspace<'a> {
         if files.is_empty() {
             files.insert(uri.as_str().to_string(), (uri.clone(), String::new(), None));
         }
-        self.check(files)
+        self.check(key, files)
     }
 
-    fn check(&self, files: BTreeMap<String, (Uri, String, Option<i32>)>) -> Analysis {
-        let sources: Vec<SourceFile> = files
+    /// Checks the files as one spec, as `slipway check DIR` does: each file named by its
+    /// path relative to the directory, imports read through the loader (open documents
+    /// first). The analysis lists the files as the check does: the spec's own, then imports.
+    fn check(
+        &self,
+        key: &SpecKey,
+        files: BTreeMap<String, (Uri, String, Option<i32>)>,
+    ) -> Analysis {
+        let roots: Vec<RootFile> = files
             .iter()
-            .map(|(name, (_, text, _))| SourceFile {
-                name: name.clone(),
-                text: text.clone(),
+            .map(|(name, (_, text, _))| {
+                RootFile::named(SourceFile {
+                    name: name.clone(),
+                    text: text.clone(),
+                })
             })
             .collect();
-        let checked = crate::check(&sources);
-        let files = files
+        let mut own: Vec<(Option<Uri>, Option<i32>)> = files
             .into_values()
-            .map(|(uri, text, version)| SpecFile {
-                lines: Lines::new(&text, self.encoding),
+            .map(|(uri, _, version)| (Some(uri), version))
+            .collect();
+        let checked = match key {
+            SpecKey::Directory(dir) => {
+                let mut imports = Imports::new(self.loader, dir, &self.documents);
+                let checked = crate::check_project(roots, &mut imports);
+                own.extend(
+                    checked
+                        .files
+                        .iter()
+                        .skip(own.len())
+                        .map(|f| self.imported(&imports, &f.name)),
+                );
+                checked
+            }
+            SpecKey::Document(_) => {
+                crate::check_project(roots, &mut crate::check::modules::NoFiles)
+            }
+        };
+        let files = checked
+            .files
+            .iter()
+            .zip(own.into_iter().chain(std::iter::repeat((None, None))))
+            .map(|(source, (uri, version))| SpecFile {
+                lines: Lines::new(&source.text, self.encoding),
+                text: source.text.clone(),
                 uri,
-                text,
                 version,
             })
             .collect();
@@ -252,5 +287,19 @@ impl<'a> Workspace<'a> {
             checked,
             scans: OnceCell::new(),
         }
+    }
+
+    /// The URI and open version of an imported file, by the name the loader gave it; a
+    /// standard module has neither.
+    fn imported(&self, imports: &Imports, name: &str) -> (Option<Uri>, Option<i32>) {
+        let Some(path) = imports.path_of(name) else {
+            return (None, None);
+        };
+        let uri = convert::path_to_uri(path);
+        let version = uri
+            .as_ref()
+            .and_then(|uri| self.document(uri))
+            .map(|d| d.version);
+        (uri, version)
     }
 }

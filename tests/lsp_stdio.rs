@@ -1,0 +1,206 @@
+//! The real `slipway lsp` binary over stdio against `slipway check`: for every example and
+//! every module test case, opening one file of the spec publishes the same diagnostic codes
+//! as `slipway check --format json DIR` (imports of project files and of the standard library
+//! included), and a malformed message does not stop the server.
+
+use lsp_server::{Message, Notification, Request, RequestId};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+struct Server {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+    next_id: i32,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_slipway"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let input = child.stdin.take().unwrap();
+        let output = BufReader::new(child.stdout.take().unwrap());
+        let mut server = Server {
+            child,
+            input,
+            output,
+            next_id: 0,
+        };
+        server.request("initialize", json!({ "capabilities": {} }));
+        server.notify("initialized", json!({}));
+        server
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        Message::Notification(Notification {
+            method: method.into(),
+            params,
+        })
+        .write(&mut self.input)
+        .unwrap();
+    }
+
+    /// Sends a request and returns its result with the notifications that came before it.
+    fn request(&mut self, method: &str, params: Value) -> (Value, Vec<Notification>) {
+        self.next_id += 1;
+        let id = RequestId::from(self.next_id);
+        Message::Request(Request {
+            id: id.clone(),
+            method: method.into(),
+            params,
+        })
+        .write(&mut self.input)
+        .unwrap();
+        let mut notifications = Vec::new();
+        loop {
+            match Message::read(&mut self.output)
+                .unwrap()
+                .expect("the server closed stdout")
+            {
+                Message::Response(response) if response.id == id => {
+                    return (
+                        response.response_result.unwrap_or(Value::Null),
+                        notifications,
+                    );
+                }
+                Message::Notification(notification) => notifications.push(notification),
+                _ => {}
+            }
+        }
+    }
+
+    fn stop(mut self) -> Option<i32> {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        self.child.wait().unwrap().code()
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// The codes `slipway check --format json` reports for `dir`, sorted.
+fn check_codes(dir: &Path) -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut codes: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// The codes the server publishes for the files of `dir` after one of them is opened, sorted.
+fn server_codes(server: &mut Server, dir: &Path) -> Vec<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "slip"))
+        .collect();
+    files.sort();
+    let first = &files[0];
+    let item = json!({ "uri": uri(first), "languageId": "slipway", "version": 1, "text": std::fs::read_to_string(first).unwrap() });
+    server.notify("textDocument/didOpen", json!({ "textDocument": item }));
+    let (_, notifications) = server.request("slipway/barrier", Value::Null);
+    let mut latest: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let in_spec = format!("{}/", uri(dir));
+    let published = notifications.into_iter().filter(|n| {
+        let uri = n.params["uri"].as_str().unwrap_or("");
+        n.method == "textDocument/publishDiagnostics" && uri.starts_with(&in_spec)
+    });
+    for notification in published {
+        let codes = notification.params["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap_or("").to_string())
+            .collect();
+        latest.insert(
+            notification.params["uri"].as_str().unwrap().to_string(),
+            codes,
+        );
+    }
+    server.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri(first) } }),
+    );
+    server.request("slipway/barrier", Value::Null);
+    let mut codes: Vec<String> = latest.into_values().flatten().collect();
+    codes.sort();
+    codes
+}
+
+fn spec_dirs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("examples"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    if let Ok(cases) = std::fs::read_dir(root.join("tests/cases/modules")) {
+        for case in cases.flatten() {
+            let spec = case.path().join("spec");
+            let has_links = std::fs::read_dir(&spec).map(|d| {
+                d.flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "link"))
+            });
+            if spec.is_dir() && !has_links.unwrap_or(true) {
+                dirs.push(spec);
+            }
+        }
+    }
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn the_server_reports_what_slipway_check_reports() {
+    let mut server = Server::start();
+    let dirs = spec_dirs();
+    assert!(dirs.len() >= 3, "{dirs:?}");
+    for dir in dirs {
+        assert_eq!(
+            server_codes(&mut server, &dir),
+            check_codes(&dir),
+            "{}",
+            dir.display()
+        );
+    }
+    assert_eq!(server.stop(), Some(0));
+}
+
+#[test]
+fn a_malformed_message_is_skipped() {
+    use std::io::Write;
+    let mut server = Server::start();
+    let garbage = "{ this is not json";
+    write!(
+        server.input,
+        "Content-Length: {}\r\n\r\n{garbage}",
+        garbage.len()
+    )
+    .unwrap();
+    let (result, _) = server.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": "untitled:x" } }),
+    );
+    assert!(result.is_array(), "still serving: {result}");
+    assert_eq!(server.stop(), Some(0));
+}
