@@ -104,3 +104,10 @@ fn nothing_to_say_on_whitespace_or_in_a_string() {
         "no hover"
     );
 }
+
+#[test]
+fn a_reference_into_an_imported_standard_module_shows_its_doc_comment() {
+    insta::assert_snapshot!(hover(
+        "import std/strategies\n\nenvironment prod {\n  cluster   = \"prod\"\n  namespace = \"prod\"\n  trigger   = manual\n  strategy  = strategies.progressive-ca$0nary\n}\n"
+    ));
+}

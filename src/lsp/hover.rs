@@ -41,17 +41,9 @@ fn code_line(text: &str) -> String {
 /// `service web` and its doc comment.
 fn declaration(analysis: &Analysis, kind: &str, name: &str) -> String {
     let mut text = code_line(&format!("{kind} {name}"));
-    match index::doc_comment(analysis, kind, name) {
-        Some(doc) => {
-            text.push('\n');
-            text.push_str(&doc);
-        }
-        None if index::declarations(analysis, kind, name).is_empty() => {
-            text.push_str(&format!(
-                "\nNo {kind} named `{name}` is declared in this spec."
-            ));
-        }
-        None => {}
+    if let Some(doc) = index::doc_comment(analysis, kind, name) {
+        text.push('\n');
+        text.push_str(&doc);
     }
     text
 }

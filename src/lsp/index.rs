@@ -3,8 +3,10 @@
 //!
 //! The places where a name refers to a declaration are listed once, in [`reference_kind`]:
 //! `after` names environments, `depends_on` and `override <name>` name services, and
-//! `strategy` names a strategy (unless it is a kind such as `canary`). Policies are declared
-//! but never referred to, so their only "reference" is their declaration.
+//! `strategy` names a strategy (unless it is a kind such as `canary`). In a dotted name such as
+//! `strategies.careful` (a declaration of an imported module) the last segment is the
+//! reference. Policies are declared but never referred to, so their only "reference" is their
+//! declaration.
 
 use super::scan::{Kind, Role, Scan};
 use super::workspace::Analysis;
@@ -62,7 +64,7 @@ fn symbol(scan: &Scan, text: &str, file: usize, index: usize) -> Option<Symbol> 
     let word = text.get(token.start..token.end)?;
     let (kind, is_declaration) = match &token.role {
         Role::Name { keyword } => (*KINDS.iter().find(|kind| *kind == keyword)?, true),
-        Role::Value { key } if !scan.is_dotted(index) => {
+        Role::Value { key } if !scan.continues_after(index) => {
             (reference_kind(&scan.path(token.frame), key, word)?, false)
         }
         Role::Label { key } => (label_kind(&scan.path(token.frame), key)?, false),

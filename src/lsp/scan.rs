@@ -119,11 +119,12 @@ impl Scan {
         (token.start <= offset).then_some((index, token))
     }
 
-    /// Whether the previous or next token is a `.` (so the word is part of a dotted path).
-    pub fn is_dotted(&self, index: usize) -> bool {
-        let kind_at = |i: Option<usize>| i.and_then(|i| self.tokens.get(i)).map(|t| t.kind);
-        kind_at(index.checked_sub(1)) == Some(Kind::Dot)
-            || kind_at(Some(index + 1)) == Some(Kind::Dot)
+    /// Whether the next token is a `.` (so the word is a module name or alias, not the last
+    /// segment of a dotted name).
+    pub fn continues_after(&self, index: usize) -> bool {
+        self.tokens
+            .get(index + 1)
+            .is_some_and(|t| t.kind == Kind::Dot)
     }
 
     pub fn in_comment(&self, offset: usize) -> bool {
