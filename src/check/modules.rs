@@ -278,7 +278,7 @@ impl State {
                     self.report(
                         file,
                         not_found(
-                            &literal.value,
+                            &format!("`{}`", literal.value),
                             literal.span,
                             "the standard library imports only standard modules",
                         ),
@@ -286,7 +286,7 @@ impl State {
                     return None;
                 }
                 match join(&base, &literal.value) {
-                    Ok(path) => self.resolve_file(file, path, literal.span, loader),
+                    Ok(path) => self.resolve_file(file, &literal.value, path, literal.span, loader),
                     Err(OutsideRoot) => {
                         self.report(file, escapes(&literal.value, literal.span, None));
                         None
@@ -331,6 +331,7 @@ impl State {
     fn resolve_file(
         &mut self,
         file: FileId,
+        written: &str,
         path: String,
         span: Span,
         loader: &mut dyn Loader,
@@ -351,15 +352,18 @@ impl State {
                 Some(added)
             }
             Err(LoadError::NotFound) => {
-                self.report(file, not_found(&path, span, "no such file in the project"));
+                self.report(
+                    file,
+                    not_found(&shown(written, &path), span, "no such file in the project"),
+                );
                 None
             }
             Err(LoadError::OutsideRoot { target }) => {
-                self.report(file, escapes(&path, span, Some(&target)));
+                self.report(file, escapes(written, span, Some(&target)));
                 None
             }
             Err(LoadError::Unreadable(why)) => {
-                self.report(file, not_found(&path, span, &why));
+                self.report(file, not_found(&shown(written, &path), span, &why));
                 None
             }
         }
@@ -412,8 +416,18 @@ impl State {
     }
 }
 
+/// The path as written, and as resolved in the project when that differs: `common.slip`
+/// (`lib/common.slip`).
+fn shown(written: &str, path: &str) -> String {
+    if written == path {
+        format!("`{written}`")
+    } else {
+        format!("`{written}` (`{path}` in the project)")
+    }
+}
+
 fn not_found(path: &str, span: Span, why: &str) -> Diagnostic {
-    Diagnostic::error(Code::SW0106, format!("cannot import `{path}`: {why}"), span, "imported here")
+    Diagnostic::error(Code::SW0106, format!("cannot import {path}: {why}"), span, "imported here")
         .with_help("the path is relative to the importing file; standard modules are written without quotes: `import std/strategies`")
 }
 

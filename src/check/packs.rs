@@ -104,7 +104,7 @@ fn enable(
             places.sort();
         }
     };
-    match scopes.lookup(scope, &name) {
+    match scopes.lookup_policy(scope, &name) {
         Some(Found::Module(file)) => scopes.policies_of(file).into_iter().for_each(add),
         Some(Found::Item(declared)) if declared.item.keyword.text == "policy" => {
             if scopes.scope_of(declared.file) != ScopeId::Root {
@@ -132,7 +132,7 @@ fn enable(
                 expr.span,
                 candidates.iter().map(String::as_str),
             );
-            let diagnostic = if name.contains('.') || candidates.iter().any(|c| c.contains('.')) {
+            let diagnostic = if name.contains('.') || !candidates.is_empty() {
                 diagnostic
             } else {
                 diagnostic.with_help(format!(

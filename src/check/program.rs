@@ -39,35 +39,10 @@ pub fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
     let mut expander = Expander::new(&scopes);
     check_templates(checker, &mut expander, sources);
     let mut program = Program::default();
-    let mut rewritten: Vec<(FileId, Vec<Declaration>)> = Vec::new();
-    let mut services: BTreeMap<String, Object> = BTreeMap::new();
-    for (index, module) in sources.modules.iter().enumerate() {
-        let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
-        if sources.role(file) != Role::Root {
-            continue;
-        }
-        let mut declarations = Vec::new();
-        for declaration in &module.declarations {
-            let Some(rewritten) =
-                rewrite(checker, &mut expander, declaration, &mut program.waivers)
-            else {
-                continue;
-            };
-            if let Declaration::Item(item) = &rewritten {
-                if let (true, ExprKind::Object(body)) =
-                    (item.keyword.text == "service", &item.value.kind)
-                {
-                    services
-                        .entry(item.name.text.clone())
-                        .or_insert_with(|| body.clone());
-                }
-            }
-            declarations.push(rewritten);
-        }
-        rewritten.push((file, declarations));
-    }
+    let rewritten = rewrite_roots(checker, &mut expander, sources, &mut program.waivers);
     let mut shadows = std::mem::take(&mut expander.shadows);
     program.strategy_names = std::mem::take(&mut expander.strategy_names);
+    let services = service_bodies(&rewritten);
     for (file, declarations) in rewritten {
         let declarations = declarations
             .into_iter()
@@ -78,24 +53,68 @@ pub fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
                 other => other,
             })
             .collect();
+        let comments = Vec::new();
         program.modules.push(Module {
             file,
             declarations,
-            comments: Vec::new(),
+            comments,
         });
     }
-    let environments: Vec<&Item> = program
-        .modules
-        .iter()
-        .flat_map(|module| module.declarations.iter())
-        .filter_map(|declaration| match declaration {
-            Declaration::Item(item) if item.keyword.text == "environment" => Some(item),
-            _ => None,
-        })
-        .collect();
+    let environments = items_of(&program.modules, "environment");
     program.policies = packs::lower(checker, &scopes, &environments);
     program.shadows = shadows;
     program
+}
+
+/// The declarations of every root file, rewritten; waivers are set aside.
+fn rewrite_roots(
+    checker: &mut Checker,
+    expander: &mut Expander,
+    sources: &Sources,
+    waivers: &mut Vec<Item>,
+) -> Vec<(FileId, Vec<Declaration>)> {
+    let mut out = Vec::new();
+    for (index, module) in sources.modules.iter().enumerate() {
+        let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
+        if sources.role(file) != Role::Root {
+            continue;
+        }
+        let declarations = module
+            .declarations
+            .iter()
+            .filter_map(|declaration| rewrite(checker, expander, declaration, waivers))
+            .collect();
+        out.push((file, declarations));
+    }
+    out
+}
+
+/// Each service's body after templates, by name (the first of duplicates).
+fn service_bodies(rewritten: &[(FileId, Vec<Declaration>)]) -> BTreeMap<String, Object> {
+    let mut services = BTreeMap::new();
+    for declaration in rewritten.iter().flat_map(|(_, declarations)| declarations) {
+        let Declaration::Item(item) = declaration else {
+            continue;
+        };
+        if let (true, ExprKind::Object(body)) = (item.keyword.text == "service", &item.value.kind) {
+            services
+                .entry(item.name.text.clone())
+                .or_insert_with(|| body.clone());
+        }
+    }
+    services
+}
+
+/// The items of one kind in `modules`.
+fn items_of<'m>(modules: &'m [Module], kind: &str) -> Vec<&'m Item> {
+    modules
+        .iter()
+        .flat_map(|module| module.declarations.iter())
+        .filter_map(|declaration| match declaration {
+            Declaration::Item(item) if item.keyword.text == kind => Some(item),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One declaration of a root file as the checker sees it; `None` to leave it out.
@@ -121,13 +140,16 @@ fn rewrite(
             None => broken(item),
         }),
         "strategy" => {
-            let value = expander.expand_site(
-                checker,
-                super::scope::ScopeId::Root,
-                "strategy",
-                &item.value,
-                STRATEGY_KINDS,
-            );
+            let value = match &item.from {
+                Some(_) => expander.declaration(checker, item).map(|built| built.value),
+                None => expander.expand_site(
+                    checker,
+                    super::scope::ScopeId::Root,
+                    "strategy",
+                    &item.value,
+                    STRATEGY_KINDS,
+                ),
+            };
             Some(match value {
                 Some(value) => Declaration::Item(Item {
                     value,
@@ -141,11 +163,14 @@ fn rewrite(
                 checker.report(
                     crate::diagnostics::Diagnostic::error(
                         Code::SW0211,
-                        format!("a {} cannot be built from a template", item.keyword.text),
+                        format!(
+                            "`{}` declarations cannot be built from a template",
+                            item.keyword.text
+                        ),
                         from.span,
-                        "not a service or environment",
+                        "no template here",
                     )
-                    .with_help("only services, environments and templates take `from`"),
+                    .with_help("only services, environments, strategies and templates take `from`"),
                 );
             }
             Some(declaration.clone())
@@ -343,13 +368,20 @@ pub fn conclude(checker: &mut Checker, model: &super::model::Model) {
 /// Gives strategies used by an imported name (`strategies.progressive-canary`) that name.
 fn name_strategies(model: &mut super::model::Model, names: &[(Span, String)]) {
     let name_of = |strategy: &super::model::Strategy| {
-        names.iter().find(|(span, _)| *span == strategy.span).map(|(_, name)| name.clone())
+        names
+            .iter()
+            .find(|(span, _)| *span == strategy.span)
+            .map(|(_, name)| name.clone())
     };
     for environment in &mut model.environments {
         if environment.strategy.name.is_none() {
             environment.strategy.name = name_of(&environment.strategy);
         }
-        for strategy in environment.overrides.iter_mut().filter_map(|o| o.strategy.as_mut()) {
+        for strategy in environment
+            .overrides
+            .iter_mut()
+            .filter_map(|o| o.strategy.as_mut())
+        {
             if strategy.name.is_none() {
                 strategy.name = name_of(strategy);
             }

@@ -44,6 +44,8 @@ pub enum Found<'s> {
 #[derive(Debug, Default)]
 struct Scope<'s> {
     local: BTreeMap<String, Declared<'s>>,
+    /// The spec's own policies, which may share a name with a template or strategy.
+    policies: BTreeMap<String, Declared<'s>>,
     aliases: BTreeMap<String, (FileId, Span)>,
     listed: BTreeMap<String, (Declared<'s>, Span)>,
     /// Aliases and listed names of imports that could not be resolved.
@@ -107,13 +109,37 @@ impl<'s> Scopes<'s> {
         if !EXPORTED.contains(&kind) {
             return;
         }
-        let local = &mut self.scopes.entry(scope).or_default().local;
+        let entry = self.scopes.entry(scope).or_default();
+        if scope == ScopeId::Root && kind == "policy" {
+            entry
+                .policies
+                .entry(item.name.text.clone())
+                .or_insert(declared);
+            return;
+        }
+        let local = &mut entry.local;
         match local.get(&item.name.text) {
-            Some(first) if first.item.keyword.text != kind || kind == "template" || scope != ScopeId::Root => checker.report(
-                Diagnostic::error(Code::SW0102, format!("`{}` is declared twice", item.name.text), item.name.span, "declared again here")
-                    .with_label(first.item.name.span, format!("first declared here, as a {}", first.item.keyword.text))
-                    .with_help("templates, strategies and policies share one set of names; rename one of them"),
-            ),
+            Some(first)
+                if first.item.keyword.text != kind
+                    || kind == "template"
+                    || scope != ScopeId::Root =>
+            {
+                checker.report(
+                    Diagnostic::error(
+                        Code::SW0102,
+                        format!("`{}` is declared twice", item.name.text),
+                        item.name.span,
+                        "declared again here",
+                    )
+                    .with_label(
+                        first.item.name.span,
+                        format!("first declared here, as a {}", first.item.keyword.text),
+                    )
+                    .with_help(
+                        "templates and strategies share one set of names; rename one of them",
+                    ),
+                )
+            }
             Some(_) => {}
             None => {
                 local.insert(item.name.text.clone(), declared);
@@ -193,9 +219,8 @@ impl<'s> Scopes<'s> {
                         .get(&target)
                         .map(|names| names.keys().map(String::as_str).collect::<Vec<_>>())
                         .unwrap_or_default();
-                    checker.report(crate::diagnostics::unknown_reference(
-                        "name", &name.text, name.span, candidates,
-                    ));
+                    let module = &self.sources.unit(target).map_or("", |u| u.path.as_str());
+                    checker.report(not_declared(module, &name.text, name.span, candidates));
                     continue;
                 };
                 self.bind_listed(checker, scope, &name.text, declared, name.span);
@@ -239,7 +264,8 @@ impl<'s> Scopes<'s> {
         span: Span,
     ) {
         let entry = self.scopes.entry(scope).or_default();
-        let clash = match (entry.local.get(name), entry.listed.get(name)) {
+        let own = entry.local.get(name).or_else(|| entry.policies.get(name));
+        let clash = match (own, entry.listed.get(name)) {
             (Some(local), _) => Some((
                 local.item.name.span,
                 "declared here in the spec".to_string(),
@@ -258,6 +284,14 @@ impl<'s> Scopes<'s> {
                 entry.listed.insert(name.to_string(), (declared, span));
             }
         }
+    }
+
+    /// The names imported into `scope` (module aliases), for suggestions.
+    pub fn aliases(&self, scope: ScopeId) -> Vec<String> {
+        self.scopes
+            .get(&scope)
+            .map(|s| s.aliases.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Looks `name` (`x` or `module.x`) up in `scope`.
@@ -290,6 +324,18 @@ impl<'s> Scopes<'s> {
         }
     }
 
+    /// Like [`Scopes::lookup`], but a policy of the spec's own files wins over a template or
+    /// strategy of the same name.
+    pub fn lookup_policy(&self, scope: ScopeId, name: &str) -> Option<Found<'s>> {
+        let own = self
+            .scopes
+            .get(&scope)
+            .and_then(|entry| entry.policies.get(name));
+        own.copied()
+            .map(Found::Item)
+            .or_else(|| self.lookup(scope, name))
+    }
+
     /// Whether `name` is a strategy declared by the spec's own files.
     pub fn is_root_strategy(&self, name: &str) -> bool {
         self.scopes
@@ -318,13 +364,21 @@ impl<'s> Scopes<'s> {
                 .map(|(name, _)| format!("{alias}.{name}"))
                 .collect();
         }
-        let local = entry.local.iter().map(|(n, d)| (n, d.item));
+        let local = entry
+            .local
+            .iter()
+            .chain(&entry.policies)
+            .map(|(n, d)| (n, d.item));
         let listed = entry.listed.iter().map(|(n, (d, _))| (n, d.item));
-        local
+        let mut names: Vec<String> = local
             .chain(listed)
             .filter(|(_, item)| wanted(item))
             .map(|(name, _)| name.clone())
-            .collect()
+            .collect();
+        if kinds.contains(&"policy") {
+            names.extend(entry.aliases.keys().cloned());
+        }
+        names
     }
 
     /// The policies a module declares, in source order.
@@ -340,4 +394,24 @@ impl<'s> Scopes<'s> {
         found.sort_by_key(|declared| declared.item.span);
         found
     }
+}
+
+/// "`std/probes` declares no `http-helth`".
+pub fn not_declared(module: &str, name: &str, span: Span, candidates: Vec<&str>) -> Diagnostic {
+    let diagnostic = Diagnostic::error(
+        Code::SW0103,
+        format!("`{module}` declares no `{name}`"),
+        span,
+        "not in the module",
+    )
+    .with_suggestion(name, candidates.iter().copied());
+    if diagnostic.help.is_some() || candidates.is_empty() {
+        return diagnostic;
+    }
+    let listed: Vec<String> = candidates
+        .iter()
+        .take(8)
+        .map(|c| format!("`{c}`"))
+        .collect();
+    diagnostic.with_help(format!("it declares {}", listed.join(", ")))
 }

@@ -272,17 +272,41 @@ impl<'s> Expander<'s> {
                 None
             }
             None => {
-                let wanted = ["template", "strategy"];
-                let candidates = self.scopes.candidates(scope, name, &wanted);
-                checker.report(crate::diagnostics::unknown_reference(
-                    "template",
-                    name,
-                    span,
-                    candidates.iter().map(String::as_str),
-                ));
+                checker.report(self.unknown(scope, name, span));
                 None
             }
         }
+    }
+
+    /// An unknown template name: no import by its first part, or no such template.
+    fn unknown(&self, scope: ScopeId, name: &str, span: Span) -> Diagnostic {
+        let aliases = self.scopes.aliases(scope);
+        if let Some((alias, _)) = name.split_once('.') {
+            if !aliases.iter().any(|a| a == alias) {
+                let diagnostic = Diagnostic::error(
+                    Code::SW0103,
+                    format!("no import is named `{alias}`"),
+                    span,
+                    "unknown module",
+                )
+                .with_suggestion(alias, aliases.iter().map(String::as_str));
+                if diagnostic.help.is_some() {
+                    return diagnostic;
+                }
+                return diagnostic.with_help(format!(
+                    "import the module first, e.g. `import std/{alias}`, or `import \"{alias}.slip\"`"
+                ));
+            }
+        }
+        let candidates = self
+            .scopes
+            .candidates(scope, name, &["template", "strategy"]);
+        crate::diagnostics::unknown_reference(
+            "template",
+            name,
+            span,
+            candidates.iter().map(String::as_str),
+        )
     }
 
     /// A copy of `object` with every template named in a value field expanded. Fields whose
@@ -410,8 +434,8 @@ impl<'s> Expander<'s> {
         })
     }
 
-    /// A service or environment with its `from` template applied and its values expanded;
-    /// `None` when the template cannot be used (the problem is reported).
+    /// A service, environment or strategy with its `from` template applied and its values
+    /// expanded; `None` when the template cannot be used (the problem is reported).
     pub fn declaration(&mut self, checker: &mut Checker, item: &Item) -> Option<Item> {
         let ExprKind::Object(object) = &item.value.kind else {
             return Some(item.clone());
@@ -420,20 +444,23 @@ impl<'s> Expander<'s> {
             return Some(item.clone());
         }
         let body = self.expand_object(checker, ScopeId::Root, object);
-        let merged = match &item.from {
-            None => body,
+        let strategy = item.keyword.text == "strategy";
+        let (merged, tag) = match &item.from {
+            None => (body, None),
             Some(from) => {
-                let kind = [item.keyword.text.as_str()];
+                let own = [item.keyword.text.as_str()];
+                let kinds: &[&str] = if strategy { STRATEGY_KINDS } else { &own };
                 let template =
-                    self.named(checker, ScopeId::Root, &from.dotted(), from.span, &kind)?;
-                merge(&template.body, &body, "", &mut self.shadows)
+                    self.named(checker, ScopeId::Root, &from.dotted(), from.span, kinds)?;
+                let tag = strategy.then(|| Ident {
+                    text: template.kind.clone(),
+                    span: from.span,
+                });
+                (merge(&template.body, &body, "", &mut self.shadows), tag)
             }
         };
         let value = Expr {
-            kind: ExprKind::Object(Object {
-                tag: None,
-                ..merged
-            }),
+            kind: ExprKind::Object(Object { tag, ..merged }),
             span: item.value.span,
         };
         Some(Item {
