@@ -11,6 +11,7 @@ use super::modules::Sources;
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
 use crate::syntax::ast::{Declaration, Entry, Expr, ExprKind, Object};
+use std::collections::BTreeMap;
 
 /// One value replacing another.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,10 +174,15 @@ pub fn annotate(diagnostics: &mut [Diagnostic], shadows: &[Shadow], sources: &So
     if shadows.is_empty() {
         return;
     }
+    let mut by_winner: BTreeMap<Span, Vec<&Shadow>> = BTreeMap::new();
+    for shadow in shadows.iter().filter(|s| s.winner != s.loser) {
+        by_winner.entry(shadow.winner).or_default().push(shadow);
+    }
     for diagnostic in diagnostics.iter_mut() {
         let mut at = diagnostic.primary.span;
         for _ in 0..8 {
-            let Some(shadow) = replaced(shadows, at, &diagnostic.message) else {
+            let candidates = by_winner.get(&at).map_or(&[][..], Vec::as_slice);
+            let Some(shadow) = replaced(candidates, &diagnostic.message) else {
                 break;
             };
             let label = format!(
@@ -197,20 +203,22 @@ pub fn annotate(diagnostics: &mut [Diagnostic], shadows: &[Shadow], sources: &So
     }
 }
 
-/// The value that the value at `at` replaced. When one value replaced a different value for
-/// each service, the diagnostic's message must name the service.
-fn replaced<'a>(shadows: &'a [Shadow], at: Span, message: &str) -> Option<&'a Shadow> {
-    let mut candidates = shadows.iter().filter(|s| s.winner == at && s.loser != at);
-    let first = candidates.clone().next()?;
-    let named = |s: &&Shadow| {
+/// Of the values the value at one span replaced, the one to show. When one value replaced a
+/// different value for each service, the diagnostic's message must name the service.
+fn replaced<'a>(candidates: &[&'a Shadow], message: &str) -> Option<&'a Shadow> {
+    let first = *candidates.first()?;
+    let named = |s: &&&Shadow| {
         s.service
             .as_ref()
             .is_some_and(|name| message.contains(&format!("service `{name}`")))
     };
-    if let Some(found) = candidates.clone().find(named) {
+    if let Some(found) = candidates.iter().find(named) {
         return Some(found);
     }
-    candidates.all(|s| s.loser == first.loser).then_some(first)
+    candidates
+        .iter()
+        .all(|s| s.loser == first.loser)
+        .then_some(first)
 }
 
 /// The declaration (or environment block) a span lies in, in words.
