@@ -4,24 +4,57 @@
 //! readers of Kubernetes manifests (kubectl, PyYAML-based tools) read YAML 1.1, where those
 //! are booleans or numbers, so a ConfigMap value `on` would arrive as `true`. Every plain
 //! scalar value that YAML 1.1 would not read as a string is therefore quoted here.
+//!
+//! The format is serde_yaml's. Most documents are written by [`writer`], which produces the
+//! same bytes (YAML 1.1 quoting included) many times faster (see docs/performance.md); a
+//! document with anything it does not handle is written by serde_yaml and quoted by
+//! [`quote_yaml11_scalars`]. A test compares both paths on every shape and on a corpus of
+//! awkward strings.
+
+#[cfg(test)]
+mod differential;
+mod style;
+mod writer;
 
 use serde::Serialize;
 
 /// Serialises documents as one multi-document YAML text (`---` between documents).
 pub fn documents<T: Serialize>(documents: &[T]) -> String {
     let mut out = String::new();
+    append_documents(&mut out, documents);
+    out
+}
+
+/// Appends documents to `out`, `---` between them.
+pub fn append_documents<T: Serialize>(out: &mut String, documents: &[T]) {
     for (index, document) in documents.iter().enumerate() {
         if index > 0 {
             out.push_str("---\n");
         }
-        out.push_str(&document_text(document));
+        append_document(out, document);
     }
-    out
 }
 
 /// Serialises one document. Serialising our own types cannot fail; if it ever did, the
 /// error text is written instead, so the validators and the snapshots catch it.
 pub fn document_text<T: Serialize>(document: &T) -> String {
+    let mut out = String::new();
+    append_document(&mut out, document);
+    out
+}
+
+/// Appends one document to `out`: by the fast writer, or by serde_yaml when the document has
+/// something the fast writer leaves to it.
+pub fn append_document<T: Serialize + ?Sized>(out: &mut String, document: &T) {
+    let start = out.len();
+    if writer::write_document(out, document).is_err() {
+        out.truncate(start);
+        out.push_str(&serde_yaml_text(document));
+    }
+}
+
+/// The document as serde_yaml writes it, with the YAML 1.1 quoting.
+fn serde_yaml_text<T: Serialize + ?Sized>(document: &T) -> String {
     match serde_yaml::to_string(document) {
         Ok(text) => quote_yaml11_scalars(&text),
         Err(error) => format!("# serialisation failed: {error}\n"),

@@ -1,0 +1,158 @@
+//! How one string scalar is written: plain, single-quoted, or not by the fast writer at all.
+//!
+//! The rules are those serde_yaml 0.9 applies (through libyaml) with an unlimited line width,
+//! restricted to printable ASCII on one line; anything else is left to serde_yaml itself
+//! (see [`super::writer`]). serde_yaml quotes a string that a YAML 1.2 reader would take for
+//! something else (null, a boolean, an integer, a float, or digits with a leading zero), and
+//! libyaml quotes one that cannot be written plain in block context (leading or trailing
+//! space, an indicator character at the start, `: ` or ` #` inside, `---` or `...` first).
+
+/// How a scalar is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+}
+
+/// The style serde_yaml gives `text`, or `None` when the fast writer does not handle it
+/// (characters outside printable ASCII, which include tabs and line breaks).
+pub fn of(text: &str) -> Option<Style> {
+    if is_word(text.as_bytes()) {
+        // Most keys and values: plain, unless they are `null`, `true` or `false`.
+        return Some(if reads_as_non_string(text) {
+            Style::SingleQuoted
+        } else {
+            Style::Plain
+        });
+    }
+    if !text.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return None;
+    }
+    if reads_as_non_string(text) || !plain_allowed(text.as_bytes()) {
+        Some(Style::SingleQuoted)
+    } else {
+        Some(Style::Plain)
+    }
+}
+
+/// Writes `text` in `style`.
+pub fn write(out: &mut String, text: &str, style: Style) {
+    match style {
+        Style::Plain => out.push_str(text),
+        Style::SingleQuoted => {
+            out.push('\'');
+            if text.contains('\'') {
+                out.push_str(&text.replace('\'', "''"));
+            } else {
+                out.push_str(text);
+            }
+            out.push('\'');
+        }
+    }
+}
+
+/// A letter, then letters, digits, `.`, `_`, `/` and `-`: text that libyaml always writes
+/// plain (no indicator can occur) and that is a string unless it is a null or boolean word.
+pub fn is_word(bytes: &[u8]) -> bool {
+    bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))
+}
+
+/// libyaml's test for a plain scalar in block context, for printable ASCII on one line.
+fn plain_allowed(bytes: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if first == b' ' || last == b' ' || bytes.starts_with(b"---") || bytes.starts_with(b"...") {
+        return false;
+    }
+    // Whether the byte after `index` is a space or the end of the text.
+    let blank_after = |index: usize| bytes.get(index + 1).is_none_or(|&b| b == b' ');
+    if b"#,[]{}&*!|>'\"%@`".contains(&first) {
+        return false;
+    }
+    if matches!(first, b'?' | b':' | b'-') && blank_after(0) {
+        return false;
+    }
+    for (index, &byte) in bytes.iter().enumerate().skip(1) {
+        let colon_before_blank = byte == b':' && blank_after(index);
+        let comment_after_space = byte == b'#' && bytes[index - 1] == b' ';
+        if colon_before_blank || comment_after_space {
+            return false;
+        }
+    }
+    true
+}
+
+/// True when serde_yaml would read `text`, written plain, as anything but a string: the
+/// empty string, `null` and `~`, booleans, integers (decimal, `0x`, `0o`, `0b`, signed),
+/// finite floats and `.inf`/`.nan`, and digits with a leading zero (`0123`, which YAML 1.1
+/// reads as octal).
+pub fn reads_as_non_string(text: &str) -> bool {
+    let Some(&first) = text.as_bytes().first() else {
+        return true;
+    };
+    if first.is_ascii_alphabetic() || first == b'~' {
+        // No number starts with a letter (`inf` and `nan` parse, but are not finite).
+        return matches!(
+            text,
+            "null" | "Null" | "NULL" | "~" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+        );
+    }
+    if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
+        return false;
+    }
+    leading_zero_digits(text) || unsigned_integer(text) || negative_integer(text) || float(text)
+}
+
+/// `0123`, `-007`: digits after a leading zero, which serde_yaml keeps as a string but quotes.
+fn leading_zero_digits(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    digits.len() > 1 && digits.starts_with('0') && digits[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+const RADIX_PREFIXES: [(&str, u32); 3] = [("0x", 16), ("0o", 8), ("0b", 2)];
+
+fn unsigned_integer(text: &str) -> bool {
+    let body = text.strip_prefix('+').unwrap_or(text);
+    for (prefix, radix) in RADIX_PREFIXES {
+        if let Some(digits) = body.strip_prefix(prefix) {
+            if digits.starts_with(['+', '-']) {
+                return false;
+            }
+            if u128::from_str_radix(digits, radix).is_ok() {
+                return true;
+            }
+        }
+    }
+    !body.starts_with(['+', '-'])
+        && !leading_zero_digits(text)
+        && u128::from_str_radix(body, 10).is_ok()
+}
+
+fn negative_integer(text: &str) -> bool {
+    for (prefix, radix) in RADIX_PREFIXES {
+        if let Some(digits) = text
+            .strip_prefix('-')
+            .and_then(|rest| rest.strip_prefix(prefix))
+        {
+            if i128::from_str_radix(&format!("-{digits}"), radix).is_ok() {
+                return true;
+            }
+        }
+    }
+    !leading_zero_digits(text) && i128::from_str_radix(text, 10).is_ok()
+}
+
+fn float(text: &str) -> bool {
+    let body = match text.strip_prefix('+') {
+        Some(rest) if rest.starts_with(['+', '-']) => return false,
+        Some(rest) => rest,
+        None => text,
+    };
+    matches!(body, ".inf" | ".Inf" | ".INF")
+        || matches!(text, "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN" | ".NAN")
+        || body.parse::<f64>().is_ok_and(f64::is_finite)
+}
