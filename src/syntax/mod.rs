@@ -36,6 +36,18 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
             }
         }
     }
+    if let Some(at) = split.unclosed_comment {
+        // Without this, everything after an unclosed `/*` would vanish without a word.
+        diagnostics.push(
+            Diagnostic::error(
+                Code::SW0001,
+                "this comment is never closed",
+                Span::new(file, at, at + 2),
+                "the comment starts here and runs to the end of the file",
+            )
+            .with_help("close the comment with `*/`; everything after an unclosed `/*` is ignored"),
+        );
+    }
     attach_doc_comments(text, &mut declarations, &split.comments);
     let module = Module {
         file,

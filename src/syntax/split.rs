@@ -42,6 +42,8 @@ pub struct Chunk {
 pub struct Split {
     pub chunks: Vec<Chunk>,
     pub comments: Vec<Comment>,
+    /// Where a `/*` comment starts that is never closed (it runs to the end of the file).
+    pub unclosed_comment: Option<usize>,
 }
 
 pub fn split(file: FileId, text: &str) -> Split {
@@ -192,6 +194,9 @@ impl Scanner<'_> {
         while self.position < self.bytes.len() && !self.bytes[self.position..].starts_with(b"*/") {
             self.position += 1;
         }
+        if self.position >= self.bytes.len() && self.split.unclosed_comment.is_none() {
+            self.split.unclosed_comment = Some(start);
+        }
         self.position = (self.position + 2).min(self.bytes.len());
         self.push_comment(start);
     }
@@ -265,6 +270,14 @@ mod tests {
         assert_eq!(chunks("\u{FEFF}"), Vec::<&str>::new());
         let text = "\u{FEFF}strategy s = recreate\n\u{FEFF}service b {\n}\n";
         assert_eq!(chunks(text), ["strategy s = recreate", "service b {\n}"]);
+    }
+
+    #[test]
+    fn records_an_unclosed_block_comment() {
+        let text = "service a {}\n/* never closed\nservice b {}\n";
+        let found = split(FileId(0), text);
+        assert_eq!(found.unclosed_comment, Some(13));
+        assert_eq!(split(FileId(0), "/* closed */ service a {}").unclosed_comment, None);
     }
 
     #[test]
