@@ -155,9 +155,21 @@ fn check_after_one_character_edit(c: &mut Criterion) {
     );
 }
 
+/// The same spec checked directly, without the server: the share of the budget that is the
+/// compiler's own.
+fn check_only(c: &mut Criterion) {
+    let files = [slipway::SourceFile {
+        name: "spec.slip".into(),
+        text: edited(&spec(2_000), 3),
+    }];
+    c.bench_function("check only (2,000 lines)", |b| {
+        b.iter(|| black_box(slipway::check(&files)))
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(10)).sample_size(100);
-    targets = check_after_one_character_edit
+    targets = check_after_one_character_edit, check_only
 }
 criterion_main!(benches);
