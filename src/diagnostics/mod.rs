@@ -10,6 +10,7 @@ mod codes;
 mod lines;
 pub mod render;
 mod suggest;
+mod visible;
 
 pub use codes::Code;
 pub use suggest::{did_you_mean, suggest, SuggestionBudget};

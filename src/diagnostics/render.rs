@@ -11,7 +11,7 @@
 //! prints whole lines, and panics when a label's column passes 65535.
 
 use super::lines::Lines;
-use super::{Diagnostic, Label, Severity};
+use super::{visible, Diagnostic, Label, Severity};
 use crate::span::{FileId, SourceFile, Span};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -50,6 +50,18 @@ pub fn render_human(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
         .with_links(false);
+    // Nothing from a spec reaches the terminal raw: control sequences in names, strings and
+    // comments are made visible first (see `visible`).
+    let files: Vec<SourceFile> = files
+        .iter()
+        .map(|file| SourceFile {
+            name: visible::escaped(&file.name).into_owned(),
+            text: visible::same_length(&file.text).into_owned(),
+        })
+        .collect();
+    let diagnostics: Vec<Diagnostic> = diagnostics.iter().map(shown_diagnostic).collect();
+    let files = files.as_slice();
+    let diagnostics = diagnostics.as_slice();
     let lines: Vec<Lines> = files.iter().map(|file| Lines::new(&file.text)).collect();
     let sources: Vec<FileSource> = files
         .iter()
@@ -69,6 +81,21 @@ pub fn render_human(
         out.push('\n');
     }
     out
+}
+
+/// `diagnostic` with its message, labels and help made safe to print.
+fn shown_diagnostic(diagnostic: &Diagnostic) -> Diagnostic {
+    let label = |label: &Label| Label {
+        span: label.span,
+        message: visible::escaped(&label.message).into_owned(),
+    };
+    Diagnostic {
+        message: visible::escaped(&diagnostic.message).into_owned(),
+        primary: label(&diagnostic.primary),
+        secondary: diagnostic.secondary.iter().map(label).collect(),
+        help: diagnostic.help.as_deref().map(|help| visible::escaped(help).into_owned()),
+        ..diagnostic.clone()
+    }
 }
 
 /// A one-line summary such as `2 errors, 1 warning`.
