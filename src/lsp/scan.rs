@@ -108,7 +108,8 @@ impl Scan {
         chain
             .iter()
             .rev()
-            .flat_map(|index| self.frames[*index].segments.clone())
+            .filter_map(|index| self.frames.get(*index))
+            .flat_map(|frame| frame.segments.clone())
             .collect()
     }
 
@@ -237,7 +238,9 @@ impl<'a> Machine<'a> {
             .collect();
         let mut next_chunk = 0;
         for index in 0..self.scan.tokens.len() {
-            let token = &self.scan.tokens[index];
+            let Some(token) = self.scan.tokens.get(index) else {
+                break;
+            };
             let is_word = matches!(token.kind, Kind::Word | Kind::Number);
             if token.start >= stop || (is_word && stop <= token.end) {
                 return (token.start < stop).then_some(token.start);
@@ -249,7 +252,7 @@ impl<'a> Machine<'a> {
             {
                 next_chunk += 1;
                 self.stack.truncate(1);
-                self.stack[0].1 = State::Start;
+                self.set(State::Start);
             }
             self.step(index);
         }
@@ -257,7 +260,9 @@ impl<'a> Machine<'a> {
     }
 
     fn word(&self, index: usize) -> String {
-        let token = &self.scan.tokens[index];
+        let Some(token) = self.scan.tokens.get(index) else {
+            return String::new();
+        };
         let text = self.text.get(token.start..token.end).unwrap_or("");
         match token.kind {
             Kind::Str => text.trim_matches('"').to_string(),
@@ -317,10 +322,11 @@ impl<'a> Machine<'a> {
         let Some((frame, state)) = self.stack.last().cloned() else {
             return;
         };
-        if let Some(token) = self.scan.tokens.get_mut(index) {
-            token.frame = frame;
-        }
-        let kind = self.scan.tokens[index].kind;
+        let Some(token) = self.scan.tokens.get_mut(index) else {
+            return;
+        };
+        token.frame = frame;
+        let kind = token.kind;
         if let Kind::Close(bracket) = kind {
             self.close(bracket);
             return;
