@@ -37,7 +37,7 @@ pub fn decode_source(file: FileId, name: String, bytes: &[u8]) -> (SourceFile, O
     if bytes.len() > MAX_SOURCE_BYTES {
         let diagnostic = Diagnostic::error(
             Code::SW0005,
-            format!("this file is larger than {} KiB, the limit for a spec file", MAX_SOURCE_BYTES / 1024),
+            format!("this file is larger than {} MiB, the limit for a spec file", MAX_SOURCE_BYTES >> 20),
             Span::new(file, 0, 0),
             "the file is not read",
         )
