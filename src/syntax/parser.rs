@@ -54,7 +54,7 @@ impl Builder {
         Span::new(
             self.file,
             self.offset + span.start(),
-            self.offset + span.end(),
+            self.offset + tight_end(pair),
         )
     }
 
@@ -631,4 +631,34 @@ fn skip_line(chars: &mut std::iter::Peekable<std::str::CharIndices>) {
             break;
         }
     }
+}
+
+/// Where a node really ends. pest lets a rule that ends in a repetition (`a ~ ("." ~ a)*`)
+/// consume the whitespace and comments it skipped before giving up on the repetition, so the
+/// raw span of `strategy = switch // note` would cover the comment. The node ends at its
+/// last child, plus any closing brackets and commas written after it.
+fn tight_end(pair: &Pair<Rule>) -> usize {
+    let span = pair.as_span();
+    // Atomic rules never skip whitespace, so their spans are already tight (and a string's
+    // closing quote comes after its last child).
+    if matches!(pair.as_rule(), Rule::string | Rule::number | Rule::ident | Rule::boolean) {
+        return span.end();
+    }
+    let Some(last_child_end) = pair.clone().into_inner().map(|child| child.as_span().end()).max() else {
+        return span.end();
+    };
+    let text = span.get_input();
+    let mut end = last_child_end;
+    let mut position = last_child_end;
+    while position < span.end() {
+        match text.as_bytes().get(position) {
+            Some(b' ' | b'\t' | b'\r' | b'\n') => position += 1,
+            Some(b']' | b')' | b'}' | b',') => {
+                position += 1;
+                end = position;
+            }
+            _ => break,
+        }
+    }
+    end
 }
