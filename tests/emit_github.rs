@@ -2,7 +2,9 @@
 //! `examples/` (a new example is picked up by itself), and one test per mapping rule, each on
 //! a small spec written inline: jobs and `needs:` follow the promotion graph, approvals
 //! become GitHub environments, canary steps run in order with their gates and rollback,
-//! toolchains, triggers, the supply chain, and the security rules zizmor and actionlint check.
+//! toolchains, triggers, the supply chain, the security rules zizmor and actionlint check,
+//! the images deploys run (this run's digests, only through `env:`), and the repository paths
+//! of the generated files (`--out` below the repository root).
 
 use serde_yaml::Value;
 use slipway::emit::{self, Options, Output, Target};
@@ -12,6 +14,16 @@ use std::path::{Path, PathBuf};
 
 /// Checks `files` (which must be free of errors) and emits the GitHub target.
 fn compile(files: Vec<SourceFile>, source: &str) -> Output {
+    compile_with(files, source, &[Target::Github], "")
+}
+
+/// Checks `files` and emits `targets`, the output lying at `output_path_in_repo`.
+fn compile_with(
+    files: Vec<SourceFile>,
+    source: &str,
+    targets: &[Target],
+    output_path_in_repo: &str,
+) -> Output {
     let checked = slipway::check(&files);
     assert!(
         !checked.has_errors(),
@@ -19,22 +31,23 @@ fn compile(files: Vec<SourceFile>, source: &str) -> Output {
         checked.diagnostics
     );
     let options = Options {
-        targets: BTreeSet::from([Target::Github]),
-        environments: None,
-        source: source.to_string(),
+        targets: targets.iter().copied().collect::<BTreeSet<_>>(),
+        output_path_in_repo: output_path_in_repo.to_string(),
+        ..Options::all(source)
     };
     emit::emit(&checked.model, &options)
 }
 
+fn inline(spec: &str) -> Vec<SourceFile> {
+    vec![SourceFile {
+        name: "spec.slip".into(),
+        text: spec.into(),
+    }]
+}
+
 /// The workflow of an inline spec, as text and as parsed YAML.
 fn compile_workflow(spec: &str) -> (String, Value) {
-    let output = compile(
-        vec![SourceFile {
-            name: "spec.slip".into(),
-            text: spec.into(),
-        }],
-        "spec.slip",
-    );
+    let output = compile(inline(spec), "spec.slip");
     let text = output
         .files
         .get(".github/workflows/demo-delivery.yml")
@@ -183,13 +196,20 @@ fn needs_follow_the_promotion_graph_and_name_earlier_jobs() {
     let needs = |id: &str| strings(&workflow["jobs"][id]["needs"]);
     assert_eq!(
         needs("deploy-dev"),
-        ["scan", "sbom", "sign"],
-        "entry environments need the supply chain"
+        ["scan", "sbom", "sign", "image"],
+        "entry environments need the supply chain, and `image` for its outputs"
     );
-    assert_eq!(needs("deploy-qa"), ["deploy-dev"]);
-    assert_eq!(needs("deploy-staging"), ["deploy-dev"]);
-    assert_eq!(needs("deploy-prod"), ["deploy-qa", "deploy-staging"]);
-    assert_eq!(needs("deploy-prod-web-step-02"), ["deploy-prod"]);
+    assert_eq!(needs("deploy-qa"), ["deploy-dev", "image"]);
+    assert_eq!(needs("deploy-staging"), ["deploy-dev", "image"]);
+    assert_eq!(
+        needs("deploy-prod"),
+        ["deploy-qa", "deploy-staging", "image"]
+    );
+    assert_eq!(
+        needs("deploy-prod-web-step-02"),
+        ["deploy-prod", "image"],
+        "the job that promotes reads the digests too"
+    );
     assert_eq!(needs("image"), ["test"]);
     assert_eq!(needs("test"), ["build-web"]);
     assert_eq!(needs("sign"), ["image", "scan", "sbom"]);
@@ -257,7 +277,11 @@ fn approvals_become_github_environments() {
     let (_, workflow) = compile_workflow(&blue_green);
     let switch = &workflow["jobs"]["deploy-prod-web-switch"];
     assert_eq!(switch["environment"], "prod-switch-approval");
-    assert_eq!(strings(&switch["needs"]), ["deploy-prod"]);
+    assert_eq!(
+        strings(&switch["needs"]),
+        ["deploy-prod", "image"],
+        "the switch job promotes, so it reads the digests"
+    );
     assert!(
         run_scripts(switch).contains("kubectl apply -f istio/prod/web/switch/virtualservice.yaml")
     );
@@ -277,6 +301,7 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
     let names = step_names(first);
     let expected_first = [
         "Check out",
+        "Pin the prod overlay to the images this run built",
         "Configure kubectl",
         "Apply the prod manifests, except the live tracks",
         "web: create web-stable if it does not exist yet",
@@ -294,6 +319,7 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
     let names = step_names(second);
     let expected_second = [
         "Check out",
+        "Pin the prod overlay to the images this run built",
         "Configure kubectl",
         "web: send 60% of traffic to the canary",
         "web: analyse the canary at 60% for 5m",
@@ -352,6 +378,9 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
     );
 }
 
+/// The directory every `kubectl apply -k` reads once the built images are pinned.
+const PINNED: &str = "${{ runner.temp }}/pinned-overlay";
+
 /// The `env:` value `key` of a step, if it has one.
 fn env<'v>(step: &'v Value, key: &str) -> Option<&'v str> {
     step["env"][key].as_str()
@@ -381,7 +410,7 @@ fn a_canary_environment_applies_its_overlay_without_the_live_track() {
         apply["run"],
         "kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\""
     );
-    assert_eq!(env(apply, "OVERLAY"), Some("kustomize/overlays/prod"));
+    assert_eq!(env(apply, "OVERLAY"), Some(PINNED));
     assert_eq!(
         env(apply, "SELECTOR"),
         Some("version notin (stable)"),
@@ -391,7 +420,11 @@ fn a_canary_environment_applies_its_overlay_without_the_live_track() {
     let create = step_named(prod, "web: create web-stable if it does not exist yet");
     assert_eq!(env(create, "NAMESPACE"), Some("demo-prod"));
     assert_eq!(env(create, "LIVE"), Some("web-stable"));
-    assert_eq!(env(create, "OVERLAY"), Some("kustomize/overlays/prod"));
+    assert_eq!(
+        env(create, "OVERLAY"),
+        Some(PINNED),
+        "a live track created on the first deploy runs this run's digest too"
+    );
     assert_eq!(
         env(create, "SELECTOR"),
         Some("app.kubernetes.io/name=web,version=stable")
@@ -428,10 +461,10 @@ fn a_canary_environment_applies_its_overlay_without_the_live_track() {
         let environment = id.trim_start_matches("deploy-");
         let apply = step_named(job, &format!("Apply the {environment} manifests"));
         assert_eq!(
-            apply["run"].as_str().unwrap(),
-            format!("kubectl apply -k kustomize/overlays/{environment}"),
-            "a rolling environment applies its whole overlay"
+            apply["run"], "kubectl apply -k \"$OVERLAY\"",
+            "a rolling environment applies its whole (pinned) overlay"
         );
+        assert_eq!(env(apply, "OVERLAY"), Some(PINNED), "{id}");
         assert!(!run_scripts(job).contains("--ignore-not-found"), "{id}");
     }
 }
@@ -466,6 +499,11 @@ fn a_blue_green_environment_keeps_blue_until_the_promotion() {
     assert_eq!(env(promote, "LIVE"), Some("web-blue"));
     assert_eq!(env(promote, "CANDIDATE"), Some("web-green"));
     assert_eq!(
+        env(promote, "OVERLAY"),
+        Some(PINNED),
+        "blue is promoted to the digest green ran, not to the spec's tag"
+    );
+    assert_eq!(
         env(promote, "RESTING"),
         Some("istio/prod/web/virtualservice.yaml")
     );
@@ -483,7 +521,7 @@ fn live_track_writes(workflow: &Value) -> Vec<(String, String, String)> {
             let run = step["run"].as_str().unwrap_or_default();
             assert!(
                 !run.contains("set image"),
-                "{id}: images change only through the overlay\n{run}"
+                "{id}: images change only through the pinned overlay\n{run}"
             );
             if run.contains("apply -k") {
                 let selector = env(step, "SELECTOR").unwrap_or("(whole overlay)");
@@ -837,4 +875,383 @@ environment dev { cluster = "dev"  namespace = "demo-dev"  trigger = push { bran
     let (_, workflow) = compile_workflow(spec);
     assert_eq!(job_ids(&workflow), ["deploy-dev"]);
     assert!(workflow["jobs"]["deploy-dev"]["needs"].is_null());
+}
+
+/// Every job with a step whose `env:` reads `needs.image.outputs`.
+fn jobs_reading_digests(workflow: &Value) -> Vec<String> {
+    job_ids(workflow)
+        .into_iter()
+        .filter(|id| {
+            steps(&workflow["jobs"][id.as_str()]).iter().any(|step| {
+                step["env"].as_mapping().is_some_and(|env| {
+                    env.values()
+                        .any(|v| v.as_str().unwrap_or("").contains("needs.image.outputs."))
+                })
+            })
+        })
+        .collect()
+}
+
+/// The jobs `id` depends on, directly or through a chain of `needs:`.
+fn ancestors(workflow: &Value, id: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut queue = strings(&workflow["jobs"][id]["needs"]);
+    while let Some(need) = queue.pop() {
+        if found.insert(need.clone()) {
+            queue.extend(strings(&workflow["jobs"][need.as_str()]["needs"]));
+        }
+    }
+    found
+}
+
+#[test]
+fn deploy_jobs_read_digests_only_through_env_and_need_image() {
+    let bg = format!(
+        "{SERVICE}{}",
+        BLUE_GREEN
+            .replace("prod", "live")
+            .replace("demo-live", "demo-bg")
+    );
+    for (name, spec) in [("graph", format!("{SERVICE}{GRAPH}")), ("blue-green", bg)] {
+        let (_, workflow) = compile_workflow(&spec);
+        let readers = jobs_reading_digests(&workflow);
+        for id in job_ids(&workflow) {
+            let job = &workflow["jobs"][id.as_str()];
+            for step in steps(job) {
+                let run = step["run"].as_str().unwrap_or_default();
+                assert!(
+                    !run.contains("needs.") && !run.contains("${{"),
+                    "{name} {id}: digests reach scripts through env: only\n{run}"
+                );
+            }
+            if readers.contains(&id) && id != "scan" && id != "sbom" && id != "sign" {
+                assert!(id.starts_with("deploy-"), "{name}: {id}");
+                assert!(
+                    strings(&job["needs"]).contains(&"image".to_string()),
+                    "{name} {id}: reads needs.image.outputs, so `image` must be a direct need"
+                );
+            }
+            if id.starts_with("deploy-") {
+                assert!(
+                    ancestors(&workflow, &id).contains("image"),
+                    "{name} {id}: every deploy runs after `image`"
+                );
+            }
+        }
+        let deploy_readers = readers.iter().filter(|id| id.starts_with("deploy-"));
+        assert!(deploy_readers.count() >= 2, "{name}: {readers:?}");
+    }
+}
+
+#[test]
+fn the_candidate_single_and_promoted_tracks_run_this_runs_digest() {
+    let (_, workflow) = graph_workflow();
+    for id in job_ids(&workflow)
+        .iter()
+        .filter(|id| id.starts_with("deploy-"))
+    {
+        let job = &workflow["jobs"][id.as_str()];
+        let names = step_names(job);
+        let applies: Vec<&Value> = steps(job)
+            .iter()
+            .filter(|s| s["run"].as_str().unwrap_or_default().contains("apply -k"))
+            .collect();
+        if applies.is_empty() {
+            assert!(
+                !names.iter().any(|n| n.starts_with("Pin ")),
+                "{id}: {names:?}"
+            );
+            continue;
+        }
+        let environment = id.trim_start_matches("deploy-").split('-').next().unwrap();
+        let pin_name = format!("Pin the {environment} overlay to the images this run built");
+        assert_eq!(
+            names[1], pin_name,
+            "{id}: the pin step follows the checkout"
+        );
+        let pin = step_named(job, &pin_name);
+        assert_eq!(env(pin, "PINNED"), Some(PINNED));
+        assert_eq!(
+            env(pin, "OVERLAY"),
+            Some(format!("kustomize/overlays/{environment}").as_str())
+        );
+        assert_eq!(env(pin, "IMAGE_WEB"), Some("ghcr.io/acme/web"));
+        assert_eq!(
+            env(pin, "REF_WEB"),
+            Some("${{ needs.image.outputs.ref_web }}")
+        );
+        for apply in applies {
+            assert_eq!(
+                env(apply, "OVERLAY"),
+                Some(PINNED),
+                "{id}: {} applies the spec's tag",
+                apply["name"].as_str().unwrap()
+            );
+        }
+    }
+    let promote = step_named(
+        &workflow["jobs"]["deploy-prod-web-step-02"],
+        "web: promote the canary to stable",
+    );
+    assert_eq!(
+        env(promote, "OVERLAY"),
+        Some(PINNED),
+        "after a successful canary, the live track runs the digest the canary ran"
+    );
+}
+
+#[test]
+fn only_built_images_are_pinned() {
+    let spec = r#"
+app demo { registry = "ghcr.io/acme" }
+service web { image = "ghcr.io/acme/web:1.0.0"  build { toolchain = npm }  ports { http = 8080 } }
+service my-cache { image = "docker.io/library/redis:7"  ports { redis = 6379 } }
+environment dev { cluster = "dev"  namespace = "demo-dev"  trigger = push { branch = "main" } }
+"#;
+    let (_, workflow) = compile_workflow(spec);
+    let dev = &workflow["jobs"]["deploy-dev"];
+    let pin = step_named(dev, "Pin the dev overlay to the images this run built");
+    let variables: Vec<&str> = pin["env"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        variables,
+        ["IMAGE_WEB", "OVERLAY", "PINNED", "REF_WEB"],
+        "an image the workflow does not build keeps the spec's reference"
+    );
+    assert!(pin["run"]
+        .as_str()
+        .unwrap()
+        .contains("\npin \"$IMAGE_WEB\" \"$REF_WEB\"\n"));
+}
+
+/// Runs the pin step of `job` with bash in a scratch checkout holding `overlay`, with the
+/// given `REF_WEB`; returns the exit status, the log and the kustomization written.
+fn run_pin_step(job: &Value, reference: &str, name: &str) -> (bool, String, String) {
+    let dir = std::env::temp_dir().join(format!("slipway-pin-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let checkout = dir.join("work/repo");
+    std::fs::create_dir_all(checkout.join("kustomize/overlays/prod")).unwrap();
+    std::fs::write(
+        checkout.join("kustomize/overlays/prod/kustomization.yaml"),
+        "resources: []\n",
+    )
+    .unwrap();
+    let pin = steps(job)
+        .iter()
+        .find(|s| s["name"].as_str().unwrap().starts_with("Pin "))
+        .unwrap();
+    let pinned = dir.join("temp/pinned-overlay");
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(pin["run"].as_str().unwrap())
+        .current_dir(&checkout)
+        .env("OVERLAY", env(pin, "OVERLAY").unwrap())
+        .env("PINNED", &pinned)
+        .env("IMAGE_WEB", env(pin, "IMAGE_WEB").unwrap())
+        .env("REF_WEB", reference)
+        .output()
+        .expect("bash runs");
+    let written = std::fs::read_to_string(pinned.join("kustomization.yaml")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        written,
+    )
+}
+
+#[test]
+fn the_pin_step_writes_the_digest_and_refuses_anything_else() {
+    let (_, workflow) = graph_workflow();
+    let job = &workflow["jobs"]["deploy-prod"];
+    let digest = format!("sha256:{}", "0123456789abcdef".repeat(4));
+    let reference = format!("ghcr.io/acme/web@{digest}");
+    let (ok, log, written) = run_pin_step(job, &reference, "good");
+    assert!(ok, "{log}");
+    assert_eq!(
+        written,
+        format!(
+            "resources:\n- ../../work/repo/kustomize/overlays/prod\nimages:\n\
+             - name: ghcr.io/acme/web\n  newName: ghcr.io/acme/web\n  digest: {digest}\n"
+        ),
+        "the overlay by a relative path (kustomize refuses absolute ones), the image by digest"
+    );
+    assert!(
+        log.contains(&digest),
+        "the log shows what is deployed: {log}"
+    );
+    for (name, bad) in [
+        ("empty", String::new()),
+        ("tag", "ghcr.io/acme/web:1.0.0".to_string()),
+        ("short", "ghcr.io/acme/web@sha256:0123".to_string()),
+        ("yaml", format!("{reference}\n- name: other")),
+    ] {
+        let (ok, log, _) = run_pin_step(job, &bad, name);
+        assert!(!ok, "{name}: a bad reference must fail the job");
+        assert!(
+            log.contains("::error::ghcr.io/acme/web: no digest reference"),
+            "{name}: {log}"
+        );
+    }
+}
+
+/// Every word of the workflow's scripts and `env:` values that names a generated file.
+fn generated_paths(workflow: &Value) -> Vec<String> {
+    let mut words = Vec::new();
+    for id in job_ids(workflow) {
+        for step in steps(&workflow["jobs"][id.as_str()]) {
+            let mut texts: Vec<&str> = step["run"].as_str().into_iter().collect();
+            if let Some(env) = step["env"].as_mapping() {
+                texts.extend(env.values().filter_map(Value::as_str));
+            }
+            for text in texts {
+                words.extend(
+                    text.split_whitespace()
+                        .filter(|w| w.contains("istio/") || w.contains("kustomize/"))
+                        .map(str::to_string),
+                );
+            }
+        }
+    }
+    words
+}
+
+#[test]
+fn paths_carry_the_output_path_in_the_repository() {
+    let spec = format!("{SERVICE}{GRAPH}");
+    let all = [
+        Target::K8s,
+        Target::Istio,
+        Target::Kustomize,
+        Target::Github,
+    ];
+    for prefix in ["", "deploy", "ops/generated"] {
+        let output = compile_with(inline(&spec), "spec.slip", &all, prefix);
+        let text = output
+            .files
+            .get(".github/workflows/demo-delivery.yml")
+            .expect("the workflow stays under .github/workflows/ of the output");
+        let workflow: Value = serde_yaml::from_str(text).unwrap();
+        let paths = generated_paths(&workflow);
+        assert!(paths.len() > 10, "{paths:?}");
+        for path in &paths {
+            let relative = match prefix {
+                "" => path.as_str(),
+                prefix => path
+                    .strip_prefix(&format!("{prefix}/"))
+                    .unwrap_or_else(|| panic!("{path} lacks the prefix {prefix}/")),
+            };
+            let exists = output.files.contains_key(relative)
+                || output
+                    .files
+                    .contains_key(&format!("{relative}/kustomization.yaml"));
+            assert!(exists, "{path}: the same compile wrote no {relative}");
+        }
+        match prefix {
+            "" => {
+                assert!(text.contains("(run\n# `slipway compile --out .` from the repository root)"))
+            }
+            prefix => assert!(
+                text.contains(&format!(
+                    "# so copy {prefix}/.github/workflows/demo-delivery.yml there.\n"
+                )),
+                "{text}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn only_portable_paths_can_be_named_in_the_workflow() {
+    for good in ["", "deploy", "ops/generated", "a.b_c-d/E1"] {
+        assert_eq!(emit::check_output_path_in_repo(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "my dir",
+        "deploy/",
+        "/deploy",
+        "a//b",
+        "./deploy",
+        "../deploy",
+        "-x",
+        "${{ github.token }}",
+        "a;b",
+        "a'b",
+        "naïve",
+    ] {
+        assert!(emit::check_output_path_in_repo(bad).is_err(), "{bad}");
+    }
+}
+
+/// `slipway compile` in `dir` with `args`: (success, stderr).
+fn slipway_compile(dir: &Path, args: &[&str]) -> (bool, String) {
+    let example = std::fs::canonicalize("examples/delivery-matrix").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .arg("compile")
+        .arg(&example)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the slipway binary runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_cli_takes_the_repository_path_from_a_relative_out() {
+    let dir = std::env::temp_dir().join(format!("slipway-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let workflow = ".github/workflows/shop-delivery.yml";
+
+    let (ok, stderr) = slipway_compile(&dir, &["--out", "./ops//generated/"]);
+    assert!(ok, "{stderr}");
+    let text = std::fs::read_to_string(dir.join("ops/generated").join(workflow)).unwrap();
+    assert!(text.contains("OVERLAY: ops/generated/kustomize/overlays/prod\n"));
+    assert!(text.contains("kubectl apply -f ops/generated/istio/prod/my-app/steps/01-10/"));
+    let hint: Vec<&str> = stderr.lines().filter(|l| l.starts_with("hint:")).collect();
+    assert_eq!(
+        hint,
+        [format!(
+            "hint: GitHub runs workflows only from the repository's .github/workflows/ (symlinks are not followed): copy ops/generated/{workflow} there; its paths start with ops/generated/"
+        )]
+    );
+    let (ok, stderr) = slipway_compile(&dir, &["--out", "ops/generated", "--check"]);
+    assert!(
+        ok,
+        "the same directory, spelt differently, gives the same workflow: {stderr}"
+    );
+
+    let (ok, stderr) = slipway_compile(&dir, &["--out", "."]);
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains("hint:"), "{stderr}");
+    let text = std::fs::read_to_string(dir.join(workflow)).unwrap();
+    assert!(text.contains("OVERLAY: kustomize/overlays/prod\n"));
+
+    let outside = dir.join("elsewhere");
+    let (ok, stderr) = slipway_compile(&dir, &["--out", outside.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("is not a relative path below the current directory"),
+        "{stderr}"
+    );
+
+    let (ok, stderr) = slipway_compile(&dir, &["--out", "my dir"]);
+    assert!(
+        !ok && stderr.contains("--out `my dir` cannot be named in the workflow"),
+        "{stderr}"
+    );
+    let (ok, stderr) = slipway_compile(&dir, &["--out", "my dir", "--target", "k8s", "--quiet"]);
+    assert!(
+        ok && stderr.is_empty(),
+        "without the workflow any directory will do: {stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

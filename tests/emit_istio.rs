@@ -20,7 +20,7 @@ fn compile(files: Vec<SourceFile>, source: &str, environments: Option<&[&str]>) 
     let options = Options {
         targets: BTreeSet::from([Target::Istio]),
         environments: environments.map(|names| names.iter().map(|n| n.to_string()).collect()),
-        source: source.to_string(),
+        ..Options::all(source)
     };
     emit::emit(&checked.model, &options)
 }

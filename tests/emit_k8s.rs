@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 fn options(source: &str) -> Options {
     Options {
         targets: BTreeSet::from([Target::K8s]),
-        environments: None,
-        source: source.to_string(),
+        ..Options::all(source)
     }
 }
 

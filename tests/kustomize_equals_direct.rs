@@ -93,8 +93,7 @@ fn compile(name: &str, files: Vec<SourceFile>) -> Output {
     assert!(!checked.has_errors(), "{name} does not check:\n{rendered}");
     let options = Options {
         targets: BTreeSet::from([Target::K8s, Target::Kustomize]),
-        environments: None,
-        source: name.to_string(),
+        ..Options::all(name)
     };
     emit::emit(&checked.model, &options)
 }

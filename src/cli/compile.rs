@@ -4,14 +4,16 @@ use super::{drift, files, progress, report, status, write, Colour};
 use clap::Args;
 use slipway::emit::{self, Options, Target};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct CompileArgs {
     /// Spec files, or directories searched for `*.slip` files.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// The output directory.
+    /// The output directory. Run `slipway compile` from the repository root: the GitHub
+    /// workflow names the generated files by their repository path, which it takes from a
+    /// relative `--out` (`deploy` gives `deploy/kustomize/...`).
     #[arg(long, short)]
     pub out: PathBuf,
     /// Targets to generate (default: all).
@@ -96,6 +98,9 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
         Ok(written) => {
             if !args.quiet {
                 eprintln!("{}", summary(&output, &written, &args.out));
+                if let Some(hint) = workflow_hint(&args.out, &output) {
+                    eprintln!("{hint}");
+                }
             }
             status::OK
         }
@@ -141,7 +146,45 @@ fn options(args: &CompileArgs, model: &slipway::Model) -> Result<Options, String
         }
         options.environments = Some(args.environments.iter().cloned().collect::<BTreeSet<_>>());
     }
+    if options.targets.contains(&Target::Github) {
+        if let Some(path) = path_below_current_dir(&args.out) {
+            emit::check_output_path_in_repo(&path).map_err(|message| format!("--out {message}"))?;
+            options.output_path_in_repo = path;
+        }
+    }
     Ok(options)
+}
+
+/// `--out` as a `/`-separated path below the current directory, which `slipway compile`
+/// takes for the repository root (it knows nothing more): `Some("")` for the directory
+/// itself, `None` for an absolute path or one that climbs out with `..`.
+fn path_below_current_dir(out: &Path) -> Option<String> {
+    let mut segments = Vec::new();
+    for component in out.components() {
+        match component {
+            Component::CurDir => {}
+            Component::Normal(segment) => segments.push(segment.to_str()?.to_string()),
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(segments.join("/"))
+}
+
+/// One line for a compile whose workflow GitHub would not find where it was written: GitHub
+/// runs workflows only from `.github/workflows/` at the repository root (not through
+/// symlinks), and the compiler writes nothing outside `--out`.
+fn workflow_hint(out: &Path, output: &emit::Output) -> Option<String> {
+    let workflow = output.files.keys().find(|path| path.starts_with(".github/workflows/"))?;
+    match path_below_current_dir(out) {
+        Some(prefix) if prefix.is_empty() => None,
+        Some(prefix) => Some(format!(
+            "hint: GitHub runs workflows only from the repository's .github/workflows/ (symlinks are not followed): copy {prefix}/{workflow} there; its paths start with {prefix}/"
+        )),
+        None => Some(format!(
+            "hint: {} is not a relative path below the current directory, so {workflow} takes it for the repository root; run `slipway compile` from the repository root with a relative --out",
+            out.display()
+        )),
+    }
 }
 
 fn summary(output: &emit::Output, written: &write::Written, out: &std::path::Path) -> String {

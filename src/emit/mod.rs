@@ -83,6 +83,13 @@ pub struct Options {
     pub environments: Option<BTreeSet<String>>,
     /// Named in the header comment of every file, e.g. `examples/delivery-matrix`.
     pub source: String,
+    /// Where the output directory lies in the repository: `/`-separated, without a trailing
+    /// `/` (`deploy`, `ops/generated`), or empty for the repository root. The GitHub workflow
+    /// runs from a checkout of the repository, so it names every generated file it applies
+    /// with this in front (see [`Options::repository_path`]). Only values that
+    /// [`check_output_path_in_repo`] accepts may be set: the workflow splices these paths into
+    /// shell commands.
+    pub output_path_in_repo: String,
 }
 
 impl Options {
@@ -91,11 +98,46 @@ impl Options {
             targets: Target::ALL.iter().copied().collect(),
             environments: None,
             source: source.into(),
+            output_path_in_repo: String::new(),
+        }
+    }
+
+    /// A path relative to the output directory (`kustomize/overlays/prod`) as a path relative
+    /// to the repository root (`deploy/kustomize/overlays/prod`).
+    pub fn repository_path(&self, path: &str) -> String {
+        match self.output_path_in_repo.as_str() {
+            "" => path.to_string(),
+            prefix => format!("{prefix}/{path}"),
         }
     }
 
     pub fn includes_environment(&self, name: &str) -> bool {
         self.environments.as_ref().is_none_or(|set| set.contains(name))
+    }
+}
+
+/// Checks a value for [`Options::output_path_in_repo`]: empty, or `/`-separated segments of
+/// letters, digits, `.`, `_` and `-` (the portable file name characters), none of them `.`,
+/// `..` or starting with `-`. Such a path needs no quoting in a shell command or in YAML and
+/// cannot start a GitHub expression.
+pub fn check_output_path_in_repo(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Ok(());
+    }
+    let portable = |segment: &str| {
+        !segment.is_empty()
+            && segment != "."
+            && segment != ".."
+            && !segment.starts_with('-')
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    };
+    match path.split('/').all(portable) {
+        true => Ok(()),
+        false => Err(format!(
+            "`{path}` cannot be named in the workflow: use only letters, digits, `.`, `_`, `-` and `/`"
+        )),
     }
 }
 

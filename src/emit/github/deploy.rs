@@ -1,20 +1,28 @@
 //! The deploy jobs of one environment. The first, `deploy-<env>`, runs in the GitHub
 //! environment `<env>` (whose required reviewers enforce a manual approval): it applies the
-//! Kustomize overlay (without the live tracks of canary and blue-green services, which it only
+//! Kustomize overlay with the built images pinned to this run's digests (see
+//! [`super::images`]; without the live tracks of canary and blue-green services, which it only
 //! creates when they do not exist yet; see [`super::live`]) and the resting Istio routing,
 //! waits for the Deployments, and runs the canary and blue-green rollouts. Each pause for a
 //! person starts a further job in an approval environment (`<env>-canary-approval`,
 //! `<env>-switch-approval`) that needs the job before it. Canary rollouts run before
 //! blue-green switches. All jobs of an environment share one concurrency group that never
 //! cancels a running deployment.
+//!
+//! Every job that applies the pinned kustomization writes it in its own first step and lists
+//! `image` in its `needs:` (GitHub gives a job the outputs of its direct needs only). Generated
+//! files are named by repository paths ([`Options::repository_path`]).
 
-use super::build::{checkout, read_contents};
+use super::build::{checkout, read_contents, Built};
+use super::images::Overlay;
 use super::live::{self, LiveTrack};
 use super::rollout::{self, Piece};
+use super::supply::IMAGE_JOB;
 use super::triggers::NOT_PULL_REQUEST;
 use super::types::{Concurrency, Job, Step};
 use crate::check::model::{Deployment, Environment, Model, StrategyKind};
-use crate::emit::{istio, tracks};
+use crate::emit::istio::Layout;
+use crate::emit::{istio, tracks, Options};
 
 /// The secret (of each deploy environment) holding the kubeconfig.
 pub const KUBECONFIG_SECRET: &str = "${{ secrets.KUBECONFIG }}";
@@ -58,6 +66,31 @@ fn configure_kubectl(cluster: &str) -> Step {
     .env("KUBE_CONTEXT", cluster)
 }
 
+/// What the deploy jobs of one environment share.
+struct Scope<'a> {
+    model: &'a Model,
+    options: &'a Options,
+    overlay: Overlay,
+}
+
+impl Scope<'_> {
+    /// The Istio files of a deployment, as repository paths.
+    fn layout(&self, deployment: &Deployment) -> Option<Layout> {
+        let layout = istio::layout(self.model, deployment)?;
+        let path = |file: String| self.options.repository_path(&file);
+        Some(Layout {
+            destination_rule: layout.destination_rule.map(path),
+            virtual_service: layout.virtual_service.map(path),
+            steps: layout.steps.into_iter().map(path).collect(),
+            switch: layout.switch.map(path),
+        })
+    }
+
+    fn live_track(&self, deployment: &Deployment) -> Option<LiveTrack> {
+        LiveTrack::of(deployment, &self.overlay.applied())
+    }
+}
+
 /// The deployments of an environment, dependencies first.
 fn deployments<'m>(model: &'m Model, environment: &'m str) -> Vec<&'m Deployment> {
     let mut deployments: Vec<&Deployment> = model.deployments_in(environment).collect();
@@ -73,28 +106,36 @@ fn deployments<'m>(model: &'m Model, environment: &'m str) -> Vec<&'m Deployment
 }
 
 /// The jobs of one environment, in order; the last one finishes the environment. The first
-/// job gets `needs` and `condition`; every later one needs the job before it.
+/// job gets `needs` and `condition`; every later one needs the job before it. A job that
+/// applies the pinned kustomization also needs `image`.
 pub fn environment_jobs(
     model: &Model,
+    options: &Options,
     environment: &Environment,
+    built: &[Built<'_>],
     needs: Vec<String>,
     condition: String,
 ) -> Vec<(String, Job)> {
     let name = &environment.name.value;
     let cluster = &environment.cluster.value;
     let deployments = deployments(model, name);
+    let scope = Scope {
+        model,
+        options,
+        overlay: Overlay::new(name, &deployments, built, options),
+    };
     let mut phase = Phase::new(
         job_id(name),
         format!("Deploy to {name}"),
         name.clone(),
         cluster,
     );
-    phase.steps.extend(apply_steps(model, name, &deployments));
+    phase.steps.extend(apply_steps(&scope, name, &deployments));
     let mut phases = Vec::new();
     let mut rollouts = deployments.clone();
     rollouts.sort_by_key(|d| rollout_rank(d));
     for deployment in rollouts {
-        for piece in rollout_pieces(model, deployment) {
+        for piece in rollout_pieces(&scope, deployment) {
             match piece {
                 Piece::Step { step, waits } => {
                     phase.steps.push(step);
@@ -113,11 +154,18 @@ pub fn environment_jobs(
     }
     phases.push(phase);
     let mut jobs: Vec<(String, Job)> = Vec::new();
-    for phase in phases {
-        let (needs, condition) = match jobs.last() {
+    for mut phase in phases {
+        let (mut needs, condition) = match jobs.last() {
             None => (needs.clone(), condition.clone()),
             Some((previous, _)) => (vec![previous.clone()], NOT_PULL_REQUEST.to_string()),
         };
+        if phase.steps.iter().any(|step| scope.overlay.read_by(step)) {
+            // Right after the checkout: the overlay must be there, the cluster need not be.
+            phase.steps.insert(1, scope.overlay.pin_step(name));
+            if !needs.iter().any(|need| need == IMAGE_JOB) {
+                needs.push(IMAGE_JOB.to_string());
+            }
+        }
         let mut job = Job::new(phase.name, read_contents(), phase.steps)
             .needs(needs)
             .when(condition);
@@ -134,14 +182,15 @@ pub fn environment_jobs(
 
 /// Applies the overlay (without the live tracks that may already run, then those that do
 /// not exist yet), then the resting Istio routing, then waits for every Deployment.
-fn apply_steps(model: &Model, environment: &str, deployments: &[&Deployment]) -> Vec<Step> {
-    let overlay = live::overlay(environment);
-    let live_tracks = live_tracks(model, deployments);
+fn apply_steps(scope: &Scope<'_>, environment: &str, deployments: &[&Deployment]) -> Vec<Step> {
+    let overlay = scope.overlay.applied();
+    let live_tracks = live_tracks(scope, deployments);
     let mut steps = match live::without_live_tracks(&live_tracks) {
         None => vec![Step::run(
             format!("Apply the {environment} manifests"),
-            format!("kubectl apply -k {overlay}"),
-        )],
+            "kubectl apply -k \"$OVERLAY\"",
+        )
+        .env("OVERLAY", overlay)],
         Some(selector) => {
             let mut steps = vec![Step::run(
                 format!("Apply the {environment} manifests, except the live tracks"),
@@ -155,7 +204,7 @@ fn apply_steps(model: &Model, environment: &str, deployments: &[&Deployment]) ->
     };
     let routing: Vec<String> = deployments
         .iter()
-        .filter_map(|d| istio::layout(model, d))
+        .filter_map(|d| scope.layout(d))
         .map(|layout| {
             let files: Vec<String> = layout.resting().iter().map(|f| format!("-f {f}")).collect();
             format!("kubectl apply {}", files.join(" "))
@@ -202,16 +251,16 @@ fn rollout_rank(deployment: &Deployment) -> u8 {
 }
 
 /// The live tracks of the deployments whose rollout the workflow runs (and so promotes).
-fn live_tracks(model: &Model, deployments: &[&Deployment]) -> Vec<LiveTrack> {
+fn live_tracks(scope: &Scope<'_>, deployments: &[&Deployment]) -> Vec<LiveTrack> {
     deployments
         .iter()
-        .filter(|d| istio::layout(model, d).is_some())
-        .filter_map(|d| LiveTrack::of(d))
+        .filter(|d| istio::layout(scope.model, d).is_some())
+        .filter_map(|d| scope.live_track(d))
         .collect()
 }
 
-fn rollout_pieces(model: &Model, deployment: &Deployment) -> Vec<Piece> {
-    let (Some(layout), Some(live)) = (istio::layout(model, deployment), LiveTrack::of(deployment))
+fn rollout_pieces(scope: &Scope<'_>, deployment: &Deployment) -> Vec<Piece> {
+    let (Some(layout), Some(live)) = (scope.layout(deployment), scope.live_track(deployment))
     else {
         return Vec::new();
     };

@@ -1,10 +1,11 @@
 //! The live track of a canary or blue-green service: the Deployment that serves users
 //! between rollouts (`<service>-stable`, `<service>-blue`; see [`crate::emit::tracks`]).
 //!
-//! The overlay renders both tracks with the spec's image. If a deploy applied all of it, the
-//! live track would move to the new version before the first canary step, and a rollback would
-//! return traffic to the version that just failed. So the workflow, and only the workflow,
-//! treats the live track apart (the Kubernetes and Kustomize output stay whole):
+//! The overlay renders both tracks with the same image (in the workflow, this run's digest:
+//! see [`super::images`]). If a deploy applied all of it, the live track would move to the new
+//! version before the first canary step, and a rollback would return traffic to the version
+//! that just failed. So the workflow, and only the workflow, treats the live track apart (the
+//! Kubernetes and Kustomize output stay whole):
 //!
 //! * The deploy job applies the overlay without the live tracks:
 //!   `kubectl apply -k <overlay> -l 'version notin (stable,blue)'`. kubectl parses `-l` as a
@@ -15,7 +16,7 @@
 //!   from the same overlay with `-l 'app.kubernetes.io/name=<service>,version=<track>'`. A live
 //!   track that exists is left alone; any error other than "not found" fails the step.
 //! * Only the promotion at the end of a rollout applies the live track from the overlay, which
-//!   moves it to the version (image and settings) the candidate has just proved.
+//!   moves it to the version (image digest and settings) the candidate has just proved.
 //!
 //! Names, paths and selectors reach the scripts through `env:`, never spliced into shell text.
 
@@ -28,11 +29,6 @@ use std::fmt::Write as _;
 /// The versions of the live tracks, in the order a selector lists them.
 const LIVE_VERSIONS: &[&str] = &["stable", "blue"];
 
-/// `kustomize/overlays/<env>`: the overlay the deploy jobs apply.
-pub fn overlay(environment: &str) -> String {
-    format!("kustomize/overlays/{environment}")
-}
-
 /// The two Deployments of a canary or blue-green service in one environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveTrack {
@@ -44,12 +40,14 @@ pub struct LiveTrack {
     pub version: &'static str,
     /// The Deployment a rollout tries the new version on: `<service>-canary`, `<service>-green`.
     pub candidate: String,
+    /// The directory `kubectl apply -k` reads: the pinned kustomization or the overlay.
     pub overlay: String,
 }
 
 impl LiveTrack {
-    /// The live track of a deployment; `None` for a strategy with a single Deployment.
-    pub fn of(deployment: &Deployment) -> Option<LiveTrack> {
+    /// The live track of a deployment, applied from `overlay`; `None` for a strategy with a
+    /// single Deployment.
+    pub fn of(deployment: &Deployment, overlay: &str) -> Option<LiveTrack> {
         let mut tracks = tracks(deployment).into_iter();
         let live = tracks.next()?;
         let candidate = tracks.next()?;
@@ -60,7 +58,7 @@ impl LiveTrack {
             workload: live.workload,
             version,
             candidate: candidate.workload,
-            overlay: overlay(&deployment.environment),
+            overlay: overlay.to_string(),
         })
     }
 

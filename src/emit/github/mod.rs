@@ -6,10 +6,17 @@
 //! An entry environment needs the supply chain and runs on its own trigger; every other
 //! environment needs the last job of each environment it comes `after`.
 //!
+//! Deploys run the images this run built, scanned and signed, by digest ([`images`]): every
+//! job that applies an overlay first pins the built images to `needs.image.outputs.ref_<service>`
+//! in a kustomization of its own; the spec's tag stays in the generated overlays only.
+//!
 //! A canary or blue-green service keeps its live track (`<service>-stable`, `<service>-blue`)
 //! on the version it runs until its rollout promotes the candidate ([`live`]): deploys apply
 //! the overlay without it, so the canary is compared with, and a rollback returns to, the
 //! previous version.
+//!
+//! The workflow runs from a checkout of the repository, so it names generated files by their
+//! repository path: [`Options::output_path_in_repo`] in front of the output path.
 //!
 //! Security rules the workflow keeps (zizmor and actionlint check them): no permissions at
 //! the top and the least each job needs; no `pull_request_target`; no expression inside a
@@ -19,6 +26,7 @@
 mod build;
 mod deploy;
 mod gates;
+mod images;
 mod live;
 mod pins;
 mod rollout;
@@ -88,7 +96,8 @@ fn workflow(model: &Model, options: &Options) -> Workflow {
         } else {
             (after, triggers::NOT_PULL_REQUEST.to_string())
         };
-        let environment_jobs = deploy::environment_jobs(model, environment, needs, condition);
+        let environment_jobs =
+            deploy::environment_jobs(model, options, environment, &built, needs, condition);
         if let Some((last, _)) = environment_jobs.last() {
             finished_by.insert(&environment.name.value, last.clone());
         }
@@ -103,8 +112,9 @@ fn workflow(model: &Model, options: &Options) -> Workflow {
 }
 
 /// A comment block listing what the repository needs before the first run: the GitHub
-/// environments the jobs use (with their reviewers and kube contexts) and the variables; and,
-/// when a service rolls out by canary or blue-green, how its live track is kept.
+/// environments the jobs use (with their reviewers and kube contexts) and the variables;
+/// where the workflow expects the generated files; which images the deploys run; and, when a
+/// service rolls out by canary or blue-green, how its live track is kept.
 fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String {
     let mut notes = String::from("#\n# Before the first run, create these GitHub environments, each with the secret KUBECONFIG:\n");
     let environments: Vec<&Environment> = super::environments(model, options).collect();
@@ -156,6 +166,14 @@ fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String 
     {
         notes.push_str("# Images outside ghcr.io need the repository secrets REGISTRY_USERNAME and REGISTRY_PASSWORD.\n");
     }
+    notes.push_str(&paths_note(options, &workflow_path(model)));
+    let pinned = workflow
+        .jobs
+        .values()
+        .any(|job| job.steps.iter().any(images::reads_pinned));
+    if pinned {
+        notes.push_str(IMAGES_NOTE);
+    }
     let progressive = model.deployments.iter().any(|d| {
         options.includes_environment(&d.environment)
             && matches!(
@@ -169,13 +187,38 @@ fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String 
     notes
 }
 
+/// Where the generated files must be for the paths in the workflow to hold.
+fn paths_note(options: &Options, workflow: &str) -> String {
+    match options.output_path_in_repo.as_str() {
+        "" => "#\n\
+# Paths are relative to the repository root, which must hold the generated files (run\n\
+# `slipway compile --out .` from the repository root).\n"
+            .to_string(),
+        prefix => format!(
+            "#\n\
+# Paths are relative to the repository root; the generated files are expected under\n\
+# {prefix}/ (`slipway compile --out {prefix}`, run from the repository root).\n\
+# GitHub runs workflows only from .github/workflows/ at the root (not through symlinks),\n\
+# so copy {prefix}/{workflow} there.\n"
+        ),
+    }
+}
+
+/// Which images the deploys run, for whoever reads the workflow.
+const IMAGES_NOTE: &str = "#\n\
+# Deploys run the images this run built, scanned, signed and attested, by digest: each deploy\n\
+# job that applies an overlay first writes a kustomization under $RUNNER_TEMP that takes the\n\
+# overlay as its resource and pins every built image to needs.image.outputs.ref_<service>.\n\
+# The image tag in the spec is only the default of the generated manifests and overlays.\n";
+
 /// How a canary or blue-green rollout treats the live track, for whoever reads the workflow.
 const LIVE_TRACK_NOTE: &str = "#\n\
 # Canary and blue-green services keep serving from their live track (<service>-stable,\n\
 # <service>-blue) on the version it runs: a deploy applies the overlay without the live tracks\n\
 # (-l 'version notin (...)') and creates one only when it does not exist yet. The promotion at\n\
-# the end of a rollout applies it from the overlay; a rollback only routes all traffic back\n\
-# to it and scales the candidate (-canary, -green) down.\n";
+# the end of a rollout applies it from the overlay the deploy applied, so it runs the image the\n\
+# candidate (-canary, -green) ran; a rollback only routes all traffic back to it and scales\n\
+# the candidate down.\n";
 
 /// Text that cannot break out of a YAML comment line.
 fn one_line(text: &str) -> String {

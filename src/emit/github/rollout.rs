@@ -9,9 +9,10 @@
 //!
 //! The live track (`-stable`, `-blue`) keeps the previous version until the promotion at the
 //! end (see [`super::live`]): a rollback only gives it all traffic back and scales the candidate
-//! down. The promotion applies the live track from the overlay, so after a successful rollout
-//! it runs the new version and takes all traffic again, and every rollout starts from the
-//! resting VirtualService.
+//! down. The promotion applies the live track from the overlay the deploy applied (with the
+//! built images pinned to this run's digests, see [`super::images`]), so after a successful
+//! rollout it runs the digest the candidate ran and takes all traffic again, and every rollout
+//! starts from the resting VirtualService.
 
 use super::gates::{self, Subject};
 use super::live::LiveTrack;

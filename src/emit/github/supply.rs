@@ -94,8 +94,9 @@ fn output_name(service: &str) -> String {
     format!("ref_{}", service.replace('-', "_"))
 }
 
-/// An expression for a service's pushed image reference, in jobs that need `image`.
-fn image_reference(service: &str) -> String {
+/// An expression for a service's pushed image reference (`<name>@sha256:<digest>`), in jobs
+/// that need `image`.
+pub fn image_reference(service: &str) -> String {
     format!(
         "${{{{ needs.{IMAGE_JOB}.outputs.{} }}}}",
         output_name(service)
