@@ -368,6 +368,8 @@ const SCHEMAS: &[&Schema] = &[
     &schema::RETRIES,
     &schema::CIRCUIT_BREAKER,
     &schema::SECURITY,
+    &schema::SLO,
+    &schema::METRICS,
     &schema::ENVIRONMENT,
     &schema::TRIGGER,
     &schema::APPROVAL,

@@ -180,6 +180,8 @@ fn every_offered_choice_is_accepted_by_the_checker() {
         (&["environment"], "approval", "environment dev {\n  cluster = \"c\"\n  namespace = \"dev\"\n  approval = CHOICE\n}\n"),
         (&["environment"], "strategy", "environment dev {\n  cluster = \"c\"\n  namespace = \"dev\"\n  strategy = CHOICE\n}\n"),
         (&["strategy", "canary"], "on_failure", "strategy s = canary {\n  step { weight = 100% }\n  on_failure = CHOICE\n}\n"),
+        (&["strategy", "canary"], "engine", "strategy s = canary {\n  step { weight = 100% }\n  engine = CHOICE\n}\n"),
+        (&["service", "slo"], "severity", "service web {\n  image = \"ghcr.io/acme/web:1\"\n  slo { objectives = [p99_latency < 1s]  severity = CHOICE }\n}\n"),
         (&["policy"], "severity", "policy p {\n  severity = CHOICE\n  each = service\n  require = true\n  message = \"m\"\n}\n"),
         (&["policy"], "each", "policy p {\n  each = CHOICE\n  require = true\n  message = \"m\"\n}\n"),
     ];

@@ -177,12 +177,31 @@ fn lower_app(checker: &mut Checker, apps: &[&Item], anchor: Option<Span>) -> Opt
         .value(checker, "registry")
         .and_then(|v| super::values::string(checker, v))
         .map(|s| s.value.trim_end_matches('/').to_string());
+    let prometheus = match reader.value(checker, "prometheus") {
+        Some(expr) => prometheus_url(checker, expr),
+        None => None,
+    };
     Some(App {
         name: Spanned::new(first.name.text.clone(), first.name.span),
         repository,
         registry,
+        prometheus,
         span: first.span,
     })
+}
+
+/// `prometheus = "http://..."`: an HTTP(S) URL, written into AnalysisTemplates as the address.
+fn prometheus_url(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<String> {
+    let url = super::values::string(checker, expr)?;
+    let rest = url.value.strip_prefix("https://").or_else(|| url.value.strip_prefix("http://"));
+    if rest.is_none_or(|host| host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control())) {
+        checker.report(
+            Diagnostic::error(Code::SW0204, "`prometheus` is an http:// or https:// URL", url.span, "not a URL")
+                .with_help("write e.g. `prometheus = \"http://prometheus-operated.monitoring.svc:9090\"`"),
+        );
+        return None;
+    }
+    Some(url.value)
 }
 
 /// The `{ ... }` body of a declaration such as `service web { ... }`.

@@ -71,6 +71,7 @@ fn default_strategy(span: Span) -> Strategy {
             max_surge: IntOrPercent::Percent(25),
             max_unavailable: IntOrPercent::Count(0),
         },
+        engine: Engine::Workflow,
         span,
     }
 }

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod program;
 pub mod provenance;
 mod reader;
+mod rollouts;
 pub mod schema;
 mod scope;
 mod service;

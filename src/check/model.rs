@@ -8,6 +8,12 @@
 use crate::span::{Span, Spanned};
 use serde::Serialize;
 
+mod engine;
+mod observability;
+
+pub use engine::{ArgoRollouts, Engine};
+pub use observability::{AlertSeverity, Scrape, Slo};
+
 /// A whole checked spec.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Model {
@@ -37,8 +43,11 @@ pub struct Model {
 }
 
 impl Model {
+    /// The service named `name`: a binary search, since services are sorted by name (a
+    /// linear scan here made checking and emitting quadratic in the number of services).
     pub fn service(&self, name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.name.value == name)
+        let found = self.services.binary_search_by(|s| s.name.value.as_str().cmp(name));
+        found.ok().and_then(|index| self.services.get(index))
     }
 
     pub fn environment(&self, name: &str) -> Option<&Environment> {
@@ -65,6 +74,9 @@ pub struct App {
     pub name: Spanned<String>,
     pub repository: Option<String>,
     pub registry: Option<String>,
+    /// The Prometheus that Argo Rollouts analysis queries from inside the clusters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<String>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -88,6 +100,12 @@ pub struct Service {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub traffic: Option<Traffic>,
     pub security: Security,
+    /// Service-level objectives, alerted on by the `prometheus` target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slo: Option<Slo>,
+    /// An explicit `metrics` block; see [`Service::scrape`] for the convention without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Scrape>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -428,6 +446,9 @@ pub struct Strategy {
     pub name: Option<String>,
     #[serde(flatten)]
     pub kind: StrategyKind,
+    /// Who runs a canary's steps (always the workflow for other kinds).
+    #[serde(skip_serializing_if = "Engine::is_workflow")]
+    pub engine: Engine,
     #[serde(skip)]
     pub span: Span,
 }

@@ -75,6 +75,7 @@ pub const APP: Schema = Schema {
     fields: &[
         value("repository", "string", "The source repository, e.g. `https://github.com/acme/shop`."),
         value("registry", "string", "The container registry images are pushed to, e.g. `ghcr.io/acme`."),
+        value("prometheus", "string", "The Prometheus URL that Argo Rollouts analysis queries from inside the clusters (default `http://prometheus-operated.monitoring.svc:9090`)."),
     ],
 };
 
@@ -94,6 +95,28 @@ pub const SERVICE: Schema = Schema {
         value("depends_on", "list of service names", "Services this one needs; they are deployed first."),
         block("traffic", "block", "Mesh settings: `timeout`, `retries`, `circuit_breaker`."),
         block("security", "block", "Pod security overrides; the defaults are the secure ones."),
+        block("slo", "block", "Service-level objectives, alerted on by the `prometheus` target: `objectives`, `window`, `for`, `severity`, `runbook`."),
+        block("metrics", "block", "Where Prometheus scrapes the service: `port`, `path`, `interval` (a port named `metrics` is scraped without one)."),
+    ],
+};
+
+pub const SLO: Schema = Schema {
+    what: "an slo block",
+    fields: &[
+        required("objectives", "list of conditions", "What must hold, written like canary gates: `p99_latency < 500ms`, `success_rate >= 99.9%`."),
+        value("window", "duration", "The rate window of the alert queries (default 5m)."),
+        value("for", "duration", "How long an objective must be missed before its alert fires (default 5m)."),
+        value("severity", "critical | warning | info", "The `severity` label of the alerts (default warning)."),
+        value("runbook", "string", "The runbook URL, added to every alert as `runbook_url`."),
+    ],
+};
+
+pub const METRICS: Schema = Schema {
+    what: "a metrics block",
+    fields: &[
+        value("port", "port name", "The port Prometheus scrapes (default: the port named `metrics`)."),
+        value("path", "string", "The HTTP path of the metrics (default `/metrics`)."),
+        value("interval", "duration", "How often Prometheus scrapes (default 30s)."),
     ],
 };
 
@@ -293,6 +316,9 @@ pub const CANARY: Schema = Schema {
         repeated("step", "block", "One traffic step: `weight` and optional `pause` (a duration or `approval`)."),
         block("analysis", "block", "Metric gates checked during each step: `interval`, `failure_limit`, `gates`."),
         value("on_failure", "rollback | halt", "What happens when a gate fails (default rollback)."),
+        value("engine", "workflow | argo_rollouts", "Who runs the steps: the delivery workflow (default) or an Argo Rollouts controller (`argo_rollouts`)."),
+        value("route", "string", "With `engine = argo_rollouts`: the name of the VirtualService route Argo Rollouts shifts (default `\"primary\"`)."),
+        value("subsets", "list of two names", "With `engine = argo_rollouts`: the stable and canary DestinationRule subsets the route splits between (default `[stable, canary]`)."),
     ],
 };
 
@@ -366,6 +392,8 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
         ("a service" | "an override", "autoscaling") => &Child::Block(&AUTOSCALING),
         ("a service", "traffic") => &Child::Block(&TRAFFIC),
         ("a service", "security") => &Child::Block(&SECURITY),
+        ("a service", "slo") => &Child::Block(&SLO),
+        ("a service", "metrics") => &Child::Block(&METRICS),
         ("a traffic block", "retries") => &Child::Block(&RETRIES),
         ("a traffic block", "circuit_breaker") => &Child::Block(&CIRCUIT_BREAKER),
         ("a build block", "toolchain") => &Child::Tagged(|k| kind_of(TOOLCHAIN_KINDS, k, &TOOLCHAIN)),
@@ -428,6 +456,8 @@ pub fn choices(schema: &Schema, field: &str) -> &'static [&'static str] {
         ("an environment", "approval") => APPROVAL_KINDS,
         ("an environment" | "an override", "strategy") => STRATEGY_KINDS,
         ("a canary strategy", "on_failure") => &["rollback", "halt"],
+        ("a canary strategy", "engine") => crate::check::model::Engine::KEYWORDS,
+        ("an slo block", "severity") => &["critical", "warning", "info"],
         ("a canary step", "pause") => &["approval"],
         ("a policy", "severity") => &["deny", "warn"],
         ("a policy", "each") => &["service", "environment", "deployment"],

@@ -2,6 +2,7 @@
 //! autoscaling, dependencies, traffic and security.
 
 pub(super) mod image;
+mod observe;
 mod probes;
 
 use super::declarations::body;
@@ -58,6 +59,8 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
         .block(checker, "security")
         .map(|b| lower_security(checker, b))
         .unwrap_or_default();
+    let slo = reader.block(checker, "slo").and_then(|b| observe::slo(checker, b));
+    let metrics = reader.block(checker, "metrics").and_then(|b| observe::metrics(checker, b, &ports));
     if checker.error_count() > errors_before {
         return None;
     }
@@ -75,6 +78,8 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
         depends_on,
         traffic,
         security,
+        slo,
+        metrics,
         span: item.span,
     })
 }

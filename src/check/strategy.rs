@@ -2,12 +2,14 @@
 //! (`strategy safe = canary { ... }`) or inline (`strategy = rolling { max_surge = 1 }`).
 //!
 //! The rules here make broken manifests unrepresentable: canary weights strictly increase
-//! and end at 100%, a recreate strategy has no surge settings, a rolling update can progress.
+//! and end at 100% (Argo Rollouts, which promotes after the last step itself, also takes a
+//! `0%` first step and an unfinished last one; see [`super::rollouts`]), a recreate strategy
+//! has no surge settings, a rolling update can progress.
 
 use super::model::*;
 use super::reader::Reader;
 use super::values::{self, Variant};
-use super::{item_label, names, schema, Checker};
+use super::{item_label, names, rollouts, schema, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{CompareOp, Expr, ExprKind, Item, Object};
@@ -65,17 +67,17 @@ pub fn lower_use(checker: &mut Checker, expr: &Expr, named: &[Strategy], declare
 fn lower_kind(checker: &mut Checker, variant: &Variant, span: Span) -> Option<Strategy> {
     let empty = Object { tag: None, entries: Vec::new(), span };
     let body = variant.body.unwrap_or(&empty);
-    let kind = match variant.tag {
-        "rolling" => rolling(checker, body, variant.tag_span)?,
-        "recreate" => recreate(checker, body)?,
-        "blue_green" => blue_green(checker, body, variant.tag_span)?,
+    let (kind, engine) = match variant.tag {
+        "rolling" => (rolling(checker, body, variant.tag_span)?, Engine::Workflow),
+        "recreate" => (recreate(checker, body)?, Engine::Workflow),
+        "blue_green" => (blue_green(checker, body, variant.tag_span)?, Engine::Workflow),
         "canary" => canary(checker, body, variant.tag_span)?,
         _ => {
             values::unknown_variant(checker, "strategy kind", variant, KINDS);
             return None;
         }
     };
-    Some(Strategy { name: None, kind, span })
+    Some(Strategy { name: None, kind, engine, span })
 }
 
 fn rolling(checker: &mut Checker, body: &Object, owner: Span) -> Option<StrategyKind> {
@@ -142,8 +144,9 @@ fn blue_green(checker: &mut Checker, body: &Object, owner: Span) -> Option<Strat
     Some(StrategyKind::BlueGreen { preview, auto_promote, scale_down_delay })
 }
 
-fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<StrategyKind> {
+fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(StrategyKind, Engine)> {
     let reader = Reader::new(checker, body, &schema::CANARY, owner);
+    let (argo, engine) = rollouts::engine(checker, &reader, owner);
     let blocks = reader.blocks(checker, "step");
     if blocks.is_empty() {
         checker.report(
@@ -153,8 +156,12 @@ fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<StrategyK
         );
         return None;
     }
-    let steps: Vec<CanaryStep> = blocks.iter().filter_map(|(key, _, step)| canary_step(checker, step, key.span)).collect();
-    if steps.len() != blocks.len() || !check_weights(checker, &steps) {
+    let steps: Vec<CanaryStep> = blocks.iter().filter_map(|(key, _, step)| canary_step(checker, step, key.span, argo)).collect();
+    if steps.len() != blocks.len() || !check_weights(checker, &steps, argo) {
+        return None;
+    }
+    let engine = engine?;
+    if !rollouts::check_traffic(checker, &engine, &steps, owner) {
         return None;
     }
     let analysis = match reader.block(checker, "analysis") {
@@ -165,10 +172,12 @@ fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<StrategyK
         Some(expr) => values::keyword(checker, expr, "failure action", &[("rollback", OnFailure::Rollback), ("halt", OnFailure::Halt)])?,
         None => OnFailure::Rollback,
     };
-    Some(StrategyKind::Canary { steps, analysis, on_failure })
+    Some((StrategyKind::Canary { steps, analysis, on_failure }, engine))
 }
 
-fn canary_step(checker: &mut Checker, object: &Object, owner: Span) -> Option<CanaryStep> {
+/// One step. Argo Rollouts also takes `0%` (`setWeight: 0`): the rollout waits before any
+/// traffic reaches the new version.
+fn canary_step(checker: &mut Checker, object: &Object, owner: Span, zero_allowed: bool) -> Option<CanaryStep> {
     let reader = Reader::new(checker, object, &schema::CANARY_STEP, owner);
     let weight_expr = reader.required_value(checker, "weight");
     let weight = weight_expr.and_then(|e| values::percent(checker, e).map(|w| Spanned::new(w, e.span)));
@@ -177,7 +186,7 @@ fn canary_step(checker: &mut Checker, object: &Object, owner: Span) -> Option<Ca
         None => None,
     };
     let weight = weight?;
-    if weight.value == 0 {
+    if weight.value == 0 && !zero_allowed {
         checker.report(Diagnostic::error(Code::SW0206, "a canary step must send some traffic", weight.span, "0%")
             .with_help("weights are between 1% and 100%"));
         return None;
@@ -199,8 +208,9 @@ fn pause(checker: &mut Checker, expr: &Expr) -> Option<Pause> {
     }
 }
 
-/// Weights strictly increase and the last step reaches 100%.
-fn check_weights(checker: &mut Checker, steps: &[CanaryStep]) -> bool {
+/// Weights strictly increase and the last step reaches 100%, except on Argo Rollouts, which
+/// promotes the canary to all of the traffic after its last step by itself.
+fn check_weights(checker: &mut Checker, steps: &[CanaryStep], argo: bool) -> bool {
     let mut ok = true;
     for pair in steps.windows(2) {
         let (before, after) = (&pair[0].weight, &pair[1].weight);
@@ -218,7 +228,7 @@ fn check_weights(checker: &mut Checker, steps: &[CanaryStep]) -> bool {
             ok = false;
         }
     }
-    if let Some(last) = steps.last() {
+    if let Some(last) = steps.last().filter(|_| !argo) {
         if last.weight.value != 100 {
             checker.report(
                 Diagnostic::error(Code::SW0302, format!("the last canary step sends {}% of traffic, not 100%", last.weight.value), last.weight.span, "last step")

@@ -16,7 +16,7 @@ pub struct CompileArgs {
     /// relative `--out` (`deploy` gives `deploy/kustomize/...`).
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Targets to generate (default: all).
+    /// Targets to generate: k8s, istio, kustomize, github (the default), argocd, prometheus.
     #[arg(long, value_delimiter = ',', value_parser = parse_target)]
     pub target: Vec<Target>,
     /// Only these environments (repeatable; default: all).
@@ -146,7 +146,13 @@ fn options(args: &CompileArgs, model: &slipway::Model) -> Result<Options, String
         }
         options.environments = Some(args.environments.iter().cloned().collect::<BTreeSet<_>>());
     }
-    if options.targets.contains(&Target::Github) {
+    if options.targets.contains(&Target::Argocd) {
+        if let Some(problem) = emit::argocd::unmet_requirement(model) {
+            return Err(problem);
+        }
+    }
+    // The workflow and the Argo CD Applications name generated files by repository path.
+    if options.targets.contains(&Target::Github) || options.targets.contains(&Target::Argocd) {
         if let Some(path) = path_below_current_dir(&args.out) {
             emit::check_output_path_in_repo(&path).map_err(|message| format!("--out {message}"))?;
             options.output_path_in_repo = path;

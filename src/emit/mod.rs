@@ -1,5 +1,6 @@
 //! Phase 4: the checked model to files. Each target (Kubernetes, Istio, Kustomize, GitHub
-//! Actions) is one folder behind the same interface: model in, files out.
+//! Actions, and on request Argo CD and Prometheus) is one folder behind the same interface:
+//! model in, files out.
 //!
 //! Emitters read only the [`Model`] (never syntax or spans) and return an in-memory
 //! [`Output`] tree (path -> text), which the CLI writes atomically and the drift check
@@ -16,12 +17,20 @@
 //!   `<service>-canary`; on blue-green as `<service>-blue` and `<service>-green`. Their pods
 //!   carry the label `version: <track>`, which the Istio DestinationRule subsets select.
 //!   Other strategies run one Deployment named after the service. See [`tracks`].
+//! * A canary on the Argo Rollouts engine runs as no Deployment at all: one Argo `Rollout`
+//!   named after the service replaces the tracks ([`rollouts`]), and the `k8s` target writes it
+//!   together with the routing it drives.
+//! * Every PromQL query comes from [`metrics`], so canary analysis and alerts agree.
 
+pub mod argocd;
 pub mod github;
 pub mod istio;
 pub mod k8s;
 pub mod kustomize;
 pub mod labels;
+pub mod metrics;
+pub mod prometheus;
+pub mod rollouts;
 pub mod yaml;
 
 use crate::check::model::{Deployment, Model, StrategyKind};
@@ -56,10 +65,28 @@ pub enum Target {
     Istio,
     Kustomize,
     Github,
+    /// Argo CD `Application`s and their `AppProject` (not written unless asked for).
+    Argocd,
+    /// prometheus-operator `PrometheusRule`s and `ServiceMonitor`s (not written unless asked
+    /// for).
+    Prometheus,
 }
 
 impl Target {
-    pub const ALL: &'static [Target] = &[Target::K8s, Target::Istio, Target::Kustomize, Target::Github];
+    /// Every target, in the order they are written.
+    pub const ALL: &'static [Target] = &[
+        Target::K8s,
+        Target::Istio,
+        Target::Kustomize,
+        Target::Github,
+        Target::Argocd,
+        Target::Prometheus,
+    ];
+
+    /// What `slipway compile` writes without `--target`: the manifests, the routing and the
+    /// workflow. Argo CD and Prometheus objects need a controller or an operator in the cluster,
+    /// so they are written only when asked for.
+    pub const DEFAULT: &'static [Target] = &[Target::K8s, Target::Istio, Target::Kustomize, Target::Github];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -67,6 +94,8 @@ impl Target {
             Target::Istio => "istio",
             Target::Kustomize => "kustomize",
             Target::Github => "github",
+            Target::Argocd => "argocd",
+            Target::Prometheus => "prometheus",
         }
     }
 
@@ -93,9 +122,10 @@ pub struct Options {
 }
 
 impl Options {
+    /// Every environment and the default targets ([`Target::DEFAULT`]).
     pub fn all(source: impl Into<String>) -> Options {
         Options {
-            targets: Target::ALL.iter().copied().collect(),
+            targets: Target::DEFAULT.iter().copied().collect(),
             environments: None,
             source: source.into(),
             output_path_in_repo: String::new(),
@@ -167,8 +197,12 @@ pub struct Track {
     pub version: Option<&'static str>,
 }
 
-/// The Deployments a service runs as, given its strategy in an environment.
+/// The Deployments a service runs as, given its strategy in an environment: none on the Argo
+/// Rollouts engine, whose one `Rollout` (named after the service) manages the pods itself.
 pub fn tracks(deployment: &Deployment) -> Vec<Track> {
+    if deployment.strategy.argo_rollouts().is_some() {
+        return Vec::new();
+    }
     let service = &deployment.service;
     let pair = |a: &'static str, b: &'static str| {
         vec![
@@ -194,6 +228,8 @@ pub fn emit(model: &Model, options: &Options) -> Output {
             Target::Istio => istio::emit(model, options, &mut output),
             Target::Kustomize => kustomize::emit(model, options, &mut output),
             Target::Github => github::emit(model, options, &mut output),
+            Target::Argocd => argocd::emit(model, options, &mut output),
+            Target::Prometheus => prometheus::emit(model, options, &mut output),
         }
     }
     output

@@ -1,76 +1,21 @@
 //! Canary analysis in the workflow: each gate of an `analysis` block (`p99_latency < 500ms`,
 //! `success_rate >= 95%`) becomes a PromQL query over Istio's standard request metrics for the
-//! canary workload, and one shell step polls the Prometheus HTTP API every `interval` while a
-//! step pauses. More failed rounds than `failure_limit` run the strategy's failure action.
+//! canary workload ([`crate::emit::metrics::query`], the one definition the alerts and Argo
+//! Rollouts analyses share), and one shell step polls the Prometheus HTTP API every `interval`
+//! while a step pauses. More failed rounds than `failure_limit` run the strategy's failure
+//! action.
 //!
 //! The queries travel to the script through `env:` (`GATE_1_QUERY`, ...), as does the
 //! Prometheus address (`vars.PROMETHEUS_URL`), so nothing from the spec or the repository is
 //! spliced into shell text.
 
 use super::types::Step;
-use crate::check::model::{Analysis, Duration, Gate, Metric, Threshold};
+use crate::check::model::{Analysis, Duration};
+use crate::emit::metrics::{self, Subject};
 use std::fmt::Write as _;
 
 /// The repository variable holding the Prometheus base URL.
 pub const PROMETHEUS_URL: &str = "${{ vars.PROMETHEUS_URL }}";
-
-/// Where the metrics of one canary come from.
-#[derive(Debug, Clone, Copy)]
-pub struct Subject<'a> {
-    pub namespace: &'a str,
-    pub workload: &'a str,
-}
-
-/// The PromQL query of a gate: latencies in milliseconds, rates in percent.
-pub fn query(gate: &Gate, subject: Subject<'_>, window: Duration) -> String {
-    let window = window.text();
-    let selector = |extra: &str| {
-        format!(
-            "reporter=\"destination\", destination_workload_namespace=\"{}\", destination_workload=\"{}\"{extra}",
-            subject.namespace, subject.workload
-        )
-    };
-    let requests = |extra: &str| {
-        format!(
-            "sum(rate(istio_requests_total{{{}}}[{window}]))",
-            selector(extra)
-        )
-    };
-    match gate.metric {
-        Metric::P50Latency | Metric::P90Latency | Metric::P95Latency | Metric::P99Latency => format!(
-            "histogram_quantile({}, sum by (le) (rate(istio_request_duration_milliseconds_bucket{{{}}}[{window}])))",
-            quantile(gate.metric),
-            selector("")
-        ),
-        Metric::SuccessRate => format!("100 * {} / {}", requests(", response_code!~\"5..\""), requests("")),
-        Metric::ErrorRate => format!("100 * {} / {}", requests(", response_code=~\"5..\""), requests("")),
-    }
-}
-
-fn quantile(metric: Metric) -> &'static str {
-    match metric {
-        Metric::P50Latency => "0.5",
-        Metric::P90Latency => "0.9",
-        Metric::P95Latency => "0.95",
-        _ => "0.99",
-    }
-}
-
-/// The gate's threshold in the query's unit, as a number: `500` (ms), `95`, `99.95` (%).
-pub fn threshold(gate: &Gate) -> (String, &'static str) {
-    match gate.threshold {
-        Threshold::Duration(duration) => (duration.millis.to_string(), "ms"),
-        Threshold::PercentHundredths(hundredths) => {
-            let (whole, fraction) = (hundredths / 100, hundredths % 100);
-            let text = match fraction {
-                0 => whole.to_string(),
-                f if f % 10 == 0 => format!("{whole}.{}", f / 10),
-                f => format!("{whole}.{f:02}"),
-            };
-            (text, "%")
-        }
-    }
-}
 
 /// The shell helpers: `query` asks Prometheus for one number (`NaN` without data), `holds`
 /// compares a number with a threshold (anything that is not a number fails).
@@ -94,7 +39,7 @@ holds() {
 pub fn analysis_step(
     name: String,
     analysis: &Analysis,
-    subject: Subject<'_>,
+    subject: &Subject,
     duration: Duration,
     on_failure: &str,
 ) -> Step {
@@ -114,8 +59,11 @@ pub fn analysis_step(
     let mut step = Step::run(name, String::new()).env("PROMETHEUS_URL", PROMETHEUS_URL);
     for (index, gate) in analysis.gates.iter().enumerate() {
         let variable = format!("GATE_{}_QUERY", index + 1);
-        step = step.env(&variable, query(gate, subject, analysis.interval));
-        let (limit, unit) = threshold(gate);
+        step = step.env(
+            &variable,
+            metrics::query(gate.metric, subject, analysis.interval),
+        );
+        let (limit, unit) = metrics::threshold(gate);
         let op = gate.op.as_str();
         let metric = gate.metric.name();
         let _ = write!(

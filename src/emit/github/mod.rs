@@ -149,6 +149,7 @@ fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String 
     }
     let analysed = model.deployments.iter().any(|d| {
         options.includes_environment(&d.environment)
+            && d.strategy.argo_rollouts().is_none()
             && matches!(
                 &d.strategy.kind,
                 StrategyKind::Canary {
@@ -176,6 +177,7 @@ fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String 
     }
     let progressive = model.deployments.iter().any(|d| {
         options.includes_environment(&d.environment)
+            && d.strategy.argo_rollouts().is_none()
             && matches!(
                 d.strategy.kind,
                 StrategyKind::Canary { .. } | StrategyKind::BlueGreen { .. }
@@ -183,6 +185,11 @@ fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String 
     });
     if progressive {
         notes.push_str(LIVE_TRACK_NOTE);
+    }
+    if model.deployments.iter().any(|d| {
+        options.includes_environment(&d.environment) && d.strategy.argo_rollouts().is_some()
+    }) {
+        notes.push_str(ARGO_ROLLOUTS_NOTE);
     }
     notes
 }
@@ -210,6 +217,11 @@ const IMAGES_NOTE: &str = "#\n\
 # job that applies an overlay first writes a kustomization under $RUNNER_TEMP that takes the\n\
 # overlay as its resource and pins every built image to needs.image.outputs.ref_<service>.\n\
 # The image tag in the spec is only the default of the generated manifests and overlays.\n";
+
+/// Who runs the steps of an Argo Rollouts canary, for whoever reads the workflow.
+const ARGO_ROLLOUTS_NOTE: &str = "#\n\
+# Canaries on the Argo Rollouts engine run in the cluster: the deploy applies their Rollout,\n\
+# AnalysisTemplate and routing with the overlay, and the Argo Rollouts controller steps them.\n";
 
 /// How a canary or blue-green rollout treats the live track, for whoever reads the workflow.
 const LIVE_TRACK_NOTE: &str = "#\n\

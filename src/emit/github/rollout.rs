@@ -14,11 +14,12 @@
 //! rollout it runs the digest the candidate ran and takes all traffic again, and every rollout
 //! starts from the resting VirtualService.
 
-use super::gates::{self, Subject};
+use super::gates;
 use super::live::LiveTrack;
 use super::types::Step;
 use crate::check::model::{Analysis, CanaryStep, Deployment, Duration, OnFailure, Pause};
 use crate::emit::istio::Layout;
+use crate::emit::metrics::Subject;
 
 /// How long `kubectl rollout status` waits for a Deployment.
 pub const ROLLOUT_TIMEOUT: &str = "10m";
@@ -61,9 +62,8 @@ pub fn canary(
 ) -> Vec<Piece> {
     let service = &deployment.service;
     let environment = &deployment.environment;
-    let namespace = &deployment.namespace;
-    let canary = &live.candidate;
     let resting = layout.virtual_service.clone().unwrap_or_default();
+    let subject = Subject::canary(deployment);
     let mut pieces = Vec::new();
     for (index, canary_step) in steps.iter().enumerate() {
         let weight = canary_step.weight.value;
@@ -93,16 +93,12 @@ pub fn canary(
                     Some(Pause::For(duration)) => duration,
                     _ => analysis.interval,
                 };
-                let subject = Subject {
-                    namespace,
-                    workload: canary,
-                };
                 let name = format!(
                     "{service}: analyse the canary at {weight}% for {}",
                     duration.text()
                 );
                 let mut analysis_step =
-                    gates::analysis_step(name, analysis, subject, duration, &failure);
+                    gates::analysis_step(name, analysis, &subject, duration, &failure);
                 if matches!(on_failure, OnFailure::Rollback) {
                     analysis_step = live.back_to_live(analysis_step, &resting);
                 }

@@ -21,9 +21,15 @@
 //!
 //! The `github` target applies these files by path; [`layout`] is the one place that names
 //! them.
+//!
+//! A canary on the Argo Rollouts engine gets nothing here: its DestinationRule and resting
+//! VirtualService are part of its workload, written by the `k8s` target next to the Rollout
+//! ([`rollout_routing`]), and Argo Rollouts sets the step weights itself.
 
 mod routes;
 mod types;
+
+pub use types::{DestinationRule, VirtualService};
 
 use super::{Options, Output};
 use crate::check::model::{Deployment, Model, StrategyKind};
@@ -122,7 +128,33 @@ fn service_dir(deployment: &Deployment) -> String {
     format!("istio/{}/{}", deployment.environment, deployment.service)
 }
 
+/// The DestinationRule and resting VirtualService of a service on the Argo Rollouts engine,
+/// which the `k8s` target writes next to the Rollout: two subsets selecting every pod of the
+/// service, and the route the Rollout shifts, named by the canary's `route`, with all traffic
+/// on the stable subset. `None` for any other deployment.
+pub fn rollout_routing(
+    model: &Model,
+    deployment: &Deployment,
+) -> Option<(DestinationRule, VirtualService)> {
+    let settings = deployment.strategy.argo_rollouts()?;
+    let target = Target::new(model, deployment, model.service(&deployment.service));
+    let (stable, canary) = (
+        settings.stable_subset.value.as_str(),
+        settings.canary_subset.value.as_str(),
+    );
+    let rule = target.rollout_destination_rule(
+        &[stable, canary],
+        &crate::emit::labels::selector(deployment),
+    );
+    let route = target.named_weighted_route(&settings.route.value, &[(stable, 100), (canary, 0)]);
+    Some((rule, target.virtual_service(vec![route])))
+}
+
 fn plan(model: &Model, deployment: &Deployment) -> Vec<Planned> {
+    if deployment.strategy.argo_rollouts().is_some() {
+        // The `k8s` target writes the routing of an Argo Rollouts canary ([`rollout_routing`]).
+        return Vec::new();
+    }
     let target = Target::new(model, deployment, model.service(&deployment.service));
     let dir = service_dir(deployment);
     let rule = |tracks: &[&str]| Planned {

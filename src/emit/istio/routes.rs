@@ -81,6 +81,12 @@ impl<'m> Target<'m> {
 
     /// The primary route, split between subsets by weight (the weights sum to 100).
     pub fn weighted_route(&self, split: &[(&str, u32)]) -> HttpRoute {
+        self.named_weighted_route(PRIMARY_ROUTE, split)
+    }
+
+    /// A route of another name split between subsets (the route an Argo Rollouts canary
+    /// shifts is named by its `route` setting).
+    pub fn named_weighted_route(&self, name: &str, split: &[(&str, u32)]) -> HttpRoute {
         let route = split
             .iter()
             .map(|(subset, weight)| RouteDestination {
@@ -88,7 +94,7 @@ impl<'m> Target<'m> {
                 weight: Some(*weight),
             })
             .collect();
-        self.route(PRIMARY_ROUTE, Vec::new(), route)
+        self.route(name, Vec::new(), route)
     }
 
     /// The primary route to the service itself, without subsets.
@@ -136,6 +142,28 @@ impl<'m> Target<'m> {
                 labels: BTreeMap::from([("version".to_string(), track.to_string())]),
             })
             .collect();
+        self.rule_with(subsets)
+    }
+
+    /// The DestinationRule of an Argo Rollouts canary: both subsets select every pod of the
+    /// service (`selector`); the Rollout adds each ReplicaSet's `rollouts-pod-template-hash`
+    /// to them as it runs.
+    pub fn rollout_destination_rule(
+        &self,
+        subsets: &[&str],
+        selector: &BTreeMap<String, String>,
+    ) -> DestinationRule {
+        let subsets = subsets
+            .iter()
+            .map(|name| Subset {
+                name: name.to_string(),
+                labels: selector.clone(),
+            })
+            .collect();
+        self.rule_with(subsets)
+    }
+
+    fn rule_with(&self, subsets: Vec<Subset>) -> DestinationRule {
         Object {
             api_version: API_VERSION,
             kind: "DestinationRule",

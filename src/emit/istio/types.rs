@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 pub const API_VERSION: &str = "networking.istio.io/v1";
 
 /// One Kubernetes object: the envelope shared by every Istio kind.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Object<Spec> {
     pub api_version: &'static str,
@@ -18,7 +18,7 @@ pub struct Object<Spec> {
     pub spec: Spec,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metadata {
     pub name: String,
     pub namespace: String,
@@ -28,14 +28,14 @@ pub struct Metadata {
 pub type VirtualService = Object<VirtualServiceSpec>;
 pub type DestinationRule = Object<DestinationRuleSpec>;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VirtualServiceSpec {
     pub hosts: Vec<String>,
     pub http: Vec<HttpRoute>,
 }
 
 /// An HTTP route. It always has a name: Argo Rollouts and our workflow address routes by name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRoute {
     pub name: String,
@@ -49,17 +49,17 @@ pub struct HttpRoute {
 }
 
 /// A request match; we only ever match on headers (the blue-green preview route).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HttpMatch {
     pub headers: BTreeMap<String, StringMatch>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StringMatch {
     pub exact: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RouteDestination {
     pub destination: Destination,
     /// Set whenever a route has more than one destination; a lone destination takes all
@@ -68,7 +68,7 @@ pub struct RouteDestination {
     pub weight: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Destination {
     pub host: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,12 +77,12 @@ pub struct Destination {
     pub port: Option<PortSelector>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PortSelector {
     pub number: u16,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRetry {
     pub attempts: u32,
@@ -90,7 +90,7 @@ pub struct HttpRetry {
     pub per_try_timeout: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DestinationRuleSpec {
     pub host: String,
@@ -100,13 +100,13 @@ pub struct DestinationRuleSpec {
     pub subsets: Vec<Subset>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TrafficPolicy {
     pub outlier_detection: OutlierDetection,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutlierDetection {
     #[serde(rename = "consecutive5xxErrors")]
@@ -116,7 +116,7 @@ pub struct OutlierDetection {
     pub max_ejection_percent: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Subset {
     pub name: String,
     pub labels: BTreeMap<String, String>,

@@ -4,9 +4,11 @@
 //! object of one service in a fixed order: ServiceAccount, ConfigMap `<service>-env` (only
 //! with literal environment variables), the Deployment of each track (see
 //! [`super::tracks`]), the Service (only with ports), the HorizontalPodAutoscaler (only with
-//! autoscaling) and the PodDisruptionBudget (only with more than one replica). Objects are
-//! built from `k8s-openapi` types and serialised by [`super::yaml`]; no YAML is written by
-//! hand.
+//! autoscaling) and the PodDisruptionBudget (only with more than one replica). A canary on the
+//! Argo Rollouts engine has a `Rollout` where the Deployments would be, and its
+//! AnalysisTemplate, DestinationRule and VirtualService at the end ([`rollout`]). Objects are
+//! built from `k8s-openapi` types (Argo and Istio kinds from our own) and serialised by
+//! [`super::yaml`]; no YAML is written by hand.
 //!
 //! The objects of one service are computed from a [`Unit`]: the service, its effective
 //! settings and the labels to stamp. The `kustomize` target renders its base from a unit of
@@ -18,6 +20,7 @@ mod network;
 mod object;
 mod pod;
 mod probes;
+mod rollout;
 mod scaling;
 mod workload;
 
@@ -103,7 +106,7 @@ pub fn environment_files(model: &Model, environment: &Environment) -> Vec<(Strin
         if let Some(unit) = Unit::for_deployment(model, deployment) {
             files.push((
                 format!("{}.yaml", deployment.service),
-                service_objects(&unit),
+                service_objects(model, &unit),
             ));
         }
     }
@@ -111,7 +114,7 @@ pub fn environment_files(model: &Model, environment: &Environment) -> Vec<(Strin
 }
 
 /// Every object of one service, in file order.
-pub fn service_objects(unit: &Unit) -> Vec<Object> {
+pub fn service_objects(model: &Model, unit: &Unit) -> Vec<Object> {
     let mut objects = vec![Object::ServiceAccount(identity::service_account(unit))];
     objects.extend(config::config_map(unit).map(Object::ConfigMap));
     objects.extend(
@@ -119,9 +122,11 @@ pub fn service_objects(unit: &Unit) -> Vec<Object> {
             .into_iter()
             .map(|deployment| Object::Deployment(Box::new(deployment))),
     );
+    objects.extend(rollout::rollout(unit).map(|rollout| Object::Rollout(Box::new(rollout))));
     objects.extend(network::service(unit).map(Object::Service));
     objects.extend(scaling::autoscaler(unit).map(Object::HorizontalPodAutoscaler));
     objects.extend(scaling::disruption_budget(unit).map(Object::PodDisruptionBudget));
+    objects.extend(rollout::companions(model, unit));
     objects
 }
 

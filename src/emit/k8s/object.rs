@@ -1,6 +1,10 @@
 //! The closed set of object kinds the `k8s` target emits, so one file can hold objects of
-//! different types and still serialise each with its own `k8s-openapi` field order.
+//! different types and still serialise each with its own field order: the Kubernetes kinds
+//! from `k8s-openapi`, and for a service on the Argo Rollouts engine the Argo and Istio kinds
+//! from our own types.
 
+use crate::emit::istio;
+use crate::emit::rollouts::types::{AnalysisTemplate, Rollout};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};
@@ -9,8 +13,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{Metadata, Resource};
 use serde::Serialize;
 
-/// One Kubernetes object. Serialises as the object itself (`apiVersion`, `kind`, ...). The
-/// Deployment, by far the largest type, is boxed.
+/// One object. Serialises as the object itself (`apiVersion`, `kind`, ...). The larger types
+/// are boxed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Object {
@@ -21,6 +25,10 @@ pub enum Object {
     Service(Service),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
     PodDisruptionBudget(PodDisruptionBudget),
+    Rollout(Box<Rollout>),
+    AnalysisTemplate(Box<AnalysisTemplate>),
+    DestinationRule(Box<istio::DestinationRule>),
+    VirtualService(Box<istio::VirtualService>),
 }
 
 impl Object {
@@ -34,6 +42,10 @@ impl Object {
             Object::Service(_) => Service::KIND,
             Object::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::KIND,
             Object::PodDisruptionBudget(_) => PodDisruptionBudget::KIND,
+            Object::Rollout(object) => object.kind,
+            Object::AnalysisTemplate(object) => object.kind,
+            Object::DestinationRule(object) => object.kind,
+            Object::VirtualService(object) => object.kind,
         }
     }
 
@@ -47,16 +59,28 @@ impl Object {
             Object::Service(_) => Service::API_VERSION,
             Object::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::API_VERSION,
             Object::PodDisruptionBudget(_) => PodDisruptionBudget::API_VERSION,
+            Object::Rollout(object) => object.api_version,
+            Object::AnalysisTemplate(object) => object.api_version,
+            Object::DestinationRule(object) => object.api_version,
+            Object::VirtualService(object) => object.api_version,
         }
     }
 
     /// `metadata.name`.
     pub fn name(&self) -> &str {
-        self.metadata().name.as_deref().unwrap_or_default()
+        match self {
+            Object::DestinationRule(object) => &object.metadata.name,
+            Object::VirtualService(object) => &object.metadata.name,
+            _ => self
+                .metadata()
+                .and_then(|metadata| metadata.name.as_deref())
+                .unwrap_or_default(),
+        }
     }
 
-    pub fn metadata(&self) -> &ObjectMeta {
-        match self {
+    /// The `k8s-openapi` metadata; `None` for the Istio kinds, which have their own.
+    pub fn metadata(&self) -> Option<&ObjectMeta> {
+        Some(match self {
             Object::Namespace(object) => object.metadata(),
             Object::ServiceAccount(object) => object.metadata(),
             Object::ConfigMap(object) => object.metadata(),
@@ -64,6 +88,9 @@ impl Object {
             Object::Service(object) => object.metadata(),
             Object::HorizontalPodAutoscaler(object) => object.metadata(),
             Object::PodDisruptionBudget(object) => object.metadata(),
-        }
+            Object::Rollout(object) => &object.metadata,
+            Object::AnalysisTemplate(object) => &object.metadata,
+            Object::DestinationRule(_) | Object::VirtualService(_) => return None,
+        })
     }
 }

@@ -2,12 +2,13 @@
 //! the service autoscales, and the PodDisruptionBudget (`policy/v1`) when it runs more than
 //! one replica.
 //!
-//! The autoscaler scales the primary workload (the only Deployment, or the `stable`/`blue`
-//! track). The budget selects the same pods as the Service (every track) and lets one pod
+//! The autoscaler scales the primary workload (the only Deployment, the `stable`/`blue`
+//! track, or the Argo Rollouts `Rollout`). The budget selects the same pods as the Service (every track) and lets one pod
 //! at a time be evicted: voluntary disruptions such as node drains never take out more than
 //! one replica, yet can always make progress.
 
 use super::{int32, workload, Unit};
+use crate::emit::rollouts;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
@@ -34,11 +35,7 @@ pub fn autoscaler(unit: &Unit) -> Option<HorizontalPodAutoscaler> {
     Some(HorizontalPodAutoscaler {
         metadata: unit.metadata(unit.name()),
         spec: HorizontalPodAutoscalerSpec {
-            scale_target_ref: CrossVersionObjectReference {
-                api_version: Some(Deployment::API_VERSION.to_string()),
-                kind: Deployment::KIND.to_string(),
-                name: workload::primary_workload(unit),
-            },
+            scale_target_ref: scale_target(unit),
             min_replicas: Some(int32(autoscaling.min.value)),
             max_replicas: int32(autoscaling.max.value),
             metrics: Some(vec![cpu]),
@@ -46,6 +43,23 @@ pub fn autoscaler(unit: &Unit) -> Option<HorizontalPodAutoscaler> {
         },
         ..HorizontalPodAutoscaler::default()
     })
+}
+
+/// The primary Deployment, or the Rollout on the Argo Rollouts engine (which has the scale
+/// subresource an autoscaler needs).
+fn scale_target(unit: &Unit) -> CrossVersionObjectReference {
+    if unit.deployment.strategy.argo_rollouts().is_some() {
+        return CrossVersionObjectReference {
+            api_version: Some(rollouts::types::API_VERSION.to_string()),
+            kind: "Rollout".to_string(),
+            name: rollouts::name(unit.deployment),
+        };
+    }
+    CrossVersionObjectReference {
+        api_version: Some(Deployment::API_VERSION.to_string()),
+        kind: Deployment::KIND.to_string(),
+        name: workload::primary_workload(unit),
+    }
 }
 
 pub fn disruption_budget(unit: &Unit) -> Option<PodDisruptionBudget> {

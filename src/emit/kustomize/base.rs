@@ -6,7 +6,9 @@
 //! overlay sets it). It belongs to no environment, so its `app.kubernetes.io/instance` label
 //! is the service name; the overlays patch it to `<service>-<environment>`.
 
-use crate::check::model::{Deployment, IntOrPercent, Model, Service, Strategy, StrategyKind};
+use crate::check::model::{
+    Deployment, Engine, IntOrPercent, Model, Service, Strategy, StrategyKind,
+};
 use crate::emit::k8s::{self, Object, Unit};
 use crate::emit::labels;
 use crate::span::Span;
@@ -30,7 +32,10 @@ pub fn render(model: &Model) -> Vec<(String, Vec<Object>)> {
             for labels in [&mut unit.labels, &mut unit.selector] {
                 labels.insert(INSTANCE.to_string(), service.name.value.clone());
             }
-            (service.name.value.clone(), k8s::service_objects(&unit))
+            (
+                service.name.value.clone(),
+                k8s::service_objects(model, &unit),
+            )
         })
         .collect()
 }
@@ -51,6 +56,7 @@ fn declared(service: &Service) -> Deployment {
                 max_surge: IntOrPercent::Percent(25),
                 max_unavailable: IntOrPercent::Count(0),
             },
+            engine: Engine::Workflow,
             span: Span::default(),
         },
         autoscaling: service.autoscaling.clone(),

@@ -1,0 +1,50 @@
+//! The workload of a service on the Argo Rollouts engine: one `Rollout` (`argoproj.io/v1alpha1`)
+//! in place of the `-stable`/`-canary` Deployments, with the same pod template, replicas and
+//! selector a Deployment would have; its AnalysisTemplate when the canary has `analysis`; and
+//! the DestinationRule and resting VirtualService it drives (see
+//! [`crate::emit::istio::rollout_routing`]).
+//!
+//! The routing is written here, next to the Rollout, rather than by the `istio` target: the
+//! Rollout cannot start without it, and Argo CD deploys the Kustomize overlay, which the `k8s`
+//! objects make up. The `istio` target writes nothing for such a service.
+
+use super::{int32, pod, Object, Unit};
+use crate::check::model::Model;
+use crate::emit::istio;
+use crate::emit::rollouts::{self, types};
+
+/// The Rollout; `None` unless Argo Rollouts runs the unit.
+pub fn rollout(unit: &Unit) -> Option<types::Rollout> {
+    let deployment = unit.deployment;
+    let canary = rollouts::canary_strategy(deployment)?;
+    Some(types::Rollout {
+        api_version: types::API_VERSION,
+        kind: "Rollout",
+        metadata: unit.metadata(rollouts::name(deployment)),
+        spec: types::RolloutSpec {
+            replicas: int32(deployment.replicas.value),
+            selector: unit.pod_selector(),
+            template: pod::template(unit, unit.labels.clone()),
+            strategy: types::RolloutStrategy { canary },
+        },
+    })
+}
+
+/// What the Rollout needs besides the service's usual objects, in file order: the
+/// AnalysisTemplate (with `analysis`), the DestinationRule and the VirtualService.
+pub fn companions(model: &Model, unit: &Unit) -> Vec<Object> {
+    let deployment = unit.deployment;
+    if deployment.strategy.argo_rollouts().is_none() {
+        return Vec::new();
+    }
+    let metadata = unit.metadata(rollouts::name(deployment));
+    let mut objects: Vec<Object> = rollouts::analysis_template(model, deployment, metadata)
+        .map(|template| Object::AnalysisTemplate(Box::new(template)))
+        .into_iter()
+        .collect();
+    if let Some((rule, service)) = istio::rollout_routing(model, deployment) {
+        objects.push(Object::DestinationRule(Box::new(rule)));
+        objects.push(Object::VirtualService(Box::new(service)));
+    }
+    objects
+}

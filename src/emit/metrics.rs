@@ -1,0 +1,162 @@
+//! The one definition of every PromQL query Slipway writes. A gate such as
+//! `p99_latency < 500ms` is measured the same way wherever it is used: by the workflow's canary
+//! analysis (`github`), by an Argo Rollouts `AnalysisTemplate` (`k8s`, engine `argo_rollouts`)
+//! and by the alerts of the `prometheus` target. Each of them calls [`query`] and nothing else
+//! builds a query, so a canary gate and the alert on the same gate cannot drift apart (a test
+//! compares the strings in the generated files).
+//!
+//! Queries read Istio's standard request metrics as the destination's sidecar reports them:
+//! `istio_request_duration_milliseconds_bucket` for latencies (in milliseconds) and
+//! `istio_requests_total` for rates (in percent, `5xx` responses counting as errors).
+
+use crate::check::model::{Deployment, Duration, Gate, GateOp, Metric, Threshold};
+use crate::emit::{labels, tracks};
+
+/// Whose requests a query measures, in one namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub namespace: String,
+    pub pods: Pods,
+}
+
+/// Which pods of the namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pods {
+    /// The pods of one Deployment (a workflow canary's `-canary` track), as Istio names the
+    /// workload.
+    Workload(String),
+    /// One version of a service: Istio's canonical service (the `app.kubernetes.io/name` pod
+    /// label) and canonical revision (the `app.kubernetes.io/version` label). An Argo
+    /// Rollouts canary runs in the same workload as its stable pods, so its version is what
+    /// tells them apart.
+    Revision { service: String, revision: String },
+    /// Every pod of a service, whatever its version.
+    Service(String),
+}
+
+impl Subject {
+    /// Every pod of the deployment's service: what service-level objectives measure.
+    pub fn service(deployment: &Deployment) -> Subject {
+        Subject {
+            namespace: deployment.namespace.clone(),
+            pods: Pods::Service(deployment.service.clone()),
+        }
+    }
+
+    /// The pods that run a canary's new version: the `-canary` Deployment when the workflow
+    /// runs the canary, the deployed version of the service when Argo Rollouts does.
+    pub fn canary(deployment: &Deployment) -> Subject {
+        let pods = match deployment.strategy.argo_rollouts() {
+            Some(_) => Pods::Revision {
+                service: deployment.service.clone(),
+                revision: labels::version(&deployment.image),
+            },
+            None => {
+                let candidate = tracks(deployment).into_iter().nth(1);
+                let workload = candidate.map_or_else(
+                    || format!("{}-canary", deployment.service),
+                    |track| track.workload,
+                );
+                Pods::Workload(workload)
+            }
+        };
+        Subject {
+            namespace: deployment.namespace.clone(),
+            pods,
+        }
+    }
+
+    /// The label matchers, plus `extra` (which starts with `, ` when not empty). Every value
+    /// is a checked name or label value, so none needs escaping.
+    fn selector(&self, extra: &str) -> String {
+        let pods = match &self.pods {
+            Pods::Workload(workload) => format!("destination_workload=\"{workload}\""),
+            Pods::Revision { service, revision } => format!(
+                "destination_canonical_service=\"{service}\", destination_canonical_revision=\"{revision}\""
+            ),
+            Pods::Service(service) => format!("destination_canonical_service=\"{service}\""),
+        };
+        format!(
+            "reporter=\"destination\", destination_workload_namespace=\"{}\", {pods}{extra}",
+            self.namespace
+        )
+    }
+}
+
+/// The PromQL query of a metric over the last `window`: latencies in milliseconds, rates in
+/// percent.
+pub fn query(metric: Metric, subject: &Subject, window: Duration) -> String {
+    let window = window.text();
+    let requests = |extra: &str| {
+        format!(
+            "sum(rate(istio_requests_total{{{}}}[{window}]))",
+            subject.selector(extra)
+        )
+    };
+    match quantile(metric) {
+        Some(quantile) => format!(
+            "histogram_quantile({quantile}, sum by (le) (rate(istio_request_duration_milliseconds_bucket{{{}}}[{window}])))",
+            subject.selector("")
+        ),
+        None => {
+            let codes = match metric {
+                Metric::ErrorRate => "=~",
+                _ => "!~",
+            };
+            format!(
+                "100 * {} / {}",
+                requests(&format!(", response_code{codes}\"5..\"")),
+                requests("")
+            )
+        }
+    }
+}
+
+fn quantile(metric: Metric) -> Option<&'static str> {
+    match metric {
+        Metric::P50Latency => Some("0.5"),
+        Metric::P90Latency => Some("0.9"),
+        Metric::P95Latency => Some("0.95"),
+        Metric::P99Latency => Some("0.99"),
+        Metric::SuccessRate | Metric::ErrorRate => None,
+    }
+}
+
+/// The gate's threshold in its query's unit, as a number: `500` (ms), `95`, `99.95` (%).
+pub fn threshold(gate: &Gate) -> (String, &'static str) {
+    match gate.threshold {
+        Threshold::Duration(duration) => (duration.millis.to_string(), "ms"),
+        Threshold::PercentHundredths(hundredths) => (hundredths_text(u64::from(hundredths)), "%"),
+    }
+}
+
+/// `9995` hundredths as `99.95`, `9500` as `95`, `50` as `0.5`.
+pub fn hundredths_text(hundredths: u64) -> String {
+    let (whole, fraction) = (hundredths / 100, hundredths % 100);
+    match fraction {
+        0 => whole.to_string(),
+        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+        f => format!("{whole}.{f:02}"),
+    }
+}
+
+/// The comparison that breaks a gate: `>=` for `<`, `<` for `>=`, and so on.
+pub fn breaking(op: GateOp) -> GateOp {
+    match op {
+        GateOp::Lt => GateOp::Ge,
+        GateOp::Le => GateOp::Gt,
+        GateOp::Gt => GateOp::Le,
+        GateOp::Ge => GateOp::Lt,
+    }
+}
+
+/// A PromQL expression that has a value exactly while the gate does not hold, such as
+/// `histogram_quantile(...) >= 500`: the expression of an alert on the gate.
+pub fn violation(gate: &Gate, subject: &Subject, window: Duration) -> String {
+    let (limit, _) = threshold(gate);
+    format!(
+        "{} {} {limit}",
+        query(gate.metric, subject, window),
+        breaking(gate.op).as_str()
+    )
+}

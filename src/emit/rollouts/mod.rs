@@ -1,0 +1,188 @@
+//! The Argo Rollouts engine (`canary { engine = argo_rollouts ... }`): instead of the workflow
+//! stepping through VirtualServices, an Argo Rollouts controller in the cluster runs the canary.
+//! This module turns a canary into the Rollout's `strategy.canary` and its `AnalysisTemplate`;
+//! the `k8s` target writes both, next to the Rollout's pod template and routing (see
+//! [`crate::emit::k8s`]).
+//!
+//! Mapping, step by step (`w` the weight, `d` a pause's duration):
+//!
+//! * every step starts with `setWeight: w`;
+//! * with `analysis`, a step that sends the canary traffic runs the AnalysisTemplate for as
+//!   many rounds of `interval` as its pause lasts (one round without a timed pause), the same
+//!   rounds the workflow engine would measure; a `0%` step has no canary traffic to measure,
+//!   so it only pauses;
+//! * `pause = d` without analysis is `pause: {duration: d}`; `pause = approval` is `pause: {}`
+//!   (after the analysis, if any), which waits until someone promotes the rollout.
+//!
+//! Argo Rollouts itself promotes the canary after the last step. A failed analysis aborts the
+//! rollout: all traffic returns to the stable subset (`on_failure = rollback`). With
+//! `on_failure = halt`, a gate that does not hold makes the measurement inconclusive instead
+//! (`failureCondition: "false"`), and more inconclusive rounds than `failure_limit` pause the
+//! rollout with its traffic where it is, until someone promotes or aborts it.
+//!
+//! Every query is [`crate::emit::metrics::query`] for the canary's version
+//! ([`crate::emit::metrics::Subject::canary`]), so the AnalysisTemplate measures exactly what
+//! the `prometheus` target alerts on.
+
+pub mod types;
+
+use crate::check::model::{
+    Analysis, ArgoRollouts, CanaryStep, Deployment, Model, OnFailure, Pause, StrategyKind,
+};
+use crate::emit::metrics::{self, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use std::collections::BTreeMap;
+use types::{
+    AnalysisTemplate, AnalysisTemplateSpec, Argument, CanaryStrategy, DestinationRuleRef,
+    IstioRouting, Metric, PrometheusProvider, Provider, Step, StepAnalysis, TemplateRef,
+    TrafficRouting, VirtualServiceRef, API_VERSION,
+};
+
+/// Where the AnalysisTemplate asks Prometheus when the app names none: prometheus-operator's
+/// governing Service in the `monitoring` namespace.
+pub const DEFAULT_PROMETHEUS: &str = "http://prometheus-operated.monitoring.svc:9090";
+
+/// The argument through which each analysis step says how many rounds it measures.
+pub const ROUNDS_ARGUMENT: &str = "rounds";
+
+/// The name of the Rollout, its VirtualService, DestinationRule and AnalysisTemplate: the
+/// service's.
+pub fn name(deployment: &Deployment) -> String {
+    deployment.service.clone()
+}
+
+/// The Rollout's `strategy.canary`; `None` unless Argo Rollouts runs the deployment.
+pub fn canary_strategy(deployment: &Deployment) -> Option<CanaryStrategy> {
+    let settings = deployment.strategy.argo_rollouts()?;
+    let StrategyKind::Canary {
+        steps, analysis, ..
+    } = &deployment.strategy.kind
+    else {
+        return None;
+    };
+    Some(CanaryStrategy {
+        traffic_routing: traffic_routing(deployment, settings),
+        steps: rollout_steps(deployment, steps, analysis.as_ref()),
+    })
+}
+
+fn traffic_routing(deployment: &Deployment, settings: &ArgoRollouts) -> TrafficRouting {
+    TrafficRouting {
+        istio: IstioRouting {
+            virtual_service: VirtualServiceRef {
+                name: name(deployment),
+                routes: vec![settings.route.value.clone()],
+            },
+            destination_rule: DestinationRuleRef {
+                name: name(deployment),
+                canary_subset_name: settings.canary_subset.value.clone(),
+                stable_subset_name: settings.stable_subset.value.clone(),
+            },
+        },
+    }
+}
+
+/// The Rollout's steps, in order (see the module documentation).
+pub fn rollout_steps(
+    deployment: &Deployment,
+    steps: &[CanaryStep],
+    analysis: Option<&Analysis>,
+) -> Vec<Step> {
+    let mut out = Vec::new();
+    for step in steps {
+        let weight = step.weight.value;
+        out.push(Step::set_weight(weight));
+        match (analysis.filter(|_| weight > 0), step.pause) {
+            (Some(analysis), pause) => {
+                let measured = match pause {
+                    Some(Pause::For(duration)) => duration,
+                    _ => analysis.interval,
+                };
+                let interval = analysis.interval.millis.max(1000);
+                let rounds = measured.millis.div_ceil(interval).max(1);
+                out.push(Step::analysis(StepAnalysis {
+                    templates: vec![TemplateRef {
+                        template_name: name(deployment),
+                    }],
+                    args: vec![Argument {
+                        name: ROUNDS_ARGUMENT.to_string(),
+                        value: Some(rounds.to_string()),
+                    }],
+                }));
+            }
+            (None, Some(Pause::For(duration))) => out.push(Step::pause(Some(duration.text()))),
+            (None, _) => {}
+        }
+        if step.pause == Some(Pause::UntilApproved) {
+            out.push(Step::pause(None));
+        }
+    }
+    out
+}
+
+/// The AnalysisTemplate of a deployment whose Argo Rollouts canary has `analysis`: one metric
+/// per gate, measured on the canary's version. `metadata` names it (see [`name`]).
+pub fn analysis_template(
+    model: &Model,
+    deployment: &Deployment,
+    metadata: ObjectMeta,
+) -> Option<AnalysisTemplate> {
+    deployment.strategy.argo_rollouts()?;
+    let StrategyKind::Canary {
+        analysis: Some(analysis),
+        on_failure,
+        ..
+    } = &deployment.strategy.kind
+    else {
+        return None;
+    };
+    let address = model
+        .app
+        .as_ref()
+        .and_then(|app| app.prometheus.clone())
+        .unwrap_or_else(|| DEFAULT_PROMETHEUS.to_string());
+    let subject = Subject::canary(deployment);
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    let metrics = analysis
+        .gates
+        .iter()
+        .map(|gate| {
+            let base = gate.metric.name();
+            let seen = names.entry(base).or_insert(0);
+            *seen += 1;
+            let metric_name = match *seen {
+                1 => base.replace('_', "-"),
+                n => format!("{}-{n}", base.replace('_', "-")),
+            };
+            let (limit, _) = metrics::threshold(gate);
+            let halt = *on_failure == OnFailure::Halt;
+            Metric {
+                name: metric_name,
+                interval: analysis.interval.text(),
+                count: format!("{{{{args.{ROUNDS_ARGUMENT}}}}}"),
+                failure_limit: (!halt).then_some(analysis.failure_limit),
+                inconclusive_limit: halt.then_some(analysis.failure_limit),
+                success_condition: format!("result[0] {} {limit}", gate.op.as_str()),
+                failure_condition: halt.then(|| "false".to_string()),
+                provider: Provider {
+                    prometheus: PrometheusProvider {
+                        address: address.clone(),
+                        query: metrics::query(gate.metric, &subject, analysis.interval),
+                    },
+                },
+            }
+        })
+        .collect();
+    Some(AnalysisTemplate {
+        api_version: API_VERSION,
+        kind: "AnalysisTemplate",
+        metadata,
+        spec: AnalysisTemplateSpec {
+            args: vec![Argument {
+                name: ROUNDS_ARGUMENT.to_string(),
+                value: None,
+            }],
+            metrics,
+        },
+    })
+}
