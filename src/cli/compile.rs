@@ -130,7 +130,10 @@ fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
 }
 
 fn options(args: &CompileArgs, model: &slipway::Model) -> Result<Options, String> {
-    let source: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    // Sorted, so the header of every file does not depend on the order of the arguments.
+    let mut source: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    source.sort();
+    source.dedup();
     let mut options = Options::all(source.join(", "));
     if !args.target.is_empty() {
         options.targets = args.target.iter().copied().collect();
