@@ -8,6 +8,7 @@
 pub mod ast;
 mod escape;
 mod expected;
+mod fast;
 mod parser;
 pub mod split;
 
@@ -28,7 +29,10 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
             continue;
         }
         let chunk_text = &text[chunk.start..chunk.end];
-        match parser::parse_declaration(file, chunk_text, chunk.start) {
+        // The fast reader takes the common declarations; pest reads the rest and reports errors.
+        let parsed = fast::parse_declaration(file, chunk_text, chunk.start)
+            .map_or_else(|| parser::parse_declaration(file, chunk_text, chunk.start), Ok);
+        match parsed {
             Ok(declaration) => declarations.push(declaration),
             Err(diagnostic) => {
                 diagnostics.push(*diagnostic);
