@@ -166,9 +166,23 @@ fn lower_app(checker: &mut Checker, apps: &[&Item], anchor: Option<Span>) -> Opt
                 .with_help("a spec describes one app; remove one `app` declaration"),
         );
     }
-    names::check_name(checker, &first.name.text, first.name.span, names::NameRule::Dns1123Label, "app name");
-    let object = body(checker, first)?;
-    let reader = Reader::new(checker, object, &schema::APP, item_label(first));
+    // Every declaration is checked, not only the first: which one comes first depends on the
+    // order of the files, and the problems reported must not.
+    let mut first_app = None;
+    for (index, app) in apps.iter().enumerate() {
+        let read = read_app(checker, app);
+        if index == 0 {
+            first_app = read;
+        }
+    }
+    first_app
+}
+
+/// Checks one `app` declaration and reads it.
+fn read_app(checker: &mut Checker, app: &Item) -> Option<App> {
+    names::check_name(checker, &app.name.text, app.name.span, names::NameRule::Dns1123Label, "app name");
+    let object = body(checker, app)?;
+    let reader = Reader::new(checker, object, &schema::APP, item_label(app));
     let repository = reader
         .value(checker, "repository")
         .and_then(|v| super::values::string(checker, v))
@@ -182,11 +196,11 @@ fn lower_app(checker: &mut Checker, apps: &[&Item], anchor: Option<Span>) -> Opt
         None => None,
     };
     Some(App {
-        name: Spanned::new(first.name.text.clone(), first.name.span),
+        name: Spanned::new(app.name.text.clone(), app.name.span),
         repository,
         registry,
         prometheus,
-        span: first.span,
+        span: app.span,
     })
 }
 

@@ -131,21 +131,25 @@ pub fn unknown_reference<'a>(
     span: Span,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Diagnostic {
-    let candidates: Vec<&str> = candidates.into_iter().collect();
+    // Only the first eight are kept for the help line; the rest are only walked by the
+    // suggestion, which stops early once the check's budget is spent (see `suggest`), so
+    // thousands of unknown references among thousands of names stay cheap.
+    let mut candidates = candidates.into_iter();
+    let first: Vec<&str> = candidates.by_ref().take(8).collect();
     let diagnostic = Diagnostic::error(
         Code::SW0103,
         format!("unknown {what} `{}`", shorten(name)),
         span,
         format!("no {what} has this name"),
     )
-    .with_suggestion(name, candidates.iter().copied());
+    .with_suggestion(name, first.iter().copied().chain(candidates));
     if diagnostic.help.is_some() {
         return diagnostic;
     }
-    if candidates.is_empty() {
+    if first.is_empty() {
         diagnostic.with_help(format!("declare a {what} named `{}`", shorten(name)))
     } else {
-        let listed: Vec<String> = candidates.iter().take(8).map(|c| format!("`{c}`")).collect();
+        let listed: Vec<String> = first.iter().map(|c| format!("`{c}`")).collect();
         diagnostic.with_help(format!("known {}: {}", plural(what), listed.join(", ")))
     }
 }

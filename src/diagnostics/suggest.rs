@@ -14,9 +14,10 @@ use std::cell::Cell;
 /// suggestion, and the distance takes time quadratic in the length.
 pub const MAX_COMPARED_CHARS: usize = 64;
 
-/// The edit-distance cells one check may spend on suggestions: enough for hundreds of
-/// suggestions among hundreds of names, a fraction of a second in a debug build.
-pub const CHECK_BUDGET: u64 = 20_000_000;
+/// The edit-distance cells (and candidates looked at) one check may spend on suggestions:
+/// enough for dozens of suggestions among hundreds of names, about a tenth of a second in a
+/// debug build.
+pub const CHECK_BUDGET: u64 = 4_000_000;
 
 thread_local! {
     /// Cells left in the active budget; `None` when no budget is active (no limit).
