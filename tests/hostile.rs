@@ -35,6 +35,8 @@ const KILL_AFTER: Duration = Duration::from_secs(30);
 const ATTEMPTS: usize = 5;
 /// How much of an input or a rendered line a snapshot shows.
 const SHOWN_BYTES: usize = 1500;
+/// How many diagnostics a snapshot renders; the rest are counted by code.
+const SHOWN_DIAGNOSTICS: usize = 12;
 const SHOWN_LINE: usize = 200;
 
 /// One finished run of the binary.
@@ -396,6 +398,29 @@ fn shown_input(path: &Path, input: &[u8]) -> String {
     }
 }
 
+/// The first [`SHOWN_DIAGNOSTICS`] diagnostics rendered, then how many more of each code.
+fn shown_diagnostics(files: &[slipway::SourceFile], all: &[Diagnostic]) -> String {
+    let shown = &all[..all.len().min(SHOWN_DIAGNOSTICS)];
+    let mut text = render_human(files, shown, RenderOptions::default());
+    let mut more: std::collections::BTreeMap<slipway::Code, usize> =
+        std::collections::BTreeMap::new();
+    for diagnostic in &all[shown.len()..] {
+        *more.entry(diagnostic.code).or_default() += 1;
+    }
+    if !more.is_empty() {
+        let counts: Vec<String> = more
+            .iter()
+            .map(|(code, count)| format!("{code} x{count}"))
+            .collect();
+        text.push_str(&format!(
+            "... and {} more: {}\n",
+            all.len() - shown.len(),
+            counts.join(", ")
+        ));
+    }
+    text
+}
+
 /// Rendered diagnostics with every line cut at [`SHOWN_LINE`] characters.
 fn shown_report(report: &str) -> String {
     let mut out = String::new();
@@ -452,7 +477,7 @@ fn hostile_cases() {
                 "{name}: the files in reverse order give other diagnostics"
             ));
         }
-        let rendered = render_human(&sources, &all, RenderOptions::default());
+        let rendered = shown_diagnostics(&sources, &all);
         let separator = "-".repeat(80);
         insta::assert_snapshot!(format!(
             "{}\n{separator}\n{}",

@@ -83,17 +83,19 @@ pub fn render_human(
     out
 }
 
-/// `diagnostic` with its message, labels and help made safe to print.
+/// `diagnostic` with its message, labels and help made safe to print (controls escaped,
+/// enormous words cut).
 fn shown_diagnostic(diagnostic: &Diagnostic) -> Diagnostic {
+    let shown = |text: &str| visible::short_words(&visible::escaped(text)).into_owned();
     let label = |label: &Label| Label {
         span: label.span,
-        message: visible::escaped(&label.message).into_owned(),
+        message: shown(&label.message),
     };
     Diagnostic {
-        message: visible::escaped(&diagnostic.message).into_owned(),
+        message: shown(&diagnostic.message),
         primary: label(&diagnostic.primary),
         secondary: diagnostic.secondary.iter().map(label).collect(),
-        help: diagnostic.help.as_deref().map(|help| visible::escaped(help).into_owned()),
+        help: diagnostic.help.as_deref().map(shown),
         ..diagnostic.clone()
     }
 }

@@ -37,6 +37,36 @@ pub fn same_length(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The longest word (run of characters without whitespace) a message shows in full.
+const MAX_WORD: usize = 80;
+
+/// `text` with every word longer than [`MAX_WORD`] characters cut, ending in `...`: one
+/// enormous name in a spec must not flood the terminal with a message of a megabyte.
+pub fn short_words(text: &str) -> Cow<'_, str> {
+    let too_long = text
+        .split_whitespace()
+        .any(|word| word.chars().count() > MAX_WORD);
+    if !too_long {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len().min(4096));
+    let mut run = 0;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            run = 0;
+            out.push(c);
+            continue;
+        }
+        run += 1;
+        if run < MAX_WORD {
+            out.push(c);
+        } else if run == MAX_WORD {
+            out.push_str("...");
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// `text` with each hidden character written as an escape such as `\u{1b}`.
 pub fn escaped(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_hidden) {
@@ -55,13 +85,25 @@ pub fn escaped(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{escaped, same_length};
+    use super::{escaped, same_length, short_words};
 
     #[test]
     fn terminal_controls_become_visible() {
         assert_eq!(escaped("a\u{1b}]0;x\u{7}b"), "a\\u{1b}]0;x\\u{7}b");
         assert_eq!(escaped("line\nnext\ttab"), "line\nnext\ttab");
         assert_eq!(escaped("\u{202e}evil"), "\\u{202e}evil");
+    }
+
+    #[test]
+    fn long_words_are_cut() {
+        let long = format!("unknown field `{}` in a service", "x".repeat(500));
+        let shown = short_words(&long);
+        assert!(shown.len() < 120, "{shown}");
+        assert!(
+            shown.starts_with("unknown field `xxx") && shown.ends_with("... in a service"),
+            "{shown}"
+        );
+        assert_eq!(short_words("short words\nstay"), "short words\nstay");
     }
 
     #[test]

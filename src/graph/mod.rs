@@ -189,9 +189,16 @@ fn cycle_diagnostic(code: Code, message: &str, verb: &str, arrows_follow_edges: 
     let Some((first_from, first_to, first_span)) = cycle.first() else {
         return Diagnostic::error(code, message, Span::default(), "");
     };
+    let shown = if path.len() > 2 * MAX_CYCLE_LABELS {
+        let (head, tail) = (&path[..MAX_CYCLE_LABELS / 4], &path[path.len() - MAX_CYCLE_LABELS / 4..]);
+        let skipped = path.len() - head.len() - tail.len();
+        format!("{} -> ({skipped} more) -> {}", head.join(" -> "), tail.join(" -> "))
+    } else {
+        path.join(" -> ")
+    };
     let mut diagnostic = Diagnostic::error(
         code,
-        format!("{message}: {}", path.join(" -> ")),
+        format!("{message}: {shown}"),
         *first_span,
         format!("`{first_to}` {verb} `{first_from}`"),
     );
@@ -209,7 +216,8 @@ fn cycle_diagnostic(code: Code, message: &str, verb: &str, arrows_follow_edges: 
 
 /// The most edges of one cycle that get a label of their own. Rendering takes time
 /// quadratic in the labels of one diagnostic, and a generated spec can have a cycle through
-/// thousands of declarations; the message still names every step.
+/// thousands of declarations; the message names every step of a cycle up to twice as long,
+/// and the first and last eight steps of a longer one.
 const MAX_CYCLE_LABELS: usize = 32;
 
 /// Entry environments (no `after`) need a trigger; every environment must be reachable from
