@@ -1,0 +1,23 @@
+//! Fuzz target `compile`: any bytes (split at NUL into files) through the checker and, when
+//! the spec has no errors, every emitter. Emitting must not panic, must be deterministic,
+//! must only produce plain relative paths (nothing can escape `--out`) and valid YAML.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use slipway::emit::{emit, Options};
+
+fuzz_target!(|data: &[u8]| {
+    let files = slipway_fuzz::files_from_bytes(data);
+    let checked = slipway::check(&files);
+    if checked.has_errors() {
+        return;
+    }
+    let options = Options::all("fuzz");
+    let output = emit(&checked.model, &options);
+    slipway_fuzz::assert_output_safe(&output);
+    assert_eq!(
+        output,
+        emit(&checked.model, &options),
+        "emitting twice gave different files"
+    );
+});
