@@ -561,6 +561,12 @@ fn found_at(chunk: &str, position: usize) -> (String, usize) {
     let Some(first) = rest.chars().next() else {
         return ("the end of the file".to_string(), 0);
     };
+    if !first.is_ascii() && !first.is_control() {
+        // Names are ASCII; a letter from another script (a Cyrillic `а` in `cart`) looks just
+        // like the ASCII one, so say which character it is.
+        let shown = format!("`{first}` (U+{:04X}, not an ASCII character)", first as u32);
+        return (shown, first.len_utf8());
+    }
     if first.is_alphanumeric() || first == '_' {
         let word: String = rest
             .chars()
