@@ -88,7 +88,8 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
         }
     };
     progress.phase("emit");
-    let output = emit::emit(&model, &options);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let output = emit::emit_parallel(&model, &options, threads);
     if args.check {
         progress.phase("compare");
         return check_drift(args, &output);

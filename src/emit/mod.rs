@@ -28,6 +28,7 @@ pub mod istio;
 pub mod k8s;
 pub mod kustomize;
 pub mod labels;
+mod parallel;
 pub mod metrics;
 pub mod prometheus;
 pub mod rollouts;
@@ -221,11 +222,17 @@ pub fn tracks(deployment: &Deployment) -> Vec<Track> {
 
 /// Generates every requested target for the requested environments.
 pub fn emit(model: &Model, options: &Options) -> Output {
+    emit_parallel(model, options, 1)
+}
+
+/// [`emit`], with the Kubernetes and Istio files (most of the output) written on up to
+/// `threads` threads. The output is the same whatever the number.
+pub fn emit_parallel(model: &Model, options: &Options, threads: usize) -> Output {
     let mut output = Output::default();
     for target in &options.targets {
         match target {
-            Target::K8s => k8s::emit(model, options, &mut output),
-            Target::Istio => istio::emit(model, options, &mut output),
+            Target::K8s => k8s::emit(model, options, &mut output, threads),
+            Target::Istio => istio::emit(model, options, &mut output, threads),
             Target::Kustomize => kustomize::emit(model, options, &mut output),
             Target::Github => github::emit(model, options, &mut output),
             Target::Argocd => argocd::emit(model, options, &mut output),

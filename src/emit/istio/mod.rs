@@ -34,7 +34,6 @@ pub use types::{DestinationRule, VirtualService};
 use super::{Options, Output};
 use crate::check::model::{Deployment, Model, StrategyKind};
 use routes::Target;
-use serde::Serialize;
 
 const DESTINATION_RULE_FILE: &str = "destinationrule.yaml";
 const VIRTUAL_SERVICE_FILE: &str = "virtualservice.yaml";
@@ -104,23 +103,33 @@ pub fn layout(model: &Model, deployment: &Deployment) -> Option<Layout> {
 }
 
 /// Writes the Istio files of every deployment in the requested environments.
-pub fn emit(model: &Model, options: &Options, output: &mut Output) {
+/// Each deployment's files are planned and serialised on their own, on up to `threads`
+/// threads.
+pub fn emit(model: &Model, options: &Options, output: &mut Output, threads: usize) {
     let header = super::header(options);
-    for environment in super::environments(model, options) {
-        for deployment in model.deployments_in(&environment.name.value) {
-            for file in plan(model, deployment) {
-                let text = match &file.document {
-                    Document::Rule(rule) => yaml_text(rule),
-                    Document::Service(service) => yaml_text(service),
-                };
-                output.insert(file.path, format!("{header}{text}"));
-            }
-        }
+    let deployments: Vec<&Deployment> = super::environments(model, options)
+        .flat_map(|environment| model.deployments_in(&environment.name.value))
+        .collect();
+    let files = super::parallel::map(threads, &deployments, |deployment| {
+        let planned = plan(model, deployment);
+        planned
+            .into_iter()
+            .map(|file| (file.path, file_text(&header, &file.document)))
+            .collect::<Vec<_>>()
+    });
+    for (path, text) in files.into_iter().flatten() {
+        output.insert(path, text);
     }
 }
 
-fn yaml_text<T: Serialize>(document: &T) -> String {
-    super::yaml::document_text(document)
+fn file_text(header: &str, document: &Document) -> String {
+    let mut text = String::with_capacity(header.len() + 1024);
+    text.push_str(header);
+    match document {
+        Document::Rule(rule) => super::yaml::append_document(&mut text, rule),
+        Document::Service(service) => super::yaml::append_document(&mut text, service),
+    }
+    text
 }
 
 /// `istio/<env>/<service>`

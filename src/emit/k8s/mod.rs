@@ -83,16 +83,35 @@ impl<'m> Unit<'m> {
 }
 
 /// Writes `k8s/<env>/…` for every requested environment.
-pub fn emit(model: &Model, options: &Options, output: &mut Output) {
+/// The files are those of [`environment_files`]; each service's file is built and serialised
+/// on its own, on up to `threads` threads.
+pub fn emit(model: &Model, options: &Options, output: &mut Output, threads: usize) {
+    let header = super::header(options);
     for environment in super::environments(model, options) {
-        for (file, objects) in environment_files(model, environment) {
-            let path = format!("k8s/{}/{file}", environment.name.value);
-            output.insert(
-                path,
-                format!("{}{}", super::header(options), yaml::documents(&objects)),
-            );
+        let name = &environment.name.value;
+        let namespace = [identity::namespace(model, environment)];
+        output.insert(
+            format!("k8s/{name}/namespace.yaml"),
+            file_text(&header, &namespace),
+        );
+        let deployments: Vec<&Deployment> = model.deployments_in(name).collect();
+        let files = super::parallel::map(threads, &deployments, |deployment| {
+            let unit = Unit::for_deployment(model, deployment)?;
+            let text = file_text(&header, &service_objects(model, &unit));
+            Some((format!("k8s/{name}/{}.yaml", deployment.service), text))
+        });
+        for (path, text) in files.into_iter().flatten() {
+            output.insert(path, text);
         }
     }
+}
+
+/// The header, then the objects as YAML documents.
+fn file_text(header: &str, objects: &[Object]) -> String {
+    let mut text = String::with_capacity(header.len() + 2048 * objects.len());
+    text.push_str(header);
+    yaml::append_documents(&mut text, objects);
+    text
 }
 
 /// The files of one environment, as file name and objects in file order: `namespace.yaml`
