@@ -109,15 +109,22 @@ fn fresh_directory(dir: &Path) -> Result<(), String> {
     fs::create_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
 }
 
-/// The first part of `path` inside `out` (or `path` itself) that is a symbolic link.
+/// The first part of `path` inside `out` (or `path` itself) that is a symbolic link. Nothing
+/// under a part that does not exist can be a link, so the search stops there (on a first
+/// compile that spares a failing `lstat` for every file).
 fn link_on_the_way(out: &Path, path: &str, existing: &mut Existing) -> Option<String> {
-    let mut prefixes = path
+    let prefixes = path
         .match_indices('/')
         .map(|(at, _)| &path[..at])
         .chain([path]);
-    prefixes
-        .find(|prefix| existing.is_link(out, prefix))
-        .map(str::to_string)
+    for prefix in prefixes {
+        match existing.entry_kind(out, prefix) {
+            Kind::Missing => return None,
+            Kind::Link => return Some(prefix.to_string()),
+            Kind::Other => {}
+        }
+    }
+    None
 }
 
 /// Refuses to write `path` when it passes through a symbolic link.
@@ -196,17 +203,29 @@ fn unchanged(target: &Path, bytes: &[u8]) -> bool {
 #[derive(Default)]
 struct Existing {
     known: HashMap<String, bool>,
-    links: HashMap<String, bool>,
+    links: HashMap<String, Kind>,
+}
+
+/// What a path inside `--out` is, without following links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Missing,
+    Link,
+    Other,
 }
 
 impl Existing {
-    fn is_link(&mut self, out: &Path, path: &str) -> bool {
-        if let Some(&link) = self.links.get(path) {
-            return link;
+    fn entry_kind(&mut self, out: &Path, path: &str) -> Kind {
+        if let Some(&kind) = self.links.get(path) {
+            return kind;
         }
-        let link = fs::symlink_metadata(out.join(path)).is_ok_and(|m| m.file_type().is_symlink());
-        self.links.insert(path.to_string(), link);
-        link
+        let kind = match fs::symlink_metadata(out.join(path)) {
+            Err(_) => Kind::Missing,
+            Ok(metadata) if metadata.file_type().is_symlink() => Kind::Link,
+            Ok(_) => Kind::Other,
+        };
+        self.links.insert(path.to_string(), kind);
+        kind
     }
 
     fn dir_exists(&mut self, out: &Path, dir: &str) -> bool {
@@ -216,7 +235,8 @@ impl Existing {
         if let Some(&exists) = self.known.get(dir) {
             return exists;
         }
-        let exists = out.join(dir).is_dir();
+        // A directory whose parent is missing is missing too: no need to ask.
+        let exists = self.dir_exists(out, parent_of(dir)) && out.join(dir).is_dir();
         self.known.insert(dir.to_string(), exists);
         exists
     }
