@@ -603,6 +603,36 @@ fn import_cycles_and_huge_imports_are_reported() {
     );
 }
 
+#[test]
+fn a_long_import_chain_does_not_overflow_the_stack() {
+    // The search for import cycles recursed once per file of a chain: 20,000 files crashed
+    // the binary, and 5,000 overflow a test thread's 2 MB stack. Root files that import each
+    // other become modules, which is enough to build the chain in memory.
+    let count = 5000;
+    let mut files: Vec<slipway::SourceFile> = (0..count)
+        .map(|index| slipway::SourceFile {
+            name: format!("lib/m{index}.slip"),
+            text: format!(
+                "import \"m{}.slip\"\nstrategy s{index} = recreate\n",
+                index + 1
+            ),
+        })
+        .collect();
+    files.push(slipway::SourceFile {
+        name: format!("lib/m{count}.slip"),
+        text: "import \"m0.slip\"\n".to_string(),
+    });
+    let checked = slipway::check(&files);
+    let cycle = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.code == slipway::Code::SW0108);
+    assert!(
+        cycle.is_some(),
+        "the chain closes into a cycle, which must be reported"
+    );
+}
+
 /// CPU seconds this thread has used: immune to other processes competing for the CPU.
 fn thread_cpu_seconds() -> f64 {
     // SAFETY: an all-zero `rusage` is a valid value, filled in by `getrusage`.

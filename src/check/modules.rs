@@ -494,14 +494,7 @@ fn cycles(sources: &Sources) -> Vec<Diagnostic> {
     let mut found: Vec<Vec<(FileId, Span, FileId)>> = Vec::new();
     let mut state = vec![Visit::New; sources.units.len()];
     for start in 0..sources.units.len() {
-        let mut stack = Vec::new();
-        walk(
-            sources,
-            FileId(index_u32(start)),
-            &mut state,
-            &mut stack,
-            &mut found,
-        );
+        walk(sources, FileId(index_u32(start)), &mut state, &mut found);
     }
     found
         .iter()
@@ -518,48 +511,63 @@ enum Visit {
 
 type Edge = (FileId, Span, FileId);
 
-fn walk(
-    sources: &Sources,
-    file: FileId,
-    state: &mut [Visit],
-    stack: &mut Vec<Edge>,
-    found: &mut Vec<Vec<Edge>>,
-) {
-    let index = file.0 as usize;
-    if state.get(index) != Some(&Visit::New) {
+/// A depth-first search from `start` over the imports, recording each cycle it closes. It
+/// keeps its own stack: an import chain can be thousands of files long, and a recursive
+/// search overflowed the thread's stack on a chain of 20,000 files.
+fn walk(sources: &Sources, start: FileId, state: &mut [Visit], found: &mut Vec<Vec<Edge>>) {
+    let edges_of = |file: FileId| -> Vec<Edge> {
+        sources
+            .unit(file)
+            .map(|unit| {
+                unit.imports
+                    .iter()
+                    .filter_map(|i| i.target.map(|t| (file, i.import.span, t)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let set = |state: &mut [Visit], file: FileId, visit: Visit| {
+        if let Some(slot) = state.get_mut(file.0 as usize) {
+            *slot = visit;
+        }
+    };
+    if state.get(start.0 as usize) != Some(&Visit::New) {
         return;
     }
-    state[index] = Visit::Open;
-    let edges: Vec<Edge> = sources
-        .unit(file)
-        .map(|unit| {
-            unit.imports
-                .iter()
-                .filter_map(|i| i.target.map(|t| (file, i.import.span, t)))
-                .collect()
-        })
-        .unwrap_or_default();
-    for edge in edges {
+    set(state, start, Visit::Open);
+    // Each frame: a file, its imports, and the next one to follow. `path` holds the imports
+    // followed from `start` to the file on top.
+    let mut frames: Vec<(FileId, Vec<Edge>, usize)> = vec![(start, edges_of(start), 0)];
+    let mut path: Vec<Edge> = Vec::new();
+    while let Some(top) = frames.last_mut() {
+        let file = top.0;
+        let next = top.1.get(top.2).copied();
+        top.2 += 1;
+        let Some(edge) = next else {
+            set(state, file, Visit::Done);
+            frames.pop();
+            path.pop();
+            continue;
+        };
         let target = edge.2;
         match state.get(target.0 as usize) {
             Some(Visit::Open) => {
-                let from = stack
+                let from = path
                     .iter()
                     .position(|e| e.0 == target)
-                    .unwrap_or(stack.len());
-                let mut cycle: Vec<Edge> = stack[from..].to_vec();
+                    .unwrap_or(path.len());
+                let mut cycle: Vec<Edge> = path[from..].to_vec();
                 cycle.push(edge);
                 found.push(cycle);
             }
             Some(Visit::New) => {
-                stack.push(edge);
-                walk(sources, target, state, stack, found);
-                stack.pop();
+                set(state, target, Visit::Open);
+                path.push(edge);
+                frames.push((target, edges_of(target), 0));
             }
             _ => {}
         }
     }
-    state[index] = Visit::Done;
 }
 
 fn cycle_diagnostic(sources: &Sources, cycle: &[Edge]) -> Diagnostic {
