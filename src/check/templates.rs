@@ -68,6 +68,11 @@ pub fn family(kind: &str) -> &'static str {
     }
 }
 
+/// The longest chain of templates built from one another. Building a template builds its
+/// base first, recursively: a chain of 20,000 templates, each `from` the next, overflowed
+/// the stack. No spec needs more than a few.
+pub const MAX_TEMPLATE_DEPTH: usize = 64;
+
 /// A template with its `from` chain applied and its names resolved.
 #[derive(Debug, Clone)]
 pub struct Template {
@@ -109,6 +114,11 @@ impl<'s> Expander<'s> {
             .position(|(file, name, _)| (*file, name) == (key.0, &key.1))
         {
             checker.report(self.cycle(at, declared.item));
+            return None;
+        }
+        if self.open.len() >= MAX_TEMPLATE_DEPTH {
+            checker.report(too_deep(declared.item));
+            self.built.insert(key, None);
             return None;
         }
         self.open
@@ -469,6 +479,16 @@ impl<'s> Expander<'s> {
             ..item.clone()
         })
     }
+}
+
+fn too_deep(item: &Item) -> Diagnostic {
+    Diagnostic::error(
+        Code::SW0002,
+        format!("templates are built from one another more than {MAX_TEMPLATE_DEPTH} deep"),
+        item.name.span,
+        "too deep in a chain of `from`s",
+    )
+    .with_help("shorten the chain of `from`s; no spec needs templates built this deep")
 }
 
 fn needs_kind(item: &Item) -> Diagnostic {
