@@ -57,11 +57,13 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
         }
     }
-    if all.iter().any(Diagnostic::is_error) {
+    let code = if all.iter().any(Diagnostic::is_error) {
         status::ERRORS
     } else {
         status::OK
-    }
+    };
+    super::leave_to_exit((checked.model, checked.modules, checked.files));
+    code
 }
 
 fn print_json(files: &[slipway::SourceFile], all: &[Diagnostic], waivers: Option<&[Waiver]>) {

@@ -95,7 +95,7 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
         return check_drift(args, &output);
     }
     progress.phase("write");
-    match write::write_tree(&args.out, &output) {
+    let code = match write::write_tree(&args.out, &output) {
         Ok(written) => {
             if !args.quiet {
                 eprintln!("{}", summary(&output, &written, &args.out));
@@ -109,7 +109,9 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
             eprintln!("error: {message}; the previous output was left as it was");
             status::USAGE
         }
-    }
+    };
+    super::leave_to_exit((output, model, checked.modules, checked.files));
+    code
 }
 
 fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
