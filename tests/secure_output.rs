@@ -1,5 +1,6 @@
 //! Secure defaults of the generated files, asserted on what the real binary writes for every
-//! example (`slipway compile EXAMPLE --out DIR`), parsed with serde_yaml.
+//! example with every target (`slipway compile EXAMPLE --out DIR --target ...`), parsed with
+//! serde_yaml.
 //!
 //! Pods (in Deployments, Argo Rollouts, StatefulSets, DaemonSets, Jobs, CronJobs and bare
 //! Pods, in `k8s/` and in every Kustomize file) run as non-root under the `RuntimeDefault`
@@ -31,6 +32,15 @@ fn examples() -> Vec<PathBuf> {
     dirs
 }
 
+/// Every target, the opt-in ones (Argo CD, Prometheus) too.
+fn every_target() -> String {
+    let names: Vec<&str> = slipway::emit::Target::ALL
+        .iter()
+        .map(|t| t.name())
+        .collect();
+    names.join(",")
+}
+
 /// Compiles `example` with the binary and returns its files (path -> text).
 fn compile(example: &Path) -> BTreeMap<String, String> {
     let name = example.file_name().unwrap().to_string_lossy().into_owned();
@@ -43,6 +53,8 @@ fn compile(example: &Path) -> BTreeMap<String, String> {
         .arg(example)
         .arg("--out")
         .arg(&out)
+        .arg("--target")
+        .arg(every_target())
         .arg("--quiet")
         .env("NO_COLOR", "1")
         .output()
