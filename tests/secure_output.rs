@@ -140,7 +140,7 @@ fn pod_spec(object: &Value) -> Option<&Value> {
     }
 }
 
-fn sequence<'a>(value: Option<&'a Value>) -> &'a [Value] {
+fn sequence(value: Option<&Value>) -> &[Value] {
     value
         .and_then(Value::as_sequence)
         .map_or(&[], Vec::as_slice)
