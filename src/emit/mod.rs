@@ -229,15 +229,45 @@ pub fn emit(model: &Model, options: &Options) -> Output {
 /// `threads` threads. The output is the same whatever the number.
 pub fn emit_parallel(model: &Model, options: &Options, threads: usize) -> Output {
     let mut output = Output::default();
+    // The workflow is one large file: with threads to spare, it is built beside the others.
+    let workflow_apart = threads > 1 && options.targets.contains(&Target::Github);
+    std::thread::scope(|scope| {
+        let workflow = workflow_apart.then(|| {
+            scope.spawn(|| {
+                let mut apart = Output::default();
+                github::emit(model, options, &mut apart);
+                apart
+            })
+        });
+        emit_targets(model, options, threads, workflow_apart, &mut output);
+        if let Some(handle) = workflow {
+            match handle.join() {
+                Ok(apart) => output.files.extend(apart.files),
+                Err(_) => github::emit(model, options, &mut output),
+            }
+        }
+    });
+    output
+}
+
+/// Every requested target but the workflow when it is built apart; no target reads another's
+/// files, so the order only matters for determinism, and `Output` is sorted anyway.
+fn emit_targets(
+    model: &Model,
+    options: &Options,
+    threads: usize,
+    workflow_apart: bool,
+    output: &mut Output,
+) {
     for target in &options.targets {
         match target {
-            Target::K8s => k8s::emit(model, options, &mut output, threads),
-            Target::Istio => istio::emit(model, options, &mut output, threads),
-            Target::Kustomize => kustomize::emit(model, options, &mut output),
-            Target::Github => github::emit(model, options, &mut output),
-            Target::Argocd => argocd::emit(model, options, &mut output),
-            Target::Prometheus => prometheus::emit(model, options, &mut output),
+            Target::K8s => k8s::emit(model, options, output, threads),
+            Target::Istio => istio::emit(model, options, output, threads),
+            Target::Kustomize => kustomize::emit(model, options, output, threads),
+            Target::Github if workflow_apart => {}
+            Target::Github => github::emit(model, options, output),
+            Target::Argocd => argocd::emit(model, options, output),
+            Target::Prometheus => prometheus::emit(model, options, output),
         }
     }
-    output
 }

@@ -6,9 +6,23 @@
 /// Fewer items than this are not worth a thread.
 const MIN_ITEMS_PER_THREAD: usize = 32;
 
-/// `items.iter().map(work).collect()`, spread over up to `threads` threads.
+/// `items.iter().map(work).collect()`, spread over up to `threads` threads, for many small
+/// items (at least a few dozen per thread).
 pub fn map<T: Sync, R: Send>(threads: usize, items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = threads.min(items.len() / MIN_ITEMS_PER_THREAD).max(1);
+    runs(threads.min(items.len() / MIN_ITEMS_PER_THREAD), items, work)
+}
+
+/// [`map`] for a few large items: as many threads as items, up to `threads`.
+pub fn map_each<T: Sync, R: Send>(
+    threads: usize,
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    runs(threads.min(items.len()), items, work)
+}
+
+fn runs<T: Sync, R: Send>(threads: usize, items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.max(1);
     if threads == 1 {
         return items.iter().map(work).collect();
     }
@@ -33,7 +47,7 @@ pub fn map<T: Sync, R: Send>(threads: usize, items: &[T], work: impl Fn(&T) -> R
 
 #[cfg(test)]
 mod tests {
-    use super::map;
+    use super::{map, map_each};
 
     #[test]
     fn same_results_in_the_same_order_whatever_the_threads() {

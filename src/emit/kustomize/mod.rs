@@ -16,10 +16,11 @@ mod overlay;
 mod transforms;
 
 use super::{yaml, Options, Output};
-use crate::check::model::Model;
+use crate::check::model::{Environment, Model};
 use kustomization::Kustomization;
 
-pub fn emit(model: &Model, options: &Options, output: &mut Output) {
+/// The overlays of the environments are rendered on up to `threads` threads.
+pub fn emit(model: &Model, options: &Options, output: &mut Output, threads: usize) {
     let header = super::header(options);
     let base = base::render(model);
     let mut resources = Vec::new();
@@ -36,8 +37,12 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output) {
         "kustomize/base/kustomization.yaml",
         format!("{header}{kustomization}"),
     );
-    for environment in super::environments(model, options) {
-        for (file, text) in overlay::render(model, environment, &base) {
+    let environments: Vec<&Environment> = super::environments(model, options).collect();
+    let overlays = super::parallel::map_each(threads, &environments, |environment| {
+        overlay::render(model, environment, &base)
+    });
+    for (environment, files) in environments.iter().zip(overlays) {
+        for (file, text) in files {
             let path = format!("kustomize/overlays/{}/{file}", environment.name.value);
             output.insert(path, format!("{header}{text}"));
         }
