@@ -31,8 +31,13 @@ fn walk(path: String, from: &Value, to: &Value, operations: &mut Vec<Operation>)
     match (from, to) {
         (Value::Object(old), Value::Object(new)) => {
             for (key, old_value) in old {
+                let new_value = new.get(key);
+                // Most fields are equal: skip them before building their path.
+                if new_value == Some(old_value) {
+                    continue;
+                }
                 let child = format!("{path}/{}", escape(key));
-                match new.get(key) {
+                match new_value {
                     Some(new_value) => walk(child, old_value, new_value, operations),
                     None => operations.push(Operation {
                         op: "remove",
@@ -51,7 +56,9 @@ fn walk(path: String, from: &Value, to: &Value, operations: &mut Vec<Operation>)
         }
         (Value::Array(old), Value::Array(new)) if old.len() == new.len() => {
             for (index, (old_value, new_value)) in old.iter().zip(new).enumerate() {
-                walk(format!("{path}/{index}"), old_value, new_value, operations);
+                if old_value != new_value {
+                    walk(format!("{path}/{index}"), old_value, new_value, operations);
+                }
             }
         }
         _ => operations.push(Operation {
