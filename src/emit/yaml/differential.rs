@@ -128,7 +128,6 @@ fn unhandled_shapes_are_left_to_serde_yaml() {
     assert!(!agrees(&"a document that is a scalar"));
     assert!(!agrees(&BTreeMap::from([(1, "integer key")])));
     assert!(!agrees(&BTreeMap::from([("k".repeat(129), "long key")])));
-    assert!(!agrees(&BTreeMap::from([("run", "two\nlines")])));
     assert!(!agrees(&BTreeMap::from([("tab", "a\tb")])));
     assert!(!agrees(&BTreeMap::from([("accent", "café")])));
 }
@@ -296,7 +295,7 @@ fn awkward_strings_agree() {
 
 #[test]
 fn random_strings_agree() {
-    const ALPHABET: &[u8] = b"ab xyzonNuleE019._-+:#?!%@'\"{}[],&*|>=<~`/\\";
+    const ALPHABET: &[u8] = b"ab xyzonNuleE019._-+:#?!%@'\"{}[],&*|>=<~`/\\\n";
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = || {
         state ^= state << 13;
@@ -318,5 +317,62 @@ fn random_strings_agree() {
     assert!(
         fast_count > 10_000,
         "the fast path handled only {fast_count} of 20000"
+    );
+}
+
+/// Multi-line strings: literal blocks, their headers and what follows them.
+const MULTI_LINE: &[&str] = &[
+    "two\nlines",
+    "ends\n",
+    "ends twice\n\n",
+    "\n",
+    "\nleading break",
+    " leading space\nx",
+    "a\n\nb\n",
+    "trailing space \nx",
+    "x\ntrailing ",
+    "tab\tx\ny",
+    "set -eu\necho \"$A\"\nkubectl apply -k x\n",
+    "a\n  indented\n",
+    "café\nx",
+    "x\r\ny",
+    "- dash\n# hash\n",
+    "key: value\nother: x",
+    "\n\nx",
+];
+
+#[test]
+fn multi_line_strings_agree() {
+    #[derive(Debug, Serialize)]
+    struct Step {
+        name: String,
+        run: String,
+        with: BTreeMap<String, String>,
+    }
+    let mut fast_count = 0;
+    for text in MULTI_LINE {
+        let text = text.to_string();
+        let documents = [
+            agrees(&BTreeMap::from([("run".to_string(), text.clone())])),
+            agrees(&BTreeMap::from([
+                ("run".to_string(), text.clone()),
+                ("z".to_string(), "after".to_string()),
+            ])),
+            agrees(&vec![text.clone(), "after".to_string()]),
+            agrees(&vec![vec![text.clone()]]),
+            agrees(&BTreeMap::from([(
+                "steps".to_string(),
+                vec![Step {
+                    name: "a".into(),
+                    run: text.clone(),
+                    with: BTreeMap::from([("k".into(), text.clone())]),
+                }],
+            )])),
+        ];
+        fast_count += documents.iter().filter(|&&fast| fast).count();
+    }
+    assert!(
+        fast_count >= 40,
+        "the fast path took only {fast_count} multi-line documents"
     );
 }

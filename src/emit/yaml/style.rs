@@ -156,3 +156,45 @@ fn float(text: &str) -> bool {
         || matches!(text, "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN" | ".NAN")
         || body.parse::<f64>().is_ok_and(f64::is_finite)
 }
+
+/// The header of a literal block (`|`, `|-`, `|2`, `|2-`) for multi-line `text`, or `None`
+/// when serde_yaml would not write it as one the fast writer can reproduce: characters outside
+/// printable ASCII and line breaks, a trailing space or a space before a line break (libyaml
+/// then double-quotes), or more than one line break at the end (`|+`, which libyaml may follow
+/// with `...`).
+pub fn literal_header(text: &str) -> Option<&'static str> {
+    let bytes = text.as_bytes();
+    let printable = bytes
+        .iter()
+        .all(|&b| b == b'\n' || (0x20..=0x7e).contains(&b));
+    if !printable || bytes.last() == Some(&b' ') || text.contains(" \n") {
+        return None;
+    }
+    let indented = matches!(bytes.first(), Some(b' ' | b'\n'));
+    let ends_with_break = bytes.last() == Some(&b'\n');
+    if ends_with_break && (bytes.len() == 1 || bytes.get(bytes.len() - 2) == Some(&b'\n')) {
+        return None;
+    }
+    Some(match (indented, ends_with_break) {
+        (false, true) => "|",
+        (false, false) => "|-",
+        (true, true) => "|2",
+        (true, false) => "|2-",
+    })
+}
+
+/// The line break after a literal block's header, then its lines, each non-empty one at
+/// `column` (empty lines get no spaces).
+pub fn write_literal(out: &mut String, text: &str, column: usize) {
+    out.push('\n');
+    for line in text.split_inclusive('\n') {
+        let content = line.strip_suffix('\n').unwrap_or(line);
+        if !content.is_empty() {
+            super::writer::pad(out, column);
+            out.push_str(content);
+        }
+        if line.len() > content.len() {
+            out.push('\n');
+        }
+    }
+}

@@ -47,7 +47,9 @@ pub fn write_document<T: Serialize + ?Sized>(
         out,
         place: Place::Root,
     })?;
-    out.push('\n');
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
     Ok(())
 }
 
@@ -103,9 +105,18 @@ impl Place {
     }
 }
 
+/// Starts a line at `column`. After a literal block that ended with its line break, the line
+/// is already started (libyaml does not break again there).
 fn new_line(out: &mut String, column: usize) {
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    pad(out, column);
+}
+
+/// `column` spaces.
+pub(super) fn pad(out: &mut String, column: usize) {
     const SPACES: &str = "                                                                ";
-    out.push('\n');
     let mut left = column;
     while left > 0 {
         let step = left.min(SPACES.len());
@@ -137,6 +148,15 @@ impl<'a> Node<'a> {
             Place::Value { quote_yaml11, .. } => quote_yaml11,
             Place::Item { .. } => true,
         };
+        if text.contains('\n') {
+            // A literal block, indented one level below the key or dash; the YAML 1.1 pass
+            // leaves block contents alone.
+            let header = style::literal_header(text).ok_or(Unsupported)?;
+            self.out.push(' ');
+            self.out.push_str(header);
+            style::write_literal(self.out, text, self.place.key_column());
+            return Ok(());
+        }
         let mut style = style::of(text).ok_or(Unsupported)?;
         // The YAML 1.1 words and numbers are at most three letters or start with a digit or
         // sign, so longer text starting with a letter never needs the test.
