@@ -7,9 +7,9 @@
 //! (`src/cli`) is the only place that touches the file system.
 
 pub mod check;
+pub mod diagnostics;
 pub mod emit;
 pub mod fmt;
-pub mod diagnostics;
 pub mod graph;
 pub mod lsp;
 mod pipeline;
@@ -19,8 +19,8 @@ pub mod syntax;
 
 pub use check::model::Model;
 pub use check::modules::{LoadError, LoadedFile, Loader, RootFile};
-pub use pipeline::{check, check_project, check_sources, parse_all, Checked};
 pub use diagnostics::{Code, Diagnostic, Severity};
+pub use pipeline::{check, check_project, check_sources, parse_all, Checked};
 pub use span::{FileId, SourceFile, Span};
 
 /// The largest spec file the compiler reads: 1 MiB. No hand-written spec comes close, and the
@@ -37,19 +37,36 @@ pub fn decode_source(file: FileId, name: String, bytes: &[u8]) -> (SourceFile, O
     if bytes.len() > MAX_SOURCE_BYTES {
         let diagnostic = Diagnostic::error(
             Code::SW0005,
-            format!("this file is larger than {} MiB, the limit for a spec file", MAX_SOURCE_BYTES >> 20),
+            format!(
+                "this file is larger than {} MiB, the limit for a spec file",
+                MAX_SOURCE_BYTES >> 20
+            ),
             Span::new(file, 0, 0),
             "the file is not read",
         )
         .with_help("split the spec into several files in one directory; they are checked together");
-        return (SourceFile { name, text: String::new() }, Some(diagnostic));
+        return (
+            SourceFile {
+                name,
+                text: String::new(),
+            },
+            Some(diagnostic),
+        );
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => (SourceFile { name, text: text.to_string() }, None),
+        Ok(text) => (
+            SourceFile {
+                name,
+                text: text.to_string(),
+            },
+            None,
+        ),
         Err(error) => {
             let text = String::from_utf8_lossy(bytes).into_owned();
             let at = error.valid_up_to();
-            let end = span::floor_char_boundary(&text, at + 3).max(at + 1).min(text.len());
+            let end = span::floor_char_boundary(&text, at + 3)
+                .max(at + 1)
+                .min(text.len());
             let diagnostic = Diagnostic::error(
                 Code::SW0004,
                 "this file is not valid UTF-8",

@@ -41,7 +41,12 @@ pub fn check_project(roots: Vec<RootFile>, loader: &mut dyn Loader) -> Checked {
     let model = check_sources(&sources, &mut diagnostics);
     diagnostics::sort(&mut diagnostics);
     let Sources { files, modules, .. } = sources;
-    Checked { model, modules, files, diagnostics }
+    Checked {
+        model,
+        modules,
+        files,
+        diagnostics,
+    }
 }
 
 /// Parses every file; file ids are indexes into `files`.
@@ -82,7 +87,11 @@ fn report_empty_spec(checker: &mut Checker, sources: &Sources) {
     let Some(first) = sources.modules.first() else {
         return;
     };
-    if sources.modules.iter().all(|module| module.declarations.is_empty()) {
+    if sources
+        .modules
+        .iter()
+        .all(|module| module.declarations.is_empty())
+    {
         checker.report(
             Diagnostic::error(
                 crate::Code::SW0111,

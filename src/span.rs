@@ -105,7 +105,9 @@ impl LineIndex {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_starts.partition_point(|start| *start <= offset) - 1;
         let line_start = self.line_starts.get(line).copied().unwrap_or(0);
-        let column = text.get(line_start..offset).map_or(0, |s| s.chars().count());
+        let column = text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count());
         LineColumn {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
@@ -148,6 +150,9 @@ mod tests {
             let position = index.line_column(text, offset);
             assert_eq!(index.offset(text, position), offset, "offset {offset}");
         }
-        assert_eq!(index.line_column(text, 5), LineColumn { line: 1, column: 1 });
+        assert_eq!(
+            index.line_column(text, 5),
+            LineColumn { line: 1, column: 1 }
+        );
     }
 }

@@ -23,22 +23,45 @@ pub struct Scope<'a> {
 
 pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Environment> {
     let errors_before = checker.error_count();
-    check_name(checker, &item.name.text, item.name.span, NameRule::Dns1123Label, "environment name");
+    check_name(
+        checker,
+        &item.name.text,
+        item.name.span,
+        NameRule::Dns1123Label,
+        "environment name",
+    );
     let object = body(checker, item)?;
     let reader = Reader::new(checker, object, &schema::ENVIRONMENT, item_label(item));
-    let cluster = reader.required_value(checker, "cluster").and_then(|e| values::string(checker, e));
-    let namespace = reader.required_value(checker, "namespace").and_then(|e| values::string(checker, e));
+    let cluster = reader
+        .required_value(checker, "cluster")
+        .and_then(|e| values::string(checker, e));
+    let namespace = reader
+        .required_value(checker, "namespace")
+        .and_then(|e| values::string(checker, e));
     if let Some(namespace) = &namespace {
-        check_name(checker, &namespace.value, namespace.span, NameRule::Dns1123Label, "namespace");
+        check_name(
+            checker,
+            &namespace.value,
+            namespace.span,
+            NameRule::Dns1123Label,
+            "namespace",
+        );
     }
-    let after = reader.value(checker, "after").map(|e| values::names(checker, e)).unwrap_or_default();
-    let trigger = reader.value(checker, "trigger").and_then(|e| trigger(checker, e));
+    let after = reader
+        .value(checker, "after")
+        .map(|e| values::names(checker, e))
+        .unwrap_or_default();
+    let trigger = reader
+        .value(checker, "trigger")
+        .and_then(|e| trigger(checker, e));
     let approval = match reader.value(checker, "approval") {
         Some(expr) => approval(checker, expr).map(|a| Spanned::new(a, expr.span)),
         None => Some(Spanned::new(Approval::Automatic, item.name.span)),
     };
     let strategy = match reader.value(checker, "strategy") {
-        Some(expr) => strategy::lower_use(checker, expr, scope.strategies, &scope.declared_strategies),
+        Some(expr) => {
+            strategy::lower_use(checker, expr, scope.strategies, &scope.declared_strategies)
+        }
         None => Some(default_strategy(item.name.span)),
     };
     let production = reader
@@ -77,18 +100,31 @@ fn default_strategy(span: Span) -> Strategy {
 }
 
 fn trigger(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Trigger> {
-    let variant = values::variant(checker, expr, "a trigger such as `push { branch = \"main\" }`")?;
+    let variant = values::variant(
+        checker,
+        expr,
+        "a trigger such as `push { branch = \"main\" }`",
+    )?;
     let kinds = ["push", "tag", "manual"];
     if !kinds.contains(&variant.tag) {
         values::unknown_variant(checker, "trigger", &variant, &kinds);
         return None;
     }
-    let empty = Object { tag: None, entries: Vec::new(), span: variant.tag_span };
+    let empty = Object {
+        tag: None,
+        entries: Vec::new(),
+        span: variant.tag_span,
+    };
     let body = variant.body.unwrap_or(&empty);
     let reader = Reader::new(checker, body, &schema::TRIGGER, variant.tag_span);
     let not_for = |checker: &mut Checker, field: &str| {
         if let Some(span) = reader.key_span(field) {
-            checker.report(Diagnostic::error(Code::SW0201, format!("`{field}` does not apply to a `{}` trigger", variant.tag), span, "not used here"));
+            checker.report(Diagnostic::error(
+                Code::SW0201,
+                format!("`{field}` does not apply to a `{}` trigger", variant.tag),
+                span,
+                "not used here",
+            ));
         }
     };
     match variant.tag {
@@ -117,7 +153,11 @@ fn trigger(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Tri
 }
 
 fn approval(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Approval> {
-    let variant = values::variant(checker, expr, "an approval: `automatic` or `manual { reviewers = [...] }`")?;
+    let variant = values::variant(
+        checker,
+        expr,
+        "an approval: `automatic` or `manual { reviewers = [...] }`",
+    )?;
     match variant.tag {
         "automatic" => {
             if let Some(body) = variant.body {
@@ -147,8 +187,13 @@ fn approval(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Ap
 }
 
 fn no_reviewers(span: Span) -> Diagnostic {
-    Diagnostic::error(Code::SW0310, "a manual approval needs reviewers", span, "nobody can approve")
-        .with_help("write `manual { reviewers = [\"release-managers\"] }`")
+    Diagnostic::error(
+        Code::SW0310,
+        "a manual approval needs reviewers",
+        span,
+        "nobody can approve",
+    )
+    .with_help("write `manual { reviewers = [\"release-managers\"] }`")
 }
 
 fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Override> {
@@ -157,22 +202,37 @@ fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Overr
     for (key, label, object) in reader.blocks(checker, "override") {
         let Some(label) = label else {
             checker.report(
-                Diagnostic::error(Code::SW0203, "an override names its service", key.span, "which service?")
-                    .with_help("write `override service-name { ... }`"),
+                Diagnostic::error(
+                    Code::SW0203,
+                    "an override names its service",
+                    key.span,
+                    "which service?",
+                )
+                .with_help("write `override service-name { ... }`"),
             );
             continue;
         };
         if let Some(first) = seen.iter().find(|s| s.text == label.text) {
             checker.report(
-                Diagnostic::error(Code::SW0202, format!("service `{}` is overridden twice", label.text), label.span, "again here")
-                    .with_label(first.span, "first override")
-                    .with_help("merge the two override blocks"),
+                Diagnostic::error(
+                    Code::SW0202,
+                    format!("service `{}` is overridden twice", label.text),
+                    label.span,
+                    "again here",
+                )
+                .with_label(first.span, "first override")
+                .with_help("merge the two override blocks"),
             );
             continue;
         }
         seen.push(label);
         if !scope.declared_services.contains(&label.text.as_str()) {
-            checker.report(crate::diagnostics::unknown_reference("service", &label.text, label.span, scope.declared_services.iter().copied()));
+            checker.report(crate::diagnostics::unknown_reference(
+                "service",
+                &label.text,
+                label.span,
+                scope.declared_services.iter().copied(),
+            ));
             continue;
         }
         if let Some(found) = lower_override(checker, label, object, scope) {
@@ -182,30 +242,59 @@ fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Overr
     out
 }
 
-fn lower_override(checker: &mut Checker, label: &Ident, object: &Object, scope: &Scope) -> Option<Override> {
+fn lower_override(
+    checker: &mut Checker,
+    label: &Ident,
+    object: &Object,
+    scope: &Scope,
+) -> Option<Override> {
     let reader = Reader::new(checker, object, &schema::OVERRIDE, label.span);
     let replicas = reader
         .value(checker, "replicas")
         .and_then(|e| values::integer_u32(checker, e, 0, 10_000).map(|v| Spanned::new(v, e.span)));
-    let resources = reader.block(checker, "resources").map(|b| service::lower_resources(checker, b)).unwrap_or_default();
-    let env = reader.block(checker, "env").map(|b| service::lower_env(checker, b)).unwrap_or_default();
-    let image_tag = reader.value(checker, "image_tag").and_then(|e| values::string(checker, e)).and_then(|tag| {
-        match service::image::check_tag(&tag.value) {
+    let resources = reader
+        .block(checker, "resources")
+        .map(|b| service::lower_resources(checker, b))
+        .unwrap_or_default();
+    let env = reader
+        .block(checker, "env")
+        .map(|b| service::lower_env(checker, b))
+        .unwrap_or_default();
+    let image_tag = reader
+        .value(checker, "image_tag")
+        .and_then(|e| values::string(checker, e))
+        .and_then(|tag| match service::image::check_tag(&tag.value) {
             Ok(_) => Some(tag),
             Err(problem) => {
                 checker.report(
-                    Diagnostic::error(Code::SW0209, format!("invalid image tag: {problem}"), tag.span, "this tag")
-                        .with_help("tags are letters, digits, `_`, `.` and `-`, at most 128 characters"),
+                    Diagnostic::error(
+                        Code::SW0209,
+                        format!("invalid image tag: {problem}"),
+                        tag.span,
+                        "this tag",
+                    )
+                    .with_help(
+                        "tags are letters, digits, `_`, `.` and `-`, at most 128 characters",
+                    ),
                 );
                 None
             }
-        }
+        });
+    let strategy = reader.value(checker, "strategy").and_then(|e| {
+        strategy::lower_use(checker, e, scope.strategies, &scope.declared_strategies)
     });
-    let strategy = reader
-        .value(checker, "strategy")
-        .and_then(|e| strategy::lower_use(checker, e, scope.strategies, &scope.declared_strategies));
-    let autoscaling = reader.block(checker, "autoscaling").and_then(|b| service::lower_autoscaling(checker, b, label.span));
-    let lowered = Override { service: Spanned::new(label.text.clone(), label.span), replicas, resources, env, image_tag, strategy, autoscaling };
+    let autoscaling = reader
+        .block(checker, "autoscaling")
+        .and_then(|b| service::lower_autoscaling(checker, b, label.span));
+    let lowered = Override {
+        service: Spanned::new(label.text.clone(), label.span),
+        replicas,
+        resources,
+        env,
+        image_tag,
+        strategy,
+        autoscaling,
+    };
     if let Some(service) = scope.services.iter().find(|s| s.name.value == label.text) {
         if let (Some(tag), Some(_)) = (&lowered.image_tag, &service.image.digest) {
             checker.report(
@@ -214,7 +303,10 @@ fn lower_override(checker: &mut Checker, label: &Ident, object: &Object, scope: 
                     .with_help("pin a digest per environment by changing the image, or pin by tag instead of digest"),
             );
         }
-        service::check_requests_within_limits(checker, &merge_resources(&service.resources, &lowered.resources));
+        service::check_requests_within_limits(
+            checker,
+            &merge_resources(&service.resources, &lowered.resources),
+        );
     }
     Some(lowered)
 }
@@ -227,16 +319,24 @@ fn merge_list(base: &ResourceList, over: &ResourceList) -> ResourceList {
 }
 
 pub fn merge_resources(base: &Resources, over: &Resources) -> Resources {
-    Resources { requests: merge_list(&base.requests, &over.requests), limits: merge_list(&base.limits, &over.limits) }
+    Resources {
+        requests: merge_list(&base.requests, &over.requests),
+        limits: merge_list(&base.limits, &over.limits),
+    }
 }
 
 /// Every service in every environment, overrides applied, in promotion order.
 pub fn deployments(model: &Model) -> Vec<Deployment> {
     let mut out = Vec::new();
     for environment_name in &model.promotion_order {
-        let Some(environment) = model.environment(environment_name) else { continue };
+        let Some(environment) = model.environment(environment_name) else {
+            continue;
+        };
         for service in &model.services {
-            let found = environment.overrides.iter().find(|o| o.service.value == service.name.value);
+            let found = environment
+                .overrides
+                .iter()
+                .find(|o| o.service.value == service.name.value);
             out.push(deployment(service, environment, found));
         }
     }
@@ -283,10 +383,15 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
 /// service must expose a port.
 pub fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
     for deployment in &model.deployments {
-        if !matches!(deployment.strategy.kind, StrategyKind::Canary { .. } | StrategyKind::BlueGreen { .. }) {
+        if !matches!(
+            deployment.strategy.kind,
+            StrategyKind::Canary { .. } | StrategyKind::BlueGreen { .. }
+        ) {
             continue;
         }
-        let Some(service) = model.service(&deployment.service) else { continue };
+        let Some(service) = model.service(&deployment.service) else {
+            continue;
+        };
         check_track_names(checker, model, deployment, service);
         if !service.ports.is_empty() {
             continue;
@@ -311,7 +416,12 @@ pub fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
 
 /// A service on canary runs as `<name>-stable` and `<name>-canary` (blue-green: `-blue`,
 /// `-green`); another service with one of those names would collide with it.
-fn check_track_names(checker: &mut Checker, model: &Model, deployment: &Deployment, service: &Service) {
+fn check_track_names(
+    checker: &mut Checker,
+    model: &Model,
+    deployment: &Deployment,
+    service: &Service,
+) {
     let tracks: &[&str] = match deployment.strategy.kind {
         StrategyKind::Canary { .. } => &["stable", "canary"],
         StrategyKind::BlueGreen { .. } => &["blue", "green"],

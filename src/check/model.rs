@@ -46,7 +46,9 @@ impl Model {
     /// The service named `name`: a binary search, since services are sorted by name (a
     /// linear scan here made checking and emitting quadratic in the number of services).
     pub fn service(&self, name: &str) -> Option<&Service> {
-        let found = self.services.binary_search_by(|s| s.name.value.as_str().cmp(name));
+        let found = self
+            .services
+            .binary_search_by(|s| s.name.value.as_str().cmp(name));
         found.ok().and_then(|index| self.services.get(index))
     }
 
@@ -55,17 +57,26 @@ impl Model {
     }
 
     pub fn strategy(&self, name: &str) -> Option<&Strategy> {
-        self.strategies.iter().find(|s| s.name.as_deref() == Some(name))
+        self.strategies
+            .iter()
+            .find(|s| s.name.as_deref() == Some(name))
     }
 
     /// The deployments of one environment, in service-name order.
-    pub fn deployments_in<'a>(&'a self, environment: &'a str) -> impl Iterator<Item = &'a Deployment> + 'a {
-        self.deployments.iter().filter(move |d| d.environment == environment)
+    pub fn deployments_in<'a>(
+        &'a self,
+        environment: &'a str,
+    ) -> impl Iterator<Item = &'a Deployment> + 'a {
+        self.deployments
+            .iter()
+            .filter(move |d| d.environment == environment)
     }
 
     /// The app name, or `app` when the spec declares none.
     pub fn app_name(&self) -> &str {
-        self.app.as_ref().map_or("app", |app| app.name.value.as_str())
+        self.app
+            .as_ref()
+            .map_or("app", |app| app.name.value.as_str())
     }
 }
 
@@ -293,7 +304,10 @@ pub struct EnvVar {
 pub enum EnvValue {
     Literal(String),
     /// A key of a Kubernetes Secret; the value itself never appears in a spec.
-    Secret { name: String, key: String },
+    Secret {
+        name: String,
+        key: String,
+    },
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -33,14 +33,24 @@ pub enum Condition {
     Field(String),
     /// `has(service.image.tag)`
     Has(String),
-    Compare { field: String, op: String, value: Literal },
+    Compare {
+        field: String,
+        op: String,
+        value: Literal,
+    },
     And(Box<Condition>, Box<Condition>),
     Or(Box<Condition>, Box<Condition>),
     Not(Box<Condition>),
     /// `all(service.ports, port.number != 22)`: holds for every element of the list.
-    All { list: String, condition: Box<Condition> },
+    All {
+        list: String,
+        condition: Box<Condition>,
+    },
     /// `any(service.env, env.secret)`: holds for at least one element.
-    Any { list: String, condition: Box<Condition> },
+    Any {
+        list: String,
+        condition: Box<Condition>,
+    },
 }
 
 /// A literal on the right of a comparison, already read with the field's type.
@@ -59,11 +69,25 @@ pub fn lower(checker: &mut Checker, item: &Item) -> Option<Policy> {
     let object = body(checker, item)?;
     let reader = Reader::new(checker, object, &schema::POLICY, item_label(item));
     let severity = match reader.value(checker, "severity") {
-        Some(e) => values::keyword(checker, e, "severity", &[("deny", PolicySeverity::Deny), ("warn", PolicySeverity::Warn)]),
+        Some(e) => values::keyword(
+            checker,
+            e,
+            "severity",
+            &[
+                ("deny", PolicySeverity::Deny),
+                ("warn", PolicySeverity::Warn),
+            ],
+        ),
         None => Some(PolicySeverity::Deny),
     };
-    let subjects = [("service", PolicySubject::Service), ("environment", PolicySubject::Environment), ("deployment", PolicySubject::Deployment)];
-    let each = reader.required_value(checker, "each").and_then(|e| values::keyword(checker, e, "policy subject", &subjects));
+    let subjects = [
+        ("service", PolicySubject::Service),
+        ("environment", PolicySubject::Environment),
+        ("deployment", PolicySubject::Deployment),
+    ];
+    let each = reader
+        .required_value(checker, "each")
+        .and_then(|e| values::keyword(checker, e, "policy subject", &subjects));
     let when = match (reader.value(checker, "when"), each) {
         (Some(expr), Some(each)) => condition(checker, expr, each),
         _ => None,
@@ -73,8 +97,13 @@ pub fn lower(checker: &mut Checker, item: &Item) -> Option<Policy> {
         (Some(expr), Some(each)) => condition(checker, expr, each),
         _ => None,
     };
-    let message = reader.required_value(checker, "message").and_then(|e| values::string(checker, e));
-    let help = reader.value(checker, "help").and_then(|e| values::string(checker, e)).map(|s| s.value);
+    let message = reader
+        .required_value(checker, "message")
+        .and_then(|e| values::string(checker, e));
+    let help = reader
+        .value(checker, "help")
+        .and_then(|e| values::string(checker, e))
+        .map(|s| s.value);
     if checker.error_count() > errors_before {
         return None;
     }
@@ -105,7 +134,14 @@ struct Scope {
 
 /// Type-checks a condition for policies over `each`.
 pub fn condition(checker: &mut Checker, expr: &Expr, each: PolicySubject) -> Option<Condition> {
-    checked(checker, expr, Scope { each, element: None })
+    checked(
+        checker,
+        expr,
+        Scope {
+            each,
+            element: None,
+        },
+    )
 }
 
 fn checked(checker: &mut Checker, expr: &Expr, each: Scope) -> Option<Condition> {
@@ -114,24 +150,47 @@ fn checked(checker: &mut Checker, expr: &Expr, each: Scope) -> Option<Condition>
         ExprKind::Path(_) => {
             let (name, ty) = field(checker, expr, each)?;
             if ty != FieldType::Bool {
-                checker.report(invalid(expr.span, format!("`{name}` is not a yes/no field"), "compare it with a value")
-                    .with_help(format!("write a comparison such as `{name} == ...`")));
+                checker.report(
+                    invalid(
+                        expr.span,
+                        format!("`{name}` is not a yes/no field"),
+                        "compare it with a value",
+                    )
+                    .with_help(format!("write a comparison such as `{name} == ...`")),
+                );
                 return None;
             }
             Some(Condition::Field(name))
         }
-        ExprKind::Call { function, arguments } if function.text == "has" => match arguments.as_slice() {
+        ExprKind::Call {
+            function,
+            arguments,
+        } if function.text == "has" => match arguments.as_slice() {
             [argument] => field(checker, argument, each).map(|(name, _)| Condition::Has(name)),
             _ => {
-                checker.report(invalid(expr.span, "`has` takes one field", "wrong number of arguments"));
+                checker.report(invalid(
+                    expr.span,
+                    "`has` takes one field",
+                    "wrong number of arguments",
+                ));
                 None
             }
         },
-        ExprKind::Call { function, arguments } if matches!(function.text.as_str(), "all" | "any") => {
+        ExprKind::Call {
+            function,
+            arguments,
+        } if matches!(function.text.as_str(), "all" | "any") => {
             quantifier(checker, expr, &function.text, arguments, each)
         }
         ExprKind::Call { function, .. } => {
-            checker.report(invalid(function.span, format!("unknown function `{}`", function.text), "not a function").with_suggestion(&function.text, ["has", "all", "any"]));
+            checker.report(
+                invalid(
+                    function.span,
+                    format!("unknown function `{}`", function.text),
+                    "not a function",
+                )
+                .with_suggestion(&function.text, ["has", "all", "any"]),
+            );
             None
         }
         ExprKind::Not(inner) => checked(checker, inner, each).map(|c| Condition::Not(Box::new(c))),
@@ -146,65 +205,142 @@ fn checked(checker: &mut Checker, expr: &Expr, each: Scope) -> Option<Condition>
         }
         ExprKind::Compare { op, left, right } => compare(checker, *op, left, right, each),
         other => {
-            checker.report(invalid(expr.span, format!("expected a condition, found {}", other.describe()), "not a condition"));
+            checker.report(invalid(
+                expr.span,
+                format!("expected a condition, found {}", other.describe()),
+                "not a condition",
+            ));
             None
         }
     }
 }
 
 /// `all(list, condition)` or `any(list, condition)`.
-fn quantifier(checker: &mut Checker, expr: &Expr, function: &str, arguments: &[Expr], scope: Scope) -> Option<Condition> {
+fn quantifier(
+    checker: &mut Checker,
+    expr: &Expr,
+    function: &str,
+    arguments: &[Expr],
+    scope: Scope,
+) -> Option<Condition> {
     let [list, inner] = arguments else {
         checker.report(
-            invalid(expr.span, format!("`{function}` takes a list field and a condition"), "wrong number of arguments")
-                .with_help(format!("write `{function}(service.ports, port.number != 22)`")),
+            invalid(
+                expr.span,
+                format!("`{function}` takes a list field and a condition"),
+                "wrong number of arguments",
+            )
+            .with_help(format!(
+                "write `{function}(service.ports, port.number != 22)`"
+            )),
         );
         return None;
     };
     let (name, ty) = field(checker, list, scope)?;
     let FieldType::List(element) = ty else {
-        let lists: Vec<String> = FIELDS.iter().filter(|f| matches!(f.ty, FieldType::List(_))).map(|f| format!("`{}`", f.path)).collect();
-        checker.report(invalid(list.span, format!("`{name}` is not a list"), "not a list").with_help(format!("`{function}` goes over a list: {}", lists.join(", "))));
+        let lists: Vec<String> = FIELDS
+            .iter()
+            .filter(|f| matches!(f.ty, FieldType::List(_)))
+            .map(|f| format!("`{}`", f.path))
+            .collect();
+        checker.report(
+            invalid(list.span, format!("`{name}` is not a list"), "not a list").with_help(format!(
+                "`{function}` goes over a list: {}",
+                lists.join(", ")
+            )),
+        );
         return None;
     };
     if scope.element.is_some() {
-        checker.report(invalid(expr.span, format!("`{function}` cannot be nested in another `all` or `any`"), "nested quantifier"));
+        checker.report(invalid(
+            expr.span,
+            format!("`{function}` cannot be nested in another `all` or `any`"),
+            "nested quantifier",
+        ));
         return None;
     }
-    let condition = Box::new(checked(checker, inner, Scope { element: Some(element), ..scope })?);
+    let condition = Box::new(checked(
+        checker,
+        inner,
+        Scope {
+            element: Some(element),
+            ..scope
+        },
+    )?);
     Some(match function {
-        "all" => Condition::All { list: name, condition },
-        _ => Condition::Any { list: name, condition },
+        "all" => Condition::All {
+            list: name,
+            condition,
+        },
+        _ => Condition::Any {
+            list: name,
+            condition,
+        },
     })
 }
 
 fn field(checker: &mut Checker, expr: &Expr, scope: Scope) -> Option<(String, FieldType)> {
     let each = scope.each;
     let ExprKind::Path(path) = &expr.kind else {
-        checker.report(invalid(expr.span, format!("expected a field such as `service.replicas`, found {}", expr.kind.describe()), "not a field"));
+        checker.report(invalid(
+            expr.span,
+            format!(
+                "expected a field such as `service.replicas`, found {}",
+                expr.kind.describe()
+            ),
+            "not a field",
+        ));
         return None;
     };
     let name = path.dotted();
     let Some(found) = FIELDS.iter().find(|f| f.path == name) else {
-        let candidates = FIELDS.iter().filter(|f| f.available(each) || f.element() == scope.element).map(|f| f.path);
-        checker.report(invalid(expr.span, format!("unknown field `{name}`"), "not a policy field").with_suggestion(&name, candidates));
+        let candidates = FIELDS
+            .iter()
+            .filter(|f| f.available(each) || f.element() == scope.element)
+            .map(|f| f.path);
+        checker.report(
+            invalid(
+                expr.span,
+                format!("unknown field `{name}`"),
+                "not a policy field",
+            )
+            .with_suggestion(&name, candidates),
+        );
         return None;
     };
     if let Some(element) = found.element() {
         if scope.element == Some(element) {
             return Some((name, found.ty));
         }
-        let list = FIELDS.iter().find(|f| f.ty == FieldType::List(element)).map_or("", |f| f.path);
+        let list = FIELDS
+            .iter()
+            .find(|f| f.ty == FieldType::List(element))
+            .map_or("", |f| f.path);
         checker.report(
-            invalid(expr.span, format!("`{element}` is only defined inside `all({list}, ...)` or `any({list}, ...)`"), "not in scope")
-                .with_help(format!("write `all({list}, {name} ...)`")),
+            invalid(
+                expr.span,
+                format!(
+                    "`{element}` is only defined inside `all({list}, ...)` or `any({list}, ...)`"
+                ),
+                "not in scope",
+            )
+            .with_help(format!("write `all({list}, {name} ...)`")),
         );
         return None;
     }
     if !found.available(each) {
         let root = name.split('.').next().unwrap_or("");
-        checker.report(invalid(expr.span, format!("`{root}` is not available in a policy with `each = {}`", subject_name(each)), "not in scope")
-            .with_help("use `each = deployment` to check services and environments together"));
+        checker.report(
+            invalid(
+                expr.span,
+                format!(
+                    "`{root}` is not available in a policy with `each = {}`",
+                    subject_name(each)
+                ),
+                "not in scope",
+            )
+            .with_help("use `each = deployment` to check services and environments together"),
+        );
         return None;
     }
     Some((name, found.ty))
@@ -218,23 +354,51 @@ fn subject_name(each: PolicySubject) -> &'static str {
     }
 }
 
-fn compare(checker: &mut Checker, op: CompareOp, left: &Expr, right: &Expr, each: Scope) -> Option<Condition> {
+fn compare(
+    checker: &mut Checker,
+    op: CompareOp,
+    left: &Expr,
+    right: &Expr,
+    each: Scope,
+) -> Option<Condition> {
     let (field_expr, literal_expr, op) = match (&left.kind, &right.kind) {
-        (_, ExprKind::Path(_)) if !matches!(left.kind, ExprKind::Path(_)) => (right, left, flip(op)),
+        (_, ExprKind::Path(_)) if !matches!(left.kind, ExprKind::Path(_)) => {
+            (right, left, flip(op))
+        }
         _ => (left, right, op),
     };
     let (name, ty) = field(checker, field_expr, each)?;
-    let ordered = matches!(op, CompareOp::Lt | CompareOp::Le | CompareOp::Gt | CompareOp::Ge);
+    let ordered = matches!(
+        op,
+        CompareOp::Lt | CompareOp::Le | CompareOp::Gt | CompareOp::Ge
+    );
     if let FieldType::List(_) = ty {
-        checker.report(invalid(field_expr.span, format!("`{name}` is a list"), "a list").with_help(format!("test its elements with `all({name}, ...)` or `any({name}, ...)`")));
+        checker.report(
+            invalid(field_expr.span, format!("`{name}` is a list"), "a list").with_help(format!(
+                "test its elements with `all({name}, ...)` or `any({name}, ...)`"
+            )),
+        );
         return None;
     }
-    if ordered && matches!(ty, FieldType::Bool | FieldType::Text | FieldType::Keyword(_)) {
-        checker.report(invalid(left.span.to(right.span), format!("`{name}` cannot be compared with `{}`", op.as_str()), "only `==` and `!=` apply"));
+    if ordered
+        && matches!(
+            ty,
+            FieldType::Bool | FieldType::Text | FieldType::Keyword(_)
+        )
+    {
+        checker.report(invalid(
+            left.span.to(right.span),
+            format!("`{name}` cannot be compared with `{}`", op.as_str()),
+            "only `==` and `!=` apply",
+        ));
         return None;
     }
     let value = literal(checker, literal_expr, &name, ty)?;
-    Some(Condition::Compare { field: name, op: op.as_str().to_string(), value })
+    Some(Condition::Compare {
+        field: name,
+        op: op.as_str().to_string(),
+        value,
+    })
 }
 
 fn flip(op: CompareOp) -> CompareOp {
@@ -255,7 +419,11 @@ fn literal(checker: &mut Checker, expr: &Expr, field: &str, ty: FieldType) -> Op
         FieldType::Percent => values::percent(checker, expr).map(|p| Literal::Int(u64::from(p))),
         FieldType::Duration => values::duration(checker, expr).map(|d| Literal::Millis(d.millis)),
         FieldType::Quantity => {
-            let kind = if field.ends_with("memory") { QuantityKind::Memory } else { QuantityKind::Cpu };
+            let kind = if field.ends_with("memory") {
+                QuantityKind::Memory
+            } else {
+                QuantityKind::Cpu
+            };
             values::quantity(checker, expr, kind).map(|q| Literal::Milli(q.milli))
         }
         FieldType::Keyword(choices) => {
@@ -265,4 +433,3 @@ fn literal(checker: &mut Checker, expr: &Expr, field: &str, ty: FieldType) -> Op
         FieldType::List(_) => None,
     }
 }
-

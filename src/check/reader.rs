@@ -18,7 +18,12 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(checker: &mut Checker, object: &'a Object, schema: &'static Schema, owner: Span) -> Reader<'a> {
+    pub fn new(
+        checker: &mut Checker,
+        object: &'a Object,
+        schema: &'static Schema,
+        owner: Span,
+    ) -> Reader<'a> {
         let mut entries: Vec<&'a Entry> = Vec::with_capacity(object.entries.len());
         for entry in &object.entries {
             let key = entry.key();
@@ -43,11 +48,18 @@ impl<'a> Reader<'a> {
                 _ => entries.push(entry),
             }
         }
-        Reader { schema, entries, owner }
+        Reader {
+            schema,
+            entries,
+            owner,
+        }
     }
 
     fn find(&self, name: &str) -> Option<&'a Entry> {
-        self.entries.iter().copied().find(|entry| entry.key().text == name)
+        self.entries
+            .iter()
+            .copied()
+            .find(|entry| entry.key().text == name)
     }
 
     /// The value of `name = value`, if present.
@@ -102,7 +114,11 @@ impl<'a> Reader<'a> {
     }
 
     /// Every `name label? { ... }` block, in order.
-    pub fn blocks(&self, checker: &mut Checker, name: &str) -> Vec<(&'a Ident, Option<&'a Ident>, &'a Object)> {
+    pub fn blocks(
+        &self,
+        checker: &mut Checker,
+        name: &str,
+    ) -> Vec<(&'a Ident, Option<&'a Ident>, &'a Object)> {
         let mut out = Vec::new();
         for entry in self.entries.iter().filter(|e| e.key().text == name) {
             match entry {
@@ -147,7 +163,9 @@ fn unknown_field(schema: &Schema, key: &Ident) -> Diagnostic {
         key.span,
         "unknown field",
     );
-    let with_suggestion = diagnostic.clone().with_suggestion(&key.text, schema.names());
+    let with_suggestion = diagnostic
+        .clone()
+        .with_suggestion(&key.text, schema.names());
     if with_suggestion.help.is_some() || schema.fields.is_empty() {
         return with_suggestion;
     }

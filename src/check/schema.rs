@@ -26,19 +26,43 @@ pub struct Field {
 }
 
 const fn value(name: &'static str, ty: &'static str, doc: &'static str) -> Field {
-    Field { name, shape: Shape::Value, ty, doc, required: false }
+    Field {
+        name,
+        shape: Shape::Value,
+        ty,
+        doc,
+        required: false,
+    }
 }
 
 const fn required(name: &'static str, ty: &'static str, doc: &'static str) -> Field {
-    Field { name, shape: Shape::Value, ty, doc, required: true }
+    Field {
+        name,
+        shape: Shape::Value,
+        ty,
+        doc,
+        required: true,
+    }
 }
 
 const fn block(name: &'static str, ty: &'static str, doc: &'static str) -> Field {
-    Field { name, shape: Shape::Block, ty, doc, required: false }
+    Field {
+        name,
+        shape: Shape::Block,
+        ty,
+        doc,
+        required: false,
+    }
 }
 
 const fn repeated(name: &'static str, ty: &'static str, doc: &'static str) -> Field {
-    Field { name, shape: Shape::Repeated, ty, doc, required: false }
+    Field {
+        name,
+        shape: Shape::Repeated,
+        ty,
+        doc,
+        required: false,
+    }
 }
 
 /// A table of fields, named for messages ("unknown field `x` in a service").
@@ -114,9 +138,21 @@ pub const SLO: Schema = Schema {
 pub const METRICS: Schema = Schema {
     what: "a metrics block",
     fields: &[
-        value("port", "port name", "The port Prometheus scrapes (default: the port named `metrics`)."),
-        value("path", "string", "The HTTP path of the metrics (default `/metrics`)."),
-        value("interval", "duration", "How often Prometheus scrapes (default 30s)."),
+        value(
+            "port",
+            "port name",
+            "The port Prometheus scrapes (default: the port named `metrics`).",
+        ),
+        value(
+            "path",
+            "string",
+            "The HTTP path of the metrics (default `/metrics`).",
+        ),
+        value(
+            "interval",
+            "duration",
+            "How often Prometheus scrapes (default 30s).",
+        ),
     ],
 };
 
@@ -134,7 +170,11 @@ pub const TOOLCHAIN: Schema = Schema {
     fields: &[
         value("java", "integer", "The Java version (maven, gradle)."),
         value("node", "integer", "The Node.js version (npm)."),
-        value("version", "string", "The toolchain version (go, cargo, python)."),
+        value(
+            "version",
+            "string",
+            "The toolchain version (go, cargo, python).",
+        ),
     ],
 };
 
@@ -149,8 +189,16 @@ pub const PORT: Schema = Schema {
 pub const RESOURCES: Schema = Schema {
     what: "a resources block",
     fields: &[
-        block("requests", "block", "What the scheduler reserves: `cpu`, `memory`."),
-        block("limits", "block", "The most the container may use: `cpu`, `memory`."),
+        block(
+            "requests",
+            "block",
+            "What the scheduler reserves: `cpu`, `memory`.",
+        ),
+        block(
+            "limits",
+            "block",
+            "The most the container may use: `cpu`, `memory`.",
+        ),
     ],
 };
 
@@ -158,7 +206,11 @@ pub const RESOURCE_LIST: Schema = Schema {
     what: "a resource list",
     fields: &[
         value("cpu", "quantity (cpu)", "CPU in cores: `1`, `0.5`, `500m`."),
-        value("memory", "quantity (memory)", "Memory in bytes: `512Mi`, `2Gi`."),
+        value(
+            "memory",
+            "quantity (memory)",
+            "Memory in bytes: `512Mi`, `2Gi`.",
+        ),
     ],
 };
 
@@ -174,13 +226,33 @@ pub const PROBE: Schema = Schema {
     what: "a probe",
     fields: &[
         value("path", "string", "The HTTP path (http probes)."),
-        value("port", "port name", "A port declared in `ports` (http, tcp and grpc probes)."),
-        value("command", "list of strings", "The command to run (exec probes)."),
-        value("initial_delay", "duration", "Wait this long after start before the first probe."),
+        value(
+            "port",
+            "port name",
+            "A port declared in `ports` (http, tcp and grpc probes).",
+        ),
+        value(
+            "command",
+            "list of strings",
+            "The command to run (exec probes).",
+        ),
+        value(
+            "initial_delay",
+            "duration",
+            "Wait this long after start before the first probe.",
+        ),
         value("period", "duration", "How often to probe."),
         value("timeout", "duration", "How long one probe may take."),
-        value("success_threshold", "integer ≥ 1", "Consecutive successes to count as healthy."),
-        value("failure_threshold", "integer ≥ 1", "Consecutive failures to count as unhealthy."),
+        value(
+            "success_threshold",
+            "integer ≥ 1",
+            "Consecutive successes to count as healthy.",
+        ),
+        value(
+            "failure_threshold",
+            "integer ≥ 1",
+            "Consecutive failures to count as unhealthy.",
+        ),
     ],
 };
 
@@ -189,7 +261,11 @@ pub const AUTOSCALING: Schema = Schema {
     fields: &[
         required("min", "integer ≥ 1", "The fewest replicas."),
         required("max", "integer ≥ 1", "The most replicas."),
-        value("cpu", "percentage", "Target average CPU utilisation (default 80%)."),
+        value(
+            "cpu",
+            "percentage",
+            "Target average CPU utilisation (default 80%).",
+        ),
     ],
 };
 
@@ -213,19 +289,47 @@ pub const RETRIES: Schema = Schema {
 pub const CIRCUIT_BREAKER: Schema = Schema {
     what: "a circuit breaker",
     fields: &[
-        value("consecutive_errors", "integer ≥ 1", "Errors before a host is ejected (default 5)."),
-        value("interval", "duration", "How often hosts are scanned (default 10s)."),
-        value("base_ejection_time", "duration", "The minimum ejection time (default 30s)."),
-        value("max_ejection", "percentage", "The most hosts that may be ejected (default 50%)."),
+        value(
+            "consecutive_errors",
+            "integer ≥ 1",
+            "Errors before a host is ejected (default 5).",
+        ),
+        value(
+            "interval",
+            "duration",
+            "How often hosts are scanned (default 10s).",
+        ),
+        value(
+            "base_ejection_time",
+            "duration",
+            "The minimum ejection time (default 30s).",
+        ),
+        value(
+            "max_ejection",
+            "percentage",
+            "The most hosts that may be ejected (default 50%).",
+        ),
     ],
 };
 
 pub const SECURITY: Schema = Schema {
     what: "a security block",
     fields: &[
-        value("run_as_user", "integer ≥ 1", "The user id the container runs as (default 10001; never root)."),
-        value("read_only_root_filesystem", "boolean", "Mount the root filesystem read-only (default true)."),
-        value("mount_service_account_token", "boolean", "Mount the Kubernetes API token (default false)."),
+        value(
+            "run_as_user",
+            "integer ≥ 1",
+            "The user id the container runs as (default 10001; never root).",
+        ),
+        value(
+            "read_only_root_filesystem",
+            "boolean",
+            "Mount the root filesystem read-only (default true).",
+        ),
+        value(
+            "mount_service_account_token",
+            "boolean",
+            "Mount the Kubernetes API token (default false).",
+        ),
     ],
 };
 
@@ -248,24 +352,51 @@ pub const ENVIRONMENT: Schema = Schema {
 pub const TRIGGER: Schema = Schema {
     what: "a trigger",
     fields: &[
-        value("branch", "string or list", "Branches whose pushes deploy (push triggers)."),
-        value("pattern", "string", "Tag pattern such as `v*` (tag triggers)."),
+        value(
+            "branch",
+            "string or list",
+            "Branches whose pushes deploy (push triggers).",
+        ),
+        value(
+            "pattern",
+            "string",
+            "Tag pattern such as `v*` (tag triggers).",
+        ),
     ],
 };
 
-pub const AUTOMATIC_APPROVAL: Schema = Schema { what: "an automatic approval", fields: &[] };
+pub const AUTOMATIC_APPROVAL: Schema = Schema {
+    what: "an automatic approval",
+    fields: &[],
+};
 
 pub const APPROVAL: Schema = Schema {
     what: "an approval",
-    fields: &[required("reviewers", "list of strings", "Groups or people who may approve.")],
+    fields: &[required(
+        "reviewers",
+        "list of strings",
+        "Groups or people who may approve.",
+    )],
 };
 
 pub const DEFAULTS: Schema = Schema {
     what: "an environment's defaults",
     fields: &[
-        value("replicas", "integer ≥ 0", "Replicas of every service in this environment."),
-        block("resources", "block", "Requests and limits of every service (merged field by field)."),
-        block("env", "map", "Environment variables added to every service."),
+        value(
+            "replicas",
+            "integer ≥ 0",
+            "Replicas of every service in this environment.",
+        ),
+        block(
+            "resources",
+            "block",
+            "Requests and limits of every service (merged field by field).",
+        ),
+        block(
+            "env",
+            "map",
+            "Environment variables added to every service.",
+        ),
         block("autoscaling", "block", "Autoscaling of every service."),
     ],
 };
@@ -273,9 +404,21 @@ pub const DEFAULTS: Schema = Schema {
 pub const WAIVER: Schema = Schema {
     what: "a waiver",
     fields: &[
-        value("service", "service name or list", "Only violations by these services (default: all)."),
-        value("environment", "environment name or list", "Only violations in these environments (default: all)."),
-        required("reason", "string", "Why the rule may be broken here, and until when."),
+        value(
+            "service",
+            "service name or list",
+            "Only violations by these services (default: all).",
+        ),
+        value(
+            "environment",
+            "environment name or list",
+            "Only violations in these environments (default: all).",
+        ),
+        required(
+            "reason",
+            "string",
+            "Why the rule may be broken here, and until when.",
+        ),
     ],
 };
 
@@ -283,10 +426,26 @@ pub const OVERRIDE: Schema = Schema {
     what: "an override",
     fields: &[
         value("replicas", "integer ≥ 0", "Replicas in this environment."),
-        block("resources", "block", "Requests and limits in this environment (merged field by field)."),
-        block("env", "map", "Environment variables added or replaced in this environment."),
-        value("image_tag", "string", "The image tag deployed in this environment."),
-        value("strategy", "strategy", "The strategy for this service in this environment."),
+        block(
+            "resources",
+            "block",
+            "Requests and limits in this environment (merged field by field).",
+        ),
+        block(
+            "env",
+            "map",
+            "Environment variables added or replaced in this environment.",
+        ),
+        value(
+            "image_tag",
+            "string",
+            "The image tag deployed in this environment.",
+        ),
+        value(
+            "strategy",
+            "strategy",
+            "The strategy for this service in this environment.",
+        ),
         block("autoscaling", "block", "Autoscaling in this environment."),
     ],
 };
@@ -294,19 +453,42 @@ pub const OVERRIDE: Schema = Schema {
 pub const ROLLING: Schema = Schema {
     what: "a rolling strategy",
     fields: &[
-        value("max_surge", "count or percentage", "Extra pods allowed during the update (default 25%)."),
-        value("max_unavailable", "count or percentage", "Pods that may be unavailable (default 0)."),
+        value(
+            "max_surge",
+            "count or percentage",
+            "Extra pods allowed during the update (default 25%).",
+        ),
+        value(
+            "max_unavailable",
+            "count or percentage",
+            "Pods that may be unavailable (default 0).",
+        ),
     ],
 };
 
-pub const RECREATE: Schema = Schema { what: "a recreate strategy", fields: &[] };
+pub const RECREATE: Schema = Schema {
+    what: "a recreate strategy",
+    fields: &[],
+};
 
 pub const BLUE_GREEN: Schema = Schema {
     what: "a blue_green strategy",
     fields: &[
-        value("preview", "boolean", "Expose the new colour on a preview route before the switch (default true)."),
-        value("auto_promote", "boolean", "Switch without waiting for approval (default false)."),
-        value("scale_down_delay", "duration", "Keep the old colour this long after the switch (default 30s)."),
+        value(
+            "preview",
+            "boolean",
+            "Expose the new colour on a preview route before the switch (default true).",
+        ),
+        value(
+            "auto_promote",
+            "boolean",
+            "Switch without waiting for approval (default false).",
+        ),
+        value(
+            "scale_down_delay",
+            "duration",
+            "Keep the old colour this long after the switch (default 30s).",
+        ),
     ],
 };
 
@@ -325,28 +507,64 @@ pub const CANARY: Schema = Schema {
 pub const CANARY_STEP: Schema = Schema {
     what: "a canary step",
     fields: &[
-        required("weight", "percentage", "Traffic sent to the canary in this step."),
-        value("pause", "duration or approval", "Wait this long, or until approved, before the next step."),
+        required(
+            "weight",
+            "percentage",
+            "Traffic sent to the canary in this step.",
+        ),
+        value(
+            "pause",
+            "duration or approval",
+            "Wait this long, or until approved, before the next step.",
+        ),
     ],
 };
 
 pub const ANALYSIS: Schema = Schema {
     what: "an analysis block",
     fields: &[
-        value("interval", "duration", "How often gates are queried (default 1m)."),
-        value("failure_limit", "integer ≥ 0", "Failed queries tolerated before failing (default 0)."),
-        required("gates", "list of conditions", "Conditions such as `p99_latency < 500ms`, `success_rate >= 95%`."),
+        value(
+            "interval",
+            "duration",
+            "How often gates are queried (default 1m).",
+        ),
+        value(
+            "failure_limit",
+            "integer ≥ 0",
+            "Failed queries tolerated before failing (default 0).",
+        ),
+        required(
+            "gates",
+            "list of conditions",
+            "Conditions such as `p99_latency < 500ms`, `success_rate >= 95%`.",
+        ),
     ],
 };
 
 pub const POLICY: Schema = Schema {
     what: "a policy",
     fields: &[
-        value("severity", "deny | warn", "`deny` fails the check; `warn` reports only (default deny)."),
-        required("each", "service | environment | deployment", "What the rule is checked for."),
-        value("when", "condition", "Only check subjects for which this holds."),
+        value(
+            "severity",
+            "deny | warn",
+            "`deny` fails the check; `warn` reports only (default deny).",
+        ),
+        required(
+            "each",
+            "service | environment | deployment",
+            "What the rule is checked for.",
+        ),
+        value(
+            "when",
+            "condition",
+            "Only check subjects for which this holds.",
+        ),
         required("require", "condition", "What must hold."),
-        required("message", "string", "What is wrong, shown as the diagnostic message."),
+        required(
+            "message",
+            "string",
+            "What is wrong, shown as the diagnostic message.",
+        ),
         value("help", "string", "How to fix it."),
     ],
 };
@@ -387,8 +605,12 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
         ("a service" | "an override", "resources") => &Child::Block(&RESOURCES),
         ("a resources block", "requests" | "limits") => &Child::Block(&RESOURCE_LIST),
         ("a service", "ports") => &Child::Map(&Child::Block(&PORT)),
-        ("a service" | "an override", "env") => &Child::Map(&Child::Tagged(|k| kind_of(&["secret"], k, &SECRET_REF))),
-        ("a service", "liveness" | "readiness" | "startup") => &Child::Tagged(|k| kind_of(PROBE_KINDS, k, &PROBE)),
+        ("a service" | "an override", "env") => {
+            &Child::Map(&Child::Tagged(|k| kind_of(&["secret"], k, &SECRET_REF)))
+        }
+        ("a service", "liveness" | "readiness" | "startup") => {
+            &Child::Tagged(|k| kind_of(PROBE_KINDS, k, &PROBE))
+        }
         ("a service" | "an override", "autoscaling") => &Child::Block(&AUTOSCALING),
         ("a service", "traffic") => &Child::Block(&TRAFFIC),
         ("a service", "security") => &Child::Block(&SECURITY),
@@ -396,7 +618,9 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
         ("a service", "metrics") => &Child::Block(&METRICS),
         ("a traffic block", "retries") => &Child::Block(&RETRIES),
         ("a traffic block", "circuit_breaker") => &Child::Block(&CIRCUIT_BREAKER),
-        ("a build block", "toolchain") => &Child::Tagged(|k| kind_of(TOOLCHAIN_KINDS, k, &TOOLCHAIN)),
+        ("a build block", "toolchain") => {
+            &Child::Tagged(|k| kind_of(TOOLCHAIN_KINDS, k, &TOOLCHAIN))
+        }
         ("an environment", "trigger") => &Child::Tagged(|k| kind_of(TRIGGER_KINDS, k, &TRIGGER)),
         ("an environment", "approval") => &Child::Tagged(|k| kind_of(&["manual"], k, &APPROVAL)),
         ("an environment" | "an override", "strategy") => &Child::Tagged(strategy_kind),

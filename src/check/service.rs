@@ -17,50 +17,80 @@ use crate::syntax::ast::{Entry, Expr, ExprKind, Item, Object};
 
 pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> Option<Service> {
     let errors_before = checker.error_count();
-    check_name(checker, &item.name.text, item.name.span, NameRule::Dns1035Label, "service name");
+    check_name(
+        checker,
+        &item.name.text,
+        item.name.span,
+        NameRule::Dns1035Label,
+        "service name",
+    );
     let object = body(checker, item)?;
     let reader = Reader::new(checker, object, &schema::SERVICE, item_label(item));
     let image = reader
         .required_value(checker, "image")
         .and_then(|expr| image::lower(checker, expr, app_registry));
-    let build = reader.block(checker, "build").and_then(|b| lower_build(checker, b));
-    let ports = reader.block(checker, "ports").map(|b| lower_ports(checker, b)).unwrap_or_default();
+    let build = reader
+        .block(checker, "build")
+        .and_then(|b| lower_build(checker, b));
+    let ports = reader
+        .block(checker, "ports")
+        .map(|b| lower_ports(checker, b))
+        .unwrap_or_default();
     let replicas = match reader.value(checker, "replicas") {
-        Some(expr) => values::integer_u32(checker, expr, 0, 10_000).map(|v| Spanned::new(v, expr.span)),
+        Some(expr) => {
+            values::integer_u32(checker, expr, 0, 10_000).map(|v| Spanned::new(v, expr.span))
+        }
         None => Some(Spanned::new(1, item.name.span)),
     };
     let resources = reader
         .block(checker, "resources")
         .map(|b| lower_resources(checker, b))
         .unwrap_or_default();
-    let env = reader.block(checker, "env").map(|b| lower_env(checker, b)).unwrap_or_default();
+    let env = reader
+        .block(checker, "env")
+        .map(|b| lower_env(checker, b))
+        .unwrap_or_default();
     let ports_span = reader.key_span("ports");
-    let probe_context = probes::Ports { ports: &ports, declared_at: ports_span };
+    let probe_context = probes::Ports {
+        ports: &ports,
+        declared_at: ports_span,
+    };
     let probes = Probes {
         liveness: probes::field(checker, &reader, "liveness", &probe_context),
         readiness: probes::field(checker, &reader, "readiness", &probe_context),
         startup: probes::field(checker, &reader, "startup", &probe_context),
     };
     for (name, probe) in [("liveness", &probes.liveness), ("startup", &probes.startup)] {
-        if let Some(probe) = probe.as_ref().filter(|p| p.success_threshold.is_some_and(|t| t != 1)) {
+        if let Some(probe) = probe
+            .as_ref()
+            .filter(|p| p.success_threshold.is_some_and(|t| t != 1))
+        {
             checker.report(
                 Diagnostic::error(Code::SW0206, format!("a {name} probe's `success_threshold` must be 1"), probe.span, "success_threshold is not 1")
                     .with_help("Kubernetes only accepts 1 here; remove `success_threshold` or move it to the readiness probe"),
             );
         }
     }
-    let autoscaling = reader.block(checker, "autoscaling").and_then(|b| lower_autoscaling(checker, b, item_label(item)));
+    let autoscaling = reader
+        .block(checker, "autoscaling")
+        .and_then(|b| lower_autoscaling(checker, b, item_label(item)));
     let depends_on = reader
         .value(checker, "depends_on")
         .map(|expr| values::names(checker, expr))
         .unwrap_or_default();
-    let traffic = reader.block(checker, "traffic").map(|b| lower_traffic(checker, b));
+    let traffic = reader
+        .block(checker, "traffic")
+        .map(|b| lower_traffic(checker, b));
     let security = reader
         .block(checker, "security")
         .map(|b| lower_security(checker, b))
         .unwrap_or_default();
-    let slo = reader.block(checker, "slo").and_then(|b| observe::slo(checker, b));
-    let metrics = reader.block(checker, "metrics").and_then(|b| observe::metrics(checker, b, &ports));
+    let slo = reader
+        .block(checker, "slo")
+        .and_then(|b| observe::slo(checker, b));
+    let metrics = reader
+        .block(checker, "metrics")
+        .and_then(|b| observe::metrics(checker, b, &ports));
     if checker.error_count() > errors_before {
         return None;
     }
@@ -94,19 +124,31 @@ fn lower_build(checker: &mut Checker, object: &Object) -> Option<Build> {
         .value(checker, "dockerfile")
         .and_then(|e| values::string(checker, e))
         .map(|s| s.value);
-    let toolchain = reader.value(checker, "toolchain").and_then(|e| lower_toolchain(checker, e));
-    Some(Build { context, dockerfile, toolchain })
+    let toolchain = reader
+        .value(checker, "toolchain")
+        .and_then(|e| lower_toolchain(checker, e));
+    Some(Build {
+        context,
+        dockerfile,
+        toolchain,
+    })
 }
 
 fn lower_toolchain(checker: &mut Checker, expr: &Expr) -> Option<Toolchain> {
     let variant = values::variant(checker, expr, "a toolchain such as `maven { java = 17 }`")?;
-    let Some((_, kind)) = ToolchainKind::ALL.iter().find(|(name, _)| *name == variant.tag) else {
+    let Some((_, kind)) = ToolchainKind::ALL
+        .iter()
+        .find(|(name, _)| *name == variant.tag)
+    else {
         let names: Vec<&str> = ToolchainKind::ALL.iter().map(|(n, _)| *n).collect();
         values::unknown_variant(checker, "toolchain", &variant, &names);
         return None;
     };
     let Some(body) = variant.body else {
-        return Some(Toolchain { kind: *kind, version: None });
+        return Some(Toolchain {
+            kind: *kind,
+            version: None,
+        });
     };
     let reader = Reader::new(checker, body, &schema::TOOLCHAIN, variant.tag_span);
     let wanted = match kind {
@@ -114,12 +156,18 @@ fn lower_toolchain(checker: &mut Checker, expr: &Expr) -> Option<Toolchain> {
         ToolchainKind::Npm => "node",
         _ => "version",
     };
-    for other in ["java", "node", "version"].into_iter().filter(|f| *f != wanted) {
+    for other in ["java", "node", "version"]
+        .into_iter()
+        .filter(|f| *f != wanted)
+    {
         if let Some(span) = reader.key_span(other) {
             checker.report(
                 Diagnostic::error(
                     Code::SW0201,
-                    format!("`{other}` does not apply to the `{}` toolchain", variant.tag),
+                    format!(
+                        "`{other}` does not apply to the `{}` toolchain",
+                        variant.tag
+                    ),
                     span,
                     "not used by this toolchain",
                 )
@@ -127,40 +175,74 @@ fn lower_toolchain(checker: &mut Checker, expr: &Expr) -> Option<Toolchain> {
             );
         }
     }
-    let version = reader.value(checker, wanted).and_then(|expr| match &expr.kind {
-        ExprKind::Number(_) => values::integer(checker, expr, 1, 1000).map(|v| v.to_string()),
-        _ => values::string(checker, expr).map(|s| s.value),
-    });
-    Some(Toolchain { kind: *kind, version })
+    let version = reader
+        .value(checker, wanted)
+        .and_then(|expr| match &expr.kind {
+            ExprKind::Number(_) => values::integer(checker, expr, 1, 1000).map(|v| v.to_string()),
+            _ => values::string(checker, expr).map(|s| s.value),
+        });
+    Some(Toolchain {
+        kind: *kind,
+        version,
+    })
 }
 
 fn lower_ports(checker: &mut Checker, object: &Object) -> Vec<Port> {
     let mut ports: Vec<Port> = Vec::new();
     for entry in &object.entries {
         let key = entry.key();
-        if !check_name(checker, &key.text, key.span, NameRule::PortName, "port name") {
+        if !check_name(
+            checker,
+            &key.text,
+            key.span,
+            NameRule::PortName,
+            "port name",
+        ) {
             continue;
         }
         let port = match entry {
             Entry::Attribute { value, .. } if !matches!(value.kind, ExprKind::Object(_)) => {
                 port_number(checker, value).map(|number| (number, Protocol::Tcp))
             }
-            Entry::Attribute { value: Expr { kind: ExprKind::Object(body), .. }, .. }
+            Entry::Attribute {
+                value:
+                    Expr {
+                        kind: ExprKind::Object(body),
+                        ..
+                    },
+                ..
+            }
             | Entry::Block { body, .. } => lower_port_block(checker, body, key.span),
             Entry::Attribute { .. } => None,
         };
-        let Some((number, protocol)) = port else { continue };
-        let clashes = |p: &&Port| p.name.value == key.text || (p.number == number && p.protocol == protocol);
+        let Some((number, protocol)) = port else {
+            continue;
+        };
+        let clashes =
+            |p: &&Port| p.name.value == key.text || (p.number == number && p.protocol == protocol);
         if let Some(clash) = ports.iter().find(clashes) {
-            let what = if clash.name.value == key.text { "name" } else { "number" };
+            let what = if clash.name.value == key.text {
+                "name"
+            } else {
+                "number"
+            };
             checker.report(
-                Diagnostic::error(Code::SW0307, format!("port {what} used twice"), key.span, "declared again here")
-                    .with_label(clash.name.span, "first declared here")
-                    .with_help("each port needs its own name and number"),
+                Diagnostic::error(
+                    Code::SW0307,
+                    format!("port {what} used twice"),
+                    key.span,
+                    "declared again here",
+                )
+                .with_label(clash.name.span, "first declared here")
+                .with_help("each port needs its own name and number"),
             );
             continue;
         }
-        ports.push(Port { name: Spanned::new(key.text.clone(), key.span), number, protocol });
+        ports.push(Port {
+            name: Spanned::new(key.text.clone(), key.span),
+            number,
+            protocol,
+        });
     }
     ports
 }
@@ -171,9 +253,16 @@ fn port_number(checker: &mut Checker, expr: &Expr) -> Option<u16> {
 
 fn lower_port_block(checker: &mut Checker, body: &Object, owner: Span) -> Option<(u16, Protocol)> {
     let reader = Reader::new(checker, body, &schema::PORT, owner);
-    let number = reader.required_value(checker, "number").and_then(|e| port_number(checker, e));
+    let number = reader
+        .required_value(checker, "number")
+        .and_then(|e| port_number(checker, e));
     let protocol = match reader.value(checker, "protocol") {
-        Some(expr) => values::keyword(checker, expr, "protocol", &[("tcp", Protocol::Tcp), ("udp", Protocol::Udp)])?,
+        Some(expr) => values::keyword(
+            checker,
+            expr,
+            "protocol",
+            &[("tcp", Protocol::Tcp), ("udp", Protocol::Udp)],
+        )?,
         None => Protocol::Tcp,
     };
     Some((number?, protocol))
@@ -181,8 +270,14 @@ fn lower_port_block(checker: &mut Checker, body: &Object, owner: Span) -> Option
 
 pub(super) fn lower_resources(checker: &mut Checker, object: &Object) -> Resources {
     let reader = Reader::new(checker, object, &schema::RESOURCES, object.span);
-    let requests = reader.block(checker, "requests").map(|b| lower_resource_list(checker, b)).unwrap_or_default();
-    let limits = reader.block(checker, "limits").map(|b| lower_resource_list(checker, b)).unwrap_or_default();
+    let requests = reader
+        .block(checker, "requests")
+        .map(|b| lower_resource_list(checker, b))
+        .unwrap_or_default();
+    let limits = reader
+        .block(checker, "limits")
+        .map(|b| lower_resource_list(checker, b))
+        .unwrap_or_default();
     let resources = Resources { requests, limits };
     check_requests_within_limits(checker, &resources);
     resources
@@ -204,7 +299,11 @@ fn lower_resource_list(checker: &mut Checker, object: &Object) -> ResourceList {
 pub(super) fn check_requests_within_limits(checker: &mut Checker, resources: &Resources) {
     let pairs = [
         ("cpu", &resources.requests.cpu, &resources.limits.cpu),
-        ("memory", &resources.requests.memory, &resources.limits.memory),
+        (
+            "memory",
+            &resources.requests.memory,
+            &resources.limits.memory,
+        ),
     ];
     for (name, request, limit) in pairs {
         if let (Some(request), Some(limit)) = (request, limit) {
@@ -228,14 +327,25 @@ pub(super) fn lower_env(checker: &mut Checker, object: &Object) -> Vec<EnvVar> {
     let mut env: Vec<EnvVar> = Vec::new();
     for entry in &object.entries {
         let key = entry.key();
-        if !check_name(checker, &key.text, key.span, NameRule::EnvVar, "environment variable name") {
+        if !check_name(
+            checker,
+            &key.text,
+            key.span,
+            NameRule::EnvVar,
+            "environment variable name",
+        ) {
             continue;
         }
         if let Some(first) = env.iter().find(|var| var.name.value == key.text) {
             checker.report(
-                Diagnostic::error(Code::SW0202, format!("`{}` is set twice", key.text), key.span, "set again here")
-                    .with_label(first.name.span, "first set here")
-                    .with_help("remove one of the two"),
+                Diagnostic::error(
+                    Code::SW0202,
+                    format!("`{}` is set twice", key.text),
+                    key.span,
+                    "set again here",
+                )
+                .with_label(first.name.span, "first set here")
+                .with_help("remove one of the two"),
             );
             continue;
         }
@@ -249,7 +359,10 @@ pub(super) fn lower_env(checker: &mut Checker, object: &Object) -> Vec<EnvVar> {
             continue;
         };
         if let Some(value) = lower_env_value(checker, &key.text, value) {
-            env.push(EnvVar { name: Spanned::new(key.text.clone(), key.span), value });
+            env.push(EnvVar {
+                name: Spanned::new(key.text.clone(), key.span),
+                value,
+            });
         }
     }
     env
@@ -274,31 +387,61 @@ fn lower_env_value(checker: &mut Checker, name: &str, expr: &Expr) -> Option<Env
         }
         ExprKind::Number(number) => {
             checker.report(
-                Diagnostic::error(Code::SW0204, "environment variables are strings", expr.span, "a number")
-                    .with_help(format!("quote it: `\"{}{}\"`", number.digits, number.unit.as_deref().unwrap_or("")))
-                    .with_fix(expr.span, format!("\"{}{}\"", number.digits, number.unit.as_deref().unwrap_or(""))),
+                Diagnostic::error(
+                    Code::SW0204,
+                    "environment variables are strings",
+                    expr.span,
+                    "a number",
+                )
+                .with_help(format!(
+                    "quote it: `\"{}{}\"`",
+                    number.digits,
+                    number.unit.as_deref().unwrap_or("")
+                ))
+                .with_fix(
+                    expr.span,
+                    format!(
+                        "\"{}{}\"",
+                        number.digits,
+                        number.unit.as_deref().unwrap_or("")
+                    ),
+                ),
             );
             None
         }
         ExprKind::Object(object) if object.tag.as_ref().is_some_and(|t| t.text == "secret") => {
             let reader = Reader::new(checker, object, &schema::SECRET_REF, object.span);
-            let secret = reader.required_value(checker, "name").and_then(|e| values::string(checker, e));
-            let key = reader.required_value(checker, "key").and_then(|e| values::string(checker, e));
+            let secret = reader
+                .required_value(checker, "name")
+                .and_then(|e| values::string(checker, e));
+            let key = reader
+                .required_value(checker, "key")
+                .and_then(|e| values::string(checker, e));
             let secret = secret?;
-            if !check_name(checker, &secret.value, secret.span, NameRule::Dns1123Subdomain, "secret name") {
+            if !check_name(
+                checker,
+                &secret.value,
+                secret.span,
+                NameRule::Dns1123Subdomain,
+                "secret name",
+            ) {
                 return None;
             }
-            Some(EnvValue::Secret { name: secret.value, key: key?.value })
+            Some(EnvValue::Secret {
+                name: secret.value,
+                key: key?.value,
+            })
         }
         _ => {
-            checker.report(
-                Diagnostic::error(
-                    Code::SW0204,
-                    format!("expected a string or a secret reference, found {}", expr.kind.describe()),
-                    expr.span,
-                    "expected a string or `secret { ... }`",
+            checker.report(Diagnostic::error(
+                Code::SW0204,
+                format!(
+                    "expected a string or a secret reference, found {}",
+                    expr.kind.describe()
                 ),
-            );
+                expr.span,
+                "expected a string or `secret { ... }`",
+            ));
             None
         }
     }
@@ -308,17 +451,40 @@ fn lower_env_value(checker: &mut Checker, name: &str, expr: &Expr) -> Option<Env
 /// value shaped like a well-known token.
 fn looks_like_secret(name: &str, value: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    let secret_name = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"]
-        .iter()
-        .any(|word| upper.contains(word));
-    let token_shape = ["ghp_", "gho_", "github_pat_", "xoxb-", "xoxp-", "AKIA", "sk_live_", "sk-", "-----BEGIN"]
-        .iter()
-        .any(|prefix| value.starts_with(prefix));
+    let secret_name = [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|word| upper.contains(word));
+    let token_shape = [
+        "ghp_",
+        "gho_",
+        "github_pat_",
+        "xoxb-",
+        "xoxp-",
+        "AKIA",
+        "sk_live_",
+        "sk-",
+        "-----BEGIN",
+    ]
+    .iter()
+    .any(|prefix| value.starts_with(prefix));
     let placeholder = value.is_empty() || value.starts_with("${") || value.starts_with("/");
     token_shape || (secret_name && !placeholder && value.len() >= 6)
 }
 
-pub(super) fn lower_autoscaling(checker: &mut Checker, object: &Object, owner: Span) -> Option<Autoscaling> {
+pub(super) fn lower_autoscaling(
+    checker: &mut Checker,
+    object: &Object,
+    owner: Span,
+) -> Option<Autoscaling> {
     let reader = Reader::new(checker, object, &schema::AUTOSCALING, owner);
     let mut read = |name| {
         let expr = reader.required_value(checker, name)?;
@@ -333,23 +499,41 @@ pub(super) fn lower_autoscaling(checker: &mut Checker, object: &Object, owner: S
     let (min, max) = (min?, max?);
     if min.value > max.value {
         checker.report(
-            Diagnostic::error(Code::SW0305, format!("autoscaling min {} is above max {}", min.value, max.value), min.span, "min")
-                .with_label(max.span, "max")
-                .with_help("min must be at most max"),
+            Diagnostic::error(
+                Code::SW0305,
+                format!("autoscaling min {} is above max {}", min.value, max.value),
+                min.span,
+                "min",
+            )
+            .with_label(max.span, "max")
+            .with_help("min must be at most max"),
         );
         return None;
     }
-    Some(Autoscaling { min, max, cpu_percent })
+    Some(Autoscaling {
+        min,
+        max,
+        cpu_percent,
+    })
 }
 
 fn lower_traffic(checker: &mut Checker, object: &Object) -> Traffic {
     let reader = Reader::new(checker, object, &schema::TRAFFIC, object.span);
-    let timeout = reader.value(checker, "timeout").and_then(|e| values::duration(checker, e));
+    let timeout = reader
+        .value(checker, "timeout")
+        .and_then(|e| values::duration(checker, e));
     let retries = reader.block(checker, "retries").and_then(|b| {
         let retries = Reader::new(checker, b, &schema::RETRIES, b.span);
-        let attempts = retries.required_value(checker, "attempts").and_then(|e| values::integer_u32(checker, e, 1, 100))?;
-        let per_try_timeout = retries.value(checker, "per_try_timeout").and_then(|e| values::duration(checker, e));
-        Some(Retries { attempts, per_try_timeout })
+        let attempts = retries
+            .required_value(checker, "attempts")
+            .and_then(|e| values::integer_u32(checker, e, 1, 100))?;
+        let per_try_timeout = retries
+            .value(checker, "per_try_timeout")
+            .and_then(|e| values::duration(checker, e));
+        Some(Retries {
+            attempts,
+            per_try_timeout,
+        })
     });
     let circuit_breaker = reader.block(checker, "circuit_breaker").and_then(|b| {
         let cb = Reader::new(checker, b, &schema::CIRCUIT_BREAKER, b.span);
@@ -367,9 +551,18 @@ fn lower_traffic(checker: &mut Checker, object: &Object) -> Traffic {
             Some(e) => values::percent(checker, e)?,
             None => 50,
         };
-        Some(CircuitBreaker { consecutive_errors, interval, base_ejection_time, max_ejection_percent })
+        Some(CircuitBreaker {
+            consecutive_errors,
+            interval,
+            base_ejection_time,
+            max_ejection_percent,
+        })
     });
-    Traffic { timeout, retries, circuit_breaker }
+    Traffic {
+        timeout,
+        retries,
+        circuit_breaker,
+    }
 }
 
 fn lower_security(checker: &mut Checker, object: &Object) -> Security {
@@ -379,10 +572,21 @@ fn lower_security(checker: &mut Checker, object: &Object) -> Security {
         .value(checker, "run_as_user")
         .and_then(|e| values::integer_u32(checker, e, 1, 2_147_483_647))
         .unwrap_or(defaults.run_as_user);
-    let mut flag = |name, default| reader.value(checker, name).and_then(|e| values::boolean(checker, e)).unwrap_or(default);
+    let mut flag = |name, default| {
+        reader
+            .value(checker, name)
+            .and_then(|e| values::boolean(checker, e))
+            .unwrap_or(default)
+    };
     Security {
         run_as_user,
-        read_only_root_filesystem: flag("read_only_root_filesystem", defaults.read_only_root_filesystem),
-        mount_service_account_token: flag("mount_service_account_token", defaults.mount_service_account_token),
+        read_only_root_filesystem: flag(
+            "read_only_root_filesystem",
+            defaults.read_only_root_filesystem,
+        ),
+        mount_service_account_token: flag(
+            "mount_service_account_token",
+            defaults.mount_service_account_token,
+        ),
     }
 }

@@ -18,12 +18,21 @@ pub const KINDS: &[&str] = &["rolling", "recreate", "blue_green", "canary"];
 
 /// `strategy name = kind { ... }`
 pub fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
-    names::check_name(checker, &item.name.text, item.name.span, names::NameRule::Dns1123Label, "strategy name");
+    names::check_name(
+        checker,
+        &item.name.text,
+        item.name.span,
+        names::NameRule::Dns1123Label,
+        "strategy name",
+    );
     if KINDS.contains(&item.name.text.as_str()) {
         checker.report(
             Diagnostic::error(
                 Code::SW0102,
-                format!("`{}` is a strategy kind and cannot name a strategy", item.name.text),
+                format!(
+                    "`{}` is a strategy kind and cannot name a strategy",
+                    item.name.text
+                ),
                 item.name.span,
                 "taken by a built-in kind",
             )
@@ -34,30 +43,58 @@ pub fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
     if let ExprKind::Object(object) = &item.value.kind {
         if object.tag.is_none() {
             checker.report(
-                Diagnostic::error(Code::SW0203, "a strategy needs a kind", item_label(item), "which kind of strategy?")
-                    .with_help(format!("write `strategy {} = canary {{ ... }}` (or rolling, recreate, blue_green)", item.name.text)),
+                Diagnostic::error(
+                    Code::SW0203,
+                    "a strategy needs a kind",
+                    item_label(item),
+                    "which kind of strategy?",
+                )
+                .with_help(format!(
+                    "write `strategy {} = canary {{ ... }}` (or rolling, recreate, blue_green)",
+                    item.name.text
+                )),
             );
             return None;
         }
     }
-    let variant = values::variant(checker, &item.value, "a strategy kind such as `canary { ... }`")?;
+    let variant = values::variant(
+        checker,
+        &item.value,
+        "a strategy kind such as `canary { ... }`",
+    )?;
     let mut strategy = lower_kind(checker, &variant, item.value.span)?;
     strategy.name = Some(item.name.text.clone());
     Some(strategy)
 }
 
 /// A strategy value in an environment or override: a named strategy or an inline kind.
-pub fn lower_use(checker: &mut Checker, expr: &Expr, named: &[Strategy], declared: &[&str]) -> Option<Strategy> {
+pub fn lower_use(
+    checker: &mut Checker,
+    expr: &Expr,
+    named: &[Strategy],
+    declared: &[&str],
+) -> Option<Strategy> {
     let variant = values::variant(checker, expr, "a strategy")?;
     if variant.body.is_none() && !KINDS.contains(&variant.tag) {
-        if let Some(strategy) = named.iter().find(|s| s.name.as_deref() == Some(variant.tag)) {
+        if let Some(strategy) = named
+            .iter()
+            .find(|s| s.name.as_deref() == Some(variant.tag))
+        {
             // The span of a strategy in use is where it is applied, for diagnostics that say
             // "this environment's strategy ...".
-            return Some(Strategy { span: expr.span, ..strategy.clone() });
+            return Some(Strategy {
+                span: expr.span,
+                ..strategy.clone()
+            });
         }
         if !declared.contains(&variant.tag) {
             let candidates = declared.iter().copied().chain(KINDS.iter().copied());
-            checker.report(crate::diagnostics::unknown_reference("strategy", variant.tag, variant.tag_span, candidates));
+            checker.report(crate::diagnostics::unknown_reference(
+                "strategy",
+                variant.tag,
+                variant.tag_span,
+                candidates,
+            ));
         }
         return None;
     }
@@ -65,19 +102,31 @@ pub fn lower_use(checker: &mut Checker, expr: &Expr, named: &[Strategy], declare
 }
 
 fn lower_kind(checker: &mut Checker, variant: &Variant, span: Span) -> Option<Strategy> {
-    let empty = Object { tag: None, entries: Vec::new(), span };
+    let empty = Object {
+        tag: None,
+        entries: Vec::new(),
+        span,
+    };
     let body = variant.body.unwrap_or(&empty);
     let (kind, engine) = match variant.tag {
         "rolling" => (rolling(checker, body, variant.tag_span)?, Engine::Workflow),
         "recreate" => (recreate(checker, body)?, Engine::Workflow),
-        "blue_green" => (blue_green(checker, body, variant.tag_span)?, Engine::Workflow),
+        "blue_green" => (
+            blue_green(checker, body, variant.tag_span)?,
+            Engine::Workflow,
+        ),
         "canary" => canary(checker, body, variant.tag_span)?,
         _ => {
             values::unknown_variant(checker, "strategy kind", variant, KINDS);
             return None;
         }
     };
-    Some(Strategy { name: None, kind, engine, span })
+    Some(Strategy {
+        name: None,
+        kind,
+        engine,
+        span,
+    })
 }
 
 fn rolling(checker: &mut Checker, body: &Object, owner: Span) -> Option<StrategyKind> {
@@ -100,7 +149,10 @@ fn rolling(checker: &mut Checker, body: &Object, owner: Span) -> Option<Strategy
         );
         return None;
     }
-    Some(StrategyKind::Rolling { max_surge, max_unavailable })
+    Some(StrategyKind::Rolling {
+        max_surge,
+        max_unavailable,
+    })
 }
 
 fn recreate(checker: &mut Checker, body: &Object) -> Option<StrategyKind> {
@@ -124,7 +176,11 @@ fn recreate(checker: &mut Checker, body: &Object) -> Option<StrategyKind> {
         .filter(|e| !matches!(e.key().text.as_str(), "max_surge" | "max_unavailable"))
         .cloned()
         .collect();
-    let rest = Object { tag: None, entries: surge_free, span: body.span };
+    let rest = Object {
+        tag: None,
+        entries: surge_free,
+        span: body.span,
+    };
     Reader::new(checker, &rest, &schema::RECREATE, body.span);
     (rest.entries.len() == body.entries.len()).then_some(StrategyKind::Recreate)
 }
@@ -141,7 +197,11 @@ fn blue_green(checker: &mut Checker, body: &Object, owner: Span) -> Option<Strat
         Some(expr) => values::duration(checker, expr)?,
         None => Duration::from_secs(30),
     };
-    Some(StrategyKind::BlueGreen { preview, auto_promote, scale_down_delay })
+    Some(StrategyKind::BlueGreen {
+        preview,
+        auto_promote,
+        scale_down_delay,
+    })
 }
 
 fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(StrategyKind, Engine)> {
@@ -156,7 +216,10 @@ fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(Strategy
         );
         return None;
     }
-    let steps: Vec<CanaryStep> = blocks.iter().filter_map(|(key, _, step)| canary_step(checker, step, key.span, argo)).collect();
+    let steps: Vec<CanaryStep> = blocks
+        .iter()
+        .filter_map(|(key, _, step)| canary_step(checker, step, key.span, argo))
+        .collect();
     if steps.len() != blocks.len() || !check_weights(checker, &steps, argo) {
         return None;
     }
@@ -169,26 +232,51 @@ fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(Strategy
         None => None,
     };
     let on_failure = match reader.value(checker, "on_failure") {
-        Some(expr) => values::keyword(checker, expr, "failure action", &[("rollback", OnFailure::Rollback), ("halt", OnFailure::Halt)])?,
+        Some(expr) => values::keyword(
+            checker,
+            expr,
+            "failure action",
+            &[("rollback", OnFailure::Rollback), ("halt", OnFailure::Halt)],
+        )?,
         None => OnFailure::Rollback,
     };
-    Some((StrategyKind::Canary { steps, analysis, on_failure }, engine))
+    Some((
+        StrategyKind::Canary {
+            steps,
+            analysis,
+            on_failure,
+        },
+        engine,
+    ))
 }
 
 /// One step. Argo Rollouts also takes `0%` (`setWeight: 0`): the rollout waits before any
 /// traffic reaches the new version.
-fn canary_step(checker: &mut Checker, object: &Object, owner: Span, zero_allowed: bool) -> Option<CanaryStep> {
+fn canary_step(
+    checker: &mut Checker,
+    object: &Object,
+    owner: Span,
+    zero_allowed: bool,
+) -> Option<CanaryStep> {
     let reader = Reader::new(checker, object, &schema::CANARY_STEP, owner);
     let weight_expr = reader.required_value(checker, "weight");
-    let weight = weight_expr.and_then(|e| values::percent(checker, e).map(|w| Spanned::new(w, e.span)));
+    let weight =
+        weight_expr.and_then(|e| values::percent(checker, e).map(|w| Spanned::new(w, e.span)));
     let pause = match reader.value(checker, "pause") {
         Some(expr) => Some(pause(checker, expr)?),
         None => None,
     };
     let weight = weight?;
     if weight.value == 0 && !zero_allowed {
-        checker.report(Diagnostic::error(Code::SW0206, "a canary step must send some traffic", weight.span, "0%")
-            .with_help("weights are between 1% and 100%"));
+        checker.report(
+            Diagnostic::error(
+                Code::SW0206,
+                "a canary step must send some traffic",
+                weight.span,
+                "0%",
+            )
+            .with_help("weights are between 1% and 100%"),
+        );
         return None;
     }
     Some(CanaryStep { weight, pause })
@@ -199,8 +287,13 @@ fn pause(checker: &mut Checker, expr: &Expr) -> Option<Pause> {
         ExprKind::Path(path) if path.dotted() == "approval" => Some(Pause::UntilApproved),
         ExprKind::Path(path) => {
             checker.report(
-                Diagnostic::error(Code::SW0208, format!("unknown pause `{}`", path.dotted()), expr.span, "expected a duration or `approval`")
-                    .with_suggestion(&path.dotted(), ["approval"]),
+                Diagnostic::error(
+                    Code::SW0208,
+                    format!("unknown pause `{}`", path.dotted()),
+                    expr.span,
+                    "expected a duration or `approval`",
+                )
+                .with_suggestion(&path.dotted(), ["approval"]),
             );
             None
         }
@@ -218,7 +311,10 @@ fn check_weights(checker: &mut Checker, steps: &[CanaryStep], argo: bool) -> boo
             checker.report(
                 Diagnostic::error(
                     Code::SW0301,
-                    format!("canary weight {}% does not increase on the step before ({}%)", after.value, before.value),
+                    format!(
+                        "canary weight {}% does not increase on the step before ({}%)",
+                        after.value, before.value
+                    ),
                     after.span,
                     "not above the previous step",
                 )
@@ -231,8 +327,16 @@ fn check_weights(checker: &mut Checker, steps: &[CanaryStep], argo: bool) -> boo
     if let Some(last) = steps.last().filter(|_| !argo) {
         if last.weight.value != 100 {
             checker.report(
-                Diagnostic::error(Code::SW0302, format!("the last canary step sends {}% of traffic, not 100%", last.weight.value), last.weight.span, "last step")
-                    .with_help("end with `step { weight = 100% }` so the rollout completes"),
+                Diagnostic::error(
+                    Code::SW0302,
+                    format!(
+                        "the last canary step sends {}% of traffic, not 100%",
+                        last.weight.value
+                    ),
+                    last.weight.span,
+                    "last step",
+                )
+                .with_help("end with `step { weight = 100% }` so the rollout completes"),
             );
             ok = false;
         }
@@ -256,7 +360,11 @@ fn analysis(checker: &mut Checker, object: &Object) -> Option<Analysis> {
         _ => vec![gates_expr],
     };
     let gates: Vec<Gate> = items.iter().filter_map(|e| gate(checker, e)).collect();
-    (gates.len() == items.len()).then_some(Analysis { interval, failure_limit, gates })
+    (gates.len() == items.len()).then_some(Analysis {
+        interval,
+        failure_limit,
+        gates,
+    })
 }
 
 /// `p99_latency < 500ms`, `success_rate >= 95%`.
@@ -271,13 +379,22 @@ pub fn gate(checker: &mut Checker, expr: &Expr) -> Option<Gate> {
     let metric_name = match &left.kind {
         ExprKind::Path(path) => path.dotted(),
         _ => {
-            checker.report(Diagnostic::error(Code::SW0204, "a gate starts with a metric name", left.span, "expected a metric"));
+            checker.report(Diagnostic::error(
+                Code::SW0204,
+                "a gate starts with a metric name",
+                left.span,
+                "expected a metric",
+            ));
             return None;
         }
     };
     let Some((_, metric)) = Metric::ALL.iter().find(|(name, _)| *name == metric_name) else {
         let names: Vec<&str> = Metric::ALL.iter().map(|(n, _)| *n).collect();
-        let variant = Variant { tag: &metric_name, tag_span: left.span, body: None };
+        let variant = Variant {
+            tag: &metric_name,
+            tag_span: left.span,
+            body: None,
+        };
         values::unknown_variant(checker, "metric", &variant, &names);
         return None;
     };
@@ -287,8 +404,15 @@ pub fn gate(checker: &mut Checker, expr: &Expr) -> Option<Gate> {
         CompareOp::Gt => GateOp::Gt,
         CompareOp::Ge => GateOp::Ge,
         CompareOp::Eq | CompareOp::Ne => {
-            checker.report(Diagnostic::error(Code::SW0204, format!("a gate needs `<`, `<=`, `>` or `>=`, not `{}`", op.as_str()), expr.span, "equality gate")
-                .with_help("metrics are never exactly equal to a threshold; use a bound"));
+            checker.report(
+                Diagnostic::error(
+                    Code::SW0204,
+                    format!("a gate needs `<`, `<=`, `>` or `>=`, not `{}`", op.as_str()),
+                    expr.span,
+                    "equality gate",
+                )
+                .with_help("metrics are never exactly equal to a threshold; use a bound"),
+            );
             return None;
         }
     };
@@ -297,5 +421,9 @@ pub fn gate(checker: &mut Checker, expr: &Expr) -> Option<Gate> {
     } else {
         Threshold::PercentHundredths(values::percent_hundredths(checker, right)?)
     };
-    Some(Gate { metric: *metric, op, threshold })
+    Some(Gate {
+        metric: *metric,
+        op,
+        threshold,
+    })
 }

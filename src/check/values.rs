@@ -90,7 +90,10 @@ fn decimal(checker: &mut Checker, number: &NumberLit, span: Span) -> Option<(u12
         ));
         return None;
     }
-    let (whole, fraction) = number.digits.split_once('.').unwrap_or((&number.digits, ""));
+    let (whole, fraction) = number
+        .digits
+        .split_once('.')
+        .unwrap_or((&number.digits, ""));
     let joined = format!("{whole}{fraction}");
     let parsed = joined.parse::<u128>().ok().filter(|_| joined.len() <= 30);
     match parsed {
@@ -111,7 +114,14 @@ fn too_large(span: Span) -> Diagnostic {
 pub fn integer(checker: &mut Checker, expr: &Expr, min: u64, max: u64) -> Option<u64> {
     let number = number(checker, expr, "a whole number")?;
     if let Some(unit) = &number.unit {
-        checker.report(unit_error("a plain number", &format!("`{}{unit}`", number.digits), expr).with_help("remove the unit"));
+        checker.report(
+            unit_error(
+                "a plain number",
+                &format!("`{}{unit}`", number.digits),
+                expr,
+            )
+            .with_help("remove the unit"),
+        );
         return None;
     }
     if number.digits.contains('.') {
@@ -169,10 +179,10 @@ pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
     let number = number(checker, expr, "a percentage")?;
     if number.unit.as_deref() != Some("%") {
         let found = describe_unit(number.unit.as_deref());
-        checker.report(unit_error("a percentage", found, expr).with_help(format!(
-            "write it as `{}%`",
-            number.digits
-        )));
+        checker.report(
+            unit_error("a percentage", found, expr)
+                .with_help(format!("write it as `{}%`", number.digits)),
+        );
         return None;
     }
     let (value, decimals) = decimal(checker, number, expr.span)?;
@@ -184,7 +194,10 @@ pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
     if hundredths > 10_000 {
         checker.report(Diagnostic::error(
             Code::SW0206,
-            format!("{}% is out of range: a percentage is between 0% and 100%", number.digits),
+            format!(
+                "{}% is out of range: a percentage is between 0% and 100%",
+                number.digits
+            ),
             expr.span,
             "above 100%",
         ));
@@ -253,8 +266,12 @@ pub fn quantity(checker: &mut Checker, expr: &Expr, kind: QuantityKind) -> Optio
             None => {
                 let found = describe_unit(unit);
                 checker.report(unit_error("a quantity", found, expr).with_help(match kind {
-                    QuantityKind::Cpu => "CPU is written in cores (`1`, `0.5`) or millicores (`500m`)",
-                    QuantityKind::Memory => "memory is written with Ki, Mi, Gi (or k, M, G), e.g. `512Mi`",
+                    QuantityKind::Cpu => {
+                        "CPU is written in cores (`1`, `0.5`) or millicores (`500m`)"
+                    }
+                    QuantityKind::Memory => {
+                        "memory is written with Ki, Mi, Gi (or k, M, G), e.g. `512Mi`"
+                    }
                 }));
                 return None;
             }
@@ -262,9 +279,13 @@ pub fn quantity(checker: &mut Checker, expr: &Expr, kind: QuantityKind) -> Optio
     };
     if kind == QuantityKind::Memory && unit == Some("m") {
         checker.report(
-            unit_error("a memory size", &format!("`{}m` (milli-bytes)", number.digits), expr)
-                .with_help(format!("did you mean `{}Mi`?", number.digits))
-                .with_fix(expr.span, format!("{}Mi", number.digits)),
+            unit_error(
+                "a memory size",
+                &format!("`{}m` (milli-bytes)", number.digits),
+                expr,
+            )
+            .with_help(format!("did you mean `{}Mi`?", number.digits))
+            .with_fix(expr.span, format!("{}Mi", number.digits)),
         );
         return None;
     }
@@ -300,7 +321,10 @@ pub fn string(checker: &mut Checker, expr: &Expr) -> Option<Spanned<String>> {
 /// A list of strings; a single string counts as a list of one.
 pub fn strings(checker: &mut Checker, expr: &Expr) -> Option<Vec<String>> {
     match &expr.kind {
-        ExprKind::List(items) => items.iter().map(|item| string(checker, item).map(|s| s.value)).collect(),
+        ExprKind::List(items) => items
+            .iter()
+            .map(|item| string(checker, item).map(|s| s.value))
+            .collect(),
         _ => string(checker, expr).map(|s| vec![s.value]),
     }
 }
@@ -339,7 +363,10 @@ pub fn name(checker: &mut Checker, expr: &Expr) -> Option<Spanned<String>> {
 /// A list of names; a single name counts as a list of one.
 pub fn names(checker: &mut Checker, expr: &Expr) -> Vec<Spanned<String>> {
     match &expr.kind {
-        ExprKind::List(items) => items.iter().filter_map(|item| name(checker, item)).collect(),
+        ExprKind::List(items) => items
+            .iter()
+            .filter_map(|item| name(checker, item))
+            .collect(),
         _ => name(checker, expr).into_iter().collect(),
     }
 }
@@ -369,7 +396,10 @@ pub fn variant<'a>(checker: &mut Checker, expr: &'a Expr, expected: &str) -> Opt
                 body: Some(object),
             }),
             None => {
-                checker.report(type_error(expected, expr).with_help(format!("name the kind before the braces, e.g. {expected}")));
+                checker.report(
+                    type_error(expected, expr)
+                        .with_help(format!("name the kind before the braces, e.g. {expected}")),
+                );
                 None
             }
         },
@@ -399,7 +429,12 @@ pub fn unknown_variant(checker: &mut Checker, what: &str, variant: &Variant, cho
 }
 
 /// Picks a bare keyword among `choices`, such as `tcp`/`udp` or `deny`/`warn`.
-pub fn keyword<T: Copy>(checker: &mut Checker, expr: &Expr, what: &str, choices: &[(&str, T)]) -> Option<T> {
+pub fn keyword<T: Copy>(
+    checker: &mut Checker,
+    expr: &Expr,
+    what: &str,
+    choices: &[(&str, T)],
+) -> Option<T> {
     let variant = variant(checker, expr, what)?;
     if let Some(body) = variant.body {
         checker.report(Diagnostic::error(

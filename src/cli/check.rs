@@ -2,8 +2,8 @@
 
 use super::{files, report, status, Colour};
 use clap::{Args, ValueEnum};
-use slipway::diagnostics::render;
 use slipway::check::model::Waiver;
+use slipway::diagnostics::render;
 use slipway::diagnostics::{self, Diagnostic};
 use slipway::span::LineIndex;
 
@@ -35,7 +35,11 @@ pub enum Format {
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
-    let paths = if args.dirs { files::spec_directories(&args.paths) } else { args.paths.clone() };
+    let paths = if args.dirs {
+        files::spec_directories(&args.paths)
+    } else {
+        args.paths.clone()
+    };
     let loaded = match files::load(&paths) {
         Ok(loaded) => loaded,
         Err(message) => {
@@ -79,19 +83,27 @@ fn print_json(files: &[slipway::SourceFile], all: &[Diagnostic], waivers: Option
             .map(|w| {
                 let mut value = serde_json::to_value(w).unwrap_or_default();
                 if let Some(fields) = value.as_object_mut() {
-                    fields.insert("location".to_string(), serde_json::Value::String(location(files, w)));
+                    fields.insert(
+                        "location".to_string(),
+                        serde_json::Value::String(location(files, w)),
+                    );
                 }
                 value
             })
             .collect();
         object.insert("waivers".to_string(), serde_json::Value::Array(listed));
     }
-    println!("{}", serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string()));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string())
+    );
 }
 
 /// `file:line` of a waiver.
 fn location(files: &[slipway::SourceFile], waiver: &Waiver) -> String {
-    let Some(file) = files.get(waiver.span.file.0 as usize) else { return String::new() };
+    let Some(file) = files.get(waiver.span.file.0 as usize) else {
+        return String::new();
+    };
     let position = LineIndex::new(&file.text).line_column(&file.text, waiver.span.start as usize);
     format!("{}:{}", file.name, position.line + 1)
 }
@@ -101,13 +113,20 @@ fn list_waivers(files: &[slipway::SourceFile], waivers: &[Waiver]) -> String {
     if waivers.is_empty() {
         return "no waivers\n".to_string();
     }
-    let mut out = format!("{} waiver{}:\n", waivers.len(), if waivers.len() == 1 { "" } else { "s" });
+    let mut out = format!(
+        "{} waiver{}:\n",
+        waivers.len(),
+        if waivers.len() == 1 { "" } else { "s" }
+    );
     for waiver in waivers {
         let names = |list: &[slipway::span::Spanned<String>], all: &str| {
             if list.is_empty() {
                 return all.to_string();
             }
-            list.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>().join(", ")
+            list.iter()
+                .map(|n| format!("`{}`", n.value))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         out.push_str(&format!(
             "  {}  waive `{}` for {} in {}: {} violation{} waived\n    reason: {}\n",

@@ -88,7 +88,9 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
         }
     };
     progress.phase("emit");
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     let output = emit::emit_parallel(&model, &options, threads);
     if args.check {
         progress.phase("compare");
@@ -118,7 +120,11 @@ fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
     let found = drift::compare(&args.out, output);
     if found.is_empty() {
         if !args.quiet {
-            eprintln!("{} is up to date ({} files)", args.out.display(), output.files.len());
+            eprintln!(
+                "{} is up to date ({} files)",
+                args.out.display(),
+                output.files.len()
+            );
         }
         return status::OK;
     }
@@ -142,11 +148,19 @@ fn options(args: &CompileArgs, model: &slipway::Model) -> Result<Options, String
         options.targets = args.target.iter().copied().collect();
     }
     if !args.environments.is_empty() {
-        let known: Vec<&str> = model.environments.iter().map(|e| e.name.value.as_str()).collect();
+        let known: Vec<&str> = model
+            .environments
+            .iter()
+            .map(|e| e.name.value.as_str())
+            .collect();
         for name in &args.environments {
             if !known.contains(&name.as_str()) {
                 let hint = slipway::diagnostics::did_you_mean(name, known.iter().copied());
-                let hint = if hint.is_empty() { format!("environments are {}", known.join(", ")) } else { hint };
+                let hint = if hint.is_empty() {
+                    format!("environments are {}", known.join(", "))
+                } else {
+                    hint
+                };
                 return Err(format!("unknown environment `{name}`; {hint}"));
             }
         }
@@ -186,7 +200,10 @@ fn path_below_current_dir(out: &Path) -> Option<String> {
 /// runs workflows only from `.github/workflows/` at the repository root (not through
 /// symlinks), and the compiler writes nothing outside `--out`.
 fn workflow_hint(out: &Path, output: &emit::Output) -> Option<String> {
-    let workflow = output.files.keys().find(|path| path.starts_with(".github/workflows/"))?;
+    let workflow = output
+        .files
+        .keys()
+        .find(|path| path.starts_with(".github/workflows/"))?;
     match path_below_current_dir(out) {
         Some(prefix) if prefix.is_empty() => None,
         Some(prefix) => Some(format!(

@@ -43,13 +43,17 @@ pub fn report(out: &Path, output: &Output, drift: &[Drift], diff: bool) -> Strin
             Drift::Differs(path) => {
                 text.push_str(&format!("differs: {path}\n"));
                 if diff {
-                    let existing = fs::read(out.join(path)).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+                    let existing = fs::read(out.join(path))
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default();
                     let wanted = output.files.get(path).map(String::as_str).unwrap_or("");
                     text.push_str(&unified(path, &existing, wanted));
                 }
             }
             Drift::Missing(path) => text.push_str(&format!("missing: {path}\n")),
-            Drift::Stale(path) => text.push_str(&format!("stale:   {path} (no longer generated)\n")),
+            Drift::Stale(path) => {
+                text.push_str(&format!("stale:   {path} (no longer generated)\n"))
+            }
         }
     }
     text
@@ -60,12 +64,22 @@ fn unified(path: &str, existing: &str, wanted: &str) -> String {
     let body = diff
         .unified_diff()
         .context_radius(2)
-        .header(&format!("{path} (in --out)"), &format!("{path} (from the spec)"))
+        .header(
+            &format!("{path} (in --out)"),
+            &format!("{path} (from the spec)"),
+        )
         .to_string();
     let lines: Vec<&str> = body.lines().collect();
-    let mut shown = lines.iter().take(MAX_DIFF_LINES).map(|l| format!("    {l}\n")).collect::<String>();
+    let mut shown = lines
+        .iter()
+        .take(MAX_DIFF_LINES)
+        .map(|l| format!("    {l}\n"))
+        .collect::<String>();
     if lines.len() > MAX_DIFF_LINES {
-        shown.push_str(&format!("    ... {} more lines\n", lines.len() - MAX_DIFF_LINES));
+        shown.push_str(&format!(
+            "    ... {} more lines\n",
+            lines.len() - MAX_DIFF_LINES
+        ));
     }
     shown
 }

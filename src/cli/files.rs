@@ -4,7 +4,10 @@
 //! which keeps every import inside the project root: the directory of the spec (the common
 //! directory of all arguments), with symbolic links followed before the check.
 
-use slipway::{decode_source, Code, Diagnostic, FileId, LoadError, LoadedFile, Loader, RootFile, SourceFile, MAX_SOURCE_BYTES};
+use slipway::{
+    decode_source, Code, Diagnostic, FileId, LoadError, LoadedFile, Loader, RootFile, SourceFile,
+    MAX_SOURCE_BYTES,
+};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
@@ -15,7 +18,9 @@ pub const MAX_FILE_BYTES: u64 = MAX_SOURCE_BYTES as u64;
 /// reported (SW0005) by `decode_source` without being read whole.
 fn read_spec(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    std::fs::File::open(path)?
+        .take(MAX_SOURCE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -45,9 +50,15 @@ impl Loaded {
             .files
             .iter()
             .zip(&self.paths)
-            .map(|(file, path)| RootFile { file: file.clone(), path: path.clone() })
+            .map(|(file, path)| RootFile {
+                file: file.clone(),
+                path: path.clone(),
+            })
             .collect();
-        let mut loader = DiskLoader { root: self.root.clone(), shown_root: self.shown_root.clone() };
+        let mut loader = DiskLoader {
+            root: self.root.clone(),
+            shown_root: self.shown_root.clone(),
+        };
         slipway::check_project(roots, &mut loader)
     }
 }
@@ -66,9 +77,12 @@ impl Loader for DiskLoader {
             _ => LoadError::Unreadable(error.to_string()),
         })?;
         let Ok(inside) = real.strip_prefix(&self.root) else {
-            return Err(LoadError::OutsideRoot { target: real.display().to_string() });
+            return Err(LoadError::OutsideRoot {
+                target: real.display().to_string(),
+            });
         };
-        let metadata = std::fs::metadata(&real).map_err(|e| LoadError::Unreadable(e.to_string()))?;
+        let metadata =
+            std::fs::metadata(&real).map_err(|e| LoadError::Unreadable(e.to_string()))?;
         if !metadata.is_file() {
             return Err(LoadError::Unreadable("it is not a file".to_string()));
         }
@@ -83,7 +97,10 @@ impl Loader for DiskLoader {
 
 /// A relative path with `/` separators.
 fn slash_path(path: &Path) -> String {
-    let parts: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     parts.join("/")
 }
 
@@ -91,10 +108,25 @@ fn slash_path(path: &Path) -> String {
 fn project_root(inputs: &[PathBuf]) -> (PathBuf, PathBuf) {
     let directories: Vec<PathBuf> = inputs
         .iter()
-        .map(|input| if input.is_dir() { input.clone() } else { input.parent().map(Path::to_path_buf).unwrap_or_default() })
-        .map(|dir| if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir })
+        .map(|input| {
+            if input.is_dir() {
+                input.clone()
+            } else {
+                input.parent().map(Path::to_path_buf).unwrap_or_default()
+            }
+        })
+        .map(|dir| {
+            if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            }
+        })
         .collect();
-    let canonical: Vec<PathBuf> = directories.iter().map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())).collect();
+    let canonical: Vec<PathBuf> = directories
+        .iter()
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
+        .collect();
     let mut root = canonical.first().cloned().unwrap_or_default();
     for dir in &canonical {
         while !dir.starts_with(&root) {
@@ -114,8 +146,17 @@ fn project_root(inputs: &[PathBuf]) -> (PathBuf, PathBuf) {
 fn relative_path(root: &Path, file: &Path) -> String {
     let real = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
     match real.strip_prefix(root) {
-        Ok(inside) if !inside.components().any(|c| matches!(c, Component::ParentDir)) => slash_path(inside),
-        _ => file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        Ok(inside)
+            if !inside
+                .components()
+                .any(|c| matches!(c, Component::ParentDir)) =>
+        {
+            slash_path(inside)
+        }
+        _ => file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     }
 }
 
@@ -133,8 +174,17 @@ pub fn load(inputs: &[PathBuf]) -> Result<Loaded, String> {
     let (root, shown_root) = project_root(inputs);
     // A file found in a directory through a symbolic link that leads out of the project is
     // not part of it (a file named on the command line always is).
-    paths.retain(|path| inputs.contains(path) || std::fs::canonicalize(path).is_ok_and(|real| real.starts_with(&root)));
-    let mut loaded = Loaded { files: Vec::new(), diagnostics: Vec::new(), paths: Vec::new(), root, shown_root };
+    paths.retain(|path| {
+        inputs.contains(path)
+            || std::fs::canonicalize(path).is_ok_and(|real| real.starts_with(&root))
+    });
+    let mut loaded = Loaded {
+        files: Vec::new(),
+        diagnostics: Vec::new(),
+        paths: Vec::new(),
+        root,
+        shown_root,
+    };
     for (index, path) in paths.iter().enumerate() {
         let bytes = read_spec(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
@@ -166,12 +216,14 @@ pub fn spec_directories(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let metadata =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if metadata.is_file() {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let entries = std::fs::read_dir(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let entries =
+        std::fs::read_dir(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let child = entry.path();
@@ -179,7 +231,9 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
         if name.to_string_lossy().starts_with('.') {
             continue;
         }
-        let file_type = entry.file_type().map_err(|e| format!("cannot read {}: {e}", child.display()))?;
+        let file_type = entry
+            .file_type()
+            .map_err(|e| format!("cannot read {}: {e}", child.display()))?;
         if file_type.is_dir() {
             collect(&child, out)?;
         } else if child.extension().is_some_and(|ext| ext == "slip") {

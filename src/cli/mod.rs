@@ -9,9 +9,9 @@ mod drift;
 mod explain;
 mod files;
 mod fmt;
-mod lsp;
 mod graph;
 mod init;
+mod lsp;
 mod progress;
 mod report;
 mod write;
@@ -20,7 +20,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "slipway", version, about = "Compile typed delivery specs into Kubernetes, Istio, Kustomize and GitHub Actions")]
+#[command(
+    name = "slipway",
+    version,
+    about = "Compile typed delivery specs into Kubernetes, Istio, Kustomize and GitHub Actions"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -15,7 +15,11 @@ pub struct Progress {
 impl Progress {
     pub fn new(quiet: bool) -> Progress {
         let visible = !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-        Progress { visible, timings: Vec::new(), phase: None }
+        Progress {
+            visible,
+            timings: Vec::new(),
+            phase: None,
+        }
     }
 
     /// Ends the running phase (recording its time) and starts `name`.
@@ -48,7 +52,10 @@ impl Progress {
 /// `read 0.4 ms · parse 1.2 ms · ... · total 9.8 ms`
 pub fn timings_line(timings: &[(&'static str, Duration)]) -> String {
     let total: Duration = timings.iter().map(|(_, d)| *d).sum();
-    let mut parts: Vec<String> = timings.iter().map(|(name, d)| format!("{name} {:.1} ms", d.as_secs_f64() * 1000.0)).collect();
+    let mut parts: Vec<String> = timings
+        .iter()
+        .map(|(name, d)| format!("{name} {:.1} ms", d.as_secs_f64() * 1000.0))
+        .collect();
     parts.push(format!("total {:.1} ms", total.as_secs_f64() * 1000.0));
     format!("timings: {}", parts.join(" · "))
 }

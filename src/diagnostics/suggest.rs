@@ -64,7 +64,10 @@ fn spend(cells: u64) -> bool {
 }
 
 /// The candidate closest to `written`, if it is close enough to be a plausible typo.
-pub fn suggest<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn suggest<'a>(
+    written: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let written_chars = written.chars().count();
     if written_chars > MAX_COMPARED_CHARS {
         return None;

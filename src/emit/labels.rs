@@ -9,8 +9,14 @@ pub const MANAGED_BY: &str = "slipway";
 /// environment.
 pub fn standard(model: &Model, deployment: &Deployment) -> BTreeMap<String, String> {
     let mut labels = selector(deployment);
-    labels.insert("app.kubernetes.io/version".into(), version(&deployment.image));
-    labels.insert("app.kubernetes.io/part-of".into(), model.app_name().to_string());
+    labels.insert(
+        "app.kubernetes.io/version".into(),
+        version(&deployment.image),
+    );
+    labels.insert(
+        "app.kubernetes.io/part-of".into(),
+        model.app_name().to_string(),
+    );
     labels.insert("app.kubernetes.io/managed-by".into(), MANAGED_BY.into());
     labels
 }
@@ -18,14 +24,23 @@ pub fn standard(model: &Model, deployment: &Deployment) -> BTreeMap<String, Stri
 /// The labels that select a service's pods in one environment (all tracks).
 pub fn selector(deployment: &Deployment) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("app.kubernetes.io/name".to_string(), deployment.service.clone()),
-        ("app.kubernetes.io/instance".to_string(), instance(deployment)),
+        (
+            "app.kubernetes.io/name".to_string(),
+            deployment.service.clone(),
+        ),
+        (
+            "app.kubernetes.io/instance".to_string(),
+            instance(deployment),
+        ),
     ])
 }
 
 /// `<service>-<environment>`, cut to the 63 characters a label value allows.
 pub fn instance(deployment: &Deployment) -> String {
-    label_value(&format!("{}-{}", deployment.service, deployment.environment))
+    label_value(&format!(
+        "{}-{}",
+        deployment.service, deployment.environment
+    ))
 }
 
 /// The image tag, or the start of its digest, as a valid label value; `unversioned` without
@@ -33,7 +48,11 @@ pub fn instance(deployment: &Deployment) -> String {
 pub fn version(image: &Image) -> String {
     let raw = match (&image.tag, &image.digest) {
         (Some(tag), _) => tag.clone(),
-        (None, Some(digest)) => digest.trim_start_matches("sha256:").chars().take(12).collect(),
+        (None, Some(digest)) => digest
+            .trim_start_matches("sha256:")
+            .chars()
+            .take(12)
+            .collect(),
         (None, None) => "unversioned".to_string(),
     };
     label_value(&raw)
@@ -42,5 +61,6 @@ pub fn version(image: &Image) -> String {
 /// Makes text a valid label value: at most 63 characters, alphanumeric at both ends.
 pub fn label_value(raw: &str) -> String {
     let cut: String = raw.chars().take(63).collect();
-    cut.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string()
+    cut.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string()
 }

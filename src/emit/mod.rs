@@ -28,8 +28,8 @@ pub mod istio;
 pub mod k8s;
 pub mod kustomize;
 pub mod labels;
-mod parallel;
 pub mod metrics;
+mod parallel;
 pub mod prometheus;
 pub mod rollouts;
 pub mod yaml;
@@ -87,7 +87,12 @@ impl Target {
     /// What `slipway compile` writes without `--target`: the manifests, the routing and the
     /// workflow. Argo CD and Prometheus objects need a controller or an operator in the cluster,
     /// so they are written only when asked for.
-    pub const DEFAULT: &'static [Target] = &[Target::K8s, Target::Istio, Target::Kustomize, Target::Github];
+    pub const DEFAULT: &'static [Target] = &[
+        Target::K8s,
+        Target::Istio,
+        Target::Kustomize,
+        Target::Github,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -143,7 +148,9 @@ impl Options {
     }
 
     pub fn includes_environment(&self, name: &str) -> bool {
-        self.environments.as_ref().is_none_or(|set| set.contains(name))
+        self.environments
+            .as_ref()
+            .is_none_or(|set| set.contains(name))
     }
 }
 
@@ -181,7 +188,10 @@ pub fn header(options: &Options) -> String {
 }
 
 /// The environments to emit, in promotion order.
-pub fn environments<'m>(model: &'m Model, options: &'m Options) -> impl Iterator<Item = &'m crate::check::model::Environment> + 'm {
+pub fn environments<'m>(
+    model: &'m Model,
+    options: &'m Options,
+) -> impl Iterator<Item = &'m crate::check::model::Environment> + 'm {
     model
         .promotion_order
         .iter()
@@ -207,15 +217,24 @@ pub fn tracks(deployment: &Deployment) -> Vec<Track> {
     let service = &deployment.service;
     let pair = |a: &'static str, b: &'static str| {
         vec![
-            Track { workload: format!("{service}-{a}"), version: Some(a) },
-            Track { workload: format!("{service}-{b}"), version: Some(b) },
+            Track {
+                workload: format!("{service}-{a}"),
+                version: Some(a),
+            },
+            Track {
+                workload: format!("{service}-{b}"),
+                version: Some(b),
+            },
         ]
     };
     match deployment.strategy.kind {
         StrategyKind::Canary { .. } => pair("stable", "canary"),
         StrategyKind::BlueGreen { .. } => pair("blue", "green"),
         StrategyKind::Rolling { .. } | StrategyKind::Recreate => {
-            vec![Track { workload: service.clone(), version: None }]
+            vec![Track {
+                workload: service.clone(),
+                version: None,
+            }]
         }
     }
 }

@@ -120,7 +120,8 @@ fn starts_block_scalar(value: &str) -> bool {
 /// True for plain values YAML 1.1 resolves to booleans, numbers or merge keys.
 fn needs_quotes(value: &str) -> bool {
     const BOOLEANS: &[&str] = &[
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+        "OFF",
     ];
     if value.is_empty() || value.starts_with(['\'', '"', '{', '[', '|', '>']) {
         return false;
@@ -130,7 +131,9 @@ fn needs_quotes(value: &str) -> bool {
     }
     let unsigned = value.trim_start_matches(['-', '+']);
     let numeric_like = unsigned.starts_with(|c: char| c.is_ascii_digit())
-        && unsigned.chars().all(|c| c.is_ascii_digit() || matches!(c, '_' | ':' | '.'));
+        && unsigned
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '_' | ':' | '.'));
     // serde_yaml already quotes plain integers and floats; what is left are YAML 1.1's
     // sexagesimal (`1:30`) and underscored (`1_000`) numbers.
     numeric_like && (unsigned.contains(':') || unsigned.contains('_'))

@@ -261,7 +261,11 @@ impl<'a> Printer<'a> {
             self.out.push_str(self.slice(alias.span));
         }
         if !import.names.is_empty() {
-            let names: Vec<&str> = import.names.iter().map(|name| self.slice(name.span)).collect();
+            let names: Vec<&str> = import
+                .names
+                .iter()
+                .map(|name| self.slice(name.span))
+                .collect();
             self.out.push_str(&format!(" {{ {} }}", names.join(", ")));
         }
     }

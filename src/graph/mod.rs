@@ -51,11 +51,15 @@ impl NamedGraph {
         let mut cycles = Vec::new();
         for component in kosaraju_scc(&self.graph) {
             let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
-            let self_loop = component.len() == 1 && self.graph.contains_edge(component[0], component[0]);
+            let self_loop =
+                component.len() == 1 && self.graph.contains_edge(component[0], component[0]);
             if component.len() < 2 && !self_loop {
                 continue;
             }
-            let start = *members.iter().min_by_key(|n| &self.graph[**n]).unwrap_or(&component[0]);
+            let start = *members
+                .iter()
+                .min_by_key(|n| &self.graph[**n])
+                .unwrap_or(&component[0]);
             cycles.push(self.cycle_from(start, &members));
         }
         cycles.sort();
@@ -63,12 +67,20 @@ impl NamedGraph {
     }
 
     /// The shortest path from `start` back to itself inside `members`, as edges.
-    fn cycle_from(&self, start: NodeIndex, members: &BTreeSet<NodeIndex>) -> Vec<(String, String, Span)> {
+    fn cycle_from(
+        &self,
+        start: NodeIndex,
+        members: &BTreeSet<NodeIndex>,
+    ) -> Vec<(String, String, Span)> {
         let mut previous: BTreeMap<NodeIndex, (NodeIndex, Span)> = BTreeMap::new();
         let mut queue = VecDeque::from([start]);
         let mut closing = None;
         while let Some(node) = queue.pop_front() {
-            let mut next: Vec<_> = self.graph.edges(node).map(|e| (petgraph::visit::EdgeRef::target(&e), *e.weight())).collect();
+            let mut next: Vec<_> = self
+                .graph
+                .edges(node)
+                .map(|e| (petgraph::visit::EdgeRef::target(&e), *e.weight()))
+                .collect();
             next.sort_by(|a, b| self.graph[a.0].cmp(&self.graph[b.0]));
             for (target, span) in next {
                 if target == start {
@@ -85,10 +97,14 @@ impl NamedGraph {
             }
         }
         let mut edges = Vec::new();
-        let Some((mut node, span)) = closing else { return edges };
+        let Some((mut node, span)) = closing else {
+            return edges;
+        };
         edges.push((self.graph[node].clone(), self.graph[start].clone(), span));
         while node != start {
-            let Some((before, span)) = previous.get(&node).copied() else { break };
+            let Some((before, span)) = previous.get(&node).copied() else {
+                break;
+            };
             edges.push((self.graph[before].clone(), self.graph[node].clone(), span));
             node = before;
         }
@@ -99,7 +115,8 @@ impl NamedGraph {
     /// Nodes in dependency order (prerequisites first), ties broken by name; nodes on or
     /// behind a cycle are left out.
     pub fn order(&self) -> Vec<String> {
-        let mut indegree: BTreeMap<NodeIndex, usize> = self.index.values().map(|n| (*n, 0)).collect();
+        let mut indegree: BTreeMap<NodeIndex, usize> =
+            self.index.values().map(|n| (*n, 0)).collect();
         for edge in self.graph.edge_indices() {
             if let Some((_, to)) = self.graph.edge_endpoints(edge) {
                 *indegree.entry(to).or_default() += 1;
@@ -134,14 +151,31 @@ pub fn analyse(model: &mut Model, declared: &DeclaredNames) -> Vec<Diagnostic> {
     check_references(checker, model, declared);
     let promotion = promotion_graph(model);
     for cycle in promotion.cycles() {
-        checker.push(cycle_diagnostic(Code::SW0401, "environments promote in a cycle", "comes after", true, &cycle));
+        checker.push(cycle_diagnostic(
+            Code::SW0401,
+            "environments promote in a cycle",
+            "comes after",
+            true,
+            &cycle,
+        ));
     }
-    let on_cycles: BTreeSet<String> = promotion.cycles().iter().flatten().map(|(from, _, _)| from.clone()).collect();
+    let on_cycles: BTreeSet<String> = promotion
+        .cycles()
+        .iter()
+        .flatten()
+        .map(|(from, _, _)| from.clone())
+        .collect();
     check_reachability(checker, model, &promotion, &on_cycles);
     model.promotion_order = promotion.order();
     let services = dependency_graph(model);
     for cycle in services.cycles() {
-        checker.push(cycle_diagnostic(Code::SW0402, "services depend on each other in a cycle", "depends on", false, &cycle));
+        checker.push(cycle_diagnostic(
+            Code::SW0402,
+            "services depend on each other in a cycle",
+            "depends on",
+            false,
+            &cycle,
+        ));
     }
     model.service_order = services.order();
     problems
@@ -149,14 +183,22 @@ pub fn analyse(model: &mut Model, declared: &DeclaredNames) -> Vec<Diagnostic> {
 
 pub fn promotion_graph(model: &Model) -> NamedGraph {
     NamedGraph::new(model.environments.iter().map(|environment| {
-        let after = environment.after.iter().map(|a| (a.value.as_str(), a.span)).collect();
+        let after = environment
+            .after
+            .iter()
+            .map(|a| (a.value.as_str(), a.span))
+            .collect();
         (environment.name.value.as_str(), after)
     }))
 }
 
 pub fn dependency_graph(model: &Model) -> NamedGraph {
     NamedGraph::new(model.services.iter().map(|service| {
-        let needs = service.depends_on.iter().map(|d| (d.value.as_str(), d.span)).collect();
+        let needs = service
+            .depends_on
+            .iter()
+            .map(|d| (d.value.as_str(), d.span))
+            .collect();
         (service.name.value.as_str(), needs)
     }))
 }
@@ -165,14 +207,24 @@ fn check_references(checker: &mut Vec<Diagnostic>, model: &Model, declared: &Dec
     for environment in &model.environments {
         for after in &environment.after {
             if !declared.environments.contains(&after.value.as_str()) {
-                checker.push(unknown_reference("environment", &after.value, after.span, declared.environments.iter().copied()));
+                checker.push(unknown_reference(
+                    "environment",
+                    &after.value,
+                    after.span,
+                    declared.environments.iter().copied(),
+                ));
             }
         }
     }
     for service in &model.services {
         for dependency in &service.depends_on {
             if !declared.services.contains(&dependency.value.as_str()) {
-                checker.push(unknown_reference("service", &dependency.value, dependency.span, declared.services.iter().copied()));
+                checker.push(unknown_reference(
+                    "service",
+                    &dependency.value,
+                    dependency.span,
+                    declared.services.iter().copied(),
+                ));
             }
         }
     }
@@ -181,8 +233,18 @@ fn check_references(checker: &mut Vec<Diagnostic>, model: &Model, declared: &Dec
 /// The path in the message follows the edges when `arrows_follow_edges` ("staging -> prod":
 /// staging promotes to prod), and runs against them otherwise ("web -> api": web depends on
 /// api, though the edge points from api, the prerequisite, to web).
-fn cycle_diagnostic(code: Code, message: &str, verb: &str, arrows_follow_edges: bool, cycle: &[(String, String, Span)]) -> Diagnostic {
-    let mut path: Vec<&str> = cycle.iter().map(|(from, _, _)| from.as_str()).chain(cycle.first().map(|(from, _, _)| from.as_str())).collect();
+fn cycle_diagnostic(
+    code: Code,
+    message: &str,
+    verb: &str,
+    arrows_follow_edges: bool,
+    cycle: &[(String, String, Span)],
+) -> Diagnostic {
+    let mut path: Vec<&str> = cycle
+        .iter()
+        .map(|(from, _, _)| from.as_str())
+        .chain(cycle.first().map(|(from, _, _)| from.as_str()))
+        .collect();
     if !arrows_follow_edges {
         path.reverse();
     }
@@ -190,9 +252,16 @@ fn cycle_diagnostic(code: Code, message: &str, verb: &str, arrows_follow_edges: 
         return Diagnostic::error(code, message, Span::default(), "");
     };
     let shown = if path.len() > 2 * MAX_CYCLE_LABELS {
-        let (head, tail) = (&path[..MAX_CYCLE_LABELS / 4], &path[path.len() - MAX_CYCLE_LABELS / 4..]);
+        let (head, tail) = (
+            &path[..MAX_CYCLE_LABELS / 4],
+            &path[path.len() - MAX_CYCLE_LABELS / 4..],
+        );
         let skipped = path.len() - head.len() - tail.len();
-        format!("{} -> ({skipped} more) -> {}", head.join(" -> "), tail.join(" -> "))
+        format!(
+            "{} -> ({skipped} more) -> {}",
+            head.join(" -> "),
+            tail.join(" -> ")
+        )
     } else {
         path.join(" -> ")
     };
@@ -222,14 +291,22 @@ const MAX_CYCLE_LABELS: usize = 32;
 
 /// Entry environments (no `after`) need a trigger; every environment must be reachable from
 /// one.
-fn check_reachability(checker: &mut Vec<Diagnostic>, model: &Model, graph: &NamedGraph, on_cycles: &BTreeSet<String>) {
+fn check_reachability(
+    checker: &mut Vec<Diagnostic>,
+    model: &Model,
+    graph: &NamedGraph,
+    on_cycles: &BTreeSet<String>,
+) {
     let mut reached = BTreeSet::new();
     let mut queue = VecDeque::new();
     for environment in &model.environments {
         // On a cycle, or downstream of a declaration that failed to check, the error is already
         // reported: treat the environment as reached rather than pile on.
         let upstream_broken = on_cycles.contains(&environment.name.value)
-            || environment.after.iter().any(|a| model.environment(&a.value).is_none());
+            || environment
+                .after
+                .iter()
+                .any(|a| model.environment(&a.value).is_none());
         if upstream_broken {
             if let Some(node) = graph.index.get(&environment.name.value) {
                 queue.push_back(*node);
@@ -260,7 +337,9 @@ fn check_reachability(checker: &mut Vec<Diagnostic>, model: &Model, graph: &Name
         }
     }
     for environment in &model.environments {
-        let Some(node) = graph.index.get(&environment.name.value) else { continue };
+        let Some(node) = graph.index.get(&environment.name.value) else {
+            continue;
+        };
         if reached.contains(node) || environment.after.is_empty() {
             continue;
         }

@@ -22,7 +22,10 @@ pub fn render(model: &Model, format: Format) -> String {
 }
 
 fn environments(model: &Model) -> impl Iterator<Item = &Environment> {
-    model.promotion_order.iter().filter_map(|name| model.environment(name))
+    model
+        .promotion_order
+        .iter()
+        .filter_map(|name| model.environment(name))
 }
 
 fn trigger_text(trigger: &Trigger) -> String {
@@ -52,14 +55,22 @@ fn strategies_text(environment: &Environment) -> String {
     let mut parts = vec![strategy_text(&environment.strategy)];
     for over in &environment.overrides {
         if let Some(strategy) = &over.strategy {
-            parts.push(format!("{}: {}", over.service.value, strategy_text(strategy)));
+            parts.push(format!(
+                "{}: {}",
+                over.service.value,
+                strategy_text(strategy)
+            ));
         }
     }
     parts.join("; ")
 }
 
 fn edge_text(environment: &Environment) -> String {
-    format!("{} · {}", approval_text(&environment.approval.value), strategies_text(environment))
+    format!(
+        "{} · {}",
+        approval_text(&environment.approval.value),
+        strategies_text(environment)
+    )
 }
 
 fn dot_escape(text: &str) -> String {
@@ -71,23 +82,47 @@ fn dot(model: &Model) -> String {
     out.push_str("  subgraph cluster_promotion {\n    label=\"promotion\";\n");
     for environment in environments(model) {
         let name = dot_escape(&environment.name.value);
-        let production = if environment.production { ", penwidth=2" } else { "" };
-        out.push_str(&format!("    \"env:{name}\" [label=\"{name}\\n{}\"{production}];\n", dot_escape(&environment.namespace.value)));
+        let production = if environment.production {
+            ", penwidth=2"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "    \"env:{name}\" [label=\"{name}\\n{}\"{production}];\n",
+            dot_escape(&environment.namespace.value)
+        ));
         if let Some(trigger) = &environment.trigger {
-            out.push_str(&format!("    \"trigger:{name}\" [shape=plaintext, label=\"{}\"];\n", dot_escape(&trigger_text(trigger))));
-            out.push_str(&format!("    \"trigger:{name}\" -> \"env:{name}\" [label=\"{}\"];\n", dot_escape(&edge_text(environment))));
+            out.push_str(&format!(
+                "    \"trigger:{name}\" [shape=plaintext, label=\"{}\"];\n",
+                dot_escape(&trigger_text(trigger))
+            ));
+            out.push_str(&format!(
+                "    \"trigger:{name}\" -> \"env:{name}\" [label=\"{}\"];\n",
+                dot_escape(&edge_text(environment))
+            ));
         }
         for after in &environment.after {
-            out.push_str(&format!("    \"env:{}\" -> \"env:{name}\" [label=\"{}\"];\n", dot_escape(&after.value), dot_escape(&edge_text(environment))));
+            out.push_str(&format!(
+                "    \"env:{}\" -> \"env:{name}\" [label=\"{}\"];\n",
+                dot_escape(&after.value),
+                dot_escape(&edge_text(environment))
+            ));
         }
     }
     out.push_str("  }\n  subgraph cluster_services {\n    label=\"services\";\n");
     for name in &model.service_order {
-        out.push_str(&format!("    \"svc:{0}\" [label=\"{0}\"];\n", dot_escape(name)));
+        out.push_str(&format!(
+            "    \"svc:{0}\" [label=\"{0}\"];\n",
+            dot_escape(name)
+        ));
     }
     for service in &model.services {
         for dependency in &service.depends_on {
-            out.push_str(&format!("    \"svc:{}\" -> \"svc:{}\" [label=\"depends on\"];\n", dot_escape(&service.name.value), dot_escape(&dependency.value)));
+            out.push_str(&format!(
+                "    \"svc:{}\" -> \"svc:{}\" [label=\"depends on\"];\n",
+                dot_escape(&service.name.value),
+                dot_escape(&dependency.value)
+            ));
         }
     }
     out.push_str("  }\n}\n");
@@ -96,7 +131,10 @@ fn dot(model: &Model) -> String {
 
 /// Mermaid node ids: letters, digits and `_` only.
 fn mermaid_id(prefix: &str, name: &str) -> String {
-    let cleaned: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     format!("{prefix}_{cleaned}")
 }
 
@@ -108,22 +146,41 @@ fn mermaid(model: &Model) -> String {
     let mut out = String::from("flowchart LR\n  subgraph promotion\n");
     for environment in environments(model) {
         let id = mermaid_id("env", &environment.name.value);
-        out.push_str(&format!("    {id}[\"{}\"]\n", mermaid_text(&environment.name.value)));
+        out.push_str(&format!(
+            "    {id}[\"{}\"]\n",
+            mermaid_text(&environment.name.value)
+        ));
         if let Some(trigger) = &environment.trigger {
             let trigger_id = mermaid_id("trigger", &environment.name.value);
-            out.push_str(&format!("    {trigger_id}([\"{}\"]) -->|\"{}\"| {id}\n", mermaid_text(&trigger_text(trigger)), mermaid_text(&edge_text(environment))));
+            out.push_str(&format!(
+                "    {trigger_id}([\"{}\"]) -->|\"{}\"| {id}\n",
+                mermaid_text(&trigger_text(trigger)),
+                mermaid_text(&edge_text(environment))
+            ));
         }
         for after in &environment.after {
-            out.push_str(&format!("    {} -->|\"{}\"| {id}\n", mermaid_id("env", &after.value), mermaid_text(&edge_text(environment))));
+            out.push_str(&format!(
+                "    {} -->|\"{}\"| {id}\n",
+                mermaid_id("env", &after.value),
+                mermaid_text(&edge_text(environment))
+            ));
         }
     }
     out.push_str("  end\n  subgraph services\n");
     for name in &model.service_order {
-        out.push_str(&format!("    {}[\"{}\"]\n", mermaid_id("svc", name), mermaid_text(name)));
+        out.push_str(&format!(
+            "    {}[\"{}\"]\n",
+            mermaid_id("svc", name),
+            mermaid_text(name)
+        ));
     }
     for service in &model.services {
         for dependency in &service.depends_on {
-            out.push_str(&format!("    {} -->|depends on| {}\n", mermaid_id("svc", &service.name.value), mermaid_id("svc", &dependency.value)));
+            out.push_str(&format!(
+                "    {} -->|depends on| {}\n",
+                mermaid_id("svc", &service.name.value),
+                mermaid_id("svc", &dependency.value)
+            ));
         }
     }
     out.push_str("  end\n");
@@ -132,19 +189,39 @@ fn mermaid(model: &Model) -> String {
 
 fn text(model: &Model) -> String {
     let mut out = String::from("Promotion (in order)\n");
-    let width = model.environments.iter().map(|e| e.name.value.len()).max().unwrap_or(0);
+    let width = model
+        .environments
+        .iter()
+        .map(|e| e.name.value.len())
+        .max()
+        .unwrap_or(0);
     for environment in environments(model) {
         let source = match (&environment.trigger, environment.after.is_empty()) {
             (Some(trigger), true) => trigger_text(trigger),
-            (Some(trigger), false) => format!("{} after {}", trigger_text(trigger), names(&environment.after)),
+            (Some(trigger), false) => format!(
+                "{} after {}",
+                trigger_text(trigger),
+                names(&environment.after)
+            ),
             (None, _) => format!("after {}", names(&environment.after)),
         };
-        let production = if environment.production { " [production]" } else { "" };
-        out.push_str(&format!("  {:width$}  <- {source} · {}{production}\n", environment.name.value, edge_text(environment)));
+        let production = if environment.production {
+            " [production]"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  {:width$}  <- {source} · {}{production}\n",
+            environment.name.value,
+            edge_text(environment)
+        ));
     }
     out.push_str("Services (each after its dependencies)\n");
     for name in &model.service_order {
-        let needs = model.service(name).map(|s| names(&s.depends_on)).unwrap_or_default();
+        let needs = model
+            .service(name)
+            .map(|s| names(&s.depends_on))
+            .unwrap_or_default();
         if needs.is_empty() {
             out.push_str(&format!("  {name}\n"));
         } else {
@@ -155,5 +232,8 @@ fn text(model: &Model) -> String {
 }
 
 fn names(list: &[crate::span::Spanned<String>]) -> String {
-    list.iter().map(|n| n.value.as_str()).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(|n| n.value.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -184,9 +184,20 @@ pub enum ExprKind {
     List(Vec<Expr>),
     Object(Object),
     Path(Path),
-    Call { function: Ident, arguments: Vec<Expr> },
-    Compare { op: CompareOp, left: Box<Expr>, right: Box<Expr> },
-    Logic { op: LogicOp, left: Box<Expr>, right: Box<Expr> },
+    Call {
+        function: Ident,
+        arguments: Vec<Expr>,
+    },
+    Compare {
+        op: CompareOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Logic {
+        op: LogicOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     Not(Box<Expr>),
 }
 

@@ -30,8 +30,10 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
         }
         let chunk_text = &text[chunk.start..chunk.end];
         // The fast reader takes the common declarations; pest reads the rest and reports errors.
-        let parsed = fast::parse_declaration(file, chunk_text, chunk.start)
-            .map_or_else(|| parser::parse_declaration(file, chunk_text, chunk.start), Ok);
+        let parsed = fast::parse_declaration(file, chunk_text, chunk.start).map_or_else(
+            || parser::parse_declaration(file, chunk_text, chunk.start),
+            Ok,
+        );
         match parsed {
             Ok(declaration) => declarations.push(declaration),
             Err(diagnostic) => {
@@ -73,7 +75,8 @@ fn broken(file: FileId, chunk: &str, span: Span) -> Declaration {
             .char_indices()
             .take_while(|(i, c)| c.is_ascii_alphanumeric() || *c == '_' || (*i > 0 && *c == '-'))
             .count();
-        let starts_alphabetic = chunk[position..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+        let starts_alphabetic =
+            chunk[position..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
         if word_len == 0 || !starts_alphabetic {
             break;
         }
@@ -117,7 +120,13 @@ fn attach_doc_comments(text: &str, declarations: &mut [Declaration], comments: &
             if !only_one_newline || !comment.text.starts_with("///") {
                 break;
             }
-            lines.push(comment.text.trim_start_matches("///").strip_prefix(' ').unwrap_or(comment.text.trim_start_matches("///")));
+            lines.push(
+                comment
+                    .text
+                    .trim_start_matches("///")
+                    .strip_prefix(' ')
+                    .unwrap_or(comment.text.trim_start_matches("///")),
+            );
             boundary = comment.span.start as usize;
         }
         if !lines.is_empty() {

@@ -647,10 +647,18 @@ fn tight_end(pair: &Pair<Rule>) -> usize {
     let span = pair.as_span();
     // Atomic rules never skip whitespace, so their spans are already tight (and a string's
     // closing quote comes after its last child).
-    if matches!(pair.as_rule(), Rule::string | Rule::number | Rule::ident | Rule::boolean) {
+    if matches!(
+        pair.as_rule(),
+        Rule::string | Rule::number | Rule::ident | Rule::boolean
+    ) {
         return span.end();
     }
-    let Some(last_child_end) = pair.clone().into_inner().map(|child| child.as_span().end()).max() else {
+    let Some(last_child_end) = pair
+        .clone()
+        .into_inner()
+        .map(|child| child.as_span().end())
+        .max()
+    else {
         return span.end();
     };
     let text = span.get_input();

@@ -203,7 +203,11 @@ impl Scanner<'_> {
 
     fn push_comment(&mut self, start: usize) {
         let end = self.position;
-        let text = self.text.get(start..end).unwrap_or("").trim_end_matches('\r');
+        let text = self
+            .text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches('\r');
         self.split.comments.push(Comment {
             text: text.to_string(),
             span: Span::new(self.file, start, start + text.len()),
@@ -252,10 +256,15 @@ mod tests {
 
     #[test]
     fn splits_at_top_level_declarations() {
-        let text = "service a {\n  x = 1\n}\n// note\nstrategy s = recreate\nservice b { y = \"}\" }\n";
+        let text =
+            "service a {\n  x = 1\n}\n// note\nstrategy s = recreate\nservice b { y = \"}\" }\n";
         assert_eq!(
             chunks(text),
-            ["service a {\n  x = 1\n}", "strategy s = recreate", "service b { y = \"}\" }"]
+            [
+                "service a {\n  x = 1\n}",
+                "strategy s = recreate",
+                "service b { y = \"}\" }"
+            ]
         );
     }
 
@@ -277,7 +286,10 @@ mod tests {
         let text = "service a {}\n/* never closed\nservice b {}\n";
         let found = split(FileId(0), text);
         assert_eq!(found.unclosed_comment, Some(13));
-        assert_eq!(split(FileId(0), "/* closed */ service a {}").unclosed_comment, None);
+        assert_eq!(
+            split(FileId(0), "/* closed */ service a {}").unclosed_comment,
+            None
+        );
     }
 
     #[test]

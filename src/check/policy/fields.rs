@@ -125,19 +125,34 @@ impl Element<'_> {
 /// What `policy` is checked for: every service, environment or deployment, or, for a policy
 /// enabled in some environments only, the ones there (services as they are deployed there).
 pub fn subjects<'m>(model: &'m Model, policy: &Policy) -> Vec<Subject<'m>> {
-    let enabled = |environment: &str| policy.environments.is_empty() || policy.environments.iter().any(|e| e == environment);
+    let enabled = |environment: &str| {
+        policy.environments.is_empty() || policy.environments.iter().any(|e| e == environment)
+    };
     let pipeline = &model.pipeline;
     match policy.each {
         PolicySubject::Service if policy.environments.is_empty() => model
             .services
             .iter()
-            .map(|service| Subject { service: Some(ServiceView { service, deployment: None }), environment: None, strategy: None, pipeline })
+            .map(|service| Subject {
+                service: Some(ServiceView {
+                    service,
+                    deployment: None,
+                }),
+                environment: None,
+                strategy: None,
+                pipeline,
+            })
             .collect(),
         PolicySubject::Environment => model
             .environments
             .iter()
             .filter(|environment| enabled(&environment.name.value))
-            .map(|environment| Subject { service: None, environment: Some(environment), strategy: Some(&environment.strategy), pipeline })
+            .map(|environment| Subject {
+                service: None,
+                environment: Some(environment),
+                strategy: Some(&environment.strategy),
+                pipeline,
+            })
             .collect(),
         PolicySubject::Service | PolicySubject::Deployment => model
             .deployments
@@ -147,7 +162,10 @@ pub fn subjects<'m>(model: &'m Model, policy: &Policy) -> Vec<Subject<'m>> {
                 let service = model.service(&deployment.service)?;
                 let environment = model.environment(&deployment.environment)?;
                 Some(Subject {
-                    service: Some(ServiceView { service, deployment: Some(deployment) }),
+                    service: Some(ServiceView {
+                        service,
+                        deployment: Some(deployment),
+                    }),
                     environment: Some(environment),
                     strategy: Some(&deployment.strategy),
                     pipeline,
@@ -163,7 +181,10 @@ impl Subject<'_> {
     /// "service `web` in environment `prod`"
     pub fn describe(&self) -> String {
         match (&self.service, self.environment) {
-            (Some(view), Some(environment)) => format!("service `{}` in environment `{}`", view.service.name.value, environment.name.value),
+            (Some(view), Some(environment)) => format!(
+                "service `{}` in environment `{}`",
+                view.service.name.value, environment.name.value
+            ),
             (Some(view), None) => format!("service `{}`", view.service.name.value),
             (None, Some(environment)) => format!("environment `{}`", environment.name.value),
             (None, None) => String::new(),
@@ -180,19 +201,29 @@ impl Subject<'_> {
     }
 
     pub fn service_name(&self) -> Option<&str> {
-        self.service.as_ref().map(|view| view.service.name.value.as_str())
+        self.service
+            .as_ref()
+            .map(|view| view.service.name.value.as_str())
     }
 
     pub fn environment_name(&self) -> Option<&str> {
-        self.environment.map(|environment| environment.name.value.as_str())
+        self.environment
+            .map(|environment| environment.name.value.as_str())
     }
 
     /// The elements of a list field.
     pub fn elements(&self, list: &str) -> Vec<Element<'_>> {
-        let Some(view) = &self.service else { return Vec::new() };
+        let Some(view) = &self.service else {
+            return Vec::new();
+        };
         match list {
             "service.ports" => view.service.ports.iter().map(Element::Port).collect(),
-            "service.env" => view.deployment.map_or(&view.service.env, |d| &d.env).iter().map(Element::Env).collect(),
+            "service.env" => view
+                .deployment
+                .map_or(&view.service.env, |d| &d.env)
+                .iter()
+                .map(Element::Env)
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -208,16 +239,25 @@ impl Subject<'_> {
 
     pub fn value(&self, path: &str) -> Read {
         if let Some(rest) = path.strip_prefix("pipeline.") {
-            return self.service.as_ref().map_or((None, None), |view| pipeline_value(self.pipeline, view, rest));
+            return self.service.as_ref().map_or((None, None), |view| {
+                pipeline_value(self.pipeline, view, rest)
+            });
         }
         if let Some(rest) = path.strip_prefix("service.") {
-            return self.service.as_ref().map_or((None, None), |view| view.value(rest));
+            return self
+                .service
+                .as_ref()
+                .map_or((None, None), |view| view.value(rest));
         }
         if let Some(rest) = path.strip_prefix("environment.") {
-            return self.environment.map_or((None, None), |environment| environment_value(environment, rest));
+            return self.environment.map_or((None, None), |environment| {
+                environment_value(environment, rest)
+            });
         }
         if let Some(rest) = path.strip_prefix("strategy.") {
-            return self.strategy.map_or((None, None), |strategy| strategy_value(strategy, rest, self.environment));
+            return self.strategy.map_or((None, None), |strategy| {
+                strategy_value(strategy, rest, self.environment)
+            });
         }
         (None, None)
     }
@@ -237,20 +277,31 @@ impl ServiceView<'_> {
         let image = self.deployment.map_or(&service.image, |d| &d.image);
         let resources = self.deployment.map_or(&service.resources, |d| &d.resources);
         let replicas = self.deployment.map_or(&service.replicas, |d| &d.replicas);
-        let autoscaling = self.deployment.map_or(service.autoscaling.as_ref(), |d| d.autoscaling.as_ref());
-        let probe = |probe: &Option<Probe>| (boolean(probe.is_some()), probe.as_ref().map(|p| p.span).or(Some(service.name.span)));
+        let autoscaling = self
+            .deployment
+            .map_or(service.autoscaling.as_ref(), |d| d.autoscaling.as_ref());
+        let probe = |probe: &Option<Probe>| {
+            (
+                boolean(probe.is_some()),
+                probe.as_ref().map(|p| p.span).or(Some(service.name.span)),
+            )
+        };
         let quantity = |q: &Option<crate::span::Spanned<Quantity>>| match q {
             Some(q) => (Some(Literal::Milli(q.value.milli)), Some(q.span)),
             None => (None, Some(service.name.span)),
         };
         match path {
             "name" => (text(&service.name.value), Some(service.name.span)),
-            "replicas" => (Some(Literal::Int(u64::from(replicas.value))), Some(replicas.span)),
+            "replicas" => (
+                Some(Literal::Int(u64::from(replicas.value))),
+                Some(replicas.span),
+            ),
             "image.tag" => (image.tag.as_deref().and_then(text), Some(image.span)),
             "image.digest" => (image.digest.as_deref().and_then(text), Some(image.span)),
             "image.registry" => (image.registry.as_deref().and_then(text), Some(image.span)),
             "image.pinned" => {
-                let pinned = image.digest.is_some() || image.tag.as_deref().is_some_and(|t| t != "latest");
+                let pinned =
+                    image.digest.is_some() || image.tag.as_deref().is_some_and(|t| t != "latest");
                 (boolean(pinned), Some(image.span))
             }
             "resources.requests.cpu" => quantity(&resources.requests.cpu),
@@ -261,11 +312,24 @@ impl ServiceView<'_> {
             "probes.readiness" => probe(&service.probes.readiness),
             "probes.startup" => probe(&service.probes.startup),
             "autoscaling" => (boolean(autoscaling.is_some()), Some(service.name.span)),
-            "autoscaling.min" => (autoscaling.map(|a| Literal::Int(u64::from(a.min.value))), autoscaling.map(|a| a.min.span)),
-            "autoscaling.max" => (autoscaling.map(|a| Literal::Int(u64::from(a.max.value))), autoscaling.map(|a| a.max.span)),
+            "autoscaling.min" => (
+                autoscaling.map(|a| Literal::Int(u64::from(a.min.value))),
+                autoscaling.map(|a| a.min.span),
+            ),
+            "autoscaling.max" => (
+                autoscaling.map(|a| Literal::Int(u64::from(a.max.value))),
+                autoscaling.map(|a| a.max.span),
+            ),
             "disruption_budget" => (boolean(replicas.value > 1), Some(replicas.span)),
             "built" => (boolean(service.build.is_some()), Some(service.name.span)),
-            "ports" => (None, service.ports.first().map(|p| p.name.span).or(Some(service.name.span))),
+            "ports" => (
+                None,
+                service
+                    .ports
+                    .first()
+                    .map(|p| p.name.span)
+                    .or(Some(service.name.span)),
+            ),
             "env" => (None, Some(service.name.span)),
             _ => (None, None),
         }
@@ -276,8 +340,14 @@ fn environment_value(environment: &Environment, path: &str) -> Read {
     let name_span = Some(environment.name.span);
     match path {
         "name" => (text(&environment.name.value), name_span),
-        "cluster" => (text(&environment.cluster.value), Some(environment.cluster.span)),
-        "namespace" => (text(&environment.namespace.value), Some(environment.namespace.span)),
+        "cluster" => (
+            text(&environment.cluster.value),
+            Some(environment.cluster.span),
+        ),
+        "namespace" => (
+            text(&environment.namespace.value),
+            Some(environment.namespace.span),
+        ),
         "production" => (boolean(environment.production), name_span),
         "approval" => {
             let kind = match environment.approval.value {
@@ -302,16 +372,27 @@ fn environment_value(environment: &Environment, path: &str) -> Read {
 
 fn strategy_value(strategy: &Strategy, path: &str, environment: Option<&Environment>) -> Read {
     let span = Some(environment.map_or(strategy.span, |e| e.strategy.span));
-    let span = if span == Some(Span::default()) { Some(strategy.span) } else { span };
+    let span = if span == Some(Span::default()) {
+        Some(strategy.span)
+    } else {
+        span
+    };
     match (path, &strategy.kind) {
         ("kind", kind) => (text(kind.keyword()), Some(strategy.span)),
-        ("steps", StrategyKind::Canary { steps, .. }) => (Some(Literal::Int(steps.len() as u64)), span),
+        ("steps", StrategyKind::Canary { steps, .. }) => {
+            (Some(Literal::Int(steps.len() as u64)), span)
+        }
         ("steps", _) => (Some(Literal::Int(0)), span),
         ("first_weight", StrategyKind::Canary { steps, .. }) => match steps.first() {
-            Some(step) => (Some(Literal::Int(u64::from(step.weight.value))), Some(step.weight.span)),
+            Some(step) => (
+                Some(Literal::Int(u64::from(step.weight.value))),
+                Some(step.weight.span),
+            ),
             None => (None, span),
         },
-        ("analysis", StrategyKind::Canary { analysis, .. }) => (boolean(analysis.is_some()), Some(strategy.span)),
+        ("analysis", StrategyKind::Canary { analysis, .. }) => {
+            (boolean(analysis.is_some()), Some(strategy.span))
+        }
         ("analysis", _) => (boolean(false), Some(strategy.span)),
         _ => (None, span),
     }
@@ -334,7 +415,14 @@ fn port_value(port: &Port, path: &str) -> Read {
     match path {
         "name" => (text(&port.name.value), span),
         "number" => (Some(Literal::Int(u64::from(port.number))), span),
-        "protocol" => (text(if port.protocol == Protocol::Udp { "udp" } else { "tcp" }), span),
+        "protocol" => (
+            text(if port.protocol == Protocol::Udp {
+                "udp"
+            } else {
+                "tcp"
+            }),
+            span,
+        ),
         _ => (None, None),
     }
 }
@@ -352,7 +440,16 @@ fn env_value(var: &EnvVar, path: &str) -> Read {
 /// Whether a variable's name suggests that its value is a secret.
 pub fn sensitive(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"]
-        .iter()
-        .any(|word| upper.contains(word))
+    [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|word| upper.contains(word))
 }

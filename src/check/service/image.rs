@@ -27,7 +27,10 @@ pub fn parse(reference: &str, app_registry: Option<&str>) -> Result<Image, Strin
     if reference.is_empty() {
         return Err("the image is empty".to_string());
     }
-    if reference.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if reference
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err("it contains whitespace".to_string());
     }
     let (rest, digest) = match reference.split_once('@') {
@@ -49,7 +52,9 @@ pub fn parse(reference: &str, app_registry: Option<&str>) -> Result<Image, Strin
     for component in repository.split('/') {
         check_component(component)?;
     }
-    let registry = registry.map(str::to_string).or_else(|| app_registry.map(str::to_string));
+    let registry = registry
+        .map(str::to_string)
+        .or_else(|| app_registry.map(str::to_string));
     Ok(Image {
         registry,
         repository: repository.to_string(),
@@ -63,7 +68,9 @@ pub fn parse(reference: &str, app_registry: Option<&str>) -> Result<Image, Strin
 /// `localhost`.
 fn split_registry(name: &str) -> (Option<&str>, &str) {
     match name.split_once('/') {
-        Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
             (Some(first), rest)
         }
         _ => (None, name),
@@ -72,7 +79,9 @@ fn split_registry(name: &str) -> (Option<&str>, &str) {
 
 fn check_component(component: &str) -> Result<(), String> {
     let valid = !component.is_empty()
-        && component.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        && component
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
         && component.starts_with(|c: char| c.is_ascii_alphanumeric())
         && component.ends_with(|c: char| c.is_ascii_alphanumeric());
     if valid {
@@ -86,7 +95,9 @@ pub fn check_tag(tag: &str) -> Result<String, String> {
     let valid = !tag.is_empty()
         && tag.len() <= 128
         && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if valid {
         Ok(tag.to_string())
     } else {
@@ -95,9 +106,12 @@ pub fn check_tag(tag: &str) -> Result<String, String> {
 }
 
 fn check_digest(digest: &str) -> Result<String, String> {
-    let valid = digest
-        .strip_prefix("sha256:")
-        .is_some_and(|hex| hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    let valid = digest.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    });
     if valid {
         Ok(digest.to_string())
     } else {

@@ -20,7 +20,11 @@ pub fn field(checker: &mut Checker, reader: &Reader, name: &str, ports: &Ports) 
 }
 
 fn lower(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Probe> {
-    let variant = values::variant(checker, expr, "a probe such as `http { path = \"/healthz\", port = http }`")?;
+    let variant = values::variant(
+        checker,
+        expr,
+        "a probe such as `http { path = \"/healthz\", port = http }`",
+    )?;
     let kinds = ["http", "tcp", "grpc", "exec"];
     if !kinds.contains(&variant.tag) {
         values::unknown_variant(checker, "probe kind", &variant, &kinds);
@@ -28,18 +32,35 @@ fn lower(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Probe> {
     }
     let Some(body) = variant.body else {
         checker.report(
-            Diagnostic::error(Code::SW0203, format!("{} `{}` probe needs settings", if variant.tag == "http" || variant.tag == "exec" { "an" } else { "a" }, variant.tag), variant.tag_span, "no settings")
-                .with_help(match variant.tag {
-                    "exec" => "write `exec { command = [\"...\"] }`",
-                    "http" => "write `http { path = \"/healthz\", port = http }`",
-                    _ => "write `{ port = <port name> }`",
-                }),
+            Diagnostic::error(
+                Code::SW0203,
+                format!(
+                    "{} `{}` probe needs settings",
+                    if variant.tag == "http" || variant.tag == "exec" {
+                        "an"
+                    } else {
+                        "a"
+                    },
+                    variant.tag
+                ),
+                variant.tag_span,
+                "no settings",
+            )
+            .with_help(match variant.tag {
+                "exec" => "write `exec { command = [\"...\"] }`",
+                "http" => "write `http { path = \"/healthz\", port = http }`",
+                _ => "write `{ port = <port name> }`",
+            }),
         );
         return None;
     };
     let reader = Reader::new(checker, body, &schema::PROBE, variant.tag_span);
     let action = action(checker, &reader, variant.tag, body, ports);
-    let duration = |checker: &mut Checker, name| reader.value(checker, name).and_then(|e| values::duration(checker, e));
+    let duration = |checker: &mut Checker, name| {
+        reader
+            .value(checker, name)
+            .and_then(|e| values::duration(checker, e))
+    };
     let initial_delay = duration(checker, "initial_delay");
     let period = duration(checker, "period");
     let timeout = duration(checker, "timeout");
@@ -48,13 +69,22 @@ fn lower(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Probe> {
         if let (Some(value), Some(span)) = (value, reader.key_span(name)) {
             if value.millis < 1000 {
                 checker.report(
-                    Diagnostic::error(Code::SW0206, format!("probe `{name}` must be at least 1s"), span, "too short")
-                        .with_help("Kubernetes counts probe timings in whole seconds"),
+                    Diagnostic::error(
+                        Code::SW0206,
+                        format!("probe `{name}` must be at least 1s"),
+                        span,
+                        "too short",
+                    )
+                    .with_help("Kubernetes counts probe timings in whole seconds"),
                 );
             }
         }
     }
-    let threshold = |checker: &mut Checker, name| reader.value(checker, name).and_then(|e| values::integer_u32(checker, e, 1, 1000));
+    let threshold = |checker: &mut Checker, name| {
+        reader
+            .value(checker, name)
+            .and_then(|e| values::integer_u32(checker, e, 1, 1000))
+    };
     let success_threshold = threshold(checker, "success_threshold");
     let failure_threshold = threshold(checker, "failure_threshold");
     Some(Probe {
@@ -68,7 +98,13 @@ fn lower(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Probe> {
     })
 }
 
-fn action(checker: &mut Checker, reader: &Reader, kind: &str, body: &Object, ports: &Ports) -> Option<ProbeAction> {
+fn action(
+    checker: &mut Checker,
+    reader: &Reader,
+    kind: &str,
+    body: &Object,
+    ports: &Ports,
+) -> Option<ProbeAction> {
     let allowed: &[&str] = match kind {
         "http" => &["path", "port"],
         "exec" => &["command"],
@@ -77,8 +113,20 @@ fn action(checker: &mut Checker, reader: &Reader, kind: &str, body: &Object, por
     for field in ["path", "port", "command"] {
         if let Some(span) = reader.key_span(field).filter(|_| !allowed.contains(&field)) {
             checker.report(
-                Diagnostic::error(Code::SW0201, format!("`{field}` does not apply to a `{kind}` probe"), span, "not used by this probe")
-                    .with_help(format!("a `{kind}` probe takes {}", allowed.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "))),
+                Diagnostic::error(
+                    Code::SW0201,
+                    format!("`{field}` does not apply to a `{kind}` probe"),
+                    span,
+                    "not used by this probe",
+                )
+                .with_help(format!(
+                    "a `{kind}` probe takes {}",
+                    allowed
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             );
         }
     }
@@ -94,17 +142,34 @@ fn action(checker: &mut Checker, reader: &Reader, kind: &str, body: &Object, por
                 .map_or_else(|| "/".to_string(), |s| s.value);
             if !path.starts_with('/') {
                 let span = reader.key_span("path").unwrap_or(body.span);
-                checker.report(Diagnostic::error(Code::SW0206, "an http probe path must start with `/`", span, "relative path"));
+                checker.report(Diagnostic::error(
+                    Code::SW0206,
+                    "an http probe path must start with `/`",
+                    span,
+                    "relative path",
+                ));
             }
-            Some(ProbeAction::Http { path, port: port(checker)? })
+            Some(ProbeAction::Http {
+                path,
+                port: port(checker)?,
+            })
         }
-        "tcp" => Some(ProbeAction::Tcp { port: port(checker)? }),
-        "grpc" => Some(ProbeAction::Grpc { port: port(checker)? }),
+        "tcp" => Some(ProbeAction::Tcp {
+            port: port(checker)?,
+        }),
+        "grpc" => Some(ProbeAction::Grpc {
+            port: port(checker)?,
+        }),
         _ => {
             let expr = reader.required_value(checker, "command")?;
             let command = values::strings(checker, expr)?;
             if command.is_empty() {
-                checker.report(Diagnostic::error(Code::SW0206, "an exec probe needs a command", expr.span, "empty command"));
+                checker.report(Diagnostic::error(
+                    Code::SW0206,
+                    "an exec probe needs a command",
+                    expr.span,
+                    "empty command",
+                ));
                 return None;
             }
             Some(ProbeAction::Exec { command })
@@ -125,7 +190,10 @@ fn resolve_port(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Por
         }
     };
     if let Some(port) = found {
-        return Some(PortRef { name: port.name.value.clone(), number: port.number });
+        return Some(PortRef {
+            name: port.name.value.clone(),
+            number: port.number,
+        });
     }
     let written = match &expr.kind {
         ExprKind::Path(path) => path.dotted(),
@@ -143,7 +211,8 @@ fn resolve_port(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Por
         diagnostic = diagnostic.with_label(span, "ports are declared here");
     }
     if diagnostic.help.is_none() {
-        diagnostic = diagnostic.with_help("declare the port in `ports { name = number }` and name it here");
+        diagnostic =
+            diagnostic.with_help("declare the port in `ports { name = number }` and name it here");
     }
     checker.report(diagnostic);
     None

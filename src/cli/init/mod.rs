@@ -18,6 +18,11 @@ pub fn run(dir: &Path) -> u8 {
         eprintln!("error: cannot write {}: {error}", path.display());
         return status::USAGE;
     }
-    eprintln!("wrote {}; next: `slipway check {}` and `slipway compile {} --out deploy/`", path.display(), dir.display(), dir.display());
+    eprintln!(
+        "wrote {}; next: `slipway check {}` and `slipway compile {} --out deploy/`",
+        path.display(),
+        dir.display(),
+        dir.display()
+    );
     status::OK
 }
