@@ -739,6 +739,12 @@ fn unknown_references_and_errors_scale_linearly() {
         3000,
     );
     assert_linear("syntax errors", "", "service s{i} { image = }\n", 500);
+    assert_linear(
+        "a checking error in every service",
+        APP,
+        "service s{i} { replicas = 1 }\n",
+        500,
+    );
 }
 
 #[path = "hostile/recipe.rs"]

@@ -3,7 +3,7 @@
 
 use super::model::{App, Model};
 use super::reader::Reader;
-use super::{names, policy, schema, service, strategy, environment, item_label, Checker};
+use super::{environment, item_label, names, policy, schema, service, strategy, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Declaration, ExprKind, Item, Module, Object};
@@ -19,6 +19,10 @@ pub struct Declared<'a> {
     pub policies: BTreeMap<&'a str, &'a Item>,
     /// `(kind, name)` of declarations that failed to parse.
     pub broken: Vec<(&'a str, &'a str)>,
+    /// Declarations whose name was already taken. They are checked too (then dropped): which
+    /// of two declarations comes first depends on the order of the files, and the problems
+    /// reported must not.
+    pub duplicates: Vec<&'a Item>,
 }
 
 impl<'a> Declared<'a> {
@@ -31,7 +35,12 @@ impl<'a> Declared<'a> {
             _ => &self.policies,
         };
         let mut names: Vec<&'a str> = table.keys().copied().collect();
-        names.extend(self.broken.iter().filter(|(k, _)| *k == kind).map(|(_, name)| *name));
+        names.extend(
+            self.broken
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, name)| *name),
+        );
         names.sort_unstable();
         names.dedup();
         names
@@ -84,7 +93,9 @@ fn add<'a>(checker: &mut Checker, declared: &mut Declared<'a>, item: &'a Item) {
             )
             .with_suggestion(other, kinds);
             let diagnostic = if diagnostic.help.is_none() {
-                diagnostic.with_help("declarations are `app`, `service`, `environment`, `strategy` and `policy`")
+                diagnostic.with_help(
+                    "declarations are `app`, `service`, `environment`, `strategy` and `policy`",
+                )
             } else {
                 diagnostic
             };
@@ -96,21 +107,52 @@ fn add<'a>(checker: &mut Checker, declared: &mut Declared<'a>, item: &'a Item) {
         Some(first) => checker.report(
             Diagnostic::error(
                 Code::SW0102,
-                format!("{} `{}` is declared twice", item.keyword.text, names::shorten(&item.name.text)),
+                format!(
+                    "{} `{}` is declared twice",
+                    item.keyword.text,
+                    names::shorten(&item.name.text)
+                ),
                 item.name.span,
                 "declared again here",
             )
             .with_label(first.name.span, "first declared here")
-            .with_help(format!("rename one of them or merge them into one {}", item.keyword.text)),
+            .with_help(format!(
+                "rename one of them or merge them into one {}",
+                item.keyword.text
+            )),
         ),
         None => {
             table.insert(&item.name.text, item);
+            return;
+        }
+    }
+    declared.duplicates.push(item);
+}
+
+/// Checks the declarations whose name was taken, as the kept ones are, and drops them.
+fn check_duplicates(
+    checker: &mut Checker,
+    declared: &Declared,
+    registry: Option<&str>,
+    scope: &environment::Scope,
+) {
+    for item in &declared.duplicates {
+        match item.keyword.text.as_str() {
+            "service" => drop(service::lower(checker, item, registry)),
+            "environment" => drop(environment::lower(checker, item, scope)),
+            "strategy" => drop(strategy::lower_named(checker, item)),
+            _ => drop(policy::lower(checker, item)),
         }
     }
 }
 
 pub fn lower(checker: &mut Checker, declared: &Declared) -> Model {
-    let anchor = declared.services.values().chain(declared.environments.values()).map(|item| item_label(item)).min();
+    let anchor = declared
+        .services
+        .values()
+        .chain(declared.environments.values())
+        .map(|item| item_label(item))
+        .min();
     let app = lower_app(checker, &declared.apps, anchor);
     let registry = app.as_ref().and_then(|app| app.registry.clone());
     let strategies: Vec<_> = declared
@@ -134,6 +176,7 @@ pub fn lower(checker: &mut Checker, declared: &Declared) -> Model {
         .values()
         .filter_map(|item| environment::lower(checker, item, &scope))
         .collect();
+    check_duplicates(checker, declared, registry.as_deref(), &scope);
     let policies = declared
         .policies
         .values()
@@ -161,9 +204,14 @@ fn lower_app(checker: &mut Checker, apps: &[&Item], anchor: Option<Span>) -> Opt
     };
     for again in apps.iter().skip(1) {
         checker.report(
-            Diagnostic::error(Code::SW0104, "the app is declared twice", again.name.span, "declared again here")
-                .with_label(first.name.span, "first declared here")
-                .with_help("a spec describes one app; remove one `app` declaration"),
+            Diagnostic::error(
+                Code::SW0104,
+                "the app is declared twice",
+                again.name.span,
+                "declared again here",
+            )
+            .with_label(first.name.span, "first declared here")
+            .with_help("a spec describes one app; remove one `app` declaration"),
         );
     }
     // Every declaration is checked, not only the first: which one comes first depends on the
@@ -180,7 +228,13 @@ fn lower_app(checker: &mut Checker, apps: &[&Item], anchor: Option<Span>) -> Opt
 
 /// Checks one `app` declaration and reads it.
 fn read_app(checker: &mut Checker, app: &Item) -> Option<App> {
-    names::check_name(checker, &app.name.text, app.name.span, names::NameRule::Dns1123Label, "app name");
+    names::check_name(
+        checker,
+        &app.name.text,
+        app.name.span,
+        names::NameRule::Dns1123Label,
+        "app name",
+    );
     let object = body(checker, app)?;
     let reader = Reader::new(checker, object, &schema::APP, item_label(app));
     let repository = reader
@@ -207,11 +261,23 @@ fn read_app(checker: &mut Checker, app: &Item) -> Option<App> {
 /// `prometheus = "http://..."`: an HTTP(S) URL, written into AnalysisTemplates as the address.
 fn prometheus_url(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<String> {
     let url = super::values::string(checker, expr)?;
-    let rest = url.value.strip_prefix("https://").or_else(|| url.value.strip_prefix("http://"));
-    if rest.is_none_or(|host| host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control())) {
+    let rest = url
+        .value
+        .strip_prefix("https://")
+        .or_else(|| url.value.strip_prefix("http://"));
+    if rest.is_none_or(|host| {
+        host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control())
+    }) {
         checker.report(
-            Diagnostic::error(Code::SW0204, "`prometheus` is an http:// or https:// URL", url.span, "not a URL")
-                .with_help("write e.g. `prometheus = \"http://prometheus-operated.monitoring.svc:9090\"`"),
+            Diagnostic::error(
+                Code::SW0204,
+                "`prometheus` is an http:// or https:// URL",
+                url.span,
+                "not a URL",
+            )
+            .with_help(
+                "write e.g. `prometheus = \"http://prometheus-operated.monitoring.svc:9090\"`",
+            ),
         );
         return None;
     }
@@ -230,7 +296,10 @@ pub fn body<'a>(checker: &mut Checker, item: &'a Item) -> Option<&'a Object> {
                     item.value.span,
                     "expected `{ ... }`",
                 )
-                .with_help(format!("write `{} {} {{ ... }}`", item.keyword.text, item.name.text)),
+                .with_help(format!(
+                    "write `{} {} {{ ... }}`",
+                    item.keyword.text, item.name.text
+                )),
             );
             None
         }

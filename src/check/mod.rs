@@ -37,14 +37,20 @@ use model::Model;
 #[derive(Debug, Default)]
 pub struct Checker {
     diagnostics: Vec<Diagnostic>,
+    /// How many of `diagnostics` are errors, kept as they come: lowering asks after every
+    /// declaration, and counting each time made checking quadratic in the number of errors.
+    errors: usize,
 }
 
 impl Checker {
     pub fn report_all(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
-        self.diagnostics.extend(diagnostics);
+        for diagnostic in diagnostics {
+            self.report(diagnostic);
+        }
     }
 
     pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.errors += usize::from(diagnostic.is_error());
         self.diagnostics.push(diagnostic);
     }
 
@@ -54,7 +60,7 @@ impl Checker {
     }
 
     pub fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.is_error()).count()
+        self.errors
     }
 }
 
