@@ -8,9 +8,10 @@
 //! * Stale-file removal deletes only files the previous compile wrote: a manifest edited to
 //!   list `../outside`, an absolute path or a hand-written file deletes nothing.
 //! * Writes and removals never pass through a symbolic link inside `--out`.
-//! * A write that fails (a file where a directory must go; a full disk, simulated with
-//!   `ulimit -f`, which holds for root too, unlike `chmod`) exits 2 with a clear message and
-//!   leaves every previous file as it was, with no staging directory left behind.
+//! * A write that fails (a file where a directory must go; a read-only `--out`, made with a
+//!   read-only bind mount in a namespace of its own; a full disk, simulated with `ulimit -f`;
+//!   the last two stop root too, unlike `chmod`) exits 2 with a clear message and leaves
+//!   every previous file as it was, with no staging directory left behind.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -419,6 +420,45 @@ fn a_full_disk_fails_cleanly() {
                 .arg(spec_dir)
                 .arg("--out")
                 .arg(out))
+        },
+    );
+}
+
+#[test]
+fn a_read_only_output_directory_fails_cleanly() {
+    // A read-only bind mount of --out, in a mount namespace of the compile's own (`unshare`
+    // maps the user to root in a new user namespace, so this needs no privileges); unlike
+    // `chmod`, it stops root too. Exit status 125 means the namespace could not be set up.
+    let read_only =
+        "mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" \"$1\" || exit 125; \
+                     shift; exec \"$@\"";
+    assert_failed_write_keeps_old_output(
+        "read-only",
+        |_| {},
+        |spec_dir, out| {
+            let output = run(Command::new("unshare")
+                .args([
+                    "--user",
+                    "--map-root-user",
+                    "--mount",
+                    "sh",
+                    "-c",
+                    read_only,
+                    "sh",
+                ])
+                .arg(out)
+                .arg(BIN)
+                .arg("compile")
+                .arg(spec_dir)
+                .arg("--out")
+                .arg(out));
+            assert_ne!(
+                output.status.code(),
+                Some(125),
+                "cannot mount --out read-only in a user and mount namespace:\n{}",
+                stderr(&output)
+            );
+            output
         },
     );
 }
