@@ -18,8 +18,10 @@ pub enum Style {
 /// (characters outside printable ASCII, which include tabs and line breaks).
 pub fn of(text: &str) -> Option<Style> {
     if is_word(text.as_bytes()) {
-        // Most keys and values: plain, unless they are `null`, `true` or `false`.
-        return Some(if reads_as_non_string(text) {
+        // Most keys and values: plain, unless they are `null`, `true` or `false` (four or
+        // five letters).
+        let reserved = matches!(text.len(), 4 | 5) && reads_as_non_string(text);
+        return Some(if reserved {
             Style::SingleQuoted
         } else {
             Style::Plain
@@ -55,10 +57,20 @@ pub fn write(out: &mut String, text: &str, style: Style) {
 /// plain (no indicator can occur) and that is a string unless it is a null or boolean word.
 pub fn is_word(bytes: &[u8]) -> bool {
     bytes.first().is_some_and(u8::is_ascii_alphabetic)
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))
+        && bytes.iter().all(|&b| WORD[usize::from(b)])
 }
+
+/// The bytes of [`is_word`] text, as a table: one load per byte on the writer's hottest path.
+static WORD: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'/' || b == b'-';
+        byte += 1;
+    }
+    table
+};
 
 /// libyaml's test for a plain scalar in block context, for printable ASCII on one line.
 fn plain_allowed(bytes: &[u8]) -> bool {
