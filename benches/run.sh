@@ -9,6 +9,7 @@
 #   benches/run.sh                 everything, results in target/bench/results.md
 #   SIZES="100 1000" benches/run.sh
 #   RUNS=50 OUT_ROOT=/dev/shm/slipway-bench benches/run.sh
+#   BIN=/path/to/older/slipway WORK=/tmp/before benches/run.sh    (the same runs of another build)
 #
 # Compiles write into a fresh directory on every run (hyperfine --prepare removes it), so
 # every file is new, as in a first compile. OUT_ROOT (default target/bench/out) chooses the
@@ -23,7 +24,7 @@ SIZES=${SIZES:-10 100 1000 10000}
 RUNS=${RUNS:-30}
 BIG_RUNS=${BIG_RUNS:-10}
 MEMORY_RUNS=${MEMORY_RUNS:-5}
-BIN=$ROOT/target/release/slipway
+BIN=${BIN:-$ROOT/target/release/slipway}
 FLOOR=$WORK/floor
 RESULTS=$WORK/results
 
@@ -49,7 +50,9 @@ if [ "${WAIT_QUIET:-0}" = 1 ]; then
 fi
 
 echo "building the release binary and the floor program" >&2
-(cd "$ROOT" && cargo build --release --quiet)
+if [ "$BIN" = "$ROOT/target/release/slipway" ]; then
+    (cd "$ROOT" && cargo build --release --quiet)
+fi
 mkdir -p "$WORK" "$RESULTS" "$OUT_ROOT"
 rustc -O --edition 2021 -o "$FLOOR" "$ROOT/benches/tools/floor.rs"
 
@@ -61,7 +64,7 @@ done
 # hyperfine NAME RUNS COMMAND [PREPARE]
 bench() {
     local name=$1 runs=$2 command=$3 prepare=${4:-}
-    local args=(--warmup 3 --runs "$runs" --export-json "$RESULTS/$name.json" --style basic)
+    local args=(-N --warmup 3 --runs "$runs" --export-json "$RESULTS/$name.json" --style basic)
     if [ -n "$prepare" ]; then
         args+=(--prepare "$prepare")
     fi
