@@ -47,7 +47,7 @@ fn runs<T: Sync, R: Send>(threads: usize, items: &[T], work: impl Fn(&T) -> R + 
 
 #[cfg(test)]
 mod tests {
-    use super::{map, map_each};
+    use super::map;
 
     #[test]
     fn same_results_in_the_same_order_whatever_the_threads() {

@@ -139,9 +139,7 @@ fn unsigned_integer(text: &str) -> bool {
             }
         }
     }
-    !body.starts_with(['+', '-'])
-        && !leading_zero_digits(text)
-        && u128::from_str_radix(body, 10).is_ok()
+    !body.starts_with(['+', '-']) && !leading_zero_digits(text) && body.parse::<u128>().is_ok()
 }
 
 fn negative_integer(text: &str) -> bool {
@@ -155,7 +153,7 @@ fn negative_integer(text: &str) -> bool {
             }
         }
     }
-    !leading_zero_digits(text) && i128::from_str_radix(text, 10).is_ok()
+    !leading_zero_digits(text) && text.parse::<i128>().is_ok()
 }
 
 fn float(text: &str) -> bool {
