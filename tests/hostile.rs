@@ -477,10 +477,18 @@ fn hostile_cases() {
                 "{name}: the files in reverse order give other diagnostics"
             ));
         }
-        // The formatter recurses over the same trees: it must survive every case too (its
-        // result does not matter here; the format fuzz target checks that).
+        // The formatter recurses over the same trees: it must survive every case too, and
+        // formatting its output again must change nothing.
         for source in &sources {
-            let _ = slipway::fmt::format_source(&source.text);
+            if let Ok(formatted) = slipway::fmt::format_source(&source.text) {
+                let again = slipway::fmt::format_source(&formatted);
+                if again.as_ref().ok() != Some(&formatted) {
+                    problems.push(format!(
+                        "{name}: formatting {} twice changes it",
+                        source.name
+                    ));
+                }
+            }
         }
         let rendered = shown_diagnostics(&sources, &all);
         let separator = "-".repeat(80);

@@ -169,7 +169,10 @@ impl<'a> Printer<'a> {
         while let Some(comment) = self.peek_comment() {
             let start = comment.span.start as usize;
             let gap = self.source.get(*last..start).unwrap_or("\n");
-            if start >= limit || gap.contains('\n') {
+            // Only blanks and commas may come between: in `d{s{c{#`, the comment is inside
+            // `c`, not after `d {` (found by the format fuzz target).
+            let only_blanks = gap.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | ','));
+            if start >= limit || !only_blanks {
                 break;
             }
             self.next_comment += 1;
