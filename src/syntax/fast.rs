@@ -307,6 +307,8 @@ impl Reader<'_> {
         if let Some(tag) = &tag {
             span = tag.span.to(span);
         }
+        // Trees of large specs are kept for the whole check: no spare capacity.
+        entries.shrink_to_fit();
         Some(Object { tag, entries, span })
     }
 
@@ -444,6 +446,7 @@ impl Reader<'_> {
         }
         self.position += 1;
         self.depth -= 1;
+        items.shrink_to_fit();
         Some(Expr {
             kind: ExprKind::List(items),
             span: self.span(start, self.position),
