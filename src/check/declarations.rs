@@ -19,9 +19,10 @@ pub struct Declared<'a> {
     pub policies: BTreeMap<&'a str, &'a Item>,
     /// `(kind, name)` of declarations that failed to parse.
     pub broken: Vec<(&'a str, &'a str)>,
-    /// Declarations whose name was already taken. They are checked too (then dropped): which
-    /// of two declarations comes first depends on the order of the files, and the problems
-    /// reported must not.
+    /// Every declaration of a name declared more than once. None of them enters the model
+    /// (the name stays known, as a broken declaration's does): which of them comes first
+    /// depends on the order of the files, and nothing the check reports may. Each is still
+    /// checked for its own problems.
     pub duplicates: Vec<&'a Item>,
 }
 
@@ -103,28 +104,37 @@ fn add<'a>(checker: &mut Checker, declared: &mut Declared<'a>, item: &'a Item) {
             return;
         }
     };
-    match table.get(item.name.text.as_str()) {
-        Some(first) => checker.report(
-            Diagnostic::error(
-                Code::SW0102,
-                format!(
-                    "{} `{}` is declared twice",
-                    item.keyword.text,
-                    names::shorten(&item.name.text)
-                ),
-                item.name.span,
-                "declared again here",
-            )
-            .with_label(first.name.span, "first declared here")
-            .with_help(format!(
-                "rename one of them or merge them into one {}",
-                item.keyword.text
-            )),
-        ),
-        None => {
-            table.insert(&item.name.text, item);
-            return;
-        }
+    let earlier = table.get(item.name.text.as_str()).copied().or_else(|| {
+        declared
+            .duplicates
+            .iter()
+            .copied()
+            .find(|d| d.keyword.text == item.keyword.text && d.name.text == item.name.text)
+    });
+    let Some(first) = earlier else {
+        table.insert(&item.name.text, item);
+        return;
+    };
+    checker.report(
+        Diagnostic::error(
+            Code::SW0102,
+            format!(
+                "{} `{}` is declared twice",
+                item.keyword.text,
+                names::shorten(&item.name.text)
+            ),
+            item.name.span,
+            "declared again here",
+        )
+        .with_label(first.name.span, "first declared here")
+        .with_help(format!(
+            "rename one of them or merge them into one {}",
+            item.keyword.text
+        )),
+    );
+    if let Some(first) = table.remove(item.name.text.as_str()) {
+        declared.duplicates.push(first);
+        declared.broken.push((&first.keyword.text, &first.name.text));
     }
     declared.duplicates.push(item);
 }
@@ -214,16 +224,13 @@ fn lower_app(checker: &mut Checker, apps: &[&Item], anchor: Option<Span>) -> Opt
             .with_help("a spec describes one app; remove one `app` declaration"),
         );
     }
-    // Every declaration is checked, not only the first: which one comes first depends on the
-    // order of the files, and the problems reported must not.
-    let mut first_app = None;
-    for (index, app) in apps.iter().enumerate() {
-        let read = read_app(checker, app);
-        if index == 0 {
-            first_app = read;
-        }
+    // Every declaration is checked, and with more than one the model has no app: which one
+    // comes first depends on the order of the files, and nothing the check reports may.
+    let read: Vec<Option<App>> = apps.iter().map(|app| read_app(checker, app)).collect();
+    match read.as_slice() {
+        [only] => only.clone(),
+        _ => None,
     }
-    first_app
 }
 
 /// Checks one `app` declaration and reads it.
