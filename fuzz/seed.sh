@@ -8,11 +8,12 @@
 # reads a first byte that picks its mode: its seeds are every file behind a 0 byte (opened
 # as documents), plus a few framed JSON-RPC streams behind a 1 byte (read as stdin). Seeds
 # are named by content hash, so running this again adds nothing twice.
-# Usage: fuzz/seed.sh [target...]
+# Usage: fuzz/seed.sh [target...]; FUZZ_CORPUS puts the corpora elsewhere than fuzz/corpus.
 set -euo pipefail
 
 fuzz="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$fuzz")"
+corpora="${FUZZ_CORPUS:-$fuzz/corpus}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(parse check compile format lsp)
@@ -23,7 +24,7 @@ trap 'rm -rf "$scratch"' EXIT
 
 # Every .slip file outside build output and the corpora themselves.
 find "$repo" -name '*.slip' -type f \
-  -not -path '*/target/*' -not -path "$fuzz/corpus/*" -not -path '*/.git/*' -print0 |
+  -not -path '*/target/*' -not -path "$fuzz/corpus/*" -not -path "$corpora/*" -not -path '*/.git/*' -print0 |
   sort -z | while IFS= read -r -d '' file; do
     cp "$file" "$scratch/file-$(sha1sum < "$file" | cut -c1-16)"
   done
@@ -66,16 +67,16 @@ for index, path in enumerate(sorted(examples.glob("*/*.slip"))):
 PYTHON
 
 for target in "${targets[@]}"; do
-  mkdir -p "$fuzz/corpus/$target"
+  mkdir -p "$corpora/$target"
   if [ "$target" = lsp ]; then
     for seed in "$scratch"/*; do
       [ -f "$seed" ] || continue
-      name="$fuzz/corpus/lsp/$(basename "$seed")"
+      name="$corpora/lsp/$(basename "$seed")"
       [ -e "$name" ] || { printf '\0'; cat "$seed"; } > "$name"
     done
-    cp -n "$scratch"/lsp/* "$fuzz/corpus/lsp/"
+    cp -n "$scratch"/lsp/* "$corpora/lsp/"
   else
-    find "$scratch" -maxdepth 1 -type f -exec cp -n {} "$fuzz/corpus/$target/" \;
+    find "$scratch" -maxdepth 1 -type f -exec cp -n {} "$corpora/$target/" \;
   fi
-  echo "$target: $(ls "$fuzz/corpus/$target" | wc -l) files in fuzz/corpus/$target"
+  echo "$target: $(ls "$corpora/$target" | wc -l) files in $corpora/$target"
 done
