@@ -37,6 +37,7 @@ const ATTEMPTS: usize = 5;
 const SHOWN_BYTES: usize = 1500;
 /// How many diagnostics a snapshot renders; the rest are counted by code.
 const SHOWN_DIAGNOSTICS: usize = 12;
+/// The widest rendered line a snapshot shows in full.
 const SHOWN_LINE: usize = 200;
 
 /// One finished run of the binary.
