@@ -66,7 +66,21 @@ impl<'s> Scopes<'s> {
             scopes: BTreeMap::new(),
             exports: BTreeMap::new(),
         };
-        for (index, module) in sources.modules.iter().enumerate() {
+        // Where two declarations or imports take one name, the first one wins; files are taken
+        // in the order of their paths, not of the list they came in, so which one is first
+        // does not depend on the order of the files (found by the check fuzz target).
+        let path = |index: usize| {
+            sources
+                .units
+                .get(index)
+                .map_or("", |unit| unit.path.as_str())
+        };
+        let mut order: Vec<usize> = (0..sources.modules.len().max(sources.units.len())).collect();
+        order.sort_by(|a, b| path(*a).cmp(path(*b)).then(a.cmp(b)));
+        for &index in &order {
+            let Some(module) = sources.modules.get(index) else {
+                continue;
+            };
             let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
             let scope = scopes.scope_of(file);
             for declaration in &module.declarations {
@@ -75,7 +89,7 @@ impl<'s> Scopes<'s> {
                 }
             }
         }
-        for index in 0..sources.units.len() {
+        for &index in &order {
             let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
             scopes.bind_imports(checker, file);
         }
