@@ -493,7 +493,16 @@ pub fn join(base: &str, relative: &str) -> Result<String, OutsideRoot> {
 fn cycles(sources: &Sources) -> Vec<Diagnostic> {
     let mut found: Vec<Vec<(FileId, Span, FileId)>> = Vec::new();
     let mut state = vec![Visit::New; sources.units.len()];
-    for start in 0..sources.units.len() {
+    // How many cycles a search finds depends on where it starts: start in the order of the
+    // paths, so the files may come in any order (found by the hostile corpus).
+    let mut starts: Vec<usize> = (0..sources.units.len()).collect();
+    starts.sort_by(|a, b| {
+        sources.units[*a]
+            .path
+            .cmp(&sources.units[*b].path)
+            .then(a.cmp(b))
+    });
+    for start in starts {
         walk(sources, FileId(index_u32(start)), &mut state, &mut found);
     }
     found
