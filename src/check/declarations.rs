@@ -134,7 +134,9 @@ fn add<'a>(checker: &mut Checker, declared: &mut Declared<'a>, item: &'a Item) {
     );
     if let Some(first) = table.remove(item.name.text.as_str()) {
         declared.duplicates.push(first);
-        declared.broken.push((&first.keyword.text, &first.name.text));
+        declared
+            .broken
+            .push((&first.keyword.text, &first.name.text));
     }
     declared.duplicates.push(item);
 }
