@@ -12,15 +12,6 @@ pub fn map<T: Sync, R: Send>(threads: usize, items: &[T], work: impl Fn(&T) -> R
     runs(threads.min(items.len() / MIN_ITEMS_PER_THREAD), items, work)
 }
 
-/// [`map`] for a few large items: as many threads as items, up to `threads`.
-pub fn map_each<T: Sync, R: Send>(
-    threads: usize,
-    items: &[T],
-    work: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    runs(threads.min(items.len()), items, work)
-}
-
 fn runs<T: Sync, R: Send>(threads: usize, items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = threads.max(1);
     if threads == 1 {

@@ -115,20 +115,26 @@ fn file_text(header: &str, objects: &[Object]) -> String {
 }
 
 /// The files of one environment, as file name and objects in file order: `namespace.yaml`
-/// first, then one `<service>.yaml` per service in name order.
-pub fn environment_files(model: &Model, environment: &Environment) -> Vec<(String, Vec<Object>)> {
+/// first, then one `<service>.yaml` per service in name order; built on up to `threads`
+/// threads.
+pub fn environment_files(
+    model: &Model,
+    environment: &Environment,
+    threads: usize,
+) -> Vec<(String, Vec<Object>)> {
     let mut files = vec![(
         "namespace.yaml".to_string(),
         vec![identity::namespace(model, environment)],
     )];
-    for deployment in model.deployments_in(&environment.name.value) {
-        if let Some(unit) = Unit::for_deployment(model, deployment) {
-            files.push((
-                format!("{}.yaml", deployment.service),
-                service_objects(model, &unit),
-            ));
-        }
-    }
+    let deployments: Vec<&Deployment> = model.deployments_in(&environment.name.value).collect();
+    let services = super::parallel::map(threads, &deployments, |deployment| {
+        let unit = Unit::for_deployment(model, deployment)?;
+        Some((
+            format!("{}.yaml", deployment.service),
+            service_objects(model, &unit),
+        ))
+    });
+    files.extend(services.into_iter().flatten());
     files
 }
 

@@ -19,7 +19,7 @@ use super::{yaml, Options, Output};
 use crate::check::model::{Environment, Model};
 use kustomization::Kustomization;
 
-/// The overlays of the environments are rendered on up to `threads` threads.
+/// The base and the overlays are rendered on up to `threads` threads.
 pub fn emit(model: &Model, options: &Options, output: &mut Output, threads: usize) {
     let header = super::header(options);
     let base = base::render(model);
@@ -37,10 +37,12 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output, threads: usiz
         "kustomize/base/kustomization.yaml",
         format!("{header}{kustomization}"),
     );
+    // One environment after the other, each spread over the threads by service: there are
+    // fewer environments than cores to keep busy, and one overlay's work varies little.
     let environments: Vec<&Environment> = super::environments(model, options).collect();
-    let overlays = super::parallel::map_each(threads, &environments, |environment| {
-        overlay::render(model, environment, &base)
-    });
+    let overlays = environments
+        .iter()
+        .map(|environment| overlay::render(model, environment, &base, threads));
     for (environment, files) in environments.iter().zip(overlays) {
         for (file, text) in files {
             let path = format!("kustomize/overlays/{}/{file}", environment.name.value);

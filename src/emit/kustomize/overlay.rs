@@ -18,12 +18,12 @@
 //! kustomize 4.5.4 applies patches before its other transformers; every patch only touches
 //! fields the transformers leave alone, so the order does not change the result.
 
-use super::diff::{self, Operation};
+use super::diff;
 use super::kustomization::{Image, Kustomization, Patch, Replicas, Target};
 use super::transforms;
 use crate::check::model::{Environment, Model};
 use crate::emit::k8s::{self, Object};
-use crate::emit::yaml;
+use crate::emit::{parallel, yaml};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,41 +36,73 @@ fn key(object: &Object) -> Key {
 }
 
 /// The files of the overlay, relative to its directory, as (path, YAML without header).
+///
+/// The environment's objects are built on up to `threads` threads; kustomize's fields are
+/// decided from the typed objects; then each kept base object is turned into a JSON value,
+/// transformed as kustomize would, compared with its target and dropped, one object at a
+/// time on each thread, so the values never pile up.
 pub fn render(
     model: &Model,
     environment: &Environment,
     base: &[(String, Vec<Object>)],
+    threads: usize,
 ) -> Vec<(String, String)> {
     let namespace = environment.namespace.value.as_str();
-    let base_objects: Vec<&Object> = base.iter().flat_map(|(_, objects)| objects).collect();
-    let target_files = k8s::environment_files(model, environment);
-    let targets: BTreeMap<Key, Value> = target_files
+    let target_files = k8s::environment_files(model, environment, threads);
+    // The last object of a key wins.
+    let targets: BTreeMap<Key, &Object> = target_files
         .iter()
         .flat_map(|(_, objects)| objects)
-        .map(|object| (key(object), to_value(object)))
+        .map(|object| (key(object), object))
         .collect();
 
     let mut overlay = Overlay::new(namespace);
+    let base_objects: Vec<&Object> = base.iter().flat_map(|(_, objects)| objects).collect();
     let base_keys: BTreeSet<Key> = base_objects.iter().map(|object| key(object)).collect();
     let extras = overlay.add_missing(&target_files, &base_keys);
-    let mut kept: Vec<(Key, Value)> = Vec::new();
+    let mut kept = Vec::new();
     for object in base_objects {
-        if targets.contains_key(&key(object)) {
-            let mut value = to_value(object);
-            transforms::set_namespace(&mut value, namespace);
-            kept.push((key(object), value));
-        } else {
-            overlay.delete(object);
+        let object_key = key(object);
+        match targets.get(&object_key) {
+            Some(target) => kept.push(Kept {
+                key: object_key,
+                base: object,
+                target,
+                replicas: None,
+            }),
+            None => overlay.delete(object),
         }
     }
-    overlay.kustomization.replicas = replicas(&mut kept, &targets);
-    overlay.kustomization.images = images(&mut kept, &extras, &targets);
-    for (object_key, value) in &kept {
-        if let Some(target) = targets.get(object_key) {
-            overlay.patch(object_key, diff::diff(value, target));
+    overlay.kustomization.replicas = replicas(&mut kept);
+    overlay.kustomization.images = images(&kept, &extras);
+    let images = &overlay.kustomization.images;
+    let patches = parallel::map(threads, &kept, |kept| {
+        let mut value = to_value(kept.base);
+        transforms::set_namespace(&mut value, namespace);
+        if let Some(count) = kept.replicas {
+            transforms::set_replicas(&mut value, count);
+        }
+        for image in images {
+            transforms::set_image_tag(&mut value, &image.name, &image.new_tag);
+        }
+        let operations = diff::diff(&value, &to_value(kept.target));
+        (!operations.is_empty()).then(|| yaml::document_text(&operations))
+    });
+    for (kept, text) in kept.iter().zip(patches) {
+        if let Some(text) = text {
+            overlay.patch(&kept.key, text);
         }
     }
     overlay.finish()
+}
+
+/// A base object the environment keeps, the object the environment wants in its place, and
+/// the replicas the overlay's `replicas:` gives it.
+struct Kept<'o> {
+    key: Key,
+    base: &'o Object,
+    target: &'o Object,
+    replicas: Option<u64>,
 }
 
 /// The overlay being written: its kustomization and its other files.
@@ -90,12 +122,12 @@ impl Overlay {
     }
 
     /// Adds the objects the base lacks as resources, in the `k8s` target's files and order
-    /// (the Namespace always among them); returns them as values.
-    fn add_missing(
+    /// (the Namespace always among them); returns them.
+    fn add_missing<'o>(
         &mut self,
-        target_files: &[(String, Vec<Object>)],
+        target_files: &'o [(String, Vec<Object>)],
         base_keys: &BTreeSet<Key>,
-    ) -> Vec<Value> {
+    ) -> Vec<&'o Object> {
         let mut extras = Vec::new();
         for (file, objects) in target_files {
             let missing: Vec<&Object> = objects
@@ -103,9 +135,9 @@ impl Overlay {
                 .filter(|object| !base_keys.contains(&key(object)))
                 .collect();
             if !missing.is_empty() {
-                extras.extend(missing.iter().map(|object| to_value(object)));
                 self.kustomization.resources.push(file.clone());
                 self.files.push((file.clone(), yaml::documents(&missing)));
+                extras.extend(missing);
             }
         }
         extras
@@ -122,14 +154,10 @@ impl Overlay {
             .push(Patch { path, target: None });
     }
 
-    /// Patches a base object with JSON Patch operations, if there are any.
-    fn patch(&mut self, (kind, name): &Key, operations: Vec<Operation>) {
-        if operations.is_empty() {
-            return;
-        }
+    /// Patches a base object with JSON Patch operations (`text`, already YAML).
+    fn patch(&mut self, (kind, name): &Key, text: String) {
         let path = format!("patches/{}-{name}.yaml", kind.to_lowercase());
-        self.files
-            .push((path.clone(), yaml::document_text(&operations)));
+        self.files.push((path.clone(), text));
         let target = Target {
             kind: kind.to_string(),
             name: name.clone(),
@@ -147,16 +175,17 @@ impl Overlay {
     }
 }
 
-/// `replicas:` entries for base Deployments whose replicas the environment changes; applies
-/// them to `kept`.
-fn replicas(kept: &mut [(Key, Value)], targets: &BTreeMap<Key, Value>) -> Vec<Replicas> {
+/// `replicas:` entries for base Deployments whose replicas the environment changes; notes
+/// them in `kept`.
+fn replicas(kept: &mut [Kept]) -> Vec<Replicas> {
     let mut entries = Vec::new();
-    for (object_key, value) in kept.iter_mut() {
-        let wanted = targets.get(object_key).and_then(transforms::replicas);
-        if let Some(count) = wanted.filter(|count| transforms::replicas(value) != Some(*count)) {
-            transforms::set_replicas(value, count);
+    for kept in kept.iter_mut() {
+        let wanted = transforms::replicas(kept.target);
+        if let Some(count) = wanted.filter(|count| transforms::replicas(kept.base) != Some(*count))
+        {
+            kept.replicas = Some(count);
             entries.push(Replicas {
-                name: object_key.1.clone(),
+                name: kept.key.1.clone(),
                 count: u32::try_from(count).unwrap_or(u32::MAX),
             });
         }
@@ -165,13 +194,9 @@ fn replicas(kept: &mut [(Key, Value)], targets: &BTreeMap<Key, Value>) -> Vec<Re
 }
 
 /// `images:` entries (`newTag`) for image names whose containers all move to the same
-/// `name:tag` in this environment; applies them to `kept`. Any other image change (to or
+/// `name:tag` in this environment. Any other image change (to or
 /// from a digest, or different tags for one image name) is left to the patches.
-fn images(
-    kept: &mut [(Key, Value)],
-    extras: &[Value],
-    targets: &BTreeMap<Key, Value>,
-) -> Vec<Image> {
+fn images(kept: &[Kept], extras: &[&Object]) -> Vec<Image> {
     // Image name -> (the images its containers must end up with, whether any must change).
     let mut wanted: BTreeMap<String, (BTreeSet<String>, bool)> = BTreeMap::new();
     let mut note = |current: &str, target: Option<&String>| {
@@ -181,17 +206,14 @@ fn images(
         entry.0.insert(target.cloned().unwrap_or_default());
         entry.1 |= target.is_none_or(|target| target != current);
     };
-    for (object_key, value) in kept.iter() {
-        let target_images = targets
-            .get(object_key)
-            .map(transforms::images)
-            .unwrap_or_default();
-        for (index, current) in transforms::images(value).iter().enumerate() {
+    for kept in kept.iter() {
+        let target_images = transforms::images(kept.target);
+        for (index, current) in transforms::images(kept.base).iter().enumerate() {
             note(current, target_images.get(index));
         }
     }
-    for value in extras {
-        for current in transforms::images(value) {
+    for object in extras {
+        for current in transforms::images(object) {
             note(&current, Some(&current));
         }
     }
@@ -210,17 +232,15 @@ fn images(
         else {
             continue;
         };
-        for (_, value) in kept.iter_mut() {
-            transforms::set_image_tag(value, &name, tag);
-        }
         entries.push(Image {
-            name: name.clone(),
+            name,
             new_tag: tag.to_string(),
         });
     }
     entries
 }
 
+/// An object as a JSON value, the form the transformers and the diff work on.
 fn to_value(object: &Object) -> Value {
     serde_json::to_value(object).unwrap_or_default()
 }

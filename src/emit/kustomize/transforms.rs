@@ -1,12 +1,13 @@
 //! What kustomize's built-in transformers do to an object, redone on JSON values so the
 //! overlay can predict kustomize's output and patch only what the transformers leave
-//! different: `namespace:` sets `metadata.namespace` (every object here is namespaced but the
+//! different (what the transformers look at is read from the typed objects): `namespace:` sets `metadata.namespace` (every object here is namespaced but the
 //! Namespace), `replicas:` sets a named Deployment's `spec.replicas`, and `images:` rewrites
 //! every container image whose name matches.
 //!
 //! Image names are split the way kustomize 4.5.4 splits them: at the last `@` when there is a
 //! digest, else at the last `:` after the first `/` (a `:` before it is a registry port).
 
+use crate::emit::k8s::Object;
 use serde_json::Value;
 
 /// `namespace:`: sets `metadata.namespace` of a namespaced object.
@@ -23,11 +24,14 @@ pub fn set_namespace(object: &mut Value, namespace: &str) {
 }
 
 /// `spec.replicas` of a Deployment; `None` for other kinds.
-pub fn replicas(object: &Value) -> Option<u64> {
-    if kind(object) != "Deployment" {
-        return None;
+pub fn replicas(object: &Object) -> Option<u64> {
+    match object {
+        Object::Deployment(deployment) => deployment
+            .spec
+            .replicas
+            .and_then(|count| u64::try_from(count).ok()),
+        _ => None,
     }
-    object.pointer("/spec/replicas").and_then(Value::as_u64)
 }
 
 /// `replicas:`: sets `spec.replicas` of a Deployment.
@@ -37,16 +41,20 @@ pub fn set_replicas(object: &mut Value, count: u64) {
     }
 }
 
-/// The container images of a pod template, in container order.
-pub fn images(object: &Value) -> Vec<String> {
-    object
-        .pointer("/spec/template/spec/containers")
-        .and_then(Value::as_array)
-        .map(|containers| {
-            containers
+/// The container images of an object's pod template (a Deployment's or a Rollout's), in
+/// container order; empty for other kinds.
+pub fn images(object: &Object) -> Vec<String> {
+    let template = match object {
+        Object::Deployment(deployment) => Some(&deployment.spec.template),
+        Object::Rollout(rollout) => Some(&rollout.spec.template),
+        _ => None,
+    };
+    template
+        .and_then(|template| template.spec.as_ref())
+        .map(|pod| {
+            pod.containers
                 .iter()
-                .filter_map(|container| container.get("image").and_then(Value::as_str))
-                .map(str::to_string)
+                .filter_map(|container| container.image.clone())
                 .collect()
         })
         .unwrap_or_default()
@@ -83,12 +91,4 @@ pub fn split_image(image: &str) -> (&str, &str) {
         Some(colon) => image.split_at(after_registry + colon),
         None => (image, ""),
     }
-}
-
-/// The object's `kind`.
-pub fn kind(object: &Value) -> &str {
-    object
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
 }
