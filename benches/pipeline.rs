@@ -78,7 +78,7 @@ fn options(targets: &[Target]) -> Options {
 fn k8s_objects(model: &Model) -> Vec<Vec<k8s::Object>> {
     let options = options(&[Target::K8s]);
     emit::environments(model, &options)
-        .flat_map(|environment| k8s::environment_files(model, environment))
+        .flat_map(|environment| k8s::environment_files(model, environment, 1))
         .map(|(_, objects)| objects)
         .collect()
 }

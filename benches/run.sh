@@ -125,6 +125,9 @@ for n in $SIZES; do
     memory "full-$n" "$BIN compile -q $spec --out $out" "rm -rf $out"
     count "full-$n" "$out"
 
+    "$FLOOR" pack "$out" "$pack" >/dev/null
+    bench "floor-full-$n" "$runs" "$FLOOR write $pack $out-floor" "rm -rf $out-floor"
+
     bench "unchanged-$n" "$runs" "$BIN compile -q $spec --out $out"
     rm -rf "$out" "$out-floor" "$pack"
 done
@@ -161,13 +164,15 @@ print("| Run | N | median ms | mean ± σ ms | min ms | runs | peak RSS MB | fil
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 rows = [("check", "check"), ("compile --target k8s,istio", "comparable"),
         ("floor (same bytes)", "floor"), ("compile (all targets)", "full"),
+        ("floor (same bytes as all targets)", "floor-full"),
         ("compile, nothing changed", "unchanged")]
 for label, key in rows:
     for n in sizes:
         run = timing(f"{key}-{n}")
         if run is None:
             continue
-        counted = {"comparable": "comparable", "floor": "comparable", "full": "full"}.get(key)
+        counted = {"comparable": "comparable", "floor": "comparable", "full": "full",
+                   "floor-full": "full"}.get(key)
         files, objects, size = count(f"{counted}-{n}") if counted else ["-", "-", "0"]
         written = f"{int(size) / 1e6:.1f}" if size != "0" else "-"
         print(f"| {label} | {int(n):,} | {ms(run['median'])} | {ms(run['mean'])} ± {ms(run['stddev'])} | "
