@@ -9,6 +9,10 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+// The allocator of the `slipway` binary, so these numbers are those of the real process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The spec is opened as an editor buffer with nothing else on "disk".
 struct NoDisk;
 

@@ -4,7 +4,7 @@
 
 use super::write;
 use similar::TextDiff;
-use slipway::emit::Output;
+use slipway::emit::{parallel, Output};
 use std::fs;
 use std::path::Path;
 
@@ -19,14 +19,19 @@ pub enum Drift {
 }
 
 pub fn compare(out: &Path, output: &Output) -> Vec<Drift> {
-    let mut drift = Vec::new();
-    for (path, text) in &output.files {
-        match fs::read(out.join(path)) {
-            Ok(existing) if existing == text.as_bytes() => {}
-            Ok(_) => drift.push(Drift::Differs(path.clone())),
-            Err(_) => drift.push(Drift::Missing(path.clone())),
+    let files: Vec<(&String, &String)> = output.files.iter().collect();
+    // Read on a few threads; the report keeps the output's path order.
+    let found = parallel::map(write::threads(), &files, |(path, text)| {
+        let target = out.join(path);
+        if write::unchanged(&target, text.as_bytes()) {
+            None
+        } else if fs::metadata(&target).is_ok_and(|m| m.is_file()) {
+            Some(Drift::Differs((*path).clone()))
+        } else {
+            Some(Drift::Missing((*path).clone()))
         }
-    }
+    });
+    let mut drift: Vec<Drift> = found.into_iter().flatten().collect();
     for stale in write::read_manifest(out) {
         if !output.files.contains_key(&stale) && out.join(&stale).is_file() {
             drift.push(Drift::Stale(stale));

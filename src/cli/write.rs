@@ -19,7 +19,7 @@
 //! a failed compile from touching the previous output, and ext4 and most file systems flush a
 //! file's data before a rename that replaces it; after a power cut, `compile --check` tells.
 
-use slipway::emit::Output;
+use slipway::emit::{parallel, Output};
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io::Write;
@@ -163,14 +163,23 @@ fn stage_and_swap(
 ) -> Result<Written, String> {
     let mut written = Written::default();
     let mut existing = Existing::default();
-    let mut to_move: Vec<(&str, &str)> = Vec::new();
+    // (path, text, whether its directory exists in `--out` already)
+    let mut files: Vec<(&str, &str, bool)> = Vec::with_capacity(output.files.len());
     for (path, text) in &output.files {
         refuse_links(out, path, &mut existing)?;
-        if existing.parent_exists(out, path) && unchanged(&out.join(path), text.as_bytes()) {
+        files.push((path, text, existing.parent_exists(out, path)));
+    }
+    // Reading back thousands of files is most of a compile that changes nothing.
+    let same = parallel::map(threads(), &files, |&(path, text, parent_exists)| {
+        parent_exists && unchanged(&out.join(path), text.as_bytes())
+    });
+    let mut to_move: Vec<(&str, &str)> = Vec::new();
+    for ((path, text, _), same) in files.into_iter().zip(same) {
+        if same {
             written.unchanged += 1;
-            continue;
+        } else {
+            to_move.push((path, text));
         }
-        to_move.push((path, text));
     }
     stage(staging, &to_move)?;
     let manifest = manifest_text(output);
@@ -191,8 +200,8 @@ fn stage_and_swap(
     Ok(written)
 }
 
-/// Whether the file at `target` already holds exactly `bytes`.
-fn unchanged(target: &Path, bytes: &[u8]) -> bool {
+/// Whether the file at `target` already holds exactly `bytes` (only a regular file is read).
+pub fn unchanged(target: &Path, bytes: &[u8]) -> bool {
     let same_length =
         fs::metadata(target).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
     same_length && fs::read(target).is_ok_and(|existing| existing == bytes)
@@ -258,6 +267,13 @@ fn parent_of(path: &str) -> &str {
     path.rfind('/').map_or("", |at| &path[..at])
 }
 
+/// How many threads read and write files: a few, as the file system serialises the rest.
+pub fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+}
+
 /// Writes every file into the staging directory: directories first, then the files, spread
 /// over a few threads.
 fn stage(staging: &Path, files: &[(&str, &str)]) -> Result<(), String> {
@@ -267,9 +283,7 @@ fn stage(staging: &Path, files: &[(&str, &str)]) -> Result<(), String> {
         let dir = staging.join(dir);
         fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 4);
+    let threads = threads();
     if threads == 1 || files.len() < 256 {
         return files
             .iter()

@@ -29,7 +29,7 @@ pub mod k8s;
 pub mod kustomize;
 pub mod labels;
 pub mod metrics;
-mod parallel;
+pub mod parallel;
 pub mod prometheus;
 pub mod rollouts;
 pub mod yaml;

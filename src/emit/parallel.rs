@@ -1,7 +1,8 @@
 //! Emitting on several threads with the same output whatever their number: the work is cut
 //! into contiguous runs of items, each run is done on its own thread, and the results come
 //! back in item order. The CLI chooses the number of threads; the library never asks the
-//! system (that would be IO), and one thread does everything in place.
+//! system (that would be IO), and one thread does everything in place. The CLI uses the same
+//! helper to compare the files already in `--out` with the new output.
 
 /// Fewer items than this are not worth a thread.
 const MIN_ITEMS_PER_THREAD: usize = 32;
