@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Whole-process benchmarks of the release binary on the reference workload (benches/gen-spec):
 # `check`, `compile --target k8s,istio` (the run comparable with the peers) and a full
-# `compile` at N = 10, 100, 1,000 and 10,000 services, `check examples/delivery-matrix`, and the
-# direct-write floor (benches/tools/floor.rs: the same bytes written by a tiny program).
+# `compile` at N = 10, 100, 1,000 and 10,000 services, a second compile that changes nothing and
+# `compile --check` (the pre-commit paths), `check examples/delivery-matrix`, and the direct-write
+# floor of both compiles (benches/tools/floor.rs: the same bytes written by a tiny program).
 # Wall times are hyperfine medians; peak memory is the maximum resident set size reported by
 # /usr/bin/time (median of several runs); files, objects and bytes are counted in the output.
 #
@@ -129,6 +130,7 @@ for n in $SIZES; do
     bench "floor-full-$n" "$runs" "$FLOOR write $pack $out-floor" "rm -rf $out-floor"
 
     bench "unchanged-$n" "$runs" "$BIN compile -q $spec --out $out"
+    bench "drift-$n" "$runs" "$BIN compile -q --check $spec --out $out"
     rm -rf "$out" "$out-floor" "$pack"
 done
 
@@ -165,7 +167,7 @@ print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 rows = [("check", "check"), ("compile --target k8s,istio", "comparable"),
         ("floor (same bytes)", "floor"), ("compile (all targets)", "full"),
         ("floor (same bytes as all targets)", "floor-full"),
-        ("compile, nothing changed", "unchanged")]
+        ("compile, nothing changed", "unchanged"), ("compile --check (drift)", "drift")]
 for label, key in rows:
     for n in sizes:
         run = timing(f"{key}-{n}")
