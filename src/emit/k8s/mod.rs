@@ -122,20 +122,31 @@ pub fn environment_files(
     environment: &Environment,
     threads: usize,
 ) -> Vec<(String, Vec<Object>)> {
-    let mut files = vec![(
-        "namespace.yaml".to_string(),
-        vec![identity::namespace(model, environment)],
-    )];
+    let mut files = vec![namespace_file(model, environment)];
     let deployments: Vec<&Deployment> = model.deployments_in(&environment.name.value).collect();
     let services = super::parallel::map(threads, &deployments, |deployment| {
-        let unit = Unit::for_deployment(model, deployment)?;
-        Some((
-            format!("{}.yaml", deployment.service),
-            service_objects(model, &unit),
-        ))
+        deployment_file(model, deployment)
     });
     files.extend(services.into_iter().flatten());
     files
+}
+
+/// `namespace.yaml` of an environment: its file name and the Namespace.
+pub fn namespace_file(model: &Model, environment: &Environment) -> (String, Vec<Object>) {
+    (
+        "namespace.yaml".to_string(),
+        vec![identity::namespace(model, environment)],
+    )
+}
+
+/// `<service>.yaml` of one deployment: its file name and objects; `None` only if the model
+/// lacks the deployment's service.
+pub fn deployment_file(model: &Model, deployment: &Deployment) -> Option<(String, Vec<Object>)> {
+    let unit = Unit::for_deployment(model, deployment)?;
+    Some((
+        format!("{}.yaml", deployment.service),
+        service_objects(model, &unit),
+    ))
 }
 
 /// Every object of one service, in file order.

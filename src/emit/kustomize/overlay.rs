@@ -21,7 +21,7 @@
 use super::diff;
 use super::kustomization::{Image, Kustomization, Patch, Replicas, Target};
 use super::transforms;
-use crate::check::model::{Environment, Model};
+use crate::check::model::{Deployment, Environment, Model};
 use crate::emit::k8s::{self, Object};
 use crate::emit::{parallel, yaml};
 use serde::Serialize;
@@ -37,10 +37,11 @@ fn key(object: &Object) -> Key {
 
 /// The files of the overlay, relative to its directory, as (path, YAML without header).
 ///
-/// The environment's objects are built on up to `threads` threads; kustomize's fields are
-/// decided from the typed objects; then each kept base object is turned into a JSON value,
-/// transformed as kustomize would, compared with its target and dropped, one object at a
-/// time on each thread, so the values never pile up.
+/// The environment's objects are built twice, file by file on up to `threads` threads, and
+/// never all held at once: a first pass notes what kustomize's fields need of each object
+/// (its key, replicas and images) and writes the objects the base lacks; a second pass
+/// rebuilds each file whose objects replace base objects, and compares them as JSON values
+/// with the base objects as kustomize's transformers leave them.
 pub fn render(
     model: &Model,
     environment: &Environment,
@@ -48,23 +49,36 @@ pub fn render(
     threads: usize,
 ) -> Vec<(String, String)> {
     let namespace = environment.namespace.value.as_str();
-    let target_files = k8s::environment_files(model, environment, threads);
-    // The last object of a key wins.
-    let targets: BTreeMap<Key, &Object> = target_files
-        .iter()
-        .flat_map(|(_, objects)| objects)
-        .map(|object| (key(object), object))
-        .collect();
-
-    let mut overlay = Overlay::new(namespace);
     let base_objects: Vec<&Object> = base.iter().flat_map(|(_, objects)| objects).collect();
     let base_keys: BTreeSet<Key> = base_objects.iter().map(|object| key(object)).collect();
-    let extras = overlay.add_missing(&target_files, &base_keys);
+    let sources = sources(model, environment);
+    // One survey per source, empty for a source with no file.
+    let surveys = parallel::map(threads, &sources, |source| {
+        source
+            .build(model, environment)
+            .map(|(file, objects)| Survey::of(file, &objects, &base_keys))
+            .unwrap_or_default()
+    });
+    // The last object of a key wins.
+    let mut targets: BTreeMap<&Key, Location> = BTreeMap::new();
+    for (source, survey) in surveys.iter().enumerate() {
+        for (object, facts) in survey.objects.iter().enumerate() {
+            targets.insert(&facts.key, Location { source, object });
+        }
+    }
+    let facts =
+        |location: &Location| -> &Facts { &surveys[location.source].objects[location.object] };
+
+    let mut overlay = Overlay::new(namespace);
+    for (file, text) in surveys.iter().filter_map(|survey| survey.missing.as_ref()) {
+        overlay.kustomization.resources.push(file.clone());
+        overlay.files.push((file.clone(), text.clone()));
+    }
     let mut kept = Vec::new();
     for object in base_objects {
         let object_key = key(object);
         match targets.get(&object_key) {
-            Some(target) => kept.push(Kept {
+            Some(&target) => kept.push(Kept {
                 key: object_key,
                 base: object,
                 target,
@@ -73,36 +87,152 @@ pub fn render(
             None => overlay.delete(object),
         }
     }
-    overlay.kustomization.replicas = replicas(&mut kept);
-    overlay.kustomization.images = images(&kept, &extras);
-    let images = &overlay.kustomization.images;
-    let patches = parallel::map(threads, &kept, |kept| {
-        let mut value = to_value(kept.base);
-        transforms::set_namespace(&mut value, namespace);
-        if let Some(count) = kept.replicas {
-            transforms::set_replicas(&mut value, count);
-        }
-        for image in images {
-            transforms::set_image_tag(&mut value, &image.name, &image.new_tag);
-        }
-        let operations = diff::diff(&value, &to_value(kept.target));
-        (!operations.is_empty()).then(|| yaml::document_text(&operations))
-    });
-    for (kept, text) in kept.iter().zip(patches) {
-        if let Some(text) = text {
-            overlay.patch(&kept.key, text);
-        }
+    overlay.kustomization.replicas = replicas(&mut kept, facts);
+    let extras = surveys
+        .iter()
+        .flat_map(|survey| &survey.objects)
+        .filter(|facts| facts.missing);
+    overlay.kustomization.images = images(&kept, facts, extras);
+    for (kept_index, text) in patches(model, environment, &sources, &kept, &overlay, threads) {
+        overlay.patch(&kept[kept_index].key, text);
     }
     overlay.finish()
 }
 
-/// A base object the environment keeps, the object the environment wants in its place, and
-/// the replicas the overlay's `replicas:` gives it.
+/// Where the environment's files come from, in file order: the Namespace, then one file per
+/// deployment.
+#[derive(Clone, Copy)]
+enum Source<'m> {
+    Namespace,
+    Deployment(&'m Deployment),
+}
+
+impl Source<'_> {
+    fn build(&self, model: &Model, environment: &Environment) -> Option<(String, Vec<Object>)> {
+        match self {
+            Source::Namespace => Some(k8s::namespace_file(model, environment)),
+            Source::Deployment(deployment) => k8s::deployment_file(model, deployment),
+        }
+    }
+}
+
+fn sources<'m>(model: &'m Model, environment: &'m Environment) -> Vec<Source<'m>> {
+    std::iter::once(Source::Namespace)
+        .chain(
+            model
+                .deployments_in(&environment.name.value)
+                .map(Source::Deployment),
+        )
+        .collect()
+}
+
+/// What the overlay needs to know of one file of the environment.
+#[derive(Default)]
+struct Survey {
+    /// The file name and, as YAML documents, its objects the base lacks (if any).
+    missing: Option<(String, String)>,
+    /// Each object's facts, in file order.
+    objects: Vec<Facts>,
+}
+
+/// What kustomize's fields need of one object of the environment.
+struct Facts {
+    key: Key,
+    replicas: Option<u64>,
+    images: Vec<String>,
+    /// Whether the base lacks it.
+    missing: bool,
+}
+
+impl Survey {
+    fn of(file: String, objects: &[Object], base_keys: &BTreeSet<Key>) -> Survey {
+        let objects: Vec<(Facts, &Object)> = objects
+            .iter()
+            .map(|object| {
+                let key = key(object);
+                let facts = Facts {
+                    missing: !base_keys.contains(&key),
+                    key,
+                    replicas: transforms::replicas(object),
+                    images: transforms::images(object),
+                };
+                (facts, object)
+            })
+            .collect();
+        let missing: Vec<&Object> = objects
+            .iter()
+            .filter(|(facts, _)| facts.missing)
+            .map(|(_, object)| *object)
+            .collect();
+        Survey {
+            missing: (!missing.is_empty()).then(|| (file, yaml::documents(&missing))),
+            objects: objects.into_iter().map(|(facts, _)| facts).collect(),
+        }
+    }
+}
+
+/// An object of the environment: its file (index in [`sources`]) and its place in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Location {
+    source: usize,
+    object: usize,
+}
+
+/// A base object the environment keeps, where the object the environment wants in its place
+/// is, and the replicas the overlay's `replicas:` gives it.
 struct Kept<'o> {
     key: Key,
     base: &'o Object,
-    target: &'o Object,
+    target: Location,
     replicas: Option<u64>,
+}
+
+/// The JSON Patch of every kept object that needs one, as (index in `kept`, YAML), in `kept`
+/// order. Each file holding targets is rebuilt once, on up to `threads` threads.
+fn patches(
+    model: &Model,
+    environment: &Environment,
+    sources: &[Source],
+    kept: &[Kept],
+    overlay: &Overlay,
+    threads: usize,
+) -> Vec<(usize, String)> {
+    let mut by_source: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (index, kept) in kept.iter().enumerate() {
+        by_source.entry(kept.target.source).or_default().push(index);
+    }
+    let groups: Vec<(usize, Vec<usize>)> = by_source.into_iter().collect();
+    let namespace = overlay
+        .kustomization
+        .namespace
+        .as_deref()
+        .unwrap_or_default();
+    let images = &overlay.kustomization.images;
+    let done = parallel::map(threads, &groups, |(source, members)| {
+        let Some((_, objects)) = sources[*source].build(model, environment) else {
+            return Vec::new();
+        };
+        members
+            .iter()
+            .filter_map(|&index| {
+                let kept = &kept[index];
+                let target = objects.get(kept.target.object)?;
+                let mut value = to_value(kept.base);
+                transforms::set_namespace(&mut value, namespace);
+                if let Some(count) = kept.replicas {
+                    transforms::set_replicas(&mut value, count);
+                }
+                for image in images {
+                    transforms::set_image_tag(&mut value, &image.name, &image.new_tag);
+                }
+                let operations = diff::diff(&value, &to_value(target));
+                (!operations.is_empty()).then(|| (index, yaml::document_text(&operations)))
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut done: Vec<(usize, String)> = done.into_iter().flatten().collect();
+    done.sort_by_key(|(index, _)| *index);
+    done
 }
 
 /// The overlay being written: its kustomization and its other files.
@@ -119,28 +249,6 @@ impl Overlay {
             kustomization,
             files: Vec::new(),
         }
-    }
-
-    /// Adds the objects the base lacks as resources, in the `k8s` target's files and order
-    /// (the Namespace always among them); returns them.
-    fn add_missing<'o>(
-        &mut self,
-        target_files: &'o [(String, Vec<Object>)],
-        base_keys: &BTreeSet<Key>,
-    ) -> Vec<&'o Object> {
-        let mut extras = Vec::new();
-        for (file, objects) in target_files {
-            let missing: Vec<&Object> = objects
-                .iter()
-                .filter(|object| !base_keys.contains(&key(object)))
-                .collect();
-            if !missing.is_empty() {
-                self.kustomization.resources.push(file.clone());
-                self.files.push((file.clone(), yaml::documents(&missing)));
-                extras.extend(missing);
-            }
-        }
-        extras
     }
 
     /// Deletes a base object the environment does not run.
@@ -177,10 +285,10 @@ impl Overlay {
 
 /// `replicas:` entries for base Deployments whose replicas the environment changes; notes
 /// them in `kept`.
-fn replicas(kept: &mut [Kept]) -> Vec<Replicas> {
+fn replicas<'f>(kept: &mut [Kept], facts: impl Fn(&Location) -> &'f Facts) -> Vec<Replicas> {
     let mut entries = Vec::new();
     for kept in kept.iter_mut() {
-        let wanted = transforms::replicas(kept.target);
+        let wanted = facts(&kept.target).replicas;
         if let Some(count) = wanted.filter(|count| transforms::replicas(kept.base) != Some(*count))
         {
             kept.replicas = Some(count);
@@ -196,7 +304,11 @@ fn replicas(kept: &mut [Kept]) -> Vec<Replicas> {
 /// `images:` entries (`newTag`) for image names whose containers all move to the same
 /// `name:tag` in this environment. Any other image change (to or
 /// from a digest, or different tags for one image name) is left to the patches.
-fn images(kept: &[Kept], extras: &[&Object]) -> Vec<Image> {
+fn images<'f>(
+    kept: &[Kept],
+    facts: impl Fn(&Location) -> &'f Facts,
+    extras: impl Iterator<Item = &'f Facts>,
+) -> Vec<Image> {
     // Image name -> (the images its containers must end up with, whether any must change).
     let mut wanted: BTreeMap<String, (BTreeSet<String>, bool)> = BTreeMap::new();
     let mut note = |current: &str, target: Option<&String>| {
@@ -207,14 +319,14 @@ fn images(kept: &[Kept], extras: &[&Object]) -> Vec<Image> {
         entry.1 |= target.is_none_or(|target| target != current);
     };
     for kept in kept.iter() {
-        let target_images = transforms::images(kept.target);
+        let target_images = &facts(&kept.target).images;
         for (index, current) in transforms::images(kept.base).iter().enumerate() {
             note(current, target_images.get(index));
         }
     }
-    for object in extras {
-        for current in transforms::images(object) {
-            note(&current, Some(&current));
+    for extra in extras {
+        for current in &extra.images {
+            note(current, Some(current));
         }
     }
     let mut entries = Vec::new();
