@@ -86,6 +86,22 @@ memory() {
     printf '%s\n' "${samples[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }' >"$RESULTS/$name.rss"
 }
 
+# phases NAME RUNS COMMAND PREPARE: the median of each phase `--timings` reports, in ms.
+phases() {
+    local name=$1 runs=$2 command=$3 prepare=$4
+    for _ in $(seq "$runs"); do
+        sh -c "$prepare"
+        $PRIORITY sh -c "exec $command" 2>&1 >/dev/null | grep '^timings:'
+    done | python3 -c '
+import re, statistics, sys
+phases = {}
+for line in sys.stdin:
+    for name, value in re.findall(r"(\w+) ([0-9.]+) ms", line):
+        phases.setdefault(name, []).append(float(value))
+print(" ".join(f"{name}={statistics.median(values):.1f}" for name, values in phases.items()))
+' >"$RESULTS/$name.phases"
+}
+
 # count NAME DIR: files, objects (`kind:` at the start of a line) and bytes written.
 count() {
     local name=$1 dir=$2
@@ -128,6 +144,11 @@ for n in $SIZES; do
 
     "$FLOOR" pack "$out" "$pack" >/dev/null
     bench "floor-full-$n" "$runs" "$FLOOR write $pack $out-floor" "rm -rf $out-floor"
+
+    phases "phases-full-$n" "$runs" "$BIN compile -q --timings $spec --out $out" "rm -rf $out"
+    phases "phases-comparable-$n" "$runs" "$BIN compile -q --timings --target k8s,istio $spec --out $out-comparable" "rm -rf $out-comparable"
+    rm -rf "$out-comparable"
+    "$BIN" compile -q "$spec" --out "$out"
 
     bench "unchanged-$n" "$runs" "$BIN compile -q $spec --out $out"
     bench "drift-$n" "$runs" "$BIN compile -q --check $spec --out $out"
@@ -183,5 +204,12 @@ run = timing("check-delivery-matrix")
 if run:
     print(f"| check examples/delivery-matrix | - | {ms(run['median'])} | {ms(run['mean'])} ± {ms(run['stddev'])} | "
           f"{ms(run['min'])} | {len(run['times'])} | {rss('check-delivery-matrix')} | - | - | - |")
+print("\nMedian phases of `compile --timings` (ms):\n")
+for n in sizes:
+    for key, label in (("comparable", "k8s,istio"), ("full", "all targets")):
+        path = os.path.join(results, f"phases-{key}-{n}.phases")
+        if os.path.exists(path):
+            print(f"- N = {int(n):,}, {label}: {open(path).read().strip()}")
+print()
 EOF
 cat "$WORK/results.md"
