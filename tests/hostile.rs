@@ -756,5 +756,38 @@ fn unknown_references_and_errors_scale_linearly() {
     );
 }
 
+#[test]
+fn an_override_for_every_service_scales_linearly() {
+    // Overrides and environment defaults are matched to services by name: a lookup per
+    // override, never a scan of every service or of every earlier override.
+    let spec = |count: usize| {
+        let mut text = APP.to_string();
+        for index in 0..count {
+            text.push_str(&format!("service s{index} {{ image = \"s:1\" }}\n"));
+        }
+        text.push_str("environment prod {\n  cluster = \"c\"\n  namespace = \"n\"\n");
+        text.push_str("  trigger = manual\n  defaults { replicas = 3 }\n");
+        for index in 0..count {
+            text.push_str(&format!("  override s{index} {{ replicas = 2 }}\n"));
+        }
+        // One error, so the spec is checked to the end and still fails like the others.
+        text.push_str("}\nenvironment broken {}\n");
+        text
+    };
+    let _serial = serial();
+    let n = 2000;
+    let (small, large) = (check_seconds(&spec(n)), check_seconds(&spec(4 * n)));
+    let ratio = large / small.max(1e-6);
+    eprintln!(
+        "overrides: {n} took {small:.3}s, {} took {large:.3}s ({ratio:.1}x)",
+        4 * n
+    );
+    assert!(
+        ratio < 8.0,
+        "overrides: {n} took {small:.3}s, {} took {large:.3}s ({ratio:.1}x)",
+        4 * n
+    );
+}
+
 #[path = "hostile/recipe.rs"]
 mod recipe;

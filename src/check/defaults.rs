@@ -12,7 +12,7 @@ use super::reader::Reader;
 use super::schema;
 use super::Checker;
 use crate::syntax::ast::{Entry, ExprKind, Ident, Item, Object};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The environment `item` with its defaults applied to every service in `services` (their
 /// bodies after templates, by name).
@@ -30,17 +30,18 @@ pub fn apply(
     }
     let defaults = defaults_of(checker, object);
     let mut entries: Vec<Entry> = Vec::with_capacity(object.entries.len());
-    let mut done: Vec<&str> = Vec::new();
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut shadows = Recorded::new(shadows);
     for entry in &object.entries {
         let service = override_label(entry)
             .filter(|name| services.contains_key(*name) && !done.contains(name));
         match (service, body_of(entry)) {
             (Some(name), Some(own)) => {
-                done.push(name);
+                done.insert(name);
                 let service = services.get_key_value(name);
                 let body = match &defaults {
                     Some((_, under)) => {
-                        record(under, service, shadows);
+                        record(under, service, &mut shadows);
                         let own_only = Object {
                             entries: own
                                 .entries
@@ -52,11 +53,11 @@ pub fn apply(
                                 .collect(),
                             ..own.clone()
                         };
-                        record(&own_only, service, shadows);
-                        merge(under, own, "", shadows)
+                        record(&own_only, service, &mut shadows);
+                        merge(under, own, "", shadows.all)
                     }
                     None => {
-                        record(own, service, shadows);
+                        record(own, service, &mut shadows);
                         own.clone()
                     }
                 };
@@ -68,9 +69,9 @@ pub fn apply(
     if let Some((key, under)) = &defaults {
         for (name, service) in services
             .iter()
-            .filter(|(name, _)| !done.contains(&name.as_str()))
+            .filter(|(name, _)| !done.contains(name.as_str()))
         {
-            record(under, Some((name, service)), shadows);
+            record(under, Some((name, service)), &mut shadows);
             let label = Ident {
                 text: name.clone(),
                 span: key.span,
@@ -144,8 +145,38 @@ fn defaults_of(checker: &mut Checker, object: &Object) -> Option<(Ident, Object)
     ))
 }
 
+/// The shadows found so far, each kept once; a set beside the list keeps that check cheap
+/// when every service is overridden.
+struct Recorded<'s> {
+    all: &'s mut Vec<Shadow>,
+    seen: BTreeSet<Shadow>,
+    /// How many of `all` are in `seen` (others push to `all` directly).
+    synced: usize,
+}
+
+impl<'s> Recorded<'s> {
+    fn new(all: &'s mut Vec<Shadow>) -> Recorded<'s> {
+        Recorded {
+            all,
+            seen: BTreeSet::new(),
+            synced: 0,
+        }
+    }
+
+    fn push(&mut self, shadow: Shadow) {
+        for earlier in &self.all[self.synced..] {
+            self.seen.insert(earlier.clone());
+        }
+        self.synced = self.all.len();
+        if self.seen.insert(shadow.clone()) {
+            self.all.push(shadow);
+            self.synced += 1;
+        }
+    }
+}
+
 /// Remembers each value of an override that replaces a value of the service.
-fn record(body: &Object, service: Option<(&String, &Object)>, shadows: &mut Vec<Shadow>) {
+fn record(body: &Object, service: Option<(&String, &Object)>, shadows: &mut Recorded) {
     let Some((name, service)) = service else {
         return;
     };
@@ -164,8 +195,6 @@ fn record(body: &Object, service: Option<(&String, &Object)>, shadows: &mut Vec<
             loser_text: format!("{field} = {}", describe(lost)),
             service: Some(name.clone()),
         };
-        if !shadows.contains(&shadow) {
-            shadows.push(shadow);
-        }
+        shadows.push(shadow);
     }
 }

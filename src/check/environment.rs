@@ -10,12 +10,14 @@ use super::{item_label, schema, service, strategy, values, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Ident, Item, Object};
+use std::collections::BTreeMap;
 
 /// What an environment may refer to.
 pub struct Scope<'a> {
+    /// In name order.
     pub services: &'a [Service],
     /// Every declared service name, including services that failed to check (so a broken
-    /// service does not also produce "unknown service" errors).
+    /// service does not also produce "unknown service" errors), in name order.
     pub declared_services: Vec<&'a str>,
     pub strategies: &'a [Strategy],
     pub declared_strategies: Vec<&'a str>,
@@ -197,7 +199,7 @@ fn no_reviewers(span: Span) -> Diagnostic {
 }
 
 fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Override> {
-    let mut seen: Vec<&Ident> = Vec::new();
+    let mut seen: BTreeMap<&str, &Ident> = BTreeMap::new();
     let mut out = Vec::new();
     for (key, label, object) in reader.blocks(checker, "override") {
         let Some(label) = label else {
@@ -212,7 +214,7 @@ fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Overr
             );
             continue;
         };
-        if let Some(first) = seen.iter().find(|s| s.text == label.text) {
+        if let Some(first) = seen.get(label.text.as_str()) {
             checker.report(
                 Diagnostic::error(
                     Code::SW0202,
@@ -225,8 +227,12 @@ fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Overr
             );
             continue;
         }
-        seen.push(label);
-        if !scope.declared_services.contains(&label.text.as_str()) {
+        seen.insert(&label.text, label);
+        let declared = scope
+            .declared_services
+            .binary_search(&label.text.as_str())
+            .is_ok();
+        if !declared {
             checker.report(crate::diagnostics::unknown_reference(
                 "service",
                 &label.text,
@@ -295,7 +301,10 @@ fn lower_override(
         strategy,
         autoscaling,
     };
-    if let Some(service) = scope.services.iter().find(|s| s.name.value == label.text) {
+    let found = scope
+        .services
+        .binary_search_by(|s| s.name.value.as_str().cmp(&label.text));
+    if let Some(service) = found.ok().and_then(|index| scope.services.get(index)) {
         if let (Some(tag), Some(_)) = (&lowered.image_tag, &service.image.digest) {
             checker.report(
                 Diagnostic::error(Code::SW0209, format!("`{}` is pinned by digest, so an image tag would be ignored", service.name.value), tag.span, "tag override")
@@ -332,11 +341,12 @@ pub fn deployments(model: &Model) -> Vec<Deployment> {
         let Some(environment) = model.environment(environment_name) else {
             continue;
         };
+        let mut overrides: BTreeMap<&str, &Override> = BTreeMap::new();
+        for found in &environment.overrides {
+            overrides.entry(&found.service.value).or_insert(found);
+        }
         for service in &model.services {
-            let found = environment
-                .overrides
-                .iter()
-                .find(|o| o.service.value == service.name.value);
+            let found = overrides.get(service.name.value.as_str()).copied();
             out.push(deployment(service, environment, found));
         }
     }

@@ -14,7 +14,7 @@ use crate::syntax::ast::{Declaration, Entry, Expr, ExprKind, Object};
 use std::collections::BTreeMap;
 
 /// One value replacing another.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Shadow {
     pub winner: Span,
     pub loser: Span,
