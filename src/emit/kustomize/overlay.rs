@@ -53,12 +53,20 @@ pub fn render(
     let base_keys: BTreeSet<Key> = base_objects.iter().map(|object| key(object)).collect();
     let sources = sources(model, environment);
     // One survey per source, empty for a source with no file.
-    let surveys = parallel::map(threads, &sources, |source| {
+    let mut surveys = parallel::map(threads, &sources, |source| {
         source
             .build(model, environment)
             .map(|(file, objects)| Survey::of(file, &objects, &base_keys))
             .unwrap_or_default()
     });
+    let mut overlay = Overlay::new(namespace);
+    for (file, text) in surveys
+        .iter_mut()
+        .filter_map(|survey| survey.missing.take())
+    {
+        overlay.kustomization.resources.push(file.clone());
+        overlay.files.push((file, text));
+    }
     // The last object of a key wins.
     let mut targets: BTreeMap<&Key, Location> = BTreeMap::new();
     for (source, survey) in surveys.iter().enumerate() {
@@ -69,11 +77,6 @@ pub fn render(
     let facts =
         |location: &Location| -> &Facts { &surveys[location.source].objects[location.object] };
 
-    let mut overlay = Overlay::new(namespace);
-    for (file, text) in surveys.iter().filter_map(|survey| survey.missing.as_ref()) {
-        overlay.kustomization.resources.push(file.clone());
-        overlay.files.push((file.clone(), text.clone()));
-    }
     let mut kept = Vec::new();
     for object in base_objects {
         let object_key = key(object);
@@ -93,7 +96,11 @@ pub fn render(
         .flat_map(|survey| &survey.objects)
         .filter(|facts| facts.missing);
     overlay.kustomization.images = images(&kept, facts, extras);
-    for (kept_index, text) in patches(model, environment, &sources, &kept, &overlay, threads) {
+    let edits = Edits {
+        namespace,
+        images: &overlay.kustomization.images,
+    };
+    for (kept_index, text) in patches(model, environment, &sources, &kept, &edits, threads) {
         overlay.patch(&kept[kept_index].key, text);
     }
     overlay.finish()
@@ -187,6 +194,13 @@ struct Kept<'o> {
     replicas: Option<u64>,
 }
 
+/// What kustomize's transformers do to every kept object before the patches are compared
+/// (`replicas:` differs per object and is in [`Kept`]).
+struct Edits<'o> {
+    namespace: &'o str,
+    images: &'o [Image],
+}
+
 /// The JSON Patch of every kept object that needs one, as (index in `kept`, YAML), in `kept`
 /// order. Each file holding targets is rebuilt once, on up to `threads` threads.
 fn patches(
@@ -194,7 +208,7 @@ fn patches(
     environment: &Environment,
     sources: &[Source],
     kept: &[Kept],
-    overlay: &Overlay,
+    edits: &Edits,
     threads: usize,
 ) -> Vec<(usize, String)> {
     let mut by_source: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -202,12 +216,6 @@ fn patches(
         by_source.entry(kept.target.source).or_default().push(index);
     }
     let groups: Vec<(usize, Vec<usize>)> = by_source.into_iter().collect();
-    let namespace = overlay
-        .kustomization
-        .namespace
-        .as_deref()
-        .unwrap_or_default();
-    let images = &overlay.kustomization.images;
     let done = parallel::map(threads, &groups, |(source, members)| {
         let Some((_, objects)) = sources[*source].build(model, environment) else {
             return Vec::new();
@@ -218,11 +226,11 @@ fn patches(
                 let kept = &kept[index];
                 let target = objects.get(kept.target.object)?;
                 let mut value = to_value(kept.base);
-                transforms::set_namespace(&mut value, namespace);
+                transforms::set_namespace(&mut value, edits.namespace);
                 if let Some(count) = kept.replicas {
                     transforms::set_replicas(&mut value, count);
                 }
-                for image in images {
+                for image in edits.images {
                     transforms::set_image_tag(&mut value, &image.name, &image.new_tag);
                 }
                 let operations = diff::diff(&value, &to_value(target));
@@ -302,8 +310,8 @@ fn replicas<'f>(kept: &mut [Kept], facts: impl Fn(&Location) -> &'f Facts) -> Ve
 }
 
 /// `images:` entries (`newTag`) for image names whose containers all move to the same
-/// `name:tag` in this environment. Any other image change (to or
-/// from a digest, or different tags for one image name) is left to the patches.
+/// `name:tag` in this environment. Any other image change (to or from a digest, or different
+/// tags for one image name) is left to the patches.
 fn images<'f>(
     kept: &[Kept],
     facts: impl Fn(&Location) -> &'f Facts,

@@ -1,8 +1,9 @@
 //! What kustomize's built-in transformers do to an object, redone on JSON values so the
 //! overlay can predict kustomize's output and patch only what the transformers leave
-//! different (what the transformers look at is read from the typed objects): `namespace:` sets `metadata.namespace` (every object here is namespaced but the
+//! different: `namespace:` sets `metadata.namespace` (every object here is namespaced but the
 //! Namespace), `replicas:` sets a named Deployment's `spec.replicas`, and `images:` rewrites
-//! every container image whose name matches.
+//! every container image whose name matches. What the transformers look at (replicas,
+//! images) is read from the typed objects.
 //!
 //! Image names are split the way kustomize 4.5.4 splits them: at the last `@` when there is a
 //! digest, else at the last `:` after the first `/` (a `:` before it is a registry port).
