@@ -59,15 +59,18 @@ current() { # binary
 }
 
 # The go.mod files must pin what `versions` says.
+requires() { # go.mod module version: the go.mod requires module at version
+  grep -Eq "^(require)?[[:space:]]*$2 $3( |\$)" "$RIG/go/$1/go.mod"
+}
 check_pins() {
-  grep -q "^require k8s.io/kubernetes $KUBERNETES_VERSION\$" "$RIG/go/k8s/go.mod" \
+  requires k8s k8s.io/kubernetes "$KUBERNETES_VERSION" \
     || die "go/k8s/go.mod does not require k8s.io/kubernetes $KUBERNETES_VERSION"
   if grep -E '=> k8s.io/[a-z-]+ v' "$RIG/go/k8s/go.mod" | grep -qv " $KUBERNETES_STAGING_VERSION\$"; then
     die "go/k8s/go.mod replaces a staging module with something else than $KUBERNETES_STAGING_VERSION"
   fi
-  grep -q "^require go.etcd.io/etcd/server/v3 $ETCD_VERSION\$" "$RIG/go/etcd/go.mod" \
+  requires etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" \
     || die "go/etcd/go.mod does not require go.etcd.io/etcd/server/v3 $ETCD_VERSION"
-  grep -q "^require sigs.k8s.io/kwok $KWOK_VERSION\$" "$RIG/go/kwok/go.mod" \
+  requires kwok sigs.k8s.io/kwok "$KWOK_VERSION" \
     || die "go/kwok/go.mod does not require sigs.k8s.io/kwok $KWOK_VERSION"
 }
 
