@@ -14,6 +14,7 @@
 # The Prometheus version is whatever prometheus-go/go.mod requires. Module
 # versions v0.3xx.y are Prometheus 3.xx.y; the web UI assets are not embedded
 # (default build tags), which the rig does not need: it only uses the HTTP API.
+# Service discovery is compiled out (static_configs only), see build_tags below.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,7 +26,10 @@ stamp_file="$bin_dir/prometheus.stamp"
 lock_file="$rig_home/.build-prometheus.lock"
 
 # Bump when the way the binary is built changes in a way the inputs don't show.
-recipe="v1 -trimpath -s -w cmd/prometheus"
+# remove_all_sd drops every service discovery plugin (Kubernetes, clouds, Consul, ...):
+# the rig scrapes one static target, and the plugins are most of the build time.
+build_tags=remove_all_sd
+recipe="v2 -trimpath -s -w -tags=$build_tags cmd/prometheus"
 
 mode=build
 case "${1:-}" in
@@ -93,7 +97,7 @@ ldflags+=" -X $pkg.BuildUser=slipway-rehearsal -X $pkg.BuildDate=$(date -u +%Y%m
 
 echo "build-prometheus: building Prometheus $semver ($version) into $binary" >&2
 start=$SECONDS
-(cd "$module_dir" && go build -mod=readonly -trimpath -ldflags="$ldflags" -o "$tmp_out" \
+(cd "$module_dir" && go build -mod=readonly -trimpath -tags="$build_tags" -ldflags="$ldflags" -o "$tmp_out" \
   github.com/prometheus/prometheus/cmd/prometheus)
 elapsed=$((SECONDS - start))
 
