@@ -97,7 +97,7 @@ ldflags+=" -X $pkg.BuildUser=slipway-rehearsal -X $pkg.BuildDate=$(date -u +%Y%m
 
 echo "build-prometheus: building Prometheus $semver ($version) into $binary" >&2
 start=$SECONDS
-(cd "$module_dir" && go build -mod=readonly -trimpath -tags="$build_tags" -ldflags="$ldflags" -o "$tmp_out" \
+(cd "$module_dir" && exec 9>&- && go build -mod=readonly -trimpath -tags="$build_tags" -ldflags="$ldflags" -o "$tmp_out" \
   github.com/prometheus/prometheus/cmd/prometheus)
 elapsed=$((SECONDS - start))
 
