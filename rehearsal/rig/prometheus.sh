@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Run a real Prometheus that scrapes scripted Istio metrics, for canary rehearsals.
 #
-#   prometheus.sh up RUNDIR [--scenario FILE | --exporter URL]
+#   prometheus.sh up RUNDIR [--scenario FILE | --exporter URL] [--owner PID]
 #   prometheus.sh down RUNDIR
 #   prometheus.sh status RUNDIR
+#   prometheus.sh run RUNDIR [up options] -- CMD...
 #
 # up     starts, on 127.0.0.1 and free ports, the scripted exporter
 #        (rehearsal/metrics/exporter.py, reading FILE; default RUNDIR/scenario.json,
@@ -14,7 +15,10 @@
 #        Returns once Prometheus is ready and has scraped the target twice, and
 #        writes RUNDIR/prometheus.env (PROMETHEUS_URL, SLIPWAY_METRICS_SCENARIO,
 #        SLIPWAY_METRICS_EXPORTER_URL). Calling it again while up does nothing.
-# down   stops both by their recorded PIDs; safe to call twice.
+#        --owner PID: a watchdog runs `down` once that process exits (even by SIGKILL).
+# down   stops both (and the watchdog) by their recorded PIDs; safe to call twice.
+# run    up, then CMD with prometheus.env's variables exported, then down on any exit;
+#        exits with CMD's status.
 #
 # The Prometheus binary is $SLIPWAY_PROMETHEUS_BIN if set, else the one that
 # build-prometheus.sh keeps cached (built on first use).
@@ -28,7 +32,7 @@ job=slipway-mesh
 die() { echo "prometheus.sh: $*" >&2; exit 1; }
 log() { echo "prometheus.sh: $*" >&2; }
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 # The process with this PID is alive and was started for this RUNDIR (its command
 # line names a file in it), so a recycled PID is never mistaken for ours.
@@ -144,6 +148,26 @@ cmd_down() {
   stop_pid_file "$rundir/prometheus.pid" "$rundir"
   stop_pid_file "$rundir/exporter.pid" "$rundir"
   rm -f "$rundir/prometheus.env"
+  # Last, and not when this `down` is the watchdog itself (bash -c execs its last
+  # command, so the watchdog's PID may be ours) or its child.
+  local watchdog
+  watchdog="$(read_pid "$rundir/watchdog.pid")"
+  if [[ "$watchdog" == "$$" || "$watchdog" == "$PPID" ]]; then
+    rm -f "$rundir/watchdog.pid"
+  else
+    stop_pid_file "$rundir/watchdog.pid" "$rundir"
+  fi
+}
+
+# Runs `down` when the owner exits. Its command line names RUNDIR, so `ours` knows it.
+start_watchdog() {
+  local rundir="$1" owner="$2"
+  kill -0 "$owner" 2>/dev/null || die "--owner $owner is not a running process"
+  # shellcheck disable=SC2016  # expanded by the watchdog's own shell
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; "$2" down "$3"' \
+    prometheus-watchdog "$owner" "$here/prometheus.sh" "$rundir/" \
+    </dev/null >>"$rundir/watchdog.log" 2>&1 &
+  echo "$!" >"$rundir/watchdog.pid"
 }
 
 # Globals for the failure trap of `up`.
@@ -198,9 +222,10 @@ start_prometheus() {
 
 cmd_up() {
   local rundir="$1"; shift
-  local scenario="" exporter_url="" binary target path port url
+  local scenario="" exporter_url="" owner="" binary target path port url
   while (($#)); do
     case "$1" in
+      --owner) [[ $# -ge 2 && "$2" =~ ^[0-9]+$ ]] || usage; owner="$2"; shift 2 ;;
       --scenario) [[ $# -ge 2 ]] || usage; scenario="$2"; shift 2 ;;
       --exporter) [[ $# -ge 2 ]] || usage; exporter_url="$2"; shift 2 ;;
       *) usage ;;
@@ -249,19 +274,39 @@ cmd_up() {
     echo "export SLIPWAY_METRICS_EXPORTER_URL=$exporter_url"
   } >"$rundir/prometheus.env.tmp"
   mv -f "$rundir/prometheus.env.tmp" "$rundir/prometheus.env"
+  if [[ -n "$owner" ]]; then start_watchdog "$rundir" "$owner"; fi
   up_done=1
   log "up: Prometheus $url scraping $exporter_url"
   cat "$rundir/prometheus.env"
+}
+
+cmd_run() {
+  local rundir="$1"; shift
+  local up_args=() status=0
+  while (($#)) && [[ "$1" != -- ]]; do up_args+=("$1"); shift; done
+  (($# >= 2)) || usage
+  shift
+  cmd_up "$rundir" "${up_args[@]}" >/dev/null
+  # From here on every exit path stops the pair (cmd_up's trap only covers a failed up).
+  trap 'cmd_down "$up_rundir"' EXIT
+  (
+    set -a
+    # shellcheck source=/dev/null
+    source "$rundir/prometheus.env"
+    set +a
+    exec "$@"
+  ) || status=$?
+  return "$status"
 }
 
 main() {
   (($# >= 2)) || usage
   local verb="$1" rundir="$2"; shift 2
   case "$verb" in
-    up)
+    up|run)
       mkdir -p "$rundir"
       rundir="$(cd "$rundir" && pwd)"
-      cmd_up "$rundir" "$@" ;;
+      "cmd_$verb" "$rundir" "$@" ;;
     down|status)
       (($# == 0)) || usage
       [[ -d "$rundir" ]] || { [[ "$verb" == down ]] && return 0; die "no such RUNDIR '$rundir'"; }
