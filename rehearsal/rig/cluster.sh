@@ -233,7 +233,7 @@ up() {
     --authentication-kubeconfig "$RUN/kube-controller-manager.kubeconfig" \
     --authorization-kubeconfig "$RUN/kube-controller-manager.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$kcm_port" --cert-dir "$RUN/pki/kcm-generated" \
-    --leader-elect=false --use-service-account-credentials=false \
+    --leader-elect=false --use-service-account-credentials=true \
     --service-account-private-key-file "$RUN/pki/sa.key" --root-ca-file "$RUN/pki/ca.crt" \
     --cluster-signing-cert-file "$RUN/pki/ca.crt" --cluster-signing-key-file "$RUN/pki/ca.key" \
     --service-cluster-ip-range 10.96.0.0/16 --profiling=false
