@@ -57,6 +57,20 @@ fn compile_workflow(spec: &str) -> (String, Value) {
     (text, value)
 }
 
+/// The whole GitHub target of an inline spec: the workflow and the rollout scripts.
+fn compile_github(spec: &str) -> Output {
+    compile(inline(spec), "spec.slip")
+}
+
+/// The rollout script of `service` in `environment`, without the library every script shares.
+fn rollout_script(output: &Output, environment: &str, service: &str) -> String {
+    let text = &output.files[&format!("rollout/{environment}/{service}.sh")];
+    let (own, _) = text
+        .split_once("# ---- The rollout library")
+        .expect("every script ends with the library");
+    own.to_string()
+}
+
 fn example_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("examples")
         .unwrap()
@@ -170,13 +184,27 @@ fn every_example_compiles_to_a_stable_workflow() {
     for dir in example_dirs() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let output = compile(example_files(&dir), &format!("examples/{name}"));
-        assert_eq!(output.files.len(), 1, "{name}: one workflow");
-        let (path, text) = output.files.iter().next().unwrap();
+        let workflows: Vec<&String> = output
+            .files
+            .keys()
+            .filter(|path| path.starts_with(".github/"))
+            .collect();
+        assert_eq!(workflows.len(), 1, "{name}: one workflow");
+        let path = workflows[0];
         assert!(
             path.starts_with(".github/workflows/") && path.ends_with("-delivery.yml"),
             "{path}"
         );
-        insta::assert_snapshot!(format!("github_{name}"), format!("--- {path}\n{text}"));
+        let mut snapshot = format!("--- {path}\n{}", output.files[path]);
+        for (script, text) in output
+            .files
+            .iter()
+            .filter(|(p, _)| p.starts_with("rollout/"))
+        {
+            let (own, _) = text.split_once("# ---- The rollout library").unwrap();
+            snapshot.push_str(&format!("--- {script} (without the shared library)\n{own}"));
+        }
+        insta::assert_snapshot!(format!("github_{name}"), snapshot);
     }
 }
 
@@ -282,16 +310,16 @@ fn approvals_become_github_environments() {
         ["deploy-prod", "image"],
         "the switch job promotes, so it reads the digests"
     );
-    assert!(
-        run_scripts(switch).contains("kubectl apply -f istio/prod/web/switch/virtualservice.yaml")
-    );
+    assert!(run_scripts(switch).contains("bash \"$ROLLOUT\" switch"));
+    let script = rollout_script(&compile_github(&blue_green), "prod", "web");
+    assert!(script.contains("switched='istio/prod/web/switch/virtualservice.yaml'\n"));
     let (_, automatic) =
         compile_workflow(&blue_green.replace("auto_promote = false", "auto_promote = true"));
     assert!(
         automatic["jobs"]["deploy-prod-web-switch"].is_null(),
         "auto_promote switches without a gate"
     );
-    assert!(run_scripts(&automatic["jobs"]["deploy-prod"]).contains("switch/virtualservice.yaml"));
+    assert!(run_scripts(&automatic["jobs"]["deploy-prod"]).contains("bash \"$ROLLOUT\" switch"));
 }
 
 #[test]
@@ -307,13 +335,20 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
         "web: create web-stable if it does not exist yet",
         "Apply the resting Istio routing",
         "Wait for the Deployments",
-        "web: send 20% of traffic to the canary",
-        "web: analyse the canary at 20% for 1m",
+        "web: canary step 1 (20%)",
+        "web: on failure or cancel, all traffic back to web-stable",
     ];
     assert_eq!(names, expected_first);
     let scripts = run_scripts(first);
     assert!(scripts.contains("kubectl apply -f istio/prod/web/destinationrule.yaml -f istio/prod/web/virtualservice.yaml"));
-    assert!(scripts.contains("kubectl apply -f istio/prod/web/steps/01-20/virtualservice.yaml"));
+    let step = step_named(first, "web: canary step 1 (20%)");
+    assert_eq!(step["run"], "bash \"$ROLLOUT\" run 1 1");
+    assert_eq!(env(step, "ROLLOUT"), Some("rollout/prod/web.sh"));
+    assert_eq!(
+        env(step, "PROMETHEUS_URL"),
+        None,
+        "the in-cluster Prometheus is reached through the API server"
+    );
 
     let second = &workflow["jobs"]["deploy-prod-web-step-02"];
     let names = step_names(second);
@@ -321,61 +356,58 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
         "Check out",
         "Pin the prod overlay to the images this run built",
         "Configure kubectl",
-        "web: send 60% of traffic to the canary",
-        "web: analyse the canary at 60% for 5m",
-        "web: send 100% of traffic to the canary",
-        "web: analyse the canary at 100% for 1m",
+        "web: canary steps 2 to 3 (60%, 100%)",
         "web: promote the canary to stable",
+        "web: on failure or cancel, all traffic back to web-stable",
     ];
     assert_eq!(names, expected_second);
-    assert_eq!(second["timeout-minutes"], 66, "an hour plus the pauses");
+    assert_eq!(
+        second["timeout-minutes"], 68,
+        "an hour plus 5 rounds at 60% and failure_limit + 1 = 3 at 100%"
+    );
+    let abort = step_named(
+        second,
+        "web: on failure or cancel, all traffic back to web-stable",
+    );
+    assert_eq!(abort["if"], "failure() || cancelled()");
+    assert_eq!(abort["run"], "bash \"$ROLLOUT\" abort");
 
-    let analysis = steps(second)
-        .iter()
-        .find(|s| s["name"] == "web: analyse the canary at 60% for 5m")
-        .unwrap();
-    assert_eq!(
-        analysis["env"]["PROMETHEUS_URL"],
-        "${{ vars.PROMETHEUS_URL }}"
-    );
-    let latency = analysis["env"]["GATE_1_QUERY"].as_str().unwrap();
+    let script = rollout_script(&compile_github(&format!("{SERVICE}{GRAPH}")), "prod", "web");
+    for expected in [
+        "step_1() {\n  set_weight 20 'istio/prod/web/steps/01-20/virtualservice.yaml'\n  analyse 20 3\n}\n",
+        "step_2() {\n  set_weight 60 'istio/prod/web/steps/02-60/virtualservice.yaml'\n  analyse 60 5\n}\n",
+        "step_3() {\n  set_weight 100 'istio/prod/web/steps/03-100/virtualservice.yaml'\n  analyse 100 3\n}\n",
+        "gate_names=('p95_latency' 'error_rate')\n",
+        "gate_ops=('<' '<=')\n",
+        "gate_limits=('250' '0.5')\n",
+        "interval='60'\nfailure_limit='2'\nno_data='fail'\n",
+        "on_failure='rollback'\n",
+        "resting='istio/prod/web/virtualservice.yaml'\n",
+        "candidate='web-canary'\n",
+        "live_selector='app.kubernetes.io/name=web,version=stable'\n",
+        "prometheus_proxy='/api/v1/namespaces/monitoring/services/http:prometheus-operated:9090/proxy'\n",
+    ] {
+        assert!(script.contains(expected), "{expected}\n---\n{script}");
+    }
     assert!(
-        latency.starts_with("histogram_quantile(0.95, "),
-        "{latency}"
+        script.contains("destination_workload=\"web-canary\"") && script.contains("[{{window}}]")
     );
-    assert!(latency.contains("destination_workload=\"web-canary\"") && latency.contains("[1m]"));
-    let errors = analysis["env"]["GATE_2_QUERY"].as_str().unwrap();
-    assert!(errors.contains("response_code=~\"5..\""), "{errors}");
-    let script = analysis["run"].as_str().unwrap();
-    assert!(script.contains("\"$PROMETHEUS_URL/api/v1/query\""));
-    assert!(
-        script.contains("while [ \"$round\" -lt 5 ]; do"),
-        "one round per interval of the pause"
-    );
-    assert!(script.contains("if holds \"$value\" '<' 250; then"));
-    assert!(script.contains("if holds \"$value\" '<=' 0.5; then"));
-    assert!(script.contains("if [ \"$failures\" -gt 2 ]; then"));
-    let rollback = "    echo \"::error::web: the canary failed its analysis at 60%; rolling back to web-stable\"\n    \
-                    kubectl apply -f \"$RESTING\"\n    \
-                    kubectl -n \"$NAMESPACE\" scale \"deployment/$CANDIDATE\" --replicas=0\n    exit 1\n";
-    assert!(script.contains(rollback), "{script}");
-    assert_eq!(
-        analysis["env"]["RESTING"],
-        "istio/prod/web/virtualservice.yaml"
-    );
-    assert_eq!(analysis["env"]["NAMESPACE"], "demo-prod");
-    assert_eq!(analysis["env"]["CANDIDATE"], "web-canary");
 
     let halt = format!(
         "{SERVICE}{}",
         GRAPH.replace("analysis {", "on_failure = halt\n    analysis {")
     );
     let (_, halted) = compile_workflow(&halt);
-    let script = run_scripts(&halted["jobs"]["deploy-prod-web-step-02"]);
-    assert!(
-        script.contains("halted with 60% of traffic on it")
-            && !script.contains("--replicas=0\n    exit 1")
+    let abort = step_named(
+        &halted["jobs"]["deploy-prod-web-step-02"],
+        "web: on failure or cancel, all traffic back to web-stable",
     );
+    assert_eq!(
+        abort["if"], "cancelled()",
+        "a halted canary waits for a person"
+    );
+    let script = rollout_script(&compile_github(&halt), "prod", "web");
+    assert!(script.contains("on_failure='halt'\n"));
 }
 
 /// The directory every `kubectl apply -k` reads once the built images are pinned.
@@ -471,7 +503,8 @@ fn a_canary_environment_applies_its_overlay_without_the_live_track() {
 
 #[test]
 fn a_blue_green_environment_keeps_blue_until_the_promotion() {
-    let (_, workflow) = compile_workflow(&format!("{SERVICE}{BLUE_GREEN}"));
+    let spec = format!("{SERVICE}{BLUE_GREEN}");
+    let (_, workflow) = compile_workflow(&spec);
     let prod = &workflow["jobs"]["deploy-prod"];
     let apply = step_named(prod, "Apply the prod manifests, except the live tracks");
     assert_eq!(env(apply, "SELECTOR"), Some("version notin (blue)"));
@@ -483,30 +516,22 @@ fn a_blue_green_environment_keeps_blue_until_the_promotion() {
 
     let switch = &workflow["jobs"]["deploy-prod-web-switch"];
     let promote = step_named(switch, "web: keep blue for 2m, then promote green to blue");
-    assert_eq!(
-        promote["run"],
-        "set -euo pipefail\n\
-         sleep 120\n\
-         kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\"\n\
-         kubectl -n \"$NAMESPACE\" rollout status \"deployment/$LIVE\" --timeout=10m\n\
-         kubectl apply -f \"$RESTING\"\n\
-         kubectl -n \"$NAMESPACE\" scale \"deployment/$CANDIDATE\" --replicas=0\n"
-    );
-    assert_eq!(
-        env(promote, "SELECTOR"),
-        Some("app.kubernetes.io/name=web,version=blue")
-    );
-    assert_eq!(env(promote, "LIVE"), Some("web-blue"));
-    assert_eq!(env(promote, "CANDIDATE"), Some("web-green"));
+    assert_eq!(promote["run"], "bash \"$ROLLOUT\" promote");
     assert_eq!(
         env(promote, "OVERLAY"),
         Some(PINNED),
         "blue is promoted to the digest green ran, not to the spec's tag"
     );
-    assert_eq!(
-        env(promote, "RESTING"),
-        Some("istio/prod/web/virtualservice.yaml")
-    );
+    let script = rollout_script(&compile_github(&spec), "prod", "web");
+    for expected in [
+        "live='web-blue'\n",
+        "candidate='web-green'\n",
+        "live_selector='app.kubernetes.io/name=web,version=blue'\n",
+        "resting='istio/prod/web/virtualservice.yaml'\n",
+        "keep_live_seconds='120'\n",
+    ] {
+        assert!(script.contains(expected), "{expected}\n---\n{script}");
+    }
 }
 
 /// Every step of every deploy job that could change a live track, in the order they run:
@@ -554,57 +579,44 @@ fn only_the_promotion_moves_an_existing_live_track_and_rollback_never_does() {
             "web: create web-stable if it does not exist yet",
             "app.kubernetes.io/name=web,version=stable",
         ),
-        (
-            "deploy-prod-web-step-02",
-            "web: promote the canary to stable",
-            "app.kubernetes.io/name=web,version=stable",
-        ),
     ];
     let expected: Vec<(String, String, String)> = expected
         .iter()
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
         .collect();
-    assert_eq!(prod, expected);
+    assert_eq!(prod, expected, "the workflow itself applies no live track");
 
     let last_job = &workflow["jobs"]["deploy-prod-web-step-02"];
-    let promote = steps(last_job).last().unwrap();
-    assert_eq!(promote["name"], "web: promote the canary to stable");
-    assert_eq!(
-        promote["run"],
-        "set -euo pipefail\n\
-         kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\"\n\
-         kubectl -n \"$NAMESPACE\" rollout status \"deployment/$LIVE\" --timeout=10m\n\
-         kubectl apply -f \"$RESTING\"\n\
-         kubectl -n \"$NAMESPACE\" scale \"deployment/$CANDIDATE\" --replicas=0\n",
-        "the live track takes the overlay's version, then all traffic, then the canary goes"
-    );
+    let promotions: Vec<String> = steps(last_job)
+        .iter()
+        .filter(|s| s["run"].as_str().unwrap_or_default().ends_with(" promote"))
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(promotions, ["web: promote the canary to stable"]);
 
-    for id in ["deploy-prod", "deploy-prod-web-step-02"] {
-        for step in steps(&workflow["jobs"][id]) {
-            let name = step["name"].as_str().unwrap();
-            if !name.contains("analyse the canary") {
-                continue;
-            }
-            let run = step["run"].as_str().unwrap();
-            let (_, failure) = run.split_once("if [ \"$failures\" -gt").unwrap();
-            assert!(
-                !failure.contains("apply -k") && !failure.contains("set image"),
-                "{name}: rollback must not touch the live track\n{failure}"
-            );
-            assert!(failure.contains("kubectl apply -f \"$RESTING\""), "{name}");
-            assert!(
-                failure.contains("scale \"deployment/$CANDIDATE\" --replicas=0"),
-                "{name}"
-            );
-            assert_eq!(env(step, "CANDIDATE"), Some("web-canary"), "{name}");
-            assert_eq!(
-                env(step, "RESTING"),
-                Some("istio/prod/web/virtualservice.yaml"),
-                "{name}: the resting route sends everything to web-stable"
-            );
-            assert_eq!(env(step, "SELECTOR"), None, "{name}");
-        }
+    // In the script, only `promote` applies the live track; `abort` (the rollback) and every
+    // step leave it alone.
+    let output = compile_github(&format!("{SERVICE}{GRAPH}"));
+    let library = output.files["rollout/prod/web.sh"]
+        .split_once("# ---- The rollout library")
+        .unwrap()
+        .1
+        .to_string();
+    let function = |name: &str| {
+        let start = library.find(&format!("\n{name}() {{")).unwrap();
+        let end = library[start + 1..].find("\n}\n").unwrap();
+        library[start..start + 1 + end].to_string()
+    };
+    assert!(function("promote").contains("kubectl apply -k \"$OVERLAY\" -l \"$live_selector\""));
+    for other in ["abort", "set_weight", "analyse", "canary_failed", "switch"] {
+        let body = function(other);
+        assert!(
+            !body.contains("apply -k"),
+            "{other} touches the live track:\n{body}"
+        );
     }
+    assert!(function("abort").contains("kubectl apply -f \"$resting\""));
+    assert!(function("canary_failed").contains("abort"));
 }
 
 #[test]
@@ -632,13 +644,14 @@ fn a_pause_without_analysis_sleeps() {
   strategy = canary { step { weight = 50%  pause = 90s } step { weight = 100% } }
 }"#
     );
-    let (_, workflow) = compile_workflow(&spec);
-    let job = &workflow["jobs"]["deploy-prod"];
-    let pause = steps(job)
-        .iter()
-        .find(|s| s["name"] == "web: pause 90s at 50%")
-        .unwrap();
-    assert_eq!(pause["run"], "sleep 90");
+    let script = rollout_script(&compile_github(&spec), "prod", "web");
+    assert!(
+        script.contains("step_1() {\n  set_weight 50 'istio/prod/web/steps/01-50/virtualservice.yaml'\n  hold 90\n}\n"),
+        "{script}"
+    );
+    assert!(script.contains(
+        "step_2() {\n  set_weight 100 'istio/prod/web/steps/02-100/virtualservice.yaml'\n}\n"
+    ));
 }
 
 #[test]
@@ -954,7 +967,10 @@ fn the_candidate_single_and_promoted_tracks_run_this_runs_digest() {
         let names = step_names(job);
         let applies: Vec<&Value> = steps(job)
             .iter()
-            .filter(|s| s["run"].as_str().unwrap_or_default().contains("apply -k"))
+            .filter(|s| {
+                let run = s["run"].as_str().unwrap_or_default();
+                run.contains("apply -k") || run.ends_with(" promote")
+            })
             .collect();
         if applies.is_empty() {
             assert!(
@@ -998,6 +1014,7 @@ fn the_candidate_single_and_promoted_tracks_run_this_runs_digest() {
         Some(PINNED),
         "after a successful canary, the live track runs the digest the canary ran"
     );
+    assert_eq!(promote["run"], "bash \"$ROLLOUT\" promote");
 }
 
 #[test]
@@ -1111,7 +1128,11 @@ fn generated_paths(workflow: &Value) -> Vec<String> {
             for text in texts {
                 words.extend(
                     text.split_whitespace()
-                        .filter(|w| w.contains("istio/") || w.contains("kustomize/"))
+                        .filter(|w| {
+                            w.contains("istio/")
+                                || w.contains("kustomize/")
+                                || w.contains("rollout/")
+                        })
                         .map(str::to_string),
                 );
             }
@@ -1136,8 +1157,22 @@ fn paths_carry_the_output_path_in_the_repository() {
             .get(".github/workflows/demo-delivery.yml")
             .expect("the workflow stays under .github/workflows/ of the output");
         let workflow: Value = serde_yaml::from_str(text).unwrap();
-        let paths = generated_paths(&workflow);
-        assert!(paths.len() > 10, "{paths:?}");
+        let mut paths = generated_paths(&workflow);
+        assert!(paths.len() > 5, "{paths:?}");
+        let script = &output.files["rollout/prod/web.sh"];
+        paths.extend(
+            script
+                .split(['\'', ' ', '\n'])
+                .filter(|w| w.starts_with(prefix) && w.contains("istio/"))
+                .map(str::to_string),
+        );
+        assert!(
+            script.contains(&format!(
+                "resting='{}'",
+                format!("{prefix}/istio/prod/web/virtualservice.yaml").trim_start_matches('/')
+            )),
+            "{script}"
+        );
         for path in &paths {
             let relative = match prefix {
                 "" => path.as_str(),
@@ -1215,7 +1250,9 @@ fn the_cli_takes_the_repository_path_from_a_relative_out() {
     assert!(ok, "{stderr}");
     let text = std::fs::read_to_string(dir.join("ops/generated").join(workflow)).unwrap();
     assert!(text.contains("OVERLAY: ops/generated/kustomize/overlays/prod\n"));
-    assert!(text.contains("kubectl apply -f ops/generated/istio/prod/my-app/steps/01-10/"));
+    assert!(text.contains("ROLLOUT: ops/generated/rollout/prod/my-app.sh\n"));
+    let script = std::fs::read_to_string(dir.join("ops/generated/rollout/prod/my-app.sh")).unwrap();
+    assert!(script.contains("set_weight 10 'ops/generated/istio/prod/my-app/steps/01-10/"));
     let hint: Vec<&str> = stderr.lines().filter(|l| l.starts_with("hint:")).collect();
     assert_eq!(
         hint,

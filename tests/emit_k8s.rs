@@ -494,7 +494,8 @@ fn every_object_and_pod_template_carries_the_standard_labels() {
             "kind": "Namespace",
             "metadata": {
                 "name": "shop-dev",
-                "labels": {"app.kubernetes.io/part-of": "shop", "app.kubernetes.io/managed-by": "slipway"}
+                // `mesh = istio` is the default: the sidecars are injected namespace-wide.
+                "labels": {"app.kubernetes.io/part-of": "shop", "app.kubernetes.io/managed-by": "slipway", "istio-injection": "enabled"}
             }
         })]
     );

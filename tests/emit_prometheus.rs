@@ -184,29 +184,28 @@ fn expected(subject: &Subject) -> Vec<String> {
 
 #[test]
 fn alert_expressions_and_canary_queries_are_the_same_strings() {
-    // The workflow engine: the deploy job's analysis step reads GATE_<n>_QUERY.
+    // The workflow engine: the rollout script's gate queries, over the window the script puts
+    // in place of `{{window}}` (the analysis interval when no rehearsal scales time).
     let workflow = CANARY.replace("ENGINE", "");
     let output = compile(
         "spec",
         &inline(&workflow),
         &[Target::Github, Target::Prometheus],
     );
-    let text = &output.files[".github/workflows/shop-delivery.yml"];
-    let workflow_value: Value = serde_yaml::from_str(text).unwrap();
-    let mut analysis_steps: Vec<Vec<String>> = Vec::new();
-    for job in workflow_value["jobs"].as_object().unwrap().values() {
-        for step in job["steps"].as_array().unwrap() {
-            let queries: Vec<String> = (1..=3)
-                .filter_map(|n| step["env"][format!("GATE_{n}_QUERY")].as_str())
-                .map(str::to_string)
-                .collect();
-            if !queries.is_empty() {
-                analysis_steps.push(queries);
-            }
-        }
-    }
+    let script = &output.files["rollout/prod/web.sh"];
+    let line = script
+        .lines()
+        .find(|line| line.starts_with("gate_queries=("))
+        .expect("the script lists its gate queries");
+    let queries: Vec<String> = line
+        .split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(|query| query.replace("{{window}}", "30s"))
+        .collect();
+    let analysis_steps = vec![queries];
     let alerts = alert_queries(&output);
-    assert_eq!(analysis_steps.len(), 2, "both steps are analysed");
+    assert!(script.contains("interval='30'"), "{script}");
     for queries in &analysis_steps {
         assert_eq!(queries, &alerts);
     }

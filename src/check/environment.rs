@@ -71,6 +71,18 @@ pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Enviro
         .and_then(|e| values::boolean(checker, e))
         .unwrap_or(false);
     let overrides = overrides(checker, &reader, scope);
+    let mesh = match reader.value(checker, "mesh") {
+        Some(expr) => mesh(checker, expr).map(|m| Spanned::new(m, expr.span)),
+        None => Some(Spanned::new(Mesh::Istio { revision: None }, item.name.span)),
+    };
+    let metrics = match reader.value(checker, "metrics") {
+        Some(expr) => values::keyword(checker, expr, "metrics stack", MetricsStack::KEYWORDS)
+            .map(|m| Spanned::new(m, expr.span)),
+        None => Some(Spanned::new(
+            MetricsStack::PrometheusOperator,
+            item.name.span,
+        )),
+    };
     if checker.error_count() > errors_before {
         return None;
     }
@@ -85,8 +97,43 @@ pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Enviro
         approval: approval?,
         strategy: strategy?,
         overrides,
+        mesh: mesh?,
+        metrics: metrics?,
         span: item.span,
     })
+}
+
+/// `istio`, `istio { revision = "1-30" }` or `none`.
+fn mesh(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Mesh> {
+    let variant = values::variant(checker, expr, "a mesh: `istio` or `none`")?;
+    match variant.tag {
+        "istio" => {
+            let Some(body) = variant.body else {
+                return Some(Mesh::Istio { revision: None });
+            };
+            let reader = Reader::new(checker, body, &schema::ISTIO_MESH, variant.tag_span);
+            let revision = match reader.value(checker, "revision") {
+                Some(expr) => {
+                    let revision = values::string(checker, expr)?;
+                    check_name(
+                        checker,
+                        &revision.value,
+                        revision.span,
+                        NameRule::Dns1123Label,
+                        "Istio revision",
+                    );
+                    Some(revision.value)
+                }
+                None => None,
+            };
+            Some(Mesh::Istio { revision })
+        }
+        "none" => Some(Mesh::None),
+        _ => {
+            values::unknown_variant(checker, "mesh", &variant, Mesh::KINDS);
+            None
+        }
+    }
 }
 
 fn default_strategy(span: Span) -> Strategy {
@@ -402,6 +449,9 @@ pub fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
         let Some(service) = model.service(&deployment.service) else {
             continue;
         };
+        if let Some(environment) = model.environment(&deployment.environment) {
+            check_cluster_offers(checker, environment, deployment);
+        }
         check_track_names(checker, model, deployment, service);
         if !service.ports.is_empty() {
             continue;
@@ -420,6 +470,53 @@ pub fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
             )
             .with_label(service.name.span, "declares no `ports`")
             .with_help("declare the port traffic arrives on (`ports { http = 8080 }`), or use `rolling` for services that receive no traffic"),
+        );
+    }
+}
+
+/// A canary or blue-green strategy needs a mesh to split traffic between its tracks, and
+/// canary gates need the mesh's request metrics in a Prometheus.
+fn check_cluster_offers(checker: &mut Checker, environment: &Environment, deployment: &Deployment) {
+    let kind = deployment.strategy.kind.keyword();
+    if !environment.has_istio() {
+        checker.report(
+            Diagnostic::error(
+                Code::SW0321,
+                format!(
+                    "a {kind} strategy needs a service mesh, and `{}` has `mesh = none`",
+                    environment.name.value
+                ),
+                deployment.strategy.span,
+                "splits traffic between two tracks",
+            )
+            .with_label(environment.mesh.span, "no mesh in this cluster")
+            .with_help(format!(
+                "use `rolling` (or `recreate`) for `{}` in `{}`, or install Istio there and write `mesh = istio`",
+                deployment.service, environment.name.value
+            )),
+        );
+        return;
+    }
+    let gated = matches!(
+        &deployment.strategy.kind,
+        StrategyKind::Canary {
+            analysis: Some(_),
+            ..
+        }
+    );
+    if gated && !environment.metrics.value.has_prometheus() {
+        checker.report(
+            Diagnostic::error(
+                Code::SW0321,
+                format!(
+                    "canary gates need a Prometheus, and `{}` has `metrics = none`",
+                    environment.name.value
+                ),
+                deployment.strategy.span,
+                "queries Prometheus",
+            )
+            .with_label(environment.metrics.span, "no Prometheus in this cluster")
+            .with_help("remove the `analysis` block (pauses only), or say which Prometheus the cluster runs: `metrics = prometheus`"),
         );
     }
 }

@@ -343,6 +343,8 @@ pub const ENVIRONMENT: Schema = Schema {
         value("approval", "approval", "`automatic` or `manual { reviewers = [\"team\"] }`."),
         value("strategy", "strategy", "A named strategy or an inline `rolling { }`, `recreate`, `blue_green { }`, `canary { }` (default `rolling`)."),
         value("production", "boolean", "Marks a production environment (policies use it)."),
+        value("mesh", "mesh", "The cluster's service mesh: `istio` (default), `istio { revision = \"1-30\" }` or `none`. Canary and blue-green need one."),
+        value("metrics", "metrics stack", "The cluster's metrics: `prometheus_operator` (default), `prometheus` (no operator CRDs) or `none` (no gates)."),
         repeated("override", "block", "`override service-name { replicas, resources, env, strategy, image_tag }` for this environment."),
         block("defaults", "block", "Settings for every service in this environment (`replicas`, `resources`, `env`, `autoscaling`), below each service's own `override`."),
         value("policies", "list of packs or policies", "Imported policy packs (`production`) or policies (`production.pinned-images`) checked for this environment."),
@@ -368,6 +370,15 @@ pub const TRIGGER: Schema = Schema {
 pub const AUTOMATIC_APPROVAL: Schema = Schema {
     what: "an automatic approval",
     fields: &[],
+};
+
+pub const ISTIO_MESH: Schema = Schema {
+    what: "an istio mesh",
+    fields: &[value(
+        "revision",
+        "string",
+        "The Istio revision that injects the sidecars (`istio.io/rev`); without it `istio-injection: enabled`.",
+    )],
 };
 
 pub const APPROVAL: Schema = Schema {
@@ -531,7 +542,12 @@ pub const ANALYSIS: Schema = Schema {
         value(
             "failure_limit",
             "integer ≥ 0",
-            "Failed queries tolerated before failing (default 0).",
+            "Failed gate rounds tolerated before the canary fails (default 0). Every analysed step runs more rounds than this.",
+        ),
+        value(
+            "no_data",
+            "fail | pass",
+            "What a gate with no data (no traffic, no sidecar) counts as (default `fail`).",
         ),
         required(
             "gates",
@@ -575,6 +591,7 @@ pub const PROBE_KINDS: &[&str] = &["http", "tcp", "grpc", "exec"];
 pub const TOOLCHAIN_KINDS: &[&str] = &["maven", "gradle", "npm", "go", "cargo", "python"];
 pub const TRIGGER_KINDS: &[&str] = &["push", "tag", "manual"];
 pub const APPROVAL_KINDS: &[&str] = &["automatic", "manual"];
+pub const METRICS_KINDS: &[&str] = &["prometheus_operator", "prometheus", "none"];
 
 /// What a field's body is, for [`for_path`].
 enum Child {
@@ -623,6 +640,7 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
         }
         ("an environment", "trigger") => &Child::Tagged(|k| kind_of(TRIGGER_KINDS, k, &TRIGGER)),
         ("an environment", "approval") => &Child::Tagged(|k| kind_of(&["manual"], k, &APPROVAL)),
+        ("an environment", "mesh") => &Child::Tagged(|k| kind_of(&["istio"], k, &ISTIO_MESH)),
         ("an environment" | "an override", "strategy") => &Child::Tagged(strategy_kind),
         ("an environment", "override") => &Child::Block(&OVERRIDE),
         ("a canary strategy", "step") => &Child::Block(&CANARY_STEP),
@@ -678,6 +696,8 @@ pub fn choices(schema: &Schema, field: &str) -> &'static [&'static str] {
         ("a port", "protocol") => &["tcp", "udp"],
         ("an environment", "trigger") => TRIGGER_KINDS,
         ("an environment", "approval") => APPROVAL_KINDS,
+        ("an environment", "mesh") => crate::check::model::Mesh::KINDS,
+        ("an environment", "metrics") => METRICS_KINDS,
         ("an environment" | "an override", "strategy") => STRATEGY_KINDS,
         ("a canary strategy", "on_failure") => &["rollback", "halt"],
         ("a canary strategy", "engine") => crate::check::model::Engine::KEYWORDS,

@@ -231,6 +231,11 @@ fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(Strategy
         Some(object) => Some(analysis(checker, object)?),
         None => None,
     };
+    if let Some(analysis) = &analysis {
+        if !check_budget(checker, &steps, analysis) {
+            return None;
+        }
+    }
     let on_failure = match reader.value(checker, "on_failure") {
         Some(expr) => values::keyword(
             checker,
@@ -262,10 +267,12 @@ fn canary_step(
     let weight_expr = reader.required_value(checker, "weight");
     let weight =
         weight_expr.and_then(|e| values::percent(checker, e).map(|w| Spanned::new(w, e.span)));
-    let pause = match reader.value(checker, "pause") {
+    let pause_expr = reader.value(checker, "pause");
+    let pause = match pause_expr {
         Some(expr) => Some(pause(checker, expr)?),
         None => None,
     };
+    let pause_span = pause_expr.map(|expr| expr.span);
     let weight = weight?;
     if weight.value == 0 && !zero_allowed {
         checker.report(
@@ -279,7 +286,11 @@ fn canary_step(
         );
         return None;
     }
-    Some(CanaryStep { weight, pause })
+    Some(CanaryStep {
+        weight,
+        pause,
+        pause_span,
+    })
 }
 
 fn pause(checker: &mut Checker, expr: &Expr) -> Option<Pause> {
@@ -360,11 +371,58 @@ fn analysis(checker: &mut Checker, object: &Object) -> Option<Analysis> {
         _ => vec![gates_expr],
     };
     let gates: Vec<Gate> = items.iter().filter_map(|e| gate(checker, e)).collect();
+    let no_data = match reader.value(checker, "no_data") {
+        Some(expr) => values::keyword(checker, expr, "no-data rule", NoData::KEYWORDS)?,
+        None => NoData::Fail,
+    };
     (gates.len() == items.len()).then_some(Analysis {
         interval,
         failure_limit,
         gates,
+        no_data,
     })
+}
+
+/// Every analysed step must be able to fail: a timed pause of fewer rounds than
+/// `failure_limit + 1` would let a canary that fails every query through that step (the
+/// failure budget of Argo Rollouts' `failureLimit`; Flagger's `threshold` likewise needs more
+/// checks than it tolerates). Steps without a timed pause get the rounds they need.
+fn check_budget(checker: &mut Checker, steps: &[CanaryStep], analysis: &Analysis) -> bool {
+    let mut ok = true;
+    for step in steps {
+        let (Some(Pause::For(duration)), Some(span)) = (step.pause, step.pause_span) else {
+            continue;
+        };
+        let rounds = analysis.rounds(step.pause);
+        if analysis.can_fail(rounds) {
+            continue;
+        }
+        let needed = u64::from(analysis.failure_limit) + 1;
+        let shortest = Duration {
+            millis: analysis.interval.millis.saturating_mul(needed),
+        };
+        checker.report(
+            Diagnostic::error(
+                Code::SW0320,
+                format!(
+                    "the canary's gates cannot fail at {}%: `pause = {}` is {rounds} round{} of {}, and `failure_limit = {}` tolerates that many failed rounds",
+                    step.weight.value,
+                    duration.text(),
+                    if rounds == 1 { "" } else { "s" },
+                    analysis.interval.text(),
+                    analysis.failure_limit,
+                ),
+                span,
+                format!("{rounds} round{}", if rounds == 1 { "" } else { "s" }),
+            )
+            .with_help(format!(
+                "pause at least `{}` here ({needed} rounds), or lower `failure_limit` below {rounds}",
+                shortest.text()
+            )),
+        );
+        ok = false;
+    }
+    ok
 }
 
 /// `p99_latency < 500ms`, `success_rate >= 95%`.

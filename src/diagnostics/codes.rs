@@ -80,6 +80,8 @@ codes! {
     SW0312 = "Argo Rollouts route without a name",
     SW0313 = "Argo Rollouts route without exactly two destinations",
     SW0314 = "Argo Rollouts route weights that add up to 0",
+    SW0320 = "canary gates that cannot fail",
+    SW0321 = "strategy needs what the environment's cluster does not have",
     SW0401 = "promotion cycle",
     SW0402 = "service dependency cycle",
     SW0403 = "unreachable environment",

@@ -86,7 +86,12 @@ impl Subject {
 /// The PromQL query of a metric over the last `window`: latencies in milliseconds, rates in
 /// percent.
 pub fn query(metric: Metric, subject: &Subject, window: Duration) -> String {
-    let window = window.text();
+    query_over(metric, subject, &window.text())
+}
+
+/// [`query`] over a window given as text: a duration such as `1m`, or a placeholder that the
+/// caller replaces (the rollout script's `{{window}}`).
+pub fn query_over(metric: Metric, subject: &Subject, window: &str) -> String {
     let requests = |extra: &str| {
         format!(
             "sum(rate(istio_requests_total{{{}}}[{window}]))",

@@ -16,7 +16,8 @@
 use super::build::{checkout, read_contents, Built};
 use super::images::Overlay;
 use super::live::{self, LiveTrack};
-use super::rollout::{self, Piece};
+use super::rollout::{self, Piece, PrometheusAccess};
+use super::script::{self, Route};
 use super::supply::IMAGE_JOB;
 use super::triggers::NOT_PULL_REQUEST;
 use super::types::{Concurrency, Job, Step};
@@ -71,6 +72,75 @@ struct Scope<'a> {
     model: &'a Model,
     options: &'a Options,
     overlay: Overlay,
+    prometheus: Prometheus,
+}
+
+/// Where the rollout scripts find Prometheus: the app's `prometheus` address (or the default
+/// in-cluster one). An in-cluster address (`http://<service>.<namespace>.svc[...]:<port>`) is
+/// reached through the API server's service proxy with the job's kubeconfig, so the runner needs
+/// no network route into the cluster; any other address is queried directly, with the bearer
+/// token in the repository secret `PROMETHEUS_TOKEN` when there is one.
+#[derive(Debug, Clone)]
+pub struct Prometheus {
+    pub route: Route,
+    pub access: PrometheusAccess,
+}
+
+impl Prometheus {
+    pub fn of(model: &Model) -> Prometheus {
+        let address = model
+            .app
+            .as_ref()
+            .and_then(|app| app.prometheus.clone())
+            .unwrap_or_else(|| crate::emit::rollouts::DEFAULT_PROMETHEUS.to_string());
+        match service_proxy(&address) {
+            Some(proxy) => Prometheus {
+                route: Route { proxy },
+                access: PrometheusAccess::InCluster,
+            },
+            None => Prometheus {
+                route: Route {
+                    proxy: String::new(),
+                },
+                access: PrometheusAccess::Url(address),
+            },
+        }
+    }
+}
+
+/// `/api/v1/namespaces/<namespace>/services/<scheme>:<service>:<port>/proxy` for an in-cluster
+/// URL `<scheme>://<service>.<namespace>.svc[.cluster.local][:<port>]`, else `None`.
+pub fn service_proxy(address: &str) -> Option<String> {
+    let (scheme, rest) = address.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.trim_end_matches('/');
+    if authority.contains('/') || authority.contains('@') {
+        return None;
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() => {
+            (host, port.to_string())
+        }
+        Some(_) => return None,
+        None => (
+            authority,
+            if scheme == "https" { "443" } else { "80" }.to_string(),
+        ),
+    };
+    let host = host
+        .strip_suffix(".svc.cluster.local")
+        .or_else(|| host.strip_suffix(".svc"))?;
+    let (service, namespace) = host.split_once('.')?;
+    let label = |text: &str| {
+        !text.is_empty()
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    (label(service) && label(namespace))
+        .then(|| format!("/api/v1/namespaces/{namespace}/services/{scheme}:{service}:{port}/proxy"))
 }
 
 impl Scope<'_> {
@@ -89,6 +159,45 @@ impl Scope<'_> {
     fn live_track(&self, deployment: &Deployment) -> Option<LiveTrack> {
         LiveTrack::of(deployment, &self.overlay.applied())
     }
+
+    /// The repository path of a deployment's rollout script.
+    fn script_path(&self, deployment: &Deployment) -> String {
+        self.options
+            .repository_path(&script::path(&deployment.environment, &deployment.service))
+    }
+}
+
+/// The rollout scripts of every deployment whose rollout the workflow runs, by output path.
+pub fn rollout_scripts(
+    model: &Model,
+    options: &Options,
+    built: &[Built<'_>],
+) -> Vec<(String, String)> {
+    let prometheus = Prometheus::of(model);
+    let mut scripts = Vec::new();
+    for environment in crate::emit::environments(model, options) {
+        let name = &environment.name.value;
+        let deployments = deployments(model, name);
+        let scope = Scope {
+            model,
+            options,
+            overlay: Overlay::new(name, &deployments, built, options),
+            prometheus: prometheus.clone(),
+        };
+        for deployment in deployments {
+            let (Some(layout), Some(live)) =
+                (scope.layout(deployment), scope.live_track(deployment))
+            else {
+                continue;
+            };
+            if let Some(text) =
+                script::script(options, deployment, &live, &layout, &scope.prometheus.route)
+            {
+                scripts.push((script::path(name, &deployment.service), text));
+            }
+        }
+    }
+    scripts
 }
 
 /// The deployments of an environment, dependencies first.
@@ -123,6 +232,7 @@ pub fn environment_jobs(
         model,
         options,
         overlay: Overlay::new(name, &deployments, built, options),
+        prometheus: Prometheus::of(model),
     };
     let mut phase = Phase::new(
         job_id(name),
@@ -153,8 +263,10 @@ pub fn environment_jobs(
         }
     }
     phases.push(phase);
+    let aborts = abort_steps(&scope, &deployments);
     let mut jobs: Vec<(String, Job)> = Vec::new();
     for mut phase in phases {
+        phase.steps.extend(aborts.iter().cloned());
         let (mut needs, condition) = match jobs.last() {
             None => (needs.clone(), condition.clone()),
             Some((previous, _)) => (vec![previous.clone()], NOT_PULL_REQUEST.to_string()),
@@ -259,29 +371,42 @@ fn live_tracks(scope: &Scope<'_>, deployments: &[&Deployment]) -> Vec<LiveTrack>
         .collect()
 }
 
+/// One `abort` step per service whose rollout the workflow runs: every job of the
+/// environment ends with them, so a failed or cancelled job leaves the resting state.
+fn abort_steps(scope: &Scope<'_>, deployments: &[&Deployment]) -> Vec<Step> {
+    let mut rollouts = deployments.to_vec();
+    rollouts.sort_by_key(|d| rollout_rank(d));
+    rollouts
+        .into_iter()
+        .filter(|d| scope.layout(d).is_some())
+        .filter_map(|d| {
+            let live = scope.live_track(d)?;
+            Some(rollout::abort_step(d, &live, &scope.script_path(d)))
+        })
+        .collect()
+}
+
 fn rollout_pieces(scope: &Scope<'_>, deployment: &Deployment) -> Vec<Piece> {
-    let (Some(layout), Some(live)) = (scope.layout(deployment), scope.live_track(deployment))
-    else {
+    let (Some(_), Some(live)) = (scope.layout(deployment), scope.live_track(deployment)) else {
         return Vec::new();
     };
+    let script = scope.script_path(deployment);
     match &deployment.strategy.kind {
         StrategyKind::Canary {
-            steps,
-            analysis,
-            on_failure,
+            steps, analysis, ..
         } => rollout::canary(
             deployment,
             &live,
-            &layout,
+            &script,
             steps,
             analysis.as_ref(),
-            *on_failure,
+            &scope.prometheus.access,
         ),
         StrategyKind::BlueGreen {
             auto_promote,
             scale_down_delay,
             ..
-        } => rollout::blue_green(deployment, &live, &layout, *auto_promote, *scale_down_delay),
+        } => rollout::blue_green(deployment, &live, &script, *auto_promote, *scale_down_delay),
         StrategyKind::Rolling { .. } | StrategyKind::Recreate => Vec::new(),
     }
 }

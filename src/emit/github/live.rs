@@ -20,11 +20,9 @@
 //!
 //! Names, paths and selectors reach the scripts through `env:`, never spliced into shell text.
 
-use super::rollout::ROLLOUT_TIMEOUT;
 use super::types::Step;
 use crate::check::model::Deployment;
 use crate::emit::tracks;
-use std::fmt::Write as _;
 
 /// The versions of the live tracks, in the order a selector lists them.
 const LIVE_VERSIONS: &[&str] = &["stable", "blue"];
@@ -91,43 +89,6 @@ impl LiveTrack {
         .env("LIVE", self.workload.clone())
         .env("OVERLAY", self.overlay.clone())
         .env("SELECTOR", self.selector())
-    }
-
-    /// The promotion, after `sleep_seconds` (if any): applies the live track from the
-    /// overlay (the version the candidate ran), waits for it, returns all traffic to it with
-    /// the `resting` VirtualService and scales the candidate down.
-    pub fn promote(&self, name: String, resting: &str, sleep_seconds: Option<u64>) -> Step {
-        let mut script = String::from("set -euo pipefail\n");
-        if let Some(seconds) = sleep_seconds {
-            let _ = writeln!(script, "sleep {seconds}");
-        }
-        let _ = write!(
-            script,
-            "kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\"\n\
-             kubectl -n \"$NAMESPACE\" rollout status \"deployment/$LIVE\" --timeout={ROLLOUT_TIMEOUT}\n\
-             kubectl apply -f \"$RESTING\"\n\
-             kubectl -n \"$NAMESPACE\" scale \"deployment/$CANDIDATE\" --replicas=0\n"
-        );
-        self.back_to_live(Step::run(name, script), resting)
-            .env("LIVE", self.workload.clone())
-            .env("OVERLAY", self.overlay.clone())
-            .env("SELECTOR", self.selector())
-    }
-
-    /// The lines that give all traffic back to the live track (untouched since the rollout
-    /// began, so still on the previous version) and scale the candidate down; they need the
-    /// variables [`LiveTrack::back_to_live`] sets.
-    pub fn rollback_lines(&self) -> String {
-        "kubectl apply -f \"$RESTING\"\n\
-         kubectl -n \"$NAMESPACE\" scale \"deployment/$CANDIDATE\" --replicas=0"
-            .to_string()
-    }
-
-    /// Adds the variables the rollback and promotion lines read.
-    pub fn back_to_live(&self, step: Step, resting: &str) -> Step {
-        step.env("NAMESPACE", self.namespace.clone())
-            .env("CANDIDATE", self.candidate.clone())
-            .env("RESTING", resting)
     }
 }
 

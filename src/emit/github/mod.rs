@@ -25,11 +25,11 @@
 
 mod build;
 mod deploy;
-mod gates;
 mod images;
 mod live;
 mod pins;
 mod rollout;
+mod script;
 mod supply;
 mod triggers;
 mod types;
@@ -56,6 +56,10 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output) {
         pins::annotate(&yaml::document_text(&workflow))
     );
     output.insert(workflow_path(model), text);
+    let built = build::built_services(model);
+    for (path, script) in deploy::rollout_scripts(model, options, &built) {
+        output.insert(path, script);
+    }
 }
 
 /// The workflow as typed data.
@@ -159,7 +163,15 @@ fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String 
             )
     });
     if analysed {
-        notes.push_str("# and the repository variable PROMETHEUS_URL, the Prometheus that canary analysis queries.\n");
+        notes.push_str(&match deploy::Prometheus::of(model).access {
+            rollout::PrometheusAccess::InCluster => "# Canary gates query the in-cluster Prometheus through the API server's service proxy\n\
+                 # (the kubeconfig's user needs `get` on `services/proxy` in its namespace).\n"
+                .to_string(),
+            rollout::PrometheusAccess::Url(url) => format!(
+                "# Canary gates query {url} directly, with the bearer token in the repository secret\n\
+                 # PROMETHEUS_TOKEN when there is one.\n"
+            ),
+        });
     }
     if build::built_services(model)
         .iter()

@@ -1,6 +1,7 @@
-//! The progressive part of a deployment, as workflow steps: canary steps (apply the step's
-//! VirtualService, pause or analyse, roll back or halt when a gate fails, promote at the end)
-//! and the blue-green switch (switch to green, keep blue for the scale-down delay, promote).
+//! The progressive part of a deployment, as workflow steps that call the service's rollout
+//! script ([`super::script`]): `run FIRST LAST` for each run of canary steps between two
+//! approvals, `switch` for a blue-green switch, then `promote`; and an `abort` that runs when a
+//! job fails or is cancelled, so a rollout that stops halfway leaves the resting state.
 //!
 //! A pause that waits for a person (`pause = approval`, or a blue-green switch without
 //! `auto_promote`) cannot happen inside a job, so it becomes a [`Piece::Approval`]: the
@@ -14,15 +15,23 @@
 //! rollout it runs the digest the candidate ran and takes all traffic again, and every rollout
 //! starts from the resting VirtualService.
 
-use super::gates;
 use super::live::LiveTrack;
 use super::types::Step;
 use crate::check::model::{Analysis, CanaryStep, Deployment, Duration, OnFailure, Pause};
-use crate::emit::istio::Layout;
-use crate::emit::metrics::Subject;
 
 /// How long `kubectl rollout status` waits for a Deployment.
 pub const ROLLOUT_TIMEOUT: &str = "10m";
+
+/// How the workflow reaches Prometheus for a canary's gates: nothing to pass (the script goes
+/// through the API server's service proxy), or an external URL and its token secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrometheusAccess {
+    InCluster,
+    Url(String),
+}
+
+/// The repository secret holding the bearer token for an external Prometheus.
+pub const PROMETHEUS_TOKEN_SECRET: &str = "${{ secrets.PROMETHEUS_TOKEN }}";
 
 /// One unit of a rollout.
 #[derive(Debug, Clone)]
@@ -51,79 +60,72 @@ pub fn rollout_status(namespace: &str, workload: &str) -> String {
     )
 }
 
-/// The canary rollout of one service.
+/// A step that runs one command of the rollout script at `script` (a repository path).
+fn script_step(name: String, script: &str, command: &str) -> Step {
+    Step::run(name, format!("bash \"$ROLLOUT\" {command}")).env("ROLLOUT", script)
+}
+
+/// What one canary step waits on purpose: its analysis rounds or its pause.
+fn step_waits(step: &CanaryStep, analysis: Option<&Analysis>) -> Duration {
+    match (analysis, step.pause) {
+        (Some(analysis), pause) => Duration {
+            millis: analysis
+                .rounds(pause)
+                .saturating_mul(analysis.interval.millis.max(1000)),
+        },
+        (None, Some(Pause::For(duration))) => duration,
+        (None, _) => Duration { millis: 0 },
+    }
+}
+
+/// The canary rollout of one service: its steps in runs between approvals, then the promotion.
 pub fn canary(
     deployment: &Deployment,
     live: &LiveTrack,
-    layout: &Layout,
+    script: &str,
     steps: &[CanaryStep],
     analysis: Option<&Analysis>,
-    on_failure: OnFailure,
+    prometheus: &PrometheusAccess,
 ) -> Vec<Piece> {
     let service = &deployment.service;
     let environment = &deployment.environment;
-    let resting = layout.virtual_service.clone().unwrap_or_default();
-    let subject = Subject::canary(deployment);
     let mut pieces = Vec::new();
+    let mut first = 0;
     for (index, canary_step) in steps.iter().enumerate() {
-        let weight = canary_step.weight.value;
-        let Some(path) = layout.steps.get(index) else {
+        let approval = canary_step.pause == Some(Pause::UntilApproved);
+        if !approval && index + 1 < steps.len() {
             continue;
-        };
-        pieces.push(step(Step::run(
-            format!("{service}: send {weight}% of traffic to the canary"),
-            format!("kubectl apply -f {path}"),
-        )));
-        let failure = match on_failure {
-            OnFailure::Rollback => format!(
-                "echo \"::error::{service}: the canary failed its analysis at {weight}%; rolling back to {}\"\n\
-                 {}\n\
-                 exit 1",
-                live.workload,
-                live.rollback_lines()
-            ),
-            OnFailure::Halt => format!(
-                "echo \"::error::{service}: the canary failed its analysis at {weight}%; halted with {weight}% of traffic on it\"\n\
-                 exit 1"
-            ),
-        };
-        match (analysis, canary_step.pause) {
-            (Some(analysis), pause) => {
-                let duration = match pause {
-                    Some(Pause::For(duration)) => duration,
-                    _ => analysis.interval,
-                };
-                let name = format!(
-                    "{service}: analyse the canary at {weight}% for {}",
-                    duration.text()
-                );
-                let mut analysis_step =
-                    gates::analysis_step(name, analysis, &subject, duration, &failure);
-                if matches!(on_failure, OnFailure::Rollback) {
-                    analysis_step = live.back_to_live(analysis_step, &resting);
-                }
-                pieces.push(Piece::Step {
-                    step: analysis_step,
-                    waits: duration,
-                });
-            }
-            (None, Some(Pause::For(duration))) => pieces.push(Piece::Step {
-                step: Step::run(
-                    format!("{service}: pause {} at {weight}%", duration.text()),
-                    format!("sleep {}", duration.seconds_ceil()),
-                ),
-                waits: duration,
-            }),
-            (None, _) => {}
         }
-        if canary_step.pause == Some(Pause::UntilApproved) {
-            let next = index + 1;
-            let (job, what) = match steps.get(next) {
+        let run = &steps[first..=index];
+        let waits = Duration {
+            millis: run.iter().map(|s| step_waits(s, analysis).millis).sum(),
+        };
+        let weights: Vec<String> = run.iter().map(|s| format!("{}%", s.weight.value)).collect();
+        let mut step = script_step(
+            format!(
+                "{service}: canary step{} {} ({})",
+                if run.len() == 1 { "" } else { "s" },
+                match run.len() {
+                    1 => (first + 1).to_string(),
+                    _ => format!("{} to {}", first + 1, index + 1),
+                },
+                weights.join(", ")
+            ),
+            script,
+            &format!("run {} {}", first + 1, index + 1),
+        );
+        if analysis.is_some() {
+            step = with_prometheus(step, prometheus);
+        }
+        pieces.push(Piece::Step { step, waits });
+        first = index + 1;
+        if approval {
+            let (job, what) = match steps.get(index + 1) {
                 Some(following) => (
-                    format!("deploy-{environment}-{service}-step-{:02}", next + 1),
+                    format!("deploy-{environment}-{service}-step-{:02}", index + 2),
                     format!(
                         "{service} canary step {} ({}%)",
-                        next + 1,
+                        index + 2,
                         following.weight.value
                     ),
                 ),
@@ -139,12 +141,25 @@ pub fn canary(
             });
         }
     }
-    pieces.push(step(live.promote(
-        format!("{service}: promote the canary to stable"),
-        &resting,
-        None,
-    )));
+    pieces.push(step(
+        script_step(
+            format!("{service}: promote the canary to {}", live.version),
+            script,
+            "promote",
+        )
+        .env("OVERLAY", live.overlay.clone()),
+    ));
     pieces
+}
+
+/// The Prometheus address and token a step with gates needs, when Prometheus is outside.
+fn with_prometheus(step: Step, prometheus: &PrometheusAccess) -> Step {
+    match prometheus {
+        PrometheusAccess::InCluster => step,
+        PrometheusAccess::Url(url) => step
+            .env("PROMETHEUS_URL", url.clone())
+            .env("PROMETHEUS_TOKEN", PROMETHEUS_TOKEN_SECRET),
+    }
 }
 
 /// The blue-green rollout of one service: green runs the new version behind the preview
@@ -152,16 +167,12 @@ pub fn canary(
 pub fn blue_green(
     deployment: &Deployment,
     live: &LiveTrack,
-    layout: &Layout,
+    script: &str,
     auto_promote: bool,
     scale_down_delay: Duration,
 ) -> Vec<Piece> {
     let service = &deployment.service;
     let environment = &deployment.environment;
-    let namespace = &deployment.namespace;
-    let green = &live.candidate;
-    let resting = layout.virtual_service.clone().unwrap_or_default();
-    let switch = layout.switch.clone().unwrap_or_default();
     let mut pieces = Vec::new();
     if !auto_promote {
         pieces.push(Piece::Approval {
@@ -170,24 +181,50 @@ pub fn blue_green(
             environment: format!("{environment}-switch-approval"),
         });
     }
-    pieces.push(step(Step::run(
+    pieces.push(step(script_step(
         format!("{service}: switch all traffic to green"),
-        format!(
-            "set -euo pipefail\n{}\nkubectl apply -f {switch}\n",
-            rollout_status(namespace, green)
-        ),
+        script,
+        "switch",
     )));
-    let delay = scale_down_delay;
     pieces.push(Piece::Step {
-        step: live.promote(
+        step: script_step(
             format!(
                 "{service}: keep blue for {}, then promote green to blue",
-                delay.text()
+                scale_down_delay.text()
             ),
-            &resting,
-            Some(delay.seconds_ceil()),
-        ),
-        waits: delay,
+            script,
+            "promote",
+        )
+        .env("OVERLAY", live.overlay.clone()),
+        waits: scale_down_delay,
     });
     pieces
+}
+
+/// The step that restores the resting state when the job fails or is cancelled: always for a
+/// rollback, only on cancel for `on_failure = halt` (a halted canary waits for a person).
+pub fn abort_step(deployment: &Deployment, live: &LiveTrack, script: &str) -> Step {
+    let halts = matches!(
+        deployment.strategy.kind,
+        crate::check::model::StrategyKind::Canary {
+            on_failure: OnFailure::Halt,
+            ..
+        }
+    );
+    let mut step = script_step(
+        format!(
+            "{}: on failure or cancel, all traffic back to {}",
+            deployment.service, live.workload
+        ),
+        script,
+        "abort",
+    );
+    step.condition = Some(
+        match halts {
+            true => "cancelled()",
+            false => "failure() || cancelled()",
+        }
+        .to_string(),
+    );
+    step
 }

@@ -164,6 +164,13 @@ fn plan(model: &Model, deployment: &Deployment) -> Vec<Planned> {
         // The `k8s` target writes the routing of an Argo Rollouts canary ([`rollout_routing`]).
         return Vec::new();
     }
+    let meshed = model
+        .environment(&deployment.environment)
+        .is_some_and(|environment| environment.has_istio());
+    if !meshed {
+        // No mesh in that cluster: nothing would read Istio objects there.
+        return Vec::new();
+    }
     let target = Target::new(model, deployment, model.service(&deployment.service));
     let dir = service_dir(deployment);
     let rule = |tracks: &[&str]| Planned {

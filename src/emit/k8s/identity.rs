@@ -5,16 +5,18 @@
 //! (`security.mount_service_account_token`); the pod spec repeats the setting.
 
 use super::{Object, Unit};
-use crate::check::model::{Environment, Model};
+use crate::check::model::{Environment, Mesh, Model};
 use crate::emit::labels::MANAGED_BY;
 use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
 
 /// The environment's Namespace. It belongs to the whole app rather than to one service, so
-/// it carries the app-level labels only (`part-of`, `managed-by`).
+/// it carries the app-level labels only (`part-of`, `managed-by`), and, where the cluster runs
+/// Istio, the label that injects its sidecar into every pod of the namespace: without the
+/// sidecars no route weight is enforced and no request metric is reported.
 pub fn namespace(model: &Model, environment: &Environment) -> Object {
-    let labels = BTreeMap::from([
+    let mut labels = BTreeMap::from([
         (
             "app.kubernetes.io/managed-by".to_string(),
             MANAGED_BY.to_string(),
@@ -24,6 +26,13 @@ pub fn namespace(model: &Model, environment: &Environment) -> Object {
             model.app_name().to_string(),
         ),
     ]);
+    if let Mesh::Istio { revision } = &environment.mesh.value {
+        let (key, value) = match revision {
+            Some(revision) => ("istio.io/rev", revision.clone()),
+            None => ("istio-injection", "enabled".to_string()),
+        };
+        labels.insert(key.to_string(), value);
+    }
     Object::Namespace(Namespace {
         metadata: ObjectMeta {
             name: Some(environment.namespace.value.clone()),

@@ -20,7 +20,7 @@ mod rules;
 pub mod types;
 
 use super::{labels, yaml, Options, Output};
-use crate::check::model::{Deployment, Environment, Model, Service};
+use crate::check::model::{Deployment, Environment, MetricsStack, Model, Service};
 use types::{
     Endpoint, Metadata, MonitorSpec, PrometheusRule, RuleSpec, Selector, ServiceMonitor,
     API_VERSION,
@@ -47,6 +47,10 @@ pub fn writes_files(model: &Model, environment: &Environment) -> bool {
 
 /// The files of one environment, as (path, YAML without header), in service order.
 pub fn environment_files(model: &Model, environment: &Environment) -> Vec<(String, String)> {
+    if environment.metrics.value != MetricsStack::PrometheusOperator {
+        // The objects are prometheus-operator resources: without its CRDs they cannot apply.
+        return Vec::new();
+    }
     let dir = environment_dir(&environment.name.value);
     model
         .deployments_in(&environment.name.value)
