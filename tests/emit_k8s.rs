@@ -274,15 +274,18 @@ fn literals_go_to_a_config_map_and_secrets_to_secret_key_refs() {
         "override web { env { LOG_LEVEL = \"debug\"  REGION = \"eu\" } }",
     ));
     let objects = web_objects(&output);
-    let config_map = find(&objects, "ConfigMap", "web-env");
+    // FNV-1a of the sorted, length-prefixed pairs (docs/semantics.md), computed apart.
+    let name = "web-env-fd0f422b87";
+    let config_map = find(&objects, "ConfigMap", name);
     assert_eq!(
         config_map["data"],
         json!({"LOG_LEVEL": "debug", "REGION": "eu"})
     );
+    assert_eq!(config_map["immutable"], true);
     let container = container(&find(&objects, "Deployment", "web"));
     assert_eq!(
         container["envFrom"],
-        json!([{"configMapRef": {"name": "web-env"}}])
+        json!([{"configMapRef": {"name": name}}])
     );
     assert_eq!(
         container["env"],
@@ -389,7 +392,7 @@ fn service_exposes_ports_by_name() {
 }
 
 #[test]
-fn autoscaling_gives_an_hpa_on_the_primary_workload() {
+fn autoscaling_gives_an_hpa_per_workload_which_owns_the_count() {
     let objects = web_objects(&emit_dev(&spec(
         "replicas = 2\n autoscaling { min = 2  max = 8  cpu = 70% }",
         "",
@@ -405,16 +408,24 @@ fn autoscaling_gives_an_hpa_on_the_primary_workload() {
             "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]
         })
     );
+    assert!(find(&objects, "Deployment", "web")["spec"]
+        .get("replicas")
+        .is_none());
     let canary = web_objects(&emit_dev(&spec(
         "ports { http = 8080 }\n autoscaling { min = 1  max = 3 }",
         "strategy = canary { step { weight = 100% } }",
     )));
-    let hpa = find(&canary, "HorizontalPodAutoscaler", "web");
-    assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], "web-stable");
-    assert_eq!(
-        hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
-        80
-    );
+    for track in ["web-stable", "web-canary"] {
+        let hpa = find(&canary, "HorizontalPodAutoscaler", track);
+        assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], track);
+        assert_eq!(
+            hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
+            80
+        );
+        assert!(find(&canary, "Deployment", track)["spec"]
+            .get("replicas")
+            .is_none());
+    }
     let without = web_objects(&emit_dev(&spec("", "")));
     assert!(!kinds(&without)
         .iter()
@@ -447,6 +458,16 @@ fn disruption_budget_only_with_more_than_one_replica() {
     assert!(!kinds(&overridden)
         .iter()
         .any(|k| k.starts_with("PodDisruptionBudget/")));
+    // An autoscaled service counts its autoscaling `min`: `replicas` sizes nothing then.
+    let autoscaled_budget = |replicas: u32, min: u32| {
+        let body = format!("replicas = {replicas}\n autoscaling {{ min = {min}  max = 9 }}");
+        let objects = web_objects(&emit_dev(&spec(&body, "")));
+        kinds(&objects)
+            .iter()
+            .any(|k| k == "PodDisruptionBudget/web")
+    };
+    assert!(autoscaled_budget(1, 2));
+    assert!(!autoscaled_budget(3, 1));
 }
 
 #[test]
@@ -467,7 +488,7 @@ fn every_object_and_pod_template_carries_the_standard_labels() {
         kinds(&objects),
         [
             "ServiceAccount/web",
-            "ConfigMap/web-env",
+            "ConfigMap/web-env-566c6e1797",
             "Deployment/web",
             "Service/web",
             "HorizontalPodAutoscaler/web",

@@ -1,10 +1,11 @@
 //! The `k8s` target: plain Kubernetes manifests, one directory per environment.
 //!
 //! `k8s/<env>/namespace.yaml` holds the Namespace; `k8s/<env>/<service>.yaml` holds every
-//! object of one service in a fixed order: ServiceAccount, ConfigMap `<service>-env` (only
-//! with literal environment variables), the Deployment of each track (see
-//! [`super::tracks`]), the Service (only with ports), the HorizontalPodAutoscaler (only with
-//! autoscaling) and the PodDisruptionBudget (only with more than one replica). A canary on the
+//! object of one service in a fixed order: ServiceAccount, ConfigMap `<service>-env-<hash>`
+//! (only with literal environment variables, named after its content: [`config`]), the
+//! Deployment of each track (see [`super::tracks`]), the Service (only with ports), one
+//! HorizontalPodAutoscaler per workload (only with autoscaling: [`scaling`]) and the
+//! PodDisruptionBudget (only with more than one replica). A canary on the
 //! Argo Rollouts engine has a `Rollout` where the Deployments would be, and its
 //! AnalysisTemplate, DestinationRule and VirtualService at the end ([`rollout`]). Objects are
 //! built from `k8s-openapi` types (Argo and Istio kinds from our own) and serialised by
@@ -58,7 +59,7 @@ impl<'m> Unit<'m> {
         })
     }
 
-    /// The service name, which also names its ServiceAccount, Service, HPA and PDB.
+    /// The service name, which also names its ServiceAccount, Service and PDB.
     pub fn name(&self) -> &str {
         &self.deployment.service
     }
@@ -160,7 +161,11 @@ pub fn service_objects(model: &Model, unit: &Unit) -> Vec<Object> {
     );
     objects.extend(rollout::rollout(unit).map(|rollout| Object::Rollout(Box::new(rollout))));
     objects.extend(network::service(unit).map(Object::Service));
-    objects.extend(scaling::autoscaler(unit).map(Object::HorizontalPodAutoscaler));
+    objects.extend(
+        scaling::autoscalers(unit)
+            .into_iter()
+            .map(Object::HorizontalPodAutoscaler),
+    );
     objects.extend(scaling::disruption_budget(unit).map(Object::PodDisruptionBudget));
     objects.extend(rollout::companions(model, unit));
     objects

@@ -1,6 +1,7 @@
 //! The workload of a service on the Argo Rollouts engine: one `Rollout` (`argoproj.io/v1alpha1`)
 //! in place of the `-stable`/`-canary` Deployments, with the same pod template, replicas and
-//! selector a Deployment would have; its AnalysisTemplate when the canary has `analysis`; and
+//! selector a Deployment would have (no replicas when an autoscaler scales the Rollout, whose
+//! count then drives the canary's ReplicaSet sizes); its AnalysisTemplate when the canary has `analysis`; and
 //! the DestinationRule and resting VirtualService it drives (see
 //! [`crate::emit::istio::rollout_routing`]).
 //!
@@ -8,7 +9,7 @@
 //! Rollout cannot start without it, and Argo CD deploys the Kustomize overlay, which the `k8s`
 //! objects make up. The `istio` target writes nothing for such a service.
 
-use super::{int32, pod, Object, Unit};
+use super::{pod, workload, Object, Unit};
 use crate::check::model::Model;
 use crate::emit::istio;
 use crate::emit::rollouts::{self, types};
@@ -22,7 +23,7 @@ pub fn rollout(unit: &Unit) -> Option<types::Rollout> {
         kind: "Rollout",
         metadata: unit.metadata(rollouts::name(deployment)),
         spec: types::RolloutSpec {
-            replicas: int32(deployment.replicas.value),
+            replicas: workload::replicas(unit),
             selector: unit.pod_selector(),
             template: pod::template(unit, unit.labels.clone()),
             strategy: types::RolloutStrategy { canary },

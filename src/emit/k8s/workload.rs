@@ -10,6 +10,11 @@
 //! Replicas of the tracks: both run the service's replicas. A canary's last step sends it all
 //! the traffic (the checker requires a final 100% step) and a blue-green switch moves all of
 //! it at once, so the second track must be able to serve everything the first does.
+//!
+//! An autoscaled service's Deployments have no `spec.replicas` at all: each has an autoscaler
+//! of its own ([`super::scaling`]), which owns the count. Writing a count would make every
+//! `kubectl apply` (or Argo CD sync) reset what the autoscaler chose, as the Kubernetes
+//! autoscaling documentation warns; without one, an apply leaves the live count alone.
 
 use super::{int32, pod, Unit};
 use crate::check::model::{IntOrPercent, StrategyKind};
@@ -28,12 +33,13 @@ pub fn deployments(unit: &Unit) -> Vec<Deployment> {
         .collect()
 }
 
-/// The name of the workload an autoscaler scales: the first track.
-pub fn primary_workload(unit: &Unit) -> String {
-    tracks(unit.deployment)
-        .into_iter()
-        .next()
-        .map_or_else(|| unit.name().to_string(), |track| track.workload)
+/// `spec.replicas` of a workload: the service's replicas, or none when an autoscaler owns the
+/// count (the Argo Rollouts `Rollout` follows the same rule).
+pub fn replicas(unit: &Unit) -> Option<i32> {
+    if unit.deployment.autoscaling.is_some() {
+        return None;
+    }
+    Some(int32(unit.deployment.replicas.value))
 }
 
 fn deployment(unit: &Unit, track: &Track) -> Deployment {
@@ -48,7 +54,7 @@ fn deployment(unit: &Unit, track: &Track) -> Deployment {
     Deployment {
         metadata,
         spec: DeploymentSpec {
-            replicas: Some(int32(unit.deployment.replicas.value)),
+            replicas: replicas(unit),
             selector: LabelSelector {
                 match_labels: Some(selector),
                 ..LabelSelector::default()

@@ -6,14 +6,17 @@
 //!
 //! * `namespace:` the environment's namespace, for every object.
 //! * `resources:` the base, the Namespace, and each object the base lacks (the tracks of a
-//!   canary or blue-green service, an autoscaler or ConfigMap only this environment has), in
-//!   `<service>.yaml` as the `k8s` target writes it.
-//! * `replicas:` and `images:` (`newTag`) where the environment changes them.
+//!   canary or blue-green service and their autoscalers, an autoscaler only this environment
+//!   has, the ConfigMap of variables whose values differ from the base's, since its name is
+//!   its content hash), in `<service>.yaml` as the `k8s` target writes it.
+//! * `replicas:` and `images:` (`newTag`) where the environment changes them. A workload an
+//!   autoscaler scales has no replicas, here as in the base, so `replicas:` never names it.
 //! * `patches:` what is left: per object, JSON Patch operations for the fields that still
-//!   differ (the instance and version labels, resources, ConfigMap data, strategy, ...),
-//!   and a strategic-merge `$patch: delete` for each base object the environment does not
-//!   run (the single Deployment of a service that runs as tracks here, a budget for a
-//!   service scaled down to one replica).
+//!   differ (the instance and version labels, resources, the ConfigMap `envFrom` loads,
+//!   strategy, ...), and a strategic-merge `$patch: delete` for each base object the
+//!   environment does not run (the single Deployment of a service that runs as tracks here
+//!   and its autoscaler, the base's ConfigMap when the values differ, a budget for a service
+//!   scaled down to one replica).
 //!
 //! kustomize 4.5.4 applies patches before its other transformers; every patch only touches
 //! fields the transformers leave alone, so the order does not change the result.

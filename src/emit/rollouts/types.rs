@@ -23,7 +23,9 @@ pub type AnalysisTemplate = Object<AnalysisTemplateSpec>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RolloutSpec {
-    pub replicas: i32,
+    /// Unset when an autoscaler scales the Rollout (Argo Rollouts then starts at 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
     pub selector: LabelSelector,
     pub template: PodTemplateSpec,
     pub strategy: RolloutStrategy,
