@@ -43,13 +43,13 @@ trap 'exit 2' INT TERM HUP
 if [ -n "${SLIPWAY_RIG_RUN:-}" ] && "$RIG/cluster.sh" status "$SLIPWAY_RIG_RUN" >/dev/null 2>&1; then
   RUN="$SLIPWAY_RIG_RUN"
   echo "dryrun.sh: reusing the cluster of $RUN" >&2
+  "$RIG/cluster.sh" crds "$RUN" || { echo "dryrun.sh: applying the CRDs failed" >&2; exit 2; }
 else
   RUN="$WORK/cluster"
   OWN_RUN="$RUN"
   # --owner: even a SIGKILLed dryrun.sh leaves no server behind
-  "$RIG/cluster.sh" up "$RUN" --owner $$ || { echo "dryrun.sh: starting the cluster failed" >&2; exit 2; }
+  "$RIG/cluster.sh" up "$RUN" --crds --owner $$ || { echo "dryrun.sh: starting the cluster failed" >&2; exit 2; }
 fi
-"$RIG/cluster.sh" crds "$RUN" || { echo "dryrun.sh: applying the CRDs failed" >&2; exit 2; }
 # shellcheck disable=SC1091
 . "$RUN/env"
 

@@ -38,7 +38,8 @@ DEFAULT_CRD_DIR="${RIG_CRD_DIR:-/work/shared/conformance/crds}"
 # shellcheck source=rehearsal/rig/versions disable=SC1091
 . "$RIG/versions"
 # stopped in this order (reverse start order)
-COMPONENTS=(watchdog kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
+# (starter: a `cluster.sh up` still starting; watchdog: see --owner)
+COMPONENTS=(starter watchdog kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
 
 log() { printf '[rig] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
@@ -203,8 +204,18 @@ up() {
   command -v curl >/dev/null || die "curl missing"
   down_quiet
   mkdir -p "$RUN/logs" "$RUN/pids" "$RUN/bin"
-  # a failed start leaves nothing running
+  # a failed or interrupted start leaves nothing running; `down` during the
+  # start stops this process first (its EXIT trap then stops the rest)
   trap 'rc=$?; [ "$rc" -eq 0 ] || down_quiet' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  echo $$ >"$RUN/pids/starter"
+  if [ -n "$owner" ]; then
+    # the watchdog's command line names RUNDIR, so `alive` recognises it
+    # shellcheck disable=SC2016 # expanded by the watchdog's bash
+    start watchdog bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec "$2" down "$3"' \
+      rig-watchdog "$owner" "$RIG/cluster.sh" "$RUN"
+  fi
   local t0=$SECONDS etcd_port etcd_peer kcm_port sched_port
   read -r etcd_port etcd_peer API_PORT kcm_port sched_port <<<"$(free_ports 5)"
   make_certs
@@ -227,6 +238,12 @@ up() {
   wait_for "etcd" etcd curl -fsS --max-time 2 "http://127.0.0.1:$etcd_port/health"
   wait_for "kube-apiserver /readyz" kube-apiserver api_get /readyz
   log "kube-apiserver ready on https://127.0.0.1:$API_PORT ($((SECONDS - t0))s)"
+  # the CRDs cost the API server ~10 s of CPU: apply them while the rest starts
+  local crd_pid=""
+  if [ "$crds" = 1 ]; then
+    crds "$DEFAULT_CRD_DIR" &
+    crd_pid=$!
+  fi
 
   start kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig "$RUN/kube-controller-manager.kubeconfig" \
@@ -259,6 +276,7 @@ up() {
   done
   wait_for "kube-scheduler /healthz" kube-scheduler curl -fsSk --max-time 2 "https://127.0.0.1:$sched_port/healthz"
 
+  if [ -n "$crd_pid" ]; then wait "$crd_pid" || die "applying the CRDs failed"; fi
   ln -sf "$BIN/kubectl" "$RUN/bin/kubectl"
   cat >"$RUN/env" <<EOF
 # . this file: kubectl $KUBERNETES_VERSION talks to the rig's API server (Kubernetes $KUBERNETES_VERSION) as a cluster admin
@@ -270,21 +288,14 @@ case ":\$PATH:" in *":$RUN/bin:"*) ;; *) export PATH='$RUN/bin':"\$PATH" ;; esac
 EOF
   printf '%s\n' "$API_PORT" >"$RUN/api-port"
   log "control plane up in $((SECONDS - t0))s: $NODES fake node(s) Ready; . $RUN/env"
-
-  if [ -n "$owner" ]; then
-    # the watchdog's command line names RUNDIR, so `alive` recognises it
-    # shellcheck disable=SC2016 # expanded by the watchdog's bash
-    start watchdog bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec "$2" down "$3"' \
-      rig-watchdog "$owner" "$RIG/cluster.sh" "$RUN"
-  fi
-  [ "$crds" = 0 ] || crds "$DEFAULT_CRD_DIR"
-  trap - EXIT
+  rm -f "$RUN/pids/starter"
+  trap - EXIT INT TERM
 }
 
 crds() { # dir
   local dir="$1" t0=$SECONDS files
   [ -d "$dir" ] || die "CRD directory $dir does not exist"
-  [ -f "$RUN/env" ] || die "$RUN is not up"
+  [ -f "$RUN/admin.kubeconfig" ] || die "$RUN is not up"
   files="$(find "$dir" -maxdepth 1 \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) | sort)"
   [ -n "$files" ] || die "no CRD files in $dir"
   # server-side apply: the Istio CRDs are too large for the last-applied annotation
@@ -298,32 +309,45 @@ crds() { # dir
   log "$(grep -c 'serverside-applied' "$RUN/logs/crds.log") CRDs from $dir Established ($((SECONDS - t0))s)"
 }
 
-stop_pid() { # name
-  local pid i
-  alive "$1" || { rm -f "$RUN/pids/$1"; return 0; }
-  pid="$(cat "$RUN/pids/$1")"
-  kill -TERM "$pid" 2>/dev/null || true
+any_alive() { # pid...
+  local p
+  for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done
+  return 1
+}
+
+stop_pids() { # pid...: SIGTERM all at once, SIGKILL what still runs after 5 s
+  local i pid
+  [ $# -gt 0 ] || return 0
+  kill -TERM "$@" 2>/dev/null || true
   for i in $(seq 1 50); do
-    kill -0 "$pid" 2>/dev/null || break
+    any_alive "$@" || return 0
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "$1 (pid $pid) did not stop in 5 s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$RUN/pids/$1"
+  for pid in "$@"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      log "pid $pid did not stop in 5 s: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  for i in $(seq 1 20); do any_alive "$@" || return 0; sleep 0.05; done
 }
 
 down_quiet() {
-  local c
+  local c pid first=() last=()
   [ -d "$RUN" ] || return 0
   for c in "${COMPONENTS[@]}"; do
-    # the watchdog runs `down` itself (exec'd in the same process): not itself
-    if [ "$c" = watchdog ] && [ "$$" = "$(cat "$RUN/pids/watchdog" 2>/dev/null)" ]; then
-      rm -f "$RUN/pids/watchdog"; continue
+    pid="$(cat "$RUN/pids/$c" 2>/dev/null || true)"
+    # the watchdog runs `down` (exec'd in the same process) and the starter
+    # runs it from its EXIT trap: neither stops itself
+    if [ "$pid" != "$$" ] && alive "$c"; then
+      if [ "$c" = etcd ]; then last+=("$pid"); else first+=("$pid"); fi
     fi
-    stop_pid "$c"
+    rm -f "$RUN/pids/$c"
   done
+  # each component takes ~2 s to shut down gracefully: all at once, but etcd
+  # last (it waits for the API server's watches to close before it exits)
+  stop_pids "${first[@]}"
+  stop_pids "${last[@]}"
   rm -rf "${RUN:?}/etcd" "${RUN:?}/pki" "${RUN:?}/kwok-home" "${RUN:?}/bin" "$RUN"/*.kubeconfig "$RUN/env" "$RUN/api-port"
 }
 
@@ -353,7 +377,9 @@ run() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   up "${upargs[@]}"
-  trap 'down' EXIT  # up clears its own trap on success
+  trap 'down' EXIT  # up clears its own traps on success
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   local rc=0
   # shellcheck disable=SC1091
   ( . "$RUN/env" && "$@" ) || rc=$?
@@ -362,8 +388,12 @@ run() {
 
 [ $# -ge 2 ] || usage
 cmd="$1"; RUN="$2"; shift 2
-case "$RUN" in /*) ;; *) RUN="$PWD/$RUN" ;; esac
-RUN="${RUN%/}"
+# an absolute RUNDIR, also on this process's command line (`down` recognises
+# the processes of RUNDIR by it)
+case "$RUN" in
+  /*) RUN="${RUN%/}" ;;
+  *) exec "$0" "$cmd" "$PWD/${RUN%/}" "$@" ;;
+esac
 API_PORT="$(cat "$RUN/api-port" 2>/dev/null || echo 0)"
 case "$cmd" in
   up) up "$@" ;;

@@ -144,7 +144,7 @@ def main():
             elif isinstance(meta, dict) and meta.get("namespace"):
                 namespaces.add(str(meta["namespace"]))
     for ns in sorted(namespaces):
-        p = kubectl(cache + ["create", "namespace", ns])
+        p = kubectl(cache + ["create", "namespace", ns, "--save-config"])
         if p.returncode != 0 and "AlreadyExists" not in p.stderr:
             print(f"note: namespace {ns} could not be created: {one_line(p.stderr)}", file=sys.stderr)
 
