@@ -178,7 +178,11 @@ fn canary_runs_stable_and_canary_tracks() {
     for track in ["stable", "canary"] {
         let deployment = find(&objects, "Deployment", &format!("web-{track}"));
         let spec = &deployment["spec"];
-        assert_eq!(spec["replicas"], 4, "{track}: both tracks run full size");
+        let replicas = if track == "stable" { 4 } else { 0 };
+        assert_eq!(
+            spec["replicas"], replicas,
+            "{track}: the live track runs full size, the canary rests at zero"
+        );
         assert_eq!(spec["selector"]["matchLabels"]["version"], track);
         assert_eq!(spec["template"]["metadata"]["labels"]["version"], track);
         assert_eq!(
@@ -422,9 +426,13 @@ fn autoscaling_gives_an_hpa_per_workload_which_owns_the_count() {
             hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
             80
         );
-        assert!(find(&canary, "Deployment", track)["spec"]
+        let replicas = find(&canary, "Deployment", track)["spec"]
             .get("replicas")
-            .is_none());
+            .cloned();
+        match track {
+            "web-canary" => assert_eq!(replicas, Some(json!(0)), "the canary rests at zero"),
+            _ => assert!(replicas.is_none(), "the autoscaler owns the live count"),
+        }
     }
     let without = web_objects(&emit_dev(&spec("", "")));
     assert!(!kinds(&without)

@@ -145,16 +145,48 @@ live_replicas() {
   fi
 }
 
+# COUNT within the autoscaling bounds (unchanged without autoscaling).
+clamp() {
+  local count="$1"
+  if [ -n "$autoscaling_min" ]; then
+    if [ "$count" -lt "$autoscaling_min" ]; then count="$autoscaling_min"; fi
+    if [ "$count" -gt "$autoscaling_max" ]; then count="$autoscaling_max"; fi
+  fi
+  printf '%s\n' "$count"
+}
+
+# Sets the floor of WORKLOAD's autoscaler (named after it) to COUNT: an autoscaler alone
+# would undo a `kubectl scale` when the load is low.
+hold_floor() {
+  if [ -n "$autoscaling_min" ]; then
+    kubectl -n "$namespace" patch "hpa/$1" --type=merge -p "{\"spec\":{\"minReplicas\":$2}}"
+  fi
+}
+
+# Gives both autoscalers their own floor back once the rollout is over.
+release_floors() {
+  if [ -n "$autoscaling_min" ]; then
+    hold_floor "$live" "$autoscaling_min"
+    hold_floor "$candidate" "$autoscaling_min"
+  fi
+}
+
 # Sends WEIGHT% of the traffic to the candidate: first scales it to WEIGHT% of the live
-# track's pods (at least one) and waits for them, so that traffic outside the mesh, which
-# Services split by ready pods, follows the weight too; then applies the step's routing.
+# track's pods (at least one; within the autoscaling bounds) and waits for them, so that
+# traffic outside the mesh, which Services split by ready pods, follows the weight too; then
+# applies the step's routing. The live track keeps its size, ready for a rollback.
 set_weight() {
-  local weight="$1" routing="$2" total pods
+  local weight="$1" routing="$2" total pods current
   total="$(live_replicas)"
-  pods=$(((total * weight + 99) / 100))
+  pods="$(clamp $(((total * weight + 99) / 100)))"
   if [ "$pods" -lt 1 ]; then pods=1; fi
-  log "$service: $weight% of the traffic to $candidate, on $pods of $total pod(s)"
-  kubectl -n "$namespace" scale "deployment/$candidate" --replicas="$pods"
+  log "$service: $weight% of the traffic to $candidate, on $pods pod(s) beside $total"
+  hold_floor "$live" "$(clamp "$total")"
+  hold_floor "$candidate" "$pods"
+  current="$(kubectl -n "$namespace" get deployment "$candidate" -o 'jsonpath={.spec.replicas}')"
+  if [ "${current:-0}" -lt "$pods" ]; then
+    kubectl -n "$namespace" scale "deployment/$candidate" --replicas="$pods"
+  fi
   kubectl -n "$namespace" rollout status "deployment/$candidate" --timeout="$wait_timeout"
   kubectl apply -f "$routing"
 }
@@ -167,6 +199,7 @@ abort() {
   if kubectl -n "$namespace" get deployment "$candidate" -o name >/dev/null 2>&1; then
     kubectl -n "$namespace" scale "deployment/$candidate" --replicas=0
   fi
+  release_floors
 }
 
 # Moves the live track to the candidate's version (from OVERLAY, the kustomization the deploy
@@ -179,6 +212,7 @@ promote() {
   kubectl -n "$namespace" rollout status "deployment/$live" --timeout="$wait_timeout"
   kubectl apply -f "$resting"
   kubectl -n "$namespace" scale "deployment/$candidate" --replicas=0
+  release_floors
 }
 
 # Sends all traffic to the candidate once it is ready (a blue-green switch).

@@ -112,6 +112,14 @@ impl Settings {
         settings.set("live_selector", &live.selector());
         settings.set("resting", resting);
         settings.set("replicas", &deployment.replicas.value.to_string());
+        let (min, max) = deployment
+            .autoscaling
+            .as_ref()
+            .map_or((String::new(), String::new()), |scaling| {
+                (scaling.min.value.to_string(), scaling.max.value.to_string())
+            });
+        settings.set("autoscaling_min", &min);
+        settings.set("autoscaling_max", &max);
         settings.set("wait_timeout", WAIT_TIMEOUT);
         settings.set("prometheus_proxy", &route.proxy);
         settings

@@ -7,9 +7,12 @@
 //!   Each track updates itself with the Kubernetes `RollingUpdate` defaults (25%/25%), written
 //!   out so the manifest shows what runs; traffic between the tracks is the mesh's job.
 //!
-//! Replicas of the tracks: both run the service's replicas. A canary's last step sends it all
-//! the traffic (the checker requires a final 100% step) and a blue-green switch moves all of
-//! it at once, so the second track must be able to serve everything the first does.
+//! Replicas of the tracks: the live track (`-stable`, `-blue`) runs the service's replicas,
+//! and so does blue-green's `-green`, which serves the preview and then takes all traffic at
+//! once. A canary's `-canary` track rests at **zero** pods: the rollout script scales it to its
+//! share of the live track's pods before each weight shift (see `docs/semantics.md`), so that
+//! traffic outside the mesh, which a Service splits by ready pods, follows the weights too, and
+//! a deploy that applies the manifests puts it back to rest.
 //!
 //! An autoscaled service's Deployments have no `spec.replicas` at all: each has an autoscaler
 //! of its own ([`super::scaling`]), which owns the count. Writing a count would make every
@@ -24,6 +27,9 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+/// The `version` of a canary's candidate track, which rests at zero pods.
+const CANARY_TRACK: &str = "canary";
 
 /// The Deployments of the unit, primary track first.
 pub fn deployments(unit: &Unit) -> Vec<Deployment> {
@@ -54,7 +60,10 @@ fn deployment(unit: &Unit, track: &Track) -> Deployment {
     Deployment {
         metadata,
         spec: DeploymentSpec {
-            replicas: replicas(unit),
+            replicas: match track.version {
+                Some(CANARY_TRACK) => Some(0),
+                _ => replicas(unit),
+            },
             selector: LabelSelector {
                 match_labels: Some(selector),
                 ..LabelSelector::default()
