@@ -70,6 +70,9 @@ pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Enviro
         .value(checker, "production")
         .and_then(|e| values::boolean(checker, e))
         .unwrap_or(false);
+    let deployer = reader
+        .value(checker, "deployer")
+        .and_then(|e| super::ownership::deployer(checker, e));
     let overrides = overrides(checker, &reader, scope);
     if checker.error_count() > errors_before {
         return None;
@@ -85,6 +88,7 @@ pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Enviro
         approval: approval?,
         strategy: strategy?,
         overrides,
+        deployer,
         span: item.span,
     })
 }

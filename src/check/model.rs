@@ -10,9 +10,11 @@ use serde::Serialize;
 
 mod engine;
 mod observability;
+mod ownership;
 
 pub use engine::{ArgoRollouts, Engine};
 pub use observability::{AlertSeverity, Scrape, Slo};
+pub use ownership::Deployer;
 
 /// A whole checked spec.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -418,6 +420,10 @@ pub struct Environment {
     pub approval: Spanned<Approval>,
     pub strategy: Strategy,
     pub overrides: Vec<Override>,
+    /// `deployer`: who deploys the environment, when the spec says (see
+    /// [`Environment::owner`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployer: Option<Spanned<Deployer>>,
     #[serde(skip)]
     pub span: Span,
 }
