@@ -99,13 +99,14 @@ pub fn check_rollouts_owned_by_workflow(checker: &mut Checker, model: &Model) {
     }
 }
 
+const CANARY: &str = "the workflow runs this canary's steps";
+const BLUE_GREEN: &str = "the workflow switches this blue-green";
+
 /// The rollouts the workflow runs step by step, in words; `None` for the others.
 fn workflow_rollout(strategy: &Strategy) -> Option<&'static str> {
     match strategy.kind {
-        StrategyKind::Canary { .. } if strategy.engine.is_workflow() => {
-            Some("the workflow runs this canary's steps")
-        }
-        StrategyKind::BlueGreen { .. } => Some("the workflow switches this blue-green"),
+        StrategyKind::Canary { .. } if strategy.engine.is_workflow() => Some(CANARY),
+        StrategyKind::BlueGreen { .. } => Some(BLUE_GREEN),
         _ => None,
     }
 }
@@ -133,8 +134,9 @@ impl Conflict {
             self.what,
         )
         .with_label(self.deployer, "Argo CD owns the environment")
-        .with_help(
-            "let Argo Rollouts run the canary in the cluster (`engine = argo_rollouts`), use `rolling`, or let the workflow deploy the environment (`deployer = workflow`)",
-        )
+        .with_help(match self.what {
+            CANARY => "let Argo Rollouts run the canary in the cluster (`engine = argo_rollouts`), use `rolling`, or let the workflow deploy the environment (`deployer = workflow`)",
+            _ => "let the workflow deploy the environment (`deployer = workflow`), or use `rolling` or an Argo Rollouts canary (`canary { engine = argo_rollouts ... }`)",
+        })
     }
 }
