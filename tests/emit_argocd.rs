@@ -109,16 +109,29 @@ fn with_the_workflow_every_application_only_observes() {
 #[test]
 fn deployer_names_the_owner_whatever_is_compiled() {
     let spec = SPEC
-        .replace("  trigger   = push { branch = [\"release\", \"main\"] }\n", "  trigger   = push { branch = [\"release\", \"main\"] }\n  deployer  = argocd\n")
-        .replace("  after     = qa\n", "  after     = qa\n  deployer  = workflow\n");
+        .replace(
+            "  trigger   = push { branch = [\"release\", \"main\"] }\n",
+            "  trigger   = push { branch = [\"release\", \"main\"] }\n  deployer  = argocd\n",
+        )
+        .replace(
+            "  after     = qa\n",
+            "  after     = qa\n  deployer  = workflow\n",
+        );
     let output = compile("spec", &inline(&spec), &[Target::Argocd, Target::Github]);
     let staging = application(&output, "staging");
     assert_eq!(staging["spec"]["syncPolicy"]["automated"]["selfHeal"], true);
     assert!(staging["spec"].get("ignoreDifferences").is_none());
     let alone = compile("spec", &inline(&spec), &[Target::Argocd]);
     let prod = application(&alone, "prod");
-    assert!(prod["spec"].get("syncPolicy").unwrap().get("automated").is_none());
-    assert_eq!(prod["spec"]["info"][0]["value"], "the delivery workflow applies this environment; Argo CD only observes (no automated sync)");
+    assert!(prod["spec"]
+        .get("syncPolicy")
+        .unwrap()
+        .get("automated")
+        .is_none());
+    assert_eq!(
+        prod["spec"]["info"][0]["value"],
+        "the delivery workflow applies this environment; Argo CD only observes (no automated sync)"
+    );
 }
 
 #[test]
@@ -366,8 +379,12 @@ environment prod {
         };
         let resting = relative.split('/').count() == 2;
         for star_crosses in [true, false] {
-            let synced = glob(include, relative, star_crosses) && !glob(exclude, relative, star_crosses);
-            assert_eq!(synced, resting, "{relative} (star crosses `/`: {star_crosses})");
+            let synced =
+                glob(include, relative, star_crosses) && !glob(exclude, relative, star_crosses);
+            assert_eq!(
+                synced, resting,
+                "{relative} (star crosses `/`: {star_crosses})"
+            );
         }
         if resting {
             read.push(relative);
@@ -386,7 +403,9 @@ environment prod {
     );
     // Without the istio target there is no such directory to read.
     let without = compile("spec", &inline(spec), &[Target::Argocd, Target::Github]);
-    assert!(application(&without, "prod")["spec"].get("sources").is_none());
+    assert!(application(&without, "prod")["spec"]
+        .get("sources")
+        .is_none());
 }
 
 #[test]

@@ -208,7 +208,10 @@ fn the_route_splits_between_the_stable_and_the_canary_service() {
         "host-level splitting: no DestinationRule"
     );
     let service = object(&output, FILE, "VirtualService");
-    assert_eq!(service["spec"]["hosts"], json!(["web.shop-prod.svc.cluster.local"]));
+    assert_eq!(
+        service["spec"]["hosts"],
+        json!(["web.shop-prod.svc.cluster.local"])
+    );
     let http = service["spec"]["http"].as_array().unwrap();
     assert_eq!(http.len(), 1);
     assert_eq!(http[0]["name"], "main");
@@ -236,7 +239,9 @@ fn the_route_splits_between_the_stable_and_the_canary_service() {
         .map(|s| &s["metadata"]["labels"]["app.kubernetes.io/component"])
         .collect();
     assert_eq!(roles, [&Value::Null, &json!("stable"), &json!("canary")]);
-    assert!(services.iter().all(|s| s["spec"]["ports"] == services[0]["spec"]["ports"]));
+    assert!(services
+        .iter()
+        .all(|s| s["spec"]["ports"] == services[0]["spec"]["ports"]));
 }
 
 #[test]

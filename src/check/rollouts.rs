@@ -77,10 +77,7 @@ fn warn_retired_subsets(checker: &mut Checker, reader: &Reader) {
     let Some(expr) = reader.value(checker, RETIRED_SUBSETS) else {
         return;
     };
-    let [stable, canary] = [
-        ArgoRollouts::STABLE_SUFFIX,
-        ArgoRollouts::CANARY_SUFFIX,
-    ];
+    let [stable, canary] = [ArgoRollouts::STABLE_SUFFIX, ArgoRollouts::CANARY_SUFFIX];
     checker.report(
         Diagnostic::warning(
             Code::SW0321,

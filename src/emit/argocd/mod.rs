@@ -200,8 +200,7 @@ fn sources(
         };
         sources.push(source(format!("istio/{name}"), Some(directory)));
     }
-    if options.targets.contains(&Target::Prometheus)
-        && prometheus::writes_files(model, environment)
+    if options.targets.contains(&Target::Prometheus) && prometheus::writes_files(model, environment)
     {
         sources.push(source(prometheus::environment_dir(name), None));
     }

@@ -59,7 +59,10 @@ pub fn sync_policy(
 /// The fields the Application leaves alone, in a fixed order.
 pub fn ignored_fields(deployments: &[&Deployment], owner: Deployer) -> Vec<IgnoreDifference> {
     let mut ignored = Vec::new();
-    if deployments.iter().any(|d| d.strategy.argo_rollouts().is_some()) {
+    if deployments
+        .iter()
+        .any(|d| d.strategy.argo_rollouts().is_some())
+    {
         ignored.extend(rollout_owned_fields());
     }
     if owner == Deployer::Workflow {
@@ -103,7 +106,10 @@ fn workflow_owned_fields(deployments: &[&Deployment]) -> Vec<IgnoreDifference> {
         jq_path_expressions: vec![".spec.template.spec.containers[].image".to_string()],
     };
     let mut ignored = vec![images("apps", "Deployment")];
-    if deployments.iter().any(|d| d.strategy.argo_rollouts().is_some()) {
+    if deployments
+        .iter()
+        .any(|d| d.strategy.argo_rollouts().is_some())
+    {
         ignored.push(images("argoproj.io", "Rollout"));
     }
     for deployment in deployments {
@@ -153,7 +159,10 @@ pub fn info(environment: &Environment, owner: Deployer) -> Vec<Info> {
         }
         (Approval::Automatic, Deployer::Workflow) => "automatic: the workflow deploys".to_string(),
     };
-    let mut info = vec![entry("deployer", deployer.to_string()), entry("approval", approval)];
+    let mut info = vec![
+        entry("deployer", deployer.to_string()),
+        entry("approval", approval),
+    ];
     if !environment.after.is_empty() {
         let after: Vec<&str> = environment.after.iter().map(|a| a.value.as_str()).collect();
         info.push(entry("after", after.join(", ")));
