@@ -389,7 +389,7 @@ fn subsets_are_ignored_with_a_warning() {
     insta::assert_snapshot!(diagnostics(&spec("subsets = [stable, stable]", "")));
     for subsets in ["[stable]", "[stable, canary, baseline]", "[live, next]"] {
         let text = spec(&format!("subsets = {subsets}"), "");
-        assert_eq!(codes(&text), ["SW0321"], "{subsets}");
+        assert_eq!(codes(&text), ["SW0323"], "{subsets}");
         let with = compile("spec", &inline(&text), &[Target::K8s]);
         let without = compile("spec", &inline(&spec("", "")), &[Target::K8s]);
         assert_eq!(with, without, "`subsets = {subsets}` changes the output");

@@ -1,6 +1,6 @@
 //! One owner per environment, on the checker's side: `deployer` is read into the model,
 //! `Environment::owner` and `Environment::deployed_by_workflow` resolve the default, and a spec
-//! that asks for two owners reports `SW0320` (the rendered diagnostics are the snapshots of
+//! that asks for two owners reports `SW0322` (the rendered diagnostics are the snapshots of
 //! `tests/cases/invalid/two-deployers-*.slip`), while every combination with one owner checks.
 
 mod emit_support;
@@ -74,7 +74,7 @@ fn two_owners_are_refused() {
     ] {
         assert_eq!(
             codes(&spec(deployer, strategy)),
-            ["SW0320"],
+            ["SW0322"],
             "{deployer} with {strategy}"
         );
     }

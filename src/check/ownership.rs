@@ -1,4 +1,4 @@
-//! One owner per environment: reading `deployer`, and `SW0320` when the spec asks two
+//! One owner per environment: reading `deployer`, and `SW0322` when the spec asks two
 //! deployers to own the same environment.
 //!
 //! Two owners fight: Argo CD's self-heal undoes what the workflow applies (its digest pins,
@@ -22,7 +22,7 @@ use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Expr, ExprKind};
 
 /// Reads `deployer = workflow | argocd`; `None` after an error (a list naming two deployers
-/// is `SW0320`).
+/// is `SW0322`).
 pub fn deployer(checker: &mut Checker, expr: &Expr) -> Option<Spanned<Deployer>> {
     if let ExprKind::List(items) = &expr.kind {
         return one_of_list(checker, expr, items);
@@ -49,7 +49,7 @@ fn one_of_list(checker: &mut Checker, expr: &Expr, items: &[Expr]) -> Option<Spa
         _ => {
             checker.report(
                 Diagnostic::error(
-                    Code::SW0320,
+                    Code::SW0322,
                     "an environment has one deployer: the workflow and Argo CD would undo each other's changes",
                     expr.span,
                     "two deployers",
@@ -63,7 +63,7 @@ fn one_of_list(checker: &mut Checker, expr: &Expr, items: &[Expr]) -> Option<Spa
     }
 }
 
-/// `SW0320` for every environment that Argo CD deploys but whose rollout the workflow runs.
+/// `SW0322` for every environment that Argo CD deploys but whose rollout the workflow runs.
 pub fn check_rollouts_owned_by_workflow(checker: &mut Checker, model: &Model) {
     let mut conflicts: Vec<Conflict> = Vec::new();
     for deployment in &model.deployments {
@@ -124,7 +124,7 @@ impl Conflict {
     fn diagnostic(&self) -> Diagnostic {
         let services: Vec<String> = self.services.iter().map(|s| format!("`{s}`")).collect();
         Diagnostic::error(
-            Code::SW0320,
+            Code::SW0322,
             format!(
                 "Argo CD deploys `{}`, but the workflow would roll out {} there: two deployers",
                 self.environment,

@@ -12,7 +12,7 @@
 //!   and promotes after the last step whatever its weight, so a canary whose every step is `0%`
 //!   would leave the canary's share of the route at a total of 0 and then switch everything at
 //!   once.
-//! * `SW0321` (a warning): `subsets` is no longer used. The route splits between the Services
+//! * `SW0323` (a warning): `subsets` is no longer used. The route splits between the Services
 //!   `<service>-stable` and `<service>-canary` (host-level splitting), which is what lets the
 //!   canary's metrics be selected by Service; the setting is ignored. `SW0313`, which checked
 //!   the subset list, is retired with it.
@@ -80,7 +80,7 @@ fn warn_retired_subsets(checker: &mut Checker, reader: &Reader) {
     let [stable, canary] = [ArgoRollouts::STABLE_SUFFIX, ArgoRollouts::CANARY_SUFFIX];
     checker.report(
         Diagnostic::warning(
-            Code::SW0321,
+            Code::SW0323,
             "`subsets` is no longer used: Argo Rollouts splits the route between two Services",
             key.to(expr.span),
             "ignored",
