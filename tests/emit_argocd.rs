@@ -49,7 +49,8 @@ fn application(output: &slipway::emit::Output, environment: &str) -> Value {
 }
 
 #[test]
-fn sync_policy_follows_the_approval() {
+fn argo_cd_syncs_by_itself_only_an_automatic_entry_environment() {
+    // Without the workflow, Argo CD owns every environment.
     let output = compile("spec", &inline(SPEC), &[Target::Argocd]);
     let staging = application(&output, "staging");
     assert_eq!(
@@ -65,12 +66,99 @@ fn sync_policy_follows_the_approval() {
     assert_eq!(
         qa["spec"]["info"],
         json!([
+            {"name": "deployer", "value": "Argo CD syncs this environment; the workflow does not deploy it"},
             {"name": "approval", "value": "manual: synced by qa-team, sre"},
             {"name": "after", "value": "staging"}
         ])
     );
+    // Automatic, but after qa: an automated sync would deploy main at the same moment as
+    // staging, skipping qa's approval.
     let prod = application(&output, "prod");
-    assert_eq!(prod["spec"]["syncPolicy"]["automated"]["selfHeal"], true);
+    assert!(prod["spec"].get("syncPolicy").is_none(), "{}", prod["spec"]);
+    assert_eq!(
+        prod["spec"]["info"][1]["value"],
+        "automatic, but Argo CD cannot wait for the environments before it: sync by hand once they are healthy"
+    );
+}
+
+#[test]
+fn with_the_workflow_every_application_only_observes() {
+    let output = compile("spec", &inline(SPEC), &[Target::Argocd, Target::Github]);
+    for environment in ["staging", "qa", "prod"] {
+        let spec = &application(&output, environment)["spec"];
+        assert!(
+            spec["syncPolicy"].get("automated").is_none(),
+            "{environment} must not sync by itself: {spec}"
+        );
+        assert_eq!(
+            spec["syncPolicy"],
+            json!({"syncOptions": ["RespectIgnoreDifferences=true"]})
+        );
+        assert_eq!(
+            spec["ignoreDifferences"],
+            json!([{"group": "apps", "kind": "Deployment", "jqPathExpressions": [".spec.template.spec.containers[].image"]}]),
+            "the workflow's digests are not drift"
+        );
+        assert_eq!(
+            spec["info"][0]["value"],
+            "the delivery workflow applies this environment; Argo CD only observes (no automated sync)"
+        );
+    }
+}
+
+#[test]
+fn deployer_names_the_owner_whatever_is_compiled() {
+    let spec = SPEC
+        .replace(
+            "  trigger   = push { branch = [\"release\", \"main\"] }\n",
+            "  trigger   = push { branch = [\"release\", \"main\"] }\n  deployer  = argocd\n",
+        )
+        .replace(
+            "  after     = qa\n",
+            "  after     = qa\n  deployer  = workflow\n",
+        );
+    let output = compile("spec", &inline(&spec), &[Target::Argocd, Target::Github]);
+    let staging = application(&output, "staging");
+    assert_eq!(staging["spec"]["syncPolicy"]["automated"]["selfHeal"], true);
+    assert!(staging["spec"].get("ignoreDifferences").is_none());
+    let alone = compile("spec", &inline(&spec), &[Target::Argocd]);
+    let prod = application(&alone, "prod");
+    assert!(prod["spec"]
+        .get("syncPolicy")
+        .unwrap()
+        .get("automated")
+        .is_none());
+    assert_eq!(
+        prod["spec"]["info"][0]["value"],
+        "the delivery workflow applies this environment; Argo CD only observes (no automated sync)"
+    );
+}
+
+#[test]
+fn an_observer_ignores_the_replicas_of_the_candidates_the_workflow_scales() {
+    let spec = r#"
+app shop { repository = "https://github.com/acme/shop" }
+service web { image = "ghcr.io/acme/web:1"  ports { http = 8080 } }
+service api { image = "ghcr.io/acme/api:1"  ports { http = 8080 } }
+strategy switch = blue_green {}
+environment prod {
+  cluster   = "prod"
+  namespace = "prod"
+  trigger   = push
+  strategy  = canary { step { weight = 50% } step { weight = 100% } }
+  override api { strategy = switch }
+}
+"#;
+    let output = compile("spec", &inline(spec), &[Target::Argocd, Target::Github]);
+    let ignored = application(&output, "prod")["spec"]["ignoreDifferences"].clone();
+    let replicas: Vec<&Value> = ignored
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry.get("jsonPointers") == Some(&json!(["/spec/replicas"])))
+        .map(|entry| &entry["name"])
+        .collect();
+    assert_eq!(replicas, [&json!("api-green"), &json!("web-canary")]);
 }
 
 #[test]
@@ -138,6 +226,7 @@ fn each_application_syncs_its_overlay_at_the_triggers_revision() {
             "targetRevision": "release"
         })
     );
+    // Promoted environments keep the revision (Argo CD does not sync them by itself).
     // Promoted environments follow the environment they come after.
     assert_eq!(source("qa")["targetRevision"], "release");
     assert_eq!(source("prod")["targetRevision"], "release");
@@ -223,9 +312,100 @@ environment prod {
         prod["spec"]["ignoreDifferences"],
         json!([
             {"group": "networking.istio.io", "kind": "VirtualService", "jqPathExpressions": [".spec.http[].route[].weight"]},
-            {"group": "networking.istio.io", "kind": "DestinationRule", "jqPathExpressions": [".spec.subsets[].labels"]}
+            {"group": "", "kind": "Service", "jsonPointers": [
+                "/spec/selector/rollouts-pod-template-hash",
+                "/metadata/annotations/argo-rollouts.argoproj.io~1managed-by-rollouts"
+            ]}
         ])
     );
+}
+
+/// Argo CD's directory globs: `{a,b}` alternatives and `*`, which crosses `/` or not.
+fn glob(pattern: &str, path: &str, star_crosses: bool) -> bool {
+    if let Some(inner) = pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+        return inner.split(',').any(|one| glob(one, path, star_crosses));
+    }
+    match pattern.split_once('*') {
+        None => pattern == path,
+        Some((head, tail)) => {
+            let Some(rest) = path.strip_prefix(head) else {
+                return false;
+            };
+            (0..=rest.len()).any(|taken| {
+                let (star, after) = rest.split_at(taken);
+                (star_crosses || !star.contains('/')) && glob(tail, after, star_crosses)
+            })
+        }
+    }
+}
+
+#[test]
+fn the_istio_source_reads_the_resting_files_and_not_the_rollout_states() {
+    let spec = r#"
+app shop { repository = "https://github.com/acme/shop" }
+service web {
+  image = "ghcr.io/acme/web:1"
+  ports { http = 8080 }
+  traffic { timeout = 3s  circuit_breaker { consecutive_errors = 5  interval = 10s  base_ejection_time = 30s } }
+}
+service api { image = "ghcr.io/acme/api:1"  ports { http = 8080 } }
+service steps { image = "ghcr.io/acme/steps:1"  ports { http = 8080 } }
+strategy switch = blue_green {}
+environment prod {
+  cluster   = "prod"
+  namespace = "prod"
+  trigger   = push
+  strategy  = canary { step { weight = 10% } step { weight = 50% } step { weight = 100% } }
+  override api { strategy = switch }
+}
+"#;
+    let targets = [Target::Argocd, Target::Github, Target::Istio];
+    let output = compile("spec", &inline(spec), &targets);
+    let sources = application(&output, "prod")["spec"]["sources"].clone();
+    let istio = sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == "istio/prod")
+        .expect("an istio source")
+        .clone();
+    assert_eq!(istio["directory"]["recurse"], true);
+    let include = istio["directory"]["include"].as_str().unwrap();
+    let exclude = istio["directory"]["exclude"].as_str().unwrap();
+    let mut read = Vec::new();
+    for path in output.files.keys() {
+        let Some(relative) = path.strip_prefix("istio/prod/") else {
+            continue;
+        };
+        let resting = relative.split('/').count() == 2;
+        for star_crosses in [true, false] {
+            let synced =
+                glob(include, relative, star_crosses) && !glob(exclude, relative, star_crosses);
+            assert_eq!(
+                synced, resting,
+                "{relative} (star crosses `/`: {star_crosses})"
+            );
+        }
+        if resting {
+            read.push(relative);
+        }
+    }
+    assert_eq!(
+        read,
+        [
+            "api/destinationrule.yaml",
+            "api/virtualservice.yaml",
+            "steps/destinationrule.yaml",
+            "steps/virtualservice.yaml",
+            "web/destinationrule.yaml",
+            "web/virtualservice.yaml"
+        ]
+    );
+    // Without the istio target there is no such directory to read.
+    let without = compile("spec", &inline(spec), &[Target::Argocd, Target::Github]);
+    assert!(application(&without, "prod")["spec"]
+        .get("sources")
+        .is_none());
 }
 
 #[test]

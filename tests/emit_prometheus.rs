@@ -232,14 +232,17 @@ fn alert_expressions_and_canary_queries_are_the_same_strings() {
         .collect();
     let alerts = alert_queries(&output);
     assert_eq!(template_queries, alerts);
-    let canary_version = Subject {
+    let canary_service = Subject {
         namespace: "shop-prod".to_string(),
-        pods: Pods::Revision {
-            service: "web".to_string(),
-            revision: "2.1.0".to_string(),
-        },
+        pods: Pods::CanaryService("web-canary".to_string()),
     };
-    assert_eq!(alerts, expected(&canary_version));
+    assert_eq!(alerts, expected(&canary_service));
+    for alert in &alerts {
+        assert!(
+            alert.contains("destination_service_name=\"web-canary\"") && !alert.contains("2.1.0"),
+            "the canary alert selects the canary Service, not the tag: {alert}"
+        );
+    }
 }
 
 #[test]

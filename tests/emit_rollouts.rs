@@ -1,9 +1,10 @@
 //! The Argo Rollouts engine (`canary { engine = argo_rollouts ... }`): a snapshot of every
 //! example's Rollouts and what they drive, one test per mapping rule (the Rollout replaces the
-//! Deployments, its steps, its Istio routing, its analysis and `halt`, the autoscaler), the
-//! workflow leaving the steps to Argo Rollouts, and the three compile-time checks that stand in
-//! for the routing mistakes Argo Rollouts would only report at run time (each a snapshot of the
-//! source and its diagnostic).
+//! Deployments, its steps, its host-level Istio routing between the stable and canary Services,
+//! its analysis of the canary Service's requests and `halt`, the autoscaler), the workflow
+//! leaving the steps to Argo Rollouts, the compile-time checks that stand in for the routing
+//! mistakes Argo Rollouts would only report at run time, and the retired `subsets` (each a
+//! snapshot of the source and its diagnostic).
 
 mod emit_support;
 
@@ -98,10 +99,11 @@ fn the_rollout_replaces_the_deployments_and_brings_its_routing() {
             "ServiceAccount/web",
             "Rollout/web",
             "Service/web",
+            "Service/web-stable",
+            "Service/web-canary",
             "HorizontalPodAutoscaler/web",
             "PodDisruptionBudget/web",
             "AnalysisTemplate/web",
-            "DestinationRule/web",
             "VirtualService/web"
         ]
     );
@@ -183,49 +185,100 @@ fn rollout_steps_set_weights_then_analyse_or_pause() {
     assert!(!kinds(&output, FILE).contains(&"AnalysisTemplate/web".to_string()));
 }
 
+/// Every object of a kind in a file, in file order.
+fn all_objects(output: &slipway::emit::Output, path: &str, kind: &str) -> Vec<Value> {
+    output.files[path]
+        .split("\n---\n")
+        .map(|document| serde_yaml::from_str::<Value>(document).unwrap())
+        .filter(|object| object["kind"] == kind)
+        .collect()
+}
+
 #[test]
-fn istio_routing_names_the_route_and_the_subsets_of_the_generated_objects() {
+fn the_route_splits_between_the_stable_and_the_canary_service() {
     let output = compile(
         "spec",
-        &inline(&spec("route = \"main\"\n    subsets = [live, next]", "")),
+        &inline(&spec("route = \"main\"", "")),
         &[Target::K8s],
     );
     let rollout = object(&output, FILE, "Rollout");
+    let canary = &rollout["spec"]["strategy"]["canary"];
+    assert_eq!(canary["canaryService"], "web-canary");
+    assert_eq!(canary["stableService"], "web-stable");
     assert_eq!(
-        rollout["spec"]["strategy"]["canary"]["trafficRouting"],
-        json!({"istio": {
-            "virtualService": {"name": "web", "routes": ["main"]},
-            "destinationRule": {"name": "web", "canarySubsetName": "next", "stableSubsetName": "live"}
-        }})
+        canary["trafficRouting"],
+        json!({"istio": {"virtualService": {"name": "web", "routes": ["main"]}}}),
+        "host-level splitting: no DestinationRule"
     );
     let service = object(&output, FILE, "VirtualService");
+    assert_eq!(
+        service["spec"]["hosts"],
+        json!(["web.shop-prod.svc.cluster.local"])
+    );
     let http = service["spec"]["http"].as_array().unwrap();
     assert_eq!(http.len(), 1);
     assert_eq!(http[0]["name"], "main");
     assert_eq!(http[0]["timeout"], "3s");
-    let split: Vec<(String, u64)> = http[0]["route"]
+    let split: Vec<Value> = http[0]["route"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| {
-            (
-                r["destination"]["subset"].as_str().unwrap().to_string(),
-                r["weight"].as_u64().unwrap(),
-            )
-        })
+        .map(|r| json!([r["destination"], r["weight"]]))
         .collect();
-    assert_eq!(split, [("live".to_string(), 100), ("next".to_string(), 0)]);
-    let rule = object(&output, FILE, "DestinationRule");
-    let selector =
-        json!({"app.kubernetes.io/instance": "web-prod", "app.kubernetes.io/name": "web"});
     assert_eq!(
-        rule["spec"]["subsets"],
-        json!([{"name": "live", "labels": selector}, {"name": "next", "labels": selector}])
+        split,
+        [
+            json!([{"host": "web-stable", "port": {"number": 8080}}, 100]),
+            json!([{"host": "web-canary", "port": {"number": 8080}}, 0])
+        ]
     );
+    // The three Services select the same pods (the Rollout's); only the stable and canary ones
+    // are marked, so a ServiceMonitor can leave them out.
+    let services = all_objects(&output, FILE, "Service");
+    let selectors: Vec<&Value> = services.iter().map(|s| &s["spec"]["selector"]).collect();
+    assert_eq!(selectors, [&rollout["spec"]["selector"]["matchLabels"]; 3]);
+    let roles: Vec<&Value> = services
+        .iter()
+        .map(|s| &s["metadata"]["labels"]["app.kubernetes.io/component"])
+        .collect();
+    assert_eq!(roles, [&Value::Null, &json!("stable"), &json!("canary")]);
+    assert!(services
+        .iter()
+        .all(|s| s["spec"]["ports"] == services[0]["spec"]["ports"]));
 }
 
 #[test]
-fn the_analysis_template_measures_every_gate_on_the_canary_version() {
+fn a_circuit_breaker_guards_both_services_the_route_reaches() {
+    let text = spec("", "").replace(
+        "traffic { timeout = 3s }",
+        "traffic { circuit_breaker { consecutive_errors = 5  interval = 10s  base_ejection_time = 30s } }",
+    );
+    let output = compile("spec", &inline(&text), &[Target::K8s]);
+    let rules = all_objects(&output, FILE, "DestinationRule");
+    let hosts: Vec<(&Value, &Value)> = rules
+        .iter()
+        .map(|r| (&r["metadata"]["name"], &r["spec"]["host"]))
+        .collect();
+    assert_eq!(
+        hosts,
+        [
+            (&json!("web-stable"), &json!("web-stable")),
+            (&json!("web-canary"), &json!("web-canary"))
+        ]
+    );
+    for rule in &rules {
+        assert!(rule["spec"].get("subsets").is_none(), "{rule}");
+        assert_eq!(
+            rule["spec"]["trafficPolicy"]["outlierDetection"]["consecutive5xxErrors"],
+            5
+        );
+    }
+    let without = compile("spec", &inline(&spec("", "")), &[Target::K8s]);
+    assert!(all_objects(&without, FILE, "DestinationRule").is_empty());
+}
+
+#[test]
+fn the_analysis_template_measures_every_gate_on_the_canary_service() {
     let output = compile("spec", &inline(&spec("", "")), &[Target::K8s]);
     let template = object(&output, FILE, "AnalysisTemplate");
     assert_eq!(template["spec"]["args"], json!([{"name": "rounds"}]));
@@ -242,9 +295,31 @@ fn the_analysis_template_measures_every_gate_on_the_canary_version() {
         prometheus["address"],
         "http://prometheus-operated.monitoring.svc:9090"
     );
-    assert!(prometheus["query"].as_str().unwrap().contains(
-        "destination_canonical_service=\"web\", destination_canonical_revision=\"1.4.2\""
-    ));
+    for metric in metrics {
+        // The first round waits one window for canary traffic to arrive.
+        assert_eq!(metric["initialDelay"], metric["interval"]);
+        let query = metric["provider"]["prometheus"]["query"].as_str().unwrap();
+        assert!(query.contains(
+            "reporter=\"source\", destination_service_namespace=\"shop-prod\", destination_service_name=\"web-canary\""
+        ), "{query}");
+        assert!(!query.contains("1.4.2"), "the tag selects nothing: {query}");
+        assert!(!query.contains("canonical_revision"), "{query}");
+    }
+}
+
+#[test]
+fn a_release_that_keeps_the_tag_measures_the_same_canary_pods() {
+    let query = |image: &str| {
+        let text = spec("", "").replace("web:1.4.2", image);
+        let output = compile("spec", &inline(&text), &[Target::K8s]);
+        let template = object(&output, FILE, "AnalysisTemplate");
+        template["spec"]["metrics"][0]["provider"]["prometheus"]["query"].clone()
+    };
+    assert_eq!(query("web:1.4.2"), query("web:2.0.0"));
+    assert_eq!(
+        query("web:1.4.2"),
+        query("web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+    );
 }
 
 #[test]
@@ -313,14 +388,15 @@ fn a_route_without_a_name_is_refused() {
 }
 
 #[test]
-fn a_route_without_exactly_two_destinations_is_refused() {
+fn subsets_are_ignored_with_a_warning() {
     insta::assert_snapshot!(diagnostics(&spec("subsets = [stable, stable]", "")));
-    assert_eq!(codes(&spec("subsets = [stable]", "")), ["SW0313"]);
-    assert_eq!(
-        codes(&spec("subsets = [stable, canary, baseline]", "")),
-        ["SW0313"]
-    );
-    assert_eq!(codes(&spec("subsets = [stable, Canary]", "")), ["SW0105"]);
+    for subsets in ["[stable]", "[stable, canary, baseline]", "[live, next]"] {
+        let text = spec(&format!("subsets = {subsets}"), "");
+        assert_eq!(codes(&text), ["SW0323"], "{subsets}");
+        let with = compile("spec", &inline(&text), &[Target::K8s]);
+        let without = compile("spec", &inline(&spec("", "")), &[Target::K8s]);
+        assert_eq!(with, without, "`subsets = {subsets}` changes the output");
+    }
 }
 
 #[test]

@@ -70,6 +70,9 @@ pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Enviro
         .value(checker, "production")
         .and_then(|e| values::boolean(checker, e))
         .unwrap_or(false);
+    let deployer = reader
+        .value(checker, "deployer")
+        .and_then(|e| super::ownership::deployer(checker, e));
     let overrides = overrides(checker, &reader, scope);
     let mesh = match reader.value(checker, "mesh") {
         Some(expr) => mesh(checker, expr).map(|m| Spanned::new(m, expr.span)),
@@ -99,6 +102,7 @@ pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Enviro
         overrides,
         mesh: mesh?,
         metrics: metrics?,
+        deployer,
         span: item.span,
     })
 }

@@ -13,6 +13,7 @@ mod environment;
 pub mod model;
 pub mod modules;
 pub mod names;
+mod ownership;
 mod packs;
 pub mod policy;
 pub mod program;
@@ -88,6 +89,7 @@ pub fn lower<'a>(checker: &mut Checker, modules: &'a [ast::Module]) -> (Model, D
 pub fn finish(checker: &mut Checker, model: &mut Model) {
     model.deployments = environment::deployments(model);
     environment::check_traffic_strategies(checker, model);
+    ownership::check_rollouts_owned_by_workflow(checker, model);
     policy::run(checker, model);
 }
 

@@ -10,9 +10,11 @@ use serde::Serialize;
 
 mod engine;
 mod observability;
+mod ownership;
 
 pub use engine::{ArgoRollouts, Engine};
 pub use observability::{AlertSeverity, Scrape, Slo};
+pub use ownership::Deployer;
 
 /// A whole checked spec.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -422,6 +424,10 @@ pub struct Environment {
     pub mesh: Spanned<Mesh>,
     /// Where the environment's metrics live.
     pub metrics: Spanned<MetricsStack>,
+    /// `deployer`: who deploys the environment, when the spec says (see
+    /// [`Environment::owner`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployer: Option<Spanned<Deployer>>,
     #[serde(skip)]
     pub span: Span,
 }

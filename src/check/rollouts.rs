@@ -1,22 +1,24 @@
-//! The canary `engine`: `workflow` (the default) or `argo_rollouts`, and the routing settings
-//! of an Argo Rollouts canary (`route`, `subsets`).
+//! The canary `engine`: `workflow` (the default) or `argo_rollouts`, and the routing setting
+//! of an Argo Rollouts canary (`route`).
 //!
-//! Slipway writes the VirtualService and DestinationRule that a Rollout drives, so the
-//! run-time failures Argo Rollouts users know (a route without a name, a route with more or
-//! fewer than two destinations, route weights that add up to 0) can only come from settings
-//! in the spec. They are checked here, where those settings are read:
+//! Slipway writes the VirtualService and the two Services that a Rollout drives, so the
+//! run-time failures Argo Rollouts users know (a route without a name, route weights that add
+//! up to 0) can only come from settings in the spec. They are checked here, where those
+//! settings are read:
 //!
 //! * `SW0312`: `route` must name the route, as a DNS-1123 label. An empty name would give the
 //!   VirtualService an unnamed route that the Rollout cannot point at.
-//! * `SW0313`: `subsets` must list exactly two different subsets, stable first, because the
-//!   route gets one destination per subset and Argo Rollouts sets the weights of exactly two.
 //! * `SW0314`: the steps must send the canary some traffic. Argo Rollouts accepts `0%` steps
 //!   and promotes after the last step whatever its weight, so a canary whose every step is `0%`
 //!   would leave the canary's share of the route at a total of 0 and then switch everything at
 //!   once.
+//! * `SW0323` (a warning): `subsets` is no longer used. The route splits between the Services
+//!   `<service>-stable` and `<service>-canary` (host-level splitting), which is what lets the
+//!   canary's metrics be selected by Service; the setting is ignored. `SW0313`, which checked
+//!   the subset list, is retired with it.
 
 use super::model::{ArgoRollouts, CanaryStep, Engine};
-use super::names::{check_name, NameRule};
+use super::names::NameRule;
 use super::reader::Reader;
 use super::{values, Checker};
 use crate::diagnostics::{Code, Diagnostic};
@@ -25,8 +27,11 @@ use crate::span::{Span, Spanned};
 /// The settings that only an Argo Rollouts canary takes.
 const ARGO_ONLY: &[&str] = &["route", "subsets"];
 
-/// Reads `engine` (and, for Argo Rollouts, `route` and `subsets`): whether Argo Rollouts was
-/// asked for, and the engine (`None` after an error).
+/// A setting an Argo Rollouts canary took once and ignores now.
+const RETIRED_SUBSETS: &str = "subsets";
+
+/// Reads `engine` (and, for Argo Rollouts, `route`; `subsets` only to warn that it is
+/// ignored): whether Argo Rollouts was asked for, and the engine (`None` after an error).
 pub fn engine(checker: &mut Checker, reader: &Reader, owner: Span) -> (bool, Option<Engine>) {
     let (keyword, at) = match reader.value(checker, "engine") {
         Some(expr) => {
@@ -58,14 +63,33 @@ fn settings(checker: &mut Checker, reader: &Reader, keyword: bool, at: Span) -> 
         }
         return Some(Engine::Workflow);
     }
-    let route = route(checker, reader, at);
-    let subsets = subsets(checker, reader, at);
-    let (route, (stable_subset, canary_subset)) = (route?, subsets?);
-    Some(Engine::ArgoRollouts(ArgoRollouts {
-        route,
-        stable_subset,
-        canary_subset,
-    }))
+    warn_retired_subsets(checker, reader);
+    let route = route(checker, reader, at)?;
+    Some(Engine::ArgoRollouts(ArgoRollouts { route }))
+}
+
+/// `subsets` once named the DestinationRule subsets the route split between; the route now
+/// splits between two Services, so the setting is read only to say it is ignored.
+fn warn_retired_subsets(checker: &mut Checker, reader: &Reader) {
+    let Some(key) = reader.key_span(RETIRED_SUBSETS) else {
+        return;
+    };
+    let Some(expr) = reader.value(checker, RETIRED_SUBSETS) else {
+        return;
+    };
+    let [stable, canary] = [ArgoRollouts::STABLE_SUFFIX, ArgoRollouts::CANARY_SUFFIX];
+    checker.report(
+        Diagnostic::warning(
+            Code::SW0323,
+            "`subsets` is no longer used: Argo Rollouts splits the route between two Services",
+            key.to(expr.span),
+            "ignored",
+        )
+        .with_help(format!(
+            "remove it; the route now goes to the Services `<service>-{stable}` and `<service>-{canary}`, which Slipway writes"
+        ))
+        .with_fix(key.to(expr.span), ""),
+    );
 }
 
 fn route(checker: &mut Checker, reader: &Reader, default_at: Span) -> Option<Spanned<String>> {
@@ -97,57 +121,6 @@ fn route(checker: &mut Checker, reader: &Reader, default_at: Span) -> Option<Spa
         return None;
     }
     Some(route)
-}
-
-fn subsets(
-    checker: &mut Checker,
-    reader: &Reader,
-    default_at: Span,
-) -> Option<(Spanned<String>, Spanned<String>)> {
-    let Some(expr) = reader.value(checker, "subsets") else {
-        let [stable, canary] = ArgoRollouts::DEFAULT_SUBSETS;
-        return Some((
-            Spanned::new(stable.to_string(), default_at),
-            Spanned::new(canary.to_string(), default_at),
-        ));
-    };
-    let names = values::names(checker, expr);
-    let valid = names.iter().all(|name| {
-        check_name(
-            checker,
-            &name.value,
-            name.span,
-            NameRule::Dns1123Label,
-            "subset name",
-        )
-    });
-    let distinct = match names.as_slice() {
-        [stable, canary] => stable.value != canary.value,
-        _ => false,
-    };
-    if !distinct {
-        let message = match names.as_slice() {
-            [stable, _] => format!("the route Argo Rollouts shifts needs two different destinations; both subsets are `{}`", stable.value),
-            _ => format!("the route Argo Rollouts shifts needs exactly two destinations, and `subsets` gives it {}", names.len()),
-        };
-        checker.report(
-            Diagnostic::error(
-                Code::SW0313,
-                message,
-                expr.span,
-                "one destination per subset",
-            )
-            .with_help(
-                "list two different subsets, the stable one first: `subsets = [stable, canary]`",
-            ),
-        );
-        return None;
-    }
-    let mut names = names.into_iter();
-    match (valid, names.next(), names.next()) {
-        (true, Some(stable), Some(canary)) => Some((stable, canary)),
-        _ => None,
-    }
 }
 
 /// An Argo Rollouts canary must give the canary some traffic at some step.

@@ -348,6 +348,7 @@ pub const ENVIRONMENT: Schema = Schema {
         repeated("override", "block", "`override service-name { replicas, resources, env, strategy, image_tag }` for this environment."),
         block("defaults", "block", "Settings for every service in this environment (`replicas`, `resources`, `env`, `autoscaling`), below each service's own `override`."),
         value("policies", "list of packs or policies", "Imported policy packs (`production`) or policies (`production.pinned-images`) checked for this environment."),
+        value("deployer", "`workflow` or `argocd`", "Who deploys this environment: the delivery workflow (Argo CD, if compiled, only observes) or Argo CD (the workflow does not deploy it). Default: the workflow when the `github` target is compiled, else Argo CD."),
     ],
 };
 

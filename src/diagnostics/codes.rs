@@ -78,10 +78,12 @@ codes! {
     SW0310 = "manual approval without reviewers",
     SW0311 = "traffic strategy on a service without ports",
     SW0312 = "Argo Rollouts route without a name",
-    SW0313 = "Argo Rollouts route without exactly two destinations",
+    SW0313 = "Argo Rollouts route without exactly two destinations (retired)",
     SW0314 = "Argo Rollouts route weights that add up to 0",
     SW0320 = "canary gates that cannot fail",
     SW0321 = "strategy needs what the environment's cluster does not have",
+    SW0322 = "environment with two deployers",
+    SW0323 = "setting no longer used",
     SW0401 = "promotion cycle",
     SW0402 = "service dependency cycle",
     SW0403 = "unreachable environment",
@@ -93,6 +95,15 @@ codes! {
 }
 
 impl Code {
+    /// Codes that are no longer reported. They stay registered (a code is never reused) and
+    /// keep their page, which says what replaced them.
+    pub const RETIRED: &'static [Code] = &[Code::SW0313];
+
+    /// Whether the compiler still reports this code.
+    pub fn is_retired(self) -> bool {
+        Code::RETIRED.contains(&self)
+    }
+
     /// Looks a code up by its text, case-insensitively (`sw0101` works too).
     pub fn parse(text: &str) -> Option<Code> {
         Code::ALL

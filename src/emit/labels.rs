@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 
 pub const MANAGED_BY: &str = "slipway";
 
+/// `app.kubernetes.io/component`: set only on the stable and the canary Service of an Argo
+/// Rollouts canary (`stable`, `canary`), which the ServiceMonitor leaves out.
+pub const COMPONENT: &str = "app.kubernetes.io/component";
+
 /// `app.kubernetes.io/{name,instance,version,part-of,managed-by}` for one service in one
 /// environment.
 pub fn standard(model: &Model, deployment: &Deployment) -> BTreeMap<String, String> {

@@ -5,12 +5,14 @@
 //! builds a query, so a canary gate and the alert on the same gate cannot drift apart (a test
 //! compares the strings in the generated files).
 //!
-//! Queries read Istio's standard request metrics as the destination's sidecar reports them:
-//! `istio_request_duration_milliseconds_bucket` for latencies (in milliseconds) and
-//! `istio_requests_total` for rates (in percent, `5xx` responses counting as errors).
+//! Queries read Istio's standard request metrics, `istio_request_duration_milliseconds_bucket`
+//! for latencies (in milliseconds) and `istio_requests_total` for rates (in percent, `5xx`
+//! responses counting as errors), as the destination's sidecar reports them; except the
+//! requests of an Argo Rollouts canary, which are read as the caller's sidecar reports them
+//! (see [`Pods::CanaryService`]).
 
-use crate::check::model::{Deployment, Duration, Gate, GateOp, Metric, Threshold};
-use crate::emit::{labels, tracks};
+use crate::check::model::{ArgoRollouts, Deployment, Duration, Gate, GateOp, Metric, Threshold};
+use crate::emit::tracks;
 
 /// Whose requests a query measures, in one namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,11 +27,13 @@ pub enum Pods {
     /// The pods of one Deployment (a workflow canary's `-canary` track), as Istio names the
     /// workload.
     Workload(String),
-    /// One version of a service: Istio's canonical service (the `app.kubernetes.io/name` pod
-    /// label) and canonical revision (the `app.kubernetes.io/version` label). An Argo
-    /// Rollouts canary runs in the same workload as its stable pods, so its version is what
-    /// tells them apart.
-    Revision { service: String, revision: String },
+    /// The requests that the mesh routed to a Service: an Argo Rollouts canary's
+    /// `<service>-canary`, which Argo Rollouts narrows to the canary's ReplicaSet. The route
+    /// sends the canary's share to that Service, so the Service, not the image tag, tells
+    /// canary requests from stable ones, even when a release keeps the tag. The query reads
+    /// the caller's report (`reporter="source"`): the caller's sidecar is the one that applied
+    /// the VirtualService and chose the Service, as Argo Rollouts' own Istio analysis does.
+    CanaryService(String),
     /// Every pod of a service, whatever its version.
     Service(String),
 }
@@ -44,13 +48,10 @@ impl Subject {
     }
 
     /// The pods that run a canary's new version: the `-canary` Deployment when the workflow
-    /// runs the canary, the deployed version of the service when Argo Rollouts does.
+    /// runs the canary, the requests routed to `<service>-canary` when Argo Rollouts does.
     pub fn canary(deployment: &Deployment) -> Subject {
         let pods = match deployment.strategy.argo_rollouts() {
-            Some(_) => Pods::Revision {
-                service: deployment.service.clone(),
-                revision: labels::version(&deployment.image),
-            },
+            Some(_) => Pods::CanaryService(ArgoRollouts::canary_service(&deployment.service)),
             None => {
                 let candidate = tracks(deployment).into_iter().nth(1);
                 let workload = candidate.map_or_else(
@@ -69,17 +70,18 @@ impl Subject {
     /// The label matchers, plus `extra` (which starts with `, ` when not empty). Every value
     /// is a checked name or label value, so none needs escaping.
     fn selector(&self, extra: &str) -> String {
-        let pods = match &self.pods {
-            Pods::Workload(workload) => format!("destination_workload=\"{workload}\""),
-            Pods::Revision { service, revision } => format!(
-                "destination_canonical_service=\"{service}\", destination_canonical_revision=\"{revision}\""
+        let namespace = &self.namespace;
+        match &self.pods {
+            Pods::Workload(workload) => format!(
+                "reporter=\"destination\", destination_workload_namespace=\"{namespace}\", destination_workload=\"{workload}\"{extra}"
             ),
-            Pods::Service(service) => format!("destination_canonical_service=\"{service}\""),
-        };
-        format!(
-            "reporter=\"destination\", destination_workload_namespace=\"{}\", {pods}{extra}",
-            self.namespace
-        )
+            Pods::CanaryService(service) => format!(
+                "reporter=\"source\", destination_service_namespace=\"{namespace}\", destination_service_name=\"{service}\"{extra}"
+            ),
+            Pods::Service(service) => format!(
+                "reporter=\"destination\", destination_workload_namespace=\"{namespace}\", destination_canonical_service=\"{service}\"{extra}"
+            ),
+        }
     }
 }
 

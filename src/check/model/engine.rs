@@ -2,7 +2,8 @@
 //! applies one VirtualService per step, pauses and queries the gates itself. With
 //! `engine = argo_rollouts` an Argo Rollouts controller in the cluster does it instead
 //! ([`Engine::ArgoRollouts`]): the service runs as one `Rollout` that shifts the weights of a
-//! named route of the service's VirtualService between two DestinationRule subsets.
+//! named route of the service's VirtualService between two Services, `<service>-stable` and
+//! `<service>-canary` (Istio host-level traffic splitting).
 
 use crate::span::Spanned;
 use serde::Serialize;
@@ -40,22 +41,33 @@ impl Engine {
     }
 }
 
-/// How an Argo Rollouts canary finds its traffic: the route it shifts and the two subsets the
-/// route splits between. The checker guarantees a non-empty route name and two different
-/// subset names, each a DNS-1123 label.
+/// How an Argo Rollouts canary finds its traffic: the route it shifts. The route splits
+/// between the Services `<service>-stable` and `<service>-canary`, whose selectors Argo
+/// Rollouts narrows to each ReplicaSet's pod-template hash while it runs. The checker
+/// guarantees a route name that is a DNS-1123 label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArgoRollouts {
     /// The name of the VirtualService HTTP route whose weights Argo Rollouts sets.
     pub route: Spanned<String>,
-    /// The DestinationRule subset that serves between rollouts.
-    pub stable_subset: Spanned<String>,
-    /// The DestinationRule subset the new version runs in during a rollout.
-    pub canary_subset: Spanned<String>,
 }
 
 impl ArgoRollouts {
     pub const DEFAULT_ROUTE: &'static str = "primary";
-    pub const DEFAULT_SUBSETS: [&'static str; 2] = ["stable", "canary"];
+    /// The suffix of the Service that reaches only the stable pods.
+    pub const STABLE_SUFFIX: &'static str = "stable";
+    /// The suffix of the Service that reaches only the canary pods.
+    pub const CANARY_SUFFIX: &'static str = "canary";
+
+    /// `<service>-stable`: the Service the route sends the stable share to.
+    pub fn stable_service(service: &str) -> String {
+        format!("{service}-{}", Self::STABLE_SUFFIX)
+    }
+
+    /// `<service>-canary`: the Service the route sends the canary share to, and the one the
+    /// canary's metrics are selected by.
+    pub fn canary_service(service: &str) -> String {
+        format!("{service}-{}", Self::CANARY_SUFFIX)
+    }
 }
 
 impl super::Strategy {

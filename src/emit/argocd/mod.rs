@@ -1,41 +1,50 @@
-//! The `argocd` target: Argo CD deploys each environment from the repository, instead of (or
-//! as well as) the workflow's deploy jobs.
+//! The `argocd` target: an Argo CD Application per environment, which either deploys the
+//! environment (Argo CD owns it) or observes what the workflow deploys (the workflow owns it).
 //!
 //! ```text
 //! argocd/project.yaml                  the AppProject <app>
 //! argocd/applications/<env>.yaml       the Application <app>-<env>
 //! ```
 //!
-//! * Each Application syncs its environment's Kustomize overlay (`kustomize/overlays/<env>`,
-//!   below the output directory's place in the repository, [`super::Options::repository_path`])
-//!   from the app's `repository`, and, when the `prometheus` target is compiled too, the
-//!   environment's `prometheus/<env>` directory as a second source.
+//! * Each Application's sources are the environment as it is deployed, from the app's
+//!   `repository` (below the output directory's place in the repository,
+//!   [`super::Options::repository_path`]): its Kustomize overlay (`kustomize/overlays/<env>`);
+//!   when the `istio` target is compiled, the resting Istio files of `istio/<env>`
+//!   (`<service>/virtualservice.yaml` and `<service>/destinationrule.yaml`, not the `steps/`
+//!   and `switch/` states the workflow applies during a rollout); when the `prometheus` target
+//!   is compiled, `prometheus/<env>`.
+//! * Who owns the environment decides the sync policy ([`ownership`]): with the `github` target
+//!   (or `deployer = workflow`) the workflow deploys and the Application only observes, with
+//!   no automated sync; otherwise (or with `deployer = argocd`) Argo CD syncs, by itself only
+//!   for an entry environment with `approval = automatic`.
 //! * The revision is the environment's trigger: the (first) branch of a `push` trigger, the tag
 //!   of a `tag` trigger without wildcards, or `HEAD` (Git has no tag patterns). A promoted
 //!   environment tracks the revision of the environment it comes `after`.
 //! * The destination is the environment's cluster, by Argo CD cluster name (the name `argocd
 //!   cluster add <context>` gives it is the context name), or by API server when the cluster is
 //!   written as an `https://` URL, and its namespace.
-//! * `approval = automatic` syncs by itself (`automated` with `prune` and `selfHeal`);
-//!   `approval = manual` has no `automated`: someone syncs it, which is the approval.
-//! * An environment with an Argo Rollouts canary ignores the route weights and subset labels
-//!   that Argo Rollouts changes while it runs (`ignoreDifferences`, respected on sync), so
-//!   Argo CD does not undo a rollout in progress.
 //! * The AppProject admits exactly the app's repository, the cluster and namespace pairs of the
 //!   spec's environments, and of cluster-wide kinds only the Namespace the overlay creates.
 //!
 //! Without an `app { repository = ... }` there is nothing to sync from, and the target writes
 //! nothing (`slipway compile` refuses `--target argocd` then).
 
+mod ownership;
 pub mod types;
 
-use super::{labels, prometheus, yaml, Options, Output};
-use crate::check::model::{Approval, Environment, Model, Trigger};
+use super::{istio, labels, prometheus, yaml, Options, Output, Target};
+use crate::check::model::{Deployment, Environment, Model, Trigger};
 use std::collections::{BTreeMap, BTreeSet};
 use types::{
-    AppProject, AppProjectSpec, Application, ApplicationSpec, Automated, Destination, GroupKind,
-    IgnoreDifference, Info, Metadata, Source, SyncPolicy, API_VERSION, NAMESPACE,
+    AppProject, AppProjectSpec, Application, ApplicationSpec, Destination, Directory, GroupKind,
+    Metadata, Source, API_VERSION, NAMESPACE,
 };
+
+/// The resting Istio files of an environment's directory, relative to `istio/<env>`.
+pub const ISTIO_INCLUDE: &str = "{*/virtualservice.yaml,*/destinationrule.yaml}";
+/// The rollout states the workflow applies one at a time, which are not the resting state.
+/// Each pattern holds whether or not `*` crosses `/`.
+pub const ISTIO_EXCLUDE: &str = "{*/steps/*/*,*/switch/*}";
 
 /// `argocd/project.yaml`
 pub const PROJECT_FILE: &str = "argocd/project.yaml";
@@ -138,25 +147,14 @@ pub fn application(
     environment: &Environment,
 ) -> Application {
     let name = &environment.name.value;
-    let revision = revision(model, environment);
-    let source = |path: String| Source {
-        repo_url: repository.to_string(),
-        path: options.repository_path(&path),
-        target_revision: revision.clone(),
-    };
-    let mut sources = vec![source(format!("kustomize/overlays/{name}"))];
-    if options.targets.contains(&super::Target::Prometheus)
-        && prometheus::writes_files(model, environment)
-    {
-        sources.push(source(prometheus::environment_dir(name)));
-    }
+    let owner = environment.owner(options.targets.contains(&Target::Github));
+    let deployments: Vec<&Deployment> = model.deployments_in(name).collect();
+    let ignored = ownership::ignored_fields(&deployments, owner);
+    let mut sources = sources(model, options, repository, environment);
     let (source, sources) = match sources.len() {
         1 => (sources.pop(), Vec::new()),
         _ => (None, sources),
     };
-    let rollouts = model
-        .deployments_in(name)
-        .any(|d| d.strategy.argo_rollouts().is_some());
     Application {
         api_version: API_VERSION,
         kind: "Application",
@@ -170,15 +168,51 @@ pub fn application(
             source,
             sources,
             destination: destination(environment),
-            sync_policy: sync_policy(&environment.approval.value, rollouts),
-            ignore_differences: if rollouts {
-                rollout_owned_fields()
-            } else {
-                Vec::new()
-            },
-            info: info(environment),
+            sync_policy: ownership::sync_policy(environment, owner, &ignored),
+            ignore_differences: ignored,
+            info: ownership::info(environment, owner),
         },
     }
+}
+
+/// The environment as it is deployed: the overlay, the resting Istio files and the
+/// Prometheus files, each where the compiled targets write it.
+fn sources(
+    model: &Model,
+    options: &Options,
+    repository: &str,
+    environment: &Environment,
+) -> Vec<Source> {
+    let name = &environment.name.value;
+    let revision = revision(model, environment);
+    let source = |path: String, directory: Option<Directory>| Source {
+        repo_url: repository.to_string(),
+        path: options.repository_path(&path),
+        target_revision: revision.clone(),
+        directory,
+    };
+    let mut sources = vec![source(format!("kustomize/overlays/{name}"), None)];
+    if options.targets.contains(&Target::Istio) && has_resting_istio_files(model, environment) {
+        let directory = Directory {
+            recurse: true,
+            include: ISTIO_INCLUDE.to_string(),
+            exclude: ISTIO_EXCLUDE.to_string(),
+        };
+        sources.push(source(format!("istio/{name}"), Some(directory)));
+    }
+    if options.targets.contains(&Target::Prometheus) && prometheus::writes_files(model, environment)
+    {
+        sources.push(source(prometheus::environment_dir(name), None));
+    }
+    sources
+}
+
+/// Whether the `istio` target writes a resting file for some service of the environment.
+fn has_resting_istio_files(model: &Model, environment: &Environment) -> bool {
+    model
+        .deployments_in(&environment.name.value)
+        .filter_map(|deployment| istio::layout(model, deployment))
+        .any(|layout| !layout.resting().is_empty())
 }
 
 /// The cluster (by name, or by server for a URL) and the namespace of an environment.
@@ -222,58 +256,4 @@ pub fn revision(model: &Model, environment: &Environment) -> String {
             None => return "HEAD".to_string(),
         }
     }
-}
-
-/// Automatic approval syncs by itself, pruning and healing; manual approval waits for someone
-/// to sync. `RespectIgnoreDifferences` keeps a sync from resetting what Argo Rollouts owns.
-fn sync_policy(approval: &Approval, rollouts: bool) -> Option<SyncPolicy> {
-    let automated = matches!(approval, Approval::Automatic).then_some(Automated {
-        prune: true,
-        self_heal: true,
-    });
-    let sync_options = match rollouts {
-        true => vec!["RespectIgnoreDifferences=true".to_string()],
-        false => Vec::new(),
-    };
-    (automated.is_some() || !sync_options.is_empty()).then_some(SyncPolicy {
-        automated,
-        sync_options,
-    })
-}
-
-/// What Argo Rollouts changes while a canary runs: the route weights, and the pod-template
-/// hash it adds to the subsets' labels.
-fn rollout_owned_fields() -> Vec<IgnoreDifference> {
-    vec![
-        IgnoreDifference {
-            group: "networking.istio.io".to_string(),
-            kind: "VirtualService".to_string(),
-            jq_path_expressions: vec![".spec.http[].route[].weight".to_string()],
-        },
-        IgnoreDifference {
-            group: "networking.istio.io".to_string(),
-            kind: "DestinationRule".to_string(),
-            jq_path_expressions: vec![".spec.subsets[].labels".to_string()],
-        },
-    ]
-}
-
-/// What the Argo CD UI shows about the environment: who approves, and what comes first.
-fn info(environment: &Environment) -> Vec<Info> {
-    let approval = match &environment.approval.value {
-        Approval::Automatic => "automatic: syncs by itself".to_string(),
-        Approval::Manual { reviewers } => format!("manual: synced by {}", reviewers.join(", ")),
-    };
-    let mut info = vec![Info {
-        name: "approval".to_string(),
-        value: approval,
-    }];
-    if !environment.after.is_empty() {
-        let after: Vec<&str> = environment.after.iter().map(|a| a.value.as_str()).collect();
-        info.push(Info {
-            name: "after".to_string(),
-            value: after.join(", "),
-        });
-    }
-    info
 }

@@ -52,6 +52,17 @@ pub struct Source {
     pub repo_url: String,
     pub path: String,
     pub target_revision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directory: Option<Directory>,
+}
+
+/// A plain-manifests source: which files of the directory tree Argo CD reads. `include` and
+/// `exclude` are globs matched against each file's path relative to the source's `path`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Directory {
+    pub recurse: bool,
+    pub include: String,
+    pub exclude: String,
 }
 
 /// A cluster by Argo CD cluster name (`name`) or API server URL (`server`), and a namespace.
@@ -87,6 +98,12 @@ pub struct Automated {
 pub struct IgnoreDifference {
     pub group: String,
     pub kind: String,
+    /// Only the object of this name (all objects of the kind without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub json_pointers: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub jq_path_expressions: Vec<String>,
 }
 

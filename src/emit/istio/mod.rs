@@ -22,9 +22,10 @@
 //! The `github` target applies these files by path; [`layout`] is the one place that names
 //! them.
 //!
-//! A canary on the Argo Rollouts engine gets nothing here: its DestinationRule and resting
-//! VirtualService are part of its workload, written by the `k8s` target next to the Rollout
-//! ([`rollout_routing`]), and Argo Rollouts sets the step weights itself.
+//! A canary on the Argo Rollouts engine gets nothing here: its resting VirtualService (and
+//! DestinationRules, with a circuit breaker) are part of its workload, written by the `k8s`
+//! target next to the Rollout ([`rollout_routing`]), and Argo Rollouts sets the step weights
+//! itself.
 
 mod routes;
 mod types;
@@ -32,7 +33,7 @@ mod types;
 pub use types::{DestinationRule, VirtualService};
 
 use super::{Options, Output};
-use crate::check::model::{Deployment, Model, StrategyKind};
+use crate::check::model::{ArgoRollouts, Deployment, Model, StrategyKind};
 use routes::Target;
 
 const DESTINATION_RULE_FILE: &str = "destinationrule.yaml";
@@ -137,26 +138,26 @@ fn service_dir(deployment: &Deployment) -> String {
     format!("istio/{}/{}", deployment.environment, deployment.service)
 }
 
-/// The DestinationRule and resting VirtualService of a service on the Argo Rollouts engine,
-/// which the `k8s` target writes next to the Rollout: two subsets selecting every pod of the
-/// service, and the route the Rollout shifts, named by the canary's `route`, with all traffic
-/// on the stable subset. `None` for any other deployment.
+/// The resting VirtualService of a service on the Argo Rollouts engine, and its
+/// DestinationRules, which the `k8s` target writes next to the Rollout: the route the Rollout
+/// shifts, named by the canary's `route`, sends all traffic to the stable Service and none to
+/// the canary Service (host-level splitting, no subsets); with a circuit breaker, each of the
+/// two Services gets a DestinationRule with the outlier detection, since the route's traffic
+/// reaches the pods through them. `None` for any other deployment.
 pub fn rollout_routing(
     model: &Model,
     deployment: &Deployment,
-) -> Option<(DestinationRule, VirtualService)> {
+) -> Option<(Vec<DestinationRule>, VirtualService)> {
     let settings = deployment.strategy.argo_rollouts()?;
     let target = Target::new(model, deployment, model.service(&deployment.service));
-    let (stable, canary) = (
-        settings.stable_subset.value.as_str(),
-        settings.canary_subset.value.as_str(),
-    );
-    let rule = target.rollout_destination_rule(
-        &[stable, canary],
-        &crate::emit::labels::selector(deployment),
-    );
-    let route = target.named_weighted_route(&settings.route.value, &[(stable, 100), (canary, 0)]);
-    Some((rule, target.virtual_service(vec![route])))
+    let stable = ArgoRollouts::stable_service(&deployment.service);
+    let canary = ArgoRollouts::canary_service(&deployment.service);
+    let route = target.host_weighted_route(&settings.route.value, &[(&stable, 100), (&canary, 0)]);
+    let rules = match target.has_circuit_breaker() {
+        true => vec![target.host_rule(&stable), target.host_rule(&canary)],
+        false => Vec::new(),
+    };
+    Some((rules, target.virtual_service(vec![route])))
 }
 
 fn plan(model: &Model, deployment: &Deployment) -> Vec<Planned> {

@@ -81,16 +81,28 @@ impl<'m> Target<'m> {
 
     /// The primary route, split between subsets by weight (the weights sum to 100).
     pub fn weighted_route(&self, split: &[(&str, u32)]) -> HttpRoute {
-        self.named_weighted_route(PRIMARY_ROUTE, split)
-    }
-
-    /// A route of another name split between subsets (the route an Argo Rollouts canary
-    /// shifts is named by its `route` setting).
-    pub fn named_weighted_route(&self, name: &str, split: &[(&str, u32)]) -> HttpRoute {
         let route = split
             .iter()
             .map(|(subset, weight)| RouteDestination {
                 destination: self.destination(Some(subset)),
+                weight: Some(*weight),
+            })
+            .collect();
+        self.route(PRIMARY_ROUTE, Vec::new(), route)
+    }
+
+    /// A route of another name split between Services of the same namespace, named by their
+    /// short names (the hosts an Argo Rollouts canary's route goes to: its `stableService`
+    /// and `canaryService`, which the Rollout matches by name).
+    pub fn host_weighted_route(&self, name: &str, split: &[(&str, u32)]) -> HttpRoute {
+        let route = split
+            .iter()
+            .map(|(host, weight)| RouteDestination {
+                destination: Destination {
+                    host: host.to_string(),
+                    subset: None,
+                    port: self.port.map(|number| PortSelector { number }),
+                },
                 weight: Some(*weight),
             })
             .collect();
@@ -145,22 +157,13 @@ impl<'m> Target<'m> {
         self.rule_with(subsets)
     }
 
-    /// The DestinationRule of an Argo Rollouts canary: both subsets select every pod of the
-    /// service (`selector`); the Rollout adds each ReplicaSet's `rollouts-pod-template-hash`
-    /// to them as it runs.
-    pub fn rollout_destination_rule(
-        &self,
-        subsets: &[&str],
-        selector: &BTreeMap<String, String>,
-    ) -> DestinationRule {
-        let subsets = subsets
-            .iter()
-            .map(|name| Subset {
-                name: name.to_string(),
-                labels: selector.clone(),
-            })
-            .collect();
-        self.rule_with(subsets)
+    /// A DestinationRule named after and for another Service of the same namespace (by its
+    /// short name), with the service's circuit breaker and no subsets.
+    pub fn host_rule(&self, host: &str) -> DestinationRule {
+        let mut rule = self.rule_with(Vec::new());
+        rule.metadata.name = host.to_string();
+        rule.spec.host = host.to_string();
+        rule
     }
 
     fn rule_with(&self, subsets: Vec<Subset>) -> DestinationRule {

@@ -3,11 +3,13 @@
 //! `k8s/<env>/namespace.yaml` holds the Namespace; `k8s/<env>/<service>.yaml` holds every
 //! object of one service in a fixed order: ServiceAccount, ConfigMap `<service>-env-<hash>`
 //! (only with literal environment variables, named after its content: [`config`]), the
-//! Deployment of each track (see [`super::tracks`]), the Service (only with ports), one
+//! Deployment of each track (see [`super::tracks`]), the Service (only with ports; an Argo
+//! Rollouts canary adds its stable and canary Services, [`network`]), one
 //! HorizontalPodAutoscaler per workload (only with autoscaling: [`scaling`]) and the
 //! PodDisruptionBudget (only with more than one replica). A canary on the
 //! Argo Rollouts engine has a `Rollout` where the Deployments would be, and its
-//! AnalysisTemplate, DestinationRule and VirtualService at the end ([`rollout`]). Objects are
+//! AnalysisTemplate, VirtualService and (with a circuit breaker) DestinationRules at the end
+//! ([`rollout`]). Objects are
 //! built from `k8s-openapi` types (Argo and Istio kinds from our own) and serialised by
 //! [`super::yaml`]; no YAML is written by hand.
 //!
@@ -160,7 +162,7 @@ pub fn service_objects(model: &Model, unit: &Unit) -> Vec<Object> {
             .map(|deployment| Object::Deployment(Box::new(deployment))),
     );
     objects.extend(rollout::rollout(unit).map(|rollout| Object::Rollout(Box::new(rollout))));
-    objects.extend(network::service(unit).map(Object::Service));
+    objects.extend(network::services(unit).into_iter().map(Object::Service));
     objects.extend(
         scaling::autoscalers(unit)
             .into_iter()

@@ -1,9 +1,11 @@
 //! The workload of a service on the Argo Rollouts engine: one `Rollout` (`argoproj.io/v1alpha1`)
 //! in place of the `-stable`/`-canary` Deployments, with the same pod template, replicas and
 //! selector a Deployment would have (no replicas when an autoscaler scales the Rollout, whose
-//! count then drives the canary's ReplicaSet sizes); its AnalysisTemplate when the canary has `analysis`; and
-//! the DestinationRule and resting VirtualService it drives (see
-//! [`crate::emit::istio::rollout_routing`]).
+//! count then drives the canary's ReplicaSet sizes); its AnalysisTemplate when the canary has
+//! `analysis`; and the resting VirtualService it drives, with a DestinationRule per Service the
+//! route reaches when the service has a circuit breaker (see
+//! [`crate::emit::istio::rollout_routing`]). Its stable and canary Services are written with
+//! the service's own Service (`network`).
 //!
 //! The routing is written here, next to the Rollout, rather than by the `istio` target: the
 //! Rollout cannot start without it, and Argo CD deploys the Kustomize overlay, which the `k8s`
@@ -31,8 +33,9 @@ pub fn rollout(unit: &Unit) -> Option<types::Rollout> {
     })
 }
 
-/// What the Rollout needs besides the service's usual objects, in file order: the
-/// AnalysisTemplate (with `analysis`), the DestinationRule and the VirtualService.
+/// What the Rollout needs besides the service's Services, in file order: the
+/// AnalysisTemplate (with `analysis`), the DestinationRules (with a circuit breaker) and the
+/// VirtualService.
 pub fn companions(model: &Model, unit: &Unit) -> Vec<Object> {
     let deployment = unit.deployment;
     if deployment.strategy.argo_rollouts().is_none() {
@@ -43,8 +46,12 @@ pub fn companions(model: &Model, unit: &Unit) -> Vec<Object> {
         .map(|template| Object::AnalysisTemplate(Box::new(template)))
         .into_iter()
         .collect();
-    if let Some((rule, service)) = istio::rollout_routing(model, deployment) {
-        objects.push(Object::DestinationRule(Box::new(rule)));
+    if let Some((rules, service)) = istio::rollout_routing(model, deployment) {
+        objects.extend(
+            rules
+                .into_iter()
+                .map(|rule| Object::DestinationRule(Box::new(rule))),
+        );
         objects.push(Object::VirtualService(Box::new(service)));
     }
     objects

@@ -9,8 +9,9 @@
 //!   and on its canary gates in that environment ([`rules`]); a service with neither gets none.
 //! * The `ServiceMonitor` scrapes the service's own metrics when it has a `metrics` block or a
 //!   TCP port named `metrics` ([`crate::check::model::Service::scrape`]): it selects the
-//!   service's Service by `app.kubernetes.io/name` and `app.kubernetes.io/instance` and scrapes
-//!   the port by name.
+//!   service's Service by `app.kubernetes.io/name` and `app.kubernetes.io/instance` (and, for an
+//!   Argo Rollouts canary, without `app.kubernetes.io/component`, which only its stable and
+//!   canary Services carry) and scrapes the port by name.
 //!
 //! Both live in the environment's namespace and carry the standard labels
 //! (`app.kubernetes.io/managed-by: slipway` among them), which a Prometheus selects with
@@ -22,8 +23,8 @@ pub mod types;
 use super::{labels, yaml, Options, Output};
 use crate::check::model::{Deployment, Environment, MetricsStack, Model, Service};
 use types::{
-    Endpoint, Metadata, MonitorSpec, PrometheusRule, RuleSpec, Selector, ServiceMonitor,
-    API_VERSION,
+    Endpoint, Metadata, MonitorSpec, PrometheusRule, Requirement, RuleSpec, Selector,
+    ServiceMonitor, API_VERSION,
 };
 
 /// `prometheus/<env>`: the directory of an environment's files.
@@ -108,6 +109,7 @@ pub fn service_monitor(
         spec: MonitorSpec {
             selector: Selector {
                 match_labels: labels::selector(deployment),
+                match_expressions: own_service_only(deployment),
             },
             endpoints: vec![Endpoint {
                 port: scrape.port.name,
@@ -116,4 +118,17 @@ pub fn service_monitor(
             }],
         },
     })
+}
+
+/// An Argo Rollouts canary has two more Services over the same pods, its stable and canary
+/// Services, labelled [`labels::COMPONENT`]; the ServiceMonitor leaves them out, so each pod is
+/// scraped once, through the service's own Service.
+fn own_service_only(deployment: &Deployment) -> Vec<Requirement> {
+    match deployment.strategy.argo_rollouts() {
+        Some(_) => vec![Requirement {
+            key: labels::COMPONENT.to_string(),
+            operator: "DoesNotExist",
+        }],
+        None => Vec::new(),
+    }
 }

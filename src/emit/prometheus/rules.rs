@@ -11,7 +11,9 @@
 //!   with the very query the canary analysis runs (the workflow's or Argo Rollouts'), firing
 //!   after the time in which the analysis itself would fail (`interval` times
 //!   `failure_limit + 1`). A workflow canary's `-canary` Deployment runs only during a rollout,
-//!   so these alerts speak only then; on Argo Rollouts they keep watching the deployed version.
+//!   so these alerts speak only then; on Argo Rollouts they watch the requests routed to the
+//!   `<service>-canary` Service, which receives traffic only while a canary step sends it some,
+//!   so they too speak only during a rollout, and never about stable traffic.
 //!
 //! Every expression is [`metrics::violation`] or built from [`metrics::query`]: the alerts
 //! measure exactly what the canary analysis measures.

@@ -58,6 +58,15 @@ pub struct MonitorSpec {
 #[serde(rename_all = "camelCase")]
 pub struct Selector {
     pub match_labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub match_expressions: Vec<Requirement>,
+}
+
+/// A label requirement of a selector; Slipway writes only `DoesNotExist`, without values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Requirement {
+    pub key: String,
+    pub operator: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -10,19 +10,24 @@
 //! * with `analysis`, a step that sends the canary traffic runs the AnalysisTemplate for as
 //!   many rounds of `interval` as its pause lasts (one round without a timed pause), the same
 //!   rounds the workflow engine would measure; a `0%` step has no canary traffic to measure,
-//!   so it only pauses;
+//!   so it only pauses. Every metric waits one `interval` before its first round
+//!   (`initialDelay`), so the first query's window (also one `interval`) holds only requests
+//!   the canary received at the step's weight, and the rounds end when the pause would have;
 //! * `pause = d` without analysis is `pause: {duration: d}`; `pause = approval` is `pause: {}`
 //!   (after the analysis, if any), which waits until someone promotes the rollout.
 //!
 //! Argo Rollouts itself promotes the canary after the last step. A failed analysis aborts the
-//! rollout: all traffic returns to the stable subset (`on_failure = rollback`). With
+//! rollout: all traffic returns to the stable Service (`on_failure = rollback`). With
 //! `on_failure = halt`, a gate that does not hold makes the measurement inconclusive instead
 //! (`failureCondition: "false"`), and more inconclusive rounds than `failure_limit` pause the
 //! rollout with its traffic where it is, until someone promotes or aborts it.
 //!
-//! Every query is [`crate::emit::metrics::query`] for the canary's version
-//! ([`crate::emit::metrics::Subject::canary`]), so the AnalysisTemplate measures exactly what
-//! the `prometheus` target alerts on.
+//! Traffic is split at the host level: the Rollout names `canaryService` `<service>-canary` and
+//! `stableService` `<service>-stable` (written by the `k8s` target next to the service's own
+//! Service), and its route sends each share to one of them. Every query is
+//! [`crate::emit::metrics::query`] for the requests that went to `<service>-canary`
+//! ([`crate::emit::metrics::Subject::canary`]), so the analysis measures only the canary's
+//! pods, whatever its image tag, and exactly what the `prometheus` target alerts on.
 
 pub mod types;
 
@@ -33,9 +38,9 @@ use crate::emit::metrics::{self, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
 use types::{
-    AnalysisTemplate, AnalysisTemplateSpec, Argument, CanaryStrategy, DestinationRuleRef,
-    IstioRouting, Metric, PrometheusProvider, Provider, Step, StepAnalysis, TemplateRef,
-    TrafficRouting, VirtualServiceRef, API_VERSION,
+    AnalysisTemplate, AnalysisTemplateSpec, Argument, CanaryStrategy, IstioRouting, Metric,
+    PrometheusProvider, Provider, Step, StepAnalysis, TemplateRef, TrafficRouting,
+    VirtualServiceRef, API_VERSION,
 };
 
 /// Where the AnalysisTemplate asks Prometheus when the app names none: prometheus-operator's
@@ -45,8 +50,7 @@ pub const DEFAULT_PROMETHEUS: &str = "http://prometheus-operated.monitoring.svc:
 /// The argument through which each analysis step says how many rounds it measures.
 pub const ROUNDS_ARGUMENT: &str = "rounds";
 
-/// The name of the Rollout, its VirtualService, DestinationRule and AnalysisTemplate: the
-/// service's.
+/// The name of the Rollout, its VirtualService and AnalysisTemplate: the service's.
 pub fn name(deployment: &Deployment) -> String {
     deployment.service.clone()
 }
@@ -61,6 +65,8 @@ pub fn canary_strategy(deployment: &Deployment) -> Option<CanaryStrategy> {
         return None;
     };
     Some(CanaryStrategy {
+        canary_service: ArgoRollouts::canary_service(&deployment.service),
+        stable_service: ArgoRollouts::stable_service(&deployment.service),
         traffic_routing: traffic_routing(deployment, settings),
         steps: rollout_steps(deployment, steps, analysis.as_ref()),
     })
@@ -72,11 +78,6 @@ fn traffic_routing(deployment: &Deployment, settings: &ArgoRollouts) -> TrafficR
             virtual_service: VirtualServiceRef {
                 name: name(deployment),
                 routes: vec![settings.route.value.clone()],
-            },
-            destination_rule: DestinationRuleRef {
-                name: name(deployment),
-                canary_subset_name: settings.canary_subset.value.clone(),
-                stable_subset_name: settings.stable_subset.value.clone(),
             },
         },
     }
@@ -158,6 +159,7 @@ pub fn analysis_template(
             let halt = *on_failure == OnFailure::Halt;
             Metric {
                 name: metric_name,
+                initial_delay: analysis.interval.text(),
                 interval: analysis.interval.text(),
                 count: format!("{{{{args.{ROUNDS_ARGUMENT}}}}}"),
                 failure_limit: (!halt).then_some(analysis.failure_limit),

@@ -36,9 +36,13 @@ pub struct RolloutStrategy {
     pub canary: CanaryStrategy,
 }
 
+/// A canary with Istio host-level traffic splitting: the route goes to `stableService` and
+/// `canaryService`, whose selectors Argo Rollouts narrows to one ReplicaSet each.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CanaryStrategy {
+    pub canary_service: String,
+    pub stable_service: String,
     pub traffic_routing: TrafficRouting,
     pub steps: Vec<Step>,
 }
@@ -48,27 +52,18 @@ pub struct TrafficRouting {
     pub istio: IstioRouting,
 }
 
-/// Subset-level traffic splitting: the Rollout sets the weights of `routes` of one
-/// VirtualService between two subsets of one DestinationRule.
+/// Host-level traffic splitting: the Rollout sets the weights of `routes` of one
+/// VirtualService between the canary and the stable Service (no DestinationRule).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IstioRouting {
     pub virtual_service: VirtualServiceRef,
-    pub destination_rule: DestinationRuleRef,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VirtualServiceRef {
     pub name: String,
     pub routes: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DestinationRuleRef {
-    pub name: String,
-    pub canary_subset_name: String,
-    pub stable_subset_name: String,
 }
 
 /// One canary step: exactly one of its fields is set (see the constructors).
@@ -146,6 +141,9 @@ pub struct AnalysisTemplateSpec {
 #[serde(rename_all = "camelCase")]
 pub struct Metric {
     pub name: String,
+    /// How long after the step starts the first measurement is taken: one `interval`, so
+    /// the first query's window holds only requests the canary received.
+    pub initial_delay: String,
     pub interval: String,
     /// `{{args.rounds}}`: each step says how many rounds it measures.
     pub count: String,
