@@ -1,6 +1,6 @@
 //! Hostile input, through the real binary. Every case in `tests/cases/hostile/` is checked
 //! with `slipway check`, which must exit 1 with at least one coded diagnostic, within
-//! [`WALL_LIMIT`] and [`MEMORY_LIMIT`] (measured on the child process with `wait4`), and
+//! [`CPU_LIMIT`] and [`MEMORY_LIMIT`] (measured on the child process with `wait4`), and
 //! never crash or overflow its stack. Each case's input and rendered diagnostics (rendered by
 //! the library as `tests/diagnostics.rs` does: no colour, width 80) are kept as one snapshot.
 //!
@@ -23,16 +23,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The slowest a hostile case may be, wall time, in the debug build the tests use.
-const WALL_LIMIT: Duration = Duration::from_secs(1);
+/// The most CPU time a hostile case may take in the debug build the tests use. CPU time, not
+/// wall time: on a loaded machine a case waits for a core without doing more work, and a test
+/// must not fail for that. The margin is generous (cases take 0.1 to 0.5 s on a quiet machine);
+/// the blow-ups this guards against (quadratic or exponential work) take tens of seconds.
+/// Timings themselves belong in `benches/`.
+const CPU_LIMIT: Duration = Duration::from_secs(4);
 /// The most memory (peak resident set) a hostile case may use.
 const MEMORY_LIMIT: u64 = 200 * 1024 * 1024;
 /// A case that takes longer than this is killed, so a hang fails instead of blocking CI.
 const KILL_AFTER: Duration = Duration::from_secs(30);
-/// Wall time is noisy on a shared machine: a case over the limit is run again this many
-/// times in all, and the fastest run counts. CPU time, memory and exit status must hold on
-/// every run.
-const ATTEMPTS: usize = 5;
 /// How much of an input or a rendered line a snapshot shows.
 const SHOWN_BYTES: usize = 1500;
 /// How many diagnostics a snapshot renders; the rest are counted by code.
@@ -244,8 +244,8 @@ fn check_case_with_binary(path: &Path, files: &[(String, Vec<u8>)]) -> Result<Ru
 }
 
 /// Runs `slipway check TARGET` (a file or a directory) against the limits: exit status 1, a
-/// coded diagnostic, no signal, CPU time and peak memory on every run, wall time on the
-/// fastest of [`ATTEMPTS`] runs.
+/// coded diagnostic, no signal, CPU time and peak memory. The wall time is returned for
+/// `SLIPWAY_HOSTILE_TIMES=1` to print, never asserted.
 fn check_path_with_binary(name: &str, target: &Path) -> Result<Run, String> {
     let args = [
         "check".as_ref(),
@@ -256,8 +256,7 @@ fn check_path_with_binary(name: &str, target: &Path) -> Result<Run, String> {
     let stderr_path = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("hostile")
         .join(format!("{name}.stderr"));
-    let mut best: Option<Run> = None;
-    for _ in 0..ATTEMPTS {
+    {
         let run = run_slipway(&args, &stderr_path);
         let tail = || {
             let skip = run.stderr.chars().count().saturating_sub(600);
@@ -282,28 +281,14 @@ fn check_path_with_binary(name: &str, target: &Path) -> Result<Run, String> {
                 run.peak_memory >> 20
             ));
         }
-        if run.cpu > WALL_LIMIT {
+        if run.cpu > CPU_LIMIT {
             return Err(format!(
-                "{name}: took {:?} of CPU, over the {WALL_LIMIT:?} limit",
+                "{name}: took {:?} of CPU, over the {CPU_LIMIT:?} limit",
                 run.cpu
             ));
         }
-        let fast_enough = run.wall <= WALL_LIMIT;
-        if best.as_ref().is_none_or(|b| run.wall < b.wall) {
-            best = Some(run);
-        }
-        if fast_enough {
-            break;
-        }
+        Ok(run)
     }
-    let best = best.unwrap();
-    if best.wall > WALL_LIMIT {
-        return Err(format!(
-            "{name}: took {:?} wall ({:?} CPU), over the {WALL_LIMIT:?} limit",
-            best.wall, best.cpu
-        ));
-    }
-    Ok(best)
 }
 
 /// Whether `text` names a diagnostic code such as `SW0001`.
