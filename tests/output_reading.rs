@@ -64,7 +64,7 @@ fn run(args: &[&std::ffi::OsStr]) -> Output {
 fn compile(spec: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args: Vec<&std::ffi::OsStr> = vec!["compile".as_ref(), spec.as_os_str()];
     args.extend(["--out".as_ref(), out.as_os_str()]);
-    args.extend(extra.iter().map(|a| a.as_ref()));
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
     run(&args)
 }
 
@@ -138,7 +138,10 @@ fn a_manifest_that_is_a_device_link_or_a_fifo_is_refused() {
     assert_eq!(compile(&spec, &out, &[]).status.code(), Some(0));
     let manifest = out.join(".slipway-manifest");
     for (what, plant) in [
-        ("a symbolic link", &(|m: &Path| std::os::unix::fs::symlink("/dev/zero", m).unwrap()) as &dyn Fn(&Path)),
+        (
+            "a symbolic link",
+            &(|m: &Path| std::os::unix::fs::symlink("/dev/zero", m).unwrap()) as &dyn Fn(&Path),
+        ),
         ("a FIFO", &(|m: &Path| make_fifo(m)) as &dyn Fn(&Path)),
     ] {
         std::fs::remove_file(&manifest).unwrap();
@@ -220,7 +223,11 @@ fn a_directory_swapped_for_a_link_while_compiling_is_never_written_through() {
                 std::thread::sleep(Duration::from_micros(300));
                 Ok(())
             };
-            while !stop.load(Ordering::Relaxed) && swap().is_ok() {}
+            while !stop.load(Ordering::Relaxed) {
+                if swap().is_err() {
+                    break;
+                }
+            }
         });
         for replicas in 2..12 {
             let spec = write_spec(&base, replicas);
@@ -230,7 +237,11 @@ fn a_directory_swapped_for_a_link_while_compiling_is_never_written_through() {
                 "{}",
                 text(&output.stderr)
             );
-            assert!(tree(&outside).is_empty(), "written outside --out: {:?}", tree(&outside));
+            assert!(
+                tree(&outside).is_empty(),
+                "written outside --out: {:?}",
+                tree(&outside)
+            );
         }
         stop.store(true, Ordering::Relaxed);
     });

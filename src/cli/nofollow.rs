@@ -72,7 +72,11 @@ const DIR_FLAGS: OFlags = OFlags::RDONLY
 impl Dir {
     /// Opens a directory by path (following links: used for `--out` itself only).
     pub fn open(path: &Path) -> io::Result<Dir> {
-        let fd = rfs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
+        let fd = rfs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
         Ok(Dir { fd })
     }
 
@@ -131,7 +135,9 @@ impl Dir {
             return Ok(Contents::TooLarge(size));
         }
         let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        std::fs::File::from(fd).take(limit + 1).read_to_end(&mut bytes)?;
+        std::fs::File::from(fd)
+            .take(limit + 1)
+            .read_to_end(&mut bytes)?;
         if bytes.len() as u64 > limit {
             return Ok(Contents::TooLarge(bytes.len() as u64));
         }
@@ -156,7 +162,8 @@ impl Dir {
     /// Creates the file `name`, which must not exist yet (nothing planted under its name is
     /// followed or reused), and writes `bytes` into it; with `sync`, flushes it to the disk.
     pub fn create_file(&self, name: &str, bytes: &[u8], sync: bool) -> io::Result<()> {
-        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = rfs::openat(&self.fd, name, flags, Mode::from_raw_mode(0o666))?;
         let mut file = std::fs::File::from(fd);
         io::Write::write_all(&mut file, bytes)?;
@@ -190,7 +197,13 @@ impl Dir {
 
     /// Makes `to_name` in `to` a second name of `name` here (a link to a link is the link).
     pub fn hard_link(&self, name: &str, to: &Dir, to_name: &str) -> io::Result<()> {
-        Ok(rfs::linkat(&self.fd, name, &to.fd, to_name, AtFlags::empty())?)
+        Ok(rfs::linkat(
+            &self.fd,
+            name,
+            &to.fd,
+            to_name,
+            AtFlags::empty(),
+        )?)
     }
 
     /// Removes the file (or link) `name`.

@@ -54,7 +54,11 @@ pub fn open(out: &Path, create: bool, quiet: bool) -> Result<Option<OutDir>, Str
     Ok(Some(OutDir { root, notes }))
 }
 
-fn finish_interrupted(root: &Dir, journal: &journal::Journal, out: &Path) -> Result<String, String> {
+fn finish_interrupted(
+    root: &Dir,
+    journal: &journal::Journal,
+    out: &Path,
+) -> Result<String, String> {
     let shown = out.display();
     match journal::finish(root, journal) {
         Finished::Committed => Ok(format!(

@@ -23,7 +23,7 @@
 //! on a shared disk): a kill loses nothing, and a compile after a power cut rewrites any file
 //! the cut emptied, as `compile --check` shows.
 
-use super::journal::{self, Finished, Journal, Step};
+use super::journal::{self, Finished, Journal, Staging, Step};
 use super::nofollow::{self, Contents, Dir, Kind, Probe, Walker};
 use slipway::emit::Output;
 use std::collections::BTreeSet;
@@ -157,9 +157,11 @@ enum Found {
 /// The files to stage and the journal's steps.
 #[derive(Default)]
 struct Plan<'o> {
-    staged: Vec<(&'o str, &'o str)>,
+    /// Files under directories `--out` does not have yet (`dirs`), staged in `new/`.
+    under_dirs: Vec<(&'o str, &'o str)>,
     dirs: BTreeSet<String>,
-    files: Vec<&'o str>,
+    /// Files whose directory exists: one `file` step each, staged flat in `files/`.
+    files: Vec<(&'o str, &'o str)>,
     stale: Vec<String>,
 }
 
@@ -185,18 +187,15 @@ pub fn write_tree(root: &Dir, output: &Output) -> Result<Written, Failure> {
     for (&(path, text), found) in files.iter().zip(found) {
         match found {
             Found::Same => written.unchanged += 1,
-            Found::Changed => {
-                plan.staged.push((path, text));
-                plan.files.push(path);
-            }
+            Found::Changed => plan.files.push((path, text)),
             Found::UnderMissing(dir) => {
-                plan.staged.push((path, text));
+                plan.under_dirs.push((path, text));
                 plan.dirs.insert(dir);
             }
             Found::Blocked(message) => return Err(Failure::untouched(message)),
         }
     }
-    written.changed = plan.staged.len();
+    written.changed = plan.files.len() + plan.under_dirs.len();
     let mut walker = Walker::new(root);
     plan.stale = previous
         .into_iter()
@@ -209,10 +208,9 @@ pub fn write_tree(root: &Dir, output: &Output) -> Result<Written, Failure> {
         Ok(Contents::Bytes(bytes)) if bytes == manifest.as_bytes()
     );
     if !manifest_same {
-        plan.staged.push((MANIFEST, &manifest));
-        plan.files.push(MANIFEST);
+        plan.files.push((MANIFEST, &manifest));
     }
-    if plan.staged.is_empty() && plan.stale.is_empty() {
+    if plan.files.is_empty() && plan.under_dirs.is_empty() && plan.stale.is_empty() {
         return Ok(written);
     }
     commit(root, plan)?;
@@ -222,17 +220,29 @@ pub fn write_tree(root: &Dir, output: &Output) -> Result<Written, Failure> {
 /// Stages the files, writes the journal and carries it out.
 fn commit(root: &Dir, plan: Plan) -> Result<(), Failure> {
     let staging = format!("{}{}", journal::STAGING_PREFIX, std::process::id());
+    let first_file = plan.dirs.len();
     let journal = Journal {
         steps: plan
             .dirs
             .into_iter()
             .map(Step::Dir)
-            .chain(plan.files.iter().map(|path| Step::File(path.to_string())))
+            .chain(
+                plan.files
+                    .iter()
+                    .map(|(path, _)| Step::File(path.to_string())),
+            )
             .chain(plan.stale.into_iter().map(Step::Stale))
             .collect(),
         staging,
     };
-    let staged = stage(root, &journal.staging, &plan.staged).and_then(|()| {
+    let staged = stage(
+        root,
+        &journal.staging,
+        &plan.under_dirs,
+        &plan.files,
+        first_file,
+    )
+    .and_then(|()| {
         journal::write(root, &journal)
             .map_err(|e| format!("cannot write the journal {}: {e}", journal::JOURNAL))
     });
@@ -332,38 +342,62 @@ pub fn in_chunks<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> Vec<R> + 
     })
 }
 
-/// Writes the files under `<staging>/new/`: directories first, then the files, on a few
-/// threads.
-fn stage(root: &Dir, staging: &str, files: &[(&str, &str)]) -> Result<(), String> {
+/// Stages the files: those under new directories as trees in `<staging>/new/` (directories
+/// first), the others flat in `<staging>/files/`, named by their step's number (the first
+/// is `first_file`), on a few threads.
+fn stage(
+    root: &Dir,
+    staging: &str,
+    under_dirs: &[(&str, &str)],
+    files: &[(&str, &str)],
+    first_file: usize,
+) -> Result<(), String> {
     let shown = |e: std::io::Error| format!("cannot create the staging directory {staging}: {e}");
     root.remove_tree(staging).map_err(shown)?;
-    let new_root = root
+    let parts = root
         .create_dir(staging)
-        .and_then(|dir| dir.create_dir("new"))
+        .and_then(|dir| Staging::open(&dir))
         .map_err(shown)?;
-    let dirs: BTreeSet<&str> = files
+    let dirs: BTreeSet<&str> = under_dirs
         .iter()
         .map(|(path, _)| nofollow::split_parent(path).0)
         .collect();
-    let mut creating = Walker::creating(&new_root);
+    let mut creating = Walker::creating(&parts.new);
     for dir in dirs {
         creating
             .dir(dir)
             .map_err(|e| format!("cannot create {staging}/new/{dir}: {e}"))?;
     }
-    let results = in_chunks(files, |part| {
-        let mut walker = Walker::new(&new_root);
+    let failed = |path: &str, e: std::io::Error| {
+        format!("cannot write {path} (staging it in {staging}): {e}")
+    };
+    let in_dirs = in_chunks(under_dirs, |part| {
+        let mut walker = Walker::new(&parts.new);
         let result = part.iter().try_for_each(|(path, text)| {
             let (parent, name) = nofollow::split_parent(path);
             walker
                 .dir(parent)
                 .and_then(|dir| dir.create_file(name, text.as_bytes(), false))
-                .map_err(|e| format!("cannot write {path} (staging it in {staging}): {e}"))
+                .map_err(|e| failed(path, e))
+        });
+        vec![result]
+    });
+    let numbered: Vec<(usize, &(&str, &str))> = files
+        .iter()
+        .enumerate()
+        .map(|(k, file)| (first_file + k, file))
+        .collect();
+    let flat = in_chunks(&numbered, |part| {
+        let result = part.iter().try_for_each(|(index, (path, text))| {
+            parts
+                .files
+                .create_file(&journal::flat_name(*index), text.as_bytes(), false)
+                .map_err(|e| failed(path, e))
         });
         vec![result]
     });
     // The first failure in path order, whatever the threads' timing.
-    results.into_iter().collect()
+    in_dirs.into_iter().chain(flat).collect()
 }
 
 #[cfg(test)]
