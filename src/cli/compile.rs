@@ -1,6 +1,7 @@
-//! `slipway compile`: check the spec, generate every target, write the tree atomically.
+//! `slipway compile`: check the spec, generate every target, write the tree atomically
+//! (see `write.rs`), or with `--check` compare it with `--out` (see `drift.rs`).
 
-use super::{drift, files, progress, report, status, write, Colour};
+use super::{drift, files, outdir, progress, report, status, write, Colour};
 use clap::Args;
 use slipway::emit::{self, Options, Target};
 use std::collections::BTreeSet;
@@ -97,18 +98,11 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
         return check_drift(args, &output);
     }
     progress.phase("write");
-    let code = match write::write_tree(&args.out, &output) {
-        Ok(written) => {
-            if !args.quiet {
-                eprintln!("{}", summary(&output, &written, &args.out));
-                if let Some(hint) = workflow_hint(&args.out, &output) {
-                    eprintln!("{hint}");
-                }
-            }
-            status::OK
-        }
+    let code = match outdir::open(&args.out, true, args.quiet) {
+        Ok(Some(opened)) => write_out(args, &opened, &output),
+        Ok(None) => status::USAGE,
         Err(message) => {
-            eprintln!("error: {message}; the previous output was left as it was");
+            eprintln!("error: {message}");
             status::USAGE
         }
     };
@@ -116,8 +110,58 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
     code
 }
 
+fn write_out(args: &CompileArgs, opened: &outdir::OutDir, output: &emit::Output) -> u8 {
+    print_notes(args, &opened.notes);
+    match write::write_tree(&opened.root, output) {
+        Ok(written) => {
+            if !args.quiet {
+                eprintln!("{}", summary(output, &written, &args.out));
+                if let Some(hint) = workflow_hint(&args.out, output) {
+                    eprintln!("{hint}");
+                }
+            }
+            status::OK
+        }
+        Err(failure) => {
+            eprintln!(
+                "error: {}; {}",
+                failure.message,
+                failure.state_text(&args.out)
+            );
+            status::USAGE
+        }
+    }
+}
+
+/// What was done to `--out` before this compile's own work (an interrupted compile finished,
+/// leftovers removed).
+fn print_notes(args: &CompileArgs, notes: &[String]) {
+    if !args.quiet {
+        for note in notes {
+            eprintln!("note: {note}");
+        }
+    }
+}
+
 fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
-    let found = drift::compare(&args.out, output);
+    let opened = match outdir::open(&args.out, false, args.quiet) {
+        Ok(opened) => opened,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return status::USAGE;
+        }
+    };
+    let root = opened.as_ref().map(|opened| &opened.root);
+    if let Some(opened) = &opened {
+        print_notes(args, &opened.notes);
+    }
+    let found = match drift::compare(root, output) {
+        Ok(found) => found,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return status::USAGE;
+        }
+    };
     if found.is_empty() {
         if !args.quiet {
             eprintln!(
@@ -128,7 +172,7 @@ fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
         }
         return status::OK;
     }
-    print!("{}", drift::report(&args.out, output, &found, args.diff));
+    print!("{}", drift::report(root, output, &found, args.diff));
     eprintln!(
         "{} file{} in {} out of date: run `slipway compile` and commit the result",
         found.len(),

@@ -1,60 +1,97 @@
 //! `slipway compile --check`: compare the output a compile would write with what is in
-//! `--out`, without writing anything. Reports files that differ (including hand edits),
-//! are missing, or are stale (listed in the manifest but no longer generated).
+//! `--out`, without writing anything (other than finishing an interrupted compile, see
+//! `outdir.rs`). Reports files that differ (including hand edits), are missing, or are
+//! stale (listed in the manifest but no longer generated).
+//!
+//! Reading back follows the writer's rules: directories are opened without following links
+//! and only regular files are read, up to a size bound, so a link planted in `--out` cannot
+//! make the check (or its `--diff`) show a file from elsewhere, and a FIFO cannot hang it.
 
+use super::nofollow::{self, Contents, Dir, Kind, Probe, Walker};
 use super::write;
 use similar::TextDiff;
-use slipway::emit::{parallel, Output};
-use std::fs;
-use std::path::Path;
+use slipway::emit::Output;
 
 /// The most diff lines shown per file with `--diff`.
 const MAX_DIFF_LINES: usize = 60;
 
+/// The largest file in `--out` read to show a diff.
+const MAX_DIFF_BYTES: u64 = 4 << 20;
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Drift {
     Differs(String),
+    /// Something that is not a regular file (a link, a directory, a FIFO) is where a
+    /// generated file goes, or on the way to it; it is not read.
+    NotAFile(String, Kind),
     Missing(String),
     Stale(String),
 }
 
-pub fn compare(out: &Path, output: &Output) -> Vec<Drift> {
+/// Compares `output` with the locked `--out` (`None` when it does not exist).
+pub fn compare(root: Option<&Dir>, output: &Output) -> Result<Vec<Drift>, String> {
+    let Some(root) = root else {
+        return Ok(output
+            .files
+            .keys()
+            .map(|path| Drift::Missing(path.clone()))
+            .collect());
+    };
     let files: Vec<(&String, &String)> = output.files.iter().collect();
     // Read on a few threads; the report keeps the output's path order.
-    let found = parallel::map(write::threads(), &files, |(path, text)| {
-        let target = out.join(path);
-        if write::unchanged(&target, text.as_bytes()) {
-            None
-        } else if fs::metadata(&target).is_ok_and(|m| m.is_file()) {
-            Some(Drift::Differs((*path).clone()))
-        } else {
-            Some(Drift::Missing((*path).clone()))
-        }
+    let found = write::in_chunks(&files, |part| {
+        let mut walker = Walker::new(root);
+        part.iter()
+            .map(|(path, text)| compare_file(&mut walker, path, text.as_bytes()))
+            .collect()
     });
     let mut drift: Vec<Drift> = found.into_iter().flatten().collect();
-    for stale in write::read_manifest(out) {
-        if !output.files.contains_key(&stale) && out.join(&stale).is_file() {
+    let mut walker = Walker::new(root);
+    for stale in write::read_manifest(root)? {
+        let (parent, name) = nofollow::split_parent(&stale);
+        let present = walker
+            .dir(parent)
+            .is_ok_and(|dir| dir.kind(name).is_ok_and(|kind| kind == Kind::File));
+        if !output.files.contains_key(&stale) && present {
             drift.push(Drift::Stale(stale));
         }
     }
-    drift
+    Ok(drift)
+}
+
+fn compare_file(walker: &mut Walker, path: &str, bytes: &[u8]) -> Option<Drift> {
+    let (parent, name) = nofollow::split_parent(path);
+    if let Probe::Failed { error, .. } = walker.probe(parent) {
+        return Some(if nofollow::is_blocked(&error) {
+            Drift::NotAFile(path.to_string(), Kind::Link)
+        } else {
+            Drift::Missing(path.to_string())
+        });
+    }
+    match walker.last().read_file(name, bytes.len() as u64) {
+        Ok(Contents::Bytes(existing)) if existing == bytes => None,
+        Ok(Contents::Bytes(_) | Contents::TooLarge(_)) => Some(Drift::Differs(path.to_string())),
+        Ok(Contents::NotAFile(kind)) => Some(Drift::NotAFile(path.to_string(), kind)),
+        Ok(Contents::Missing) | Err(_) => Some(Drift::Missing(path.to_string())),
+    }
 }
 
 /// One line per drifted file, and with `diff` a short unified diff of each changed file.
-pub fn report(out: &Path, output: &Output, drift: &[Drift], diff: bool) -> String {
+pub fn report(root: Option<&Dir>, output: &Output, drift: &[Drift], diff: bool) -> String {
     let mut text = String::new();
     for item in drift {
         match item {
             Drift::Differs(path) => {
                 text.push_str(&format!("differs: {path}\n"));
-                if diff {
-                    let existing = fs::read(out.join(path))
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default();
+                if let (true, Some(root)) = (diff, root) {
                     let wanted = output.files.get(path).map(String::as_str).unwrap_or("");
-                    text.push_str(&unified(path, &existing, wanted));
+                    text.push_str(&diff_with_out(root, path, wanted));
                 }
             }
+            Drift::NotAFile(path, kind) => text.push_str(&format!(
+                "differs: {path} (in --out it is {}, or lies behind one; not read)\n",
+                nofollow::describe(*kind)
+            )),
             Drift::Missing(path) => text.push_str(&format!("missing: {path}\n")),
             Drift::Stale(path) => {
                 text.push_str(&format!("stale:   {path} (no longer generated)\n"))
@@ -62,6 +99,21 @@ pub fn report(out: &Path, output: &Output, drift: &[Drift], diff: bool) -> Strin
         }
     }
     text
+}
+
+/// The diff of `path` in `--out` against `wanted`, read under the same rules as the check.
+fn diff_with_out(root: &Dir, path: &str, wanted: &str) -> String {
+    let (parent, name) = nofollow::split_parent(path);
+    let contents = root
+        .open_path(parent)
+        .and_then(|dir| dir.read_file(name, MAX_DIFF_BYTES));
+    match contents {
+        Ok(Contents::Bytes(bytes)) => unified(path, &String::from_utf8_lossy(&bytes), wanted),
+        Ok(Contents::TooLarge(size)) => {
+            format!("    ({size} bytes in --out: too large to show a diff)\n")
+        }
+        Ok(_) | Err(_) => "    (it changed while being compared: no diff)\n".to_string(),
+    }
 }
 
 fn unified(path: &str, existing: &str, wanted: &str) -> String {

@@ -15,11 +15,26 @@ use std::path::{Component, Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = MAX_SOURCE_BYTES as u64;
 
 /// Reads a spec file, but never more than one byte past the size limit: a larger file is
-/// reported (SW0005) by `decode_source` without being read whole.
+/// reported (SW0005) by `decode_source` without being read whole. Only a regular file is
+/// read: it is opened without blocking (a FIFO has no writer to wait for) and refused unless
+/// `fstat` says it is a regular file, so a FIFO or a device named `*.slip` cannot hang or
+/// flood the compiler.
 fn read_spec(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "it is not a regular file (a FIFO, socket or device)",
+        ));
+    }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_SOURCE_BYTES as u64 + 1)
+    file.take(MAX_SOURCE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)?;
     Ok(bytes)
 }
