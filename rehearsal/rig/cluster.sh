@@ -27,13 +27,21 @@
 #
 # Environment: SLIPWAY_RIG_HOME (binaries, default ~/.cache/slipway-rig),
 # RIG_NODES (fake nodes, default 1), RIG_START_TIMEOUT (seconds per wait,
-# default 60), RIG_CRD_DIR.
+# default 60), RIG_CRD_DIR, RIG_NODE_GRACE (controller-manager
+# --node-monitor-grace-period, default 5m).
 set -euo pipefail
 RIG="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 HOME_DIR="${SLIPWAY_RIG_HOME:-$HOME/.cache/slipway-rig}"
 BIN="$HOME_DIR/bin"
 NODES="${RIG_NODES:-1}"
 TIMEOUT="${RIG_START_TIMEOUT:-60}"
+# How long the node lifecycle controller lets a fake node's Lease go unrenewed
+# before it marks the node Unknown and every pod on it Ready=False. kwok renews
+# the Lease every 10 s (--node-lease-duration-seconds 40, renewed at 1/4); the
+# default 50 s grace is too tight on a loaded 2-core machine, and nothing
+# (no kubelet) would ever mark those pods Ready again but the rig-pod-ready-again
+# stage in kwok-stages.yaml.
+NODE_GRACE="${RIG_NODE_GRACE:-5m}"
 DEFAULT_CRD_DIR="${RIG_CRD_DIR:-/work/shared/conformance/crds}"
 # shellcheck source=rehearsal/rig/versions disable=SC1091
 . "$RIG/versions"
@@ -253,7 +261,8 @@ up() {
     --leader-elect=false --use-service-account-credentials=true \
     --service-account-private-key-file "$RUN/pki/sa.key" --root-ca-file "$RUN/pki/ca.crt" \
     --cluster-signing-cert-file "$RUN/pki/ca.crt" --cluster-signing-key-file "$RUN/pki/ca.key" \
-    --service-cluster-ip-range 10.96.0.0/16 --profiling=false
+    --service-cluster-ip-range 10.96.0.0/16 --profiling=false \
+    --node-monitor-grace-period "$NODE_GRACE" --node-startup-grace-period "$NODE_GRACE"
   start kube-scheduler "$BIN/kube-scheduler" \
     --kubeconfig "$RUN/kube-scheduler.kubeconfig" \
     --authentication-kubeconfig "$RUN/kube-scheduler.kubeconfig" \
@@ -265,7 +274,7 @@ up() {
   start kwok env HOME="$RUN/kwok-home" "$BIN/kwok" \
     --kubeconfig "$RUN/kwok.kubeconfig" --config "$RIG/kwok-stages.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --cidr 10.244.0.0/16 --node-ip 10.240.0.1
+    --cidr 10.244.0.0/16 --node-ip 10.240.0.1 --node-lease-duration-seconds 40
 
   fake_nodes | "$BIN/kubectl" --kubeconfig "$RUN/admin.kubeconfig" apply -f - >/dev/null \
     || die "creating the fake nodes failed"

@@ -33,6 +33,19 @@ t kubectl rollout status deployment/smoke --timeout=60s
 [ "$(kubectl get deployment smoke -o jsonpath='{.status.updatedReplicas}/{.status.readyReplicas}')" = 5/5 ]
 t kubectl rollout undo deployment/smoke
 t kubectl rollout status deployment/smoke --timeout=60s
+# the node's heartbeat is its Lease, renewed by kwok (without it the node
+# lifecycle controller marks the node Unknown after the grace period and every
+# pod Ready=False)
+holder="$(kubectl -n kube-node-lease get lease rig-node-1 -o jsonpath='{.spec.holderIdentity}')"
+[ -n "$holder" ] || { step "node lease rig-node-1 not held"; exit 1; }
+step "  ok: lease kube-node-lease/rig-node-1 held by $holder"
+# a pod marked Ready=False (as the node lifecycle controller does after a missed
+# heartbeat) is made Ready again by kwok, as a kubelet would re-report it
+pod="pod/$(kubectl get pods -l app=smoke -o jsonpath='{.items[0].metadata.name}')"
+t kubectl patch "$pod" --subresource=status --type=strategic \
+  -p '{"status":{"conditions":[{"type":"Ready","status":"False"}]}}'
+t kubectl wait --for=condition=Ready "$pod" --timeout=60s
+t kubectl rollout status deployment/smoke --timeout=60s
 t kubectl scale deployment/smoke --replicas=0
 t kubectl rollout status deployment/smoke --timeout=60s
 [ "$(kubectl get pods -l app=smoke -o name | wc -l)" -eq 0 ]
