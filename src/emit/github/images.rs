@@ -148,6 +148,10 @@ pin() {
     echo "::error::$1: no digest reference (name@sha256:...) from the image job; nothing is deployed"
     exit 1
   fi
+  if [ "${2%@*}" != "$1" ]; then
+    echo "::error::$1: the image job pushed ${2%@*}, not this image; nothing is deployed"
+    exit 1
+  fi
   printf -- '- name: %s\n  newName: %s\n  digest: %s\n' "$1" "${2%@*}" "${2#*@}" >> "$PINNED/kustomization.yaml"
 }
 if [ ! -f "$OVERLAY/kustomization.yaml" ]; then

@@ -13,6 +13,21 @@ use super::types::{Job, Permissions, Step};
 use crate::check::model::Image;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Pushes the image and publishes the digest reference of exactly what it pushed: the repo
+/// digest of `$IMAGE` itself. `index .RepoDigests 0` would be wrong when two services are
+/// built from one context (the same image ID under two names): Docker lists the repo digests
+/// of both, in lexical order, and one service would be pinned to the other's repository.
+const PUSH_SCRIPT: &str = r#"set -euo pipefail
+docker push "$IMAGE:$GITHUB_SHA"
+reference="$(docker inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$IMAGE:$GITHUB_SHA" \
+  | awk -v want="$IMAGE@sha256:" 'index($0, want) == 1 { print; exit }')"
+if [[ ! $reference =~ @sha256:[0-9a-f]{64}$ ]]; then
+  echo "::error::$IMAGE: the push gave no digest of $IMAGE itself; nothing is deployed"
+  exit 1
+fi
+echo "reference=$reference" >> "$GITHUB_OUTPUT"
+"#;
+
 pub const IMAGE_JOB: &str = "image";
 pub const SCAN_JOB: &str = "scan";
 pub const SBOM_JOB: &str = "sbom";
@@ -116,15 +131,10 @@ fn image_job(built: &[Built<'_>], registries: &BTreeSet<String>, needs: Vec<Stri
         steps.push(docker_build(*service));
         let id = format!("push-{name}");
         steps.push(
-            Step::run(
-                format!("Push the {name} image"),
-                "docker push \"$IMAGE:$GITHUB_SHA\"\n\
-                 reference=\"$(docker inspect --format '{{index .RepoDigests 0}}' \"$IMAGE:$GITHUB_SHA\")\"\n\
-                 echo \"reference=$reference\" >> \"$GITHUB_OUTPUT\"\n",
-            )
-            .id(id.clone())
-            .when(NOT_PULL_REQUEST)
-            .env("IMAGE", service.service.image.name()),
+            Step::run(format!("Push the {name} image"), PUSH_SCRIPT)
+                .id(id.clone())
+                .when(NOT_PULL_REQUEST)
+                .env("IMAGE", service.service.image.name()),
         );
         outputs.insert(
             output_name(name),
