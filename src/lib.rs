@@ -29,28 +29,33 @@ pub use span::{FileId, SourceFile, Span};
 /// be split over any number of files.
 pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
 
+/// SW0005 for a file over [`MAX_SOURCE_BYTES`], which is not read (the CLI's files and the
+/// language server's documents alike).
+pub fn oversized_source(file: FileId) -> Diagnostic {
+    Diagnostic::error(
+        Code::SW0005,
+        format!(
+            "this file is larger than {} MiB, the limit for a spec file",
+            MAX_SOURCE_BYTES >> 20
+        ),
+        Span::new(file, 0, 0),
+        "the file is not read",
+    )
+    .with_help("split the spec into several files in one directory; they are checked together")
+}
+
 /// Turns raw bytes into a source file. Invalid UTF-8 is replaced (so the rest of the file can
 /// still be checked) and reported at the first bad byte. A file over [`MAX_SOURCE_BYTES`] is
 /// not decoded at all: its text is left empty and SW0005 is reported (callers may read only
 /// `MAX_SOURCE_BYTES + 1` bytes of a file to find out).
 pub fn decode_source(file: FileId, name: String, bytes: &[u8]) -> (SourceFile, Option<Diagnostic>) {
     if bytes.len() > MAX_SOURCE_BYTES {
-        let diagnostic = Diagnostic::error(
-            Code::SW0005,
-            format!(
-                "this file is larger than {} MiB, the limit for a spec file",
-                MAX_SOURCE_BYTES >> 20
-            ),
-            Span::new(file, 0, 0),
-            "the file is not read",
-        )
-        .with_help("split the spec into several files in one directory; they are checked together");
         return (
             SourceFile {
                 name,
                 text: String::new(),
             },
-            Some(diagnostic),
+            Some(oversized_source(file)),
         );
     }
     match std::str::from_utf8(bytes) {

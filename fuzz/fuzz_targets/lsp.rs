@@ -2,8 +2,8 @@
 //! normal `initialize`. The first byte of an input picks how the rest is read:
 //!
 //! * odd: as the raw bytes the editor writes to the server's stdin (`Content-Length` headers
-//!   and JSON bodies), read with `lsp_server::Message::read` exactly as `slipway lsp` reads
-//!   them, every message that parses handed to the server;
+//!   and JSON bodies), read with `slipway::lsp::framing::FrameReader` exactly as `slipway lsp`
+//!   reads them, every message it reads handed to the server;
 //! * even: as document texts separated by NUL bytes, each opened (or changed) and then asked
 //!   for hover, definition, references, completion, symbols, formatting and code actions at
 //!   positions taken from the text, so the requests reach deep into real specs.
@@ -15,7 +15,9 @@
 use libfuzzer_sys::fuzz_target;
 use lsp_server::{Message, Notification, Request, RequestId};
 use serde_json::{json, Value};
+use slipway::lsp::framing::FrameReader;
 use slipway::lsp::{Loader, Server};
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 /// A disk with no files: only open documents exist.
@@ -58,11 +60,19 @@ fn initialize(server: &mut Server) {
     server.handle(notification("initialized", json!({})));
 }
 
-/// Feeds `bytes` as the server's stdin stream.
+/// Feeds `bytes` as the server's stdin stream: framed by `FrameReader` as `slipway lsp`
+/// frames stdin, and handled as `slipway::lsp::run` handles a full queue (each message
+/// knowing the next, so runs of edits are coalesced).
 fn raw_stream(server: &mut Server, bytes: &[u8]) {
-    let mut reader = std::io::BufReader::new(bytes);
-    while let Ok(Some(message)) = Message::read(&mut reader) {
-        server.handle(message);
+    let mut frames = FrameReader::new(bytes);
+    let mut queue = VecDeque::new();
+    while let Ok(Some(frame)) = frames.next_frame() {
+        if let Ok(message) = frame.message {
+            queue.push_back(message);
+        }
+    }
+    while let Some(message) = queue.pop_front() {
+        server.handle_before(message, queue.front());
         if server.exit_status().is_some() {
             break;
         }

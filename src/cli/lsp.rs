@@ -1,10 +1,12 @@
 //! `slipway lsp`: the language server on stdin and stdout.
 //!
-//! This file owns the IO the server needs: the stdio transport (which, unlike the one in
-//! `lsp-server`, skips a message whose JSON is malformed instead of stopping) and the loader
-//! that reads the other `.slip` files of an open file's directory.
+//! This file owns the IO the server needs: the stdio transport (stdin read through
+//! [`FrameReader`], which bounds each message and finds its place again after a bad frame,
+//! where `lsp-server`'s reader reserves whatever length is declared and then stops) and the
+//! loader that reads the other `.slip` files of an open file's directory.
 
 use super::files::MAX_FILE_BYTES;
+use slipway::lsp::framing::FrameReader;
 use slipway::lsp::{Connection, Loader, Message};
 use slipway::{LoadError, LoadedFile};
 use std::io::{BufReader, ErrorKind, Write};
@@ -13,28 +15,14 @@ use std::path::{Path, PathBuf};
 pub fn run() -> u8 {
     let (server_side, client_side) = Connection::memory();
     let Connection { sender, receiver } = client_side;
+    let replies = server_side.sender.clone();
     std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut input = BufReader::new(stdin.lock());
-        loop {
-            match Message::read(&mut input) {
-                Ok(Some(message)) => {
-                    let is_exit =
-                        matches!(&message, Message::Notification(n) if n.method == "exit");
-                    if sender.send(message).is_err() || is_exit {
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(error) if error.kind() == ErrorKind::InvalidData => {
-                    eprintln!("slipway lsp: skipped a malformed message: {error}");
-                }
-                Err(error) => {
-                    eprintln!("slipway lsp: cannot read stdin: {error}");
-                    break;
-                }
-            }
-        }
+        read_stdin(
+            |message| sender.send(message).is_ok(),
+            |reply| {
+                let _ = replies.send(reply);
+            },
+        );
     });
     let writer = std::thread::spawn(move || {
         let stdout = std::io::stdout();
@@ -53,6 +41,40 @@ pub fn run() -> u8 {
     drop(server_side);
     let _ = writer.join();
     u8::try_from(status).unwrap_or(1)
+}
+
+/// Reads frames from stdin until `exit` or the end of the input, handing messages to the
+/// server. A refused frame is logged on stderr and, when it held a request, answered with
+/// an error directly (`reply` sends it to stdout). Stops when `deliver` fails.
+fn read_stdin(deliver: impl Fn(Message) -> bool, reply: impl Fn(Message)) {
+    let stdin = std::io::stdin();
+    let mut frames = FrameReader::new(BufReader::new(stdin.lock()));
+    loop {
+        let frame = match frames.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(error) => {
+                eprintln!("slipway lsp: cannot read stdin: {error}");
+                break;
+            }
+        };
+        for problem in &frame.problems {
+            eprintln!("slipway lsp: {problem}");
+        }
+        match frame.message {
+            Ok(message) => {
+                let is_exit = matches!(&message, Message::Notification(n) if n.method == "exit");
+                if !deliver(message) || is_exit {
+                    break;
+                }
+            }
+            Err(refused) => {
+                if let Some(error) = refused.reply() {
+                    reply(error);
+                }
+            }
+        }
+    }
 }
 
 /// Reads the `.slip` files directly inside a directory (not hidden, not too large).

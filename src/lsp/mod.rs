@@ -14,6 +14,7 @@ pub mod convert;
 mod definition;
 mod diagnostics;
 mod formatting;
+pub mod framing;
 mod hover;
 mod index;
 mod loader;
@@ -26,20 +27,30 @@ mod workspace;
 
 pub use lsp_server::{Connection, Message};
 pub use server::Server;
+use std::collections::VecDeque;
 pub use workspace::Loader;
 
 /// Serves `connection` until the client says `exit` or hangs up. Returns the process exit
 /// status the protocol asks for: 0 after a `shutdown` request, 1 otherwise.
+///
+/// Each turn takes every message already queued, and handles them in order, each knowing
+/// the one after it: a run of edits to one document that arrived while the server was busy
+/// is checked once, after the last edit, and requests are answered against that state.
 pub fn run(connection: &Connection, loader: &dyn Loader) -> i32 {
     let mut server = Server::new(loader);
-    for message in &connection.receiver {
-        for reply in server.handle(message) {
-            if connection.sender.send(reply).is_err() {
-                return 1;
+    let mut queue = VecDeque::new();
+    while let Ok(first) = connection.receiver.recv() {
+        queue.push_back(first);
+        queue.extend(connection.receiver.try_iter());
+        while let Some(message) = queue.pop_front() {
+            for reply in server.handle_before(message, queue.front()) {
+                if connection.sender.send(reply).is_err() {
+                    return 1;
+                }
             }
-        }
-        if let Some(status) = server.exit_status() {
-            return status;
+            if let Some(status) = server.exit_status() {
+                return status;
+            }
         }
     }
     1

@@ -72,11 +72,26 @@ impl<'a> Server<'a> {
         self.exit
     }
 
+    /// How many times a spec has been checked since the server started.
+    pub fn analyses_run(&self) -> u64 {
+        self.workspace.analyses_run
+    }
+
     /// Handles one message and returns the messages to send back.
     pub fn handle(&mut self, message: Message) -> Vec<Message> {
+        self.handle_before(message, None)
+    }
+
+    /// Handles one message, knowing the message queued after it, if any. A `didChange`
+    /// followed by another `didChange` of the same document only updates the text: the last
+    /// of such a run checks the spec and publishes, so a burst of edits costs one analysis.
+    pub fn handle_before(&mut self, message: Message, next: Option<&Message>) -> Vec<Message> {
         match message {
             Message::Request(request) => vec![Message::Response(self.request(request))],
-            Message::Notification(notification) => self.notification(&notification),
+            Message::Notification(notification) => {
+                let superseded = sync::changes_same_document(&notification, next);
+                self.notification(&notification, superseded)
+            }
             Message::Response(_) => Vec::new(),
         }
     }
@@ -175,7 +190,8 @@ impl<'a> Server<'a> {
         }
     }
 
-    fn notification(&mut self, notification: &Notification) -> Vec<Message> {
+    /// Handles a notification; a `superseded` change only updates the text.
+    fn notification(&mut self, notification: &Notification, superseded: bool) -> Vec<Message> {
         if notification.method == "exit" {
             self.exit = Some(if self.phase == Phase::ShuttingDown {
                 0
@@ -189,7 +205,11 @@ impl<'a> Server<'a> {
         }
         let mut out = Vec::new();
         let outcome = self.guarded(|server| {
-            out = sync::notification(&mut server.workspace, notification);
+            out = if superseded {
+                sync::apply_change_only(&mut server.workspace, notification)
+            } else {
+                sync::notification(&mut server.workspace, notification)
+            };
             Ok(Value::Null)
         });
         if let Err(error) = outcome {

@@ -1,6 +1,7 @@
 //! Document synchronisation: `didOpen`, `didChange` (full or ranged edits), `didClose`,
 //! `didSave` and `didChangeWatchedFiles`. Each one updates the workspace and answers with
-//! fresh diagnostics for every file of the affected spec.
+//! fresh diagnostics for every file of the affected spec, except a `didChange` that another
+//! change of the same document follows in the queue: it only updates the text.
 
 use super::diagnostics;
 use super::server::notification as message;
@@ -67,10 +68,42 @@ fn did_open(
     republish(workspace, &uri, before)
 }
 
+/// Whether `notification` is a `didChange` and `next` another of the same document.
+pub fn changes_same_document(notification: &Notification, next: Option<&Message>) -> bool {
+    let Some(Message::Notification(next)) = next else {
+        return false;
+    };
+    let changed_uri = |n: &Notification| {
+        let is_change = n.method == "textDocument/didChange";
+        is_change
+            .then(|| n.params.pointer("/textDocument/uri").cloned())
+            .flatten()
+    };
+    changed_uri(notification).is_some_and(|uri| changed_uri(next) == Some(uri))
+}
+
+/// Applies a `didChange` to the document's text without checking the spec or publishing
+/// (another change of the same document follows and will).
+pub fn apply_change_only(workspace: &mut Workspace, notification: &Notification) -> Vec<Message> {
+    match decode(&notification.params) {
+        Ok(params) => {
+            update_text(workspace, params);
+            Vec::new()
+        }
+        Err(_) => self::notification(workspace, notification),
+    }
+}
+
 fn did_change(
     workspace: &mut Workspace,
     params: DidChangeTextDocumentParams,
 ) -> Vec<PublishDiagnosticsParams> {
+    let uri = update_text(workspace, params);
+    republish(workspace, &uri, Vec::new())
+}
+
+/// Applies the changes to the document's text; returns its URI.
+fn update_text(workspace: &mut Workspace, params: DidChangeTextDocumentParams) -> Uri {
     let uri = params.text_document.uri;
     let mut text = workspace
         .document(&uri)
@@ -85,7 +118,7 @@ fn did_change(
         text,
         version,
     });
-    republish(workspace, &uri, Vec::new())
+    uri
 }
 
 /// Applies one change: a whole new text, or a replacement of a range.

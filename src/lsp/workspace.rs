@@ -11,10 +11,10 @@ use super::loader::Imports;
 pub use super::loader::Loader;
 use super::scan::{self, Scan};
 use crate::span::{SourceFile, Span};
-use crate::RootFile;
+use crate::{FileId, RootFile, MAX_SOURCE_BYTES};
 use lsp_types::Uri;
 use std::cell::OnceCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -128,6 +128,8 @@ pub struct Workspace<'a> {
     documents: BTreeMap<String, Document>,
     disk: HashMap<PathBuf, Vec<(PathBuf, String)>>,
     analyses: HashMap<SpecKey, Rc<Analysis>>,
+    /// How many times a spec has been checked (the tests count the work done).
+    pub analyses_run: u64,
 }
 
 impl<'a> Workspace<'a> {
@@ -138,6 +140,7 @@ impl<'a> Workspace<'a> {
             documents: BTreeMap::new(),
             disk: HashMap::new(),
             analyses: HashMap::new(),
+            analyses_run: 0,
         }
     }
 
@@ -195,6 +198,8 @@ impl<'a> Workspace<'a> {
     }
 
     fn analyse(&mut self, key: &SpecKey, uri: &Uri) -> Analysis {
+        self.analyses_run += 1;
+        let mut oversized = BTreeSet::new();
         let mut files: BTreeMap<String, (Uri, String, Option<i32>)> = BTreeMap::new();
         if let SpecKey::Directory(dir) = key {
             let loader = self.loader;
@@ -218,28 +223,34 @@ impl<'a> Workspace<'a> {
                 Some(path) => path.display().to_string(),
                 None => document.uri.as_str().to_string(),
             };
+            let text = if document.text.len() > MAX_SOURCE_BYTES {
+                oversized.insert(sort_key.clone());
+                String::new()
+            } else {
+                document.text.clone()
+            };
             files.insert(
                 sort_key,
-                (
-                    document.uri.clone(),
-                    document.text.clone(),
-                    Some(document.version),
-                ),
+                (document.uri.clone(), text, Some(document.version)),
             );
         }
         if files.is_empty() {
             files.insert(uri.as_str().to_string(), (uri.clone(), String::new(), None));
         }
-        self.check(key, files)
+        self.check(key, files, &oversized)
     }
 
     /// Checks the files as one spec, as `slipway check DIR` does: each file named by its
     /// path relative to the directory, imports read through the loader (open documents
     /// first). The analysis lists the files as the check does: the spec's own, then imports.
+    /// A spec with an open document over the size limit is not checked, as `slipway check`
+    /// checks no spec with a file over it: that document is empty in the analysis, and SW0005
+    /// is its only diagnostic.
     fn check(
         &self,
         key: &SpecKey,
         files: BTreeMap<String, (Uri, String, Option<i32>)>,
+        oversized: &BTreeSet<String>,
     ) -> Analysis {
         let roots: Vec<RootFile> = files
             .iter()
@@ -255,6 +266,7 @@ impl<'a> Workspace<'a> {
             .map(|(uri, _, version)| (Some(uri), version))
             .collect();
         let checked = match key {
+            _ if !oversized.is_empty() => refused(roots, oversized),
             SpecKey::Directory(dir) => {
                 let mut imports = Imports::new(self.loader, dir, &self.documents);
                 let checked = crate::check_project(roots, &mut imports);
@@ -301,5 +313,22 @@ impl<'a> Workspace<'a> {
             .and_then(|uri| self.document(uri))
             .map(|d| d.version);
         (uri, version)
+    }
+}
+
+/// The outcome of a spec that is not checked because the files named in `oversized` are over
+/// the size limit: the files as they are (those empty), and SW0005 on each of those.
+fn refused(roots: Vec<RootFile>, oversized: &BTreeSet<String>) -> crate::Checked {
+    let diagnostics = roots
+        .iter()
+        .enumerate()
+        .filter(|(_, root)| oversized.contains(&root.file.name))
+        .map(|(index, _)| crate::oversized_source(FileId(u32::try_from(index).unwrap_or(0))))
+        .collect();
+    crate::Checked {
+        model: crate::Model::default(),
+        modules: Vec::new(),
+        files: roots.into_iter().map(|root| root.file).collect(),
+        diagnostics,
     }
 }

@@ -5,8 +5,10 @@ Run through `.ci/lsp-e2e.sh`, which builds the binary and sets SLIPWAY_BIN.
 """
 
 import asyncio
+import json
 import os
 import pathlib
+import subprocess
 
 import pytest
 import pytest_lsp
@@ -171,3 +173,100 @@ async def test_formatting_answers_with_the_formatted_text(client: LanguageClient
 
 def vars_of(position: types.TextDocumentPositionParams) -> dict:
     return {"text_document": position.text_document, "position": position.position}
+
+
+# Hostile input (docs/reliability.md, "Language server"): sizes, framing mistakes, bursts.
+
+EDIT = '/// Edit {}.\nservice web {{\n  image = "ghcr.io/acme/web:1"\n}}\n'
+
+
+async def test_a_burst_of_edits_then_a_hover_sees_the_last_edit(client: LanguageClient, spec):
+    web = spec / "web.slip"
+    open_document(client, web, EDIT.format(1))
+    for version in range(2, 1002):
+        change_document(client, web, version, EDIT.format(version))
+    hover = await client.text_document_hover_async(types.HoverParams(**vars_of(at(web, 1, 9))))
+    assert hover is not None and "Edit 1001." in hover.contents.value
+
+
+async def test_a_document_over_the_size_limit_is_marked_and_not_checked(client: LanguageClient, spec):
+    big = spec / "big.slip"
+    open_document(client, big, "// filler\n" * 110_000)
+    await eventually(lambda: big.as_uri() in client.diagnostics, "diagnostics for big.slip")
+    [too_large] = client.diagnostics[big.as_uri()]
+    assert too_large.code == "SW0005"
+    assert "larger than 1 MiB" in too_large.message
+
+
+def frame(message: dict) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+class RawServer:
+    """`slipway lsp` driven byte by byte, for frames no real client would write."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [SLIPWAY, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+
+    def write(self, data: bytes):
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
+
+    def response(self, id: int) -> dict:
+        while True:
+            length = None
+            while (line := self.process.stdout.readline().strip()) != b"":
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            message = json.loads(self.process.stdout.read(length))
+            if message.get("id") == id and "method" not in message:
+                return message
+
+    def request(self, id: int, method: str, params=None) -> dict:
+        self.write(frame({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+        return self.response(id)
+
+    def peak_rss_mib(self) -> int:
+        status = pathlib.Path(f"/proc/{self.process.pid}/status").read_text()
+        line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+        return int(line.split()[1]) // 1024
+
+    def stop(self) -> int:
+        assert self.request(900, "shutdown")["result"] is None
+        self.write(frame({"jsonrpc": "2.0", "method": "exit"}))
+        return self.process.wait(timeout=60)
+
+
+@pytest.mark.parametrize("length", [b"1000000000000", b"2000000000", b"18446744073709551615"])
+def test_a_huge_content_length_costs_no_memory(length):
+    server = RawServer()
+    server.write(b"Content-Length: " + length + b"\r\n\r\n{}")
+    assert "capabilities" in server.request(1, "initialize", {"capabilities": {}})["result"]
+    assert server.peak_rss_mib() < 100
+    assert server.stop() == 0
+
+
+HOVER = b'{"jsonrpc":"2.0","id":50,"method":"textDocument/hover","params":{}}'
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        b"Content-Length: %d\r\n\r\n" % (len(HOVER) - 5) + HOVER,
+        b"Content-Length: %d\r\n\r\n" % (len(HOVER) + 5) + HOVER,
+        b"Content-Length: abc\r\n\r\n" + HOVER,
+        b"Content-Length: -5\r\n\r\n" + HOVER,
+        b"Content-Length: %d\n\n" % len(HOVER) + HOVER,
+    ],
+    ids=["5-short", "5-long", "not-a-number", "negative", "lf-only"],
+)
+def test_after_a_framing_mistake_the_server_still_answers(broken):
+    server = RawServer()
+    assert "capabilities" in server.request(1, "initialize", {"capabilities": {}})["result"]
+    server.write(broken)
+    symbols = server.request(2, "textDocument/documentSymbol", {"textDocument": {"uri": "untitled:x"}})
+    assert symbols["result"] == []
+    assert server.stop() == 0
