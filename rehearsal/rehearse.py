@@ -5,17 +5,33 @@ metrics, and judge the state of the cluster after each scenario.
 
 Nothing of the rollout is reimplemented here. The deploy jobs are read from the generated
 workflow (`.github/workflows/*.yml`) and each `run:` step is executed as GitHub's runner would:
-bash, from the repository root (the output tree), with the step's `env:`. The expressions a
-runner would fill in are given rehearsal values: `runner.temp` a temporary directory,
-`needs.image.outputs.ref_<service>` a digest reference that changes with every scenario (kwok
-pulls no image, so any digest is a valid one). `uses:` steps (checkout) and the kubeconfig step
-are skipped: KUBECONFIG points at the rehearsal cluster. `if: failure() || cancelled()` and
-`if: cancelled()` steps run as GitHub runs them. SLIPWAY_TIME_DIVISOR scales every wait and
-query window of the rollout scripts; PROMETHEUS_URL points at the rehearsal Prometheus.
+written to a file and run with `bash -e FILE` (the runner's default shell; `shell: bash` gets
+`bash --noprofile --norc -eo pipefail FILE`), from the repository root (the output tree), with
+the step's `env:`. The expressions a runner would fill in are given rehearsal values:
+`runner.temp` a temporary directory, `needs.image.outputs.ref_<service>` a digest reference
+that changes with every scenario (kwok pulls no image, so any digest is a valid one). `uses:`
+steps (checkout) and the kubeconfig step are skipped: KUBECONFIG points at the rehearsal
+cluster. `if: failure() || cancelled()` and `if: cancelled()` steps run as GitHub runs them;
+a cancel is GitHub's: SIGINT to the running step, then the remaining steps whose condition
+allows it. An environment's jobs run in their `needs` order; a job whose environment ends in
+`-approval` stands for the approval GitHub waits for. SLIPWAY_TIME_DIVISOR scales every wait
+and query window of the rollout scripts; PROMETHEUS_URL points at the rehearsal Prometheus.
 
-Usage: rehearse.py OUT_DIR RUN_DIR [--divisor N] [--only SCENARIO] [--break WHAT]
+A verdict is read from the cluster and from what the scripts printed in this scenario, never
+from the exit status alone: a promotion must leave the route resting on the live track, the
+candidate at 0 pods and the live Deployment rolled out with this run's digest; a rollback must
+be the analysis failing at the expected weight on the expected gate, and leave the live
+Deployment serving its previous version with all traffic; a cancel must interrupt a running
+step after traffic moved, and leave the same resting state.
+
+Usage: rehearse.py OUT_DIR RUN_DIR [--divisor N] [--only SCENARIO] [--service NAME]
+                   [--break WHAT]
 (OUT_DIR: `slipway compile EXAMPLE --out OUT_DIR`; RUN_DIR: where cluster.sh and prometheus.sh
-run, with their env files). Prints one line per scenario and exits 1 when a verdict fails.
+run, with their env files). Prints one line per scenario (`PASS|FAIL  <example>/<env>/<service>:
+<scenario>  (<seconds>s) <what the cluster showed>`), appends every step's output to
+RUN_DIR/rehearsal.log, and exits 1 when a verdict fails (2 on a setup error).
+--break gates-cannot-fail rehearses a copy of OUT_DIR whose scripts tolerate 9,000 failed
+rounds: the rollback scenarios must then FAIL (that the rehearsal can fail at all).
 """
 
 from __future__ import annotations
@@ -24,6 +40,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -53,26 +70,49 @@ class Rollout:
     resting: str
     settings: dict[str, str] = field(default_factory=dict)
     steps: list[int] = field(default_factory=list)  # canary weights, in order
-    gated: bool = False
+    gates: list[tuple[str, str]] = field(default_factory=list)  # (name, query)
+
+    @property
+    def gated(self) -> bool:
+        return bool(self.gates)
+
+    def gate(self, metric: str) -> str:
+        """The name of the gate whose query reads `metric` (latency or errors)."""
+        needle = {"latency": "istio_request_duration", "errors": "response_code"}[metric]
+        return next((name for name, query in self.gates if needle in query), "")
+
+    @property
+    def subsets(self) -> tuple[str, str]:
+        """The route subsets of the live track and the candidate."""
+        return ("stable", "canary") if self.kind == "canary" else ("blue", "green")
 
 
-def read_settings(script: Path) -> dict[str, str]:
+def read_settings(text: str) -> dict[str, str]:
     """The `name='value'` lines of a generated rollout script."""
     settings: dict[str, str] = {}
-    for line in script.read_text().splitlines():
+    for line in text.splitlines():
         match = re.fullmatch(r"([a-z_]+)='([^']*)'", line)
         if match:
             settings[match.group(1)] = match.group(2)
     return settings
 
 
+def read_array(text: str, name: str) -> list[str]:
+    """The elements of a `name=('a' 'b')` line of a generated rollout script."""
+    match = re.search(rf"^{name}=\((.*)\)$", text, re.M)
+    return re.findall(r"'([^']*)'", match.group(1)) if match else []
+
+
 def rollouts(out: Path) -> list[Rollout]:
     found = []
     for script in sorted(out.glob("rollout/*/*.sh")):
-        settings = read_settings(script)
         text = script.read_text()
+        settings = read_settings(text)
         kind = "canary" if "# The canary rollout" in text else "blue_green"
         weights = [int(w) for w in re.findall(r"^  set_weight (\d+) ", text, re.M)]
+        names, queries = read_array(text, "gate_names"), read_array(text, "gate_queries")
+        if len(names) != len(queries):
+            raise SystemExit(f"{script}: {len(names)} gate names but {len(queries)} queries")
         found.append(
             Rollout(
                 environment=script.parent.name,
@@ -84,7 +124,7 @@ def rollouts(out: Path) -> list[Rollout]:
                 resting=settings["resting"],
                 settings=settings,
                 steps=weights,
-                gated="gate_names=()" not in text,
+                gates=list(zip(names, queries)),
             )
         )
     return found
@@ -104,21 +144,32 @@ class Cluster:
             raise RuntimeError(f"kubectl {' '.join(args)}: {done.stderr.strip()}")
         return done.stdout
 
-    def json(self, *args: str) -> Any:
-        return json.loads(self.kubectl(*args, "-o", "json"))
+    def deployment(self, namespace: str, name: str) -> dict[str, Any] | None:
+        found = self.kubectl("-n", namespace, "get", "deployment", name, "--ignore-not-found",
+                             "-o", "json", check=False)
+        return json.loads(found) if found.strip() else None
 
     def replicas(self, namespace: str, deployment: str) -> int:
-        found = self.kubectl(
-            "-n", namespace, "get", "deployment", deployment, "-o",
-            "jsonpath={.spec.replicas}", check=False,
-        )
-        return int(found or 0)
+        found = self.deployment(namespace, deployment)
+        return int(found["spec"].get("replicas", 1)) if found else 0
 
     def image(self, namespace: str, deployment: str) -> str:
-        return self.kubectl(
-            "-n", namespace, "get", "deployment", deployment, "-o",
-            "jsonpath={.spec.template.spec.containers[0].image}", check=False,
-        )
+        found = self.deployment(namespace, deployment)
+        return found["spec"]["template"]["spec"]["containers"][0]["image"] if found else ""
+
+    def serving(self, namespace: str, deployment: str) -> tuple[bool, str]:
+        """Whether the Deployment is rolled out: every wanted pod updated, ready and available."""
+        found = self.deployment(namespace, deployment)
+        if not found:
+            return False, f"{deployment} does not exist"
+        spec, status = found["spec"], found.get("status", {})
+        wanted = int(spec.get("replicas", 1))
+        counts = [int(status.get(k, 0)) for k in
+                  ("updatedReplicas", "readyReplicas", "availableReplicas", "replicas")]
+        current = status.get("observedGeneration") == found["metadata"]["generation"]
+        ok = current and wanted > 0 and counts == [wanted] * 4
+        return ok, (f"{deployment} {counts[2]}/{wanted} available"
+                    f"{'' if current else ' (not observed yet)'}")
 
     def weights(self, namespace: str, service: str) -> dict[str, int]:
         """The weights of the primary route by destination subset (or host)."""
@@ -133,6 +184,10 @@ class Cluster:
             for d in primary["route"]
         }
 
+    def delete_namespace(self, namespace: str) -> None:
+        self.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true",
+                     "--timeout=180s")
+
 
 class Workflow:
     """The deploy jobs of the generated workflow, run the way GitHub's runner runs them."""
@@ -140,67 +195,124 @@ class Workflow:
     def __init__(self, out: Path, env: dict[str, str], digest: str, log: Path):
         path = next(out.glob(".github/workflows/*.yml"))
         self.jobs: dict[str, Any] = yaml.safe_load(path.read_text())["jobs"]
+        self.images = self.pushed_images()
         self.out = out
         self.env = env
         self.digest = digest
         self.log = log
+        self.log_start = log.stat().st_size if log.exists() else 0
         self.temp = Path(tempfile.mkdtemp(prefix="rehearsal-runner-"))
+        self.lock = threading.Lock()
         self.running: subprocess.Popen[str] | None = None
+        self.running_step = ""
         self.cancelled = False
+        self.cancelled_step = ""  # the step a cancel interrupted
+        self.failed_steps: list[str] = []
+
+    def pushed_images(self) -> dict[str, str]:
+        """The image each output `ref_<service>` of the image job names: the `IMAGE` of the
+        step whose `reference` output it is (the push step)."""
+        job = self.jobs.get("image", {})
+        steps = {step.get("id"): step for step in job.get("steps", []) if step.get("id")}
+        images = {}
+        for output, value in (job.get("outputs") or {}).items():
+            match = re.fullmatch(r"\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.reference\s*\}\}",
+                                 str(value))
+            if match and match.group(1) in steps:
+                images[output] = steps[match.group(1)]["env"]["IMAGE"]
+        return images
+
+    def output(self) -> str:
+        """Everything the steps of this workflow run printed so far."""
+        with self.log.open("rb") as log:
+            log.seek(self.log_start)
+            return log.read().decode(errors="replace")
 
     def expression(self, text: str) -> str:
         def value(match: re.Match[str]) -> str:
             name = match.group(1).strip()
             if name == "runner.temp":
                 return str(self.temp)
-            ref = re.fullmatch(r"needs\.image\.outputs\.ref_([a-z0-9_]+)", name)
+            ref = re.fullmatch(r"needs\.image\.outputs\.(ref_[a-z0-9_]+)", name)
             if ref:
-                return f"registry.example/{ref.group(1).replace('_', '-')}@{self.digest}"
-            return ""
+                if ref.group(1) not in self.images:
+                    raise SystemExit(f"the image job has no push step for {ref.group(1)}")
+                # what the push step reports: the pushed image, by digest
+                return f"{self.images[ref.group(1)]}@{self.digest}"
+            raise SystemExit(f"the rehearsal has no value for the expression ${{{{ {name} }}}}")
         return re.sub(r"\$\{\{(.*?)\}\}", value, text)
 
-    def step_env(self, step: dict[str, Any]) -> dict[str, str]:
+    def step_env(self, job: dict[str, Any], step: dict[str, Any]) -> dict[str, str]:
         env = dict(self.env)
-        for key, raw in (step.get("env") or {}).items():
-            env[key] = self.expression(str(raw))
+        for scope in (job, step):
+            for key, raw in (scope.get("env") or {}).items():
+                env[key] = self.expression(str(raw))
         env["RUNNER_TEMP"] = str(self.temp)
         env["GITHUB_SHA"] = "0" * 40
+        env["GITHUB_OUTPUT"] = str(self.temp / "github-output")
         return env
+
+    @staticmethod
+    def shell(step: dict[str, Any], file: Path) -> list[str]:
+        shell = step.get("shell")
+        if shell is None:
+            return ["bash", "-e", str(file)]
+        if shell == "bash":
+            return ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(file)]
+        raise SystemExit(f"the rehearsal does not run `shell: {shell}` steps")
 
     def run_job(self, job_id: str) -> bool:
         """Runs a job's steps; returns whether it succeeded."""
+        job = self.jobs[job_id]
         failed = False
-        for step in self.jobs[job_id]["steps"]:
+        for number, step in enumerate(job["steps"]):
             run = step.get("run")
-            condition = step.get("if", "success()")
+            condition = str(step.get("if", "success()")).strip()
             if run is None or step["name"] == "Configure kubectl":
                 continue
             wanted = {
                 "success()": not failed and not self.cancelled,
                 "failure() || cancelled()": failed or self.cancelled,
                 "cancelled()": self.cancelled,
-            }.get(condition, not failed and not self.cancelled)
+                "failure()": failed and not self.cancelled,
+                "always()": True,
+            }.get(condition)
+            if wanted is None:
+                raise SystemExit(f"{job_id}: step {step['name']!r}: the rehearsal does not "
+                                 f"evaluate `if: {condition}`")
             if not wanted:
                 continue
+            file = self.temp / f"{job_id}-{number}.sh"
+            file.write_text(self.expression(run))
             with self.log.open("a") as log:
                 log.write(f"\n### {job_id}: {step['name']}\n")
                 log.flush()
-                self.running = subprocess.Popen(
-                    ["bash", "-e", "-o", "pipefail", "-c", run], cwd=self.out,
-                    env=self.step_env(step), stdout=log, stderr=subprocess.STDOUT, text=True,
-                    start_new_session=True,
-                )
+                with self.lock:
+                    if self.cancelled and condition == "success()":
+                        continue
+                    self.running = subprocess.Popen(
+                        self.shell(step, file), cwd=self.out, env=self.step_env(job, step),
+                        stdout=log, stderr=subprocess.STDOUT, text=True,
+                        start_new_session=True,
+                    )
+                    self.running_step = f"{job_id}: {step['name']}"
                 status = self.running.wait()
-                self.running = None
+                with self.lock:
+                    self.running = None
+                    self.running_step = ""
+                log.write(f"### exit status {status}\n")
             if status != 0:
                 failed = True
+                self.failed_steps.append(f"{job_id}: {step['name']}")
         return not failed and not self.cancelled
 
     def cancel(self) -> None:
         """What GitHub does on cancel: signal the running step, then run the cleanup steps."""
-        self.cancelled = True
-        if self.running is not None:
-            os.killpg(self.running.pid, signal.SIGINT)
+        with self.lock:
+            self.cancelled = True
+            if self.running is not None:
+                self.cancelled_step = self.running_step
+                os.killpg(self.running.pid, signal.SIGINT)
 
     def order(self, environment: str) -> list[str]:
         """The deploy jobs of an environment, in the order their `needs` chain them."""
@@ -208,10 +320,11 @@ class Workflow:
                or j.startswith(f"deploy-{environment}-")]
         ordered: list[str] = []
         while len(ordered) < len(ids):
-            for job in ids:
-                needs = [n for n in self.jobs[job].get("needs", []) if n in ids]
-                if job not in ordered and all(n in ordered for n in needs):
-                    ordered.append(job)
+            ready = [job for job in ids if job not in ordered and all(
+                n in ordered for n in self.jobs[job].get("needs", []) if n in ids)]
+            if not ready:
+                raise SystemExit(f"the deploy jobs of {environment} need each other in a cycle")
+            ordered.extend(ready[:1])
         return ordered
 
     def approval_jobs(self, environment: str) -> list[str]:
@@ -239,22 +352,36 @@ def write_scenario(path: str, preset: str, rollout: Rollout) -> None:
 
 
 class FailAt(threading.Thread):
-    """Turns the canary's metrics bad once the route sends it `weight`% or more."""
+    """Turns the canary's metrics bad once the rollout starts its step at `weight`%: when the
+    candidate is scaled to that step's pods, or (whichever the poll sees first) when the route
+    sends it that weight. The step before it has finished its analysis by then."""
 
     def __init__(self, cluster: Cluster, rollout: Rollout, weight: int, preset: str, path: str):
         super().__init__(daemon=True)
         self.cluster, self.rollout, self.weight = cluster, rollout, weight
         self.preset, self.path = preset, path
         self.stop = threading.Event()
+        self.fired = ""
+        index = rollout.steps.index(weight)
+        self.previous = rollout.steps[index - 1] if index else 0
+
+    def pods_for(self, weight: int) -> int:
+        total = int(self.rollout.settings.get("replicas") or 1)
+        return max(1, (total * weight + 99) // 100)
 
     def run(self) -> None:
+        rollout = self.rollout
+        step_pods = self.pods_for(self.weight)
+        grows = self.previous == 0 or step_pods > self.pods_for(self.previous)
         while not self.stop.is_set():
-            weights = self.cluster.weights(self.rollout.namespace, self.rollout.service)
-            canary = weights.get("canary", weights.get("green", 0))
-            if canary >= self.weight:
-                write_scenario(self.path, self.preset, self.rollout)
+            canary = self.cluster.weights(rollout.namespace, rollout.service).get("canary", 0)
+            pods = self.cluster.replicas(rollout.namespace, rollout.candidate)
+            if canary >= self.weight or (grows and canary >= self.previous
+                                         and pods >= step_pods):
+                write_scenario(self.path, self.preset, rollout)
+                self.fired = f"{self.preset} from {canary}% on {pods} pod(s)"
                 return
-            time.sleep(0.3)
+            time.sleep(0.2)
 
 
 @dataclass
@@ -264,125 +391,230 @@ class Verdict:
     detail: str
 
 
-def resting(cluster: Cluster, rollout: Rollout) -> tuple[bool, str]:
-    weights = cluster.weights(rollout.namespace, rollout.service)
-    live_weight = weights.get("stable", weights.get("blue", 0))
-    candidate = cluster.replicas(rollout.namespace, rollout.candidate)
-    return (live_weight == 100 and candidate == 0,
-            f"route {weights}, {rollout.candidate} at {candidate} pod(s)")
-
-
-def rehearse(out: Path, run_dir: Path, divisor: int, only: str | None,
+def rehearse(out: Path, run_dir: Path, divisor: int, only: str | None, service: str | None,
              breaking: str | None) -> list[Verdict]:
     env = dict(os.environ)
-    for line in (run_dir / "env").read_text().splitlines():
-        match = re.fullmatch(r"export ([A-Z_]+)=(.*)", line.strip())
-        if match:
-            env[match.group(1)] = match.group(2).strip("'\"")
-    for line in (run_dir / "prometheus.env").read_text().splitlines():
-        match = re.fullmatch(r"(?:export )?([A-Z_]+)=(.*)", line.strip())
-        if match:
-            env[match.group(1)] = match.group(2).strip("'\"")
+    for name in ("env", "prometheus.env"):
+        for line in (run_dir / name).read_text().splitlines():
+            match = re.fullmatch(r"(?:export )?([A-Z_]+)=(.*)", line.strip())
+            if match:
+                env[match.group(1)] = match.group(2).strip("'\"")
     env["PATH"] = f"{run_dir / 'bin'}:{env['PATH']}"
     env["SLIPWAY_TIME_DIVISOR"] = str(divisor)
     scenario_file = env["SLIPWAY_METRICS_SCENARIO"]
     cluster = Cluster(env)
+    label = out.name
     if breaking == "gates-cannot-fail":
-        for script in out.glob("rollout/*/*.sh"):
-            text = script.read_text().replace("failure_limit='", "failure_limit='9")
-            script.write_text(text)
+        # a copy: the compiled tree stays as the compiler wrote it
+        copy = Path(tempfile.mkdtemp(prefix="rehearsal-broken-")) / out.name
+        shutil.copytree(out, copy, symlinks=True)
+        for script in copy.glob("rollout/*/*.sh"):
+            text = script.read_text()
+            script.write_text(re.sub(r"^failure_limit='\d+'$", "failure_limit='9000'", text,
+                                     flags=re.M))
+        out = copy
     verdicts: list[Verdict] = []
     counter = iter(range(1, 1000))
     log = run_dir / "rehearsal.log"
 
     def workflow() -> Workflow:
-        digest = "sha256:" + f"{next(counter):064x}"
+        digest = "sha256:" + f"{os.getpid():08x}{next(counter):056x}"
         return Workflow(out, env, digest, log)
 
     ALL_ROLLOUTS.extend(rollouts(out))
     for rollout in ALL_ROLLOUTS:
-        name = f"{out.name}/{rollout.environment}/{rollout.service}"
-        scenarios = scenarios_of(rollout)
-        for scenario in scenarios:
+        if service and rollout.service != service:
+            continue
+        name = f"{label}/{rollout.environment}/{rollout.service}"
+        for scenario in scenarios_of(rollout):
             if only and scenario != only:
                 continue
             started = time.monotonic()
-            verdict = run_scenario(cluster, workflow(), rollout, scenario, scenario_file)
-            verdicts.append(Verdict(f"{name}: {scenario}", verdict[0], verdict[1]))
-            print(f"{'PASS' if verdict[0] else 'FAIL'}  {name}: {scenario}  "
-                  f"({time.monotonic() - started:.0f}s) {verdict[1]}", flush=True)
+            with log.open("a") as handle:
+                handle.write(f"\n\n######## {name}: {scenario}\n")
+            ok, detail = run_scenario(cluster, workflow(), rollout, scenario, scenario_file)
+            verdicts.append(Verdict(f"{name}: {scenario}", ok, detail))
+            print(f"{'PASS' if ok else 'FAIL'}  {name}: {scenario}  "
+                  f"({time.monotonic() - started:.0f}s) {detail}", flush=True)
+            with log.open("a") as handle:
+                handle.write(f"######## {'PASS' if ok else 'FAIL'} {name}: {scenario}: {detail}\n")
     return verdicts
 
 
 def scenarios_of(rollout: Rollout) -> list[str]:
     if rollout.kind == "blue_green":
         return ["first deploy", "switch waits for approval, then promotes", "cancel restores"]
-    middle = rollout.steps[len(rollout.steps) // 2]
-    scenarios = ["first deploy", "healthy is promoted",
-                 f"slow at {rollout.steps[0]}% rolls back",
-                 f"erroring at {middle}% rolls back",
-                 f"slow at {rollout.steps[-1]}% rolls back",
-                 "no data rolls back", "cancel restores"]
     if not rollout.gated:
-        scenarios = ["first deploy", "healthy is promoted", "cancel restores"]
-    return scenarios
+        return ["first deploy", "healthy is promoted", "cancel restores"]
+    middle = rollout.steps[len(rollout.steps) // 2]
+    return ["first deploy", "healthy is promoted",
+            f"slow at {rollout.steps[0]}% rolls back",
+            f"erroring at {middle}% rolls back",
+            f"slow at {rollout.steps[-1]}% rolls back",
+            "no data rolls back", "cancel restores"]
+
+
+def at_rest(cluster: Cluster, rollout: Rollout) -> tuple[bool, str]:
+    """All traffic on the live track, the candidate at 0 pods, the live track rolled out."""
+    live_subset, candidate_subset = rollout.subsets
+    weights = cluster.weights(rollout.namespace, rollout.service)
+    candidate = cluster.replicas(rollout.namespace, rollout.candidate)
+    serving, how = cluster.serving(rollout.namespace, rollout.live)
+    ok = (weights.get(live_subset) == 100 and weights.get(candidate_subset, 0) == 0
+          and candidate == 0 and serving)
+    return ok, f"route {weights}, {rollout.candidate} at {candidate} pod(s), {how}"
+
+
+def environment_namespaces(rollout: Rollout) -> list[str]:
+    return sorted({r.namespace for r in ALL_ROLLOUTS if r.environment == rollout.environment})
 
 
 def run_scenario(cluster: Cluster, flow: Workflow, rollout: Rollout, scenario: str,
                  scenario_file: str) -> tuple[bool, str]:
     environment = rollout.environment
     jobs = flow.order(environment)
+    if scenario == "first deploy":
+        for namespace in environment_namespaces(rollout):
+            cluster.delete_namespace(namespace)
+        if cluster.deployment(rollout.namespace, rollout.live):
+            return False, f"{rollout.live} still exists after deleting {rollout.namespace}"
     before = cluster.image(rollout.namespace, rollout.live)
     new_image = f"@{flow.digest}"
-    if scenario == "no data rolls back":
-        write_scenario(scenario_file, "absent", rollout)
-    else:
-        write_scenario(scenario_file, "healthy", rollout)
+    write_scenario(scenario_file, "absent" if scenario == "no data rolls back" else "healthy",
+                   rollout)
+    if scenario == "cancel restores":
+        return cancel(cluster, flow, rollout, jobs, before)
     watcher = None
     match = re.fullmatch(r"(slow|erroring) at (\d+)% rolls back", scenario)
     if match:
         watcher = FailAt(cluster, rollout, int(match.group(2)), match.group(1), scenario_file)
         watcher.start()
-    if scenario == "cancel restores":
-        return cancel(cluster, flow, rollout, jobs)
     ok = True
+    notes: list[str] = []
     for job in jobs:
         if scenario.startswith("switch waits") and job in flow.approval_jobs(environment):
-            state = cluster.weights(rollout.namespace, rollout.service)
-            if state.get("blue") != 100:
-                return False, f"before the approval the route is {state}, not all on blue"
+            waiting_ok, waiting = waiting_for_approval(cluster, rollout, new_image, before)
+            if not waiting_ok:
+                return False, f"before the approval: {waiting}"
+            notes.append(f"before the approval: {waiting}")
         ok = flow.run_job(job)
         if not ok:
             break
     if watcher:
         watcher.stop.set()
-    rest_ok, rest = resting(cluster, rollout)
+        watcher.join()
+    rest_ok, rest = at_rest(cluster, rollout)
     live_image = cluster.image(rollout.namespace, rollout.live)
+    output = flow.output()
+    failed_at = re.findall(rf"::error::{re.escape(rollout.service)}: the canary failed its "
+                           rf"analysis at (\d+)%", output)
     if scenario in ("first deploy", "healthy is promoted") or scenario.startswith("switch"):
-        promoted = ok and rest_ok and live_image.endswith(new_image)
-        return promoted, f"promoted={ok}; {rest}; {rollout.live} runs {live_image[-12:]}"
-    rolled_back = not ok and rest_ok and live_image == before
-    return rolled_back, (f"job failed={not ok}; {rest}; {rollout.live} kept "
-                         f"{'its version' if live_image == before else live_image[-12:]}")
+        problems = []
+        if not ok:
+            problems.append(f"the jobs failed ({'; '.join(flow.failed_steps)})")
+        if not live_image.endswith(new_image):
+            problems.append(f"{rollout.live} runs {live_image}, not this run's digest")
+        if failed_at:
+            problems.append(f"the analysis failed at {failed_at}%")
+        analysed = [int(w) for w in re.findall(
+            rf"{re.escape(rollout.service)}: analysing {re.escape(rollout.candidate)} "
+            rf"at (\d+)%", output)]
+        if rollout.gated and analysed != rollout.steps:
+            problems.append(f"analysed at {analysed}%, not at every step {rollout.steps}%")
+        if rollout.kind == "blue_green" and \
+                f"{rollout.service}: all traffic to {rollout.candidate}" not in output:
+            problems.append("the switch never sent the traffic to the candidate")
+        if not rest_ok:
+            problems.append("not at rest")
+        runs = "this run's digest" if live_image.endswith(new_image) else live_image[-16:]
+        return not problems, "; ".join([*(problems or ["promoted"]), rest,
+                                        f"{rollout.live} runs {runs}", *notes])
+    # a rollback: the analysis failed where the scenario made it fail, on the gate it broke
+    expected = rollout.steps[0] if scenario == "no data rolls back" else int(match.group(2))
+    gate = {"slow": rollout.gate("latency"), "erroring": rollout.gate("errors")}.get(
+        match.group(1) if match else "", "")
+    problems = []
+    if ok:
+        problems.append("the jobs succeeded")
+    if watcher and not watcher.fired:
+        problems.append(f"the canary never reached {expected}% (metrics never turned bad)")
+    if failed_at != [str(expected)]:
+        problems.append(f"the analysis failed at {failed_at or 'no'} weight, not at {expected}%")
+    if scenario == "no data rolls back":
+        reason = re.search(r"::warning::(\S+): no data", output)
+    else:
+        reason = re.search(rf"::warning::{re.escape(gate)} = \S+, must be", output) if gate \
+            else None
+    if not reason:
+        problems.append(f"no round failed on {gate or 'missing data'}")
+    if live_image != before or live_image.endswith(new_image):
+        problems.append(f"{rollout.live} runs {live_image[-16:]}, not its previous version")
+    if not rest_ok:
+        problems.append("not at rest")
+    fired = f" (metrics {watcher.fired})" if watcher else ""
+    summary = (f"rolled back at {expected}%{fired}, "
+               f"{'on ' + reason.group(0).removeprefix('::warning::') if reason else ''}")
+    return not problems, "; ".join([*(problems or [summary]), rest,
+                                    f"{rollout.live} kept its version" * (live_image == before)])
 
 
-def cancel(cluster: Cluster, flow: Workflow, rollout: Rollout, jobs: list[str]) -> tuple[bool, str]:
-    """Cancels the first job once traffic has moved (or once it runs), as GitHub would."""
+def waiting_for_approval(cluster: Cluster, rollout: Rollout, new_image: str,
+                         before: str) -> tuple[bool, str]:
+    """Before the approval job: the candidate runs this run's version, ready, with no traffic;
+    the live track still has all of it and its previous version."""
+    live_subset, candidate_subset = rollout.subsets
+    weights = cluster.weights(rollout.namespace, rollout.service)
+    ready, how = cluster.serving(rollout.namespace, rollout.candidate)
+    candidate_image = cluster.image(rollout.namespace, rollout.candidate)
+    live_image = cluster.image(rollout.namespace, rollout.live)
+    ok = (weights.get(live_subset) == 100 and weights.get(candidate_subset, 0) == 0 and ready
+          and candidate_image.endswith(new_image) and live_image == before)
+    return ok, (f"route {weights}, {how} with this run's digest"
+                f"{'' if candidate_image.endswith(new_image) else ' NOT'}, {rollout.live} "
+                f"{'kept' if live_image == before else 'changed'} its version")
+
+
+def cancel(cluster: Cluster, flow: Workflow, rollout: Rollout, jobs: list[str],
+           before: str) -> tuple[bool, str]:
+    """Cancels the job that moves traffic once traffic has moved, as GitHub would."""
+    seen: dict[str, int] = {}
+
     def watch() -> None:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and not flow.cancelled:
             weights = cluster.weights(rollout.namespace, rollout.service)
-            if weights.get("canary", 0) > 0 or weights.get("green", 0) > 0:
+            if weights.get(rollout.subsets[1], 0) > 0:
+                seen.update(weights)
+                time.sleep(0.5)  # in the middle of the step, not on its first command
                 break
-            time.sleep(0.3)
+            time.sleep(0.2)
         flow.cancel()
+
     job = jobs[0] if rollout.kind == "canary" else flow.approval_jobs(rollout.environment)[0]
     for earlier in jobs[: jobs.index(job)]:
-        flow.run_job(earlier)
-    threading.Thread(target=watch, daemon=True).start()
+        if not flow.run_job(earlier):
+            return False, f"{earlier} failed before the cancel ({'; '.join(flow.failed_steps)})"
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     flow.run_job(job)
-    ok, rest = resting(cluster, rollout)
-    return ok and flow.cancelled, f"cancelled={flow.cancelled}; {rest}"
+    watcher.join()
+    rest_ok, rest = at_rest(cluster, rollout)
+    live_image = cluster.image(rollout.namespace, rollout.live)
+    aborted = f"{rollout.service}: all traffic back to {rollout.live}" in flow.output()
+    problems = []
+    if not seen:
+        problems.append("traffic never moved to the candidate")
+    if not flow.cancelled_step:
+        problems.append("the cancel came when no step ran")
+    if not aborted:
+        problems.append("the abort step did not run")
+    if live_image != before:
+        problems.append(f"{rollout.live} runs {live_image[-16:]}, not its previous version")
+    if not rest_ok:
+        problems.append("not at rest")
+    summary = (f"cancelled in '{flow.cancelled_step}' with the route at {seen}; "
+               f"{rollout.live} kept its version")
+    return not problems, "; ".join([*(problems or [summary]), rest])
 
 
 def main() -> int:
@@ -390,13 +622,20 @@ def main() -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--divisor", type=int, default=20)
-    parser.add_argument("--only")
+    parser.add_argument("--only", help="run only the scenario of this name")
+    parser.add_argument("--service", help="run only the scenarios of this service")
     parser.add_argument("--break", dest="breaking", choices=["gates-cannot-fail"])
     args = parser.parse_args()
+    if not (args.out / "rollout").is_dir() or not (args.run_dir / "prometheus.env").is_file():
+        print(f"rehearse.py: need OUT_DIR/rollout and RUN_DIR/env + prometheus.env "
+              f"({args.out}, {args.run_dir})", file=sys.stderr)
+        return 2
+    started = time.monotonic()
     verdicts = rehearse(args.out.resolve(), args.run_dir.resolve(), args.divisor, args.only,
-                        args.breaking)
+                        args.service, args.breaking)
     failed = [v for v in verdicts if not v.ok]
-    print(f"rehearsal: {len(verdicts)} scenario(s), {len(failed)} failed")
+    print(f"rehearsal of {args.out.name}: {len(verdicts)} scenario(s), {len(failed)} failed, "
+          f"{time.monotonic() - started:.0f}s")
     return 1 if failed or not verdicts else 0
 
 
