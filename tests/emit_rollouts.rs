@@ -157,11 +157,12 @@ fn rollout_steps_set_weights_then_analyse_or_pause() {
             {"pause": {}},
             {"setWeight": 10},
             analyse("5"),
+            // Without a timed pause, failureLimit + 1 rounds: the fewest that can fail.
             {"setWeight": 40},
-            analyse("1"),
+            analyse("2"),
             {"pause": {}},
             {"setWeight": 70},
-            analyse("1"),
+            analyse("2"),
         ])
     );
     let without_analysis = spec("", "").replace(
@@ -288,8 +289,15 @@ fn the_analysis_template_measures_every_gate_on_the_canary_service() {
     assert_eq!(metrics[0]["interval"], "1m");
     assert_eq!(metrics[0]["count"], "{{args.rounds}}");
     assert_eq!(metrics[0]["failureLimit"], 1);
-    assert_eq!(metrics[0]["successCondition"], "result[0] < 400");
-    assert_eq!(metrics[1]["successCondition"], "result[0] >= 99.5");
+    // No data (an empty result or NaN) fails the measurement by default.
+    assert_eq!(
+        metrics[0]["successCondition"],
+        "len(result) > 0 && !isNaN(result[0]) && result[0] < 400"
+    );
+    assert_eq!(
+        metrics[1]["successCondition"],
+        "len(result) > 0 && !isNaN(result[0]) && result[0] >= 99.5"
+    );
     let prometheus = &metrics[0]["provider"]["prometheus"];
     assert_eq!(
         prometheus["address"],

@@ -32,7 +32,7 @@
 pub mod types;
 
 use crate::check::model::{
-    Analysis, ArgoRollouts, CanaryStep, Deployment, Model, OnFailure, Pause, StrategyKind,
+    Analysis, ArgoRollouts, CanaryStep, Deployment, Model, NoData, OnFailure, Pause, StrategyKind,
 };
 use crate::emit::metrics::{self, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -46,6 +46,17 @@ use types::{
 /// Where the AnalysisTemplate asks Prometheus when the app names none: prometheus-operator's
 /// governing Service in the `monitoring` namespace.
 pub const DEFAULT_PROMETHEUS: &str = "http://prometheus-operated.monitoring.svc:9090";
+
+/// The gate as an Argo Rollouts condition. No data (an empty result, or `NaN` from no
+/// requests in the window) fails the measurement unless the spec says `no_data = pass`;
+/// without the guard an empty result is an error (counted apart, up to
+/// `consecutiveErrorLimit`) and `NaN` would fail silently.
+fn success_condition(no_data: NoData, op: &str, limit: &str) -> String {
+    match no_data {
+        NoData::Fail => format!("len(result) > 0 && !isNaN(result[0]) && result[0] {op} {limit}"),
+        NoData::Pass => format!("len(result) == 0 || isNaN(result[0]) || result[0] {op} {limit}"),
+    }
+}
 
 /// The argument through which each analysis step says how many rounds it measures.
 pub const ROUNDS_ARGUMENT: &str = "rounds";
@@ -95,12 +106,9 @@ pub fn rollout_steps(
         out.push(Step::set_weight(weight));
         match (analysis.filter(|_| weight > 0), step.pause) {
             (Some(analysis), pause) => {
-                let measured = match pause {
-                    Some(Pause::For(duration)) => duration,
-                    _ => analysis.interval,
-                };
-                let interval = analysis.interval.millis.max(1000);
-                let rounds = measured.millis.div_ceil(interval).max(1);
+                // More rounds than `failureLimit` (SW0320 refuses a timed pause with fewer), so
+                // a canary that fails every measurement fails the step.
+                let rounds = analysis.rounds(pause);
                 out.push(Step::analysis(StepAnalysis {
                     templates: vec![TemplateRef {
                         template_name: name(deployment),
@@ -164,7 +172,7 @@ pub fn analysis_template(
                 count: format!("{{{{args.{ROUNDS_ARGUMENT}}}}}"),
                 failure_limit: (!halt).then_some(analysis.failure_limit),
                 inconclusive_limit: halt.then_some(analysis.failure_limit),
-                success_condition: format!("result[0] {} {limit}", gate.op.as_str()),
+                success_condition: success_condition(analysis.no_data, gate.op.as_str(), &limit),
                 failure_condition: halt.then(|| "false".to_string()),
                 provider: Provider {
                     prometheus: PrometheusProvider {
