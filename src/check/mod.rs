@@ -10,6 +10,7 @@
 mod declarations;
 mod defaults;
 mod environment;
+mod injection;
 pub mod model;
 pub mod modules;
 pub mod names;

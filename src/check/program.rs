@@ -60,6 +60,13 @@ pub fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
             comments,
         });
     }
+    for module in &program.modules {
+        for declaration in &module.declarations {
+            if let Declaration::Item(item) = declaration {
+                super::injection::check(checker, item);
+            }
+        }
+    }
     let environments = items_of(&program.modules, "environment");
     program.policies = packs::lower(checker, &scopes, &environments);
     program.shadows = shadows;

@@ -66,6 +66,7 @@ codes! {
     SW0209 = "invalid image reference",
     SW0210 = "inline secret value",
     SW0211 = "wrong template",
+    SW0212 = "GitHub expression in a spec string",
     SW0301 = "canary weights must increase",
     SW0302 = "last canary step must reach 100%",
     SW0303 = "recreate strategy with surge settings",
