@@ -216,6 +216,13 @@ fn init_writes_a_spec_that_checks_and_compiles_clean() {
         "{}",
         String::from_utf8_lossy(&compile.stderr)
     );
+    let formatted = slipway(&["fmt", "--check", "starter"], &dir);
+    assert_eq!(
+        formatted.status.code(),
+        Some(0),
+        "a new project must pass the fmt hook at once: {}",
+        String::from_utf8_lossy(&formatted.stderr)
+    );
     let again = slipway(&["init", "starter"], &dir);
     assert_eq!(again.status.code(), Some(2), "init never overwrites a spec");
 }
