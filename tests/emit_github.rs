@@ -1292,3 +1292,13 @@ fn the_cli_takes_the_repository_path_from_a_relative_out() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_environment_argo_cd_deploys_has_no_deploy_job() {
+    let spec = format!("{SERVICE}{GRAPH}")
+        .replace("environment qa {", "environment qa {\n  deployer = argocd");
+    let (_, workflow) = compile_workflow(&spec);
+    let ids = job_ids(&workflow);
+    assert!(!ids.iter().any(|id| id.starts_with("deploy-qa")), "{ids:?}");
+    assert!(ids.iter().any(|id| id == "deploy-prod"), "{ids:?}");
+}

@@ -94,6 +94,18 @@ fn workflow(model: &Model, options: &Options) -> Workflow {
             .iter()
             .filter_map(|a| finished_by.get(a.value.as_str()).cloned())
             .collect();
+        if !environment.deployed_by_workflow() {
+            // `deployer = argocd`: Argo CD applies this environment, so the workflow has no
+            // job for it; the environments after it follow the ones before it.
+            let passthrough = after
+                .first()
+                .cloned()
+                .or_else(|| supply_chain.last().cloned());
+            if let Some(job) = passthrough {
+                finished_by.insert(&environment.name.value, job);
+            }
+            continue;
+        }
         let (needs, condition) = if after.is_empty() {
             entries.push(environment);
             (supply_chain.clone(), triggers::entry_condition(environment))
