@@ -246,3 +246,30 @@ fn completions_and_man_page_come_from_the_cli_definition() {
         "{text}"
     );
 }
+
+#[test]
+fn the_drift_check_does_not_depend_on_how_the_spec_path_is_spelt() {
+    let dir = scratch("spelling");
+    let example = std::fs::canonicalize("examples/delivery-matrix").unwrap();
+    let plain = example.display().to_string();
+    let compile = slipway(&["compile", &format!("{plain}/"), "--out", "out"], &dir);
+    assert!(
+        compile.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compile.stderr)
+    );
+    let parent = example.parent().unwrap().display().to_string();
+    for spelling in [
+        plain.clone(),
+        format!("{plain}/."),
+        format!("{parent}/../examples/delivery-matrix"),
+    ] {
+        let check = slipway(&["compile", &spelling, "--out", "out", "--check"], &dir);
+        assert_eq!(
+            check.status.code(),
+            Some(0),
+            "{spelling}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+}

@@ -182,9 +182,43 @@ fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
     status::ERRORS
 }
 
+/// How the generated headers name a spec path: relative to the repository root (the nearest
+/// folder at or above the current one that holds `.git`, else the current folder), without `.`
+/// segments or a trailing `/`, so `specs`, `specs/`, `./specs` and `../repo/specs` give the
+/// same output and a drift check does not depend on how the path was typed.
+fn spec_name(path: &std::path::Path) -> String {
+    use std::path::Component;
+    let Ok(current) = std::env::current_dir() else {
+        return path.display().to_string();
+    };
+    let mut absolute = std::path::PathBuf::new();
+    for component in current.join(path).components() {
+        match component {
+            Component::ParentDir => {
+                absolute.pop();
+            }
+            Component::CurDir => {}
+            other => absolute.push(other),
+        }
+    }
+    let root = current
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(&current);
+    match absolute.strip_prefix(root) {
+        Ok(relative) if relative.as_os_str().is_empty() => ".".to_string(),
+        Ok(relative) => relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => absolute.display().to_string(),
+    }
+}
+
 fn options(args: &CompileArgs, model: &slipway::Model) -> Result<Options, String> {
     // Sorted, so the header of every file does not depend on the order of the arguments.
-    let mut source: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    let mut source: Vec<String> = args.paths.iter().map(|p| spec_name(p)).collect();
     source.sort();
     source.dedup();
     let mut options = Options::all(source.join(", "));
