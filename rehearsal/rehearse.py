@@ -207,6 +207,8 @@ class Workflow:
         self.running_step = ""
         self.cancelled = False
         self.cancelled_step = ""  # the step a cancel interrupted
+        self.escalated = ""  # the last signal the step outlived
+        self.cancel_outcome: tuple[int | None, float] = (None, 0.0)  # its status, seconds to end
         self.failed_steps: list[str] = []
 
     def pushed_images(self) -> dict[str, str]:
@@ -307,12 +309,26 @@ class Workflow:
         return not failed and not self.cancelled
 
     def cancel(self) -> None:
-        """What GitHub does on cancel: signal the running step, then run the cleanup steps."""
+        """What GitHub's runner does on cancel: SIGINT to the running step's processes, SIGTERM
+        7.5 s later, SIGKILL 2.5 s after that; then the steps whose `if:` allows a cancel."""
         with self.lock:
             self.cancelled = True
-            if self.running is not None:
-                self.cancelled_step = self.running_step
-                os.killpg(self.running.pid, signal.SIGINT)
+            running = self.running
+            if running is None:
+                return
+            self.cancelled_step = self.running_step
+        started = time.monotonic()
+        for sig, wait in ((signal.SIGINT, 7.5), (signal.SIGTERM, 2.5), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(running.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                running.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                self.escalated = sig.name
+        self.cancel_outcome = (running.returncode, time.monotonic() - started)
 
     def order(self, environment: str) -> list[str]:
         """The deploy jobs of an environment, in the order their `needs` chain them."""
@@ -604,15 +620,21 @@ def cancel(cluster: Cluster, flow: Workflow, rollout: Rollout, jobs: list[str],
     problems = []
     if not seen:
         problems.append("traffic never moved to the candidate")
+    status, took = flow.cancel_outcome
     if not flow.cancelled_step:
         problems.append("the cancel came when no step ran")
+    elif status in (0, None):
+        problems.append(f"the cancelled step '{flow.cancelled_step}' went on and exited "
+                        f"{status} ({took:.0f}s later): the cancel did not stop it")
     if not aborted:
         problems.append("the abort step did not run")
     if live_image != before:
         problems.append(f"{rollout.live} runs {live_image[-16:]}, not its previous version")
     if not rest_ok:
         problems.append("not at rest")
-    summary = (f"cancelled in '{flow.cancelled_step}' with the route at {seen}; "
+    outlived = f" (it outlived {flow.escalated})" if flow.escalated else ""
+    summary = (f"cancelled in '{flow.cancelled_step}'{outlived} with the route at {seen}, "
+               f"it ended {took:.1f}s later with status {status}; "
                f"{rollout.live} kept its version")
     return not problems, "; ".join([*(problems or [summary]), rest])
 
@@ -626,6 +648,13 @@ def main() -> int:
     parser.add_argument("--service", help="run only the scenarios of this service")
     parser.add_argument("--break", dest="breaking", choices=["gates-cannot-fail"])
     args = parser.parse_args()
+    # A background job of a non-interactive shell (`cmd &` in a script, nohup) starts with
+    # SIGINT and SIGQUIT ignored, and would pass that on to every step: a cancel's SIGINT would
+    # then do nothing. GitHub's runner starts steps with the default dispositions.
+    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM):
+        if signal.getsignal(sig) == signal.SIG_IGN:
+            signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT
+                          else signal.SIG_DFL)
     if not (args.out / "rollout").is_dir() or not (args.run_dir / "prometheus.env").is_file():
         print(f"rehearse.py: need OUT_DIR/rollout and RUN_DIR/env + prometheus.env "
               f"({args.out}, {args.run_dir})", file=sys.stderr)
