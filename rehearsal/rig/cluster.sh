@@ -15,7 +15,7 @@
 #        A RUNDIR whose cluster is still running is left as it is.
 #   cluster.sh crds RUNDIR [DIR]
 #        Apply every CRD under DIR (default $RIG_CRD_DIR, else
-#        /work/shared/conformance/crds) and wait until all are Established.
+#        $SLIPWAY_CONFORMANCE/crds, by default the shared/conformance beside the repository) and wait until all are Established.
 #   cluster.sh down RUNDIR
 #        Stop what `up` started, by the PIDs it recorded; keep RUNDIR/logs,
 #        delete the rest. Safe to call twice, or on a RUNDIR that never started.
@@ -42,7 +42,7 @@ TIMEOUT="${RIG_START_TIMEOUT:-60}"
 # (no kubelet) would ever mark those pods Ready again but the rig-pod-ready-again
 # stage in kwok-stages.yaml.
 NODE_GRACE="${RIG_NODE_GRACE:-5m}"
-DEFAULT_CRD_DIR="${RIG_CRD_DIR:-/work/shared/conformance/crds}"
+DEFAULT_CRD_DIR="${RIG_CRD_DIR:-${SLIPWAY_CONFORMANCE:-$RIG/../../../shared/conformance}/crds}"
 # shellcheck source=rehearsal/rig/versions disable=SC1091
 . "$RIG/versions"
 # stopped in this order (reverse start order)
