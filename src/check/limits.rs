@@ -78,10 +78,10 @@ impl PolicyBudget {
                     "policy `{}` would evaluate {size} condition terms for each of {subjects} subjects, more than the {MAX_POLICY_WORK} the spec may evaluate",
                     policy.name.value
                 ),
-                policy.span,
-                format!("{size} terms"),
+                policy.name.span,
+                "not evaluated",
             )
-            .with_label(policy.name.span, "not evaluated")
+            .with_label(policy.span, format!("{size} terms"))
             .with_help("write a shorter condition: test a list with `any(...)` or `all(...)` instead of spelling out each case"),
         );
         false
