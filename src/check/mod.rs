@@ -24,7 +24,7 @@ mod reader;
 mod rollouts;
 pub mod schema;
 mod scope;
-mod secrets;
+pub(crate) mod secrets;
 mod service;
 mod strategy;
 mod templates;

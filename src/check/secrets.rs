@@ -183,15 +183,23 @@ fn authority_has_credentials(rest: &str) -> bool {
 /// Whether a command line (the words of an exec probe) passes a password or token.
 pub fn command_has_secret(words: &[&str]) -> bool {
     let tokens: Vec<&str> = words.iter().flat_map(|w| w.split_whitespace()).collect();
-    let program = tokens.first().copied().unwrap_or("");
-    tokens.iter().enumerate().any(|(index, token)| {
+    let mut program = "";
+    for (index, token) in tokens.iter().enumerate() {
         let next = tokens.get(index + 1).copied();
-        secret_option(token, next)
+        let name = token.rsplit('/').next().unwrap_or(token);
+        if name.starts_with("mysql") || name.starts_with("mariadb") || name == "redis-cli" {
+            program = name;
+        }
+        if secret_option(token, next)
             || secret_assignment(token)
             || program_password(program, token, next)
             || has_url_credentials(token)
             || has_token_shape(token)
-    })
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// `--password=x`, `--password x`, `--token x`: an option named after a secret.
@@ -215,9 +223,9 @@ fn secret_assignment(token: &str) -> bool {
     }
 }
 
-/// The short options that take a password: `mysql -pSECRET`, `redis-cli -a SECRET`.
+/// The short options that take a password: `mysql -pSECRET`, `redis-cli -a SECRET`
+/// (`program` is the last of these programs named on the command line so far).
 fn program_password(program: &str, token: &str, next: Option<&str>) -> bool {
-    let program = program.rsplit('/').next().unwrap_or(program);
     if program.starts_with("mysql") || program.starts_with("mariadb") {
         return token
             .strip_prefix("-p")
