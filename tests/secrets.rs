@@ -77,7 +77,11 @@ fn urls_with_credentials_are_flagged_wherever_they_go_out() {
         r#"registry = "bot:hunter2@registry.acme.com""#,
         r#"prometheus = "http://admin:hunter2@prometheus:9090""#,
     ] {
-        assert_eq!(codes(app, "", ""), [Code::SW0210], "`{app}` should be flagged");
+        assert_eq!(
+            codes(app, "", ""),
+            [Code::SW0210],
+            "`{app}` should be flagged"
+        );
     }
 }
 
@@ -128,11 +132,7 @@ fn references_paths_and_plain_settings_are_not_flagged() {
         r#"["python", "-m", "worker.health"]"#,
     ] {
         let probe = format!("liveness = exec {{ command = {command} }}");
-        assert_eq!(
-            codes("", "", &probe),
-            [],
-            "`{command}` should be accepted"
-        );
+        assert_eq!(codes("", "", &probe), [], "`{command}` should be accepted");
     }
 }
 

@@ -55,13 +55,15 @@ pub struct PolicyBudget {
     left: usize,
 }
 
-impl PolicyBudget {
-    pub fn new() -> PolicyBudget {
+impl Default for PolicyBudget {
+    fn default() -> PolicyBudget {
         PolicyBudget {
             left: MAX_POLICY_WORK,
         }
     }
+}
 
+impl PolicyBudget {
     /// Takes the work of evaluating `policy` over `subjects` subjects from the budget, or
     /// reports SW0505 and returns false when it does not fit.
     pub fn take(&mut self, checker: &mut Checker, policy: &Policy, subjects: usize) -> bool {

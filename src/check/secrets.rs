@@ -134,10 +134,7 @@ fn is_placeholder(value: &str) -> bool {
         });
     value.is_empty()
         || reference.is_some_and(|name| {
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
 }
 

@@ -18,7 +18,7 @@ use crate::span::Span;
 /// counts on each waiver the violations it covered.
 pub fn run(checker: &mut Checker, model: &mut Model) {
     let mut waived = vec![0usize; model.waivers.len()];
-    let mut budget = PolicyBudget::new();
+    let mut budget = PolicyBudget::default();
     for policy in &model.policies {
         let subjects = fields::subjects(model, policy);
         if !budget.take(checker, policy, subjects.len()) {
