@@ -6,9 +6,13 @@
 //! example must report its own code, and the fix must check without errors. SW0004 (a file that
 //! is not UTF-8) cannot be written as text, so its example is a ```` ```bytes ```` block in
 //! which `\xNN` stands for one raw byte; it is decoded with `decode_source` instead of being
-//! checked as a spec. A retired code (`Code::RETIRED`) is no longer reported, so its example
+//! checked as a spec. An example too big for a page (SW0006, SW0505) is a ```` ```recipe ````
+//! block in the format of `tests/hostile/recipe.rs`, which generates the spec. A retired code (`Code::RETIRED`) is no longer reported, so its example
 //! must check without errors instead. The listing printed by a bare `slipway explain` is
 //! snapshotted.
+
+#[path = "hostile/recipe.rs"]
+mod recipe;
 
 use slipway::{Code, Diagnostic, FileId, SourceFile};
 
@@ -16,6 +20,9 @@ use slipway::{Code, Diagnostic, FileId, SourceFile};
 const SLIP_FENCE: &str = "```slip\n";
 /// The fence of an example given as bytes (only for input that cannot be written as text).
 const BYTES_FENCE: &str = "```bytes\n";
+/// The fence of an example given as a recipe that generates the spec (only for specs too big
+/// for a page).
+const RECIPE_FENCE: &str = "```recipe\n";
 
 /// The text of the section under `heading` (`## Example`), up to the next `## ` heading.
 fn section<'a>(page: &'a str, heading: &str) -> Option<&'a str> {
@@ -103,7 +110,11 @@ fn every_example_reports_its_own_code() {
             // checks generated 10 MB files.
             return None;
         }
-        if let Some(spec) = first_block(example, SLIP_FENCE) {
+        let generated = first_block(example, RECIPE_FENCE).map(|block| {
+            let bytes = recipe::generate(block).expect("the recipe is valid");
+            String::from_utf8(bytes).expect("the recipe writes UTF-8")
+        });
+        if let Some(spec) = generated.as_deref().or(first_block(example, SLIP_FENCE)) {
             let diagnostics = check(spec);
             if code.is_retired() {
                 // A retired code's example is what used to report it: it no longer does.

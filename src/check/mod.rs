@@ -11,6 +11,7 @@ mod declarations;
 mod defaults;
 mod environment;
 mod injection;
+pub mod limits;
 pub mod model;
 pub mod modules;
 pub mod names;
@@ -23,6 +24,7 @@ mod reader;
 mod rollouts;
 pub mod schema;
 mod scope;
+pub(crate) mod secrets;
 mod service;
 mod strategy;
 mod templates;
@@ -86,8 +88,12 @@ pub fn lower<'a>(checker: &mut Checker, modules: &'a [ast::Module]) -> (Model, D
 }
 
 /// The last checks, which need the graph orders: each service's settings per environment,
-/// and the policies evaluated over them.
+/// and the policies evaluated over them. A spec with more deployments than
+/// [`limits::MAX_DEPLOYMENTS`] gets none of these (the limit is reported).
 pub fn finish(checker: &mut Checker, model: &mut Model) {
+    if !limits::deployments_fit(checker, model) {
+        return;
+    }
     model.deployments = environment::deployments(model);
     environment::check_traffic_strategies(checker, model);
     ownership::check_rollouts_owned_by_workflow(checker, model);

@@ -53,6 +53,24 @@ pub enum Condition {
     },
 }
 
+impl Condition {
+    /// How many operators and tests the condition holds: the work of one evaluation, up to
+    /// the length of the lists `all` and `any` go through.
+    pub fn size(&self) -> usize {
+        match self {
+            Condition::Literal(_)
+            | Condition::Field(_)
+            | Condition::Has(_)
+            | Condition::Compare { .. } => 1,
+            Condition::And(a, b) | Condition::Or(a, b) => 1 + a.size() + b.size(),
+            Condition::Not(inner) => 1 + inner.size(),
+            Condition::All { condition, .. } | Condition::Any { condition, .. } => {
+                1 + condition.size()
+            }
+        }
+    }
+}
+
 /// A literal on the right of a comparison, already read with the field's type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -64,6 +64,7 @@ pub fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
         for declaration in &module.declarations {
             if let Declaration::Item(item) = declaration {
                 super::injection::check(checker, item);
+                super::secrets::check(checker, item);
             }
         }
     }

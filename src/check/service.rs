@@ -10,7 +10,7 @@ use super::model::*;
 use super::names::{check_name, NameRule};
 use super::reader::Reader;
 use super::values::{self, QuantityKind};
-use super::{item_label, schema, Checker};
+use super::{item_label, schema, secrets, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Entry, Expr, ExprKind, Item, Object};
@@ -371,7 +371,8 @@ pub(super) fn lower_env(checker: &mut Checker, object: &Object) -> Vec<EnvVar> {
 fn lower_env_value(checker: &mut Checker, name: &str, expr: &Expr) -> Option<EnvValue> {
     match &expr.kind {
         ExprKind::String(text) => {
-            if looks_like_secret(name, text) {
+            // A URL with credentials is reported by `secrets::check`, whatever the name.
+            if secrets::looks_like_secret(name, text) && !secrets::has_url_credentials(text) {
                 checker.report(
                     Diagnostic::error(
                         Code::SW0210,
@@ -445,39 +446,6 @@ fn lower_env_value(checker: &mut Checker, name: &str, expr: &Expr) -> Option<Env
             None
         }
     }
-}
-
-/// Heuristic for secrets pasted into a spec: a secret-sounding name with a real value, or a
-/// value shaped like a well-known token.
-fn looks_like_secret(name: &str, value: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    let secret_name = [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "CREDENTIAL",
-    ]
-    .iter()
-    .any(|word| upper.contains(word));
-    let token_shape = [
-        "ghp_",
-        "gho_",
-        "github_pat_",
-        "xoxb-",
-        "xoxp-",
-        "AKIA",
-        "sk_live_",
-        "sk-",
-        "-----BEGIN",
-    ]
-    .iter()
-    .any(|prefix| value.starts_with(prefix));
-    let placeholder = value.is_empty() || value.starts_with("${") || value.starts_with("/");
-    token_shape || (secret_name && !placeholder && value.len() >= 6)
 }
 
 pub(super) fn lower_autoscaling(

@@ -78,6 +78,9 @@ pub const MAX_TEMPLATE_DEPTH: usize = 64;
 pub struct Template {
     pub kind: String,
     pub body: Object,
+    /// How many templates the chain of `from`s holds, this one included. Kept with the built
+    /// template because a base built earlier (declared first) is not on the open stack.
+    pub depth: usize,
 }
 
 /// Expands templates, remembering each one once it is built.
@@ -123,8 +126,15 @@ impl<'s> Expander<'s> {
         }
         self.open
             .push((key.0, key.1.clone(), declared.item.name.span));
-        let built = self.build(checker, declared);
+        let mut built = self.build(checker, declared);
         self.open.pop();
+        if built
+            .as_ref()
+            .is_some_and(|template| template.depth > MAX_TEMPLATE_DEPTH)
+        {
+            checker.report(too_deep(declared.item));
+            built = None;
+        }
         self.built.insert(key, built.clone());
         built
     }
@@ -181,6 +191,7 @@ impl<'s> Expander<'s> {
             return Some(Template {
                 kind: base.kind,
                 body: merged,
+                depth: base.depth + 1,
             });
         }
         self.value_template(checker, scope, item)
@@ -222,6 +233,7 @@ impl<'s> Expander<'s> {
             return Some(Template {
                 kind: name,
                 body: expanded,
+                depth: 1,
             });
         }
         let base = self.named(checker, scope, &name, span, &[])?;
@@ -229,6 +241,7 @@ impl<'s> Expander<'s> {
         Some(Template {
             kind: base.kind,
             body: merged,
+            depth: base.depth + 1,
         })
     }
 

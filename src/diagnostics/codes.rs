@@ -44,6 +44,7 @@ codes! {
     SW0003 = "invalid string escape",
     SW0004 = "file is not valid UTF-8",
     SW0005 = "file too large",
+    SW0006 = "too many deployments",
     SW0101 = "unknown declaration kind",
     SW0102 = "duplicate name",
     SW0103 = "unknown reference",
@@ -93,6 +94,7 @@ codes! {
     SW0502 = "policy violation",
     SW0503 = "waiver without a reason",
     SW0504 = "waiver that covers no violation",
+    SW0505 = "policy too costly to evaluate",
 }
 
 impl Code {

@@ -8,6 +8,7 @@
 
 use super::fields::{self, Element, Subject};
 use super::{Condition, Literal};
+use crate::check::limits::PolicyBudget;
 use crate::check::model::{Model, Policy, PolicySeverity, Waiver};
 use crate::check::Checker;
 use crate::diagnostics::{Code, Diagnostic, Severity};
@@ -17,8 +18,13 @@ use crate::span::Span;
 /// counts on each waiver the violations it covered.
 pub fn run(checker: &mut Checker, model: &mut Model) {
     let mut waived = vec![0usize; model.waivers.len()];
+    let mut budget = PolicyBudget::default();
     for policy in &model.policies {
-        for subject in fields::subjects(model, policy) {
+        let subjects = fields::subjects(model, policy);
+        if !budget.take(checker, policy, subjects.len()) {
+            continue;
+        }
+        for subject in subjects {
             if let Some(when) = &policy.when {
                 if !evaluate(when, &subject, None) {
                     continue;

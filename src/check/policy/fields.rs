@@ -77,7 +77,7 @@ pub const FIELDS: &[PolicyField] = &[
     f("service.env", FieldType::List("env"), "The environment variables (overrides applied, for deployments); `all` and `any` name each one `env`."),
     f("env.name", FieldType::Text, "A variable's name."),
     f("env.secret", FieldType::Bool, "True when the value comes from a Secret (`secret { ... }`)."),
-    f("env.sensitive", FieldType::Bool, "True when the name suggests a secret: it contains PASSWORD, PASSWD, SECRET, TOKEN, API_KEY, APIKEY, PRIVATE_KEY or CREDENTIAL."),
+    f("env.sensitive", FieldType::Bool, "True when the name suggests a secret, as for SW0210: a word such as PASSWORD, PASS, PWD, SECRET, TOKEN, CREDS, API_KEY or ACCESS_KEY, unless the last word is FILE, PATH, URL, NAME or the like."),
     f("pipeline.scan", FieldType::Bool, "True when the pipeline scans the service's image for vulnerabilities before deploying it (services with a `build` block)."),
     f("pipeline.fail_on_critical", FieldType::Bool, "True when a critical vulnerability found by the scan fails the pipeline."),
     f("pipeline.sbom", FieldType::Bool, "True when the pipeline publishes an SBOM of the service's image."),
@@ -437,19 +437,8 @@ fn env_value(var: &EnvVar, path: &str) -> Read {
     }
 }
 
-/// Whether a variable's name suggests that its value is a secret.
+/// Whether a variable's name suggests that its value is a secret: the same test as the
+/// inline secret check (SW0210).
 pub fn sensitive(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "CREDENTIAL",
-    ]
-    .iter()
-    .any(|word| upper.contains(word))
+    crate::check::secrets::is_secret_name(name)
 }
