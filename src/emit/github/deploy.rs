@@ -16,8 +16,9 @@
 use super::build::{checkout, read_contents, Built};
 use super::images::Overlay;
 use super::live::{self, LiveTrack};
-use super::rollout::{self, Piece, PrometheusAccess};
-use super::script::{self, Route};
+use super::prometheus::PrometheusAccess;
+use super::rollout::{self, Piece};
+use super::script;
 use super::supply::IMAGE_JOB;
 use super::triggers::NOT_PULL_REQUEST;
 use super::types::{Concurrency, Job, Step};
@@ -72,78 +73,25 @@ struct Scope<'a> {
     model: &'a Model,
     options: &'a Options,
     overlay: Overlay,
-    prometheus: Prometheus,
+    prometheus: PrometheusAccess,
 }
 
-/// Where the rollout scripts find Prometheus: the app's `prometheus` address (or the default
-/// in-cluster one). An in-cluster address (`http://<service>.<namespace>.svc[...]:<port>`) is
-/// reached through the API server's service proxy with the job's kubeconfig, so the runner needs
-/// no network route into the cluster; any other address is queried directly, with the bearer
-/// token in the repository secret `PROMETHEUS_TOKEN` when there is one.
-#[derive(Debug, Clone)]
-pub struct Prometheus {
-    pub route: Route,
-    pub access: PrometheusAccess,
-}
-
-impl Prometheus {
-    pub fn of(model: &Model) -> Prometheus {
-        let address = model
-            .app
-            .as_ref()
-            .and_then(|app| app.prometheus.clone())
-            .unwrap_or_else(|| crate::emit::rollouts::DEFAULT_PROMETHEUS.to_string());
-        match service_proxy(&address) {
-            Some(proxy) => Prometheus {
-                route: Route { proxy },
-                access: PrometheusAccess::InCluster,
-            },
-            None => Prometheus {
-                route: Route {
-                    proxy: String::new(),
-                },
-                access: PrometheusAccess::Url(address),
-            },
+impl<'a> Scope<'a> {
+    fn new(
+        model: &'a Model,
+        options: &'a Options,
+        environment: &str,
+        deployments: &[&Deployment],
+        built: &[Built<'_>],
+    ) -> Scope<'a> {
+        Scope {
+            model,
+            options,
+            overlay: Overlay::new(environment, deployments, built, options),
+            prometheus: PrometheusAccess::of(model),
         }
     }
-}
 
-/// `/api/v1/namespaces/<namespace>/services/<scheme>:<service>:<port>/proxy` for an in-cluster
-/// URL `<scheme>://<service>.<namespace>.svc[.cluster.local][:<port>]`, else `None`.
-pub fn service_proxy(address: &str) -> Option<String> {
-    let (scheme, rest) = address.split_once("://")?;
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    let authority = rest.trim_end_matches('/');
-    if authority.contains('/') || authority.contains('@') {
-        return None;
-    }
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() => {
-            (host, port.to_string())
-        }
-        Some(_) => return None,
-        None => (
-            authority,
-            if scheme == "https" { "443" } else { "80" }.to_string(),
-        ),
-    };
-    let host = host
-        .strip_suffix(".svc.cluster.local")
-        .or_else(|| host.strip_suffix(".svc"))?;
-    let (service, namespace) = host.split_once('.')?;
-    let label = |text: &str| {
-        !text.is_empty()
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
-    (label(service) && label(namespace))
-        .then(|| format!("/api/v1/namespaces/{namespace}/services/{scheme}:{service}:{port}/proxy"))
-}
-
-impl Scope<'_> {
     /// The Istio files of a deployment, as repository paths.
     fn layout(&self, deployment: &Deployment) -> Option<Layout> {
         let layout = istio::layout(self.model, deployment)?;
@@ -173,17 +121,11 @@ pub fn rollout_scripts(
     options: &Options,
     built: &[Built<'_>],
 ) -> Vec<(String, String)> {
-    let prometheus = Prometheus::of(model);
     let mut scripts = Vec::new();
     for environment in crate::emit::environments(model, options) {
         let name = &environment.name.value;
         let deployments = deployments(model, name);
-        let scope = Scope {
-            model,
-            options,
-            overlay: Overlay::new(name, &deployments, built, options),
-            prometheus: prometheus.clone(),
-        };
+        let scope = Scope::new(model, options, name, &deployments, built);
         for deployment in deployments {
             let (Some(layout), Some(live)) =
                 (scope.layout(deployment), scope.live_track(deployment))
@@ -191,7 +133,7 @@ pub fn rollout_scripts(
                 continue;
             };
             if let Some(text) =
-                script::script(options, deployment, &live, &layout, &scope.prometheus.route)
+                script::script(options, deployment, &live, &layout, &scope.prometheus)
             {
                 scripts.push((script::path(name, &deployment.service), text));
             }
@@ -228,12 +170,7 @@ pub fn environment_jobs(
     let name = &environment.name.value;
     let cluster = &environment.cluster.value;
     let deployments = deployments(model, name);
-    let scope = Scope {
-        model,
-        options,
-        overlay: Overlay::new(name, &deployments, built, options),
-        prometheus: Prometheus::of(model),
-    };
+    let scope = Scope::new(model, options, name, &deployments, built);
     let mut phase = Phase::new(
         job_id(name),
         format!("Deploy to {name}"),
@@ -400,7 +337,7 @@ fn rollout_pieces(scope: &Scope<'_>, deployment: &Deployment) -> Vec<Piece> {
             &script,
             steps,
             analysis.as_ref(),
-            &scope.prometheus.access,
+            &scope.prometheus,
         ),
         StrategyKind::BlueGreen {
             auto_promote,

@@ -28,6 +28,7 @@ mod deploy;
 mod images;
 mod live;
 mod pins;
+mod prometheus;
 mod rollout;
 mod script;
 mod supply;
@@ -175,11 +176,11 @@ fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String 
             )
     });
     if analysed {
-        notes.push_str(&match deploy::Prometheus::of(model).access {
-            rollout::PrometheusAccess::InCluster => "# Canary gates query the in-cluster Prometheus through the API server's service proxy\n\
+        notes.push_str(&match prometheus::PrometheusAccess::of(model) {
+            prometheus::PrometheusAccess::InCluster { .. } => "# Canary gates query the in-cluster Prometheus through the API server's service proxy\n\
                  # (the kubeconfig's user needs `get` on `services/proxy` in its namespace).\n"
                 .to_string(),
-            rollout::PrometheusAccess::Url(url) => format!(
+            prometheus::PrometheusAccess::Url(url) => format!(
                 "# Canary gates query {url} directly, with the bearer token in the repository secret\n\
                  # PROMETHEUS_TOKEN when there is one.\n"
             ),

@@ -16,22 +16,14 @@
 //! starts from the resting VirtualService.
 
 use super::live::LiveTrack;
+use super::prometheus::PrometheusAccess;
 use super::types::Step;
-use crate::check::model::{Analysis, CanaryStep, Deployment, Duration, OnFailure, Pause};
+use crate::check::model::{
+    Analysis, CanaryStep, Deployment, Duration, OnFailure, Pause, StrategyKind,
+};
 
 /// How long `kubectl rollout status` waits for a Deployment.
 pub const ROLLOUT_TIMEOUT: &str = "10m";
-
-/// How the workflow reaches Prometheus for a canary's gates: nothing to pass (the script goes
-/// through the API server's service proxy), or an external URL and its token secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrometheusAccess {
-    InCluster,
-    Url(String),
-}
-
-/// The repository secret holding the bearer token for an external Prometheus.
-pub const PROMETHEUS_TOKEN_SECRET: &str = "${{ secrets.PROMETHEUS_TOKEN }}";
 
 /// One unit of a rollout.
 #[derive(Debug, Clone)]
@@ -115,7 +107,7 @@ pub fn canary(
             &format!("run {} {}", first + 1, index + 1),
         );
         if analysis.is_some() {
-            step = with_prometheus(step, prometheus);
+            step = prometheus.pass_to(step);
         }
         pieces.push(Piece::Step { step, waits });
         first = index + 1;
@@ -150,16 +142,6 @@ pub fn canary(
         .env("OVERLAY", live.overlay.clone()),
     ));
     pieces
-}
-
-/// The Prometheus address and token a step with gates needs, when Prometheus is outside.
-fn with_prometheus(step: Step, prometheus: &PrometheusAccess) -> Step {
-    match prometheus {
-        PrometheusAccess::InCluster => step,
-        PrometheusAccess::Url(url) => step
-            .env("PROMETHEUS_URL", url.clone())
-            .env("PROMETHEUS_TOKEN", PROMETHEUS_TOKEN_SECRET),
-    }
 }
 
 /// The blue-green rollout of one service: green runs the new version behind the preview
@@ -206,7 +188,7 @@ pub fn blue_green(
 pub fn abort_step(deployment: &Deployment, live: &LiveTrack, script: &str) -> Step {
     let halts = matches!(
         deployment.strategy.kind,
-        crate::check::model::StrategyKind::Canary {
+        StrategyKind::Canary {
             on_failure: OnFailure::Halt,
             ..
         }

@@ -19,6 +19,8 @@
 //!   workflow runs it when a job fails or is cancelled.
 
 use super::live::LiveTrack;
+use super::prometheus::PrometheusAccess;
+use super::rollout::ROLLOUT_TIMEOUT;
 use crate::check::model::{Analysis, CanaryStep, Deployment, OnFailure, Pause, StrategyKind};
 use crate::emit::istio::Layout;
 use crate::emit::metrics::{self, Subject};
@@ -28,22 +30,12 @@ use std::fmt::Write as _;
 /// The library every script ends with.
 const LIBRARY: &str = include_str!("library.sh");
 
-/// How long the script waits for a Deployment to become ready.
-const WAIT_TIMEOUT: &str = "10m";
-
 /// The placeholder the script replaces with the (scaled) gate interval in every query.
 pub const WINDOW: &str = "{{window}}";
 
 /// `rollout/<env>/<service>.sh`, relative to the output directory.
 pub fn path(environment: &str, service: &str) -> String {
     format!("rollout/{environment}/{service}.sh")
-}
-
-/// Where the script reaches Prometheus when the workflow gives it no `PROMETHEUS_URL`: the
-/// API server's service proxy path of an in-cluster Prometheus.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Route {
-    pub proxy: String,
 }
 
 /// The script of a deployment whose rollout the workflow runs; `None` for a single-track
@@ -53,12 +45,12 @@ pub fn script(
     deployment: &Deployment,
     live: &LiveTrack,
     layout: &Layout,
-    route: &Route,
+    prometheus: &PrometheusAccess,
 ) -> Option<String> {
     let mut text = String::from("#!/usr/bin/env bash\n");
     text.push_str(&crate::emit::header(options));
     let resting = layout.virtual_service.clone()?;
-    let mut settings = Settings::new(deployment, live, &resting, route);
+    let mut settings = Settings::new(deployment, live, &resting, prometheus);
     let steps = match &deployment.strategy.kind {
         StrategyKind::Canary {
             steps,
@@ -101,7 +93,12 @@ struct Settings {
 }
 
 impl Settings {
-    fn new(deployment: &Deployment, live: &LiveTrack, resting: &str, route: &Route) -> Settings {
+    fn new(
+        deployment: &Deployment,
+        live: &LiveTrack,
+        resting: &str,
+        prometheus: &PrometheusAccess,
+    ) -> Settings {
         let mut settings = Settings {
             text: String::new(),
         };
@@ -120,8 +117,8 @@ impl Settings {
             });
         settings.set("autoscaling_min", &min);
         settings.set("autoscaling_max", &max);
-        settings.set("wait_timeout", WAIT_TIMEOUT);
-        settings.set("prometheus_proxy", &route.proxy);
+        settings.set("wait_timeout", ROLLOUT_TIMEOUT);
+        settings.set("prometheus_proxy", prometheus.proxy());
         settings
     }
 
@@ -150,7 +147,7 @@ impl Settings {
             },
         );
         let Some(analysis) = analysis else {
-            self.gates(&[], 1, 0, "fail");
+            self.no_gates();
             return;
         };
         let subject = Subject::canary(deployment);
@@ -172,23 +169,25 @@ impl Settings {
         self.list("gate_limits", &limits);
         self.list("gate_units", &units);
         self.list("gate_queries", &queries);
-        self.gates_budget(analysis);
-    }
-
-    fn gates(&mut self, queries: &[String], interval: u64, failure_limit: u32, no_data: &str) {
-        for name in ["gate_names", "gate_ops", "gate_limits", "gate_units"] {
-            self.list(name, &[]);
-        }
-        self.list("gate_queries", queries);
-        self.budget(interval, failure_limit, no_data);
-    }
-
-    fn gates_budget(&mut self, analysis: &Analysis) {
         self.budget(
             analysis.interval.seconds_ceil().max(1),
             analysis.failure_limit,
             analysis.no_data.keyword(),
         );
+    }
+
+    /// The settings of a rollout without gates: empty lists, and a budget nothing reads.
+    fn no_gates(&mut self) {
+        for name in [
+            "gate_names",
+            "gate_ops",
+            "gate_limits",
+            "gate_units",
+            "gate_queries",
+        ] {
+            self.list(name, &[]);
+        }
+        self.budget(1, 0, "fail");
     }
 
     fn budget(&mut self, interval: u64, failure_limit: u32, no_data: &str) {
@@ -202,7 +201,7 @@ impl Settings {
         self.set("switched", &switched);
         self.set("keep_live_seconds", &keep_live_seconds.to_string());
         self.set("on_failure", "rollback");
-        self.gates(&[], 1, 0, "fail");
+        self.no_gates();
     }
 }
 
