@@ -7,7 +7,7 @@
 
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::syntax::ast::{Entry, Expr, ExprKind, Item, Object};
+use crate::syntax::ast::{ExprKind, Item};
 
 /// What GitHub starts an expression with.
 const EXPRESSION: &str = "${{";
@@ -17,29 +17,8 @@ const NOT_IN_WORKFLOW: &[&str] = &["env", "message", "help", "runbook", "reason"
 
 /// Reports every string of `item` that would smuggle an expression into the workflow.
 pub fn check(checker: &mut Checker, item: &Item) {
-    if item.keyword.text == "policy" || item.keyword.text == "waive" {
-        return;
-    }
-    expression(checker, &item.value);
-}
-
-fn object(checker: &mut Checker, object: &Object) {
-    for entry in &object.entries {
-        match entry {
-            Entry::Attribute { key, value } if !NOT_IN_WORKFLOW.contains(&key.text.as_str()) => {
-                expression(checker, value)
-            }
-            Entry::Block { key, body, .. } if !NOT_IN_WORKFLOW.contains(&key.text.as_str()) => {
-                self::object(checker, body)
-            }
-            _ => {}
-        }
-    }
-}
-
-fn expression(checker: &mut Checker, expr: &Expr) {
-    match &expr.kind {
-        ExprKind::String(text) if text.contains(EXPRESSION) => {
+    super::strings::walk(item, NOT_IN_WORKFLOW, &mut |_, expr| {
+        if matches!(&expr.kind, ExprKind::String(text) if text.contains(EXPRESSION)) {
             checker.report(
                 Diagnostic::error(
                     Code::SW0212,
@@ -50,8 +29,6 @@ fn expression(checker: &mut Checker, expr: &Expr) {
                 .with_help("write the value itself; secrets and variables belong in the GitHub environment, which the workflow already reads"),
             );
         }
-        ExprKind::List(items) => items.iter().for_each(|item| expression(checker, item)),
-        ExprKind::Object(body) => object(checker, body),
-        _ => {}
-    }
+        true
+    });
 }

@@ -27,6 +27,7 @@ mod scope;
 pub(crate) mod secrets;
 mod service;
 mod strategy;
+mod strings;
 mod templates;
 pub mod values;
 mod waivers;

@@ -13,7 +13,7 @@
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::Span;
-use crate::syntax::ast::{Entry, Expr, ExprKind, Item, Object};
+use crate::syntax::ast::{ExprKind, Item};
 
 /// Words of a variable name (split at `_`, `-` and `.`) that say it holds a secret.
 const SECRET_WORDS: &[&str] = &[
@@ -244,34 +244,14 @@ fn is_shell_reference(value: &str) -> bool {
 /// secret on the command line of an exec probe. Environment variables are checked by name
 /// when they are lowered; here only their URLs are.
 pub fn check(checker: &mut Checker, item: &Item) {
-    if item.keyword.text == "policy" || item.keyword.text == "waive" {
-        return;
-    }
-    expression(checker, "", &item.value);
-}
-
-fn object(checker: &mut Checker, object: &Object) {
-    for entry in &object.entries {
-        match entry {
-            Entry::Attribute { key, value } if !NOT_IN_OUTPUT.contains(&key.text.as_str()) => {
-                expression(checker, &key.text, value)
-            }
-            Entry::Block { key, body, .. } if !NOT_IN_OUTPUT.contains(&key.text.as_str()) => {
-                self::object(checker, body)
-            }
-            _ => {}
-        }
-    }
-}
-
-fn expression(checker: &mut Checker, key: &str, expr: &Expr) {
-    match &expr.kind {
+    super::strings::walk(item, NOT_IN_OUTPUT, &mut |key, expr| match &expr.kind {
         ExprKind::String(text)
             if has_url_credentials(text)
                 || (key == "registry" && authority_has_credentials(text))
                 || (key == "image" && reference_has_credentials(text)) =>
         {
             checker.report(url_credentials(expr.span));
+            true
         }
         ExprKind::List(items) if key == "command" || key == "args" => {
             let words: Vec<&str> = items
@@ -284,11 +264,10 @@ fn expression(checker: &mut Checker, key: &str, expr: &Expr) {
             if command_has_secret(&words) {
                 checker.report(command_secret(expr.span));
             }
+            false
         }
-        ExprKind::List(items) => items.iter().for_each(|item| expression(checker, key, item)),
-        ExprKind::Object(body) => object(checker, body),
-        _ => {}
-    }
+        _ => true,
+    });
 }
 
 fn url_credentials(span: Span) -> Diagnostic {
