@@ -30,8 +30,12 @@ Usage: rehearse.py OUT_DIR RUN_DIR [--divisor N] [--only SCENARIO] [--service NA
 run, with their env files). Prints one line per scenario (`PASS|FAIL  <example>/<env>/<service>:
 <scenario>  (<seconds>s) <what the cluster showed>`), appends every step's output to
 RUN_DIR/rehearsal.log, and exits 1 when a verdict fails (2 on a setup error).
---break gates-cannot-fail rehearses a copy of OUT_DIR whose scripts tolerate 9,000 failed
-rounds: the rollback scenarios must then FAIL (that the rehearsal can fail at all).
+Once per environment (guarantees.py): an autoscaler's replica count survives a deploy; a sync
+of the environment's Argo CD Application changes nothing the workflow did.
+--break WHAT rehearses a copy of OUT_DIR with one guarantee broken on purpose, to show that the
+scenarios that prove it then FAIL: gates-cannot-fail (the scripts tolerate 9,000 failed rounds),
+no-abort (`abort` does nothing), hpa-replicas (autoscaled Deployments carry `replicas`),
+argocd-reverts (the Applications lose their ignoreDifferences).
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+import guarantees
 
 HERE = Path(__file__).resolve().parent
 SCENARIO_TOOL = HERE / "metrics" / "scenario.py"
@@ -411,24 +417,26 @@ def rehearse(out: Path, run_dir: Path, divisor: int, only: str | None, service: 
              breaking: str | None) -> list[Verdict]:
     env = dict(os.environ)
     for name in ("env", "prometheus.env"):
+        if not (run_dir / name).is_file():
+            continue
         for line in (run_dir / name).read_text().splitlines():
             match = re.fullmatch(r"(?:export )?([A-Z_]+)=(.*)", line.strip())
             if match:
                 env[match.group(1)] = match.group(2).strip("'\"")
     env["PATH"] = f"{run_dir / 'bin'}:{env['PATH']}"
     env["SLIPWAY_TIME_DIVISOR"] = str(divisor)
-    scenario_file = env["SLIPWAY_METRICS_SCENARIO"]
+    scenario_file = env.get("SLIPWAY_METRICS_SCENARIO", "")
     cluster = Cluster(env)
     label = out.name
-    if breaking == "gates-cannot-fail":
+    if breaking:
         # a copy: the compiled tree stays as the compiler wrote it
         copy = Path(tempfile.mkdtemp(prefix="rehearsal-broken-")) / out.name
         shutil.copytree(out, copy, symlinks=True)
-        for script in copy.glob("rollout/*/*.sh"):
-            text = script.read_text()
-            script.write_text(re.sub(r"^failure_limit='\d+'$", "failure_limit='9000'", text,
-                                     flags=re.M))
+        guarantees.BREAKS[breaking](copy)
         out = copy
+    # what Argo CD would read from the repository: the tree before any job ran
+    commit = Path(tempfile.mkdtemp(prefix="rehearsal-commit-")) / out.name
+    shutil.copytree(out, commit, symlinks=True)
     verdicts: list[Verdict] = []
     counter = iter(range(1, 1000))
     log = run_dir / "rehearsal.log"
@@ -454,7 +462,35 @@ def rehearse(out: Path, run_dir: Path, divisor: int, only: str | None, service: 
                   f"({time.monotonic() - started:.0f}s) {detail}", flush=True)
             with log.open("a") as handle:
                 handle.write(f"######## {'PASS' if ok else 'FAIL'} {name}: {scenario}: {detail}\n")
+    for environment in [] if service else guarantees.environments(out):
+        for scenario, check in environment_scenarios(out, environment):
+            if only and scenario != only:
+                continue
+            name = f"{label}/{environment}"
+            started = time.monotonic()
+            with log.open("a") as handle:
+                handle.write(f"\n\n######## {name}: {scenario}\n")
+            if ALL_ROLLOUTS:
+                write_scenario(scenario_file, "healthy", ALL_ROLLOUTS[0])
+            ok, detail = check(cluster, workflow, commit, environment)
+            verdicts.append(Verdict(f"{name}: {scenario}", ok, detail))
+            print(f"{'PASS' if ok else 'FAIL'}  {name}: {scenario}  "
+                  f"({time.monotonic() - started:.0f}s) {detail}", flush=True)
+            with log.open("a") as handle:
+                handle.write(f"######## {'PASS' if ok else 'FAIL'} {name}: {scenario}: {detail}\n")
     return verdicts
+
+
+def environment_scenarios(out: Path, environment: str) -> list[tuple[str, Any]]:
+    """The guarantees rehearsed once per environment, after its rollouts."""
+    found: list[tuple[str, Any]] = []
+    if guarantees.argo_rollouts(out, environment):
+        return found
+    if guarantees.autoscalers(out, environment):
+        found.append(("autoscaled replicas survive a deploy", guarantees.autoscaled_survives))
+    if guarantees.application(out, environment):
+        found.append(("an Argo CD sync keeps the deploy", guarantees.argocd_keeps))
+    return found
 
 
 def scenarios_of(rollout: Rollout) -> list[str]:
@@ -505,6 +541,10 @@ def run_scenario(cluster: Cluster, flow: Workflow, rollout: Rollout, scenario: s
     if match:
         watcher = FailAt(cluster, rollout, int(match.group(2)), match.group(1), scenario_file)
         watcher.start()
+    scale = None
+    if rollout.kind == "canary" and scenario in ("first deploy", "healthy is promoted"):
+        scale = guarantees.ScaleWatch(cluster, rollout)
+        scale.start()
     ok = True
     notes: list[str] = []
     for job in jobs:
@@ -519,6 +559,10 @@ def run_scenario(cluster: Cluster, flow: Workflow, rollout: Rollout, scenario: s
     if watcher:
         watcher.stop.set()
         watcher.join()
+    if scale:
+        scale.stop.set()
+        scale.join()
+        notes.append(scale.summary())
     rest_ok, rest = at_rest(cluster, rollout)
     live_image = cluster.image(rollout.namespace, rollout.live)
     output = flow.output()
@@ -542,6 +586,8 @@ def run_scenario(cluster: Cluster, flow: Workflow, rollout: Rollout, scenario: s
             problems.append("the switch never sent the traffic to the candidate")
         if not rest_ok:
             problems.append("not at rest")
+        if scale:
+            problems.extend(scale.problems(output))
         runs = "this run's digest" if live_image.endswith(new_image) else live_image[-16:]
         return not problems, "; ".join([*(problems or ["promoted"]), rest,
                                         f"{rollout.live} runs {runs}", *notes])
@@ -646,7 +692,7 @@ def main() -> int:
     parser.add_argument("--divisor", type=int, default=20)
     parser.add_argument("--only", help="run only the scenario of this name")
     parser.add_argument("--service", help="run only the scenarios of this service")
-    parser.add_argument("--break", dest="breaking", choices=["gates-cannot-fail"])
+    parser.add_argument("--break", dest="breaking", choices=sorted(guarantees.BREAKS))
     args = parser.parse_args()
     # A background job of a non-interactive shell (`cmd &` in a script, nohup) starts with
     # SIGINT and SIGQUIT ignored, and would pass that on to every step: a cancel's SIGINT would
@@ -655,8 +701,9 @@ def main() -> int:
         if signal.getsignal(sig) == signal.SIG_IGN:
             signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT
                           else signal.SIG_DFL)
-    if not (args.out / "rollout").is_dir() or not (args.run_dir / "prometheus.env").is_file():
-        print(f"rehearse.py: need OUT_DIR/rollout and RUN_DIR/env + prometheus.env "
+    if (args.out / "rollout").is_dir() and not (args.run_dir / "prometheus.env").is_file() \
+            or not (args.run_dir / "env").is_file():
+        print(f"rehearse.py: need RUN_DIR/env, and RUN_DIR/prometheus.env for OUT_DIR/rollout "
               f"({args.out}, {args.run_dir})", file=sys.stderr)
         return 2
     started = time.monotonic()

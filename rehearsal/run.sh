@@ -12,13 +12,14 @@
 # 2. Starts one cluster (rig/cluster.sh up --crds) and, per example with
 #    rollout scripts, one Prometheus + scripted exporter (rig/prometheus.sh),
 #    all on 127.0.0.1, all with --owner $$ and stopped by the EXIT trap.
-# 3. Compiles each example with --target k8s,istio,kustomize,github into a
+# 3. Compiles each example with --target k8s,istio,kustomize,github,argocd into a
 #    temporary directory (the compiler: $SLIPWAY, else `cargo build` and
 #    target/debug/slipway).
 # 4. rehearsal/dryrun.sh on every tree, reusing the cluster: 0 rejected or fail.
-# 5. rehearsal/rehearse.py on each tree that has rollout/ scripts; examples
-#    whose rollout namespaces differ run at the same time (each with its own
-#    Prometheus), otherwise one after the other.
+# 5. rehearsal/rehearse.py on each tree that has rollout/ scripts, autoscalers
+#    or Argo CD Applications; examples whose namespaces differ run at the same
+#    time (each with its own Prometheus when it has gates), otherwise one after
+#    the other.
 # 6. Prints one line per scenario (PASS/FAIL) and exits 1 when anything failed.
 #
 # Without the tools to build or run the rig (go, python3 with PyYAML, jq, curl,
@@ -107,7 +108,7 @@ mkdir -p "$WORK/out"
 trees=()
 for name in "${examples[@]}"; do
   [ -d "$ROOT/examples/$name" ] || { say "FAILED: no example $name"; exit 1; }
-  "$slipway" compile "$ROOT/examples/$name" --target k8s,istio,kustomize,github \
+  "$slipway" compile "$ROOT/examples/$name" --target k8s,istio,kustomize,github,argocd \
     --out "$WORK/out/$name" --quiet || { say "FAILED: compiling examples/$name"; exit 1; }
   trees+=("$WORK/out/$name")
 done
@@ -123,9 +124,13 @@ cat "$WORK/dryrun.out"
 # ---- rehearsals ----------------------------------------------------------------------------
 rehearsed=()
 for tree in "${trees[@]}"; do
-  if compgen -G "$tree/rollout/*/*.sh" >/dev/null; then rehearsed+=("$tree"); fi
+  # rollout scripts, autoscalers or Argo CD Applications: something to rehearse
+  if compgen -G "$tree/rollout/*/*.sh" >/dev/null || compgen -G "$tree/argocd/applications/*.yaml" >/dev/null \
+    || grep -qs '^kind: HorizontalPodAutoscaler' "$tree"/k8s/*/*.yaml; then
+    rehearsed+=("$tree")
+  fi
 done
-namespaces() { sed -n "s/^namespace='\(.*\)'$/\1/p" "$1"/rollout/*/*.sh | sort -u; }
+namespaces() { sed -n 's/^  name: \(.*\)$/\1/p' "$1"/k8s/*/namespace.yaml | sort -u; }
 sequential="${REHEARSAL_SEQUENTIAL:-0}"
 if [ "${#rehearsed[@]}" -gt 1 ]; then
   shared="$(for tree in "${rehearsed[@]}"; do namespaces "$tree"; done | sort | uniq -d)"
@@ -142,8 +147,10 @@ rehearse() { # tree: its own Prometheus, then rehearse.py; output in WORK/<name>
   mkdir -p "$run"
   cp "$RUN/env" "$run/env"
   ln -s "$RUN/bin" "$run/bin"
-  "$RIG/prometheus.sh" up "$run" --owner $$ >"$run/prometheus-up.log" 2>&1 \
-    || { echo "FAIL  $name: Prometheus did not start (see $run/prometheus-up.log)"; return 1; }
+  if compgen -G "$tree/rollout/*/*.sh" >/dev/null; then # the gates need Prometheus
+    "$RIG/prometheus.sh" up "$run" --owner $$ >"$run/prometheus-up.log" 2>&1 \
+      || { echo "FAIL  $name: Prometheus did not start (see $run/prometheus-up.log)"; return 1; }
+  fi
   python3 "$HERE/rehearse.py" "$tree" "$run" --divisor "$DIVISOR"
 }
 
@@ -178,7 +185,7 @@ done
 for tree in "${trees[@]}"; do
   case " ${rehearsed[*]-} " in
     *" $tree "*) ;;
-    *) echo "----  $(basename "$tree"): no rollout scripts (dry run only)" ;;
+    *) echo "----  $(basename "$tree"): nothing to rehearse (dry run only)" ;;
   esac
 done
 if [ "$dry_rc" -ne 0 ] || [ "$rh_rc" -ne 0 ]; then

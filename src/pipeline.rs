@@ -39,6 +39,7 @@ pub fn check(files: &[SourceFile]) -> Checked {
 pub fn check_project(roots: Vec<RootFile>, loader: &mut dyn Loader) -> Checked {
     let (sources, mut diagnostics) = modules::load(roots, loader);
     let model = check_sources(&sources, &mut diagnostics);
+    diagnostics.extend(check::dockerfiles::check(&model, loader));
     diagnostics::sort(&mut diagnostics);
     let Sources { files, modules, .. } = sources;
     Checked {

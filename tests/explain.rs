@@ -14,7 +14,7 @@
 #[path = "hostile/recipe.rs"]
 mod recipe;
 
-use slipway::{Code, Diagnostic, FileId, SourceFile};
+use slipway::{Code, Diagnostic, FileId, LoadError, LoadedFile, Loader, RootFile, SourceFile};
 
 /// The fence of a spec that the test checks.
 const SLIP_FENCE: &str = "```slip\n";
@@ -38,12 +38,50 @@ fn first_block<'a>(section: &'a str, fence: &str) -> Option<&'a str> {
     rest.find("```").map(|end| &rest[..end])
 }
 
-fn check(text: &str) -> Vec<Diagnostic> {
+/// Checks `text` as a spec in a repository that holds the files of the section's
+/// ```` ```dockerfile PATH ```` blocks (build contexts, SW0324).
+fn check(text: &str, section: &str) -> Vec<Diagnostic> {
     let file = SourceFile {
         name: "example.slip".to_string(),
         text: text.to_string(),
     };
-    slipway::check(&[file]).diagnostics
+    let root = RootFile {
+        file,
+        path: "example.slip".to_string(),
+    };
+    let mut repository = Repository(repository_files(section));
+    slipway::check_project(vec![root], &mut repository).diagnostics
+}
+
+/// The ```` ```dockerfile PATH ```` blocks of a section, by path.
+fn repository_files(section: &str) -> Vec<(String, String)> {
+    let fence = "```dockerfile ";
+    let mut files = Vec::new();
+    let mut rest = section;
+    while let Some(start) = rest.find(fence) {
+        let after = &rest[start + fence.len()..];
+        let (path, body) = after
+            .split_once('\n')
+            .expect("a dockerfile block has a body");
+        let end = body.find("```").expect("a dockerfile block is closed");
+        files.push((path.trim().to_string(), body[..end].to_string()));
+        rest = &body[end..];
+    }
+    files
+}
+
+/// A repository holding only the files a page shows; no imports.
+struct Repository(Vec<(String, String)>);
+
+impl Loader for Repository {
+    fn load(&mut self, _path: &str) -> Result<LoadedFile, LoadError> {
+        Err(LoadError::NotFound)
+    }
+
+    fn repository_file(&mut self, path: &str) -> Option<String> {
+        let found = self.0.iter().find(|(name, _)| name == path);
+        found.map(|(_, text)| text.clone())
+    }
 }
 
 /// One line per diagnostic, for failure messages.
@@ -115,7 +153,7 @@ fn every_example_reports_its_own_code() {
             String::from_utf8(bytes).expect("the recipe writes UTF-8")
         });
         if let Some(spec) = generated.as_deref().or(first_block(example, SLIP_FENCE)) {
-            let diagnostics = check(spec);
+            let diagnostics = check(spec, example);
             if code.is_retired() {
                 // A retired code's example is what used to report it: it no longer does.
                 let reported = diagnostics.iter().any(|d| d.code == code || d.is_error());
@@ -155,7 +193,7 @@ fn every_fix_checks_without_errors() {
         let Some(spec) = first_block(fix, SLIP_FENCE) else {
             return Some("the fix has no ```slip block".to_string());
         };
-        let diagnostics = check(spec);
+        let diagnostics = check(spec, fix);
         let still_wrong = diagnostics.iter().any(|d| d.is_error() || d.code == code);
         still_wrong.then(|| format!("the fix still reports:\n{}", describe(&diagnostics)))
     });

@@ -9,6 +9,7 @@
 
 mod declarations;
 mod defaults;
+pub mod dockerfiles;
 mod environment;
 mod injection;
 pub mod limits;

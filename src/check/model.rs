@@ -175,6 +175,21 @@ pub struct Build {
     pub dockerfile: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub toolchain: Option<Toolchain>,
+    /// The `build` block.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Build {
+    /// The Dockerfile's path from the repository root, as `docker build -f` takes it in the
+    /// image job: `dockerfile` (default `Dockerfile`) inside `context`.
+    pub fn dockerfile_path(&self) -> String {
+        let file = self.dockerfile.as_deref().unwrap_or("Dockerfile");
+        match self.context.trim_end_matches('/') {
+            "." | "" => file.to_string(),
+            context => format!("{context}/{file}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

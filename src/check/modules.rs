@@ -23,6 +23,13 @@ pub trait Loader {
     /// The file at `path`: `/`-separated, relative to the project root, normalised (no `.`,
     /// no `..`, never absolute).
     fn load(&mut self, path: &str) -> Result<LoadedFile, LoadError>;
+
+    /// A file of the repository the spec delivers (a build context's Dockerfile), by its
+    /// `/`-separated path from the repository root; `None` when there is none or no
+    /// repository is known (the default), and the file is then not judged.
+    fn repository_file(&mut self, _path: &str) -> Option<String> {
+        None
+    }
 }
 
 /// An imported file as the loader found it.

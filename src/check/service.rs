@@ -131,6 +131,7 @@ fn lower_build(checker: &mut Checker, object: &Object) -> Option<Build> {
         context,
         dockerfile,
         toolchain,
+        span: object.span,
     })
 }
 

@@ -201,11 +201,8 @@ fn spec_name(path: &std::path::Path) -> String {
             other => absolute.push(other),
         }
     }
-    let root = current
-        .ancestors()
-        .find(|dir| dir.join(".git").exists())
-        .unwrap_or(&current);
-    match absolute.strip_prefix(root) {
+    let root = super::files::repository_root().unwrap_or_else(|| current.clone());
+    match absolute.strip_prefix(&root) {
         Ok(relative) if relative.as_os_str().is_empty() => ".".to_string(),
         Ok(relative) => relative
             .components()

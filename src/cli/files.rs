@@ -108,6 +108,34 @@ impl Loader for DiskLoader {
             bytes,
         })
     }
+
+    fn repository_file(&mut self, path: &str) -> Option<String> {
+        read_repository_file(path)
+    }
+}
+
+/// The repository `slipway` runs in: the nearest folder at or above the current one that
+/// holds `.git`.
+pub fn repository_root() -> Option<PathBuf> {
+    let current = std::env::current_dir().ok()?;
+    current
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+/// A text file of the repository (a build context's Dockerfile) by its `/`-separated path
+/// from the repository root: only a regular file inside the repository, of at most 1 MiB, in
+/// UTF-8; anything else is `None` (not judged).
+fn read_repository_file(path: &str) -> Option<String> {
+    const LIMIT: u64 = 1024 * 1024;
+    let root = std::fs::canonicalize(repository_root()?).ok()?;
+    let real = std::fs::canonicalize(root.join(path)).ok()?;
+    let metadata = std::fs::metadata(&real).ok()?;
+    if !real.starts_with(&root) || !metadata.is_file() || metadata.len() > LIMIT {
+        return None;
+    }
+    String::from_utf8(std::fs::read(&real).ok()?).ok()
 }
 
 /// A relative path with `/` separators.

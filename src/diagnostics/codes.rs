@@ -86,6 +86,7 @@ codes! {
     SW0321 = "strategy needs what the environment's cluster does not have",
     SW0322 = "environment with two deployers",
     SW0323 = "setting no longer used",
+    SW0324 = "image built without its build job's output",
     SW0401 = "promotion cycle",
     SW0402 = "service dependency cycle",
     SW0403 = "unreachable environment",

@@ -27,11 +27,7 @@ impl Built<'_> {
 
     /// The Dockerfile path as `docker build -f` takes it (relative to the checkout).
     pub fn dockerfile(&self) -> String {
-        let file = self.build.dockerfile.as_deref().unwrap_or("Dockerfile");
-        match self.build.context.trim_end_matches('/') {
-            "." | "" => file.to_string(),
-            context => format!("{context}/{file}"),
-        }
+        self.build.dockerfile_path()
     }
 }
 

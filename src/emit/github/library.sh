@@ -172,13 +172,15 @@ release_floors() {
 }
 
 # Sends WEIGHT% of the traffic to the candidate: first scales it to WEIGHT% of the live
-# track's pods (at least one; within the autoscaling bounds) and waits for them, so that
+# track's pods (at least one, at most the autoscaling maximum; not raised to the autoscaling
+# minimum: the candidate's autoscaler is held at this count) and waits for them, so that
 # traffic outside the mesh, which Services split by ready pods, follows the weight too; then
 # applies the step's routing. The live track keeps its size, ready for a rollback.
 set_weight() {
   local weight="$1" routing="$2" total pods current
   total="$(live_replicas)"
-  pods="$(clamp $(((total * weight + 99) / 100)))"
+  pods=$(((total * weight + 99) / 100))
+  if [ -n "$autoscaling_max" ] && [ "$pods" -gt "$autoscaling_max" ]; then pods="$autoscaling_max"; fi
   if [ "$pods" -lt 1 ]; then pods=1; fi
   log "$service: $weight% of the traffic to $candidate, on $pods pod(s) beside $total"
   hold_floor "$live" "$(clamp "$total")"
