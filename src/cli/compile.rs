@@ -186,7 +186,7 @@ fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
 /// folder at or above the current one that holds `.git`, else the current folder), without `.`
 /// segments or a trailing `/`, so `specs`, `specs/`, `./specs` and `../repo/specs` give the
 /// same output and a drift check does not depend on how the path was typed.
-fn spec_name(path: &std::path::Path) -> String {
+pub(super) fn spec_name(path: &std::path::Path) -> String {
     use std::path::Component;
     let Ok(current) = std::env::current_dir() else {
         return path.display().to_string();

@@ -5,6 +5,7 @@
 
 mod check;
 mod compile;
+mod compliance;
 mod drift;
 mod explain;
 mod files;
@@ -41,6 +42,9 @@ pub enum Command {
     Compile(compile::CompileArgs),
     /// Print the promotion graph and the service dependency graph.
     Graph(graph::GraphArgs),
+    /// Print what a spec guarantees per environment (approvals, rollouts, policies and
+    /// waivers, supply chain, secrets): a compliance summary in Markdown or JSON.
+    Report(compliance::ReportArgs),
     /// Write a commented starter spec into DIR (default: the current directory).
     Init {
         #[arg(default_value = ".")]
@@ -82,6 +86,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Compile(args) => compile::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Report(args) => compliance::run(&args),
         Command::Init { dir } => init::run(&dir),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -31,6 +31,7 @@ pub mod labels;
 pub mod metrics;
 pub mod parallel;
 pub mod prometheus;
+pub mod report;
 pub mod rollouts;
 pub mod yaml;
 

@@ -1,0 +1,58 @@
+//! `slipway report`: the compliance summary of a spec (what it guarantees per environment:
+//! approvals, rollouts and what stops them, policies and waivers, the supply chain, secrets),
+//! as Markdown for people or JSON for tools, on stdout.
+
+use super::{compile, files, report, status, Colour};
+use clap::{Args, ValueEnum};
+use slipway::emit::report as compliance;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Spec files, or directories searched for `*.slip` files.
+    #[arg(required = true)]
+    pub paths: Vec<std::path::PathBuf>,
+    /// `markdown` for a review or an audit file, `json` for tools.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
+}
+
+pub fn run(args: &ReportArgs) -> u8 {
+    let loaded = match files::load(&args.paths) {
+        Ok(loaded) => loaded,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return status::USAGE;
+        }
+    };
+    let checked = loaded.check();
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(checked.diagnostics);
+    if diagnostics.iter().any(|d| d.is_error()) {
+        // A report of a spec that does not check would vouch for a delivery that cannot be
+        // generated.
+        slipway::diagnostics::sort(&mut diagnostics);
+        report::print_human(&checked.files, &diagnostics, Colour::Auto, true);
+        return status::ERRORS;
+    }
+    let mut sources: Vec<String> = args.paths.iter().map(|p| compile::spec_name(p)).collect();
+    sources.sort();
+    sources.dedup();
+    let built = compliance::build(&checked.model, &sources.join(", "));
+    match args.format {
+        ReportFormat::Markdown => print!("{}", compliance::markdown(&built)),
+        ReportFormat::Json => match serde_json::to_string_pretty(&built) {
+            Ok(json) => println!("{json}"),
+            Err(error) => {
+                eprintln!("error: the report could not be serialised: {error}");
+                return status::ERRORS;
+            }
+        },
+    }
+    status::OK
+}
