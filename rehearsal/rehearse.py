@@ -236,11 +236,15 @@ class Workflow:
             log.seek(self.log_start)
             return log.read().decode(errors="replace")
 
-    def expression(self, text: str) -> str:
+    def expression(self, text: str, status: str = "success") -> str:
         def value(match: re.Match[str]) -> str:
             name = match.group(1).strip()
             if name == "runner.temp":
                 return str(self.temp)
+            if name == "job.status":  # the job's status when the step starts
+                return status
+            if name == "github.token":  # no GitHub API here: the audit step says so
+                return ""
             ref = re.fullmatch(r"needs\.image\.outputs\.(ref_[a-z0-9_]+)", name)
             if ref:
                 if ref.group(1) not in self.images:
@@ -250,11 +254,15 @@ class Workflow:
             raise SystemExit(f"the rehearsal has no value for the expression ${{{{ {name} }}}}")
         return re.sub(r"\$\{\{(.*?)\}\}", value, text)
 
-    def step_env(self, job: dict[str, Any], step: dict[str, Any]) -> dict[str, str]:
+    def step_env(self, job: dict[str, Any], step: dict[str, Any],
+                 status: str = "success") -> dict[str, str]:
         env = dict(self.env)
         for scope in (job, step):
             for key, raw in (scope.get("env") or {}).items():
-                env[key] = self.expression(str(raw))
+                env[key] = self.expression(str(raw), status)
+        env.update(GITHUB_SERVER_URL="https://github.example", GITHUB_REPOSITORY="acme/rehearsal",
+                   GITHUB_RUN_ID="1", GITHUB_ACTOR="rehearsal",
+                   GITHUB_STEP_SUMMARY=str(self.temp / "step-summary.md"))
         env["RUNNER_TEMP"] = str(self.temp)
         env["GITHUB_SHA"] = "0" * 40
         env["GITHUB_OUTPUT"] = str(self.temp / "github-output")
@@ -290,8 +298,9 @@ class Workflow:
                                  f"evaluate `if: {condition}`")
             if not wanted:
                 continue
+            status = "cancelled" if self.cancelled else "failure" if failed else "success"
             file = self.temp / f"{job_id}-{number}.sh"
-            file.write_text(self.expression(run))
+            file.write_text(self.expression(run, status))
             with self.log.open("a") as log:
                 log.write(f"\n### {job_id}: {step['name']}\n")
                 log.flush()
@@ -299,7 +308,8 @@ class Workflow:
                     if self.cancelled and condition == "success()":
                         continue
                     self.running = subprocess.Popen(
-                        self.shell(step, file), cwd=self.out, env=self.step_env(job, step),
+                        self.shell(step, file), cwd=self.out,
+                        env=self.step_env(job, step, status),
                         stdout=log, stderr=subprocess.STDOUT, text=True,
                         start_new_session=True,
                     )
@@ -588,6 +598,7 @@ def run_scenario(cluster: Cluster, flow: Workflow, rollout: Rollout, scenario: s
             problems.append("not at rest")
         if scale:
             problems.extend(scale.problems(output))
+        problems.extend(audited(cluster, rollout, "success"))
         runs = "this run's digest" if live_image.endswith(new_image) else live_image[-16:]
         return not problems, "; ".join([*(problems or ["promoted"]), rest,
                                         f"{rollout.live} runs {runs}", *notes])
@@ -613,11 +624,23 @@ def run_scenario(cluster: Cluster, flow: Workflow, rollout: Rollout, scenario: s
         problems.append(f"{rollout.live} runs {live_image[-16:]}, not its previous version")
     if not rest_ok:
         problems.append("not at rest")
+    problems.extend(audited(cluster, rollout, "failure"))
     fired = f" (metrics {watcher.fired})" if watcher else ""
     summary = (f"rolled back at {expected}%{fired}, "
                f"{'on ' + reason.group(0).removeprefix('::warning::') if reason else ''}")
     return not problems, "; ".join([*(problems or [summary]), rest,
                                     f"{rollout.live} kept its version" * (live_image == before)])
+
+
+def audited(cluster: Cluster, rollout: Rollout, result: str) -> list[str]:
+    """The audit step's record on the live Deployment: this job's result and commit."""
+    found = cluster.deployment(rollout.namespace, rollout.live) or {}
+    annotations = found.get("metadata", {}).get("annotations", {})
+    recorded = (annotations.get("slipway.dev/last-result"),
+                annotations.get("slipway.dev/last-commit"))
+    if recorded != (result, "0" * 40):
+        return [f"the audit record on {rollout.live} says {recorded}, not ({result!r}, commit)"]
+    return []
 
 
 def waiting_for_approval(cluster: Cluster, rollout: Rollout, new_image: str,
@@ -678,6 +701,7 @@ def cancel(cluster: Cluster, flow: Workflow, rollout: Rollout, jobs: list[str],
         problems.append(f"{rollout.live} runs {live_image[-16:]}, not its previous version")
     if not rest_ok:
         problems.append("not at rest")
+    problems.extend(audited(cluster, rollout, "cancelled"))
     outlived = f" (it outlived {flow.escalated})" if flow.escalated else ""
     summary = (f"cancelled in '{flow.cancelled_step}'{outlived} with the route at {seen}, "
                f"it ended {took:.1f}s later with status {status}; "

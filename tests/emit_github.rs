@@ -337,6 +337,7 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
         "Wait for the Deployments",
         "web: canary step 1 (20%)",
         "web: on failure or cancel, all traffic back to web-stable",
+        "Record the deployment (audit trail)",
     ];
     assert_eq!(names, expected_first);
     let scripts = run_scripts(first);
@@ -359,8 +360,20 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
         "web: canary steps 2 to 3 (60%, 100%)",
         "web: promote the canary to stable",
         "web: on failure or cancel, all traffic back to web-stable",
+        "Record the deployment (audit trail)",
     ];
     assert_eq!(names, expected_second);
+    let record = step_named(second, "Record the deployment (audit trail)");
+    assert_eq!(
+        record["if"], "always()",
+        "a failed or cancelled job is recorded too"
+    );
+    assert_eq!(record["env"]["RESULT"], "${{ job.status }}");
+    assert_eq!(record["env"]["GATE"], "prod-canary-approval");
+    assert_eq!(
+        second["permissions"]["actions"], "read",
+        "the record reads the approvals"
+    );
     assert_eq!(
         second["timeout-minutes"], 68,
         "an hour plus 5 rounds at 60% and failure_limit + 1 = 3 at 100%"

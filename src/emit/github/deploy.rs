@@ -13,6 +13,7 @@
 //! `image` in its `needs:` (GitHub gives a job the outputs of its direct needs only). Generated
 //! files are named by repository paths ([`Options::repository_path`]).
 
+use super::audit;
 use super::build::{checkout, read_contents, Built};
 use super::images::Overlay;
 use super::live::{self, LiveTrack};
@@ -204,6 +205,12 @@ pub fn environment_jobs(
     let mut jobs: Vec<(String, Job)> = Vec::new();
     for mut phase in phases {
         phase.steps.extend(aborts.iter().cloned());
+        phase.steps.push(audit::record_step(
+            &model.app_name(),
+            name,
+            &phase.environment,
+            &environment.namespace.value,
+        ));
         let (mut needs, condition) = match jobs.last() {
             None => (needs.clone(), condition.clone()),
             Some((previous, _)) => (vec![previous.clone()], NOT_PULL_REQUEST.to_string()),
@@ -215,7 +222,10 @@ pub fn environment_jobs(
                 needs.push(IMAGE_JOB.to_string());
             }
         }
-        let mut job = Job::new(phase.name, read_contents(), phase.steps)
+        // `actions: read`: the audit step reads who approved the run's environments.
+        let mut permissions = read_contents();
+        permissions.insert("actions", "read");
+        let mut job = Job::new(phase.name, permissions, phase.steps)
             .needs(needs)
             .when(condition);
         job.environment = Some(phase.environment);

@@ -23,6 +23,7 @@
 //! `run:` script (values travel through `env:`); checkouts keep no credentials; pull requests
 //! never push or deploy; every action is pinned by commit SHA ([`pins`]).
 
+mod audit;
 mod build;
 mod deploy;
 mod images;
