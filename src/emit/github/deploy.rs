@@ -206,7 +206,7 @@ pub fn environment_jobs(
     for mut phase in phases {
         phase.steps.extend(aborts.iter().cloned());
         phase.steps.push(audit::record_step(
-            &model.app_name(),
+            model.app_name(),
             name,
             &phase.environment,
             &environment.namespace.value,
