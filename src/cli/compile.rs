@@ -30,6 +30,11 @@ pub struct CompileArgs {
     /// With `--check`, show a short unified diff of each file that differs.
     #[arg(long, requires = "check")]
     pub diff: bool,
+    /// Also replace files at generated paths that slipway did not write (files neither in
+    /// `--out/.slipway-manifest` nor starting with the generated header); without it, such
+    /// files stop the compile before anything is written.
+    #[arg(long)]
+    pub force: bool,
     /// Print how long each phase took.
     #[arg(long)]
     pub timings: bool,
@@ -112,9 +117,15 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
 
 fn write_out(args: &CompileArgs, opened: &outdir::OutDir, output: &emit::Output) -> u8 {
     print_notes(args, &opened.notes);
-    match write::write_tree(&opened.root, output) {
+    let overwrite = if args.force {
+        write::Overwrite::Force
+    } else {
+        write::Overwrite::GeneratedOnly
+    };
+    match write::write_tree(&opened.root, output, overwrite) {
         Ok(written) => {
             if !args.quiet {
+                print_forced(&args.out, &written.forced);
                 eprintln!("{}", summary(output, &written, &args.out));
                 if let Some(hint) = workflow_hint(&args.out, output) {
                     eprintln!("{hint}");
@@ -122,7 +133,11 @@ fn write_out(args: &CompileArgs, opened: &outdir::OutDir, output: &emit::Output)
             }
             status::OK
         }
-        Err(failure) => {
+        Err(write::WriteError::NotGenerated(paths)) => {
+            eprint!("{}", not_generated_message(&args.out, &paths));
+            status::ERRORS
+        }
+        Err(write::WriteError::Failed(failure)) => {
             eprintln!(
                 "error: {}; {}",
                 failure.message,
@@ -131,6 +146,37 @@ fn write_out(args: &CompileArgs, opened: &outdir::OutDir, output: &emit::Output)
             status::USAGE
         }
     }
+}
+
+/// The refusal to replace files that slipway did not write, one path per line.
+fn not_generated_message(out: &Path, paths: &[String]) -> String {
+    let shown = out.display();
+    let mut text = format!(
+        "error: {} in {shown} {} not written by slipway (not in {shown}/{}, no generated header); refusing to replace {}:\n",
+        plural(paths.len(), "file", "files"),
+        if paths.len() == 1 { "was" } else { "were" },
+        write::MANIFEST,
+        if paths.len() == 1 { "it" } else { "them" },
+    );
+    for path in paths {
+        text.push_str(&format!("  {shown}/{path}\n"));
+    }
+    text.push_str("nothing was written: move them away, or pass --force to replace them\n");
+    text
+}
+
+fn print_forced(out: &Path, paths: &[String]) {
+    for path in paths {
+        eprintln!(
+            "note: replaced {}/{path}, which slipway had not written (--force)",
+            out.display()
+        );
+    }
+}
+
+/// `1 file`, `2 files`.
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 /// What was done to `--out` before this compile's own work (an interrupted compile finished,
