@@ -1,7 +1,8 @@
 //! `slipway compile`: check the spec, generate every target, write the tree atomically
 //! (see `write.rs`), or with `--check` compare it with `--out` (see `drift.rs`).
 
-use super::{drift, files, outdir, progress, report, status, write, Colour};
+use super::progress::Progress;
+use super::{drift, files, outdir, progress, report, status, values, write, Colour};
 use clap::Args;
 use slipway::emit::{self, Options, Target};
 use std::collections::BTreeSet;
@@ -18,7 +19,7 @@ pub struct CompileArgs {
     #[arg(long, short)]
     pub out: PathBuf,
     /// Targets to generate: k8s, istio, kustomize, github (the default), argocd, prometheus.
-    #[arg(long, value_delimiter = ',', value_parser = parse_target)]
+    #[arg(long, value_delimiter = ',', value_parser = values::TargetParser)]
     pub target: Vec<Target>,
     /// Only these environments (repeatable; default: all).
     #[arg(long = "env")]
@@ -41,21 +42,11 @@ pub struct CompileArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
-    /// When to colour diagnostics.
-    #[arg(long, value_enum, default_value_t = Colour::Auto)]
-    pub color: Colour,
 }
 
-fn parse_target(text: &str) -> Result<Target, String> {
-    Target::parse(text).ok_or_else(|| {
-        let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
-        format!("unknown target `{text}`; targets are {}", names.join(", "))
-    })
-}
-
-pub fn run(args: &CompileArgs) -> u8 {
-    let mut progress = progress::Progress::new(args.quiet);
-    let code = compile(args, &mut progress);
+pub fn run(args: &CompileArgs, colour: Colour) -> u8 {
+    let mut progress = Progress::new(args.quiet);
+    let code = compile(args, colour, &mut progress);
     let timings = progress.finish();
     if args.timings {
         eprintln!("{}", progress::timings_line(&timings));
@@ -63,11 +54,14 @@ pub fn run(args: &CompileArgs) -> u8 {
     code
 }
 
-fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
+/// Every message below is printed after `progress.clear()`, so that it starts on a line of
+/// its own rather than after the progress line.
+fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
     progress.phase("read");
     let loaded = match files::load(&args.paths) {
         Ok(loaded) => loaded,
         Err(message) => {
+            progress.clear();
             eprintln!("error: {message}");
             return status::USAGE;
         }
@@ -80,7 +74,8 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
     slipway::diagnostics::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(|d| d.is_error());
     if has_errors || !args.quiet {
-        report::print_human(&checked.files, &diagnostics, args.color, true);
+        progress.clear();
+        report::print_human(&checked.files, &diagnostics, colour, true);
     }
     if has_errors {
         eprintln!("nothing written: fix the errors above");
@@ -89,6 +84,7 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
     let options = match options(args, &model) {
         Ok(options) => options,
         Err(message) => {
+            progress.clear();
             eprintln!("error: {message}");
             return status::USAGE;
         }
@@ -100,11 +96,13 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
     let output = emit::emit_parallel(&model, &options, threads);
     if args.check {
         progress.phase("compare");
-        return check_drift(args, &output);
+        return check_drift(args, &output, progress);
     }
     progress.phase("write");
-    let code = match outdir::open(&args.out, true, args.quiet) {
-        Ok(Some(opened)) => write_out(args, &opened, &output),
+    let opened = outdir::open(&args.out, true, args.quiet);
+    progress.clear();
+    let code = match opened {
+        Ok(Some(opened)) => write_out(args, &opened, &output, progress),
         Ok(None) => status::USAGE,
         Err(message) => {
             eprintln!("error: {message}");
@@ -115,14 +113,21 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
     code
 }
 
-fn write_out(args: &CompileArgs, opened: &outdir::OutDir, output: &emit::Output) -> u8 {
+fn write_out(
+    args: &CompileArgs,
+    opened: &outdir::OutDir,
+    output: &emit::Output,
+    progress: &Progress,
+) -> u8 {
     print_notes(args, &opened.notes);
     let overwrite = if args.force {
         write::Overwrite::Force
     } else {
         write::Overwrite::GeneratedOnly
     };
-    match write::write_tree(&opened.root, output, overwrite) {
+    let written = write::write_tree(&opened.root, output, overwrite, progress.counter());
+    progress.clear();
+    match written {
         Ok(written) => {
             if !args.quiet {
                 print_forced(&args.out, &written.forced);
@@ -189,8 +194,10 @@ fn print_notes(args: &CompileArgs, notes: &[String]) {
     }
 }
 
-fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
-    let opened = match outdir::open(&args.out, false, args.quiet) {
+fn check_drift(args: &CompileArgs, output: &emit::Output, progress: &Progress) -> u8 {
+    let opened = outdir::open(&args.out, false, args.quiet);
+    progress.clear();
+    let opened = match opened {
         Ok(opened) => opened,
         Err(message) => {
             eprintln!("error: {message}");
@@ -201,7 +208,9 @@ fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
     if let Some(opened) = &opened {
         print_notes(args, &opened.notes);
     }
-    let found = match drift::compare(root, output) {
+    let found = drift::compare(root, output, progress.counter());
+    progress.clear();
+    let found = match found {
         Ok(found) => found,
         Err(message) => {
             eprintln!("error: {message}");

@@ -25,6 +25,7 @@
 
 use super::journal::{self, Finished, Journal, Staging, Step};
 use super::nofollow::{self, Contents, Dir, Kind, Probe, Walker};
+use super::progress::Counter;
 use slipway::emit::Output;
 use std::collections::BTreeSet;
 use std::path::{Component, Path};
@@ -215,11 +216,12 @@ struct Plan<'o> {
 
 /// Writes `output` into the locked `--out` opened as `root` (see [`super::outdir`]). Files in
 /// the way that slipway did not write are refused, before anything is written, unless
-/// `overwrite` is `Force`.
+/// `overwrite` is `Force`. Each file compared and each file staged is counted on `counter`.
 pub fn write_tree(
     root: &Dir,
     output: &Output,
     overwrite: Overwrite,
+    counter: &Counter,
 ) -> Result<Written, WriteError> {
     for path in output.files.keys() {
         check_relative(path).map_err(Failure::untouched)?;
@@ -230,10 +232,15 @@ pub fn write_tree(
         .iter()
         .map(|(path, text)| (path.as_str(), text.as_str()))
         .collect();
+    counter.start("compare", files.len());
     let found = in_chunks(&files, |part| {
         let mut walker = Walker::new(root);
         part.iter()
-            .map(|(path, text)| look(&mut walker, root, path, text.as_bytes()))
+            .map(|(path, text)| {
+                let found = look(&mut walker, root, path, text.as_bytes());
+                counter.add_one();
+                found
+            })
             .collect()
     });
     let mut written = Written::default();
@@ -280,12 +287,12 @@ pub fn write_tree(
     if plan.files.is_empty() && plan.under_dirs.is_empty() && plan.stale.is_empty() {
         return Ok(written);
     }
-    commit(root, plan)?;
+    commit(root, plan, counter)?;
     Ok(written)
 }
 
 /// Stages the files, writes the journal and carries it out.
-fn commit(root: &Dir, plan: Plan) -> Result<(), Failure> {
+fn commit(root: &Dir, plan: Plan, counter: &Counter) -> Result<(), Failure> {
     let staging = format!("{}{}", journal::STAGING_PREFIX, std::process::id());
     let first_file = plan.dirs.len();
     let journal = Journal {
@@ -302,12 +309,14 @@ fn commit(root: &Dir, plan: Plan) -> Result<(), Failure> {
             .collect(),
         staging,
     };
+    counter.start("write", plan.under_dirs.len() + plan.files.len());
     let staged = stage(
         root,
         &journal.staging,
         &plan.under_dirs,
         &plan.files,
         first_file,
+        counter,
     )
     .and_then(|()| {
         journal::write(root, &journal)
@@ -426,13 +435,14 @@ pub fn in_chunks<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> Vec<R> + 
 
 /// Stages the files: those under new directories as trees in `<staging>/new/` (directories
 /// first), the others flat in `<staging>/files/`, named by their step's number (the first
-/// is `first_file`), on a few threads.
+/// is `first_file`), on a few threads, counting each on `counter`.
 fn stage(
     root: &Dir,
     staging: &str,
     under_dirs: &[(&str, &str)],
     files: &[(&str, &str)],
     first_file: usize,
+    counter: &Counter,
 ) -> Result<(), String> {
     let shown = |e: std::io::Error| format!("cannot create the staging directory {staging}: {e}");
     root.remove_tree(staging).map_err(shown)?;
@@ -457,6 +467,7 @@ fn stage(
         let mut walker = Walker::new(&parts.new);
         let result = part.iter().try_for_each(|(path, text)| {
             let (parent, name) = nofollow::split_parent(path);
+            counter.add_one();
             walker
                 .dir(parent)
                 .and_then(|dir| dir.create_file(name, text.as_bytes(), false))
@@ -471,6 +482,7 @@ fn stage(
         .collect();
     let flat = in_chunks(&numbered, |part| {
         let result = part.iter().try_for_each(|(index, (path, text))| {
+            counter.add_one();
             parts
                 .files
                 .create_file(&journal::flat_name(*index), text.as_bytes(), false)
@@ -485,8 +497,8 @@ fn stage(
 #[cfg(test)]
 mod tests {
     use super::{
-        check_relative, has_generated_header, Dir, Overwrite, WriteError, Written, GENERATED,
-        MANIFEST,
+        check_relative, has_generated_header, Counter, Dir, Overwrite, WriteError, Written,
+        GENERATED, MANIFEST,
     };
     use slipway::emit::Output;
     use std::fs;
@@ -494,7 +506,13 @@ mod tests {
 
     fn write_tree(out: &Path, output: &Output) -> Result<Written, WriteError> {
         fs::create_dir_all(out).unwrap();
-        super::write_tree(&Dir::open(out).unwrap(), output, Overwrite::GeneratedOnly)
+        let counter = Counter::hidden();
+        super::write_tree(
+            &Dir::open(out).unwrap(),
+            output,
+            Overwrite::GeneratedOnly,
+            &counter,
+        )
     }
 
     fn scratch(name: &str) -> PathBuf {
