@@ -25,7 +25,8 @@ pub struct CompileArgs {
     #[arg(long = "env")]
     pub environments: Vec<String>,
     /// Write nothing: compare what would be written with `--out` and exit 1 on any
-    /// difference (drift check for pre-commit and CI).
+    /// difference (drift check for pre-commit and CI). The spec's diagnostics are not shown
+    /// (`slipway check` shows them): a spec with errors fails with one line.
     #[arg(long)]
     pub check: bool,
     /// With `--check`, show a short unified diff of each file that differs.
@@ -73,7 +74,18 @@ fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
     diagnostics.extend(checked.diagnostics);
     slipway::diagnostics::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(|d| d.is_error());
-    if has_errors || !args.quiet {
+    if args.check {
+        // The drift check runs beside `slipway check` (the pre-commit hooks, CI), which shows
+        // the diagnostics; repeating them here would print each one twice.
+        if has_errors {
+            progress.clear();
+            eprintln!(
+                "error: the spec has errors ({}): fix them first (`slipway check`); drift was not checked",
+                slipway::diagnostics::render::summary(&diagnostics)
+            );
+            return status::ERRORS;
+        }
+    } else if has_errors || !args.quiet {
         progress.clear();
         report::print_human(&checked.files, &diagnostics, colour, true);
     }
