@@ -35,7 +35,7 @@ pub struct CompileArgs {
     /// Also replace files at generated paths that slipway did not write (files neither in
     /// `--out/.slipway-manifest` nor starting with the generated header); without it, such
     /// files stop the compile before anything is written.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "check")]
     pub force: bool,
     /// Print how long each phase took.
     #[arg(long)]
