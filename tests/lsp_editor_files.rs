@@ -1,6 +1,7 @@
 //! The VS Code extension's static files: valid JSON, the language wired to `*.slip`, the
-//! grammar and the language configuration in place, and the grammar's declaration keywords
-//! in step with the checker's list of declaration kinds.
+//! grammar and the language configuration in place, the client bundled into `main` when
+//! packaged, a licence and a repository for `vsce package`, and the grammar's declaration
+//! keywords in step with the checker's list of declaration kinds.
 
 use serde_json::Value;
 
@@ -17,11 +18,7 @@ fn the_extension_declares_the_language_grammar_and_client() {
     assert_eq!(language["extensions"][0], ".slip");
     let grammar = &package["contributes"]["grammars"][0];
     assert_eq!(grammar["scopeName"], "source.slipway");
-    for path in [
-        &language["configuration"],
-        &grammar["path"],
-        &package["main"],
-    ] {
+    for path in [&language["configuration"], &grammar["path"]] {
         let path = format!(
             "editors/vscode/{}",
             path.as_str().unwrap().trim_start_matches("./")
@@ -29,11 +26,36 @@ fn the_extension_declares_the_language_grammar_and_client() {
         assert!(std::path::Path::new(&path).is_file(), "{path} is missing");
     }
     assert!(package["dependencies"]["vscode-languageclient"].is_string());
+    // `main` is the bundle that `npm run bundle` (run by `vsce package`) builds from
+    // extension.js; it is not committed.
+    let bundle = package["scripts"]["bundle"].as_str().unwrap();
+    let main = package["main"].as_str().unwrap().trim_start_matches("./");
+    assert!(
+        bundle.starts_with("esbuild extension.js --bundle")
+            && bundle.contains(&format!("--outfile={main}")),
+        "{bundle}"
+    );
+    assert_eq!(package["scripts"]["vscode:prepublish"], "npm run bundle");
     let client = std::fs::read_to_string("editors/vscode/extension.js").unwrap();
     assert!(
         client.contains("args: [\"lsp\"]"),
         "the client starts `slipway lsp`"
     );
+}
+
+#[test]
+fn the_package_has_what_vsce_asks_for() {
+    let package = json("editors/vscode/package.json");
+    assert_eq!(package["license"], "Apache-2.0");
+    assert!(std::path::Path::new("editors/vscode/LICENSE").is_file());
+    assert!(package["repository"]["url"].is_string());
+    let ignored = std::fs::read_to_string("editors/vscode/.vscodeignore").unwrap();
+    for left_out in ["node_modules/**", "extension.js"] {
+        assert!(
+            ignored.lines().any(|line| line == left_out),
+            "{left_out} is packed"
+        );
+    }
 }
 
 #[test]

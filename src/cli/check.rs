@@ -1,6 +1,6 @@
-//! `slipway check`: parse and check specs, print diagnostics as text or JSON.
+//! `slipway check`: parse and check specs, print diagnostics as text, one line each, or JSON.
 
-use super::{files, report, status, Colour};
+use super::{files, report, usage, Colour};
 use clap::{Args, ValueEnum};
 use slipway::check::model::Waiver;
 use slipway::diagnostics::render;
@@ -16,12 +16,13 @@ pub struct CheckArgs {
     /// passes only the changed files).
     #[arg(long)]
     pub dirs: bool,
-    /// Output format.
+    /// Output format: `human` on stderr; `short` (`file:line:col: severity[CODE]: message`)
+    /// and `json` on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// When to colour human output.
-    #[arg(long, value_enum, default_value_t = Colour::Auto)]
-    pub color: Colour,
+    /// Exit 1 when there are warnings, as when there are errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
     /// Also list every policy waiver: what it waives, where, why, and how many violations it
     /// covered.
     #[arg(long)]
@@ -31,10 +32,11 @@ pub struct CheckArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
+    Short,
     Json,
 }
 
-pub fn run(args: &CheckArgs) -> u8 {
+pub fn run(args: &CheckArgs, colour: Colour) -> u8 {
     let paths = if args.dirs {
         files::spec_directories(&args.paths)
     } else {
@@ -42,10 +44,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     };
     let loaded = match files::load(&paths) {
         Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return status::USAGE;
-        }
+        Err(message) => return usage::file_error(&message, args.format == Format::Json),
     };
     let checked = loaded.check();
     let mut all: Vec<Diagnostic> = loaded.diagnostics;
@@ -54,18 +53,15 @@ pub fn run(args: &CheckArgs) -> u8 {
     let waivers = args.waivers.then_some(checked.model.waivers.as_slice());
     match args.format {
         Format::Json => print_json(&checked.files, &all, waivers),
+        Format::Short => report::print_short(&checked.files, &all),
         Format::Human => {
-            report::print_human(&checked.files, &all, args.color, false);
+            report::print_human(&checked.files, &all, colour, false);
             if let Some(waivers) = waivers {
                 print!("{}", list_waivers(&checked.files, waivers));
             }
         }
     }
-    let code = if all.iter().any(Diagnostic::is_error) {
-        status::ERRORS
-    } else {
-        status::OK
-    };
+    let code = report::check_status(&all, args.deny_warnings, args.format != Format::Json);
     super::leave_to_exit((checked.model, checked.modules, checked.files));
     code
 }

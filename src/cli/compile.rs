@@ -1,7 +1,8 @@
 //! `slipway compile`: check the spec, generate every target, write the tree atomically
 //! (see `write.rs`), or with `--check` compare it with `--out` (see `drift.rs`).
 
-use super::{drift, files, outdir, progress, report, status, write, Colour};
+use super::progress::Progress;
+use super::{drift, files, outdir, progress, report, status, values, write, Colour};
 use clap::Args;
 use slipway::emit::{self, Options, Target};
 use std::collections::BTreeSet;
@@ -18,39 +19,35 @@ pub struct CompileArgs {
     #[arg(long, short)]
     pub out: PathBuf,
     /// Targets to generate: k8s, istio, kustomize, github (the default), argocd, prometheus.
-    #[arg(long, value_delimiter = ',', value_parser = parse_target)]
+    #[arg(long, value_delimiter = ',', value_parser = values::TargetParser)]
     pub target: Vec<Target>,
     /// Only these environments (repeatable; default: all).
     #[arg(long = "env")]
     pub environments: Vec<String>,
     /// Write nothing: compare what would be written with `--out` and exit 1 on any
-    /// difference (drift check for pre-commit and CI).
+    /// difference (drift check for pre-commit and CI). The spec's diagnostics are not shown
+    /// (`slipway check` shows them): a spec with errors fails with one line.
     #[arg(long)]
     pub check: bool,
     /// With `--check`, show a short unified diff of each file that differs.
     #[arg(long, requires = "check")]
     pub diff: bool,
+    /// Also replace files at generated paths that slipway did not write (files neither in
+    /// `--out/.slipway-manifest` nor starting with the generated header); without it, such
+    /// files stop the compile before anything is written.
+    #[arg(long, conflicts_with = "check")]
+    pub force: bool,
     /// Print how long each phase took.
     #[arg(long)]
     pub timings: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
-    /// When to colour diagnostics.
-    #[arg(long, value_enum, default_value_t = Colour::Auto)]
-    pub color: Colour,
 }
 
-fn parse_target(text: &str) -> Result<Target, String> {
-    Target::parse(text).ok_or_else(|| {
-        let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
-        format!("unknown target `{text}`; targets are {}", names.join(", "))
-    })
-}
-
-pub fn run(args: &CompileArgs) -> u8 {
-    let mut progress = progress::Progress::new(args.quiet);
-    let code = compile(args, &mut progress);
+pub fn run(args: &CompileArgs, colour: Colour) -> u8 {
+    let mut progress = Progress::new(args.quiet);
+    let code = compile(args, colour, &mut progress);
     let timings = progress.finish();
     if args.timings {
         eprintln!("{}", progress::timings_line(&timings));
@@ -58,11 +55,14 @@ pub fn run(args: &CompileArgs) -> u8 {
     code
 }
 
-fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
+/// Every message below is printed after `progress.clear()`, so that it starts on a line of
+/// its own rather than after the progress line.
+fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
     progress.phase("read");
     let loaded = match files::load(&args.paths) {
         Ok(loaded) => loaded,
         Err(message) => {
+            progress.clear();
             eprintln!("error: {message}");
             return status::USAGE;
         }
@@ -74,8 +74,20 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
     diagnostics.extend(checked.diagnostics);
     slipway::diagnostics::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(|d| d.is_error());
-    if has_errors || !args.quiet {
-        report::print_human(&checked.files, &diagnostics, args.color, true);
+    if args.check {
+        // The drift check runs beside `slipway check` (the pre-commit hooks, CI), which shows
+        // the diagnostics; repeating them here would print each one twice.
+        if has_errors {
+            progress.clear();
+            eprintln!(
+                "error: the spec has errors ({}): fix them first (`slipway check`); drift was not checked",
+                slipway::diagnostics::render::summary(&diagnostics)
+            );
+            return status::ERRORS;
+        }
+    } else if has_errors || !args.quiet {
+        progress.clear();
+        report::print_human(&checked.files, &diagnostics, colour, true);
     }
     if has_errors {
         eprintln!("nothing written: fix the errors above");
@@ -84,6 +96,7 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
     let options = match options(args, &model) {
         Ok(options) => options,
         Err(message) => {
+            progress.clear();
             eprintln!("error: {message}");
             return status::USAGE;
         }
@@ -95,11 +108,13 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
     let output = emit::emit_parallel(&model, &options, threads);
     if args.check {
         progress.phase("compare");
-        return check_drift(args, &output);
+        return check_drift(args, &output, progress);
     }
     progress.phase("write");
-    let code = match outdir::open(&args.out, true, args.quiet) {
-        Ok(Some(opened)) => write_out(args, &opened, &output),
+    let opened = outdir::open(&args.out, true, args.quiet);
+    progress.clear();
+    let code = match opened {
+        Ok(Some(opened)) => write_out(args, &opened, &output, progress),
         Ok(None) => status::USAGE,
         Err(message) => {
             eprintln!("error: {message}");
@@ -110,11 +125,24 @@ fn compile(args: &CompileArgs, progress: &mut progress::Progress) -> u8 {
     code
 }
 
-fn write_out(args: &CompileArgs, opened: &outdir::OutDir, output: &emit::Output) -> u8 {
+fn write_out(
+    args: &CompileArgs,
+    opened: &outdir::OutDir,
+    output: &emit::Output,
+    progress: &Progress,
+) -> u8 {
     print_notes(args, &opened.notes);
-    match write::write_tree(&opened.root, output) {
+    let overwrite = if args.force {
+        write::Overwrite::Force
+    } else {
+        write::Overwrite::GeneratedOnly
+    };
+    let written = write::write_tree(&opened.root, output, overwrite, progress.counter());
+    progress.clear();
+    match written {
         Ok(written) => {
             if !args.quiet {
+                print_forced(&args.out, &written.forced);
                 eprintln!("{}", summary(output, &written, &args.out));
                 if let Some(hint) = workflow_hint(&args.out, output) {
                     eprintln!("{hint}");
@@ -122,7 +150,11 @@ fn write_out(args: &CompileArgs, opened: &outdir::OutDir, output: &emit::Output)
             }
             status::OK
         }
-        Err(failure) => {
+        Err(write::WriteError::NotGenerated(paths)) => {
+            eprint!("{}", not_generated_message(&args.out, &paths));
+            status::ERRORS
+        }
+        Err(write::WriteError::Failed(failure)) => {
             eprintln!(
                 "error: {}; {}",
                 failure.message,
@@ -131,6 +163,37 @@ fn write_out(args: &CompileArgs, opened: &outdir::OutDir, output: &emit::Output)
             status::USAGE
         }
     }
+}
+
+/// The refusal to replace files that slipway did not write, one path per line.
+fn not_generated_message(out: &Path, paths: &[String]) -> String {
+    let shown = out.display();
+    let mut text = format!(
+        "error: {} in {shown} {} not written by slipway (not in {shown}/{}, no generated header); refusing to replace {}:\n",
+        plural(paths.len(), "file", "files"),
+        if paths.len() == 1 { "was" } else { "were" },
+        write::MANIFEST,
+        if paths.len() == 1 { "it" } else { "them" },
+    );
+    for path in paths {
+        text.push_str(&format!("  {shown}/{path}\n"));
+    }
+    text.push_str("nothing was written: move them away, or pass --force to replace them\n");
+    text
+}
+
+fn print_forced(out: &Path, paths: &[String]) {
+    for path in paths {
+        eprintln!(
+            "note: replaced {}/{path}, which slipway had not written (--force)",
+            out.display()
+        );
+    }
+}
+
+/// `1 file`, `2 files`.
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 /// What was done to `--out` before this compile's own work (an interrupted compile finished,
@@ -143,8 +206,10 @@ fn print_notes(args: &CompileArgs, notes: &[String]) {
     }
 }
 
-fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
-    let opened = match outdir::open(&args.out, false, args.quiet) {
+fn check_drift(args: &CompileArgs, output: &emit::Output, progress: &Progress) -> u8 {
+    let opened = outdir::open(&args.out, false, args.quiet);
+    progress.clear();
+    let opened = match opened {
         Ok(opened) => opened,
         Err(message) => {
             eprintln!("error: {message}");
@@ -155,7 +220,9 @@ fn check_drift(args: &CompileArgs, output: &emit::Output) -> u8 {
     if let Some(opened) = &opened {
         print_notes(args, &opened.notes);
     }
-    let found = match drift::compare(root, output) {
+    let found = drift::compare(root, output, progress.counter());
+    progress.clear();
+    let found = match found {
         Ok(found) => found,
         Err(message) => {
             eprintln!("error: {message}");

@@ -22,7 +22,7 @@ pub enum ReportFormat {
     Json,
 }
 
-pub fn run(args: &ReportArgs) -> u8 {
+pub fn run(args: &ReportArgs, colour: Colour) -> u8 {
     let loaded = match files::load(&args.paths) {
         Ok(loaded) => loaded,
         Err(message) => {
@@ -37,7 +37,7 @@ pub fn run(args: &ReportArgs) -> u8 {
         // A report of a spec that does not check would vouch for a delivery that cannot be
         // generated.
         slipway::diagnostics::sort(&mut diagnostics);
-        report::print_human(&checked.files, &diagnostics, Colour::Auto, true);
+        report::print_human(&checked.files, &diagnostics, colour, true);
         return status::ERRORS;
     }
     let mut sources: Vec<String> = args.paths.iter().map(|p| compile::spec_name(p)).collect();

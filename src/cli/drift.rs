@@ -8,6 +8,7 @@
 //! make the check (or its `--diff`) show a file from elsewhere, and a FIFO cannot hang it.
 
 use super::nofollow::{self, Contents, Dir, Kind, Probe, Walker};
+use super::progress::Counter;
 use super::write;
 use similar::TextDiff;
 use slipway::emit::Output;
@@ -28,8 +29,13 @@ pub enum Drift {
     Stale(String),
 }
 
-/// Compares `output` with the locked `--out` (`None` when it does not exist).
-pub fn compare(root: Option<&Dir>, output: &Output) -> Result<Vec<Drift>, String> {
+/// Compares `output` with the locked `--out` (`None` when it does not exist), counting each
+/// file compared on `counter`.
+pub fn compare(
+    root: Option<&Dir>,
+    output: &Output,
+    counter: &Counter,
+) -> Result<Vec<Drift>, String> {
     let Some(root) = root else {
         return Ok(output
             .files
@@ -38,11 +44,16 @@ pub fn compare(root: Option<&Dir>, output: &Output) -> Result<Vec<Drift>, String
             .collect());
     };
     let files: Vec<(&String, &String)> = output.files.iter().collect();
+    counter.start("compare", files.len());
     // Read on a few threads; the report keeps the output's path order.
     let found = write::in_chunks(&files, |part| {
         let mut walker = Walker::new(root);
         part.iter()
-            .map(|(path, text)| compare_file(&mut walker, path, text.as_bytes()))
+            .map(|(path, text)| {
+                let drift = compare_file(&mut walker, path, text.as_bytes());
+                counter.add_one();
+                drift
+            })
             .collect()
     });
     let mut drift: Vec<Drift> = found.into_iter().flatten().collect();

@@ -1,26 +1,35 @@
-//! `slipway fmt [--check] [PATHS]`: formats spec files in place, or with `--check` lists the
-//! files that would change. Files with syntax errors are reported and left alone.
+//! `slipway fmt [--check [--diff]] [PATHS | -]`: formats spec files in place, or with
+//! `--check` lists the files that would change (with `--diff`, shows how). `-` formats stdin
+//! to stdout, as editors and `rustfmt`-style pipelines expect. Files with syntax errors are
+//! reported and left alone.
 //!
 //! Exit status: 0 when every file is (now) formatted; 1 when a file has syntax errors or,
 //! with `--check`, would change; 2 for IO errors.
 
 use super::{files, report, status, Colour};
 use clap::Args;
+use similar::TextDiff;
 use slipway::fmt::{format_source, FormatError};
-use slipway::{Code, Diagnostic, SourceFile};
+use slipway::{Code, Diagnostic, FileId, SourceFile};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// The name stdin goes by in messages.
+const STDIN_NAME: &str = "<stdin>";
 
 #[derive(Debug, Args)]
 pub struct FmtArgs {
-    /// Spec files, or directories searched for `*.slip` files (default: the current directory).
+    /// Spec files, or directories searched for `*.slip` files (default: the current
+    /// directory); `-` alone reads a spec from stdin and writes it formatted to stdout.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Change nothing; list the files that would be reformatted and exit 1 if there are any.
     #[arg(long)]
     pub check: bool,
-    /// When to colour syntax errors.
-    #[arg(long, value_enum, default_value_t = Colour::Auto)]
-    pub color: Colour,
+    /// With `--check`, print a unified diff of each file that would change instead of its
+    /// name.
+    #[arg(long, requires = "check")]
+    pub diff: bool,
 }
 
 /// What happened to one file.
@@ -30,7 +39,14 @@ enum Outcome {
     Refused,
 }
 
-pub fn run(args: &FmtArgs) -> u8 {
+pub fn run(args: &FmtArgs, colour: Colour) -> u8 {
+    if args.paths.iter().any(|path| path.as_os_str() == "-") {
+        if args.paths.len() > 1 {
+            eprintln!("error: `-` (stdin) cannot be combined with other paths");
+            return status::USAGE;
+        }
+        return format_stdin(args, colour);
+    }
     let loaded = match files::load(&args.paths) {
         Ok(loaded) => loaded,
         Err(message) => {
@@ -41,15 +57,18 @@ pub fn run(args: &FmtArgs) -> u8 {
     let mut changed = Vec::new();
     let mut refused = 0;
     for (index, file) in loaded.files.iter().enumerate() {
-        match format_one(file, index, &loaded.diagnostics, args.color) {
+        match format_one(file, index, &loaded.diagnostics, colour) {
             Outcome::Unchanged => {}
             Outcome::Changed(text) => changed.push((PathBuf::from(&file.name), text)),
             Outcome::Refused => refused += 1,
         }
     }
     let written = if args.check {
-        for (path, _) in &changed {
-            println!("would reformat {}", path.display());
+        for ((path, text), file) in changed.iter().zip(changed_sources(&loaded.files, &changed)) {
+            print!(
+                "{}",
+                would_reformat(&path.display().to_string(), file, text, args.diff)
+            );
         }
         Ok(())
     } else {
@@ -64,6 +83,70 @@ pub fn run(args: &FmtArgs) -> u8 {
         status::ERRORS
     } else {
         status::OK
+    }
+}
+
+/// The original text of each changed file, in the order of `changed`.
+fn changed_sources<'f>(files: &'f [SourceFile], changed: &[(PathBuf, String)]) -> Vec<&'f str> {
+    changed
+        .iter()
+        .map(|(path, _)| {
+            files
+                .iter()
+                .find(|file| Path::new(&file.name) == path)
+                .map_or("", |file| file.text.as_str())
+        })
+        .collect()
+}
+
+/// `would reformat NAME`, or with `diff` a unified diff from `original` to `formatted`.
+fn would_reformat(name: &str, original: &str, formatted: &str, diff: bool) -> String {
+    if !diff {
+        return format!("would reformat {name}\n");
+    }
+    TextDiff::from_lines(original, formatted)
+        .unified_diff()
+        .context_radius(3)
+        .header(name, name)
+        .to_string()
+}
+
+/// `fmt -`: stdin formatted to stdout; with `--check`, nothing but the verdict (and the diff).
+fn format_stdin(args: &FmtArgs, colour: Colour) -> u8 {
+    let mut bytes = Vec::new();
+    let read = std::io::stdin()
+        .lock()
+        .take(files::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes);
+    if let Err(error) = read {
+        eprintln!("error: cannot read stdin: {error}");
+        return status::USAGE;
+    }
+    let (file, problem) = slipway::decode_source(FileId(0), STDIN_NAME.to_string(), &bytes);
+    let problems: Vec<Diagnostic> = problem.into_iter().collect();
+    if !problems.is_empty() {
+        report::print_human(std::slice::from_ref(&file), &problems, colour, true);
+        eprintln!("error: {STDIN_NAME} not formatted");
+        return status::ERRORS;
+    }
+    match format_one(&file, 0, &[], colour) {
+        Outcome::Refused => status::ERRORS,
+        Outcome::Unchanged if !args.check => {
+            print!("{}", file.text);
+            status::OK
+        }
+        Outcome::Unchanged => status::OK,
+        Outcome::Changed(text) if !args.check => {
+            print!("{text}");
+            status::OK
+        }
+        Outcome::Changed(text) => {
+            print!(
+                "{}",
+                would_reformat(STDIN_NAME, &file.text, &text, args.diff)
+            );
+            status::ERRORS
+        }
     }
 }
 

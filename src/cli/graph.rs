@@ -21,7 +21,7 @@ pub enum GraphFormat {
     Text,
 }
 
-pub fn run(args: &GraphArgs) -> u8 {
+pub fn run(args: &GraphArgs, colour: Colour) -> u8 {
     let loaded = match files::load(&args.paths) {
         Ok(loaded) => loaded,
         Err(message) => {
@@ -34,7 +34,7 @@ pub fn run(args: &GraphArgs) -> u8 {
     diagnostics.extend(checked.diagnostics);
     if diagnostics.iter().any(|d| d.is_error()) {
         slipway::diagnostics::sort(&mut diagnostics);
-        report::print_human(&checked.files, &diagnostics, Colour::Auto, true);
+        report::print_human(&checked.files, &diagnostics, colour, true);
         return status::ERRORS;
     }
     let format = match args.format {

@@ -1,7 +1,8 @@
 //! The command line: argument parsing (clap), reading files, printing, exit codes.
 //!
 //! This is the only layer that touches the file system or the terminal. Exit codes: 0 when
-//! the spec is clean (warnings allowed), 1 when it has errors, 2 for usage and IO errors.
+//! the spec is clean (warnings allowed, unless `check --deny-warnings`), 1 when it has errors,
+//! 2 for usage and IO errors. `--color` is global: it may come before or after the subcommand.
 
 mod check;
 mod compile;
@@ -14,10 +15,13 @@ mod graph;
 mod init;
 mod journal;
 mod lsp;
+mod man;
 mod nofollow;
 mod outdir;
 mod progress;
 mod report;
+mod usage;
+mod values;
 mod write;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -27,11 +31,16 @@ use std::process::ExitCode;
 #[command(
     name = "slipway",
     version,
+    propagate_version = true,
     about = "Compile typed delivery specs into Kubernetes, Istio, Kustomize and GitHub Actions"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour diagnostics: `auto` colours a terminal unless `NO_COLOR` is set, or
+    /// anything when `CLICOLOR_FORCE` is.
+    #[arg(long, global = true, value_enum, default_value_t = Colour::Auto)]
+    pub color: Colour,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,8 +61,8 @@ pub enum Command {
     },
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or with DIR write one page per subcommand into DIR.
+    Man(man::ManArgs),
     /// Format spec files in place, or check that they are formatted.
     Fmt(fmt::FmtArgs),
     /// Run the language server on stdin and stdout (for editors).
@@ -61,7 +70,8 @@ pub enum Command {
     /// Explain a diagnostic code, with an example and the fix.
     Explain {
         /// A code such as SW0301; without one, list every code.
-        code: Option<String>,
+        #[arg(value_parser = values::CodeParser, hide_possible_values = true)]
+        code: Option<slipway::Code>,
     },
 }
 
@@ -81,35 +91,28 @@ pub mod status {
 }
 
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return ExitCode::from(usage::parse_failed(error)),
+    };
+    let colour = cli.color;
     let code = match cli.command {
-        Command::Check(args) => check::run(&args),
-        Command::Compile(args) => compile::run(&args),
-        Command::Graph(args) => graph::run(&args),
-        Command::Report(args) => compliance::run(&args),
+        Command::Check(args) => check::run(&args, colour),
+        Command::Compile(args) => compile::run(&args, colour),
+        Command::Graph(args) => graph::run(&args, colour),
+        Command::Report(args) => compliance::run(&args, colour),
         Command::Init { dir } => init::run(&dir),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "slipway", &mut std::io::stdout());
             status::OK
         }
-        Command::Man => man_page(),
-        Command::Explain { code } => explain::run(code.as_deref()),
-        Command::Fmt(args) => fmt::run(&args),
+        Command::Man(args) => man::run(&args, <Cli as clap::CommandFactory>::command()),
+        Command::Explain { code } => explain::run(code),
+        Command::Fmt(args) => fmt::run(&args, colour),
         Command::Lsp => lsp::run(),
     };
     ExitCode::from(code)
-}
-
-fn man_page() -> u8 {
-    let command = <Cli as clap::CommandFactory>::command();
-    match clap_mangen::Man::new(command).render(&mut std::io::stdout()) {
-        Ok(()) => status::OK,
-        Err(error) => {
-            eprintln!("error: cannot write the man page: {error}");
-            status::USAGE
-        }
-    }
 }
 
 /// Hands large values to the end of the process instead of freeing them: the process exits

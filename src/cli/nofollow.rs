@@ -144,19 +144,22 @@ impl Dir {
         Ok(Contents::Bytes(bytes))
     }
 
-    /// Whether `name` is a regular file that starts with `prefix` (only the prefix is read).
-    pub fn file_starts_with(&self, name: &str, prefix: &[u8]) -> bool {
+    /// The first `len` bytes of `name` (fewer when it is shorter), if it is a regular file
+    /// reached without a link; only those bytes are read.
+    pub fn file_head(&self, name: &str, len: usize) -> Option<Vec<u8>> {
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-        let Ok(fd) = rfs::openat(&self.fd, name, flags, Mode::empty()) else {
-            return false;
-        };
+        let fd = rfs::openat(&self.fd, name, flags, Mode::empty()).ok()?;
         let regular = rfs::fstat(&fd)
             .is_ok_and(|stat| FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile);
-        let mut start = vec![0u8; prefix.len()];
-        regular
-            && std::fs::File::from(fd)
-                .read_exact(&mut start)
-                .is_ok_and(|()| start == prefix)
+        if !regular {
+            return None;
+        }
+        let mut head = Vec::with_capacity(len);
+        std::fs::File::from(fd)
+            .take(len as u64)
+            .read_to_end(&mut head)
+            .ok()?;
+        Some(head)
     }
 
     /// Creates the file `name`, which must not exist yet (nothing planted under its name is

@@ -1,15 +1,26 @@
 //! Printing diagnostics to the terminal, shared by every command that checks a spec.
 
-use super::Colour;
+use super::{status, Colour};
 use slipway::diagnostics::render::{self, RenderOptions};
 use slipway::{Diagnostic, SourceFile};
 use std::io::IsTerminal;
 
+/// Whether to colour stderr. `auto` follows the usual conventions, in this order: `NO_COLOR`
+/// (set and not empty) turns colour off, `CLICOLOR_FORCE` (set, not empty and not `0`) turns
+/// it on, `CLICOLOR=0` turns it off, and otherwise a terminal gets colour.
 pub fn use_colour(colour: Colour) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
     match colour {
         Colour::Always => true,
         Colour::Never => false,
-        Colour::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        Colour::Auto if set("NO_COLOR") => false,
+        Colour::Auto
+            if set("CLICOLOR_FORCE") && std::env::var_os("CLICOLOR_FORCE") != Some("0".into()) =>
+        {
+            true
+        }
+        Colour::Auto if std::env::var_os("CLICOLOR") == Some("0".into()) => false,
+        Colour::Auto => std::io::stderr().is_terminal(),
     }
 }
 
@@ -25,6 +36,17 @@ pub fn print_human(
     let width = if colour { 100 } else { 80 };
     let text = render::render_human(files, all, RenderOptions { colour, width });
     eprint!("{text}");
+    print_summary(files, all, quiet_when_clean);
+}
+
+/// One line per diagnostic on stdout (`--format short`), then the summary on stderr.
+pub fn print_short(files: &[SourceFile], all: &[Diagnostic]) {
+    print!("{}", render::render_short(files, all));
+    print_summary(files, all, false);
+}
+
+/// `checked 3 files: no problems`, or how many errors and warnings there are.
+fn print_summary(files: &[SourceFile], all: &[Diagnostic], quiet_when_clean: bool) {
     if all.is_empty() {
         if !quiet_when_clean {
             eprintln!(
@@ -36,4 +58,19 @@ pub fn print_human(
     } else {
         eprintln!("{}", render::summary(all));
     }
+}
+
+/// The exit status of `check`: errors, or with `deny_warnings` any warning, make it 1. With
+/// `explain`, says on stderr when only the denied warnings did.
+pub fn check_status(all: &[Diagnostic], deny_warnings: bool, explain: bool) -> u8 {
+    if all.iter().any(Diagnostic::is_error) {
+        return status::ERRORS;
+    }
+    if deny_warnings && !all.is_empty() {
+        if explain {
+            eprintln!("error: warnings are denied (--deny-warnings)");
+        }
+        return status::ERRORS;
+    }
+    status::OK
 }

@@ -1,5 +1,5 @@
-//! The one place where diagnostics become text: miette's graphical report for people, and a
-//! JSON document for editors and CI.
+//! The one place where diagnostics become text: miette's graphical report for people, one
+//! line per problem (`render_short`), and a JSON document for editors and CI.
 //!
 //! Labels that point into another file than the primary label are rendered as a related
 //! report with that file's source, so cross-file problems (a promotion cycle spanning files)
@@ -402,4 +402,22 @@ pub fn to_json(files: &[SourceFile], diagnostics: &[Diagnostic]) -> Vec<JsonDiag
             }
         })
         .collect()
+}
+
+/// One line per diagnostic, `file:line:column: severity[CODE]: message`, as rustc's `short`
+/// and ruff's `concise` formats print them (positions count from 1, columns in characters).
+pub fn render_short(files: &[SourceFile], diagnostics: &[Diagnostic]) -> String {
+    let mut text = String::new();
+    for (diagnostic, located) in diagnostics.iter().zip(to_json(files, diagnostics)) {
+        let severity = match diagnostic.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let message = diagnostic.message.replace('\n', " ");
+        text.push_str(&format!(
+            "{}:{}:{}: {severity}[{}]: {message}\n",
+            located.file, located.start.line, located.start.column, diagnostic.code
+        ));
+    }
+    text
 }
