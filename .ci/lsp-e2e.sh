@@ -16,6 +16,9 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
 
 export SLIPWAY_BIN="$repo/target/debug/slipway"
+# The server keeps read-only copies of the standard modules in the cache directory (go to
+# definition opens them); keep the tests' copies out of the user's cache.
+export XDG_CACHE_HOME="$repo/target/lsp-e2e-cache"
 status=0
 (cd tests/e2e && "$venv/bin/python" -m pytest -q -p no:cacheprovider) || status=$?
 if [ "$status" -eq 5 ]; then

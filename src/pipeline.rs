@@ -3,7 +3,7 @@
 //! syntax and modules (imports followed) -> check (program: templates, packs, waivers; lower)
 //! -> graph -> check (finish: per-environment settings, policies; unused waivers).
 
-use crate::check::modules::{self, Loader, NoFiles, RootFile, Sources};
+use crate::check::modules::{self, Loader, NoFiles, RootFile, Sources, Unit};
 use crate::check::{self, model::Model, program, provenance, Checker};
 use crate::diagnostics::{self, Diagnostic};
 use crate::span::{FileId, SourceFile};
@@ -11,12 +11,17 @@ use crate::syntax::{self, ast};
 
 /// The result of checking a spec: the model (as complete as the errors allow), every file
 /// that took part (the spec's own, then the imported ones; file ids index this list), their
-/// syntax trees (for the formatter and the language server) and every diagnostic, sorted.
+/// syntax trees (for the formatter and the language server), how each file was reached and
+/// what its imports resolved to (for the language server's names), and every diagnostic,
+/// sorted.
 #[derive(Debug)]
 pub struct Checked {
     pub model: Model,
     pub modules: Vec<ast::Module>,
     pub files: Vec<SourceFile>,
+    /// One per file: its path, whether it is one of the spec's own files or a module, and its
+    /// resolved imports. Empty when nothing was checked.
+    pub units: Vec<Unit>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -41,11 +46,16 @@ pub fn check_project(roots: Vec<RootFile>, loader: &mut dyn Loader) -> Checked {
     let model = check_sources(&sources, &mut diagnostics);
     diagnostics.extend(check::dockerfiles::check(&model, loader));
     diagnostics::sort(&mut diagnostics);
-    let Sources { files, modules, .. } = sources;
+    let Sources {
+        files,
+        modules,
+        units,
+    } = sources;
     Checked {
         model,
         modules,
         files,
+        units,
         diagnostics,
     }
 }

@@ -1,8 +1,11 @@
-//! The reference example uses the standard library: its strategies come from
-//! `std/strategies`, production is held to the `production` pack, and its own `policies.slip`
-//! adds the shop's rules. It checks clean; breaking a pack rule is reported at the right
-//! place; and `slipway check` enforces the example's own policies.
+//! The reference example uses the standard library: its rolling and blue-green strategies
+//! come from `std/strategies`, production is held to the `production` pack, and its own
+//! `policies.slip` adds the shop's rules. Its canary is its own and says what the practice
+//! says (30% then 100%, p99 below 500 ms, success rate at least 95%). It checks clean; breaking
+//! a pack rule is reported at the right place; and `slipway check` enforces the example's own
+//! policies.
 
+use slipway::check::model::{OnFailure, StrategyKind, Threshold};
 use slipway::diagnostics::render::{render_human, RenderOptions};
 use slipway::{Checked, Diagnostic, SourceFile};
 use std::path::{Path, PathBuf};
@@ -81,10 +84,7 @@ fn the_example_checks_clean_with_the_standard_library() {
         .strategy
         .as_ref()
         .expect("my-app's strategy");
-    assert_eq!(
-        canary.name.as_deref(),
-        Some("strategies.progressive-canary")
-    );
+    assert_eq!(canary.name.as_deref(), Some("critical-canary"));
     let pack: Vec<&str> = checked
         .model
         .policies
@@ -99,6 +99,48 @@ fn the_example_checks_clean_with_the_standard_library() {
         .iter()
         .filter(|p| p.pack.is_some())
         .all(|p| p.environments == ["prod"]));
+}
+
+/// The practice's level 2: 30% of the traffic, then all of it, gated by p99 latency below
+/// 500 ms and a success rate of at least 95%, each analysed step able to fail.
+#[test]
+fn the_critical_service_goes_by_the_practices_canary() {
+    let checked = slipway::check(&files());
+    let prod = checked.model.environment("prod").expect("prod");
+    let strategy = prod.overrides[0]
+        .strategy
+        .as_ref()
+        .expect("my-app's strategy");
+    let StrategyKind::Canary {
+        steps,
+        analysis: Some(analysis),
+        on_failure,
+    } = &strategy.kind
+    else {
+        panic!("my-app's production strategy is not a gated canary: {strategy:?}");
+    };
+    let weights: Vec<u32> = steps.iter().map(|step| step.weight.value).collect();
+    assert_eq!(weights, [30, 100]);
+    let gates: Vec<String> = analysis
+        .gates
+        .iter()
+        .map(|gate| {
+            let threshold = match gate.threshold {
+                Threshold::Duration(duration) => format!("{}ms", duration.millis),
+                Threshold::PercentHundredths(hundredths) => format!("{}%", hundredths / 100),
+            };
+            format!("{} {} {threshold}", gate.metric.name(), gate.op.as_str())
+        })
+        .collect();
+    assert_eq!(gates, ["p99_latency < 500ms", "success_rate >= 95%"]);
+    assert_eq!(*on_failure, OnFailure::Rollback);
+    for step in steps {
+        assert!(
+            analysis.can_fail(analysis.rounds(step.pause)),
+            "the step at {}% cannot fail",
+            step.weight.value
+        );
+    }
 }
 
 #[test]

@@ -232,15 +232,15 @@ fn defined_as(keyword: &str, name: &str, sources: &str) -> bool {
         .any(|after| sources.contains(&format!("{keyword} {name}{after}")))
 }
 
-/// Whether the library or the CLI defines `name`: a function or module for a lower-case
-/// name, any use of the word for a type or a variant.
+/// Whether the library or the CLI defines `name`: a function, module or public field for a
+/// lower-case name, any use of the word for a type or a variant.
 fn defined(name: &str, sources: &str) -> bool {
     if name.starts_with(|c: char| c.is_ascii_uppercase()) {
         return sources.match_indices(name).any(|(at, _)| {
             !sources[at + name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
         });
     }
-    ["fn", "mod"]
+    ["fn", "mod", "pub"]
         .iter()
         .any(|keyword| defined_as(keyword, name, sources))
 }

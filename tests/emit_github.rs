@@ -1265,7 +1265,7 @@ fn the_cli_takes_the_repository_path_from_a_relative_out() {
     assert!(text.contains("OVERLAY: ops/generated/kustomize/overlays/prod\n"));
     assert!(text.contains("ROLLOUT: ops/generated/rollout/prod/my-app.sh\n"));
     let script = std::fs::read_to_string(dir.join("ops/generated/rollout/prod/my-app.sh")).unwrap();
-    assert!(script.contains("set_weight 10 'ops/generated/istio/prod/my-app/steps/01-10/"));
+    assert!(script.contains("set_weight 30 'ops/generated/istio/prod/my-app/steps/01-30/"));
     let hint: Vec<&str> = stderr.lines().filter(|l| l.starts_with("hint:")).collect();
     assert_eq!(
         hint,

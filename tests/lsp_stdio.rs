@@ -1,7 +1,9 @@
 //! The real `slipway lsp` binary over stdio against `slipway check`: for every example and
 //! every module test case, opening one file of the spec publishes the same diagnostic codes
 //! as `slipway check --format json DIR` (imports of project files and of the standard library
-//! included), and a malformed message does not stop the server.
+//! included), and a malformed message does not stop the server. Go to definition on a
+//! standard strategy opens the read-only copy of its module that the server keeps in the
+//! cache directory (`XDG_CACHE_HOME`, here a directory of the test's own).
 
 use lsp_server::{Message, Notification, Request, RequestId};
 use serde_json::{json, Value};
@@ -17,10 +19,20 @@ struct Server {
     next_id: i32,
 }
 
+/// A cache directory of the tests' own, so the server writes nothing into the user's.
+fn test_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("lsp-stdio-cache")
+}
+
 impl Server {
     fn start() -> Server {
+        Server::start_with_cache(&test_cache())
+    }
+
+    fn start_with_cache(cache: &Path) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_slipway"))
             .arg("lsp")
+            .env("XDG_CACHE_HOME", cache)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -202,5 +214,44 @@ fn a_malformed_message_is_skipped() {
         json!({ "textDocument": { "uri": "untitled:x" } }),
     );
     assert!(result.is_array(), "still serving: {result}");
+    assert_eq!(server.stop(), Some(0));
+}
+
+#[test]
+fn definition_of_a_standard_strategy_opens_a_read_only_copy_of_the_module() {
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lsp-stdio-definition");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let spec = scratch.join("spec");
+    std::fs::create_dir_all(&spec).unwrap();
+    let text = "import std/strategies\n\napp shop {}\n\nservice web { image = \"ghcr.io/acme/web:1\" }\n\nenvironment prod {\n  cluster   = \"prod\"\n  namespace = \"prod\"\n  trigger   = manual\n  strategy  = strategies.progressive-canary\n}\n";
+    let file = spec.join("shop.slip");
+    std::fs::write(&file, text).unwrap();
+    let cache = scratch.join("cache");
+    let mut server = Server::start_with_cache(&cache);
+    let item = json!({ "uri": uri(&file), "languageId": "slipway", "version": 1, "text": text });
+    server.notify("textDocument/didOpen", json!({ "textDocument": item }));
+    let position = json!({ "line": 10, "character": 30 });
+    let (location, _) = server.request(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": uri(&file) }, "position": position }),
+    );
+    let target = location["uri"].as_str().expect("a location").to_string();
+    let copy = PathBuf::from(target.strip_prefix("file://").unwrap());
+    let version = env!("CARGO_PKG_VERSION");
+    let expected = format!("slipway/stdlib-{version}/std/strategies.slip");
+    assert_eq!(copy, cache.join(expected));
+    let module = slipway::stdlib::module("std/strategies").unwrap();
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), module.text);
+    assert!(std::fs::metadata(&copy).unwrap().permissions().readonly());
+    let line = location["range"]["start"]["line"].as_u64().unwrap() as usize;
+    assert!(
+        module
+            .text
+            .lines()
+            .nth(line)
+            .unwrap()
+            .starts_with("strategy progressive-canary"),
+        "{location}"
+    );
     assert_eq!(server.stop(), Some(0));
 }

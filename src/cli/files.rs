@@ -58,6 +58,7 @@ impl Loaded {
                 model: slipway::Model::default(),
                 modules: Vec::new(),
                 files: self.files.clone(),
+                units: Vec::new(),
                 diagnostics: Vec::new(),
             };
         }

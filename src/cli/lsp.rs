@@ -2,13 +2,17 @@
 //!
 //! This file owns the IO the server needs: the stdio transport (stdin read through
 //! [`FrameReader`], which bounds each message and finds its place again after a bad frame,
-//! where `lsp-server`'s reader reserves whatever length is declared and then stops) and the
-//! loader that reads the other `.slip` files of an open file's directory.
+//! where `lsp-server`'s reader reserves whatever length is declared and then stops), the
+//! loader that reads the other `.slip` files of an open file's directory, and the read-only
+//! copies of the standard modules that go to definition opens.
 
 use super::files::MAX_FILE_BYTES;
 use slipway::lsp::framing::FrameReader;
 use slipway::lsp::{Connection, Loader, Message};
+use slipway::stdlib::StdModule;
 use slipway::{LoadError, LoadedFile};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::io::{BufReader, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
@@ -37,7 +41,7 @@ pub fn run() -> u8 {
             }
         }
     });
-    let status = slipway::lsp::run(&server_side, &DiskLoader);
+    let status = slipway::lsp::run(&server_side, &DiskLoader::default());
     drop(server_side);
     let _ = writer.join();
     u8::try_from(status).unwrap_or(1)
@@ -77,8 +81,12 @@ fn read_stdin(deliver: impl Fn(Message) -> bool, reply: impl Fn(Message)) {
     }
 }
 
-/// Reads the `.slip` files directly inside a directory (not hidden, not too large).
-struct DiskLoader;
+/// Reads the `.slip` files directly inside a directory (not hidden, not too large), and
+/// remembers where it wrote each standard module's copy.
+#[derive(Default)]
+struct DiskLoader {
+    standard: RefCell<BTreeMap<&'static str, Option<PathBuf>>>,
+}
 
 impl Loader for DiskLoader {
     fn spec_files(&self, dir: &Path) -> Vec<(PathBuf, String)> {
@@ -133,6 +141,53 @@ impl Loader for DiskLoader {
             bytes,
         })
     }
+
+    /// The module's read-only copy in the cache, written once per server.
+    fn standard_module(&self, module: &StdModule) -> Option<PathBuf> {
+        self.standard
+            .borrow_mut()
+            .entry(module.path)
+            .or_insert_with(|| write_standard_copy(module))
+            .clone()
+    }
+}
+
+/// Where the copies of the standard modules live: `slipway/stdlib-<version>` in the user's
+/// cache directory (`$XDG_CACHE_HOME`, else `~/.cache`, else `%LOCALAPPDATA%`).
+fn standard_dir() -> Option<PathBuf> {
+    let set = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    let cache = set("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| set("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .or_else(|| set("LOCALAPPDATA").map(PathBuf::from))?;
+    let version = env!("CARGO_PKG_VERSION");
+    Some(cache.join("slipway").join(format!("stdlib-{version}")))
+}
+
+/// Writes `module`'s text to its copy (`.../std/strategies.slip`), unless the copy already
+/// holds exactly that text, and leaves it read-only: it shows the library the compiler embeds,
+/// and an edit there would change nothing. The text is written beside the copy and renamed
+/// over it, so an editor never sees half a file. `None` when the cache cannot be written.
+fn write_standard_copy(module: &StdModule) -> Option<PathBuf> {
+    let path = standard_dir()?.join(module.file);
+    if std::fs::read(&path).is_ok_and(|bytes| bytes == module.text.as_bytes()) {
+        return Some(path);
+    }
+    let dir = path.parent()?;
+    std::fs::create_dir_all(dir).ok()?;
+    let name = path.file_name()?.to_string_lossy();
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::write(&temporary, module.text).and_then(|()| {
+        let mut permissions = std::fs::metadata(&temporary)?.permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(&temporary, permissions)?;
+        std::fs::rename(&temporary, &path)
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+        return None;
+    }
+    Some(path)
 }
 
 fn is_spec_file(path: &Path) -> bool {

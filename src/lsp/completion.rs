@@ -1,11 +1,14 @@
 //! `textDocument/completion`, from the same schema as the checker: field names valid in the
 //! block at the cursor (minus the ones already set), kinds and choices at value positions,
-//! names of declared environments, services and strategies where a reference goes, and
-//! declaration keywords at the top level. It reads the text lexically, so it also works in a
-//! declaration that does not parse yet.
+//! names of declared environments, services and strategies where a reference goes (imported
+//! ones through their module's alias, `strategies.progressive-canary`, and only the module's
+//! after `strategies.`), and declaration keywords at the top level. It reads the text
+//! lexically, so it also works in a declaration that does not parse yet. The server
+//! advertises `.`, `=` and a space as trigger characters; [`answers`] keeps a list from
+//! opening where a trigger character has nothing to complete.
 
 use super::index;
-use super::scan::{self, Role, Slot};
+use super::scan::{self, Kind, Role, Slot};
 use super::workspace::{Analysis, Workspace};
 use crate::check::schema::{self, Shape, STRATEGY_KINDS};
 use lsp_types::{
@@ -18,28 +21,68 @@ pub fn completion(
     params: CompletionParams,
 ) -> Option<CompletionResponse> {
     let at = params.text_document_position;
+    let trigger = params.context.and_then(|context| context.trigger_character);
     let analysis = workspace.analysis(&at.text_document.uri);
     let file = analysis.file_index(&at.text_document.uri)?;
     let text = analysis.files.get(file)?.text.as_str();
     let offset = analysis.offset(file, at.position);
     let (slot, path, frame, (prefix_start, _)) = scan::slot_at(text, offset);
-    let items = match slot {
-        Slot::Declaration => declaration_keywords(),
-        Slot::Key => fields(&analysis, file, &path, frame, prefix_start),
-        Slot::Value { key } => values(&analysis, &path, &key, enclosing(&analysis, file, offset)),
-        Slot::Label { key } => match index::label_kind(&path, &key) {
-            Some(kind) => names(&analysis, kind, None),
+    let qualifier = qualifier_before(&analysis, file, prefix_start);
+    if !answers(trigger.as_deref(), &slot, qualifier.is_some()) {
+        return None;
+    }
+    let items = match (slot, qualifier) {
+        (Slot::Declaration, _) => declaration_keywords(),
+        (Slot::Key, _) => fields(&analysis, file, &path, frame, prefix_start),
+        (Slot::Value { key }, Some(alias)) => module_values(&analysis, file, &path, &key, &alias),
+        (Slot::Value { key }, None) => {
+            let within = enclosing(&analysis, file, offset);
+            values(&analysis, file, &path, &key, within)
+        }
+        (Slot::Label { key }, _) => match index::label_kind(&path, &key) {
+            Some(kind) => names(&analysis, file, kind, None),
             None => Vec::new(),
         },
-        Slot::None => Vec::new(),
+        (Slot::None, _) => Vec::new(),
+    };
+    // Typed right after `=` (the `=` trigger), a value is inserted with the space before it.
+    let spacing = if text.get(..prefix_start).is_some_and(|t| t.ends_with('=')) {
+        " "
+    } else {
+        ""
     };
     let replace = analysis.range(file, prefix_start, offset);
     Some(CompletionResponse::Array(
         items
             .into_iter()
-            .map(|item| item.into_item(replace))
+            .map(|item| item.into_item(replace, spacing))
             .collect(),
     ))
+}
+
+/// Whether to answer a completion request that `trigger` (a trigger character, or none when
+/// the user asked) started: `.` completes only a module's names, and `=` and a space only
+/// values and labels, so typing a space elsewhere opens no list.
+fn answers(trigger: Option<&str>, slot: &Slot, qualified: bool) -> bool {
+    match trigger {
+        None => true,
+        Some(".") => qualified,
+        Some(_) => matches!(slot, Slot::Value { .. } | Slot::Label { .. }),
+    }
+}
+
+/// The module alias right in front of the word being completed: `strategies` when the text
+/// before it is `strategies.`.
+fn qualifier_before(analysis: &Analysis, file: usize, prefix_start: usize) -> Option<String> {
+    let scan = analysis.scans().get(file)?;
+    let text = analysis.files.get(file)?.text.as_str();
+    let before = scan.tokens.partition_point(|t| t.end <= prefix_start);
+    let dot = scan.tokens.get(before.checked_sub(1)?)?;
+    let alias = scan.tokens.get(before.checked_sub(2)?)?;
+    let adjacent = dot.end == prefix_start && alias.end == dot.start;
+    (dot.kind == Kind::Dot && alias.kind == Kind::Word && adjacent)
+        .then(|| text.get(alias.start..alias.end).map(str::to_string))
+        .flatten()
 }
 
 /// A completion before its replacement range is known.
@@ -62,7 +105,7 @@ impl Candidate {
         }
     }
 
-    fn into_item(self, replace: Range) -> CompletionItem {
+    fn into_item(self, replace: Range, spacing: &str) -> CompletionItem {
         CompletionItem {
             label: self.label,
             kind: Some(self.kind),
@@ -75,7 +118,7 @@ impl Candidate {
             }),
             text_edit: Some(CompletionTextEdit::Edit(TextEdit {
                 range: replace,
-                new_text: self.insert,
+                new_text: format!("{spacing}{}", self.insert),
             })),
             ..CompletionItem::default()
         }
@@ -158,9 +201,11 @@ fn enclosing(analysis: &Analysis, file: usize, offset: usize) -> Option<(String,
         .last()
 }
 
-/// Kinds, choices and declared names for the value of `key` in the block at `path`.
+/// Kinds, choices and the names `file` can use for the value of `key` in the block at
+/// `path`.
 fn values(
     analysis: &Analysis,
+    file: usize,
     path: &[String],
     key: &str,
     within: Option<(String, String)>,
@@ -182,18 +227,39 @@ fn values(
         let own = within
             .filter(|(keyword, _)| keyword == kind)
             .map(|(_, name)| name);
-        items.extend(names(analysis, kind, own.as_deref()));
+        items.extend(names(analysis, file, kind, own.as_deref()));
     }
     items
 }
 
-/// The declared names of `kind` (except `own`), with their doc comments.
-fn names(analysis: &Analysis, kind: &str, own: Option<&str>) -> Vec<Candidate> {
-    index::declared_names(analysis, kind)
+/// After `alias.`: the declarations of the imported module that fit the value of `key`.
+fn module_values(
+    analysis: &Analysis,
+    file: usize,
+    path: &[String],
+    key: &str,
+    alias: &str,
+) -> Vec<Candidate> {
+    let Some(kind) = index::reference_kind(path, key, "") else {
+        return Vec::new();
+    };
+    index::module_names(analysis, file, alias, kind)
         .into_iter()
-        .filter(|name| Some(name.as_str()) != own)
-        .map(|name| Candidate {
-            doc: index::doc_comment(analysis, kind, &name),
+        .map(|declared| Candidate {
+            doc: index::doc_comment(analysis, &declared),
+            ..Candidate::new(&declared.name, CompletionItemKind::REFERENCE, kind)
+        })
+        .collect()
+}
+
+/// The names of `kind` that `file` can use (except `own`), imported ones through their
+/// module's alias, with their doc comments.
+fn names(analysis: &Analysis, file: usize, kind: &str, own: Option<&str>) -> Vec<Candidate> {
+    index::visible_names(analysis, file, kind)
+        .into_iter()
+        .filter(|(name, _)| Some(name.as_str()) != own)
+        .map(|(name, declared)| Candidate {
+            doc: index::doc_comment(analysis, &declared),
             ..Candidate::new(&name, CompletionItemKind::REFERENCE, kind)
         })
         .collect()

@@ -21,6 +21,7 @@ pub fn publications(analysis: &Analysis) -> Vec<PublishDiagnosticsParams> {
         .files
         .iter()
         .zip(per_file)
+        .filter(|(file, _)| !file.standard)
         .filter_map(|(file, diagnostics)| {
             let uri = file.uri.clone()?;
             Some(PublishDiagnosticsParams {

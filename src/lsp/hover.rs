@@ -1,9 +1,11 @@
 //! `textDocument/hover`: a field's type and documentation (from the schema the checker uses),
-//! a declaration kind's description, a kind's settings, and for a declaration name or a
-//! reference to one, the target's kind, name and doc comment.
+//! a declaration kind's description, a kind's settings, for a declaration name or a reference
+//! to one, the target's kind, name and doc comment (and the import it comes from), and for a
+//! module's alias, the import and the module's documentation.
 
 use super::index;
 use super::scan::Role;
+use super::scope;
 use super::workspace::{Analysis, Workspace};
 use crate::check::schema::{self, Schema};
 use lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
@@ -16,9 +18,11 @@ pub fn hover(workspace: &mut Workspace, params: HoverParams) -> Option<Hover> {
     let scan = analysis.scans().get(file)?;
     let (_, token) = scan.token_at(offset)?;
     let word = analysis.files.get(file)?.text.get(token.start..token.end)?;
-    let markdown = match index::at(&analysis, file, offset) {
-        Some(symbol) => declaration(&analysis, symbol.kind, &symbol.name),
-        None => match &token.role {
+    let symbol = index::at(&analysis, file, offset);
+    let markdown = match (symbol, index::module_at(&analysis, file, offset)) {
+        (Some(symbol), _) => declaration(&analysis, &symbol),
+        (None, Some(imported)) => module(&analysis, imported)?,
+        (None, None) => match &token.role {
             Role::Keyword => keyword(word)?,
             Role::Key => field(&scan.path(token.frame), word.trim_matches('"'))?,
             Role::Tag { key } => kind(&scan.path(token.frame), key, word)?,
@@ -38,14 +42,37 @@ fn code_line(text: &str) -> String {
     format!("```slip\n{text}\n```")
 }
 
-/// `service web` and its doc comment.
-fn declaration(analysis: &Analysis, kind: &str, name: &str) -> String {
-    let mut text = code_line(&format!("{kind} {name}"));
-    if let Some(doc) = index::doc_comment(analysis, kind, name) {
+/// `service web` and its doc comment; for a declaration of an imported module, also the
+/// import it comes from. A declaration name shows its own doc comment; a reference, the first
+/// one among the declarations it names (two when the name is declared twice).
+fn declaration(analysis: &Analysis, symbol: &index::Symbol) -> String {
+    let found = if symbol.is_declaration {
+        vec![symbol.clone()]
+    } else {
+        index::resolve(analysis, symbol)
+    };
+    let mut text = code_line(&format!("{} {}", symbol.kind, symbol.name));
+    let own = scope::visible(analysis, symbol.file).own;
+    if let Some(imported) = found.iter().find(|d| !own.contains(&d.file)) {
+        let import = scope::import_line(analysis, imported.file);
+        text.push_str(&format!("\nFrom `{import}`.\n"));
+    }
+    if let Some(doc) = found.iter().find_map(|d| index::doc_comment(analysis, d)) {
         text.push('\n');
         text.push_str(&doc);
     }
     text
+}
+
+/// The import line of module `file` and the module's `//!` documentation.
+fn module(analysis: &Analysis, file: usize) -> Option<String> {
+    let mut text = code_line(&scope::import_line(analysis, file));
+    let doc = crate::stdlib::module_doc(analysis.checked.modules.get(file)?);
+    if !doc.is_empty() {
+        text.push('\n');
+        text.push_str(&doc);
+    }
+    Some(text)
 }
 
 fn keyword(word: &str) -> Option<String> {

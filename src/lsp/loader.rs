@@ -1,7 +1,8 @@
 //! Where the server's files come from. The [`Loader`] is supplied by the caller (the CLI
 //! reads the disk, tests serve fixed texts); [`Imports`] adapts it to the checker's module
 //! loader, serving open documents before the disk, and remembers which file each imported
-//! module came from so diagnostics and navigation can point into it.
+//! module came from so diagnostics and navigation can point into it. The loader also says
+//! where the editor can open a standard module, which is embedded in the compiler.
 
 use super::convert;
 use super::workspace::Document;
@@ -19,6 +20,15 @@ pub trait Loader {
     fn import(&self, dir: &Path, path: &str) -> Result<crate::LoadedFile, crate::LoadError> {
         let _ = (dir, path);
         Err(crate::LoadError::NotFound)
+    }
+
+    /// A file holding the text of standard module `module` that the editor can open (the CLI
+    /// writes a read-only copy into its cache), so that go to definition on an imported
+    /// standard name leads somewhere. By default there is none, and standard modules are not
+    /// navigated into.
+    fn standard_module(&self, module: &crate::stdlib::StdModule) -> Option<PathBuf> {
+        let _ = module;
+        None
     }
 }
 

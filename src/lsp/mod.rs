@@ -20,6 +20,7 @@ mod index;
 mod loader;
 mod references;
 mod scan;
+mod scope;
 mod server;
 mod symbols;
 mod sync;

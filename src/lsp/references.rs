@@ -1,5 +1,6 @@
 //! `textDocument/references`: every place in the spec that names the same declaration as the
-//! cursor (a reference or the declaration itself), with the declaration when asked for.
+//! cursor (a reference or the declaration itself), with the declaration when asked for. A
+//! declaration of an imported module is referred to through its alias or a listed name.
 
 use super::index;
 use super::workspace::Workspace;
@@ -11,9 +12,8 @@ pub fn references(workspace: &mut Workspace, params: ReferenceParams) -> Option<
     let file = analysis.file_index(&at.text_document.uri)?;
     let target = index::at(&analysis, file, analysis.offset(file, at.position))?;
     let include_declaration = params.context.include_declaration;
-    let locations = index::all(&analysis)
+    let locations = index::references(&analysis, &target)
         .into_iter()
-        .filter(|s| s.kind == target.kind && s.name == target.name)
         .filter(|s| include_declaration || !s.is_declaration)
         .filter_map(|s| {
             let uri = analysis.files.get(s.file)?.uri.clone()?;

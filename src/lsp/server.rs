@@ -239,6 +239,11 @@ fn server_info() -> ServerInfo {
     }
 }
 
+/// The characters after which an editor asks for completions without being told: `.` after a
+/// module's alias, `=` and a space where a value or a label goes (completion answers nothing
+/// after a space elsewhere).
+const TRIGGER_CHARACTERS: &[&str] = &[".", "=", " "];
+
 fn capabilities(encoding: PositionEncodingKind) -> ServerCapabilities {
     let sync = TextDocumentSyncOptions {
         open_close: Some(true),
@@ -256,7 +261,10 @@ fn capabilities(encoding: PositionEncodingKind) -> ServerCapabilities {
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
-        completion_provider: Some(CompletionOptions::default()),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(TRIGGER_CHARACTERS.iter().map(|c| c.to_string()).collect()),
+            ..CompletionOptions::default()
+        }),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(CodeActionProviderCapability::Options(code_actions)),

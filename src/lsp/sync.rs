@@ -176,12 +176,14 @@ fn did_change_watched(
     published
 }
 
-/// The files currently in the spec of `uri`, when it has been analysed.
+/// The files currently in the spec of `uri` that get diagnostics (all but standard modules),
+/// when it has been analysed.
 fn spec_uris(workspace: &mut Workspace, uri: &Uri) -> Vec<Uri> {
     match workspace.cached_analysis(uri) {
         Some(analysis) => analysis
             .files
             .iter()
+            .filter(|file| !file.standard)
             .filter_map(|file| file.uri.clone())
             .collect(),
         None => Vec::new(),

@@ -43,7 +43,7 @@ impl SpecKey {
 }
 
 /// One file of a checked spec: one of its own files, a file it imports, or a standard
-/// module (which has no URI: the editor cannot open it).
+/// module (whose URI is the read-only copy the [`Loader`] provides, if any).
 #[derive(Debug)]
 pub struct SpecFile {
     pub uri: Option<Uri>,
@@ -51,6 +51,8 @@ pub struct SpecFile {
     pub lines: Lines,
     /// The editor's version, when the file is open.
     pub version: Option<i32>,
+    /// A standard module: navigated into, never given diagnostics.
+    pub standard: bool,
 }
 
 /// A checked spec, with everything the requests need.
@@ -68,16 +70,13 @@ impl Analysis {
             .position(|file| file.uri.as_ref() == Some(uri))
     }
 
-    /// The lexical reading of every file (computed on first use). Standard modules are left
-    /// out (empty), so their declarations are not offered as the spec's own.
+    /// The lexical reading of every file, standard modules included (computed on first
+    /// use). Which of their names a file sees is [`super::scope`]'s business.
     pub fn scans(&self) -> &[Scan] {
         self.scans.get_or_init(|| {
             self.files
                 .iter()
-                .map(|file| match file.uri {
-                    Some(_) => scan::scan(&file.text),
-                    None => scan::scan(""),
-                })
+                .map(|file| scan::scan(&file.text))
                 .collect()
         })
     }
@@ -274,8 +273,9 @@ impl<'a> Workspace<'a> {
                     checked
                         .files
                         .iter()
+                        .zip(&checked.units)
                         .skip(own.len())
-                        .map(|f| self.imported(&imports, &f.name)),
+                        .map(|(f, unit)| self.imported(&imports, &f.name, &unit.path)),
                 );
                 checked
             }
@@ -283,15 +283,24 @@ impl<'a> Workspace<'a> {
                 crate::check_project(roots, &mut crate::check::modules::NoFiles)
             }
         };
+        own.extend(
+            checked
+                .units
+                .iter()
+                .skip(own.len())
+                .map(|unit| self.standard(&unit.path)),
+        );
         let files = checked
             .files
             .iter()
+            .enumerate()
             .zip(own.into_iter().chain(std::iter::repeat((None, None))))
-            .map(|(source, (uri, version))| SpecFile {
+            .map(|((index, source), (uri, version))| SpecFile {
                 lines: Lines::new(&source.text, self.encoding),
                 text: source.text.clone(),
                 uri,
                 version,
+                standard: is_standard(&checked, index),
             })
             .collect();
         Analysis {
@@ -301,19 +310,43 @@ impl<'a> Workspace<'a> {
         }
     }
 
-    /// The URI and open version of an imported file, by the name the loader gave it; a
-    /// standard module has neither.
-    fn imported(&self, imports: &Imports, name: &str) -> (Option<Uri>, Option<i32>) {
-        let Some(path) = imports.path_of(name) else {
-            return (None, None);
-        };
-        let uri = convert::path_to_uri(path);
+    /// The URI and open version of an imported file, by the name the loader gave it, or of
+    /// the standard module imported as `module_path`.
+    fn imported(
+        &self,
+        imports: &Imports,
+        name: &str,
+        module_path: &str,
+    ) -> (Option<Uri>, Option<i32>) {
+        match imports.path_of(name) {
+            Some(path) => self.opened(convert::path_to_uri(path)),
+            None => self.standard(module_path),
+        }
+    }
+
+    /// Where the editor can open the standard module `module_path`, if the loader says.
+    fn standard(&self, module_path: &str) -> (Option<Uri>, Option<i32>) {
+        let path = crate::stdlib::module(module_path)
+            .and_then(|module| self.loader.standard_module(module));
+        self.opened(path.as_deref().and_then(convert::path_to_uri))
+    }
+
+    /// `uri` with the version of its open document, if it is open.
+    fn opened(&self, uri: Option<Uri>) -> (Option<Uri>, Option<i32>) {
         let version = uri
             .as_ref()
             .and_then(|uri| self.document(uri))
             .map(|d| d.version);
         (uri, version)
     }
+}
+
+/// Whether file `index` of `checked` is a standard module (reached by `import std/...`).
+fn is_standard(checked: &crate::Checked, index: usize) -> bool {
+    checked.units.get(index).is_some_and(|unit| {
+        unit.role == crate::check::modules::Role::Module
+            && crate::stdlib::module(&unit.path).is_some()
+    })
 }
 
 /// The outcome of a spec that is not checked because the files named in `oversized` are over
@@ -329,6 +362,7 @@ fn refused(roots: Vec<RootFile>, oversized: &BTreeSet<String>) -> crate::Checked
         model: crate::Model::default(),
         modules: Vec::new(),
         files: roots.into_iter().map(|root| root.file).collect(),
+        units: Vec::new(),
         diagnostics,
     }
 }

@@ -9,6 +9,7 @@ import json
 import os
 import pathlib
 import subprocess
+import urllib.parse
 
 import pytest
 import pytest_lsp
@@ -169,6 +170,71 @@ async def test_formatting_answers_with_the_formatted_text(client: LanguageClient
     )
     assert len(edits) == 1
     assert edits[0].new_text == 'service web {\n  image    = "ghcr.io/acme/web:1"\n  replicas = 2\n}\n'
+
+
+# The standard library in the editor: imported names work like the spec's own.
+
+STANDARD = """import std/strategies
+
+environment canary {
+  cluster   = "prod"
+  namespace = "shop-canary"
+  after     = staging
+  strategy  = strategies.progressive-canary
+}
+"""
+
+STRATEGY_LINE = STANDARD.splitlines().index("  strategy  = strategies.progressive-canary")
+
+
+def path_of(uri: str) -> pathlib.Path:
+    return pathlib.Path(urllib.parse.unquote(urllib.parse.urlparse(uri).path))
+
+
+async def test_definition_of_a_standard_strategy_opens_the_library_source(client: LanguageClient, spec):
+    canary = spec / "canary.slip"
+    canary.write_text(STANDARD)
+    open_document(client, canary)
+    position = at(canary, STRATEGY_LINE, len("  strategy  = strategies.progr"))
+    result = await client.text_document_definition_async(types.DefinitionParams(**vars_of(position)))
+    location = result[0] if isinstance(result, list) else result
+    source = path_of(location.uri)
+    assert source.name == "strategies.slip" and source.parent.name == "std"
+    assert source.stat().st_mode & 0o222 == 0, "the copy of the library is read-only"
+    line = source.read_text().splitlines()[location.range.start.line]
+    assert line[location.range.start.character : location.range.end.character] == "progressive-canary"
+    assert line.startswith("strategy progressive-canary = canary")
+
+    hover = await client.text_document_hover_async(types.HoverParams(**vars_of(position)))
+    assert "From `import std/strategies`" in hover.contents.value
+    assert "A progressive canary" in hover.contents.value
+
+
+async def completion_labels(client: LanguageClient, path: pathlib.Path, line: int, character: int, trigger: str):
+    context = types.CompletionContext(
+        trigger_kind=types.CompletionTriggerKind.TriggerCharacter, trigger_character=trigger
+    )
+    params = types.CompletionParams(**vars_of(at(path, line, character)), context=context)
+    result = await client.text_document_completion_async(params)
+    items = result.items if isinstance(result, types.CompletionList) else (result or [])
+    return {item.label for item in items}
+
+
+async def test_completion_offers_the_standard_strategies(client: LanguageClient, spec):
+    canary = spec / "canary.slip"
+    after_alias = STANDARD.replace("strategies.progressive-canary", "strategies.")
+    canary.write_text(after_alias)
+    open_document(client, canary)
+    labels = await completion_labels(client, canary, STRATEGY_LINE, len("  strategy  = strategies."), ".")
+    assert labels == {"blue-green-approval", "progressive-canary", "rolling-defaults"}
+
+    after_equals = STANDARD.replace("strategies.progressive-canary", "")
+    change_document(client, canary, 2, after_equals)
+    labels = await completion_labels(client, canary, STRATEGY_LINE, len("  strategy  = "), " ")
+    assert {"strategies.progressive-canary", "strategies.blue-green-approval", "canary", "rolling"} <= labels
+
+    labels = await completion_labels(client, canary, 1, 0, " ")
+    assert labels == set(), "a space where nothing is completed opens no list"
 
 
 def vars_of(position: types.TextDocumentPositionParams) -> dict:

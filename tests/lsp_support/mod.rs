@@ -10,6 +10,7 @@ use lsp_types::request::Request as _;
 use lsp_types::{Position, Range, Uri};
 use serde_json::Value;
 use slipway::lsp::Loader;
+use slipway::{LoadError, LoadedFile};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -22,7 +23,12 @@ pub fn uri(name: &str) -> Uri {
     Uri::from_str(&format!("file://{DIR}/{name}")).unwrap()
 }
 
-/// Serves fixed files as the disk contents of [`DIR`].
+/// Where the test loader says the standard modules' copies are (nothing is written there).
+pub const STDLIB_DIR: &str = "/stdlib";
+
+/// Serves fixed files as the disk contents of [`DIR`]: those directly inside it are the
+/// spec, those in subdirectories can be imported. Standard modules are "copied" to
+/// [`STDLIB_DIR`].
 struct MemoryLoader {
     files: BTreeMap<PathBuf, String>,
 }
@@ -34,6 +40,20 @@ impl Loader for MemoryLoader {
             .filter(|(path, _)| path.parent() == Some(dir))
             .map(|(path, text)| (path.clone(), text.clone()))
             .collect()
+    }
+
+    fn import(&self, dir: &Path, path: &str) -> Result<LoadedFile, LoadError> {
+        let full = dir.join(path);
+        let text = self.files.get(&full).ok_or(LoadError::NotFound)?;
+        Ok(LoadedFile {
+            path: path.to_string(),
+            name: full.display().to_string(),
+            bytes: text.clone().into_bytes(),
+        })
+    }
+
+    fn standard_module(&self, module: &slipway::stdlib::StdModule) -> Option<PathBuf> {
+        Some(Path::new(STDLIB_DIR).join(module.file))
     }
 }
 
