@@ -17,11 +17,13 @@
 # machine's Go, so the build runs with GOTOOLCHAIN=$RIG_ROLLOUTS_TOOLCHAIN (default go1.27.3,
 # which the go command fetches from the module proxy once).
 #
-# One change to upstream, made at build time (go build -overlay, nothing committed): the
-# controller listens for its metrics and health checks on "0.0.0.0:%d", a constant without a
-# flag; the overlay compiles controller/controller.go with "127.0.0.1:%d" instead, so the
-# rig's rule (everything on 127.0.0.1) holds. The build fails if that line is not found
-# exactly once. The same build copies the module's own CRDs (manifests/crds: Rollout,
+# One change to upstream, made at build time (nothing of it is committed): the controller
+# listens for its metrics and health checks on "0.0.0.0:%d", a constant without a flag, so
+# the build compiles a copy of the module (from the module cache, in a temporary directory
+# that go/rollouts' go.mod is copied to, with `replace github.com/argoproj/argo-rollouts =>
+# ./argo-rollouts`) whose controller/controller.go says "127.0.0.1:%d" instead: the rig's
+# rule (everything on 127.0.0.1) holds. (`go build -overlay` refuses files in GOMODCACHE.)
+# The build fails if that line is not found exactly once. The same build copies the module's own CRDs (manifests/crds: Rollout,
 # AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate, Experiment) to
 # $SLIPWAY_RIG_HOME/rollouts-crds, for the controller to run against the CRDs of its version.
 set -euo pipefail
@@ -41,7 +43,7 @@ package=github.com/argoproj/argo-rollouts/cmd/rollouts-controller
 . "$here/versions"
 
 # Bump when the way the binary is built changes in a way the inputs don't show.
-recipe="v2 CGO_ENABLED=0 -trimpath -s -w $toolchain cmd/rollouts-controller listen=127.0.0.1 crds"
+recipe="v3 CGO_ENABLED=0 -trimpath -s -w $toolchain cmd/rollouts-controller listen=127.0.0.1 crds"
 
 mode=build
 case "${1:-}" in
@@ -89,9 +91,9 @@ fi
 command -v go >/dev/null || { echo "build-rollouts: go not found on PATH" >&2; exit 1; }
 
 tmp_out="$(mktemp "$bin_dir/.rollouts-controller.XXXXXX")"
-overlay_dir="$(mktemp -d "$bin_dir/.rollouts-overlay.XXXXXX")"
+work="$(mktemp -d "$bin_dir/.rollouts-build.XXXXXX")"
 # shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() { rm -f "$tmp_out"; rm -rf "$overlay_dir" "$crd_dir.tmp"; }
+cleanup() { rm -f "$tmp_out"; rm -rf "$work" "$crd_dir.tmp"; }
 trap cleanup EXIT
 
 pkg=github.com/argoproj/argo-rollouts/utils/version
@@ -99,11 +101,11 @@ ldflags="-s -w -X $pkg.version=${ARGO_ROLLOUTS_VERSION#v} -X $pkg.gitTag=$ARGO_R
 ldflags+=" -X $pkg.gitCommit=module-$ARGO_ROLLOUTS_VERSION -X $pkg.gitTreeState=clean"
 ldflags+=" -X $pkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
-# The overlay: controller/controller.go with its listen address on 127.0.0.1.
+# The module's source, from the module cache, copied with its listen address on 127.0.0.1.
 (cd "$module_dir" && GOTOOLCHAIN="$toolchain" go mod download github.com/argoproj/argo-rollouts)
 module_src="$(cd "$module_dir" && GOTOOLCHAIN="$toolchain" go list -mod=readonly -m -f '{{.Dir}}' github.com/argoproj/argo-rollouts)"
 [[ -n "$module_src" && -f "$module_src/controller/controller.go" ]] || {
-  echo "build-rollouts: the argo-rollouts module is not in the module cache (go mod download in $module_dir)" >&2
+  echo "build-rollouts: the argo-rollouts module is not in the module cache" >&2
   exit 1
 }
 listen='listenAddr                         = "0.0.0.0:%d"'
@@ -111,14 +113,17 @@ listen='listenAddr                         = "0.0.0.0:%d"'
   echo "build-rollouts: controller/controller.go no longer has the line: $listen" >&2
   exit 1
 }
-sed 's/"0\.0\.0\.0:%d"/"127.0.0.1:%d"/' "$module_src/controller/controller.go" >"$overlay_dir/controller.go"
-printf '{"Replace": {"%s": "%s"}}\n' "$module_src/controller/controller.go" "$overlay_dir/controller.go" \
-  >"$overlay_dir/overlay.json"
+cp "$module_dir/go.mod" "$module_dir/go.sum" "$module_dir/tools.go" "$work/"
+cp -R "$module_src" "$work/argo-rollouts"
+chmod -R u+w "$work/argo-rollouts"
+rm -rf "$work/argo-rollouts/docs"
+sed -i 's/"0\.0\.0\.0:%d"/"127.0.0.1:%d"/' "$work/argo-rollouts/controller/controller.go"
+printf '\nreplace github.com/argoproj/argo-rollouts => ./argo-rollouts\n' >>"$work/go.mod"
 
 echo "build-rollouts: building Argo Rollouts $ARGO_ROLLOUTS_VERSION ($toolchain, nice $nice_level) into $binary" >&2
 start=$SECONDS
-(cd "$module_dir" && exec 9>&- && GOTOOLCHAIN="$toolchain" CGO_ENABLED=0 nice -n "$nice_level" \
-  go build -mod=readonly -trimpath -overlay="$overlay_dir/overlay.json" -ldflags="$ldflags" -o "$tmp_out" "$package")
+(cd "$work" && exec 9>&- && GOTOOLCHAIN="$toolchain" CGO_ENABLED=0 nice -n "$nice_level" \
+  go build -mod=readonly -trimpath -ldflags="$ldflags" -o "$tmp_out" "$package")
 elapsed=$((SECONDS - start))
 
 chmod 0755 "$tmp_out"
