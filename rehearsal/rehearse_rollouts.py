@@ -334,7 +334,7 @@ class Run:
         if not self.new_revision(service, rollout):
             return
         status = rollout["status"]
-        if "PauseStep" in pause_reasons(rollout) and not status.get("abort"):
+        if "CanaryPauseStep" in pause_reasons(rollout) and not status.get("abort"):
             self.argo.approve(service)
             progress.approvals += 1
             self.note(f"{service.name}: approved the pause at step {status.get('currentStepIndex')}")
@@ -353,8 +353,10 @@ class Run:
             return False
         promoted = status.get("phase") == "Healthy" and \
             status.get("stableRS") == status.get("currentPodHash")
-        halted = "InconclusiveAnalysis" in pause_reasons(rollout)
-        return promoted or bool(status.get("abort")) or halted
+        halted = "InconclusiveAnalysisRun" in pause_reasons(rollout)
+        # the controller refused the Rollout: nothing will change until the spec does
+        invalid = any(c.get("reason") == "InvalidSpec" for c in status.get("conditions", []))
+        return promoted or bool(status.get("abort")) or halted or invalid
 
     def drive(self) -> None:
         """Until every Rollout is promoted, aborted or halted (then the person aborts it), and
@@ -380,7 +382,7 @@ class Run:
     def person_decides(self, service: Service, rollout: dict[str, Any]) -> None:
         """A halted canary waits for a person: the driver judges the halt, then aborts it."""
         progress = self.progress[service.name]
-        if "InconclusiveAnalysis" not in pause_reasons(rollout) or progress.aborted_by_person:
+        if "InconclusiveAnalysisRun" not in pause_reasons(rollout) or progress.aborted_by_person:
             return
         ok, detail = self.judge_halted(service, rollout)
         progress.halted_state = ("" if ok else "NOT ") + "halted as documented: " + detail
