@@ -28,8 +28,9 @@ Usage: rehearse_rollouts.py OUT_DIR RUN_DIR [--divisor N] [--only SCENARIO]
 rollouts.sh are up.) Prints one `PASS|FAIL  <example>/<env>: <scenario>  (<s>s) <what the
 cluster showed>` line per scenario, appends the job's output and the controller's view to
 RUN_DIR/rehearsal.log, and exits 1 when a verdict fails (2 on a setup error).
---break gates-cannot-fail rehearses a copy whose AnalysisTemplates tolerate 9,000 failed
-(and inconclusive) measurements: the failing-gate scenarios must then FAIL.
+--break gates-cannot-fail rehearses a copy whose analysis steps measure only as many rounds as
+their templates tolerate failing (see `gates_cannot_fail`): the failing-gate scenarios must then
+FAIL.
 """
 
 from __future__ import annotations
@@ -147,9 +148,23 @@ def rewrite(text: str, prometheus: str, divisor: int, breaking: bool) -> str:
     text = re.sub(r"\[(\d+(?:ms|s|m|h))\]", lambda m: f"[{scaled(m.group(1), divisor, 3)}]",
                   text)
     if breaking:
-        text = re.sub(r"^(\s+(?:failureLimit|inconclusiveLimit): )\d+$", r"\g<1>9000", text,
-                      flags=re.M)
+        text = gates_cannot_fail(text)
     return text
+
+
+def gates_cannot_fail(text: str) -> str:
+    """Every analysis step measures only as many rounds as its template tolerates failed (or
+    inconclusive) ones: `count` = the limit, at least 1. The controller accepts that (it
+    refuses a `count` below `failureLimit`, so a huge limit would make the AnalysisRun an
+    `Error` and abort for the wrong reason), but no number of bad measurements can fail the
+    step: the defect SW0320 refuses. One Rollout and its template per file."""
+    limits = [int(n) for n in re.findall(r"^\s+(?:failureLimit|inconclusiveLimit): (\d+)$",
+                                         text, flags=re.M)]
+    limit = max([1, *limits])
+    text = re.sub(r"^(\s+(?:failureLimit|inconclusiveLimit): )\d+$", rf"\g<1>{limit}", text,
+                  flags=re.M)
+    return re.sub(r"^(\s+- name: rounds\n\s+value: )'?\d+'?$", rf"\g<1>'{limit}'", text,
+                  flags=re.M)
 
 
 def rehearsal_copy(out: Path, prometheus: str, divisor: int, breaking: bool) -> Path:
@@ -568,6 +583,7 @@ def rehearse(out: Path, run_dir: Path, divisor: int, only: str | None,
             print(line, flush=True)
             with log.open("a") as handle:
                 handle.write(f"######## {line}\n")
+    shutil.rmtree(copy.parent, ignore_errors=True)
     print(f"rehearsal of {label} (argo rollouts): {total} scenario(s), {failures} failed, "
           f"{time.monotonic() - started_all:.0f}s")
     return 1 if failures or not total else 0
@@ -579,7 +595,8 @@ def main() -> int:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--divisor", type=int, default=20)
     parser.add_argument("--only", help="run only the scenario of this name")
-    parser.add_argument("--break", dest="breaking", choices=["gates-cannot-fail"])
+    parser.add_argument("--break", dest="breaking", choices=["gates-cannot-fail"],
+                        help="rehearse a copy whose analysis cannot fail a step")
     args = parser.parse_args()
     for name in ("env", "prometheus.env", "rollouts.env"):
         if not (args.run_dir / name).is_file():
