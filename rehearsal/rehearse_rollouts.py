@@ -273,7 +273,8 @@ def scenarios_of(found: list[Service]) -> list[Scenario]:
         weights = [w for w in service.analysed_weights() if w > 0]
         if not weights or not service.metrics:
             continue
-        cases = [("slow", "latency", weights[0]), ("erroring", "errors", weights[len(weights) // 2])]
+        middle = weights[len(weights) // 2]
+        cases = [("slow", "latency", weights[0]), ("erroring", "errors", middle)]
         for preset, metric, weight in cases:
             if not service.gate(metric):
                 continue
@@ -352,7 +353,8 @@ class Run:
         if "CanaryPauseStep" in pause_reasons(rollout) and not status.get("abort"):
             self.argo.approve(service)
             progress.approvals += 1
-            self.note(f"{service.name}: approved the pause at step {status.get('currentStepIndex')}")
+            step = status.get("currentStepIndex")
+            self.note(f"{service.name}: approved the pause at step {step}")
         bad = self.scenario.bad.get(service.name)
         if bad and not progress.fired and \
                 int(status.get("currentStepIndex") or 0) >= service.step_of(bad[1]):
