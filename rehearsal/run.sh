@@ -6,8 +6,9 @@
 #
 #   rehearsal/run.sh [EXAMPLE...]       (default: every directory under examples/)
 #
-# 1. Builds the rig if needed (rig/build.sh, rig/build-prometheus.sh; a cold
-#    build takes about an hour on 2 cores, then it is cached in
+# 1. Builds the rig if needed (rig/build.sh, rig/build-prometheus.sh,
+#    rig/build-rollouts.sh; a cold build takes about an hour on 2 cores, then
+#    it is cached in
 #    ${SLIPWAY_RIG_HOME:-~/.cache/slipway-rig}).
 # 2. Starts one cluster (rig/cluster.sh up --crds) and, per example with
 #    rollout scripts, one Prometheus + scripted exporter (rig/prometheus.sh),
@@ -20,6 +21,10 @@
 #    or Argo CD Applications; examples whose namespaces differ run at the same
 #    time (each with its own Prometheus when it has gates), otherwise one after
 #    the other.
+#    Each tree whose overlays hold Argo Rollouts Rollouts (the argo_rollouts
+#    engine) gets its own Prometheus and the real Argo Rollouts controller
+#    (rig/rollouts.sh), and rehearsal/rehearse_rollouts.py runs its deploy job
+#    under them.
 # 6. Prints one line per scenario (PASS/FAIL) and exits 1 when anything failed.
 #
 # Without the tools to build or run the rig (go, python3 with PyYAML, jq, curl,
@@ -58,11 +63,13 @@ for tool in python3 jq curl openssl bash; do
   command -v "$tool" >/dev/null || skip_or_fail "$tool is not installed"
 done
 python3 -c 'import yaml' 2>/dev/null || skip_or_fail "python3 lacks PyYAML"
-if ! "$RIG/build.sh" --check >/dev/null 2>&1 || ! "$RIG/build-prometheus.sh" --check >/dev/null 2>&1; then
+if ! "$RIG/build.sh" --check >/dev/null 2>&1 || ! "$RIG/build-prometheus.sh" --check >/dev/null 2>&1 \
+  || ! "$RIG/build-rollouts.sh" --check >/dev/null 2>&1; then
   command -v go >/dev/null || skip_or_fail "the rig is not built and go is not installed"
   say "building the rig (cold: about an hour on 2 cores; cached afterwards)"
   "$RIG/build.sh" || { say "FAILED: building the control plane"; exit 1; }
   "$RIG/build-prometheus.sh" >/dev/null || { say "FAILED: building Prometheus"; exit 1; }
+  "$RIG/build-rollouts.sh" >/dev/null || { say "FAILED: building the Argo Rollouts controller"; exit 1; }
 fi
 
 if [ -n "${SLIPWAY:-}" ]; then
@@ -90,7 +97,10 @@ prom_runs=()
 cleanup() {
   local rc=$? p
   trap - EXIT INT TERM HUP
-  for p in ${prom_runs[@]+"${prom_runs[@]}"}; do "$RIG/prometheus.sh" down "$p" >/dev/null 2>&1 || true; done
+  for p in ${prom_runs[@]+"${prom_runs[@]}"}; do
+    "$RIG/rollouts.sh" down "$p" >/dev/null 2>&1 || true
+    "$RIG/prometheus.sh" down "$p" >/dev/null 2>&1 || true
+  done
   "$RIG/cluster.sh" down "$RUN" >/dev/null 2>&1 || true
   if [ "${REHEARSAL_KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
     say "work directory kept: $WORK (logs: */rehearsal.log, cluster/logs/)"
@@ -130,6 +140,10 @@ for tree in "${trees[@]}"; do
     rehearsed+=("$tree")
   fi
 done
+argo_trees=()
+for tree in "${trees[@]}"; do
+  if grep -qsx 'kind: Rollout' "$tree"/kustomize/overlays/*/*.yaml; then argo_trees+=("$tree"); fi
+done
 namespaces() { sed -n 's/^  name: \(.*\)$/\1/p' "$1"/k8s/*/namespace.yaml | sort -u; }
 sequential="${REHEARSAL_SEQUENTIAL:-0}"
 if [ "${#rehearsed[@]}" -gt 1 ]; then
@@ -154,6 +168,21 @@ rehearse() { # tree: its own Prometheus, then rehearse.py; output in WORK/<name>
   python3 "$HERE/rehearse.py" "$tree" "$run" --divisor "$DIVISOR"
 }
 
+# tree: its own Prometheus and the Argo Rollouts controller, then rehearse_rollouts.py
+rehearse_argo() {
+  local tree="$1" name run
+  name="$(basename "$tree")"
+  run="$WORK/run-argo-$name"
+  mkdir -p "$run"
+  cp "$RUN/env" "$run/env"
+  ln -s "$RUN/bin" "$run/bin"
+  "$RIG/prometheus.sh" up "$run" --owner $$ >"$run/prometheus-up.log" 2>&1 \
+    || { echo "FAIL  $name: Prometheus did not start (see $run/prometheus-up.log)"; return 1; }
+  "$RIG/rollouts.sh" up "$run" --owner $$ >"$run/rollouts-up.log" 2>&1 \
+    || { echo "FAIL  $name: the Argo Rollouts controller did not start (see $run/rollouts-up.log)"; return 1; }
+  python3 "$HERE/rehearse_rollouts.py" "$tree" "$run" --divisor "$DIVISOR"
+}
+
 pids=()
 rh_rc=0
 for tree in ${rehearsed[@]+"${rehearsed[@]}"}; do
@@ -164,6 +193,17 @@ for tree in ${rehearsed[@]+"${rehearsed[@]}"}; do
     rehearse "$tree" 2>&1 | tee "$WORK/$name.out" || rh_rc=1
   else
     rehearse "$tree" >"$WORK/$name.out" 2>&1 &
+    pids+=("$!")
+  fi
+done
+for tree in ${argo_trees[@]+"${argo_trees[@]}"}; do
+  name="$(basename "$tree")"
+  prom_runs+=("$WORK/run-argo-$name")
+  say "rehearsing $name under Argo Rollouts (log: $WORK/run-argo-$name/rehearsal.log)"
+  if [ "$sequential" = 1 ]; then
+    rehearse_argo "$tree" 2>&1 | tee "$WORK/argo-$name.out" || rh_rc=1
+  else
+    rehearse_argo "$tree" >"$WORK/argo-$name.out" 2>&1 &
     pids+=("$!")
   fi
 done
@@ -182,8 +222,13 @@ for tree in ${rehearsed[@]+"${rehearsed[@]}"}; do
   grep -E '^(PASS|FAIL) |^rehearsal of ' "$WORK/$name.out" || echo "FAIL  $name: no verdicts"
   if ! grep -q '^rehearsal of .* 0 failed' "$WORK/$name.out"; then rh_rc=1; fi
 done
+for tree in ${argo_trees[@]+"${argo_trees[@]}"}; do
+  name="$(basename "$tree")"
+  grep -E '^(PASS|FAIL) |^rehearsal of ' "$WORK/argo-$name.out" || echo "FAIL  $name (argo rollouts): no verdicts"
+  if ! grep -q '^rehearsal of .* 0 failed' "$WORK/argo-$name.out"; then rh_rc=1; fi
+done
 for tree in "${trees[@]}"; do
-  case " ${rehearsed[*]-} " in
+  case " ${rehearsed[*]-} ${argo_trees[*]-} " in
     *" $tree "*) ;;
     *) echo "----  $(basename "$tree"): nothing to rehearse (dry run only)" ;;
   esac

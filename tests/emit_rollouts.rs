@@ -282,7 +282,12 @@ fn a_circuit_breaker_guards_both_services_the_route_reaches() {
 fn the_analysis_template_measures_every_gate_on_the_canary_service() {
     let output = compile("spec", &inline(&spec("", "")), &[Target::K8s]);
     let template = object(&output, FILE, "AnalysisTemplate");
-    assert_eq!(template["spec"]["args"], json!([{"name": "rounds"}]));
+    // A default of failureLimit + 1 rounds: the controller validates the template without the
+    // step's arguments and rejects a `count` that resolves to no number.
+    assert_eq!(
+        template["spec"]["args"],
+        json!([{"name": "rounds", "value": "2"}])
+    );
     let metrics = template["spec"]["metrics"].as_array().unwrap();
     assert_eq!(metrics.len(), 2);
     assert_eq!(metrics[0]["name"], "p99-latency");

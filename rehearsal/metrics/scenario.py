@@ -16,7 +16,12 @@ Usage::
 
     scenario.py PRESET OUT_FILE [--namespace NS] [--service NAME]
                 [--canary-workload NAME] [--canary-revision REV] [--rps N]
+                [--reporter destination|source]
     scenario.py --list
+
+Every series carries `destination_service_namespace` (the namespace) as well; `--reporter
+source` labels them as the caller's sidecar reports them, which is what the queries of an
+Argo Rollouts canary select (`reporter="source", destination_service_name="<svc>-canary"`).
 """
 
 from __future__ import annotations
@@ -41,12 +46,13 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 def workload(namespace: str, name: str, service: str, canonical: str, revision: str,
-             rps: float, behaviour: dict[str, Any]) -> dict[str, Any]:
+             rps: float, behaviour: dict[str, Any], reporter: str = "destination") -> dict[str, Any]:
     return {
         "labels": {
-            "reporter": "destination",
+            "reporter": reporter,
             "destination_workload": name,
             "destination_workload_namespace": namespace,
+            "destination_service_namespace": namespace,
             "destination_service_name": service,
             "destination_canonical_service": canonical,
             "destination_canonical_revision": revision,
@@ -62,9 +68,9 @@ def build(preset: str, args: argparse.Namespace) -> dict[str, Any]:
         "preset": preset,
         "workloads": [
             workload(args.namespace, args.service, args.service, args.service,
-                     args.stable_revision, args.rps, PRESETS["healthy"]),
+                     args.stable_revision, args.rps, PRESETS["healthy"], args.reporter),
             workload(args.namespace, canary, canary, args.service,
-                     args.canary_revision, args.rps, PRESETS[preset]),
+                     args.canary_revision, args.rps, PRESETS[preset], args.reporter),
         ],
     }
 
@@ -94,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--canary-revision", default="canary")
     parser.add_argument("--stable-revision", default="stable")
     parser.add_argument("--rps", type=float, default=50.0, help="requests/s per workload")
+    parser.add_argument("--reporter", choices=["destination", "source"], default="destination",
+                        help="the reporter label of every series")
     args = parser.parse_args(argv)
     if args.list:
         print("\n".join(sorted(PRESETS)))

@@ -61,6 +61,16 @@ fn success_condition(no_data: NoData, op: &str, limit: &str) -> String {
 /// The argument through which each analysis step says how many rounds it measures.
 pub const ROUNDS_ARGUMENT: &str = "rounds";
 
+/// The template's own value of [`ROUNDS_ARGUMENT`]: the rounds of a step without a timed pause
+/// (`failure_limit + 1`, the fewest that can fail). Every step passes its own value, which
+/// wins; the default is there because the Argo Rollouts controller validates a step's
+/// template on its own, with a placeholder for every argument that has no value, and a `count`
+/// of `{{args.rounds}}` that resolves to no number makes it reject the Rollout (`InvalidSpec`:
+/// "metric ... runs indefinitely"). The rehearsal under the real controller found this.
+fn default_rounds(analysis: &Analysis) -> u64 {
+    analysis.rounds(None)
+}
+
 /// The name of the Rollout, its VirtualService and AnalysisTemplate: the service's.
 pub fn name(deployment: &Deployment) -> String {
     deployment.service.clone()
@@ -190,7 +200,7 @@ pub fn analysis_template(
         spec: AnalysisTemplateSpec {
             args: vec![Argument {
                 name: ROUNDS_ARGUMENT.to_string(),
-                value: None,
+                value: Some(default_rounds(analysis).to_string()),
             }],
             metrics,
         },
