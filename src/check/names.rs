@@ -135,7 +135,8 @@ pub fn check_name(
                 "did you mean `{lowered}`? {what}s must be {}",
                 rule.describe()
             ))
-            .with_fix(span, lowered);
+            // Only the declaration is renamed, not its references: a person decides.
+            .with_suggested_fix(span, lowered);
     } else {
         diagnostic = diagnostic.with_help(format!("{what}s must be {}", rule.describe()));
     }

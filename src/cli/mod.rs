@@ -8,6 +8,7 @@ mod compile;
 mod drift;
 mod explain;
 mod files;
+mod fix;
 mod fmt;
 mod graph;
 mod init;
