@@ -474,7 +474,12 @@ pub(super) fn lower_autoscaling(
                 "min",
             )
             .with_label(max.span, "max")
-            .with_help("min must be at most max"),
+            .with_help(format!(
+                "swap them: `min = {}` and `max = {}`",
+                max.value, min.value
+            ))
+            .with_suggested_fix(min.span, max.value.to_string())
+            .with_suggested_fix(max.span, min.value.to_string()),
         );
         return None;
     }

@@ -312,26 +312,66 @@ fn pause(checker: &mut Checker, expr: &Expr) -> Option<Pause> {
     }
 }
 
+/// SW0301 for `after`, which does not increase on `before`; the help names a weight that
+/// fits between `before` and the next step (`next`, or 100% after the last step).
+fn weight_not_increasing(
+    before: &Spanned<u32>,
+    after: &Spanned<u32>,
+    next: Option<u32>,
+) -> Diagnostic {
+    let diagnostic = Diagnostic::error(
+        Code::SW0301,
+        format!(
+            "canary weight {}% does not increase on the step before ({}%)",
+            after.value, before.value
+        ),
+        after.span,
+        "not above the previous step",
+    )
+    .with_label(before.span, "previous step");
+    let lowest = before.value + 1;
+    let highest = next.map_or(100, |next| next.saturating_sub(1));
+    if lowest > highest {
+        return diagnostic.with_help(format!(
+            "each step must send more traffic than the one before, and no weight fits between {}% and {}%: remove this step",
+            before.value,
+            next.unwrap_or(100)
+        ));
+    }
+    let fitting = fitting_weight(lowest, highest);
+    let range = if lowest == highest {
+        format!("`{fitting}%`")
+    } else {
+        format!("a weight from {lowest}% to {highest}%, such as `{fitting}%`")
+    };
+    diagnostic
+        .with_help(format!(
+            "each step must send more traffic than the one before: use {range}"
+        ))
+        .with_suggested_fix(after.span, format!("{fitting}%"))
+}
+
+/// A round weight in `lowest..=highest`: the middle, moved to a multiple of 10 or 5 when one
+/// is in range.
+fn fitting_weight(lowest: u32, highest: u32) -> u32 {
+    let middle = (lowest + highest) / 2;
+    [10, 5]
+        .iter()
+        .map(|step| middle / step * step)
+        .chain([middle])
+        .find(|weight| (lowest..=highest).contains(weight))
+        .unwrap_or(middle)
+}
+
 /// Weights strictly increase and the last step reaches 100%, except on Argo Rollouts, which
 /// promotes the canary to all of the traffic after its last step by itself.
 fn check_weights(checker: &mut Checker, steps: &[CanaryStep], argo: bool) -> bool {
     let mut ok = true;
-    for pair in steps.windows(2) {
+    for (index, pair) in steps.windows(2).enumerate() {
         let (before, after) = (&pair[0].weight, &pair[1].weight);
         if after.value <= before.value {
-            checker.report(
-                Diagnostic::error(
-                    Code::SW0301,
-                    format!(
-                        "canary weight {}% does not increase on the step before ({}%)",
-                        after.value, before.value
-                    ),
-                    after.span,
-                    "not above the previous step",
-                )
-                .with_label(before.span, "previous step")
-                .with_help("each step must send more traffic to the canary than the one before"),
-            );
+            let next = steps.get(index + 2).map(|step| step.weight.value);
+            checker.report(weight_not_increasing(before, after, next));
             ok = false;
         }
     }

@@ -116,13 +116,18 @@ fn with_unit(number: &NumberLit, unit: &str) -> String {
 
 /// Splits `12.5` into (125, 1): the digits as an integer and the count of decimals.
 fn decimal(checker: &mut Checker, number: &NumberLit, span: Span) -> Option<(u128, u32)> {
-    if number.digits.starts_with('-') {
-        checker.report(Diagnostic::error(
-            Code::SW0206,
-            "negative values are not allowed here",
-            span,
-            "must not be negative",
-        ));
+    if let Some(positive) = number.digits.strip_prefix('-') {
+        let written = format!("{positive}{}", number.unit.as_deref().unwrap_or(""));
+        checker.report(
+            Diagnostic::error(
+                Code::SW0206,
+                "negative values are not allowed here",
+                span,
+                "must not be negative",
+            )
+            .with_help(format!("write a value of 0 or more, such as `{written}`"))
+            .with_suggested_fix(span, written),
+        );
         return None;
     }
     let (whole, fraction) = number
@@ -190,12 +195,30 @@ fn out_of_range(span: Span, shown: &str, min: u64, max: u64) -> Diagnostic {
     } else {
         format!("between {min} and {max}")
     };
-    Diagnostic::error(
+    let error = Diagnostic::error(
         Code::SW0206,
         format!("{shown} is out of range: must be {range}"),
         span,
         format!("must be {range}"),
-    )
+    );
+    let in_range = |text: &str| text.parse::<u64>().is_ok_and(|v| (min..=max).contains(&v));
+    // The likely slips: a minus sign too many, or one digit too many (`80800` for `8080`).
+    let likely = match shown.strip_prefix('-') {
+        Some(positive) => Some(positive),
+        None => shown.get(..shown.len().saturating_sub(1)),
+    }
+    .filter(|text| !text.is_empty() && in_range(text));
+    let bound = if shown.starts_with('-') || shown.parse::<u64>().is_ok_and(|v| v < min) {
+        format!("the smallest allowed value is `{min}`")
+    } else {
+        format!("the largest allowed value is `{max}`")
+    };
+    match likely {
+        Some(likely) => error
+            .with_help(format!("{bound}; did you mean `{likely}`?"))
+            .with_suggested_fix(span, likely),
+        None => error.with_help(bound),
+    }
 }
 
 /// A whole percentage such as `30%`, in 0..=100.
@@ -224,15 +247,18 @@ pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
     }
     let hundredths = value * 10u128.pow(2 - decimals);
     if hundredths > 10_000 {
-        checker.report(Diagnostic::error(
-            Code::SW0206,
-            format!(
-                "{}% is out of range: a percentage is between 0% and 100%",
-                number.digits
-            ),
-            expr.span,
-            "above 100%",
-        ));
+        checker.report(
+            Diagnostic::error(
+                Code::SW0206,
+                format!(
+                    "{}% is out of range: a percentage is between 0% and 100%",
+                    number.digits
+                ),
+                expr.span,
+                "above 100%",
+            )
+            .with_help("write a percentage from `0%` to `100%`"),
+        );
         return None;
     }
     u32::try_from(hundredths).ok()
