@@ -61,11 +61,39 @@ fn number<'e>(checker: &mut Checker, expr: &'e Expr, expected: &str) -> Option<&
             );
             None
         }
+        ExprKind::Path(path) if number_word(&path.dotted()).is_some() => {
+            let digits = number_word(&path.dotted()).unwrap_or_default();
+            checker.report(
+                type_error(expected, expr)
+                    .with_help(format!("write it in digits: `{digits}`"))
+                    .with_fix(expr.span, digits),
+            );
+            None
+        }
         _ => {
-            checker.report(type_error(expected, expr));
+            checker.report(type_error(expected, expr).with_help(match expected {
+                "a whole number" => "write a whole number such as `3`",
+                "a percentage" => "write a percentage such as `30%`",
+                "a duration" => "write a duration such as `30s`",
+                "a quantity" => "write a quantity such as `500m` or `512Mi`",
+                _ => "write a number",
+            }));
             None
         }
     }
+}
+
+/// `two` as `2`: numbers written as words, up to twelve.
+fn number_word(word: &str) -> Option<String> {
+    const WORDS: &[&str] = &[
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve",
+    ];
+    let lower = word.to_ascii_lowercase();
+    WORDS
+        .iter()
+        .position(|w| *w == lower)
+        .map(|value| value.to_string())
 }
 
 /// Whether `text` reads as a number literal (`3`, `0.5`, `2Gi`, `30%`), so that removing
