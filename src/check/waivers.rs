@@ -174,15 +174,16 @@ fn policies_ran_for(waiver: &Waiver, model: &Model, declared: &super::DeclaredNa
     let environments: Vec<&str> = if waiver.environments.is_empty() {
         declared.environments.clone()
     } else {
-        waiver.environments.iter().map(|e| e.value.as_str()).collect()
+        waiver
+            .environments
+            .iter()
+            .map(|e| e.value.as_str())
+            .collect()
     };
     let lowered_service = |name: &&str| model.services.iter().any(|s| s.name.value == *name);
     let lowered_environment =
         |name: &&str| model.environments.iter().any(|e| e.name.value == *name);
-    let deployed = model.services.is_empty()
-        || model.environments.is_empty()
-        || !model.deployments.is_empty();
-    deployed
-        && services.iter().all(lowered_service)
-        && environments.iter().all(lowered_environment)
+    let deployed =
+        model.services.is_empty() || model.environments.is_empty() || !model.deployments.is_empty();
+    deployed && services.iter().all(lowered_service) && environments.iter().all(lowered_environment)
 }
