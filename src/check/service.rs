@@ -71,9 +71,10 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
             );
         }
     }
+    let autoscaling_at = reader.key_span("autoscaling").unwrap_or(item_label(item));
     let autoscaling = reader
         .block(checker, "autoscaling")
-        .and_then(|b| lower_autoscaling(checker, b, item_label(item)));
+        .and_then(|b| lower_autoscaling(checker, b, autoscaling_at));
     let depends_on = reader
         .value(checker, "depends_on")
         .map(|expr| values::names(checker, expr))

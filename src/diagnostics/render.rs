@@ -161,6 +161,13 @@ impl FileSource<'_> {
             .all(|line| self.line_start(line + 1) - self.line_start(line) <= MAX_SHOWN_LINE)
     }
 
+    /// Whether `label` ends so far above `primary` that miette would show it in a snippet of
+    /// its own before the primary label's: miette shows a line around each label and joins
+    /// snippets that touch.
+    fn shown_apart_before(&self, label: Span, primary: Span) -> bool {
+        self.line_of(label.end as usize) + 3 < self.line_of(primary.start as usize)
+    }
+
     /// `file:line:column` (1-based), for labels that cannot be shown in a snippet.
     fn location(&self, offset: usize) -> String {
         let (line, column) = self.lines.line_column(self.text, offset);
@@ -214,34 +221,39 @@ struct Report<'a> {
 impl<'a> Report<'a> {
     fn new(files: &'a [FileSource<'a>], diagnostic: &'a Diagnostic) -> Report<'a> {
         let primary_file = diagnostic.primary.span.file;
+        let source = files.get(primary_file.0 as usize);
         let mut labels = vec![(&diagnostic.primary, true)];
+        let mut earlier: Vec<(&Label, bool)> = Vec::new();
         let mut other_files: Vec<FileId> = Vec::new();
         for label in &diagnostic.secondary {
-            if label.span.file == primary_file {
+            if label.span.file != primary_file {
+                if !other_files.contains(&label.span.file) {
+                    other_files.push(label.span.file);
+                }
+            } else if source
+                .is_some_and(|s| s.shown_apart_before(label.span, diagnostic.primary.span))
+            {
+                earlier.push((label, false));
+            } else {
                 labels.push((label, false));
-            } else if !other_files.contains(&label.span.file) {
-                other_files.push(label.span.file);
             }
         }
-        let related = other_files
-            .into_iter()
-            .map(|file| {
-                Report {
-                    diagnostic,
-                    source: files.get(file.0 as usize),
-                    labels: diagnostic
-                        .secondary
-                        .iter()
-                        .filter(|label| label.span.file == file)
-                        .map(|label| (label, false))
-                        .collect(),
-                    related: Vec::new(),
-                    message: "related location".to_string(),
-                    primary: false,
-                }
-                .without_long_lines()
-            })
-            .collect();
+        // The primary label's snippet (and its `file:line:column`) comes first: labels far
+        // above it in its file, which miette would show first, follow it as a related report,
+        // and so do the labels in other files.
+        let mut related: Vec<Report<'a>> = Vec::new();
+        if !earlier.is_empty() {
+            related.push(Report::related(diagnostic, source, earlier));
+        }
+        related.extend(other_files.into_iter().map(|file| {
+            let labels = diagnostic
+                .secondary
+                .iter()
+                .filter(|label| label.span.file == file)
+                .map(|label| (label, false))
+                .collect();
+            Report::related(diagnostic, files.get(file.0 as usize), labels)
+        }));
         Report {
             diagnostic,
             source: files.get(primary_file.0 as usize),
@@ -249,6 +261,23 @@ impl<'a> Report<'a> {
             related,
             message: diagnostic.message.clone(),
             primary: true,
+        }
+        .without_long_lines()
+    }
+
+    /// A report of secondary labels, shown after the primary one.
+    fn related(
+        diagnostic: &'a Diagnostic,
+        source: Option<&'a FileSource<'a>>,
+        labels: Vec<(&'a Label, bool)>,
+    ) -> Report<'a> {
+        Report {
+            diagnostic,
+            source,
+            labels,
+            related: Vec::new(),
+            message: "related location".to_string(),
+            primary: false,
         }
         .without_long_lines()
     }
