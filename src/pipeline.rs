@@ -85,7 +85,7 @@ pub fn check_sources(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> Mo
     program::attach(&mut checker, &mut model, &program, &names);
     checker.report_all(crate::graph::analyse(&mut model, &names));
     check::finish(&mut checker, &mut model);
-    program::conclude(&mut checker, &model);
+    program::conclude(&mut checker, &model, &names);
     let mut found = checker.into_diagnostics();
     provenance::annotate(&mut found, &program.shadows, sources);
     diagnostics.extend(found);

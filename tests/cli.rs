@@ -123,7 +123,7 @@ fn json_output_has_every_field() {
     assert_eq!(document["warnings"], 0);
     for diagnostic in diagnostics {
         for field in [
-            "file", "code", "severity", "message", "start", "end", "labels", "help",
+            "file", "code", "severity", "message", "start", "end", "labels", "help", "fixes",
         ] {
             assert!(
                 diagnostic.get(field).is_some(),
@@ -143,6 +143,8 @@ fn json_output_has_every_field() {
     assert_eq!(typo["start"], serde_json::json!({ "line": 9, "column": 3 }));
     assert_eq!(typo["end"], serde_json::json!({ "line": 9, "column": 10 }));
     assert_eq!(typo["help"], "did you mean `replicas`?");
+    assert_eq!(typo["fixes"][0]["replacement"], "replicas");
+    assert_eq!(typo["fixes"][0]["applicability"], "safe");
 }
 
 #[test]

@@ -124,3 +124,25 @@ fn file_over_the_size_limit() {
     let rendered = render_human(&[file], &[problem], RenderOptions::default());
     insta::assert_snapshot!(rendered);
 }
+
+/// Every code the compiler still reports says what to write instead: at least one case in
+/// the corpus shows it with a help line (the codes only generated elsewhere are exempt).
+#[test]
+fn every_code_has_a_case_with_a_help_line() {
+    let mut helped: BTreeSet<Code> = GENERATED.iter().copied().collect();
+    helped.insert(Code::SW0005);
+    for path in case_paths() {
+        let bytes = std::fs::read(&path).unwrap();
+        let (_, all) = check_case(&path, &bytes);
+        helped.extend(all.iter().filter(|d| d.help.is_some()).map(|d| d.code));
+    }
+    let without: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|code| !helped.contains(*code) && !code.is_retired())
+        .map(|code| code.as_str())
+        .collect();
+    assert!(
+        without.is_empty(),
+        "no case in {CASES} shows these codes with a help line: {without:?}"
+    );
+}

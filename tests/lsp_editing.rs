@@ -162,8 +162,14 @@ fn render_actions(client: &Client, actions: &[lsp_types::CodeAction]) -> String 
             .flatten()
             .filter_map(|d| d.code.clone())
             .next();
+        // Preferred actions are the safe fixes, the ones `slipway check --fix` applies.
+        let preferred = if action.is_preferred == Some(true) {
+            ", preferred"
+        } else {
+            ""
+        };
         out.push_str(&format!(
-            "{} ({:?}, for {code:?})\n",
+            "{} ({:?}, for {code:?}{preferred})\n",
             action.title, action.kind
         ));
         let changes = action
@@ -235,4 +241,22 @@ fn applying_every_quick_fix_clears_the_diagnostics() {
     client.change("spec.slip", 2, &text);
     let published = client.diagnostics();
     assert_eq!(published["spec.slip"], Vec::new(), "{text}");
+}
+
+#[test]
+fn fixes_that_need_a_person_are_offered_but_not_preferred() {
+    let mut client = Client::start(&[]);
+    client.open(
+        "spec.slip",
+        "app shop { registry = \"ghcr.io/acme\" }\nservice Orders { image = \"orders:1\" }\n",
+    );
+    let actions = code_actions(
+        &mut client,
+        Range::new(Position::new(0, 0), Position::new(3, 0)),
+    );
+    insta::assert_snapshot!(render_actions(&client, &actions), @r#"
+    Change to `orders` (Some(CodeActionKind("quickfix")), for Some(String("SW0105")))
+      2 | service Orders { image = "orders:1" }
+                  ^^^^^^ -> "orders"
+    "#);
 }

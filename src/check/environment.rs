@@ -340,9 +340,11 @@ fn lower_override(
     let strategy = reader.value(checker, "strategy").and_then(|e| {
         strategy::lower_use(checker, e, scope.strategies, &scope.declared_strategies)
     });
+    // A problem of the block (a missing `min`) points at the block, not at the override.
+    let autoscaling_at = reader.key_span("autoscaling").unwrap_or(label.span);
     let autoscaling = reader
         .block(checker, "autoscaling")
-        .and_then(|b| service::lower_autoscaling(checker, b, label.span));
+        .and_then(|b| service::lower_autoscaling(checker, b, autoscaling_at));
     let lowered = Override {
         service: Spanned::new(label.text.clone(), label.span),
         replicas,

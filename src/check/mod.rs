@@ -30,6 +30,7 @@ mod service;
 mod strategy;
 mod strings;
 mod templates;
+mod units;
 pub mod values;
 mod waivers;
 

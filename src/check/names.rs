@@ -122,6 +122,10 @@ pub fn check_name(
     if rule.is_valid(name) {
         return true;
     }
+    if name.len() > rule.max_len() && rule.is_valid(&shortened(name, rule.max_len())) {
+        checker.report(too_long(name, span, rule, what));
+        return false;
+    }
     let lowered = name.to_ascii_lowercase().replace('_', "-");
     let mut diagnostic = Diagnostic::error(
         Code::SW0105,
@@ -135,7 +139,8 @@ pub fn check_name(
                 "did you mean `{lowered}`? {what}s must be {}",
                 rule.describe()
             ))
-            .with_fix(span, lowered);
+            // Only the declaration is renamed, not its references: a person decides.
+            .with_suggested_fix(span, lowered);
     } else {
         diagnostic = diagnostic.with_help(format!("{what}s must be {}", rule.describe()));
     }
@@ -145,9 +150,55 @@ pub fn check_name(
 
 pub use crate::diagnostics::shorten;
 
+/// Names this long are shown whole in messages; longer ones (hostile input) are cut.
+const SHOWN_WHOLE: usize = 300;
+
+/// A name that would be valid but for its length: the message gives the length and the
+/// limit and shows the name whole, and the help suggests a shortening.
+fn too_long(name: &str, span: Span, rule: NameRule, what: &str) -> Diagnostic {
+    let limit = rule.max_len();
+    let shown = if name.len() <= SHOWN_WHOLE {
+        name.to_string()
+    } else {
+        shorten(name)
+    };
+    let shorter = shortened(name, limit);
+    Diagnostic::error(
+        Code::SW0105,
+        format!(
+            "the {what} `{shown}` is {} characters long; the limit is {limit}",
+            name.len()
+        ),
+        span,
+        match name.len() - limit {
+            1 => "1 character over the limit".to_string(),
+            over => format!("{over} characters over the limit"),
+        },
+    )
+    .with_help(format!(
+        "shorten it to at most {limit} characters, e.g. `{shorter}`"
+    ))
+    .with_suggested_fix(span, shorter)
+}
+
+/// `name` cut to at most `limit` characters at a `-` (or `.`) boundary when there is one in
+/// the second half, and never ending with `-` or `.`.
+fn shortened(name: &str, limit: usize) -> String {
+    let end = (0..=limit.min(name.len()))
+        .rev()
+        .find(|at| name.is_char_boundary(*at))
+        .unwrap_or(0);
+    let head = &name[..end];
+    let cut = head
+        .rfind(['-', '.'])
+        .filter(|at| *at >= limit / 2)
+        .map_or(head, |at| &head[..at]);
+    cut.trim_end_matches(['-', '.']).to_string()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{problem, NameRule};
+    use super::{problem, shortened, NameRule};
 
     #[test]
     fn labels_name_the_first_problem() {
@@ -185,5 +236,16 @@ mod tests {
             "must not start with a digit"
         );
         assert_eq!(problem(NameRule::EnvVar, "MY VAR"), "` ` is not allowed");
+    }
+
+    #[test]
+    fn long_names_are_shortened_at_a_word() {
+        let name = "payment-processing-service-for-european-customers-with-extra-long-suffix";
+        assert_eq!(
+            shortened(name, 63),
+            "payment-processing-service-for-european-customers-with-extra"
+        );
+        assert_eq!(shortened("health-metrics-port", 15), "health-metrics");
+        assert_eq!(shortened(&"a".repeat(70), 63), "a".repeat(63));
     }
 }

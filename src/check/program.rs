@@ -363,14 +363,18 @@ pub fn attach(
 }
 
 /// The checks that need the policies evaluated: waivers that covered nothing.
-pub fn conclude(checker: &mut Checker, model: &super::model::Model) {
+pub fn conclude(
+    checker: &mut Checker,
+    model: &super::model::Model,
+    declared: &super::DeclaredNames,
+) {
     let mut known: Vec<&str> = model
         .policies
         .iter()
         .map(|p| p.name.value.as_str())
         .collect();
     known.extend(model.policies.iter().filter_map(|p| p.pack.as_deref()));
-    super::waivers::report_unused(checker, model, &known);
+    super::waivers::report_unused(checker, model, &known, declared);
 }
 
 /// Gives strategies used by an imported name (`strategies.progressive-canary`) that name.

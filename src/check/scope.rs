@@ -264,6 +264,10 @@ impl<'s> Scopes<'s> {
                 .with_help("give one of them another name with `as`"),
             ),
             None => {
+                let own = entry.local.get(alias).or_else(|| entry.policies.get(alias));
+                if let Some(own) = own {
+                    checker.report(shadows_import(own.item, alias, span));
+                }
                 entry.aliases.insert(alias.to_string(), (target, span));
             }
         }
@@ -411,6 +415,25 @@ impl<'s> Scopes<'s> {
 }
 
 /// "`std/probes` declares no `http-helth`".
+/// SW0109 where a template, strategy or policy is declared under the name of an imported
+/// module: `probes` would then mean the declaration, and `probes.x` the module.
+fn shadows_import(item: &Item, alias: &str, import: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::SW0109,
+        format!(
+            "the {} `{alias}` takes the name of an imported module",
+            item.keyword.text
+        ),
+        item.name.span,
+        "declared here",
+    )
+    .with_label(import, format!("`{alias}` names this import"))
+    .with_help(format!(
+        "rename the {}, or import the module under another name with `as`",
+        item.keyword.text
+    ))
+}
+
 pub fn not_declared(module: &str, name: &str, span: Span, candidates: Vec<&str>) -> Diagnostic {
     let diagnostic = Diagnostic::error(
         Code::SW0103,

@@ -71,9 +71,10 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
             );
         }
     }
+    let autoscaling_at = reader.key_span("autoscaling").unwrap_or(item_label(item));
     let autoscaling = reader
         .block(checker, "autoscaling")
-        .and_then(|b| lower_autoscaling(checker, b, item_label(item)));
+        .and_then(|b| lower_autoscaling(checker, b, autoscaling_at));
     let depends_on = reader
         .value(checker, "depends_on")
         .map(|expr| values::names(checker, expr))
@@ -475,7 +476,12 @@ pub(super) fn lower_autoscaling(
                 "min",
             )
             .with_label(max.span, "max")
-            .with_help("min must be at most max"),
+            .with_help(format!(
+                "swap them: `min = {}` and `max = {}`",
+                max.value, min.value
+            ))
+            .with_suggested_fix(min.span, max.value.to_string())
+            .with_suggested_fix(max.span, min.value.to_string()),
         );
         return None;
     }

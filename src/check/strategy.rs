@@ -135,8 +135,9 @@ fn rolling(checker: &mut Checker, body: &Object, owner: Span) -> Option<Strategy
         Some(expr) => values::int_or_percent(checker, expr),
         None => Some(default),
     };
-    let max_surge = read("max_surge", IntOrPercent::Percent(25))?;
-    let max_unavailable = read("max_unavailable", IntOrPercent::Count(0))?;
+    let max_surge = read("max_surge", IntOrPercent::Percent(25));
+    let max_unavailable = read("max_unavailable", IntOrPercent::Count(0));
+    let (max_surge, max_unavailable) = (max_surge?, max_unavailable?);
     if max_surge.is_zero() && max_unavailable.is_zero() {
         checker.report(
             Diagnostic::error(
@@ -191,22 +192,61 @@ fn blue_green(checker: &mut Checker, body: &Object, owner: Span) -> Option<Strat
         Some(expr) => values::boolean(checker, expr),
         None => Some(default),
     };
-    let preview = flag("preview", true)?;
-    let auto_promote = flag("auto_promote", false)?;
+    let preview = flag("preview", true);
+    let auto_promote = flag("auto_promote", false);
     let scale_down_delay = match reader.value(checker, "scale_down_delay") {
-        Some(expr) => values::duration(checker, expr)?,
-        None => Duration::from_secs(30),
+        Some(expr) => values::duration(checker, expr),
+        None => Some(Duration::from_secs(30)),
     };
     Some(StrategyKind::BlueGreen {
-        preview,
-        auto_promote,
-        scale_down_delay,
+        preview: preview?,
+        auto_promote: auto_promote?,
+        scale_down_delay: scale_down_delay?,
     })
 }
 
 fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(StrategyKind, Engine)> {
     let reader = Reader::new(checker, body, &schema::CANARY, owner);
     let (argo, engine) = rollouts::engine(checker, &reader, owner);
+    // Every field is read before any is given up on, so an error in one (a bad pause, a
+    // missing step) does not hide the errors of its siblings.
+    let steps = canary_steps(checker, &reader, argo);
+    let analysis = match reader.block(checker, "analysis") {
+        Some(object) => analysis(checker, object).map(Some),
+        None => Some(None),
+    };
+    let on_failure = match reader.value(checker, "on_failure") {
+        Some(expr) => values::keyword(
+            checker,
+            expr,
+            "failure action",
+            &[("rollback", OnFailure::Rollback), ("halt", OnFailure::Halt)],
+        ),
+        None => Some(OnFailure::Rollback),
+    };
+    let steps = steps.filter(|steps| check_weights(checker, steps, argo))?;
+    let engine = engine?;
+    if !rollouts::check_traffic(checker, &engine, &steps, owner) {
+        return None;
+    }
+    let analysis = analysis?;
+    if let Some(analysis) = &analysis {
+        if !check_budget(checker, &steps, analysis) {
+            return None;
+        }
+    }
+    Some((
+        StrategyKind::Canary {
+            steps,
+            analysis,
+            on_failure: on_failure?,
+        },
+        engine,
+    ))
+}
+
+/// The `step` blocks of a canary, each read even when another is broken.
+fn canary_steps(checker: &mut Checker, reader: &Reader, argo: bool) -> Option<Vec<CanaryStep>> {
     let blocks = reader.blocks(checker, "step");
     if blocks.is_empty() {
         checker.report(
@@ -220,39 +260,7 @@ fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(Strategy
         .iter()
         .filter_map(|(key, _, step)| canary_step(checker, step, key.span, argo))
         .collect();
-    if steps.len() != blocks.len() || !check_weights(checker, &steps, argo) {
-        return None;
-    }
-    let engine = engine?;
-    if !rollouts::check_traffic(checker, &engine, &steps, owner) {
-        return None;
-    }
-    let analysis = match reader.block(checker, "analysis") {
-        Some(object) => Some(analysis(checker, object)?),
-        None => None,
-    };
-    if let Some(analysis) = &analysis {
-        if !check_budget(checker, &steps, analysis) {
-            return None;
-        }
-    }
-    let on_failure = match reader.value(checker, "on_failure") {
-        Some(expr) => values::keyword(
-            checker,
-            expr,
-            "failure action",
-            &[("rollback", OnFailure::Rollback), ("halt", OnFailure::Halt)],
-        )?,
-        None => OnFailure::Rollback,
-    };
-    Some((
-        StrategyKind::Canary {
-            steps,
-            analysis,
-            on_failure,
-        },
-        engine,
-    ))
+    (steps.len() == blocks.len()).then_some(steps)
 }
 
 /// One step. Argo Rollouts also takes `0%` (`setWeight: 0`): the rollout waits before any
@@ -312,26 +320,66 @@ fn pause(checker: &mut Checker, expr: &Expr) -> Option<Pause> {
     }
 }
 
+/// SW0301 for `after`, which does not increase on `before`; the help names a weight that
+/// fits between `before` and the next step (`next`, or 100% after the last step).
+fn weight_not_increasing(
+    before: &Spanned<u32>,
+    after: &Spanned<u32>,
+    next: Option<u32>,
+) -> Diagnostic {
+    let diagnostic = Diagnostic::error(
+        Code::SW0301,
+        format!(
+            "canary weight {}% does not increase on the step before ({}%)",
+            after.value, before.value
+        ),
+        after.span,
+        "not above the previous step",
+    )
+    .with_label(before.span, "previous step");
+    let lowest = before.value + 1;
+    let highest = next.map_or(100, |next| next.saturating_sub(1));
+    if lowest > highest {
+        return diagnostic.with_help(format!(
+            "each step must send more traffic than the one before, and no weight fits between {}% and {}%: remove this step",
+            before.value,
+            next.unwrap_or(100)
+        ));
+    }
+    let fitting = fitting_weight(lowest, highest);
+    let range = if lowest == highest {
+        format!("`{fitting}%`")
+    } else {
+        format!("a weight from {lowest}% to {highest}%, such as `{fitting}%`")
+    };
+    diagnostic
+        .with_help(format!(
+            "each step must send more traffic than the one before: use {range}"
+        ))
+        .with_suggested_fix(after.span, format!("{fitting}%"))
+}
+
+/// A round weight in `lowest..=highest`: the middle, moved to a multiple of 10 or 5 when one
+/// is in range.
+fn fitting_weight(lowest: u32, highest: u32) -> u32 {
+    let middle = (lowest + highest) / 2;
+    [10, 5]
+        .iter()
+        .map(|step| middle / step * step)
+        .chain([middle])
+        .find(|weight| (lowest..=highest).contains(weight))
+        .unwrap_or(middle)
+}
+
 /// Weights strictly increase and the last step reaches 100%, except on Argo Rollouts, which
 /// promotes the canary to all of the traffic after its last step by itself.
 fn check_weights(checker: &mut Checker, steps: &[CanaryStep], argo: bool) -> bool {
     let mut ok = true;
-    for pair in steps.windows(2) {
+    for (index, pair) in steps.windows(2).enumerate() {
         let (before, after) = (&pair[0].weight, &pair[1].weight);
         if after.value <= before.value {
-            checker.report(
-                Diagnostic::error(
-                    Code::SW0301,
-                    format!(
-                        "canary weight {}% does not increase on the step before ({}%)",
-                        after.value, before.value
-                    ),
-                    after.span,
-                    "not above the previous step",
-                )
-                .with_label(before.span, "previous step")
-                .with_help("each step must send more traffic to the canary than the one before"),
-            );
+            let next = steps.get(index + 2).map(|step| step.weight.value);
+            checker.report(weight_not_increasing(before, after, next));
             ok = false;
         }
     }
@@ -357,30 +405,38 @@ fn check_weights(checker: &mut Checker, steps: &[CanaryStep], argo: bool) -> boo
 
 fn analysis(checker: &mut Checker, object: &Object) -> Option<Analysis> {
     let reader = Reader::new(checker, object, &schema::ANALYSIS, object.span);
+    // Each field is read before any is given up on, as in `canary`.
     let interval = match reader.value(checker, "interval") {
-        Some(expr) => values::duration(checker, expr)?,
-        None => Duration::from_secs(60),
+        Some(expr) => values::duration(checker, expr),
+        None => Some(Duration::from_secs(60)),
     };
     let failure_limit = match reader.value(checker, "failure_limit") {
-        Some(expr) => values::integer_u32(checker, expr, 0, 1000)?,
-        None => 0,
+        Some(expr) => values::integer_u32(checker, expr, 0, 1000),
+        None => Some(0),
     };
-    let gates_expr = reader.required_value(checker, "gates")?;
+    let gates = reader
+        .required_value(checker, "gates")
+        .and_then(|gates_expr| gates(checker, gates_expr));
+    let no_data = match reader.value(checker, "no_data") {
+        Some(expr) => values::keyword(checker, expr, "no-data rule", NoData::KEYWORDS),
+        None => Some(NoData::Fail),
+    };
+    Some(Analysis {
+        interval: interval?,
+        failure_limit: failure_limit?,
+        gates: gates?,
+        no_data: no_data?,
+    })
+}
+
+/// The gates of an analysis (one gate or a list), each checked even when another is broken.
+fn gates(checker: &mut Checker, gates_expr: &Expr) -> Option<Vec<Gate>> {
     let items: Vec<&Expr> = match &gates_expr.kind {
         ExprKind::List(items) => items.iter().collect(),
         _ => vec![gates_expr],
     };
     let gates: Vec<Gate> = items.iter().filter_map(|e| gate(checker, e)).collect();
-    let no_data = match reader.value(checker, "no_data") {
-        Some(expr) => values::keyword(checker, expr, "no-data rule", NoData::KEYWORDS)?,
-        None => NoData::Fail,
-    };
-    (gates.len() == items.len()).then_some(Analysis {
-        interval,
-        failure_limit,
-        gates,
-        no_data,
-    })
+    (gates.len() == items.len()).then_some(gates)
 }
 
 /// Every analysed step must be able to fail: a timed pause of fewer rounds than

@@ -311,8 +311,17 @@ impl<'s> Expander<'s> {
                     format!("no import is named `{alias}`"),
                     span,
                     "unknown module",
-                )
-                .with_suggestion(alias, aliases.iter().map(String::as_str));
+                );
+                // A path is written without spaces, so the module is its first characters.
+                let alias_span = Span {
+                    end: span.start + u32::try_from(alias.len()).unwrap_or(0),
+                    ..span
+                };
+                let diagnostic = diagnostic.with_suggestion_at(
+                    alias_span,
+                    alias,
+                    aliases.iter().map(String::as_str),
+                );
                 if diagnostic.help.is_some() {
                     return diagnostic;
                 }

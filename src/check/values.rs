@@ -3,6 +3,7 @@
 //! unit, range, overflow) at the value's span and returns `None`, so callers simply skip it.
 
 use super::model::{Duration, IntOrPercent, Quantity};
+use super::units;
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
@@ -52,11 +53,65 @@ fn type_error(expected: &str, expr: &Expr) -> Diagnostic {
 fn number<'e>(checker: &mut Checker, expr: &'e Expr, expected: &str) -> Option<&'e NumberLit> {
     match &expr.kind {
         ExprKind::Number(number) => Some(number),
+        ExprKind::String(text) if looks_like_number(text) => {
+            checker.report(
+                type_error(expected, expr)
+                    .with_help(format!("remove the quotes: `{text}`"))
+                    .with_fix(expr.span, text.clone()),
+            );
+            None
+        }
+        ExprKind::Path(path) if number_word(&path.dotted()).is_some() => {
+            let digits = number_word(&path.dotted()).unwrap_or_default();
+            checker.report(
+                type_error(expected, expr)
+                    .with_help(format!("write it in digits: `{digits}`"))
+                    .with_fix(expr.span, digits),
+            );
+            None
+        }
         _ => {
-            checker.report(type_error(expected, expr));
+            checker.report(type_error(expected, expr).with_help(match expected {
+                "a whole number" => "write a whole number such as `3`",
+                "a percentage" => "write a percentage such as `30%`",
+                "a duration" => "write a duration such as `30s`",
+                "a quantity" => "write a quantity such as `500m` or `512Mi`",
+                _ => "write a number",
+            }));
             None
         }
     }
+}
+
+/// `two` as `2`: numbers written as words, up to twelve.
+fn number_word(word: &str) -> Option<String> {
+    const WORDS: &[&str] = &[
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve",
+    ];
+    let lower = word.to_ascii_lowercase();
+    WORDS
+        .iter()
+        .position(|w| *w == lower)
+        .map(|value| value.to_string())
+}
+
+/// Whether `text` reads as a number literal (`3`, `0.5`, `2Gi`, `30%`), so that removing
+/// its quotes gives a number.
+fn looks_like_number(text: &str) -> bool {
+    let digits_end = text
+        .trim_start_matches('-')
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or(text.len(), |at| at + usize::from(text.starts_with('-')));
+    let (digits, unit) = text.split_at(digits_end);
+    let digits = digits.strip_prefix('-').unwrap_or(digits);
+    let mut parts = digits.split('.');
+    let whole_ok = parts.next().is_some_and(|w| !w.is_empty());
+    let fraction_ok = parts.next().is_none_or(|f| !f.is_empty());
+    whole_ok
+        && fraction_ok
+        && parts.next().is_none()
+        && (unit.is_empty() || unit == "%" || unit.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
 fn unit_error(expected: &str, found: &str, expr: &Expr) -> Diagnostic {
@@ -68,26 +123,39 @@ fn unit_error(expected: &str, found: &str, expr: &Expr) -> Diagnostic {
     )
 }
 
-/// What a unit usually means, for "expected a duration, found a quantity" messages.
-fn describe_unit(unit: Option<&str>) -> &'static str {
-    match unit {
-        None => "a plain number",
-        Some("%") => "a percentage",
-        Some(u) if DURATION_UNITS.iter().any(|(d, _)| *d == u) && u != "m" => "a duration",
-        Some(u) if QUANTITY_UNITS.iter().any(|(q, _)| *q == u) => "a quantity",
-        Some(_) => "a number with an unknown unit",
+/// What a number with its unit usually means, for "expected a duration, found a quantity"
+/// messages; an unknown unit is named.
+fn describe_unit(number: &NumberLit) -> String {
+    match number.unit.as_deref() {
+        None => "a plain number".to_string(),
+        Some("%") => "a percentage".to_string(),
+        Some(u) if DURATION_UNITS.iter().any(|(d, _)| *d == u) && u != "m" => {
+            "a duration".to_string()
+        }
+        Some(u) if QUANTITY_UNITS.iter().any(|(q, _)| *q == u) => "a quantity".to_string(),
+        Some(u) => format!("`{}{u}`, whose unit `{u}` is unknown", number.digits),
     }
+}
+
+/// `number` written with `unit` instead of its own.
+fn with_unit(number: &NumberLit, unit: &str) -> String {
+    format!("{}{unit}", number.digits)
 }
 
 /// Splits `12.5` into (125, 1): the digits as an integer and the count of decimals.
 fn decimal(checker: &mut Checker, number: &NumberLit, span: Span) -> Option<(u128, u32)> {
-    if number.digits.starts_with('-') {
-        checker.report(Diagnostic::error(
-            Code::SW0206,
-            "negative values are not allowed here",
-            span,
-            "must not be negative",
-        ));
+    if let Some(positive) = number.digits.strip_prefix('-') {
+        let written = format!("{positive}{}", number.unit.as_deref().unwrap_or(""));
+        checker.report(
+            Diagnostic::error(
+                Code::SW0206,
+                "negative values are not allowed here",
+                span,
+                "must not be negative",
+            )
+            .with_help(format!("write a value of 0 or more, such as `{written}`"))
+            .with_suggested_fix(span, written),
+        );
         return None;
     }
     let (whole, fraction) = number
@@ -120,7 +188,8 @@ pub fn integer(checker: &mut Checker, expr: &Expr, min: u64, max: u64) -> Option
                 &format!("`{}{unit}`", number.digits),
                 expr,
             )
-            .with_help("remove the unit"),
+            .with_help(format!("remove the unit: `{}`", number.digits))
+            .with_fix(expr.span, number.digits.clone()),
         );
         return None;
     }
@@ -154,12 +223,30 @@ fn out_of_range(span: Span, shown: &str, min: u64, max: u64) -> Diagnostic {
     } else {
         format!("between {min} and {max}")
     };
-    Diagnostic::error(
+    let error = Diagnostic::error(
         Code::SW0206,
         format!("{shown} is out of range: must be {range}"),
         span,
         format!("must be {range}"),
-    )
+    );
+    let in_range = |text: &str| text.parse::<u64>().is_ok_and(|v| (min..=max).contains(&v));
+    // The likely slips: a minus sign too many, or one digit too many (`80800` for `8080`).
+    let likely = match shown.strip_prefix('-') {
+        Some(positive) => Some(positive),
+        None => shown.get(..shown.len().saturating_sub(1)),
+    }
+    .filter(|text| !text.is_empty() && in_range(text));
+    let bound = if shown.starts_with('-') || shown.parse::<u64>().is_ok_and(|v| v < min) {
+        format!("the smallest allowed value is `{min}`")
+    } else {
+        format!("the largest allowed value is `{max}`")
+    };
+    match likely {
+        Some(likely) => error
+            .with_help(format!("{bound}; did you mean `{likely}`?"))
+            .with_suggested_fix(span, likely),
+        None => error.with_help(bound),
+    }
 }
 
 /// A whole percentage such as `30%`, in 0..=100.
@@ -178,11 +265,7 @@ pub fn percent(checker: &mut Checker, expr: &Expr) -> Option<u32> {
 pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
     let number = number(checker, expr, "a percentage")?;
     if number.unit.as_deref() != Some("%") {
-        let found = describe_unit(number.unit.as_deref());
-        checker.report(
-            unit_error("a percentage", found, expr)
-                .with_help(format!("write it as `{}%`", number.digits)),
-        );
+        checker.report(not_a_percentage(number, expr));
         return None;
     }
     let (value, decimals) = decimal(checker, number, expr.span)?;
@@ -192,18 +275,59 @@ pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
     }
     let hundredths = value * 10u128.pow(2 - decimals);
     if hundredths > 10_000 {
-        checker.report(Diagnostic::error(
-            Code::SW0206,
-            format!(
-                "{}% is out of range: a percentage is between 0% and 100%",
-                number.digits
-            ),
-            expr.span,
-            "above 100%",
-        ));
+        checker.report(
+            Diagnostic::error(
+                Code::SW0206,
+                format!(
+                    "{}% is out of range: a percentage is between 0% and 100%",
+                    number.digits
+                ),
+                expr.span,
+                "above 100%",
+            )
+            .with_help("write a percentage from `0%` to `100%`"),
+        );
         return None;
     }
     u32::try_from(hundredths).ok()
+}
+
+/// A number without `%` where a percentage is wanted. A ratio (`0.95`) becomes `95%`, a
+/// plain number above 1 gets its `%`; both are certain. `1` could be 1% or a ratio of 100%,
+/// so that fix is only offered; a number with another unit gets no fix.
+fn not_a_percentage(number: &NumberLit, expr: &Expr) -> Diagnostic {
+    let error = unit_error("a percentage", &describe_unit(number), expr);
+    if number.unit.is_some() {
+        return error.with_help("write a percentage such as `30%`");
+    }
+    let digits = number.digits.as_str();
+    if let Some(percent) = ratio_as_percent(digits) {
+        return error
+            .with_help(format!(
+                "`{digits}` is a ratio; as a percentage it is `{percent}%`"
+            ))
+            .with_fix(expr.span, format!("{percent}%"));
+    }
+    let help = error.with_help(format!("write it as `{digits}%`"));
+    if digits == "1" {
+        help.with_suggested_fix(expr.span, "1%")
+    } else {
+        help.with_fix(expr.span, format!("{digits}%"))
+    }
+}
+
+/// `0.95` as `95`, `0.5` as `50`, `0.999` as `99.9`: a ratio below 1 times a hundred.
+fn ratio_as_percent(digits: &str) -> Option<String> {
+    let fraction = digits.strip_prefix("0.")?;
+    let padded = format!("{fraction:0<2}");
+    let (whole, rest) = padded.split_at(2);
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    Some(if rest.is_empty() {
+        whole.to_string()
+    } else {
+        format!("{whole}.{rest}")
+    })
 }
 
 /// A count (`1`) or a percentage (`25%`), as surge settings take.
@@ -216,8 +340,11 @@ pub fn int_or_percent(checker: &mut Checker, expr: &Expr) -> Option<IntOrPercent
             integer_u32(checker, expr, 0, u32::from(u16::MAX)).map(IntOrPercent::Count)
         }
         ExprKind::Number(number) => {
-            let found = describe_unit(number.unit.as_deref());
-            checker.report(unit_error("a count or a percentage", found, expr));
+            let found = describe_unit(number);
+            checker.report(
+                unit_error("a count or a percentage", &found, expr)
+                    .with_help("write a count such as `1` or a percentage such as `25%`"),
+            );
             None
         }
         _ => {
@@ -232,12 +359,7 @@ pub fn duration(checker: &mut Checker, expr: &Expr) -> Option<Duration> {
     let number = number(checker, expr, "a duration")?;
     let unit = number.unit.as_deref();
     let Some((_, size)) = DURATION_UNITS.iter().find(|(u, _)| Some(*u) == unit) else {
-        let found = describe_unit(unit);
-        let help = match unit {
-            None => format!("add a unit, e.g. `{}s`", number.digits),
-            Some(_) => "durations use ms, s, m, h or d, e.g. `30s`".to_string(),
-        };
-        checker.report(unit_error("a duration", found, expr).with_help(help));
+        checker.report(not_a_duration(number, expr));
         return None;
     };
     let (value, decimals) = decimal(checker, number, expr.span)?;
@@ -255,6 +377,67 @@ pub fn duration(checker: &mut Checker, expr: &Expr) -> Option<Duration> {
     }
 }
 
+/// A number without a duration unit. Another spelling of a unit (`30sec`) is fixed for
+/// certain; a missing or unknown unit gets seconds as a guess, offered but not applied.
+fn not_a_duration(number: &NumberLit, expr: &Expr) -> Diagnostic {
+    let error = unit_error("a duration", &describe_unit(number), expr);
+    let Some(unit) = number.unit.as_deref() else {
+        let seconds = with_unit(number, "s");
+        return error
+            .with_help(format!("add a unit, e.g. `{seconds}`"))
+            .with_suggested_fix(expr.span, seconds);
+    };
+    if QUANTITY_UNITS.iter().any(|(q, _)| *q == unit) || unit == "%" {
+        return error.with_help("durations use ms, s, m, h or d, e.g. `30s`");
+    }
+    let nearest = units::duration(unit);
+    let written = with_unit(number, nearest.unit);
+    if nearest.certain {
+        error
+            .with_help(format!("write `{written}`"))
+            .with_fix(expr.span, written)
+    } else {
+        error
+            .with_help(format!(
+                "durations use ms, s, m, h or d: did you mean `{written}`?"
+            ))
+            .with_suggested_fix(expr.span, written)
+    }
+}
+
+/// A quantity whose unit Kubernetes does not know: `2GB`, `512MiB`, `2cores`.
+fn unknown_quantity_unit(
+    number: &NumberLit,
+    unit: &str,
+    kind: QuantityKind,
+    expr: &Expr,
+) -> Diagnostic {
+    let error = unit_error("a quantity", &describe_unit(number), expr);
+    let Some(nearest) = units::quantity(unit, kind) else {
+        return error.with_help(match kind {
+            QuantityKind::Cpu => "CPU is written in cores (`1`, `0.5`) or millicores (`500m`)",
+            QuantityKind::Memory => "memory is written with Ki, Mi, Gi (or k, M, G), e.g. `512Mi`",
+        });
+    };
+    let written = with_unit(number, nearest.unit);
+    let decimal_bytes = kind == QuantityKind::Memory && nearest.unit.len() == 1 && unit.len() > 1;
+    let help = if decimal_bytes {
+        let binary = with_unit(number, &format!("{}i", nearest.unit.to_ascii_uppercase()));
+        format!(
+            "Kubernetes writes sizes without `B`: `{written}` is what `{}` says; `{binary}` is the 1024-based size most specs use",
+            with_unit(number, unit)
+        )
+    } else {
+        format!("write `{written}`")
+    };
+    let error = error.with_help(help);
+    if nearest.certain {
+        error.with_fix(expr.span, written)
+    } else {
+        error.with_suggested_fix(expr.span, written)
+    }
+}
+
 /// A Kubernetes quantity: `500m` or `2` for CPU, `512Mi` or `2Gi` for memory.
 pub fn quantity(checker: &mut Checker, expr: &Expr, kind: QuantityKind) -> Option<Quantity> {
     let number = number(checker, expr, "a quantity")?;
@@ -264,15 +447,7 @@ pub fn quantity(checker: &mut Checker, expr: &Expr, kind: QuantityKind) -> Optio
         Some(u) => match QUANTITY_UNITS.iter().find(|(q, _)| *q == u) {
             Some((_, multiplier)) => *multiplier,
             None => {
-                let found = describe_unit(unit);
-                checker.report(unit_error("a quantity", found, expr).with_help(match kind {
-                    QuantityKind::Cpu => {
-                        "CPU is written in cores (`1`, `0.5`) or millicores (`500m`)"
-                    }
-                    QuantityKind::Memory => {
-                        "memory is written with Ki, Mi, Gi (or k, M, G), e.g. `512Mi`"
-                    }
-                }));
+                checker.report(unknown_quantity_unit(number, u, kind, expr));
                 return None;
             }
         },

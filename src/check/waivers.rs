@@ -134,13 +134,20 @@ pub fn check_names(checker: &mut Checker, model: &Model, services: &[&str], envi
     }
 }
 
-/// Warns about waivers that covered no violation (their policy holds, so they can go).
-pub fn report_unused(checker: &mut Checker, model: &Model, known: &[&str]) {
-    for waiver in model
-        .waivers
-        .iter()
-        .filter(|w| w.waived == 0 && known.contains(&w.policy.value.as_str()))
-    {
+/// Warns about waivers that covered no violation (their policy holds, so they can go). A
+/// waiver is only judged where the policies ran: a service or environment with errors is
+/// left out of the model, so its policies never ran and a waiver of it may still be needed.
+pub fn report_unused(
+    checker: &mut Checker,
+    model: &Model,
+    known: &[&str],
+    declared: &super::DeclaredNames,
+) {
+    for waiver in model.waivers.iter().filter(|w| {
+        w.waived == 0
+            && known.contains(&w.policy.value.as_str())
+            && policies_ran_for(w, model, declared)
+    }) {
         checker.report(
             Diagnostic::warning(
                 Code::SW0504,
@@ -154,4 +161,29 @@ pub fn report_unused(checker: &mut Checker, model: &Model, known: &[&str]) {
             .with_help("the policy holds where this waiver applies; remove the waiver"),
         );
     }
+}
+
+/// Whether the policies ran for every service and environment `waiver` applies to: each is
+/// in the model (it had no errors), and the deployments were computed at all.
+fn policies_ran_for(waiver: &Waiver, model: &Model, declared: &super::DeclaredNames) -> bool {
+    let services: Vec<&str> = if waiver.services.is_empty() {
+        declared.services.clone()
+    } else {
+        waiver.services.iter().map(|s| s.value.as_str()).collect()
+    };
+    let environments: Vec<&str> = if waiver.environments.is_empty() {
+        declared.environments.clone()
+    } else {
+        waiver
+            .environments
+            .iter()
+            .map(|e| e.value.as_str())
+            .collect()
+    };
+    let lowered_service = |name: &&str| model.services.iter().any(|s| s.name.value == *name);
+    let lowered_environment =
+        |name: &&str| model.environments.iter().any(|e| e.name.value == *name);
+    let deployed =
+        model.services.is_empty() || model.environments.is_empty() || !model.deployments.is_empty();
+    deployed && services.iter().all(lowered_service) && environments.iter().all(lowered_environment)
 }

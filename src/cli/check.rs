@@ -27,6 +27,10 @@ pub struct CheckArgs {
     /// covered.
     #[arg(long)]
     pub waivers: bool,
+    /// Apply the fixes Slipway is certain of to the given spec files (never to imported
+    /// modules), print what changed, then check again.
+    #[arg(long)]
+    pub fix: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -42,6 +46,11 @@ pub fn run(args: &CheckArgs, colour: Colour) -> u8 {
     } else {
         args.paths.clone()
     };
+    if args.fix {
+        if let Err(code) = super::fix::run(&paths) {
+            return code;
+        }
+    }
     let loaded = match files::load(&paths) {
         Ok(loaded) => loaded,
         Err(message) => return usage::file_error(&message, args.format == Format::Json),

@@ -10,6 +10,7 @@ mod compliance;
 mod drift;
 mod explain;
 mod files;
+mod fix;
 mod fmt;
 mod graph;
 mod init;

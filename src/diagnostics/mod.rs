@@ -7,13 +7,15 @@
 //! the same values into LSP diagnostics, so the CLI and the editor always agree.
 
 mod codes;
+pub mod fix;
 mod lines;
 pub mod render;
 mod suggest;
 mod visible;
 
 pub use codes::Code;
-pub use suggest::{did_you_mean, suggest, SuggestionBudget};
+pub use fix::{Applicability, Fix};
+pub use suggest::{closest, did_you_mean, suggest, SuggestionBudget};
 
 use crate::span::Span;
 use serde::Serialize;
@@ -30,13 +32,6 @@ pub enum Severity {
 pub struct Label {
     pub span: Span,
     pub message: String,
-}
-
-/// A replacement that fixes the problem, offered as a quick fix by the language server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fix {
-    pub span: Span,
-    pub replacement: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,28 +91,64 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+    /// Adds a fix the checker is certain of: `slipway check --fix` applies it.
+    pub fn with_fix(self, span: Span, replacement: impl Into<String>) -> Self {
+        self.with_fix_of(span, replacement, Applicability::Safe)
+    }
+
+    /// Adds a likely fix that a person should confirm: offered by the language server only.
+    pub fn with_suggested_fix(self, span: Span, replacement: impl Into<String>) -> Self {
+        self.with_fix_of(span, replacement, Applicability::Suggested)
+    }
+
+    fn with_fix_of(
+        mut self,
+        span: Span,
+        replacement: impl Into<String>,
+        applicability: Applicability,
+    ) -> Self {
         self.fixes.push(Fix {
             span,
             replacement: replacement.into(),
+            applicability,
         });
         self
     }
 
-    /// Adds "did you mean `x`?" help and a quick fix when a close candidate exists.
+    /// Adds "did you mean `x`?" help and a fix of the primary span when a close candidate
+    /// exists; the fix is safe when that candidate is the only close one.
     pub fn with_suggestion<'a>(
         self,
         written: &str,
         candidates: impl IntoIterator<Item = &'a str>,
     ) -> Self {
-        match suggest(written, candidates) {
-            Some(best) => {
-                let span = self.primary.span;
-                self.with_help(format!("did you mean `{best}`?"))
-                    .with_fix(span, best)
-            }
-            None => self,
-        }
+        let span = self.primary.span;
+        self.with_suggestion_at(span, written, candidates)
+    }
+
+    /// [`Diagnostic::with_suggestion`] for a name written at `span` (part of the primary span,
+    /// such as the module of `module.template`).
+    pub fn with_suggestion_at<'a>(
+        self,
+        span: Span,
+        written: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let Some(found) = closest(written, candidates) else {
+            return self;
+        };
+        let applicability = if found.only {
+            Applicability::Safe
+        } else {
+            Applicability::Suggested
+        };
+        self.with_help(format!("did you mean `{}`?", found.name))
+            .with_fix_of(span, found.name, applicability)
+    }
+
+    /// Whether `slipway check --fix` can fix this problem by itself.
+    pub fn has_safe_fix(&self) -> bool {
+        !self.fixes.is_empty() && self.fixes.iter().all(Fix::is_safe)
     }
 
     pub fn is_error(&self) -> bool {

@@ -11,7 +11,7 @@
 //! prints whole lines, and panics when a label's column passes 65535.
 
 use super::lines::Lines;
-use super::{visible, Diagnostic, Label, Severity};
+use super::{visible, Applicability, Diagnostic, Fix, Label, Severity};
 use crate::span::{FileId, SourceFile, Span};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -99,8 +99,25 @@ fn shown_diagnostic(diagnostic: &Diagnostic) -> Diagnostic {
         message: shown(&diagnostic.message),
         primary: label(&diagnostic.primary),
         secondary: diagnostic.secondary.iter().map(label).collect(),
-        help: diagnostic.help.as_deref().map(shown),
+        help: help_with_fix(diagnostic).as_deref().map(shown),
         ..diagnostic.clone()
+    }
+}
+
+/// The help line, followed by what `slipway check --fix` would do when it can fix the
+/// problem by itself.
+fn help_with_fix(diagnostic: &Diagnostic) -> Option<String> {
+    let fix = diagnostic
+        .has_safe_fix()
+        .then(|| match diagnostic.fixes.as_slice() {
+            [only] if only.replacement.is_empty() => "`slipway check --fix` removes it".to_string(),
+            [only] => format!("`slipway check --fix` changes it to `{}`", only.replacement),
+            _ => "`slipway check --fix` applies this".to_string(),
+        });
+    match (&diagnostic.help, fix) {
+        (Some(help), Some(fix)) => Some(format!("{help}\nfix: {fix}")),
+        (None, Some(fix)) => Some(format!("fix: {fix}")),
+        (help, None) => help.clone(),
     }
 }
 
@@ -142,6 +159,13 @@ impl FileSource<'_> {
         let last = self.line_of(span.end as usize) + 1;
         (first..=last)
             .all(|line| self.line_start(line + 1) - self.line_start(line) <= MAX_SHOWN_LINE)
+    }
+
+    /// Whether `label` ends so far above `primary` that miette would show it in a snippet of
+    /// its own before the primary label's: miette shows a line around each label and joins
+    /// snippets that touch.
+    fn shown_apart_before(&self, label: Span, primary: Span) -> bool {
+        self.line_of(label.end as usize) + 3 < self.line_of(primary.start as usize)
     }
 
     /// `file:line:column` (1-based), for labels that cannot be shown in a snippet.
@@ -197,34 +221,39 @@ struct Report<'a> {
 impl<'a> Report<'a> {
     fn new(files: &'a [FileSource<'a>], diagnostic: &'a Diagnostic) -> Report<'a> {
         let primary_file = diagnostic.primary.span.file;
+        let source = files.get(primary_file.0 as usize);
         let mut labels = vec![(&diagnostic.primary, true)];
+        let mut earlier: Vec<(&Label, bool)> = Vec::new();
         let mut other_files: Vec<FileId> = Vec::new();
         for label in &diagnostic.secondary {
-            if label.span.file == primary_file {
+            if label.span.file != primary_file {
+                if !other_files.contains(&label.span.file) {
+                    other_files.push(label.span.file);
+                }
+            } else if source
+                .is_some_and(|s| s.shown_apart_before(label.span, diagnostic.primary.span))
+            {
+                earlier.push((label, false));
+            } else {
                 labels.push((label, false));
-            } else if !other_files.contains(&label.span.file) {
-                other_files.push(label.span.file);
             }
         }
-        let related = other_files
-            .into_iter()
-            .map(|file| {
-                Report {
-                    diagnostic,
-                    source: files.get(file.0 as usize),
-                    labels: diagnostic
-                        .secondary
-                        .iter()
-                        .filter(|label| label.span.file == file)
-                        .map(|label| (label, false))
-                        .collect(),
-                    related: Vec::new(),
-                    message: "related location".to_string(),
-                    primary: false,
-                }
-                .without_long_lines()
-            })
-            .collect();
+        // The primary label's snippet (and its `file:line:column`) comes first: labels far
+        // above it in its file, which miette would show first, follow it as a related report,
+        // and so do the labels in other files.
+        let mut related: Vec<Report<'a>> = Vec::new();
+        if !earlier.is_empty() {
+            related.push(Report::related(diagnostic, source, earlier));
+        }
+        related.extend(other_files.into_iter().map(|file| {
+            let labels = diagnostic
+                .secondary
+                .iter()
+                .filter(|label| label.span.file == file)
+                .map(|label| (label, false))
+                .collect();
+            Report::related(diagnostic, files.get(file.0 as usize), labels)
+        }));
         Report {
             diagnostic,
             source: files.get(primary_file.0 as usize),
@@ -232,6 +261,23 @@ impl<'a> Report<'a> {
             related,
             message: diagnostic.message.clone(),
             primary: true,
+        }
+        .without_long_lines()
+    }
+
+    /// A report of secondary labels, shown after the primary one.
+    fn related(
+        diagnostic: &'a Diagnostic,
+        source: Option<&'a FileSource<'a>>,
+        labels: Vec<(&'a Label, bool)>,
+    ) -> Report<'a> {
+        Report {
+            diagnostic,
+            source,
+            labels,
+            related: Vec::new(),
+            message: "related location".to_string(),
+            primary: false,
         }
         .without_long_lines()
     }
@@ -348,6 +394,17 @@ pub struct JsonLabel {
     pub end: JsonPosition,
 }
 
+/// A machine-applicable edit: replace `start..end` of `file` by `replacement`.
+/// `applicability` is `safe` (applied by `slipway check --fix`) or `suggested`.
+#[derive(Debug, Serialize)]
+pub struct JsonFix {
+    pub file: String,
+    pub start: JsonPosition,
+    pub end: JsonPosition,
+    pub replacement: String,
+    pub applicability: Applicability,
+}
+
 #[derive(Debug, Serialize)]
 pub struct JsonDiagnostic {
     pub file: String,
@@ -358,15 +415,26 @@ pub struct JsonDiagnostic {
     pub end: JsonPosition,
     pub labels: Vec<JsonLabel>,
     pub help: Option<String>,
+    pub fixes: Vec<JsonFix>,
 }
 
-/// Converts diagnostics to the JSON shape printed by `slipway check --format json`.
-pub fn to_json(files: &[SourceFile], diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic> {
-    let lines: Vec<Lines> = files.iter().map(|file| Lines::new(&file.text)).collect();
-    let locate = |label: &Label| {
-        let file = files.get(label.span.file.0 as usize);
-        let file_lines = lines.get(label.span.file.0 as usize);
-        let position = |offset: u32| match (file, file_lines) {
+/// Turns byte spans into file names and 1-based positions.
+struct Locator<'a> {
+    files: &'a [SourceFile],
+    lines: Vec<Lines>,
+}
+
+impl Locator<'_> {
+    fn file_name(&self, span: Span) -> String {
+        self.files
+            .get(span.file.0 as usize)
+            .map(|f| f.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn position(&self, file: FileId, offset: u32) -> JsonPosition {
+        let index = file.0 as usize;
+        match (self.files.get(index), self.lines.get(index)) {
             (Some(file), Some(file_lines)) => {
                 let (line, column) = file_lines.line_column(&file.text, offset as usize);
                 JsonPosition {
@@ -375,18 +443,39 @@ pub fn to_json(files: &[SourceFile], diagnostics: &[Diagnostic]) -> Vec<JsonDiag
                 }
             }
             _ => JsonPosition { line: 1, column: 1 },
-        };
-        JsonLabel {
-            file: file.map(|f| f.name.clone()).unwrap_or_default(),
-            message: label.message.clone(),
-            start: position(label.span.start),
-            end: position(label.span.end),
         }
+    }
+
+    fn label(&self, label: &Label) -> JsonLabel {
+        JsonLabel {
+            file: self.file_name(label.span),
+            message: label.message.clone(),
+            start: self.position(label.span.file, label.span.start),
+            end: self.position(label.span.file, label.span.end),
+        }
+    }
+
+    fn fix(&self, fix: &Fix) -> JsonFix {
+        JsonFix {
+            file: self.file_name(fix.span),
+            start: self.position(fix.span.file, fix.span.start),
+            end: self.position(fix.span.file, fix.span.end),
+            replacement: fix.replacement.clone(),
+            applicability: fix.applicability,
+        }
+    }
+}
+
+/// Converts diagnostics to the JSON shape printed by `slipway check --format json`.
+pub fn to_json(files: &[SourceFile], diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic> {
+    let locator = Locator {
+        files,
+        lines: files.iter().map(|file| Lines::new(&file.text)).collect(),
     };
     diagnostics
         .iter()
         .map(|diagnostic| {
-            let primary = locate(&diagnostic.primary);
+            let primary = locator.label(&diagnostic.primary);
             JsonDiagnostic {
                 file: primary.file.clone(),
                 code: diagnostic.code.to_string(),
@@ -396,9 +485,14 @@ pub fn to_json(files: &[SourceFile], diagnostics: &[Diagnostic]) -> Vec<JsonDiag
                 end: primary.end,
                 labels: std::iter::once(&diagnostic.primary)
                     .chain(&diagnostic.secondary)
-                    .map(locate)
+                    .map(|label| locator.label(label))
                     .collect(),
                 help: diagnostic.help.clone(),
+                fixes: diagnostic
+                    .fixes
+                    .iter()
+                    .map(|fix| locator.fix(fix))
+                    .collect(),
             }
         })
         .collect()

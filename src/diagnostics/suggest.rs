@@ -68,6 +68,21 @@ pub fn suggest<'a>(
     written: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    closest(written, candidates).map(|found| found.name)
+}
+
+/// The closest candidate, and whether it was the only one close enough: a typo with one
+/// plausible correction is certain enough for `slipway check --fix` to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closest<'a> {
+    pub name: &'a str,
+    pub only: bool,
+}
+
+pub fn closest<'a>(
+    written: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<Closest<'a>> {
     let written_chars = written.chars().count();
     if written_chars > MAX_COMPARED_CHARS {
         return None;
@@ -75,6 +90,7 @@ pub fn suggest<'a>(
     let written_lower = written.to_ascii_lowercase();
     let limit = (written_chars / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
+    let mut others_close = false;
     for candidate in candidates {
         if !spend(1) {
             return None;
@@ -94,11 +110,17 @@ pub fn suggest<'a>(
         if distance > limit && !same_but_case {
             continue;
         }
+        if let Some((_, previous)) = best {
+            others_close |= previous != candidate;
+        }
         if best.is_none_or(|(d, c)| (distance, candidate) < (d, c)) {
             best = Some((distance, candidate));
         }
     }
-    best.map(|(_, candidate)| candidate)
+    best.map(|(_, name)| Closest {
+        name,
+        only: !others_close,
+    })
 }
 
 /// `" (did you mean `x`?)"` or nothing, for messages that carry the hint inline.
@@ -110,7 +132,7 @@ pub fn did_you_mean<'a>(written: &str, candidates: impl IntoIterator<Item = &'a 
 
 #[cfg(test)]
 mod tests {
-    use super::{suggest, SuggestionBudget};
+    use super::{closest, suggest, SuggestionBudget};
 
     #[test]
     fn suggests_close_names_only() {
@@ -118,6 +140,16 @@ mod tests {
         assert_eq!(suggest("stagign", ["staging", "prod"]), Some("staging"));
         assert_eq!(suggest("zzz", ["replicas", "ports"]), None);
         assert_eq!(suggest("Prod", ["prod"]), Some("prod"));
+    }
+
+    #[test]
+    fn knows_whether_the_closest_name_is_the_only_close_one() {
+        let only = closest("replica", ["replicas", "ports"]).unwrap();
+        assert!(only.only);
+        let shared = closest("stag", ["stage", "stags"]).unwrap();
+        assert_eq!(shared.name, "stage");
+        assert!(!shared.only);
+        assert!(closest("web", ["web", "web2"]).unwrap().only);
     }
 
     #[test]

@@ -240,6 +240,16 @@ fn cycle_diagnostic(
     arrows_follow_edges: bool,
     cycle: &[(String, String, Span)],
 ) -> Diagnostic {
+    // The primary label goes on the edge most likely just written: the last in file order.
+    // The cycle is turned to start there, so the path in the message starts there too.
+    let last = cycle
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, (_, _, span))| *span)
+        .map_or(0, |(index, _)| index);
+    let mut turned = cycle.to_vec();
+    turned.rotate_left(last);
+    let cycle = turned.as_slice();
     let mut path: Vec<&str> = cycle
         .iter()
         .map(|(from, _, _)| from.as_str())

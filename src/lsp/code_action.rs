@@ -1,5 +1,7 @@
 //! `textDocument/codeAction`: a quick fix for every diagnostic under the cursor or selection
-//! that carries machine-applicable fixes (the "did you mean" replacements of the checker).
+//! that carries machine-applicable fixes (the "did you mean" replacements of the checker,
+//! units, quotes). Safe fixes, the ones `slipway check --fix` applies, are marked preferred;
+//! suggested ones are offered too, for a person to choose.
 
 use super::convert::{self, FileLookup};
 use super::workspace::{Analysis, Workspace};
@@ -52,6 +54,7 @@ fn quick_fix(analysis: &Analysis, diagnostic: &Diagnostic, wanted: Range) -> Opt
         });
     }
     let title = match diagnostic.fixes.as_slice() {
+        [only] if only.replacement.is_empty() => "Remove it".to_string(),
         [only] => format!("Change to `{}`", only.replacement),
         _ => "Apply the suggested fixes".to_string(),
     };
@@ -63,7 +66,9 @@ fn quick_fix(analysis: &Analysis, diagnostic: &Diagnostic, wanted: Range) -> Opt
             changes: Some(changes),
             ..WorkspaceEdit::default()
         }),
-        is_preferred: Some(true),
+        // Safe fixes are the ones `slipway check --fix` applies; an editor may apply a
+        // preferred fix with one key.
+        is_preferred: Some(diagnostic.has_safe_fix()),
         ..CodeAction::default()
     })
 }

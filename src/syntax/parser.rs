@@ -70,22 +70,43 @@ impl Builder {
         self.syntax_error(chunk, position, expected)
     }
 
-    fn syntax_error(&self, chunk: &str, position: usize, expected: String) -> Diagnostic {
-        let position = floor_char_boundary(chunk, position.min(chunk.len()));
-        if chunk[position..].trim().is_empty() {
-            if let Some(open) = unclosed_brace(chunk) {
-                let start = self.offset + open;
-                let end = self.offset + chunk.trim_end().len();
-                return Diagnostic::error(
-                    Code::SW0001,
-                    "this `{` is never closed",
-                    Span::new(self.file, start, start + 1),
-                    "opened here",
-                )
+    /// SW0001 for a block left open: at its `{`, with where the `}` belongs (before the
+    /// line the indentation points at, or at the end) and a suggested fix that inserts it.
+    fn unclosed_error(&self, chunk: &str, unclosed: Unclosed) -> Diagnostic {
+        let start = self.offset + unclosed.open;
+        let diagnostic = Diagnostic::error(
+            Code::SW0001,
+            "this `{` is never closed",
+            Span::new(self.file, start, start + 1),
+            "opened here",
+        );
+        let Some(line_start) = unclosed.before_line else {
+            let end = self.offset + chunk.trim_end().len();
+            return diagnostic
                 .with_label(Span::new(self.file, end, end), "expected `}` here")
                 .with_help(
                     "add the missing `}`; every block must be closed before the next declaration",
                 );
+        };
+        let at = Span::new(
+            self.file,
+            self.offset + line_start,
+            self.offset + line_start,
+        );
+        let indent = " ".repeat(indentation(chunk, unclosed.open));
+        diagnostic
+            .with_label(at, "its `}` belongs before this line")
+            .with_help(format!(
+                "add `{indent}}}` on a line of its own there: the indentation shows where the block ends, and the `}}` further down closes the enclosing block"
+            ))
+            .with_suggested_fix(at, format!("{indent}}}\n"))
+    }
+
+    fn syntax_error(&self, chunk: &str, position: usize, expected: String) -> Diagnostic {
+        let position = floor_char_boundary(chunk, position.min(chunk.len()));
+        if chunk[position..].trim().is_empty() {
+            if let Some(unclosed) = unclosed_brace(chunk) {
+                return self.unclosed_error(chunk, unclosed);
             }
         }
         if let Some(line_end) = unterminated_string(chunk, position) {
@@ -602,33 +623,120 @@ fn unterminated_string(chunk: &str, position: usize) -> Option<usize> {
     Some(chunk.trim_end().len())
 }
 
-/// The offset of the last `{` that is never closed, ignoring strings and comments.
-fn unclosed_brace(chunk: &str) -> Option<usize> {
+/// A `{` that is never closed, and where its `}` probably belongs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Unclosed {
+    /// The offset of the `{`.
+    open: usize,
+    /// The start of the line that should have been preceded by the missing `}`: the line of
+    /// a `}` indented less than the block it would otherwise close. `None` when the
+    /// indentation says nothing (the missing `}` belongs at the end).
+    before_line: Option<usize>,
+}
+
+/// Finds the `{` that is left open, skipping strings and comments (`//`, `#` and `/* */`
+/// alike). Braces match innermost first, but when a `}` that starts its line is indented
+/// less than the line of the `{` it would close, that inner block is the one whose `}` was
+/// forgotten (a `ports {` left open inside a `service {`): the indentation shows which
+/// block the `}` was written for.
+fn unclosed_brace(chunk: &str) -> Option<Unclosed> {
     let mut open: Vec<usize> = Vec::new();
+    let mut suspect: Option<Unclosed> = None;
     let mut chars = chunk.char_indices().peekable();
     while let Some((index, c)) = chars.next() {
         match c {
-            '"' => {
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' | '\n' => break,
-                        _ => {}
-                    }
-                }
-            }
+            '"' => skip_string(&mut chars),
             '#' => skip_line(&mut chars),
             '/' if chars.peek().is_some_and(|(_, next)| *next == '/') => skip_line(&mut chars),
+            '/' if chars.peek().is_some_and(|(_, next)| *next == '*') => {
+                skip_block_comment(&mut chars)
+            }
             '{' => open.push(index),
             '}' => {
+                if let Some(line_start) = starts_line(chunk, index) {
+                    let indent = index - line_start;
+                    while open.len() > 1
+                        && open.last().is_some_and(|o| indentation(chunk, *o) > indent)
+                    {
+                        let forgotten = open.pop().unwrap_or_default();
+                        suspect.get_or_insert(Unclosed {
+                            open: forgotten,
+                            before_line: Some(block_end(chunk, forgotten, line_start)),
+                        });
+                    }
+                }
                 open.pop();
             }
             _ => {}
         }
     }
-    open.last().copied()
+    suspect.or_else(|| {
+        open.last().map(|open| Unclosed {
+            open: *open,
+            before_line: None,
+        })
+    })
+}
+
+/// Where the block opened at `open` ends by its indentation: the first line after it that is
+/// indented no deeper than the line of the `{`, at the latest `closer_line`.
+fn block_end(text: &str, open: usize, closer_line: usize) -> usize {
+    let indent = indentation(text, open);
+    let Some(first) = text[open..closer_line].find('\n').map(|at| open + at + 1) else {
+        return closer_line;
+    };
+    let mut line_start = first;
+    while line_start < closer_line {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |at| line_start + at + 1);
+        let line = &text[line_start..line_end];
+        if !line.trim().is_empty() && indentation(text, line_start) <= indent {
+            return line_start;
+        }
+        line_start = line_end;
+    }
+    closer_line
+}
+
+/// The start of the line of `offset` when only blanks come before it on that line.
+fn starts_line(text: &str, offset: usize) -> Option<usize> {
+    let line_start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
+    text[line_start..offset]
+        .chars()
+        .all(|c| c == ' ' || c == '\t')
+        .then_some(line_start)
+}
+
+/// How many blanks start the line of `offset`.
+fn indentation(text: &str, offset: usize) -> usize {
+    let line_start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
+    text[line_start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .count()
+}
+
+fn skip_string(chars: &mut std::iter::Peekable<std::str::CharIndices>) {
+    while let Some((_, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '"' | '\n' => break,
+            _ => {}
+        }
+    }
+}
+
+fn skip_block_comment(chars: &mut std::iter::Peekable<std::str::CharIndices>) {
+    chars.next();
+    while let Some((_, c)) = chars.next() {
+        if c == '*' && chars.peek().is_some_and(|(_, next)| *next == '/') {
+            chars.next();
+            break;
+        }
+    }
 }
 
 fn skip_line(chars: &mut std::iter::Peekable<std::str::CharIndices>) {

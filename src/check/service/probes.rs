@@ -4,7 +4,7 @@
 use crate::check::model::{Port, PortRef, Probe, ProbeAction};
 use crate::check::reader::Reader;
 use crate::check::{schema, values, Checker};
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{self, Code, Diagnostic};
 use crate::span::Span;
 use crate::syntax::ast::{Expr, ExprKind, Object};
 
@@ -200,20 +200,57 @@ fn resolve_port(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Por
         ExprKind::Number(number) => number.digits.clone(),
         other => other.describe(),
     };
+    checker.report(undeclared_port(&written, expr.span, ports));
+    None
+}
+
+/// SW0304: the help names the port to write instead: the close one for a typo (a safe
+/// fix when it is the only close one), the only declared port, or the list of them.
+fn undeclared_port(written: &str, span: Span, ports: &Ports) -> Diagnostic {
     let mut diagnostic = Diagnostic::error(
         Code::SW0304,
         format!("probe port `{written}` is not a declared port"),
-        expr.span,
+        span,
         "not in `ports`",
-    )
-    .with_suggestion(&written, ports.ports.iter().map(|p| p.name.value.as_str()));
-    if let Some(span) = ports.declared_at {
-        diagnostic = diagnostic.with_label(span, "ports are declared here");
+    );
+    if let Some(declared_at) = ports.declared_at {
+        diagnostic = diagnostic.with_label(declared_at, "ports are declared here");
     }
-    if diagnostic.help.is_none() {
-        diagnostic =
-            diagnostic.with_help("declare the port in `ports { name = number }` and name it here");
+    let names = ports.ports.iter().map(|p| p.name.value.as_str());
+    let typo = diagnostics::closest(written, names);
+    let only_port = match ports.ports {
+        [only] => Some(only),
+        _ => None,
+    };
+    let meant = typo
+        .and_then(|found| ports.ports.iter().find(|p| p.name.value == found.name))
+        .or(only_port);
+    match meant {
+        Some(port) => {
+            let help = format!(
+                "did you mean `port = {}` ({})?",
+                port.name.value, port.number
+            );
+            let diagnostic = diagnostic.with_help(help);
+            if typo.is_some_and(|found| found.only) {
+                diagnostic.with_fix(span, port.name.value.clone())
+            } else {
+                diagnostic.with_suggested_fix(span, port.name.value.clone())
+            }
+        }
+        None if ports.ports.is_empty() => {
+            diagnostic.with_help("declare the port in `ports { name = number }` and name it here")
+        }
+        None => {
+            let listed: Vec<String> = ports
+                .ports
+                .iter()
+                .map(|p| format!("`{}` ({})", p.name.value, p.number))
+                .collect();
+            diagnostic.with_help(format!(
+                "name one of the declared ports: {}, or declare `{written}` in `ports`",
+                listed.join(", ")
+            ))
+        }
     }
-    checker.report(diagnostic);
-    None
 }
