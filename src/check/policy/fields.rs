@@ -280,6 +280,10 @@ impl ServiceView<'_> {
         let autoscaling = self
             .deployment
             .map_or(service.autoscaling.as_ref(), |d| d.autoscaling.as_ref());
+        // For a deployment, less the probes its environment turns off.
+        let probes = self
+            .deployment
+            .map_or_else(|| service.probes.clone(), |d| d.probes(service));
         let probe = |probe: &Option<Probe>| {
             (
                 boolean(probe.is_some()),
@@ -308,9 +312,9 @@ impl ServiceView<'_> {
             "resources.requests.memory" => quantity(&resources.requests.memory),
             "resources.limits.cpu" => quantity(&resources.limits.cpu),
             "resources.limits.memory" => quantity(&resources.limits.memory),
-            "probes.liveness" => probe(&service.probes.liveness),
-            "probes.readiness" => probe(&service.probes.readiness),
-            "probes.startup" => probe(&service.probes.startup),
+            "probes.liveness" => probe(&probes.liveness),
+            "probes.readiness" => probe(&probes.readiness),
+            "probes.startup" => probe(&probes.startup),
             "autoscaling" => (boolean(autoscaling.is_some()), Some(service.name.span)),
             "autoscaling.min" => (
                 autoscaling.map(|a| Literal::Int(u64::from(a.min.value))),
