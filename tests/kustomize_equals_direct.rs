@@ -315,3 +315,60 @@ fn varied_overlays_build_into_the_k8s_objects() {
     assert_overlays_match("varied", &output);
     insta::assert_snapshot!("varied", kustomize_tree(&output));
 }
+
+/// What exposure and removal change between the base and the overlays: an Ingress the base
+/// has (the service names `gateway = ingress`) moved to another host, or deleted with
+/// `expose = none`; an Ingress only an environment has; and an autoscaler and probes turned
+/// off.
+const EXPOSED: &str = r#"
+app exposed { registry = "ghcr.io/acme" }
+
+service web {
+  image     = "web:1.0.0"
+  ports     { http = 8080 }
+  replicas  = 2
+  liveness  = http { path = "/healthz"  port = http }
+  readiness = http { path = "/ready"  port = http }
+  autoscaling { min = 2  max = 4 }
+  expose {
+    hosts   = "shop.example.com"
+    tls     = secret { name = "shop-tls" }
+    gateway = ingress { class = "nginx" }
+  }
+}
+
+service api {
+  image = "api:1.0.0"
+  ports { http = 8080 }
+  expose { hosts = "api.example.com" }
+}
+
+environment mesh {
+  cluster   = "c"
+  namespace = "exposed-mesh"
+  trigger   = manual
+  override web { expose = none }
+}
+
+environment edge {
+  cluster   = "edge"
+  namespace = "exposed-edge"
+  after     = mesh
+  mesh      = none
+  override web {
+    autoscaling = none
+    readiness   = none
+    expose {
+      hosts   = "edge.example.com"
+      gateway = ingress { class = "traefik" }
+    }
+  }
+}
+"#;
+
+#[test]
+fn exposed_overlays_build_into_the_k8s_objects() {
+    let output = compile("exposed", inline(EXPOSED));
+    assert_overlays_match("exposed", &output);
+    insta::assert_snapshot!("exposed", kustomize_tree(&output));
+}

@@ -2,6 +2,9 @@
 //! strategy, per-service overrides) and computing each service's effective settings in each
 //! environment.
 
+pub mod exposures;
+mod removals;
+
 use super::declarations::body;
 use super::model::*;
 use super::names::{check_name, NameRule};
@@ -306,19 +309,28 @@ fn lower_override(
     scope: &Scope,
 ) -> Option<Override> {
     let reader = Reader::new(checker, object, &schema::OVERRIDE, label.span);
-    let replicas = reader
-        .value(checker, "replicas")
+    let removals = removals::read(checker, object);
+    let value = |checker: &mut Checker, name: &str| match removals.skips(name) {
+        true => None,
+        false => reader.value(checker, name),
+    };
+    let block = |checker: &mut Checker, name: &str| match removals.skips(name) {
+        true => None,
+        false => reader.block(checker, name),
+    };
+    let found = scope
+        .services
+        .binary_search_by(|s| s.name.value.as_str().cmp(&label.text));
+    let service = found.ok().and_then(|index| scope.services.get(index));
+    let replicas = value(checker, "replicas")
         .and_then(|e| values::integer_u32(checker, e, 0, 10_000).map(|v| Spanned::new(v, e.span)));
-    let resources = reader
-        .block(checker, "resources")
+    let resources = block(checker, "resources")
         .map(|b| service::lower_resources(checker, b))
         .unwrap_or_default();
-    let env = reader
-        .block(checker, "env")
+    let env = block(checker, "env")
         .map(|b| service::lower_env(checker, b))
         .unwrap_or_default();
-    let image_tag = reader
-        .value(checker, "image_tag")
+    let image_tag = value(checker, "image_tag")
         .and_then(|e| values::string(checker, e))
         .and_then(|tag| match service::image::check_tag(&tag.value) {
             Ok(_) => Some(tag),
@@ -337,14 +349,20 @@ fn lower_override(
                 None
             }
         });
-    let strategy = reader.value(checker, "strategy").and_then(|e| {
+    let strategy = value(checker, "strategy").and_then(|e| {
         strategy::lower_use(checker, e, scope.strategies, &scope.declared_strategies)
     });
     // A problem of the block (a missing `min`) points at the block, not at the override.
     let autoscaling_at = reader.key_span("autoscaling").unwrap_or(label.span);
-    let autoscaling = reader
-        .block(checker, "autoscaling")
+    let autoscaling = block(checker, "autoscaling")
         .and_then(|b| service::lower_autoscaling(checker, b, autoscaling_at));
+    let expose = match (block(checker, "expose"), service) {
+        (Some(body), Some(service)) => {
+            let owner = reader.key_span("expose").unwrap_or(label.span);
+            service::expose::lower(checker, body, &service.ports, owner)
+        }
+        _ => None,
+    };
     let lowered = Override {
         service: Spanned::new(label.text.clone(), label.span),
         replicas,
@@ -353,11 +371,10 @@ fn lower_override(
         image_tag,
         strategy,
         autoscaling,
+        expose,
+        removed: removals.removed,
     };
-    let found = scope
-        .services
-        .binary_search_by(|s| s.name.value.as_str().cmp(&label.text));
-    if let Some(service) = found.ok().and_then(|index| scope.services.get(index)) {
+    if let Some(service) = service {
         if let (Some(tag), Some(_)) = (&lowered.image_tag, &service.image.digest) {
             checker.report(
                 Diagnostic::error(Code::SW0209, format!("`{}` is pinned by digest, so an image tag would be ignored", service.name.value), tag.span, "tag override")
@@ -413,6 +430,8 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
     let mut resources = service.resources.clone();
     let mut strategy = environment.strategy.clone();
     let mut autoscaling = service.autoscaling.clone();
+    let mut expose = service.expose.clone();
+    let mut removed = Vec::new();
     if let Some(over) = over {
         if let Some(tag) = &over.image_tag {
             image.tag = Some(tag.value.clone());
@@ -428,6 +447,25 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
         resources = merge_resources(&resources, &over.resources);
         strategy = over.strategy.clone().unwrap_or(strategy);
         autoscaling = over.autoscaling.clone().or(autoscaling);
+        expose = over.expose.clone().or(expose);
+        for removal in &over.removed {
+            match removal.value {
+                Removable::Autoscaling => autoscaling = None,
+                Removable::Expose => expose = None,
+                _ => {}
+            }
+            removed.push(removal.value);
+        }
+        removed.sort();
+    }
+    if let Some(exposure) = expose.as_mut() {
+        exposure.gateway.get_or_insert_with(|| {
+            let gateway = match environment.has_istio() {
+                true => Gateway::default_istio(),
+                false => Gateway::Ingress { class: None },
+            };
+            Spanned::new(gateway, exposure.span)
+        });
     }
     Deployment {
         service: service.name.value.clone(),
@@ -439,6 +477,8 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
         env,
         strategy,
         autoscaling,
+        expose,
+        removed,
     }
 }
 

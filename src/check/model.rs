@@ -11,12 +11,14 @@ use serde::Serialize;
 mod analysis;
 mod cluster;
 mod engine;
+mod exposure;
 mod observability;
 mod ownership;
 
 pub use analysis::{Analysis, Gate, GateOp, Metric, NoData, Threshold};
 pub use cluster::{Mesh, MetricsStack};
 pub use engine::{ArgoRollouts, Engine};
+pub use exposure::{Exposure, Gateway, Removable};
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
 
@@ -123,6 +125,9 @@ pub struct Service {
     /// An explicit `metrics` block; see [`Service::scrape`] for the convention without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Scrape>,
+    /// How traffic from outside the cluster reaches the service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expose: Option<Exposure>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -480,6 +485,12 @@ pub struct Override {
     pub strategy: Option<Strategy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<Autoscaling>,
+    /// The exposure in this environment (replaces the service's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expose: Option<Exposure>,
+    /// Settings of the service turned off here (`autoscaling = none`), each where it is written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<Spanned<Removable>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -669,4 +680,35 @@ pub struct Deployment {
     pub strategy: Strategy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<Autoscaling>,
+    /// The exposure here, with the gateway the environment gives it; `None` when the service
+    /// is not exposed (or the environment turns it off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expose: Option<Exposure>,
+    /// Settings of the service the environment turns off (probes and traffic are read from the
+    /// service, less these: [`Deployment::probes`], [`Deployment::traffic`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<Removable>,
+}
+
+impl Deployment {
+    /// The service's probes, less those the environment turns off.
+    pub fn probes(&self, service: &Service) -> Probes {
+        let keep = |setting, probe: &Option<Probe>| match self.removes(setting) {
+            true => None,
+            false => probe.clone(),
+        };
+        Probes {
+            liveness: keep(Removable::Liveness, &service.probes.liveness),
+            readiness: keep(Removable::Readiness, &service.probes.readiness),
+            startup: keep(Removable::Startup, &service.probes.startup),
+        }
+    }
+
+    /// The service's traffic settings, unless the environment turns them off.
+    pub fn traffic<'s>(&self, service: &'s Service) -> Option<&'s Traffic> {
+        match self.removes(Removable::Traffic) {
+            true => None,
+            false => service.traffic.as_ref(),
+        }
+    }
 }

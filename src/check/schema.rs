@@ -4,6 +4,10 @@
 //! are not listed (with a "did you mean"), and the language server reads the same table for
 //! hover and completion, so documentation and behaviour cannot drift apart.
 
+mod exposure;
+
+pub use exposure::{EXPOSE, INGRESS, ISTIO_GATEWAY, NONE, TLS_SECRET};
+
 /// How a field is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -121,6 +125,7 @@ pub const SERVICE: Schema = Schema {
         block("security", "block", "Pod security overrides; the defaults are the secure ones."),
         block("slo", "block", "Service-level objectives, alerted on by the `prometheus` target: `objectives`, `window`, `for`, `severity`, `runbook`."),
         block("metrics", "block", "Where Prometheus scrapes the service: `port`, `path`, `interval` (a port named `metrics` is scraped without one)."),
+        block("expose", "block", "How outside traffic reaches the service: `hosts`, `path`, `port`, `tls`, `gateway`."),
     ],
 };
 
@@ -345,7 +350,7 @@ pub const ENVIRONMENT: Schema = Schema {
         value("production", "boolean", "Marks a production environment (policies use it)."),
         value("mesh", "mesh", "The cluster's service mesh: `istio` (default), `istio { revision = \"1-30\" }` or `none`. Canary and blue-green need one."),
         value("metrics", "metrics stack", "The cluster's metrics: `prometheus_operator` (default), `prometheus` (no operator CRDs) or `none` (no gates)."),
-        repeated("override", "block", "`override service-name { replicas, resources, env, strategy, image_tag }` for this environment."),
+        repeated("override", "block", "`override service-name { replicas, resources, env, strategy, image_tag, autoscaling, expose }` for this environment; `autoscaling`, `traffic`, `liveness`, `readiness`, `startup` and `expose` can be turned off with `= none`."),
         block("defaults", "block", "Settings for every service in this environment (`replicas`, `resources`, `env`, `autoscaling`), below each service's own `override`."),
         value("policies", "list of packs or policies", "Imported policy packs (`production`) or policies (`production.pinned-images`) checked for this environment."),
         value("deployer", "`workflow` or `argocd`", "Who deploys this environment: the delivery workflow (Argo CD, if compiled, only observes) or Argo CD (the workflow does not deploy it). Default: the workflow when the `github` target is compiled, else Argo CD."),
@@ -409,7 +414,7 @@ pub const DEFAULTS: Schema = Schema {
             "map",
             "Environment variables added to every service.",
         ),
-        block("autoscaling", "block", "Autoscaling of every service."),
+        block("autoscaling", "block or `none`", "Autoscaling of every service, or `none` to turn it off (services get their `replicas` again)."),
     ],
 };
 
@@ -458,7 +463,12 @@ pub const OVERRIDE: Schema = Schema {
             "strategy",
             "The strategy for this service in this environment.",
         ),
-        block("autoscaling", "block", "Autoscaling in this environment."),
+        block("autoscaling", "block or `none`", "Autoscaling in this environment (replaces the service's), or `none` to turn it off: the service gets its `replicas` again."),
+        value("traffic", "`none`", "`traffic = none` turns the service's traffic settings (timeout, retries, circuit breaker) off in this environment."),
+        value("liveness", "`none`", "`liveness = none` turns the service's liveness probe off in this environment."),
+        value("readiness", "`none`", "`readiness = none` turns the service's readiness probe off in this environment."),
+        value("startup", "`none`", "`startup = none` turns the service's startup probe off in this environment."),
+        block("expose", "block or `none`", "The exposure in this environment (replaces the service's), or `none`: not exposed here."),
     ],
 };
 
@@ -613,6 +623,14 @@ fn strategy_kind(kind: &str) -> Option<&'static Schema> {
     }
 }
 
+fn gateway_kind(kind: &str) -> Option<&'static Schema> {
+    match kind {
+        "istio" => Some(&ISTIO_GATEWAY),
+        "ingress" => Some(&INGRESS),
+        _ => None,
+    }
+}
+
 fn kind_of(kinds: &[&str], kind: &str, schema: &'static Schema) -> Option<&'static Schema> {
     kinds.contains(&kind).then_some(schema)
 }
@@ -630,6 +648,9 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
             &Child::Tagged(|k| kind_of(PROBE_KINDS, k, &PROBE))
         }
         ("a service" | "an override", "autoscaling") => &Child::Block(&AUTOSCALING),
+        ("a service" | "an override", "expose") => &Child::Block(&EXPOSE),
+        ("an expose block", "gateway") => &Child::Tagged(gateway_kind),
+        ("an expose block", "tls") => &Child::Tagged(|k| kind_of(&["secret"], k, &TLS_SECRET)),
         ("a service", "traffic") => &Child::Block(&TRAFFIC),
         ("a service", "security") => &Child::Block(&SECURITY),
         ("a service", "slo") => &Child::Block(&SLO),
@@ -704,6 +725,12 @@ pub fn choices(schema: &Schema, field: &str) -> &'static [&'static str] {
         ("a canary strategy", "engine") => crate::check::model::Engine::KEYWORDS,
         ("an slo block", "severity") => &["critical", "warning", "info"],
         ("a canary step", "pause") => &["approval"],
+        ("an expose block", "gateway") => crate::check::model::Gateway::KINDS,
+        (
+            "an override",
+            "autoscaling" | "traffic" | "liveness" | "readiness" | "startup" | "expose",
+        ) => &["none"],
+        ("an environment's defaults", "autoscaling") => &["none"],
         ("a policy", "severity") => &["deny", "warn"],
         ("a policy", "each") => &["service", "environment", "deployment"],
         _ => match schema.field(field) {

@@ -1,6 +1,7 @@
 //! Lowering `service` declarations: image, build, ports, replicas, resources, env, probes,
-//! autoscaling, dependencies, traffic and security.
+//! autoscaling, dependencies, traffic, security and exposure.
 
+pub(super) mod expose;
 pub(super) mod image;
 mod observe;
 mod probes;
@@ -92,6 +93,10 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
     let metrics = reader
         .block(checker, "metrics")
         .and_then(|b| observe::metrics(checker, b, &ports));
+    let expose = reader.block(checker, "expose").and_then(|b| {
+        let owner = reader.key_span("expose").unwrap_or(item.name.span);
+        expose::lower(checker, b, &ports, owner)
+    });
     if checker.error_count() > errors_before {
         return None;
     }
@@ -111,6 +116,7 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
         security,
         slo,
         metrics,
+        expose,
         span: item.span,
     })
 }

@@ -62,9 +62,9 @@ pub const FIELDS: &[PolicyField] = &[
     f("service.resources.requests.memory", FieldType::Quantity, "The memory request."),
     f("service.resources.limits.cpu", FieldType::Quantity, "The CPU limit."),
     f("service.resources.limits.memory", FieldType::Quantity, "The memory limit."),
-    f("service.probes.liveness", FieldType::Bool, "True when a liveness probe is declared."),
-    f("service.probes.readiness", FieldType::Bool, "True when a readiness probe is declared."),
-    f("service.probes.startup", FieldType::Bool, "True when a startup probe is declared."),
+    f("service.probes.liveness", FieldType::Bool, "True when a liveness probe is declared (for deployments: and not turned off by the environment)."),
+    f("service.probes.readiness", FieldType::Bool, "True when a readiness probe is declared (for deployments: and not turned off by the environment)."),
+    f("service.probes.startup", FieldType::Bool, "True when a startup probe is declared (for deployments: and not turned off by the environment)."),
     f("service.autoscaling", FieldType::Bool, "True when autoscaling is declared."),
     f("service.autoscaling.min", FieldType::Int, "The autoscaling minimum."),
     f("service.autoscaling.max", FieldType::Int, "The autoscaling maximum."),
@@ -280,6 +280,10 @@ impl ServiceView<'_> {
         let autoscaling = self
             .deployment
             .map_or(service.autoscaling.as_ref(), |d| d.autoscaling.as_ref());
+        // For a deployment, less the probes its environment turns off.
+        let probes = self
+            .deployment
+            .map_or_else(|| service.probes.clone(), |d| d.probes(service));
         let probe = |probe: &Option<Probe>| {
             (
                 boolean(probe.is_some()),
@@ -308,9 +312,9 @@ impl ServiceView<'_> {
             "resources.requests.memory" => quantity(&resources.requests.memory),
             "resources.limits.cpu" => quantity(&resources.limits.cpu),
             "resources.limits.memory" => quantity(&resources.limits.memory),
-            "probes.liveness" => probe(&service.probes.liveness),
-            "probes.readiness" => probe(&service.probes.readiness),
-            "probes.startup" => probe(&service.probes.startup),
+            "probes.liveness" => probe(&probes.liveness),
+            "probes.readiness" => probe(&probes.readiness),
+            "probes.startup" => probe(&probes.startup),
             "autoscaling" => (boolean(autoscaling.is_some()), Some(service.name.span)),
             "autoscaling.min" => (
                 autoscaling.map(|a| Literal::Int(u64::from(a.min.value))),

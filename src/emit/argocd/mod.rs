@@ -42,6 +42,9 @@ use types::{
 
 /// The resting Istio files of an environment's directory, relative to `istio/<env>`.
 pub const ISTIO_INCLUDE: &str = "{*/virtualservice.yaml,*/destinationrule.yaml}";
+/// The same, for an environment with Gateways (`gateways/<name>.yaml`).
+pub const ISTIO_INCLUDE_WITH_GATEWAYS: &str =
+    "{*/virtualservice.yaml,*/destinationrule.yaml,gateways/*.yaml}";
 /// The rollout states the workflow applies one at a time, which are not the resting state.
 /// Each pattern holds whether or not `*` crosses `/`.
 pub const ISTIO_EXCLUDE: &str = "{*/steps/*/*,*/switch/*}";
@@ -193,9 +196,13 @@ fn sources(
     };
     let mut sources = vec![source(format!("kustomize/overlays/{name}"), None)];
     if options.targets.contains(&Target::Istio) && has_resting_istio_files(model, environment) {
+        let include = match istio::gateway_files(model, environment).is_empty() {
+            true => ISTIO_INCLUDE.to_string(),
+            false => ISTIO_INCLUDE_WITH_GATEWAYS.to_string(),
+        };
         let directory = Directory {
             recurse: true,
-            include: ISTIO_INCLUDE.to_string(),
+            include,
             exclude: ISTIO_EXCLUDE.to_string(),
         };
         sources.push(source(format!("istio/{name}"), Some(directory)));
@@ -213,6 +220,7 @@ fn has_resting_istio_files(model: &Model, environment: &Environment) -> bool {
         .deployments_in(&environment.name.value)
         .filter_map(|deployment| istio::layout(model, deployment))
         .any(|layout| !layout.resting().is_empty())
+        || !istio::gateway_files(model, environment).is_empty()
 }
 
 /// The cluster (by name, or by server for a URL) and the namespace of an environment.

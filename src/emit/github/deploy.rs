@@ -240,7 +240,8 @@ pub fn environment_jobs(
 }
 
 /// Applies the overlay (without the live tracks that may already run, then those that do
-/// not exist yet), then the resting Istio routing, then waits for every Deployment.
+/// not exist yet), then the environment's Gateways and the resting Istio routing, then waits
+/// for every Deployment.
 fn apply_steps(scope: &Scope<'_>, environment: &str, deployments: &[&Deployment]) -> Vec<Step> {
     let overlay = scope.overlay.applied();
     let live_tracks = live_tracks(scope, deployments);
@@ -261,14 +262,29 @@ fn apply_steps(scope: &Scope<'_>, environment: &str, deployments: &[&Deployment]
             steps
         }
     };
-    let routing: Vec<String> = deployments
+    // The environment's Gateways first: the VirtualServices below are bound to them.
+    let gateways: Vec<String> = scope
+        .model
+        .environment(environment)
+        .map(|found| istio::gateway_files(scope.model, found))
+        .unwrap_or_default()
         .iter()
-        .filter_map(|d| scope.layout(d))
-        .map(|layout| {
-            let files: Vec<String> = layout.resting().iter().map(|f| format!("-f {f}")).collect();
-            format!("kubectl apply {}", files.join(" "))
-        })
+        .map(|file| format!("-f {}", scope.options.repository_path(file)))
         .collect();
+    let mut routing: Vec<String> = Vec::new();
+    if !gateways.is_empty() {
+        routing.push(format!("kubectl apply {}", gateways.join(" ")));
+    }
+    routing.extend(
+        deployments
+            .iter()
+            .filter_map(|d| scope.layout(d))
+            .map(|layout| {
+                let files: Vec<String> =
+                    layout.resting().iter().map(|f| format!("-f {f}")).collect();
+                format!("kubectl apply {}", files.join(" "))
+            }),
+    );
     if !routing.is_empty() {
         steps.push(Step::run(
             "Apply the resting Istio routing",

@@ -6,8 +6,13 @@
 //! step's weights. A blue-green service gets `blue`/`green` subsets, a live VirtualService
 //! (all traffic to `blue`, plus a header-matched preview route to `green` when the strategy
 //! previews) and a switch VirtualService (all traffic to `green`). Rolling and recreate
-//! services get a VirtualService only for a declared timeout or retries and a DestinationRule
-//! only for a declared circuit breaker.
+//! services get a VirtualService only for a declared timeout or retries, or when they are
+//! exposed through an Istio gateway, and a DestinationRule only for a declared circuit
+//! breaker. Traffic settings an environment turns off (`traffic = none`) are left out.
+//!
+//! A service exposed through an Istio gateway has all its VirtualServices bound to `mesh` and
+//! to the gateway ([`routes`]), and each environment gets the Gateways Slipway writes
+//! ([`gateway`]), in `istio/<env>/gateways/`.
 //!
 //! The states of one VirtualService are the same object, and the validators allow an object
 //! once per directory, so each state after the resting one lives in its own directory:
@@ -17,6 +22,7 @@
 //! istio/<env>/<service>/virtualservice.yaml               resting / live state
 //! istio/<env>/<service>/steps/<NN>-<weight>/virtualservice.yaml   canary steps
 //! istio/<env>/<service>/switch/virtualservice.yaml        blue-green switch
+//! istio/<env>/gateways/<name>.yaml                        Gateways of the environment
 //! ```
 //!
 //! The `github` target applies these files by path; [`layout`] is the one place that names
@@ -27,13 +33,14 @@
 //! target next to the Rollout ([`rollout_routing`]), and Argo Rollouts sets the step weights
 //! itself.
 
+mod gateway;
 mod routes;
 mod types;
 
 pub use types::{DestinationRule, VirtualService};
 
 use super::{Options, Output};
-use crate::check::model::{ArgoRollouts, Deployment, Model, StrategyKind};
+use crate::check::model::{ArgoRollouts, Deployment, Environment, Model, StrategyKind};
 use routes::Target;
 
 const DESTINATION_RULE_FILE: &str = "destinationrule.yaml";
@@ -121,7 +128,26 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output, threads: usiz
     for (path, text) in files.into_iter().flatten() {
         output.insert(path, text);
     }
+    for environment in super::environments(model, options) {
+        for (path, gateway) in gateway::gateways(model, environment) {
+            let mut text = header.clone();
+            super::yaml::append_document(&mut text, &gateway);
+            output.insert(path, text);
+        }
+    }
 }
+
+/// The Gateways the `istio` target writes for an environment, as paths relative to the output
+/// root; they go before the VirtualServices bound to them.
+pub fn gateway_files(model: &Model, environment: &Environment) -> Vec<String> {
+    gateway::gateways(model, environment)
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// The directory of an environment's Gateways, relative to `istio/<env>/`.
+pub const GATEWAY_DIR: &str = gateway::DIR;
 
 fn file_text(header: &str, document: &Document) -> String {
     let mut text = String::with_capacity(header.len() + 1024);
@@ -226,7 +252,7 @@ fn plan(model: &Model, deployment: &Deployment) -> Vec<Planned> {
             if target.has_circuit_breaker() {
                 files.push(rule(&[]));
             }
-            if target.has_route_settings() {
+            if target.has_route_settings() || target.is_exposed() {
                 files.push(service(Role::Resting, "", vec![target.direct_route()]));
             }
             files

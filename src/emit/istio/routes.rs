@@ -2,13 +2,20 @@
 //! selecting the `version` pod label, outlier detection from `traffic.circuit_breaker`) and
 //! VirtualServices with named HTTP routes (weights, timeout and retries from `traffic`).
 //! Everything here is pure: a deployment and its service in, typed objects out.
+//!
+//! A service exposed through an Istio gateway has every VirtualService (the resting one, each
+//! canary step, the blue-green switch) bound to `mesh` and to the gateway, with the exposed
+//! hosts next to its mesh host: the same routes, and so the same weights, apply to requests
+//! from inside the mesh and to requests entering through the gateway. With a `path` other than
+//! `/`, each route matches any request from the mesh, or a request through the gateway whose
+//! path starts with it.
 
 use super::types::{
     Destination, DestinationRule, DestinationRuleSpec, HttpMatch, HttpRetry, HttpRoute, Metadata,
     Object, OutlierDetection, PortSelector, RouteDestination, StringMatch, Subset, TrafficPolicy,
     VirtualService, VirtualServiceSpec, API_VERSION,
 };
-use crate::check::model::{Deployment, Model, Protocol, Service, Traffic};
+use crate::check::model::{Deployment, Gateway, Model, Protocol, Service, Traffic};
 use crate::emit::labels;
 use std::collections::BTreeMap;
 
@@ -29,18 +36,68 @@ pub struct Target<'m> {
     pub host: String,
     pub port: Option<u16>,
     pub traffic: Option<&'m Traffic>,
+    /// The hosts exposed through an Istio gateway, after the mesh host.
+    pub exposed_hosts: Vec<String>,
+    /// `mesh` and the gateway (`<namespace>/<name>`), for a service exposed through one.
+    pub gateways: Vec<String>,
+    /// The path prefix gateway traffic must have, unless it is `/`.
+    pub exposed_path: Option<String>,
 }
 
 impl<'m> Target<'m> {
     pub fn new(model: &Model, deployment: &Deployment, service: Option<&'m Service>) -> Target<'m> {
+        let gateway = gateway_reference(model, deployment);
+        let exposure = deployment.expose.as_ref().filter(|_| gateway.is_some());
         Target {
             name: deployment.service.clone(),
             namespace: deployment.namespace.clone(),
             labels: labels::standard(model, deployment),
             host: host(deployment),
             port: service.and_then(route_port),
-            traffic: service.and_then(|s| s.traffic.as_ref()),
+            traffic: service.and_then(|s| deployment.traffic(s)),
+            exposed_hosts: exposure
+                .map(|e| e.hosts.iter().map(|h| h.value.clone()).collect())
+                .unwrap_or_default(),
+            gateways: gateway
+                .map(|gateway| vec![MESH_GATEWAY.to_string(), gateway])
+                .unwrap_or_default(),
+            exposed_path: exposure.map(|e| e.path.clone()).filter(|path| path != "/"),
         }
+    }
+
+    /// The matches of a route, as seen from the mesh and from the gateway: unchanged without a
+    /// gateway path; with one, each match once for the mesh and once for the gateway with the
+    /// path (HTTP matches are alternatives).
+    fn scoped(&self, matches: Vec<HttpMatch>) -> Vec<HttpMatch> {
+        let (Some(path), [mesh, gateway]) = (&self.exposed_path, self.gateways.as_slice()) else {
+            return matches;
+        };
+        let matches = match matches.is_empty() {
+            true => vec![HttpMatch::default()],
+            false => matches,
+        };
+        let mut scoped = Vec::with_capacity(matches.len() * 2);
+        for base in matches {
+            scoped.push(HttpMatch {
+                gateways: vec![mesh.clone()],
+                ..base.clone()
+            });
+            scoped.push(HttpMatch {
+                gateways: vec![gateway.clone()],
+                uri: Some(StringMatch {
+                    exact: None,
+                    prefix: Some(path.clone()),
+                }),
+                ..base
+            });
+        }
+        scoped
+    }
+
+    /// Whether the service is exposed through an Istio gateway here (its VirtualService is
+    /// worth writing even without traffic settings).
+    pub fn is_exposed(&self) -> bool {
+        !self.gateways.is_empty()
     }
 
     fn metadata(&self) -> Metadata {
@@ -69,7 +126,7 @@ impl<'m> Target<'m> {
         let traffic = self.traffic;
         HttpRoute {
             name: name.to_string(),
-            matches,
+            matches: self.scoped(matches),
             route,
             timeout: traffic.and_then(|t| t.timeout).map(|d| d.text()),
             retries: traffic.and_then(|t| t.retries.as_ref()).map(|r| HttpRetry {
@@ -123,14 +180,19 @@ impl<'m> Target<'m> {
         let headers = BTreeMap::from([(
             PREVIEW_HEADER.to_string(),
             StringMatch {
-                exact: PREVIEW_VALUE.to_string(),
+                exact: Some(PREVIEW_VALUE.to_string()),
+                prefix: None,
             },
         )]);
         let route = vec![RouteDestination {
             destination: self.destination(Some(subset)),
             weight: None,
         }];
-        self.route(PREVIEW_ROUTE, vec![HttpMatch { headers }], route)
+        let matches = vec![HttpMatch {
+            headers,
+            ..HttpMatch::default()
+        }];
+        self.route(PREVIEW_ROUTE, matches, route)
     }
 
     pub fn virtual_service(&self, http: Vec<HttpRoute>) -> VirtualService {
@@ -139,7 +201,10 @@ impl<'m> Target<'m> {
             kind: "VirtualService",
             metadata: self.metadata(),
             spec: VirtualServiceSpec {
-                hosts: vec![self.host.clone()],
+                hosts: std::iter::once(self.host.clone())
+                    .chain(self.exposed_hosts.iter().cloned())
+                    .collect(),
+                gateways: self.gateways.clone(),
                 http,
             },
         }
@@ -200,6 +265,26 @@ impl<'m> Target<'m> {
     /// Whether the service declares a circuit breaker (a DestinationRule is worth writing).
     pub fn has_circuit_breaker(&self) -> bool {
         self.traffic.is_some_and(|t| t.circuit_breaker.is_some())
+    }
+}
+
+/// The gateway name that means "every sidecar of the mesh".
+pub const MESH_GATEWAY: &str = "mesh";
+
+/// The Istio gateway a deployment is exposed through, as a VirtualService names it
+/// (`<namespace>/<name>`); `None` when it is not exposed through one.
+fn gateway_reference(model: &Model, deployment: &Deployment) -> Option<String> {
+    match deployment.gateway()?.1 {
+        Gateway::Istio { selector } => Some(format!(
+            "{}/{}",
+            deployment.namespace,
+            super::gateway::name(model, selector)
+        )),
+        Gateway::IstioNamed { namespace, name } => Some(format!(
+            "{}/{name}",
+            namespace.as_deref().unwrap_or(&deployment.namespace)
+        )),
+        Gateway::Ingress { .. } => None,
     }
 }
 

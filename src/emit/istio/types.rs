@@ -1,7 +1,7 @@
-//! Our own serde types for the Istio objects the target writes: `VirtualService` and
-//! `DestinationRule` of `networking.istio.io/v1`. They hold only the fields we emit, maps are
-//! `BTreeMap`s and unset options are skipped, so the YAML is small and byte-stable. A Gateway
-//! is deliberately absent: the model has no ingress yet, so nothing would ever emit one.
+//! Our own serde types for the Istio objects the target writes: `VirtualService`,
+//! `DestinationRule` and `Gateway` of `networking.istio.io/v1`. They hold only the fields we
+//! emit, maps are `BTreeMap`s and unset options are skipped, so the YAML is small and
+//! byte-stable.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,10 +27,15 @@ pub struct Metadata {
 
 pub type VirtualService = Object<VirtualServiceSpec>;
 pub type DestinationRule = Object<DestinationRuleSpec>;
+pub type Gateway = Object<GatewaySpec>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VirtualServiceSpec {
     pub hosts: Vec<String>,
+    /// The gateways the routes apply to: empty means the mesh only; an exposed service lists
+    /// `mesh` and its gateway, so the same routes (and weights) apply to both.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<String>,
     pub http: Vec<HttpRoute>,
 }
 
@@ -48,15 +53,25 @@ pub struct HttpRoute {
     pub retries: Option<HttpRetry>,
 }
 
-/// A request match; we only ever match on headers (the blue-green preview route).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A request match: on headers (the blue-green preview route), and for an exposed service
+/// with a path, on the gateway the request came through and its path.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct HttpMatch {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<StringMatch>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, StringMatch>,
 }
 
+/// `exact` or `prefix` (one of them is set).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StringMatch {
-    pub exact: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exact: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -120,4 +135,37 @@ pub struct OutlierDetection {
 pub struct Subset {
     pub name: String,
     pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GatewaySpec {
+    pub selector: BTreeMap<String, String>,
+    pub servers: Vec<Server>,
+}
+
+/// One listener of a Gateway: a port and the hosts it accepts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Server {
+    pub port: ServerPort,
+    pub hosts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<ServerTls>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServerPort {
+    pub number: u16,
+    pub name: String,
+    pub protocol: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerTls {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub https_redirect: Option<bool>,
 }

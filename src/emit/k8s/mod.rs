@@ -4,7 +4,8 @@
 //! object of one service in a fixed order: ServiceAccount, ConfigMap `<service>-env-<hash>`
 //! (only with literal environment variables, named after its content: [`config`]), the
 //! Deployment of each track (see [`super::tracks`]), the Service (only with ports; an Argo
-//! Rollouts canary adds its stable and canary Services, [`network`]), one
+//! Rollouts canary adds its stable and canary Services, [`network`]), the Ingress (only for a
+//! service exposed through one, [`network`]), one
 //! HorizontalPodAutoscaler per workload (only with autoscaling: [`scaling`]) and the
 //! PodDisruptionBudget (only with more than one replica). A canary on the
 //! Argo Rollouts engine has a `Rollout` where the Deployments would be, and its
@@ -27,6 +28,7 @@ mod rollout;
 mod scaling;
 mod workload;
 
+pub use config::content_hash;
 pub use object::Object;
 
 use super::{labels, yaml, Options, Output};
@@ -163,6 +165,7 @@ pub fn service_objects(model: &Model, unit: &Unit) -> Vec<Object> {
     );
     objects.extend(rollout::rollout(unit).map(|rollout| Object::Rollout(Box::new(rollout))));
     objects.extend(network::services(unit).into_iter().map(Object::Service));
+    objects.extend(network::ingress(unit).map(|ingress| Object::Ingress(Box::new(ingress))));
     objects.extend(
         scaling::autoscalers(unit)
             .into_iter()

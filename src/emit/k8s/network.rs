@@ -11,9 +11,13 @@
 //! each pod once.
 
 use super::{pod, Unit};
-use crate::check::model::ArgoRollouts;
+use crate::check::model::{ArgoRollouts, Gateway};
 use crate::emit::labels;
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
+    IngressServiceBackend, IngressSpec, IngressTLS, ServiceBackendPort,
+};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// The label that marks the stable and the canary Service of an Argo Rollouts canary.
@@ -62,4 +66,51 @@ fn service(unit: &Unit, name: String, route: Option<&str>) -> Service {
         }),
         ..Service::default()
     }
+}
+
+/// The Ingress of a service exposed through one; `None` otherwise.
+pub fn ingress(unit: &Unit) -> Option<Ingress> {
+    let (exposure, Gateway::Ingress { class }) = unit.deployment.gateway()? else {
+        return None;
+    };
+    let backend = IngressBackend {
+        service: Some(IngressServiceBackend {
+            name: unit.name().to_string(),
+            port: Some(ServiceBackendPort {
+                name: Some(exposure.port.name.clone()),
+                number: None,
+            }),
+        }),
+        resource: None,
+    };
+    let hosts: Vec<String> = exposure.hosts.iter().map(|h| h.value.clone()).collect();
+    let rules = hosts
+        .iter()
+        .map(|host| IngressRule {
+            host: Some(host.clone()),
+            http: Some(HTTPIngressRuleValue {
+                paths: vec![HTTPIngressPath {
+                    path: Some(exposure.path.clone()),
+                    path_type: "Prefix".to_string(),
+                    backend: backend.clone(),
+                }],
+            }),
+        })
+        .collect();
+    let tls = exposure.tls.as_ref().map(|secret| {
+        vec![IngressTLS {
+            hosts: Some(hosts.clone()),
+            secret_name: Some(secret.clone()),
+        }]
+    });
+    Some(Ingress {
+        metadata: unit.metadata(unit.name()),
+        spec: Some(IngressSpec {
+            ingress_class_name: class.clone(),
+            rules: Some(rules),
+            tls,
+            ..IngressSpec::default()
+        }),
+        ..Ingress::default()
+    })
 }

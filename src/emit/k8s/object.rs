@@ -8,6 +8,7 @@ use crate::emit::rollouts::types::{AnalysisTemplate, Rollout};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{Metadata, Resource};
@@ -23,6 +24,7 @@ pub enum Object {
     ConfigMap(ConfigMap),
     Deployment(Box<Deployment>),
     Service(Service),
+    Ingress(Box<Ingress>),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
     PodDisruptionBudget(PodDisruptionBudget),
     Rollout(Box<Rollout>),
@@ -40,6 +42,7 @@ impl Object {
             Object::ConfigMap(_) => ConfigMap::KIND,
             Object::Deployment(_) => Deployment::KIND,
             Object::Service(_) => Service::KIND,
+            Object::Ingress(_) => Ingress::KIND,
             Object::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::KIND,
             Object::PodDisruptionBudget(_) => PodDisruptionBudget::KIND,
             Object::Rollout(object) => object.kind,
@@ -57,6 +60,7 @@ impl Object {
             Object::ConfigMap(_) => ConfigMap::API_VERSION,
             Object::Deployment(_) => Deployment::API_VERSION,
             Object::Service(_) => Service::API_VERSION,
+            Object::Ingress(_) => Ingress::API_VERSION,
             Object::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::API_VERSION,
             Object::PodDisruptionBudget(_) => PodDisruptionBudget::API_VERSION,
             Object::Rollout(object) => object.api_version,
@@ -86,6 +90,7 @@ impl Object {
             Object::ConfigMap(object) => object.metadata(),
             Object::Deployment(object) => object.metadata(),
             Object::Service(object) => object.metadata(),
+            Object::Ingress(object) => object.metadata(),
             Object::HorizontalPodAutoscaler(object) => object.metadata(),
             Object::PodDisruptionBudget(object) => object.metadata(),
             Object::Rollout(object) => &object.metadata,

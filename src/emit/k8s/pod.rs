@@ -52,7 +52,7 @@ pub fn template(unit: &Unit, labels: BTreeMap<String, String>) -> PodTemplateSpe
 }
 
 fn container(unit: &Unit) -> Container {
-    let probes = &unit.service.probes;
+    let probes = unit.deployment.probes(unit.service);
     Container {
         name: unit.name().to_string(),
         image: Some(unit.deployment.image.reference()),

@@ -7,7 +7,7 @@
 //! is the service name; the overlays patch it to `<service>-<environment>`.
 
 use crate::check::model::{
-    Deployment, Engine, IntOrPercent, Model, Service, Strategy, StrategyKind,
+    Deployment, Engine, Gateway, IntOrPercent, Model, Service, Strategy, StrategyKind,
 };
 use crate::emit::k8s::{self, Object, Unit};
 use crate::emit::labels;
@@ -60,5 +60,14 @@ fn declared(service: &Service) -> Deployment {
             span: Span::default(),
         },
         autoscaling: service.autoscaling.clone(),
+        expose: service.expose.clone().map(|mut exposure| {
+            // Outside any environment, an exposure without a gateway gets no Ingress; each
+            // overlay adds the one its environment has.
+            exposure.gateway.get_or_insert_with(|| {
+                crate::span::Spanned::new(Gateway::default_istio(), exposure.span)
+            });
+            exposure
+        }),
+        removed: Vec::new(),
     }
 }
