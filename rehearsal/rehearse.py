@@ -438,6 +438,7 @@ def rehearse(out: Path, run_dir: Path, divisor: int, only: str | None, service: 
     scenario_file = env.get("SLIPWAY_METRICS_SCENARIO", "")
     cluster = Cluster(env)
     label = out.name
+    original = out
     if breaking:
         # a copy: the compiled tree stays as the compiler wrote it
         copy = Path(tempfile.mkdtemp(prefix="rehearsal-broken-")) / out.name
@@ -463,32 +464,33 @@ def rehearse(out: Path, run_dir: Path, divisor: int, only: str | None, service: 
         for scenario in scenarios_of(rollout):
             if only and scenario != only:
                 continue
-            started = time.monotonic()
-            with log.open("a") as handle:
-                handle.write(f"\n\n######## {name}: {scenario}\n")
-            ok, detail = run_scenario(cluster, workflow(), rollout, scenario, scenario_file)
-            verdicts.append(Verdict(f"{name}: {scenario}", ok, detail))
-            print(f"{'PASS' if ok else 'FAIL'}  {name}: {scenario}  "
-                  f"({time.monotonic() - started:.0f}s) {detail}", flush=True)
-            with log.open("a") as handle:
-                handle.write(f"######## {'PASS' if ok else 'FAIL'} {name}: {scenario}: {detail}\n")
+            verdicts.append(reported(log, f"{name}: {scenario}", lambda: run_scenario(
+                cluster, workflow(), rollout, scenario, scenario_file)))
     for environment in [] if service else guarantees.environments(out):
         for scenario, check in environment_scenarios(out, environment):
             if only and scenario != only:
                 continue
-            name = f"{label}/{environment}"
-            started = time.monotonic()
-            with log.open("a") as handle:
-                handle.write(f"\n\n######## {name}: {scenario}\n")
             if ALL_ROLLOUTS:
                 write_scenario(scenario_file, "healthy", ALL_ROLLOUTS[0])
-            ok, detail = check(cluster, workflow, commit, environment)
-            verdicts.append(Verdict(f"{name}: {scenario}", ok, detail))
-            print(f"{'PASS' if ok else 'FAIL'}  {name}: {scenario}  "
-                  f"({time.monotonic() - started:.0f}s) {detail}", flush=True)
-            with log.open("a") as handle:
-                handle.write(f"######## {'PASS' if ok else 'FAIL'} {name}: {scenario}: {detail}\n")
+            verdicts.append(reported(log, f"{label}/{environment}: {scenario}",
+                                     lambda: check(cluster, workflow, commit, environment)))
+    for scratch in {commit.parent, out.parent} - {original.parent}:
+        shutil.rmtree(scratch, ignore_errors=True)  # the commit copy, and a broken copy
     return verdicts
+
+
+def reported(log: Path, title: str, scenario: Any) -> Verdict:
+    """Runs `scenario` (returning ok and what the cluster showed) between two lines of the log,
+    and prints its verdict line."""
+    started = time.monotonic()
+    with log.open("a") as handle:
+        handle.write(f"\n\n######## {title}\n")
+    ok, detail = scenario()
+    print(f"{'PASS' if ok else 'FAIL'}  {title}  ({time.monotonic() - started:.0f}s) {detail}",
+          flush=True)
+    with log.open("a") as handle:
+        handle.write(f"######## {'PASS' if ok else 'FAIL'} {title}: {detail}\n")
+    return Verdict(title, ok, detail)
 
 
 def environment_scenarios(out: Path, environment: str) -> list[tuple[str, Any]]:

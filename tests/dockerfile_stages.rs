@@ -3,7 +3,9 @@
 //! Dockerfile outside the repository, or a check run outside any repository, is not judged.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod cli_support;
 
 const SPEC: &str = r#"app shop {
   repository = "https://github.com/acme/shop"
@@ -24,10 +26,7 @@ const SINGLE_STAGE: &str = "# a comment\nFROM eclipse-temurin:21-jre\nCOPY targe
 const MULTI_STAGE: &str = "FROM maven:3-eclipse-temurin-21 AS build\nCOPY . /src\nRUN mvn -f /src package\n\nfrom eclipse-temurin:21-jre\nCOPY --from=build /src/target/api.jar /api.jar\n";
 
 fn slipway(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slipway"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
+    cli_support::command(dir, args)
         .output()
         .expect("the slipway binary runs")
 }

@@ -2,13 +2,12 @@
 //! spec with a waiver (its reason and what it covers), and a spec with errors (no report).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod cli_support;
 
 fn slipway(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slipway"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
+    cli_support::command(dir, args)
         .output()
         .expect("the slipway binary runs")
 }

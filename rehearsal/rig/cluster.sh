@@ -54,16 +54,9 @@ die() { log "error: $*"; exit 2; }
 
 usage() { sed -n '2,32p' "$0" >&2; exit 2; }
 
-# N free TCP ports on 127.0.0.1 (bound together, so they differ)
-free_ports() {
-  python3 - "$1" <<'EOF'
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
+# free_ports (and the process helpers cluster.sh does not use)
+# shellcheck source=SCRIPTDIR/processes.sh
+. "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
 
 # Certificates: one CA signs the API server's serving certificate and a client
 # certificate per component. EC P-256 keys: fast to make.

@@ -32,45 +32,9 @@ die() { echo "rollouts.sh: $*" >&2; exit 1; }
 log() { echo "rollouts.sh: $*" >&2; }
 usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
-# The process with this PID is alive and was started for this RUNDIR (its command line names
-# a file in it), so a recycled PID is never mistaken for ours.
-ours() {
-  local pid="$1" rundir="$2"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$rundir/"
-}
-
-read_pid() {
-  if [[ -f "$1" ]]; then cat "$1"; fi
-}
-
-stop_pid_file() {
-  local pid_file="$1" rundir="$2" pid
-  pid="$(read_pid "$pid_file")"
-  if [[ -n "$pid" ]] && ours "$pid" "$rundir"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-      ours "$pid" "$rundir" || break
-      sleep 0.1
-    done
-    if ours "$pid" "$rundir"; then
-      log "PID $pid did not stop on TERM, killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$pid_file"
-}
-
-free_ports() { # N distinct free ports on 127.0.0.1
-  python3 - "$1" <<'EOF'
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
+# ours, read_pid, stop_pid_file, free_ports
+# shellcheck source=SCRIPTDIR/processes.sh
+. "$here/processes.sh"
 
 controller_binary() {
   if [[ -n "${SLIPWAY_ROLLOUTS_BIN:-}" ]]; then

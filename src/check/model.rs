@@ -464,6 +464,17 @@ pub enum Trigger {
     Manual,
 }
 
+impl Trigger {
+    /// In words, for graphs and reports: `push to main`, `tag v*`, `manual run`.
+    pub fn text(&self) -> String {
+        match self {
+            Trigger::Push { branches } => format!("push to {}", branches.join(", ")),
+            Trigger::Tag { pattern } => format!("tag {pattern}"),
+            Trigger::Manual => "manual run".to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Approval {

@@ -253,7 +253,16 @@ fn check_drift(args: &CompileArgs, output: &emit::Output, progress: &Progress) -
 /// folder at or above the current one that holds `.git`, else the current folder), without `.`
 /// segments or a trailing `/`, so `specs`, `specs/`, `./specs` and `../repo/specs` give the
 /// same output and a drift check does not depend on how the path was typed.
-pub(super) fn spec_name(path: &std::path::Path) -> String {
+/// Every spec path named as [`spec_name`] does, sorted and joined with `, ` (so the header of
+/// every file does not depend on the order of the arguments).
+pub(super) fn spec_names(paths: &[std::path::PathBuf]) -> String {
+    let mut names: Vec<String> = paths.iter().map(|p| spec_name(p)).collect();
+    names.sort();
+    names.dedup();
+    names.join(", ")
+}
+
+fn spec_name(path: &std::path::Path) -> String {
     use std::path::Component;
     let Ok(current) = std::env::current_dir() else {
         return path.display().to_string();
@@ -281,11 +290,7 @@ pub(super) fn spec_name(path: &std::path::Path) -> String {
 }
 
 fn options(args: &CompileArgs, model: &slipway::Model) -> Result<Options, String> {
-    // Sorted, so the header of every file does not depend on the order of the arguments.
-    let mut source: Vec<String> = args.paths.iter().map(|p| spec_name(p)).collect();
-    source.sort();
-    source.dedup();
-    let mut options = Options::all(source.join(", "));
+    let mut options = Options::all(spec_names(&args.paths));
     if !args.target.is_empty() {
         options.targets = args.target.iter().copied().collect();
     }

@@ -2,7 +2,7 @@
 //! approvals, rollouts and what stops them, policies and waivers, the supply chain, secrets),
 //! as Markdown for people or JSON for tools, on stdout.
 
-use super::{compile, files, report, status, Colour};
+use super::{compile, report, status, Colour};
 use clap::{Args, ValueEnum};
 use slipway::emit::report as compliance;
 
@@ -23,27 +23,11 @@ pub enum ReportFormat {
 }
 
 pub fn run(args: &ReportArgs, colour: Colour) -> u8 {
-    let loaded = match files::load(&args.paths) {
-        Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return status::USAGE;
-        }
+    let checked = match report::checked_without_errors(&args.paths, colour) {
+        Ok(checked) => checked,
+        Err(code) => return code,
     };
-    let checked = loaded.check();
-    let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(checked.diagnostics);
-    if diagnostics.iter().any(|d| d.is_error()) {
-        // A report of a spec that does not check would vouch for a delivery that cannot be
-        // generated.
-        slipway::diagnostics::sort(&mut diagnostics);
-        report::print_human(&checked.files, &diagnostics, colour, true);
-        return status::ERRORS;
-    }
-    let mut sources: Vec<String> = args.paths.iter().map(|p| compile::spec_name(p)).collect();
-    sources.sort();
-    sources.dedup();
-    let built = compliance::build(&checked.model, &sources.join(", "));
+    let built = compliance::build(&checked.model, &compile::spec_names(&args.paths));
     match args.format {
         ReportFormat::Markdown => print!("{}", compliance::markdown(&built)),
         ReportFormat::Json => match serde_json::to_string_pretty(&built) {

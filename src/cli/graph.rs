@@ -1,6 +1,6 @@
 //! `slipway graph`: print the promotion and service dependency graphs.
 
-use super::{files, report, status, Colour};
+use super::{report, status, Colour};
 use clap::{Args, ValueEnum};
 use slipway::graph::render::{self, Format};
 
@@ -22,21 +22,10 @@ pub enum GraphFormat {
 }
 
 pub fn run(args: &GraphArgs, colour: Colour) -> u8 {
-    let loaded = match files::load(&args.paths) {
-        Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return status::USAGE;
-        }
+    let checked = match report::checked_without_errors(&args.paths, colour) {
+        Ok(checked) => checked,
+        Err(code) => return code,
     };
-    let checked = loaded.check();
-    let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(checked.diagnostics);
-    if diagnostics.iter().any(|d| d.is_error()) {
-        slipway::diagnostics::sort(&mut diagnostics);
-        report::print_human(&checked.files, &diagnostics, colour, true);
-        return status::ERRORS;
-    }
     let format = match args.format {
         GraphFormat::Dot => Format::Dot,
         GraphFormat::Mermaid => Format::Mermaid,

@@ -74,3 +74,25 @@ pub fn check_status(all: &[Diagnostic], deny_warnings: bool, explain: bool) -> u
     }
     status::OK
 }
+
+/// Loads and checks `paths` for a command that works only on a spec without errors (`graph`,
+/// `report`): the checked spec, or, after printing why not (the usage error, or every
+/// diagnostic), the exit status.
+pub fn checked_without_errors(
+    paths: &[std::path::PathBuf],
+    colour: Colour,
+) -> Result<slipway::Checked, u8> {
+    let loaded = super::files::load(paths).map_err(|message| {
+        eprintln!("error: {message}");
+        status::USAGE
+    })?;
+    let checked = loaded.check();
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(checked.diagnostics.iter().cloned());
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        slipway::diagnostics::sort(&mut diagnostics);
+        print_human(&checked.files, &diagnostics, colour, true);
+        return Err(status::ERRORS);
+    }
+    Ok(checked)
+}

@@ -197,12 +197,10 @@ fn environment_report(model: &Model, environment: &Environment) -> EnvironmentRe
 }
 
 fn trigger_text(trigger: Option<&Trigger>) -> String {
-    match trigger {
-        None => "promotion from the environments before it".to_string(),
-        Some(Trigger::Push { branches }) => format!("push to {}", branches.join(", ")),
-        Some(Trigger::Tag { pattern }) => format!("tag {pattern}"),
-        Some(Trigger::Manual) => "manual".to_string(),
-    }
+    trigger.map_or_else(
+        || "promotion from the environments before it".to_string(),
+        Trigger::text,
+    )
 }
 
 fn rollout_report(deployment: &Deployment) -> RolloutReport {

@@ -4,7 +4,7 @@
 //! Environments appear in promotion order; each edge into an environment carries what
 //! guards it: the approval and the strategy. Entry environments show their trigger.
 
-use crate::check::model::{Approval, Environment, Model, Strategy, Trigger};
+use crate::check::model::{Approval, Environment, Model, Strategy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -26,14 +26,6 @@ fn environments(model: &Model) -> impl Iterator<Item = &Environment> {
         .promotion_order
         .iter()
         .filter_map(|name| model.environment(name))
-}
-
-fn trigger_text(trigger: &Trigger) -> String {
-    match trigger {
-        Trigger::Push { branches } => format!("push to {}", branches.join(", ")),
-        Trigger::Tag { pattern } => format!("tag {pattern}"),
-        Trigger::Manual => "manual run".to_string(),
-    }
 }
 
 fn approval_text(approval: &Approval) -> String {
@@ -94,7 +86,7 @@ fn dot(model: &Model) -> String {
         if let Some(trigger) = &environment.trigger {
             out.push_str(&format!(
                 "    \"trigger:{name}\" [shape=plaintext, label=\"{}\"];\n",
-                dot_escape(&trigger_text(trigger))
+                dot_escape(&trigger.text())
             ));
             out.push_str(&format!(
                 "    \"trigger:{name}\" -> \"env:{name}\" [label=\"{}\"];\n",
@@ -154,7 +146,7 @@ fn mermaid(model: &Model) -> String {
             let trigger_id = mermaid_id("trigger", &environment.name.value);
             out.push_str(&format!(
                 "    {trigger_id}([\"{}\"]) -->|\"{}\"| {id}\n",
-                mermaid_text(&trigger_text(trigger)),
+                mermaid_text(&trigger.text()),
                 mermaid_text(&edge_text(environment))
             ));
         }
@@ -197,12 +189,10 @@ fn text(model: &Model) -> String {
         .unwrap_or(0);
     for environment in environments(model) {
         let source = match (&environment.trigger, environment.after.is_empty()) {
-            (Some(trigger), true) => trigger_text(trigger),
-            (Some(trigger), false) => format!(
-                "{} after {}",
-                trigger_text(trigger),
-                names(&environment.after)
-            ),
+            (Some(trigger), true) => trigger.text(),
+            (Some(trigger), false) => {
+                format!("{} after {}", trigger.text(), names(&environment.after))
+            }
             (None, _) => format!("after {}", names(&environment.after)),
         };
         let production = if environment.production {
