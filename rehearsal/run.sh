@@ -31,7 +31,8 @@
 # openssl) it prints a loud SKIPPED banner and exits 0 -- unless CI=true, where
 # it fails (exit 1): CI never passes a rehearsal that did not run.
 #
-# Environment: CI, SLIPWAY (compiler binary), REHEARSAL_DIVISOR (default 20:
+# Environment: CI, SLIPWAY (compiler binary), RIG_NODES (fake nodes, default 4 here),
+# REHEARSAL_DIVISOR (default 20:
 # rollout waits and query windows divided by it), REHEARSAL_KEEP=1 (keep the
 # work directory: logs, compiled trees), REHEARSAL_SEQUENTIAL=1, and the rig's
 # own (SLIPWAY_RIG_HOME, RIG_CRD_DIR, ...).
@@ -124,7 +125,11 @@ for name in "${examples[@]}"; do
 done
 say "compiled ${#trees[@]} example(s) into $WORK/out"
 
-"$RIG/cluster.sh" up "$RUN" --crds --owner $$ || { say "FAILED: starting the cluster"; exit 1; }
+# Every example is rehearsed at once on one cluster: a canary at 100% runs both tracks in
+# full, and one fake node (16 CPUs) ran out of CPU requests, leaving a candidate pod Pending
+# until its rollout timed out. Four nodes hold every example's pods with room to spare.
+RIG_NODES="${RIG_NODES:-4}" "$RIG/cluster.sh" up "$RUN" --crds --owner $$ \
+  || { say "FAILED: starting the cluster"; exit 1; }
 
 # ---- server-side dry run -------------------------------------------------------------------
 dry_rc=0
