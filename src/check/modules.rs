@@ -592,6 +592,16 @@ fn cycle_diagnostic(sources: &Sources, cycle: &[Edge]) -> Diagnostic {
             .unit(file)
             .map_or(String::new(), |unit| unit.path.clone())
     };
+    // The primary label goes on the import most likely just written, the last in file order,
+    // and the path in the message starts there.
+    let last = cycle
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, edge)| edge.1)
+        .map_or(0, |(index, _)| index);
+    let mut turned = cycle.to_vec();
+    turned.rotate_left(last);
+    let cycle = turned.as_slice();
     let Some(first) = cycle.first() else {
         return Diagnostic::error(Code::SW0108, "import cycle", Span::default(), "");
     };

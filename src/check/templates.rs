@@ -139,23 +139,41 @@ impl<'s> Expander<'s> {
         built
     }
 
+    /// The cycle closed by `item`. The primary label goes on the template most likely just
+    /// written, the last in file order, and the path in the message starts there.
     fn cycle(&self, at: usize, item: &Item) -> Diagnostic {
-        let names: Vec<String> = self.open[at..]
+        let mut members: Vec<(&str, Span)> = self.open[at..]
             .iter()
-            .map(|(_, name, _)| format!("`{name}`"))
+            .map(|(_, name, span)| (name.as_str(), *span))
+            .collect();
+        if members.is_empty() {
+            members.push((item.name.text.as_str(), item.name.span));
+        }
+        let last = members
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, (_, span))| *span)
+            .map_or(0, |(index, _)| index);
+        members.rotate_left(last);
+        let (first_name, first_span) = members[0];
+        let names: Vec<String> = members
+            .iter()
+            .chain(std::iter::once(&members[0]))
+            .map(|(name, _)| format!("`{name}`"))
             .collect();
         let mut diagnostic = Diagnostic::error(
             Code::SW0404,
-            format!(
-                "template cycle: {} → `{}`",
-                names.join(" → "),
-                item.name.text
-            ),
-            item.name.span,
-            "this template is built from itself",
+            format!("template cycle: {}", names.join(" → ")),
+            first_span,
+            if members.len() == 1 {
+                format!("`{first_name}` is built from itself")
+            } else {
+                format!("`{first_name}` is built from `{}`", members[1].0)
+            },
         );
-        for (_, name, span) in &self.open[at + 1..] {
-            diagnostic = diagnostic.with_label(*span, format!("`{name}` is part of the cycle"));
+        for (index, (name, span)) in members.iter().enumerate().skip(1) {
+            let next = members[(index + 1) % members.len()].0;
+            diagnostic = diagnostic.with_label(*span, format!("`{name}` is built from `{next}`"));
         }
         diagnostic.with_help(
             "a template cannot be built, directly or not, from itself; break the chain of `from`s",
