@@ -136,6 +136,21 @@ dry_rc=0
 SLIPWAY_RIG_RUN="$RUN" "$HERE/dryrun.sh" "${trees[@]}" >"$WORK/dryrun.out" || dry_rc=$?
 cat "$WORK/dryrun.out"
 
+# ---- the stream, piped into kubectl as a user would -----------------------------------------
+# `slipway compile --out -` for `kubectl apply -f -`: the same server judges it, as one stream
+# (the namespaces exist: the dry run above created them).
+stream_rc=0
+(
+  # shellcheck disable=SC1091
+  . "$RUN/env"
+  for name in "${examples[@]}"; do
+    "$slipway" compile "$ROOT/examples/$name" --out - --target k8s,istio,prometheus \
+      | "$KUBECTL" apply --dry-run=server --validate=strict -f - >/dev/null \
+      || { echo "the stream of $name was rejected"; exit 1; }
+  done
+  echo "${#examples[@]} stream(s) accepted"
+) >"$WORK/stream.out" 2>&1 || stream_rc=$?
+
 # ---- rehearsals ----------------------------------------------------------------------------
 rehearsed=()
 for tree in "${trees[@]}"; do
@@ -222,6 +237,12 @@ if [ "$dry_rc" -eq 0 ]; then
 else
   echo "FAIL  server-side dry run (exit $dry_rc): $(tail -n 1 "$WORK/dryrun.out")"
 fi
+if [ "$stream_rc" -eq 0 ]; then
+  echo "PASS  server-side dry run of \`compile --out -\`: $(tail -n 1 "$WORK/stream.out")"
+else
+  echo "FAIL  server-side dry run of \`compile --out -\`:"
+  sed 's/^/      /' "$WORK/stream.out"
+fi
 for tree in ${rehearsed[@]+"${rehearsed[@]}"}; do
   name="$(basename "$tree")"
   grep -E '^(PASS|FAIL) |^rehearsal of ' "$WORK/$name.out" || echo "FAIL  $name: no verdicts"
@@ -238,7 +259,7 @@ for tree in "${trees[@]}"; do
     *) echo "----  $(basename "$tree"): nothing to rehearse (dry run only)" ;;
   esac
 done
-if [ "$dry_rc" -ne 0 ] || [ "$rh_rc" -ne 0 ]; then
+if [ "$dry_rc" -ne 0 ] || [ "$stream_rc" -ne 0 ] || [ "$rh_rc" -ne 0 ]; then
   echo "== REHEARSAL FAILED"
   exit 1
 fi

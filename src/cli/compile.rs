@@ -15,7 +15,9 @@ pub struct CompileArgs {
     pub paths: Vec<PathBuf>,
     /// The output directory. Run `slipway compile` from the repository root: the GitHub
     /// workflow names the generated files by their repository path, which it takes from a
-    /// relative `--out` (`deploy` gives `deploy/kustomize/...`).
+    /// relative `--out` (`deploy` gives `deploy/kustomize/...`). `--out -` prints the
+    /// objects as one YAML stream instead, for `kubectl apply -f -` (targets k8s, istio,
+    /// prometheus; default k8s,istio).
     #[arg(long, short)]
     pub out: PathBuf,
     /// Targets to generate: k8s, istio, kustomize, github (the default), argocd, prometheus.
@@ -101,6 +103,9 @@ fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
             return status::USAGE;
         }
     };
+    if is_stream(args) {
+        return print_stream(&model, &options, progress);
+    }
     progress.phase("emit");
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -289,9 +294,62 @@ fn spec_name(path: &std::path::Path) -> String {
     }
 }
 
+/// `--out -`: the objects go to standard output as one stream.
+fn is_stream(args: &CompileArgs) -> bool {
+    args.out.as_os_str() == "-"
+}
+
+/// Emits the stream's targets and prints them as one YAML stream on standard output.
+fn print_stream(model: &slipway::Model, options: &Options, progress: &mut Progress) -> u8 {
+    use std::io::Write;
+    progress.phase("emit");
+    let output = emit::emit(model, options);
+    let text = emit::stream::stream(&output, model, options);
+    progress.clear();
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => status::OK,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => status::OK,
+        Err(error) => {
+            eprintln!("error: cannot write to standard output: {error}");
+            status::USAGE
+        }
+    }
+}
+
+/// The targets of a stream: those asked for, each of which must be able to go into one.
+fn stream_targets(args: &CompileArgs) -> Result<BTreeSet<Target>, String> {
+    if args.check {
+        return Err("`--check` compares with a directory; it cannot be used with `--out -`".into());
+    }
+    if args.target.is_empty() {
+        return Ok([Target::K8s, Target::Istio].into_iter().collect());
+    }
+    let refused: Vec<&str> = args
+        .target
+        .iter()
+        .filter(|target| !emit::stream::STREAM_TARGETS.contains(target))
+        .map(|target| target.name())
+        .collect();
+    if !refused.is_empty() {
+        return Err(format!(
+            "`--out -` prints Kubernetes objects for `kubectl apply -f -`; {} {} files for a repository: write {} with `--out DIR`, or stream only k8s, istio and prometheus",
+            refused.join(", "),
+            if refused.len() == 1 { "writes" } else { "write" },
+            if refused.len() == 1 { "it" } else { "them" },
+        ));
+    }
+    Ok(args.target.iter().copied().collect())
+}
+
 fn options(args: &CompileArgs, model: &slipway::Model) -> Result<Options, String> {
     let mut options = Options::all(spec_names(&args.paths));
-    if !args.target.is_empty() {
+    if is_stream(args) {
+        options.targets = stream_targets(args)?;
+    } else if !args.target.is_empty() {
         options.targets = args.target.iter().copied().collect();
     }
     if !args.environments.is_empty() {

@@ -33,6 +33,7 @@ pub mod parallel;
 pub mod prometheus;
 pub mod report;
 pub mod rollouts;
+pub mod stream;
 pub mod yaml;
 
 use crate::check::model::{Deployment, Model, StrategyKind};
