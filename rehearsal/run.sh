@@ -131,6 +131,17 @@ say "compiled ${#trees[@]} example(s) into $WORK/out"
 RIG_NODES="${RIG_NODES:-4}" "$RIG/cluster.sh" up "$RUN" --crds --owner $$ \
   || { say "FAILED: starting the cluster"; exit 1; }
 
+# A spec names PriorityClasses, never creates them (they are the cluster's, shared by every
+# team): the rig's cluster offers those the examples name, as a real one would have to.
+(
+  # shellcheck disable=SC1091
+  . "$RUN/env"
+  { grep -rhoE 'priorityClassName: [a-z0-9.-]+' "${trees[@]}" || true; } | awk '{print $2}' | sort -u \
+    | while read -r class; do
+        "$KUBECTL" create priorityclass "$class" --value=1000 >/dev/null
+      done
+) || { say "FAILED: creating the PriorityClasses the examples name"; exit 1; }
+
 # ---- server-side dry run -------------------------------------------------------------------
 dry_rc=0
 SLIPWAY_RIG_RUN="$RUN" "$HERE/dryrun.sh" "${trees[@]}" >"$WORK/dryrun.out" || dry_rc=$?

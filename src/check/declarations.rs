@@ -258,11 +258,16 @@ fn read_app(checker: &mut Checker, app: &Item) -> Option<App> {
         Some(expr) => prometheus_url(checker, expr),
         None => None,
     };
+    let pull_secrets = reader
+        .value(checker, "pull_secrets")
+        .map(|expr| super::service::scheduling::pull_secrets(checker, expr))
+        .unwrap_or_default();
     Some(App {
         name: Spanned::new(app.name.text.clone(), app.name.span),
         repository,
         registry,
         prometheus,
+        pull_secrets,
         span: app.span,
     })
 }

@@ -363,6 +363,8 @@ fn lower_override(
         }
         _ => None,
     };
+    let scheduling =
+        block(checker, "scheduling").and_then(|b| service::scheduling::lower(checker, b));
     let lowered = Override {
         service: Spanned::new(label.text.clone(), label.span),
         replicas,
@@ -372,6 +374,7 @@ fn lower_override(
         strategy,
         autoscaling,
         expose,
+        scheduling,
         removed: removals.removed,
     };
     if let Some(service) = service {
@@ -417,7 +420,11 @@ pub fn deployments(model: &Model) -> Vec<Deployment> {
         }
         for service in &model.services {
             let found = overrides.get(service.name.value.as_str()).copied();
-            out.push(deployment(service, environment, found));
+            let mut deployment = deployment(service, environment, found);
+            if let Some(app) = &model.app {
+                deployment.pull_secrets = app.pull_secrets.clone();
+            }
+            out.push(deployment);
         }
     }
     out
@@ -431,6 +438,7 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
     let mut strategy = environment.strategy.clone();
     let mut autoscaling = service.autoscaling.clone();
     let mut expose = service.expose.clone();
+    let mut scheduling = service.scheduling.clone();
     let mut removed = Vec::new();
     if let Some(over) = over {
         if let Some(tag) = &over.image_tag {
@@ -448,10 +456,12 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
         strategy = over.strategy.clone().unwrap_or(strategy);
         autoscaling = over.autoscaling.clone().or(autoscaling);
         expose = over.expose.clone().or(expose);
+        scheduling = over.scheduling.clone().unwrap_or(scheduling);
         for removal in &over.removed {
             match removal.value {
                 Removable::Autoscaling => autoscaling = None,
                 Removable::Expose => expose = None,
+                Removable::Scheduling => scheduling = Scheduling::default(),
                 _ => {}
             }
             removed.push(removal.value);
@@ -478,6 +488,8 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
         strategy,
         autoscaling,
         expose,
+        scheduling,
+        pull_secrets: Vec::new(),
         removed,
     }
 }

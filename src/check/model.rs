@@ -14,6 +14,7 @@ mod engine;
 mod exposure;
 mod observability;
 mod ownership;
+mod scheduling;
 
 pub use analysis::{Analysis, Gate, GateOp, Metric, NoData, Threshold};
 pub use cluster::{Mesh, MetricsStack};
@@ -21,6 +22,7 @@ pub use engine::{ArgoRollouts, Engine};
 pub use exposure::{Exposure, Gateway, Removable};
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
+pub use scheduling::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
 
 /// A whole checked spec.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -96,6 +98,9 @@ pub struct App {
     /// The Prometheus that Argo Rollouts analysis queries from inside the clusters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prometheus: Option<String>,
+    /// Secrets with the credentials of a private registry, given to every pod.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pull_secrets: Vec<String>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -128,6 +133,9 @@ pub struct Service {
     /// How traffic from outside the cluster reaches the service.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expose: Option<Exposure>,
+    /// Where the pods may run and how they are spread.
+    #[serde(skip_serializing_if = "Scheduling::is_empty")]
+    pub scheduling: Scheduling,
     #[serde(skip)]
     pub span: Span,
 }
@@ -499,6 +507,9 @@ pub struct Override {
     /// The exposure in this environment (replaces the service's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expose: Option<Exposure>,
+    /// Where the pods run in this environment (replaces the service's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduling: Option<Scheduling>,
     /// Settings of the service turned off here (`autoscaling = none`), each where it is written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub removed: Vec<Spanned<Removable>>,
@@ -695,6 +706,12 @@ pub struct Deployment {
     /// is not exposed (or the environment turns it off).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expose: Option<Exposure>,
+    /// Where the pods run here: the override's scheduling, else the service's.
+    #[serde(skip_serializing_if = "Scheduling::is_empty")]
+    pub scheduling: Scheduling,
+    /// The app's registry credentials, given to every pod.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pull_secrets: Vec<String>,
     /// Settings of the service the environment turns off (probes and traffic are read from the
     /// service, less these: [`Deployment::probes`], [`Deployment::traffic`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]

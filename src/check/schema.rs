@@ -5,8 +5,10 @@
 //! hover and completion, so documentation and behaviour cannot drift apart.
 
 mod exposure;
+mod scheduling;
 
 pub use exposure::{EXPOSE, INGRESS, ISTIO_GATEWAY, NONE, TLS_SECRET};
+pub use scheduling::{SCHEDULING, SPREAD, TOLERATION};
 
 /// How a field is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +106,7 @@ pub const APP: Schema = Schema {
         value("repository", "string", "The source repository, e.g. `https://github.com/acme/shop`."),
         value("registry", "string", "The container registry images are pushed to, e.g. `ghcr.io/acme`."),
         value("prometheus", "string", "The Prometheus URL that Argo Rollouts analysis queries from inside the clusters (default `http://prometheus-operated.monitoring.svc:9090`)."),
+        value("pull_secrets", "list of Secret names", "Secrets of type `kubernetes.io/dockerconfigjson` with the credentials of a private registry, given to every pod: `[\"ghcr-pull\"]`."),
     ],
 };
 
@@ -126,6 +129,7 @@ pub const SERVICE: Schema = Schema {
         block("slo", "block", "Service-level objectives, alerted on by the `prometheus` target: `objectives`, `window`, `for`, `severity`, `runbook`."),
         block("metrics", "block", "Where Prometheus scrapes the service: `port`, `path`, `interval` (a port named `metrics` is scraped without one)."),
         block("expose", "block", "How outside traffic reaches the service: `hosts`, `path`, `port`, `tls`, `gateway`."),
+        block("scheduling", "block", "Where the pods may run and how they are spread: `node_selector`, `toleration`, `spread`, `priority_class`."),
     ],
 };
 
@@ -351,7 +355,7 @@ pub const ENVIRONMENT: Schema = Schema {
         value("mesh", "mesh", "The cluster's service mesh: `istio` (default), `istio { revision = \"1-30\" }` or `none`. Canary and blue-green need one."),
         value("metrics", "metrics stack", "The cluster's metrics: `prometheus_operator` (default), `prometheus` (no operator CRDs) or `none` (no gates)."),
         repeated("override", "block", "`override service-name { replicas, resources, env, strategy, image_tag, autoscaling, expose }` for this environment; `autoscaling`, `traffic`, `liveness`, `readiness`, `startup` and `expose` can be turned off with `= none`."),
-        block("defaults", "block", "Settings for every service in this environment (`replicas`, `resources`, `env`, `autoscaling`), below each service's own `override`."),
+        block("defaults", "block", "Settings for every service in this environment (`replicas`, `resources`, `env`, `autoscaling`, `scheduling`), below each service's own `override`."),
         value("policies", "list of packs or policies", "Imported policy packs (`production`) or policies (`production.pinned-images`) checked for this environment."),
         value("deployer", "`workflow` or `argocd`", "Who deploys this environment: the delivery workflow (Argo CD, if compiled, only observes) or Argo CD (the workflow does not deploy it). Default: the workflow when the `github` target is compiled, else Argo CD."),
     ],
@@ -415,6 +419,7 @@ pub const DEFAULTS: Schema = Schema {
             "Environment variables added to every service.",
         ),
         block("autoscaling", "block or `none`", "Autoscaling of every service, or `none` to turn it off (services get their `replicas` again)."),
+        block("scheduling", "block or `none`", "Where every service's pods run (a service's own `override` replaces it as a whole), or `none`: anywhere."),
     ],
 };
 
@@ -469,6 +474,7 @@ pub const OVERRIDE: Schema = Schema {
         value("readiness", "`none`", "`readiness = none` turns the service's readiness probe off in this environment."),
         value("startup", "`none`", "`startup = none` turns the service's startup probe off in this environment."),
         block("expose", "block or `none`", "The exposure in this environment (replaces the service's), or `none`: not exposed here."),
+        block("scheduling", "block or `none`", "Where the pods run in this environment (replaces the service's block as a whole), or `none`: anywhere."),
     ],
 };
 
@@ -650,6 +656,13 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
         ("a service" | "an override", "autoscaling") => &Child::Block(&AUTOSCALING),
         ("a service" | "an override", "expose") => &Child::Block(&EXPOSE),
         ("an expose block", "gateway") => &Child::Tagged(gateway_kind),
+        ("a service" | "an override" | "an environment's defaults", "scheduling") => {
+            &Child::Block(&SCHEDULING)
+        }
+        ("a scheduling block", "toleration") => &Child::Block(&TOLERATION),
+        ("a scheduling block", "spread") => {
+            &Child::Tagged(|k| kind_of(crate::check::model::SpreadTopology::KEYWORDS, k, &SPREAD))
+        }
         ("an expose block", "tls") => &Child::Tagged(|k| kind_of(&["secret"], k, &TLS_SECRET)),
         ("a service", "traffic") => &Child::Block(&TRAFFIC),
         ("a service", "security") => &Child::Block(&SECURITY),
@@ -728,9 +741,12 @@ pub fn choices(schema: &Schema, field: &str) -> &'static [&'static str] {
         ("an expose block", "gateway") => crate::check::model::Gateway::KINDS,
         (
             "an override",
-            "autoscaling" | "traffic" | "liveness" | "readiness" | "startup" | "expose",
+            "autoscaling" | "traffic" | "liveness" | "readiness" | "startup" | "expose"
+            | "scheduling",
         ) => &["none"],
-        ("an environment's defaults", "autoscaling") => &["none"],
+        ("an environment's defaults", "autoscaling" | "scheduling") => &["none"],
+        ("a scheduling block", "spread") => crate::check::model::SpreadTopology::KEYWORDS,
+        ("a toleration", "effect") => crate::check::model::TaintEffect::KEYWORDS,
         ("a policy", "severity") => &["deny", "warn"],
         ("a policy", "each") => &["service", "environment", "deployment"],
         _ => match schema.field(field) {

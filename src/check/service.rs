@@ -1,10 +1,11 @@
 //! Lowering `service` declarations: image, build, ports, replicas, resources, env, probes,
-//! autoscaling, dependencies, traffic, security and exposure.
+//! autoscaling, dependencies, traffic, security, exposure and scheduling.
 
 pub(super) mod expose;
 pub(super) mod image;
 mod observe;
 mod probes;
+pub(super) mod scheduling;
 
 use super::declarations::body;
 use super::model::*;
@@ -97,6 +98,10 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
         let owner = reader.key_span("expose").unwrap_or(item.name.span);
         expose::lower(checker, b, &ports, owner)
     });
+    let scheduling = reader
+        .block(checker, "scheduling")
+        .and_then(|b| scheduling::lower(checker, b))
+        .unwrap_or_default();
     if checker.error_count() > errors_before {
         return None;
     }
@@ -117,6 +122,7 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
         slo,
         metrics,
         expose,
+        scheduling,
         span: item.span,
     })
 }

@@ -7,7 +7,7 @@ use super::units;
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
-use crate::syntax::ast::{Expr, ExprKind, Ident, NumberLit, Object, Path};
+use crate::syntax::ast::{Entry, Expr, ExprKind, Ident, NumberLit, Object, Path};
 
 /// What a quantity measures; decides which units make sense.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -627,4 +627,73 @@ pub fn keyword<T: Copy>(
             None
         }
     }
+}
+
+/// `{ key = "value", "prefix/key" = "value" }`: Kubernetes label keys to label values, at
+/// least one; `what` names the map in the message ("a gateway selector"), `empty_label` says
+/// what an empty one would do, and `example` is the help's example of the whole field.
+pub fn label_map(
+    checker: &mut Checker,
+    expr: &Expr,
+    what: &str,
+    empty_label: &str,
+    example: &str,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    let ExprKind::Object(object) = &expr.kind else {
+        checker.report(
+            Diagnostic::error(
+                Code::SW0204,
+                format!("expected labels, found {}", expr.kind.describe()),
+                expr.span,
+                "expected `{ label = \"value\" }`",
+            )
+            .with_help(format!("write `{example}`")),
+        );
+        return None;
+    };
+    let mut labels = std::collections::BTreeMap::new();
+    for entry in &object.entries {
+        let key = entry.key();
+        let value = match entry {
+            Entry::Attribute { value, .. } => string(checker, value),
+            Entry::Block { .. } => None,
+        };
+        let Some(value) = value else { continue };
+        if !label_part_valid(&key.text)
+            || !(value.value.is_empty() || label_part_valid(&value.value))
+        {
+            checker.report(
+                Diagnostic::error(Code::SW0105, format!("`{} = \"{}\"` is not a valid label", key.text, value.value), value.span, "invalid label")
+                    .with_help("label keys and values are at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (a key may have a `prefix/`)"),
+            );
+            continue;
+        }
+        labels.insert(key.text.clone(), value.value);
+    }
+    if object.entries.is_empty() {
+        checker.report(
+            Diagnostic::error(
+                Code::SW0203,
+                format!("{what} needs at least one label"),
+                object.span,
+                empty_label.to_string(),
+            )
+            .with_help(format!("write `{example}`")),
+        );
+        return None;
+    }
+    Some(labels)
+}
+
+/// A label value, or a label key's name with an optional DNS prefix.
+pub fn label_part_valid(text: &str) -> bool {
+    let name = text.rsplit_once('/').map_or(text, |(_, name)| name);
+    let alphanumeric_ends = name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    !name.is_empty()
+        && name.len() <= 63
+        && alphanumeric_ends
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }

@@ -92,6 +92,7 @@ codes! {
     SW0332 = "host claimed by two services",
     SW0333 = "TLS secret not given by reference",
     SW0334 = "setting that cannot be removed",
+    SW0340 = "toleration that Kubernetes rejects",
     SW0401 = "promotion cycle",
     SW0402 = "service dependency cycle",
     SW0403 = "unreachable environment",

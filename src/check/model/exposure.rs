@@ -88,6 +88,7 @@ pub enum Removable {
     Readiness,
     Startup,
     Expose,
+    Scheduling,
 }
 
 impl Removable {
@@ -99,6 +100,7 @@ impl Removable {
         ("readiness", Removable::Readiness),
         ("startup", Removable::Startup),
         ("expose", Removable::Expose),
+        ("scheduling", Removable::Scheduling),
     ];
 
     pub fn field(self) -> &'static str {

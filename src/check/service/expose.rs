@@ -9,7 +9,7 @@ use crate::check::reader::Reader;
 use crate::check::{schema, values, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
-use crate::syntax::ast::{Entry, Expr, ExprKind, Object};
+use crate::syntax::ast::{Expr, ExprKind, Object};
 use std::collections::BTreeMap;
 
 /// The exposure written in `object`; `owner` is where "missing field" errors point.
@@ -356,63 +356,13 @@ fn named_gateway(checker: &mut Checker, expr: &Expr) -> Option<Gateway> {
 
 /// `{ istio = "ingressgateway" }`: label keys to label values, at least one.
 fn selector(checker: &mut Checker, expr: &Expr) -> Option<BTreeMap<String, String>> {
-    let ExprKind::Object(object) = &expr.kind else {
-        checker.report(
-            Diagnostic::error(
-                Code::SW0204,
-                format!("expected labels, found {}", expr.kind.describe()),
-                expr.span,
-                "expected `{ label = \"value\" }`",
-            )
-            .with_help("write `selector = { istio = \"ingressgateway\" }`"),
-        );
-        return None;
-    };
-    let mut labels = BTreeMap::new();
-    for entry in &object.entries {
-        let key = entry.key();
-        let value = match entry {
-            Entry::Attribute { value, .. } => values::string(checker, value),
-            Entry::Block { .. } => None,
-        };
-        let Some(value) = value else { continue };
-        if !label_part_valid(&key.text)
-            || !(value.value.is_empty() || label_part_valid(&value.value))
-        {
-            checker.report(
-                Diagnostic::error(Code::SW0105, format!("`{} = \"{}\"` is not a valid label", key.text, value.value), value.span, "invalid label")
-                    .with_help("label keys and values are at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (a key may have a `prefix/`)"),
-            );
-            continue;
-        }
-        labels.insert(key.text.clone(), value.value);
-    }
-    if labels.is_empty() {
-        checker.report(
-            Diagnostic::error(
-                Code::SW0203,
-                "a gateway selector needs at least one label",
-                object.span,
-                "selects every pod",
-            )
-            .with_help("write `selector = { istio = \"ingressgateway\" }`"),
-        );
-        return None;
-    }
-    Some(labels)
-}
-
-/// A label value, or a label key's name with an optional DNS prefix.
-fn label_part_valid(text: &str) -> bool {
-    let name = text.rsplit_once('/').map_or(text, |(_, name)| name);
-    let alphanumeric_ends = name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    !name.is_empty()
-        && name.len() <= 63
-        && alphanumeric_ends
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    values::label_map(
+        checker,
+        expr,
+        "a gateway selector",
+        "selects every pod",
+        "selector = { istio = \"ingressgateway\" }",
+    )
 }
 
 #[cfg(test)]

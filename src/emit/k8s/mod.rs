@@ -26,6 +26,7 @@ mod pod;
 mod probes;
 mod rollout;
 mod scaling;
+mod scheduling;
 mod workload;
 
 pub use config::content_hash;

@@ -1,5 +1,6 @@
 //! The pod template: one container running the service's image, with its ports, variables,
-//! probes, resources and the secure defaults.
+//! probes, resources and the secure defaults, placed where `scheduling` says (see
+//! `scheduling.rs`).
 //!
 //! Secure defaults: the pod runs as a non-root user (`security.run_as_user`) under the
 //! `RuntimeDefault` seccomp profile and shares no host namespace; the container cannot gain
@@ -7,7 +8,7 @@
 //! unless the spec says otherwise. With a read-only root, an `emptyDir` is mounted at `/tmp`
 //! so programs that write temporary files still work.
 
-use super::{config, probes, Unit};
+use super::{config, probes, scheduling, Unit};
 use crate::check::model::{Protocol, ResourceList, Resources};
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EmptyDirVolumeSource, PodSecurityContext, PodSpec,
@@ -39,6 +40,11 @@ pub fn template(unit: &Unit, labels: BTreeMap<String, String>) -> PodTemplateSpe
             host_ipc: Some(false),
             security_context: Some(pod_security(unit)),
             containers: vec![container(unit)],
+            node_selector: non_empty(unit.deployment.scheduling.node_selector.clone()),
+            tolerations: scheduling::tolerations(&unit.deployment.scheduling),
+            topology_spread_constraints: scheduling::spread(unit),
+            priority_class_name: unit.deployment.scheduling.priority_class.clone(),
+            image_pull_secrets: scheduling::pull_secrets(&unit.deployment.pull_secrets),
             volumes: read_only_root.then(|| {
                 vec![Volume {
                     name: TMP_VOLUME.to_string(),
@@ -49,6 +55,10 @@ pub fn template(unit: &Unit, labels: BTreeMap<String, String>) -> PodTemplateSpe
             ..PodSpec::default()
         }),
     }
+}
+
+fn non_empty(map: BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
+    (!map.is_empty()).then_some(map)
 }
 
 fn container(unit: &Unit) -> Container {

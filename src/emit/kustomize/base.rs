@@ -21,7 +21,7 @@ pub fn render(model: &Model) -> Vec<(String, Vec<Object>)> {
         .services
         .iter()
         .map(|service| {
-            let deployment = declared(service);
+            let deployment = declared(model, service);
             let mut unit = Unit {
                 service,
                 deployment: &deployment,
@@ -41,7 +41,7 @@ pub fn render(model: &Model) -> Vec<(String, Vec<Object>)> {
 }
 
 /// The service as declared, outside any environment.
-fn declared(service: &Service) -> Deployment {
+fn declared(model: &Model, service: &Service) -> Deployment {
     Deployment {
         service: service.name.value.clone(),
         environment: String::new(),
@@ -68,6 +68,12 @@ fn declared(service: &Service) -> Deployment {
             });
             exposure
         }),
+        scheduling: service.scheduling.clone(),
+        pull_secrets: model
+            .app
+            .as_ref()
+            .map(|app| app.pull_secrets.clone())
+            .unwrap_or_default(),
         removed: Vec::new(),
     }
 }
