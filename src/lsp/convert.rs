@@ -89,45 +89,13 @@ fn to_u32(value: usize) -> u32 {
 
 /// The file system path of a `file:` URI (percent-decoded); other schemes have none.
 pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
-    let text = uri.as_str();
-    let rest = text.strip_prefix("file://")?;
-    let path = rest.split(['?', '#']).next().unwrap_or("");
-    let path = path.strip_prefix("localhost").unwrap_or(path);
-    let decoded = percent_decode(path)?;
-    Some(PathBuf::from(decoded))
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut input = text.bytes();
-    while let Some(byte) = input.next() {
-        if byte == b'%' {
-            let high = char::from(input.next()?).to_digit(16)?;
-            let low = char::from(input.next()?).to_digit(16)?;
-            bytes.push(u8::try_from(high * 16 + low).ok()?);
-        } else {
-            bytes.push(byte);
-        }
-    }
-    String::from_utf8(bytes).ok()
+    url::Url::parse(uri.as_str()).ok()?.to_file_path().ok()
 }
 
 /// A `file:` URI for an absolute path.
 pub fn path_to_uri(path: &Path) -> Option<Uri> {
-    let text = path.to_str()?;
-    let mut encoded = String::from("file://");
-    if !text.starts_with('/') {
-        encoded.push('/');
-    }
-    for byte in text.bytes() {
-        let keep = byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte);
-        if keep {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    Uri::from_str(&encoded).ok()
+    let url = url::Url::from_file_path(path).ok()?;
+    Uri::from_str(url.as_str()).ok()
 }
 
 /// What the conversion of diagnostics needs to know about each file of a spec.
@@ -183,4 +151,33 @@ pub fn diagnostic(
         related_information: (!related.is_empty()).then_some(related),
         ..lsp_types::Diagnostic::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{path_to_uri, uri_to_path};
+    use lsp_types::Uri;
+    use std::path::Path;
+    use std::str::FromStr;
+
+    #[test]
+    fn file_uris_and_paths_round_trip_with_reserved_characters() {
+        for path in ["/work/shop/app.slip", "/work/my shop/100% ready/é.slip"] {
+            let uri = path_to_uri(Path::new(path)).unwrap();
+            assert!(uri.as_str().starts_with("file:///"), "{}", uri.as_str());
+            assert_eq!(uri_to_path(&uri).as_deref(), Some(Path::new(path)));
+        }
+        let uri = Uri::from_str("file:///work/my%20shop/app.slip").unwrap();
+        assert_eq!(
+            uri_to_path(&uri).as_deref(),
+            Some(Path::new("/work/my shop/app.slip"))
+        );
+        let localhost = Uri::from_str("file://localhost/work/app.slip").unwrap();
+        assert_eq!(
+            uri_to_path(&localhost).as_deref(),
+            Some(Path::new("/work/app.slip"))
+        );
+        let untitled = Uri::from_str("untitled:Untitled-1").unwrap();
+        assert_eq!(uri_to_path(&untitled), None);
+    }
 }
