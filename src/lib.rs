@@ -6,6 +6,10 @@
 //! dependency graphs) -> [`emit`] (files); `pipeline` drives them in that order. The CLI
 //! (`src/cli`) is the only place that touches the file system.
 
+// A panic in the library is a crash of the editor's language server and of every compile: the
+// library code handles every failure (tests may unwrap).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod check;
 pub mod diagnostics;
 pub mod emit;

@@ -1,6 +1,10 @@
 //! The `slipway` binary: everything is in [`slipway::cli`]... which lives in this crate's
 //! `cli` module, kept out of the library so the compiler itself never does IO.
 
+// Every failure of the command line is a message and an exit status, never a panic (tests may
+// unwrap).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod cli;
 
 #[global_allocator]
