@@ -7,6 +7,7 @@
 //! runs [`lower`], then the graph phase ([`crate::graph`]), then [`finish`] (per-environment
 //! settings and policies, which need the promotion order).
 
+mod canary_shorthand;
 mod declarations;
 mod defaults;
 pub mod dockerfiles;

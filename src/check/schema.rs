@@ -524,6 +524,9 @@ pub const CANARY: Schema = Schema {
     what: "a canary strategy",
     fields: &[
         repeated("step", "block", "One traffic step: `weight` and optional `pause` (a duration or `approval`)."),
+        value("step_weight", "percentage", "Instead of `step` blocks: grow the canary's traffic by this much at a time (10%, 20%, ...), up to `max_weight`, then 100%."),
+        value("max_weight", "percentage", "With `step_weight`: the last weight before the canary takes all the traffic (default 100%)."),
+        value("step_pause", "duration or approval", "With `step_weight`: the pause after each step below 100%."),
         block("analysis", "block", "Metric gates checked during each step: `interval`, `failure_limit`, `gates`."),
         value("on_failure", "rollback | halt", "What happens when a gate fails (default rollback)."),
         value("engine", "workflow | argo_rollouts", "Who runs the steps: the delivery workflow (default) or an Argo Rollouts controller (`argo_rollouts`)."),

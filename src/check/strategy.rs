@@ -9,7 +9,7 @@
 use super::model::*;
 use super::reader::Reader;
 use super::values::{self, Variant};
-use super::{item_label, names, rollouts, schema, Checker};
+use super::{canary_shorthand, item_label, names, rollouts, schema, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{CompareOp, Expr, ExprKind, Item, Object};
@@ -248,11 +248,14 @@ fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(Strategy
 /// The `step` blocks of a canary, each read even when another is broken.
 fn canary_steps(checker: &mut Checker, reader: &Reader, argo: bool) -> Option<Vec<CanaryStep>> {
     let blocks = reader.blocks(checker, "step");
+    if let Some(expanded) = canary_shorthand::steps(checker, reader, &blocks, argo, pause) {
+        return expanded;
+    }
     if blocks.is_empty() {
         checker.report(
             reader
                 .missing("step")
-                .with_help("add steps such as `step { weight = 30%  pause = 5m }` ending with `step { weight = 100% }`"),
+                .with_help("add steps such as `step { weight = 30%  pause = 5m }` ending with `step { weight = 100% }`, or `step_weight = 10%` to grow by 10% at a time"),
         );
         return None;
     }

@@ -1,7 +1,7 @@
 //! `scheduling { node_selector, toleration..., spread, priority_class }` of a service or an
 //! override, and the app's `pull_secrets`. What Kubernetes would reject at apply time is an
 //! error here: a toleration with a value but no key, `for` on a toleration whose effect is not
-//! `no_execute` (SW0340), label keys and values that are not labels (SW0105), and names that
+//! `no_execute` (SW0345), label keys and values that are not labels (SW0105), and names that
 //! are not DNS subdomains.
 
 use crate::check::model::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
@@ -90,7 +90,7 @@ fn toleration(
     if let (Some(value), None) = (&value, &key) {
         checker.report(
             Diagnostic::error(
-                Code::SW0340,
+                Code::SW0345,
                 "a toleration with a `value` needs a `key`",
                 value.span,
                 "a value of which key?",
@@ -101,7 +101,7 @@ fn toleration(
     if let Some((expr, _)) = for_seconds {
         if effect != Some(TaintEffect::NoExecute) {
             checker.report(
-                Diagnostic::error(Code::SW0340, "`for` applies only to a `no_execute` toleration", expr.span, "only no_execute taints evict")
+                Diagnostic::error(Code::SW0345, "`for` applies only to a `no_execute` toleration", expr.span, "only no_execute taints evict")
                     .with_help("write `effect = no_execute`, or remove `for`: other taints never evict a running pod"),
             );
         }
