@@ -30,6 +30,7 @@ mod images;
 mod live;
 mod pins;
 mod prometheus;
+mod provenance;
 mod rollout;
 mod script;
 mod supply;
