@@ -258,11 +258,15 @@ fn read_app(checker: &mut Checker, app: &Item) -> Option<App> {
         Some(expr) => prometheus_url(checker, expr),
         None => None,
     };
+    let quality_gate = reader
+        .value(checker, "quality_gate")
+        .and_then(|e| super::gates::quality_gate(checker, e, &app.name.text));
     Some(App {
         name: Spanned::new(app.name.text.clone(), app.name.span),
         repository,
         registry,
         prometheus,
+        quality_gate,
         span: app.span,
     })
 }

@@ -12,6 +12,7 @@ mod analysis;
 mod cluster;
 mod engine;
 mod exposure;
+mod gates;
 mod observability;
 mod ownership;
 
@@ -19,6 +20,7 @@ pub use analysis::{Analysis, Gate, GateOp, Metric, NoData, Threshold};
 pub use cluster::{Mesh, MetricsStack};
 pub use engine::{ArgoRollouts, Engine};
 pub use exposure::{Exposure, Gateway, Removable};
+pub use gates::{CiReference, Dast, DastScan, QualityGate, Risk, SecuritySeverity};
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
 
@@ -96,6 +98,9 @@ pub struct App {
     /// The Prometheus that Argo Rollouts analysis queries from inside the clusters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prometheus: Option<String>,
+    /// The code analysis that must pass before any image is built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality_gate: Option<QualityGate>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -452,6 +457,9 @@ pub struct Environment {
     /// [`Environment::owner`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployer: Option<Spanned<Deployer>>,
+    /// The scan of the deployed environment that must pass before the environments after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dast: Option<Dast>,
     #[serde(skip)]
     pub span: Span,
 }
