@@ -75,6 +75,11 @@ impl SecuritySeverity {
         ("low", SecuritySeverity::Low),
     ];
 
+    /// The keyword the spec writes.
+    pub fn keyword(self) -> &'static str {
+        keyword_of(SecuritySeverity::KEYWORDS, self)
+    }
+
     /// The lowest `security-severity` score of the grade (GitHub: critical is 9.0 and above,
     /// high 7.0, medium 4.0, low 0.1).
     pub fn minimum_score(self) -> &'static str {
@@ -130,6 +135,11 @@ impl Risk {
         ("informational", Risk::Informational),
     ];
 
+    /// The keyword the spec writes.
+    pub fn keyword(self) -> &'static str {
+        keyword_of(Risk::KEYWORDS, self)
+    }
+
     /// ZAP's `riskcode` of the level.
     pub fn code(self) -> u8 {
         match self {
@@ -139,4 +149,12 @@ impl Risk {
             Risk::Informational => 0,
         }
     }
+}
+
+/// The keyword of `value` in its table (every value is listed).
+fn keyword_of<T: Copy + PartialEq>(table: &[(&'static str, T)], value: T) -> &'static str {
+    table
+        .iter()
+        .find(|(_, listed)| *listed == value)
+        .map_or("", |(keyword, _)| keyword)
 }

@@ -12,7 +12,7 @@
 use super::pins;
 use super::triggers::NOT_PULL_REQUEST;
 use super::types::{Job, Permissions, Step};
-use crate::check::model::{Dast, DastScan, Environment, Risk};
+use crate::check::model::{Dast, DastScan, Environment};
 
 /// The id of an environment's DAST job.
 pub fn job_id(environment: &str) -> String {
@@ -28,13 +28,13 @@ pub fn job(environment: &Environment, last: &str) -> Option<Job> {
     let steps = vec![
         Step::run(
             format!("Scan {name} with OWASP ZAP ({words})"),
-            script_body(),
+            super::without_header(SCRIPT),
         )
         .env("ZAP_IMAGE", pins::ZAP_IMAGE)
         .env("SCAN", script_name)
         .env("TARGET", url)
         .env("FAIL_ON", dast.fail_on.code().to_string())
-        .env("FAIL_ON_NAME", risk_name(dast.fail_on)),
+        .env("FAIL_ON_NAME", dast.fail_on.keyword()),
         Step::uses("Keep the ZAP reports", pins::UPLOAD_ARTIFACT.reference())
             .when("always()")
             .with("name", job_id(name))
@@ -78,24 +78,6 @@ fn scan(dast: &Dast) -> (&'static str, &'static str) {
         DastScan::Baseline => ("zap-baseline.py", "baseline"),
         DastScan::Full => ("zap-full-scan.py", "full scan"),
     }
-}
-
-fn risk_name(risk: Risk) -> &'static str {
-    match risk {
-        Risk::High => "high",
-        Risk::Medium => "medium",
-        Risk::Low => "low",
-        Risk::Informational => "informational",
-    }
-}
-
-/// The script without its comment header.
-fn script_body() -> String {
-    SCRIPT
-        .lines()
-        .skip_while(|line| line.starts_with('#'))
-        .flat_map(|line| [line, "\n"])
-        .collect()
 }
 
 const SCRIPT: &str = include_str!("dast.sh");

@@ -281,6 +281,16 @@ const LIVE_TRACK_NOTE: &str = "#\n\
 # candidate (-canary, -green) ran; a rollback only routes all traffic back to it and scales\n\
 # the candidate down.\n";
 
+/// A step's script kept as a file of its own (so shellcheck reads it as shell), without the
+/// file's comment header, which stays out of the workflow.
+fn without_header(script: &str) -> String {
+    script
+        .lines()
+        .skip_while(|line| line.starts_with('#'))
+        .flat_map(|line| [line, "\n"])
+        .collect()
+}
+
 /// Text that cannot break out of a YAML comment line.
 fn one_line(text: &str) -> String {
     text.chars()

@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 pub fn attest_step(service: &str) -> Step {
     Step::run(
         format!("Attest the build provenance of {service}"),
-        script_body(ATTEST),
+        super::without_header(ATTEST),
     )
     .env("SERVICE", service)
     .env("IMAGE_REF", supply::image_reference(service))
@@ -45,7 +45,7 @@ pub fn verify_steps(overlay: &Overlay) -> Vec<Step> {
     )];
     let hosts: BTreeSet<&str> = pinned.iter().map(|(_, host)| host.as_str()).collect();
     steps.extend(hosts.into_iter().map(supply::login));
-    let mut script = script_body(VERIFY);
+    let mut script = super::without_header(VERIFY);
     let mut step = Step::run("Verify the provenance of the images this run built", "");
     for (service, _) in &pinned {
         let variable = service.to_ascii_uppercase().replace('-', "_");
@@ -55,14 +55,6 @@ pub fn verify_steps(overlay: &Overlay) -> Vec<Step> {
     step.run = Some(script);
     steps.push(step);
     steps
-}
-
-/// A script file without its comment header.
-fn script_body(text: &str) -> String {
-    text.lines()
-        .skip_while(|line| line.starts_with('#'))
-        .flat_map(|line| [line, "\n"])
-        .collect()
 }
 
 const ATTEST: &str = include_str!("provenance_attest.sh");

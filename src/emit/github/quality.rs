@@ -44,7 +44,7 @@ pub fn jobs(model: &Model, built: &[Built<'_>]) -> Vec<(String, Job)> {
                         language,
                         build_mode,
                         fail_on.minimum_score(),
-                        keyword(*fail_on),
+                        fail_on.keyword(),
                     ),
                 )
             })
@@ -141,16 +141,6 @@ fn languages(built: &[Built<'_>]) -> Vec<(&'static str, &'static str)> {
     languages
 }
 
-fn keyword(severity: crate::check::model::SecuritySeverity) -> &'static str {
-    use crate::check::model::SecuritySeverity::*;
-    match severity {
-        Critical => "critical",
-        High => "high",
-        Medium => "medium",
-        Low => "low",
-    }
-}
-
 fn codeql_job(language: &str, build_mode: &str, minimum: &str, fail_on: &str) -> Job {
     let results = "${{ runner.temp }}/codeql-results";
     let steps = vec![
@@ -163,7 +153,7 @@ fn codeql_job(language: &str, build_mode: &str, minimum: &str, fail_on: &str) ->
             .with("output", results),
         Step::run(
             format!("Fail on alerts of security severity {fail_on} or higher"),
-            script_body(),
+            super::without_header(SCRIPT),
         )
         .env("RESULTS", results)
         .env("MINIMUM_SCORE", minimum)
@@ -180,15 +170,6 @@ fn codeql_job(language: &str, build_mode: &str, minimum: &str, fail_on: &str) ->
     );
     job.timeout_minutes = 60;
     job
-}
-
-/// The gate script without its comment header.
-fn script_body() -> String {
-    SCRIPT
-        .lines()
-        .skip_while(|line| line.starts_with('#'))
-        .flat_map(|line| [line, "\n"])
-        .collect()
 }
 
 const SCRIPT: &str = include_str!("codeql.sh");
