@@ -662,6 +662,8 @@ pub struct Pipeline {
     pub sbom: bool,
     /// A cosign keyless signature.
     pub sign: bool,
+    /// SLSA build provenance, attested with cosign keyless and verified by every deploy.
+    pub provenance: bool,
 }
 
 impl Default for Pipeline {
@@ -671,6 +673,7 @@ impl Default for Pipeline {
             fail_on: &[CveSeverity::High, CveSeverity::Critical],
             sbom: true,
             sign: true,
+            provenance: true,
         }
     }
 }
