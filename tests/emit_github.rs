@@ -330,6 +330,9 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
     let expected_first = [
         "Check out",
         "Pin the prod overlay to the images this run built",
+        "Install cosign",
+        "Log in to ghcr.io",
+        "Verify the provenance of the images this run built",
         "Configure kubectl",
         "Apply the prod manifests, except the live tracks",
         "web: create web-stable if it does not exist yet",
@@ -356,6 +359,9 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
     let expected_second = [
         "Check out",
         "Pin the prod overlay to the images this run built",
+        "Install cosign",
+        "Log in to ghcr.io",
+        "Verify the provenance of the images this run built",
         "Configure kubectl",
         "web: canary steps 2 to 3 (60%, 100%)",
         "web: promote the canary to stable",

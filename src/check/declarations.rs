@@ -262,12 +262,16 @@ fn read_app(checker: &mut Checker, app: &Item) -> Option<App> {
         .value(checker, "pull_secrets")
         .map(|expr| super::service::scheduling::pull_secrets(checker, expr))
         .unwrap_or_default();
+    let quality_gate = reader
+        .value(checker, "quality_gate")
+        .and_then(|e| super::gates::quality_gate(checker, e, &app.name.text));
     Some(App {
         name: Spanned::new(app.name.text.clone(), app.name.span),
         repository,
         registry,
         prometheus,
         pull_secrets,
+        quality_gate,
         span: app.span,
     })
 }

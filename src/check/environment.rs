@@ -89,6 +89,9 @@ pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Enviro
             item.name.span,
         )),
     };
+    let dast = reader
+        .value(checker, "dast")
+        .and_then(|e| super::gates::dast(checker, e));
     if checker.error_count() > errors_before {
         return None;
     }
@@ -106,6 +109,7 @@ pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Enviro
         mesh: mesh?,
         metrics: metrics?,
         deployer,
+        dast,
         span: item.span,
     })
 }

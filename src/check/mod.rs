@@ -12,6 +12,7 @@ mod declarations;
 mod defaults;
 pub mod dockerfiles;
 mod environment;
+mod gates;
 mod injection;
 pub mod limits;
 pub mod model;
@@ -101,6 +102,8 @@ pub fn finish(checker: &mut Checker, model: &mut Model) {
     model.deployments = environment::deployments(model);
     environment::check_traffic_strategies(checker, model);
     environment::exposures::check(checker, model);
+    gates::resolve_dast_targets(checker, model);
+    gates::check_quality_gate(checker, model);
     ownership::check_rollouts_owned_by_workflow(checker, model);
     policy::run(checker, model);
 }

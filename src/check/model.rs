@@ -12,6 +12,7 @@ mod analysis;
 mod cluster;
 mod engine;
 mod exposure;
+mod gates;
 mod observability;
 mod ownership;
 mod scheduling;
@@ -20,6 +21,7 @@ pub use analysis::{Analysis, Gate, GateOp, Metric, NoData, Threshold};
 pub use cluster::{Mesh, MetricsStack};
 pub use engine::{ArgoRollouts, Engine};
 pub use exposure::{Exposure, Gateway, Removable};
+pub use gates::{CiReference, Dast, DastScan, QualityGate, Risk, SecuritySeverity};
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
 pub use scheduling::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
@@ -101,6 +103,9 @@ pub struct App {
     /// Secrets with the credentials of a private registry, given to every pod.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pull_secrets: Vec<String>,
+    /// The code analysis that must pass before any image is built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality_gate: Option<QualityGate>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -460,6 +465,9 @@ pub struct Environment {
     /// [`Environment::owner`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployer: Option<Spanned<Deployer>>,
+    /// The scan of the deployed environment that must pass before the environments after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dast: Option<Dast>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -665,6 +673,8 @@ pub struct Pipeline {
     pub sbom: bool,
     /// A cosign keyless signature.
     pub sign: bool,
+    /// SLSA build provenance, attested with cosign keyless and verified by every deploy.
+    pub provenance: bool,
 }
 
 impl Default for Pipeline {
@@ -674,6 +684,7 @@ impl Default for Pipeline {
             fail_on: &[CveSeverity::High, CveSeverity::Critical],
             sbom: true,
             sign: true,
+            provenance: true,
         }
     }
 }

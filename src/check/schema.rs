@@ -5,9 +5,11 @@
 //! hover and completion, so documentation and behaviour cannot drift apart.
 
 mod exposure;
+mod gates;
 mod scheduling;
 
 pub use exposure::{EXPOSE, INGRESS, ISTIO_GATEWAY, NONE, TLS_SECRET};
+pub use gates::{CI_REFERENCE, CODEQL, DAST, SONARQUBE};
 pub use scheduling::{SCHEDULING, SPREAD, TOLERATION};
 
 /// How a field is written.
@@ -107,6 +109,7 @@ pub const APP: Schema = Schema {
         value("registry", "string", "The container registry images are pushed to, e.g. `ghcr.io/acme`."),
         value("prometheus", "string", "The Prometheus URL that Argo Rollouts analysis queries from inside the clusters (default `http://prometheus-operated.monitoring.svc:9090`)."),
         value("pull_secrets", "list of Secret names", "Secrets of type `kubernetes.io/dockerconfigjson` with the credentials of a private registry, given to every pod: `[\"ghcr-pull\"]`."),
+        value("quality_gate", "quality gate", "The code analysis that must pass before any image is built: `sonarqube { host, token, project }` (its quality gate) or `codeql { fail_on = high }`."),
     ],
 };
 
@@ -357,6 +360,7 @@ pub const ENVIRONMENT: Schema = Schema {
         repeated("override", "block", "`override service-name { replicas, resources, env, strategy, image_tag, autoscaling, expose }` for this environment; `autoscaling`, `traffic`, `liveness`, `readiness`, `startup` and `expose` can be turned off with `= none`."),
         block("defaults", "block", "Settings for every service in this environment (`replicas`, `resources`, `env`, `autoscaling`, `scheduling`), below each service's own `override`."),
         value("policies", "list of packs or policies", "Imported policy packs (`production`) or policies (`production.pinned-images`) checked for this environment."),
+        value("dast", "dast scan", "An OWASP ZAP scan of the deployed environment that must pass before the environments after it: `zap_baseline { fail_on = medium }` or `zap_full { url = \"https://...\" }`."),
         value("deployer", "`workflow` or `argocd`", "Who deploys this environment: the delivery workflow (Argo CD, if compiled, only observes) or Argo CD (the workflow does not deploy it). Default: the workflow when the `github` target is compiled, else Argo CD."),
     ],
 };
@@ -640,6 +644,14 @@ fn gateway_kind(kind: &str) -> Option<&'static Schema> {
     }
 }
 
+fn quality_gate_kind(kind: &str) -> Option<&'static Schema> {
+    match kind {
+        "sonarqube" => Some(&SONARQUBE),
+        "codeql" => Some(&CODEQL),
+        _ => None,
+    }
+}
+
 fn kind_of(kinds: &[&str], kind: &str, schema: &'static Schema) -> Option<&'static Schema> {
     kinds.contains(&kind).then_some(schema)
 }
@@ -675,6 +687,13 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
         ("a traffic block", "circuit_breaker") => &Child::Block(&CIRCUIT_BREAKER),
         ("a build block", "toolchain") => {
             &Child::Tagged(|k| kind_of(TOOLCHAIN_KINDS, k, &TOOLCHAIN))
+        }
+        ("the app", "quality_gate") => &Child::Tagged(quality_gate_kind),
+        ("a sonarqube quality gate", "host" | "token") => {
+            &Child::Tagged(|k| kind_of(crate::check::model::CiReference::KINDS, k, &CI_REFERENCE))
+        }
+        ("an environment", "dast") => {
+            &Child::Tagged(|k| kind_of(crate::check::model::DastScan::KINDS, k, &DAST))
         }
         ("an environment", "trigger") => &Child::Tagged(|k| kind_of(TRIGGER_KINDS, k, &TRIGGER)),
         ("an environment", "approval") => &Child::Tagged(|k| kind_of(&["manual"], k, &APPROVAL)),
@@ -751,6 +770,11 @@ pub fn choices(schema: &Schema, field: &str) -> &'static [&'static str] {
         ("a scheduling block", "spread") => crate::check::model::SpreadTopology::KEYWORDS,
         ("a toleration", "effect") => crate::check::model::TaintEffect::KEYWORDS,
         ("a policy", "severity") => &["deny", "warn"],
+        ("the app", "quality_gate") => crate::check::model::QualityGate::KINDS,
+        ("a sonarqube quality gate", "host" | "token") => crate::check::model::CiReference::KINDS,
+        ("a codeql quality gate", "fail_on") => &["critical", "high", "medium", "low"],
+        ("an environment", "dast") => crate::check::model::DastScan::KINDS,
+        ("a dast scan", "fail_on") => &["high", "medium", "low", "informational"],
         ("a policy", "each") => &["service", "environment", "deployment"],
         _ => match schema.field(field) {
             Some(found) if found.ty == "boolean" => &["true", "false"],

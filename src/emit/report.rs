@@ -11,7 +11,7 @@ use crate::check::model::{
     Analysis, Approval, CanaryStep, Deployment, EnvValue, Environment, IntOrPercent, Model,
     OnFailure, Pause, PolicySeverity, PolicySubject, StrategyKind, Trigger,
 };
-use crate::check::model::{Mesh, MetricsStack, NoData};
+use crate::check::model::{DastScan, Mesh, MetricsStack, NoData, QualityGate};
 use crate::emit::metrics;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -37,8 +37,12 @@ pub struct SupplyChain {
     pub scan_fails_on: Vec<String>,
     pub sbom: bool,
     pub signed: bool,
+    /// SLSA build provenance attested for every pushed image.
+    pub provenance: bool,
     /// What the deploy jobs verify about an image before deploying it.
     pub verified_at_deploy: String,
+    /// The code analysis every image waits for, in words (`none` without one).
+    pub code_analysis: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +60,8 @@ pub struct EnvironmentReport {
     pub deployer: String,
     pub mesh: String,
     pub metrics: String,
+    /// The DAST scan the environments after this one wait for, in words (`none`).
+    pub dast: String,
     pub services: Vec<RolloutReport>,
 }
 
@@ -154,8 +160,44 @@ fn supply_chain(model: &Model) -> SupplyChain {
         scan_fails_on: fails_on,
         sbom: pipeline.sbom,
         signed: pipeline.sign,
-        verified_at_deploy: "the digest this run pushed, by image name; signatures and attestations are not verified at deploy".to_string(),
+        provenance: pipeline.provenance,
+        verified_at_deploy: match pipeline.provenance {
+            true => "the digest this run pushed, by image name, and its SLSA provenance: signed by this workflow (cosign keyless) at this commit, in this run",
+            false => "the digest this run pushed, by image name",
+        }
+        .to_string(),
+        code_analysis: code_analysis(model),
     }
+}
+
+/// The quality gate in words.
+fn code_analysis(model: &Model) -> String {
+    match model.app.as_ref().and_then(|app| app.quality_gate.as_ref()) {
+        None => "none".to_string(),
+        Some(QualityGate::Sonarqube { project, .. }) => {
+            format!("SonarQube (project `{project}`): the quality gate must pass before any image is built")
+        }
+        Some(QualityGate::Codeql { fail_on }) => format!(
+            "CodeQL: an alert of security severity {} or higher stops the build",
+            fail_on.keyword()
+        ),
+    }
+}
+
+/// The DAST scan of an environment in words.
+fn dast_text(environment: &Environment) -> String {
+    let Some(dast) = &environment.dast else {
+        return "none".to_string();
+    };
+    let scan = match dast.scan {
+        DastScan::Baseline => "OWASP ZAP baseline",
+        DastScan::Full => "OWASP ZAP full scan",
+    };
+    format!(
+        "{scan} of {}: an alert of {} risk or higher stops the promotion",
+        dast.url.as_deref().unwrap_or("?"),
+        dast.fail_on.keyword()
+    )
 }
 
 fn environment_report(model: &Model, environment: &Environment) -> EnvironmentReport {
@@ -187,6 +229,7 @@ fn environment_report(model: &Model, environment: &Environment) -> EnvironmentRe
             MetricsStack::None => "none",
         }
         .to_string(),
+        dast: dast_text(environment),
         services: model
             .deployments
             .iter()
@@ -390,6 +433,12 @@ fn supply_chain_section(out: &mut String, supply: &SupplyChain) {
         "- signature (cosign keyless): {}",
         yes_no(supply.signed, "signed")
     );
+    let _ = writeln!(
+        out,
+        "- SLSA build provenance (cosign keyless): {}",
+        yes_no(supply.provenance, "attested")
+    );
+    let _ = writeln!(out, "- code analysis: {}", supply.code_analysis);
     let _ = writeln!(out, "- verified at deploy: {}\n", supply.verified_at_deploy);
 }
 
@@ -432,6 +481,7 @@ fn environment_section(out: &mut String, environment: &EnvironmentReport) {
             "mesh / metrics",
             format!("{} / {}", environment.mesh, environment.metrics),
         ),
+        ("DAST before promotion", environment.dast.clone()),
     ];
     let _ = writeln!(out, "| | |\n| --- | --- |");
     for (name, value) in rows {

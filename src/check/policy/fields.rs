@@ -82,6 +82,7 @@ pub const FIELDS: &[PolicyField] = &[
     f("pipeline.fail_on_critical", FieldType::Bool, "True when a critical vulnerability found by the scan fails the pipeline."),
     f("pipeline.sbom", FieldType::Bool, "True when the pipeline publishes an SBOM of the service's image."),
     f("pipeline.sign", FieldType::Bool, "True when the pipeline signs the service's image (and attests its SBOM)."),
+    f("pipeline.provenance", FieldType::Bool, "True when the pipeline attests the SLSA build provenance of the service's image and every deploy verifies it."),
     f("environment.name", FieldType::Text, "The environment name."),
     f("environment.cluster", FieldType::Text, "The cluster."),
     f("environment.namespace", FieldType::Text, "The namespace."),
@@ -409,6 +410,7 @@ fn pipeline_value(pipeline: &Pipeline, view: &ServiceView, path: &str) -> Read {
         "fail_on_critical" => pipeline.scan && pipeline.fail_on.contains(&CveSeverity::Critical),
         "sbom" => pipeline.sbom,
         "sign" => pipeline.sign,
+        "provenance" => pipeline.provenance,
         _ => return (None, None),
     };
     (boolean(built && value), Some(view.service.name.span))

@@ -14,20 +14,17 @@ use super::types::Step;
 /// The record step of a job running in the GitHub environment `gate` (the environment's own,
 /// or one of its approval environments), for the Deployments of `app` in `namespace`.
 pub fn record_step(app: &str, environment: &str, gate: &str, namespace: &str) -> Step {
-    // The file's own comment header stays out of the workflow.
-    let script: String = SCRIPT
-        .lines()
-        .skip_while(|line| line.starts_with('#'))
-        .flat_map(|line| [line, "\n"])
-        .collect();
-    Step::run("Record the deployment (audit trail)", script)
-        .when("always()")
-        .env("ENVIRONMENT", environment)
-        .env("GATE", gate)
-        .env("NAMESPACE", namespace)
-        .env("SELECTOR", format!("app.kubernetes.io/part-of={app}"))
-        .env("RESULT", "${{ job.status }}")
-        .env("GH_TOKEN", "${{ github.token }}")
+    Step::run(
+        "Record the deployment (audit trail)",
+        super::without_header(SCRIPT),
+    )
+    .when("always()")
+    .env("ENVIRONMENT", environment)
+    .env("GATE", gate)
+    .env("NAMESPACE", namespace)
+    .env("SELECTOR", format!("app.kubernetes.io/part-of={app}"))
+    .env("RESULT", "${{ job.status }}")
+    .env("GH_TOKEN", "${{ github.token }}")
 }
 
 /// The step's script (a file of its own, so shellcheck reads it as shell).

@@ -88,6 +88,26 @@ pub fn test_job(built: &[Built<'_>], needs: Vec<String>) -> Option<Job> {
     (steps.len() > 1).then(|| Job::new("Test", read_contents(), steps).needs(needs))
 }
 
+/// Sets up each toolchain and compiles every service that has one (without its tests), for
+/// an analysis that reads the compiled code.
+pub fn compile_steps(built: &[Built<'_>]) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for service in built {
+        let Some(toolchain) = &service.build.toolchain else {
+            continue;
+        };
+        steps.extend(setup(toolchain));
+        steps.push(
+            Step::run(
+                format!("Build {}", service.name()),
+                build_script(toolchain.kind),
+            )
+            .working_directory(service.working_directory()),
+        );
+    }
+    steps
+}
+
 /// Builds a service's image, tagged with the commit SHA.
 pub fn docker_build(built: Built<'_>) -> Step {
     Step::run(

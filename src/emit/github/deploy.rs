@@ -9,8 +9,9 @@
 //! blue-green switches. All jobs of an environment share one concurrency group that never
 //! cancels a running deployment.
 //!
-//! Every job that applies the pinned kustomization writes it in its own first step and lists
-//! `image` in its `needs:` (GitHub gives a job the outputs of its direct needs only). Generated
+//! Every job that applies the pinned kustomization writes it in its own first step, verifies
+//! the SLSA provenance of every image it pins before anything is applied (see
+//! [`super::provenance`]), and lists `image` in its `needs:` (GitHub gives a job the outputs of its direct needs only). Generated
 //! files are named by repository paths ([`Options::repository_path`]).
 
 use super::audit;
@@ -18,9 +19,10 @@ use super::build::{checkout, read_contents, Built};
 use super::images::Overlay;
 use super::live::{self, LiveTrack};
 use super::prometheus::PrometheusAccess;
+use super::provenance;
 use super::rollout::{self, Piece};
 use super::script;
-use super::supply::IMAGE_JOB;
+use super::supply::{self, IMAGE_JOB};
 use super::triggers::NOT_PULL_REQUEST;
 use super::types::{Concurrency, Job, Step};
 use crate::check::model::{Deployment, Environment, Model, StrategyKind};
@@ -215,16 +217,29 @@ pub fn environment_jobs(
             None => (needs.clone(), condition.clone()),
             Some((previous, _)) => (vec![previous.clone()], NOT_PULL_REQUEST.to_string()),
         };
-        if phase.steps.iter().any(|step| scope.overlay.read_by(step)) {
-            // Right after the checkout: the overlay must be there, the cluster need not be.
-            phase.steps.insert(1, scope.overlay.pin_step(name));
-            if !needs.iter().any(|need| need == IMAGE_JOB) {
-                needs.push(IMAGE_JOB.to_string());
-            }
-        }
         // `actions: read`: the audit step reads who approved the run's environments.
         let mut permissions = read_contents();
         permissions.insert("actions", "read");
+        if phase.steps.iter().any(|step| scope.overlay.read_by(step)) {
+            // Right after the checkout: the overlay must be there, the cluster need not be;
+            // then the provenance of every pinned image, before anything is applied.
+            let verify = provenance::verify_steps(&scope.overlay);
+            phase.steps.splice(
+                1..1,
+                std::iter::once(scope.overlay.pin_step(name)).chain(verify),
+            );
+            if !needs.iter().any(|need| need == IMAGE_JOB) {
+                needs.push(IMAGE_JOB.to_string());
+            }
+            if scope
+                .overlay
+                .pinned()
+                .iter()
+                .any(|(_, host)| host == supply::GHCR)
+            {
+                permissions.insert("packages", "read");
+            }
+        }
         let mut job = Job::new(phase.name, permissions, phase.steps)
             .needs(needs)
             .when(condition);

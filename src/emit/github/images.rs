@@ -58,6 +58,8 @@ struct Pin {
     service: String,
     /// The image name without tag, as the overlay renders it: what kustomize matches.
     image: String,
+    /// The registry host the image is pushed to.
+    registry: String,
 }
 
 impl Pin {
@@ -84,6 +86,7 @@ impl Overlay {
             .map(|b| Pin {
                 service: b.name().to_string(),
                 image: b.service.image.name(),
+                registry: supply::registry_host(&b.service.image),
             })
             .filter(|pin| seen.insert(pin.image.clone()))
             .collect();
@@ -91,6 +94,14 @@ impl Overlay {
             path: options.repository_path(&format!("kustomize/overlays/{environment}")),
             pins,
         }
+    }
+
+    /// The pinned services with the registry host of each image.
+    pub fn pinned(&self) -> Vec<(String, String)> {
+        self.pins
+            .iter()
+            .map(|pin| (pin.service.clone(), pin.registry.clone()))
+            .collect()
     }
 
     /// Whether some image is pinned, so the jobs apply the pinned kustomization.

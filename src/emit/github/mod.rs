@@ -1,10 +1,12 @@
 //! The `github` target: one GitHub Actions workflow, `.github/workflows/<app>-delivery.yml`,
 //! that builds, tests, publishes and deploys the whole app along the promotion graph.
 //!
-//! Jobs, in order: `build-<service>` per built service, `test`, the supply chain (`image`,
-//! `scan`, `sbom`, `sign`), then the deploy jobs of every environment in promotion order.
-//! An entry environment needs the supply chain and runs on its own trigger; every other
-//! environment needs the last job of each environment it comes `after`.
+//! Jobs, in order: `build-<service>` per built service, `test`, the code analysis gate
+//! (`quality` or `codeql-<language>`, see [`quality`]), the supply chain (`image`, `scan`,
+//! `sbom`, `sign`), then the deploy jobs of every environment in promotion order, each
+//! followed by its DAST scan (`dast-<env>`, see [`dast`]) when it has one. An entry
+//! environment needs the supply chain and runs on its own trigger; every other environment
+//! needs the last job of each environment it comes `after` (its DAST scan, if any).
 //!
 //! Deploys run the images this run built, scanned and signed, by digest ([`images`]): every
 //! job that applies an overlay first pins the built images to `needs.image.outputs.ref_<service>`
@@ -25,11 +27,14 @@
 
 mod audit;
 mod build;
+mod dast;
 mod deploy;
 mod images;
 mod live;
 mod pins;
 mod prometheus;
+mod provenance;
+mod quality;
 mod rollout;
 mod script;
 mod supply;
@@ -79,6 +84,11 @@ fn workflow(model: &Model, options: &Options) -> Workflow {
         jobs.insert("test".to_string(), test);
         image_needs = vec!["test".to_string()];
     }
+    // The code analysis gate: no image is built from code that fails it.
+    for (id, job) in quality::jobs(model, &built) {
+        jobs.insert(id.clone(), job);
+        image_needs.push(id);
+    }
     jobs.extend(supply::jobs(&built, image_needs));
     let supply_chain: Vec<String> = match built.is_empty() {
         true => Vec::new(),
@@ -116,10 +126,20 @@ fn workflow(model: &Model, options: &Options) -> Workflow {
         };
         let environment_jobs =
             deploy::environment_jobs(model, options, environment, &built, needs, condition);
-        if let Some((last, _)) = environment_jobs.last() {
-            finished_by.insert(&environment.name.value, last.clone());
-        }
+        let last = environment_jobs.last().map(|(id, _)| id.clone());
         jobs.extend(environment_jobs);
+        if let Some(last) = last {
+            // The environments after this one wait for its DAST scan, when it has one.
+            let finished = match dast::job(environment, &last) {
+                Some(scan) => {
+                    let id = dast::job_id(&environment.name.value);
+                    jobs.insert(id.clone(), scan);
+                    id
+                }
+                None => last,
+            };
+            finished_by.insert(&environment.name.value, finished);
+        }
     }
     Workflow {
         name: format!("{} delivery", model.app_name()),
@@ -187,6 +207,8 @@ fn setup_notes(model: &Model, options: &Options, workflow: &Workflow) -> String 
             ),
         });
     }
+    notes.extend(quality::note(model));
+    notes.extend(dast::note(&environments));
     if build::built_services(model)
         .iter()
         .any(|b| !supply::on_ghcr(&b.service.image))
@@ -241,7 +263,8 @@ fn paths_note(options: &Options, workflow: &str) -> String {
 const IMAGES_NOTE: &str = "#\n\
 # Deploys run the images this run built, scanned, signed and attested, by digest: each deploy\n\
 # job that applies an overlay first writes a kustomization under $RUNNER_TEMP that takes the\n\
-# overlay as its resource and pins every built image to needs.image.outputs.ref_<service>.\n\
+# overlay as its resource and pins every built image to needs.image.outputs.ref_<service>,\n\
+# then refuses any image without SLSA provenance signed by this workflow in this run.\n\
 # The image tag in the spec is only the default of the generated manifests and overlays.\n";
 
 /// Who runs the steps of an Argo Rollouts canary, for whoever reads the workflow.
@@ -257,6 +280,16 @@ const LIVE_TRACK_NOTE: &str = "#\n\
 # the end of a rollout applies it from the overlay the deploy applied, so it runs the image the\n\
 # candidate (-canary, -green) ran; a rollback only routes all traffic back to it and scales\n\
 # the candidate down.\n";
+
+/// A step's script kept as a file of its own (so shellcheck reads it as shell), without the
+/// file's comment header, which stays out of the workflow.
+fn without_header(script: &str) -> String {
+    script
+        .lines()
+        .skip_while(|line| line.starts_with('#'))
+        .flat_map(|line| [line, "\n"])
+        .collect()
+}
 
 /// Text that cannot break out of a YAML comment line.
 fn one_line(text: &str) -> String {

@@ -1,9 +1,9 @@
 //! Every action and tool image the workflow runs, pinned immutably.
 //!
 //! Actions are pinned by full commit SHA with the release tag as a trailing comment (zizmor's
-//! default policy wants hashes even for `actions/*`). Only official `actions/*` actions and
-//! sigstore's cosign installer are used; Trivy runs from its container image pinned by digest,
-//! in a `run:` step. Each pin was checked against public workflows that cite the same commit
+//! default policy wants hashes even for `actions/*`). Only official `actions/*` actions,
+//! sigstore's cosign installer, GitHub's CodeQL and SonarSource's scanner are used; Trivy and
+//! OWASP ZAP run from their container images pinned by digest, in `run:` steps. Each pin was checked against public workflows that cite the same commit
 //! for the same tag; the Trivy digest is the 0.69.3 image (before the compromised 0.69.4-6
 //! releases), whose signature and transparency-log timestamps others verified.
 
@@ -73,6 +73,27 @@ pub const COSIGN_INSTALLER: Action = Action {
     version: "v3.9.2",
 };
 
+/// CodeQL's `init` and `analyze` (one release, one commit).
+pub const CODEQL_INIT: Action = Action {
+    name: "github/codeql-action/init",
+    sha: "ff0a06e83cb2de871e5a09832bc6a81e7276941f",
+    version: "v3.28.18",
+};
+
+pub const CODEQL_ANALYZE: Action = Action {
+    name: "github/codeql-action/analyze",
+    sha: "ff0a06e83cb2de871e5a09832bc6a81e7276941f",
+    version: "v3.28.18",
+};
+
+/// SonarSource's scanner (SonarQube Server and Cloud); `sonar.qualitygate.wait=true` makes
+/// it wait for the quality gate and fail when the gate fails.
+pub const SONARQUBE_SCAN: Action = Action {
+    name: "SonarSource/sonarqube-scan-action",
+    sha: "fd88b7d7ccbaefd23d8f36f73b59db7a3d246602",
+    version: "v6.0.0",
+};
+
 pub const ALL: &[Action] = &[
     CHECKOUT,
     SETUP_JAVA,
@@ -82,11 +103,18 @@ pub const ALL: &[Action] = &[
     UPLOAD_ARTIFACT,
     DOWNLOAD_ARTIFACT,
     COSIGN_INSTALLER,
+    CODEQL_INIT,
+    CODEQL_ANALYZE,
+    SONARQUBE_SCAN,
 ];
 
 /// Trivy 0.69.3, by the digest of its multi-arch image index.
 pub const TRIVY_IMAGE: &str =
     "ghcr.io/aquasecurity/trivy:0.69.3@sha256:bcc376de8d77cfe086a917230e818dc9f8528e3c852f7b1aff648949b6258d1c";
+
+/// OWASP ZAP 2.16.1 (its scan scripts `zap-baseline.py` and `zap-full-scan.py`), by digest.
+pub const ZAP_IMAGE: &str =
+    "ghcr.io/zaproxy/zaproxy:2.16.1@sha256:7840969c7c9fead565bf9734b12f49f6886db90b1d35b1f74d79710bbd081dab";
 
 /// Adds the `# vX.Y.Z` comment after every pinned `uses:` line of a serialised workflow
 /// (serde cannot write comments).

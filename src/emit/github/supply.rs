@@ -1,13 +1,15 @@
 //! The supply-chain jobs between the tests and the first deployment: `image` (build every
 //! service image, tag it with the commit SHA, push it and publish its digest), `scan` (Trivy,
 //! failing on HIGH and CRITICAL findings), `sbom` (a CycloneDX document per image) and `sign`
-//! (cosign keyless signatures and SBOM attestations through the job's OIDC token).
+//! (cosign keyless signatures, SBOM attestations and SLSA build provenance through the job's
+//! OIDC token; see [`super::provenance`]).
 //!
 //! Later jobs address images by the digest `image` pushed, never by a tag. Pull requests build
 //! the images but never push, scan, sign or deploy them.
 
 use super::build::{checkout, docker_build, Built};
 use super::pins;
+use super::provenance;
 use super::triggers::NOT_PULL_REQUEST;
 use super::types::{Job, Permissions, Step};
 use crate::check::model::Image;
@@ -36,7 +38,7 @@ pub const SIGN_JOB: &str = "sign";
 pub const SUPPLY_CHAIN: &[&str] = &[SCAN_JOB, SBOM_JOB, SIGN_JOB];
 
 const SBOM_ARTIFACT: &str = "sbom";
-const GHCR: &str = "ghcr.io";
+pub const GHCR: &str = "ghcr.io";
 
 /// The supply-chain jobs in order, or nothing when no service is built.
 pub fn jobs(built: &[Built<'_>], needs: Vec<String>) -> Vec<(String, Job)> {
@@ -56,7 +58,7 @@ pub fn jobs(built: &[Built<'_>], needs: Vec<String>) -> Vec<(String, Job)> {
 }
 
 /// The registry host of an image: `ghcr.io` for `ghcr.io/acme/web`, Docker Hub without one.
-fn registry_host(image: &Image) -> String {
+pub fn registry_host(image: &Image) -> String {
     image
         .registry
         .as_deref()
@@ -93,7 +95,8 @@ fn packages(registries: &BTreeSet<String>, access: &'static str) -> Permissions 
     permissions
 }
 
-fn login(host: &str) -> Step {
+/// Logs docker (and so cosign) in to a registry.
+pub fn login(host: &str) -> Step {
     let (user, password) = credentials(host);
     Step::run(
         format!("Log in to {host}"),
@@ -219,14 +222,19 @@ fn sign_job(built: &[Built<'_>], registries: &BTreeSet<String>) -> Job {
             Step::run(format!("Sign {name} and attest its SBOM"), script)
                 .env("IMAGE_REF", image_reference(name)),
         );
+        steps.push(provenance::attest_step(name));
     }
     let mut permissions = packages(registries, "write");
     permissions.insert("id-token", "write");
-    Job::new("Sign images (cosign keyless)", permissions, steps)
-        .needs(vec![
-            IMAGE_JOB.to_string(),
-            SCAN_JOB.to_string(),
-            SBOM_JOB.to_string(),
-        ])
-        .when(NOT_PULL_REQUEST)
+    Job::new(
+        "Sign and attest images (cosign keyless)",
+        permissions,
+        steps,
+    )
+    .needs(vec![
+        IMAGE_JOB.to_string(),
+        SCAN_JOB.to_string(),
+        SBOM_JOB.to_string(),
+    ])
+    .when(NOT_PULL_REQUEST)
 }
