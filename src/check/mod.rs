@@ -100,6 +100,7 @@ pub fn finish(checker: &mut Checker, model: &mut Model) {
     model.deployments = environment::deployments(model);
     environment::check_traffic_strategies(checker, model);
     environment::exposures::check(checker, model);
+    environment::secret_sources::check(checker, model);
     ownership::check_rollouts_owned_by_workflow(checker, model);
     policy::run(checker, model);
 }

@@ -14,6 +14,7 @@ mod engine;
 mod exposure;
 mod observability;
 mod ownership;
+mod secret_source;
 
 pub use analysis::{Analysis, Gate, GateOp, Metric, NoData, Threshold};
 pub use cluster::{Mesh, MetricsStack};
@@ -21,6 +22,7 @@ pub use engine::{ArgoRollouts, Engine};
 pub use exposure::{Exposure, Gateway, Removable};
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
+pub use secret_source::{SecretSource, SecretUse, StoreKind, StoreRef};
 
 /// A whole checked spec.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -329,10 +331,13 @@ pub struct EnvVar {
 #[serde(rename_all = "snake_case")]
 pub enum EnvValue {
     Literal(String),
-    /// A key of a Kubernetes Secret; the value itself never appears in a spec.
+    /// A key of a Kubernetes Secret; the value itself never appears in a spec. With `from`,
+    /// the Secret is synced from an External Secrets Operator store.
     Secret {
         name: String,
         key: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from: Option<SecretSource>,
     },
 }
 
