@@ -22,7 +22,7 @@ pub use engine::{ArgoRollouts, Engine};
 pub use exposure::{Exposure, Gateway, Removable};
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
-pub use secret_source::{SecretSource, SecretUse, StoreKind, StoreRef};
+pub use secret_source::{secret_uses, SecretSource, SecretUse, StoreKind, StoreRef};
 
 /// A whole checked spec.
 #[derive(Debug, Clone, Default, Serialize)]

@@ -3,7 +3,7 @@
 //! the store is configured for) and the path of the value there. The `k8s` target then writes
 //! an `ExternalSecret` that keeps the Kubernetes Secret the pod reads in sync with the store.
 
-use super::{Deployment, Duration, EnvValue};
+use super::{Deployment, Duration, EnvValue, EnvVar};
 use crate::span::Span;
 use serde::Serialize;
 
@@ -78,14 +78,19 @@ pub struct SecretUse<'m> {
 impl Deployment {
     /// Every Secret key the deployment's variables read, in variable order.
     pub fn secret_uses(&self) -> impl Iterator<Item = SecretUse<'_>> + '_ {
-        self.env.iter().filter_map(|var| match &var.value {
-            EnvValue::Secret { name, key, from } => Some(SecretUse {
-                secret: name,
-                key,
-                from: from.as_ref(),
-                span: var.name.span,
-            }),
-            EnvValue::Literal(_) => None,
-        })
+        secret_uses(&self.env)
     }
+}
+
+/// Every Secret key a list of variables reads, in variable order.
+pub fn secret_uses(env: &[EnvVar]) -> impl Iterator<Item = SecretUse<'_>> + '_ {
+    env.iter().filter_map(|var| match &var.value {
+        EnvValue::Secret { name, key, from } => Some(SecretUse {
+            secret: name,
+            key,
+            from: from.as_ref(),
+            span: var.name.span,
+        }),
+        EnvValue::Literal(_) => None,
+    })
 }

@@ -94,9 +94,13 @@ fn not_empty(checker: &mut Checker, text: Spanned<String>, field: &str) -> Optio
             format!("write `\"{trimmed}\"`"),
         ),
     };
-    let mut diagnostic =
-        Diagnostic::error(Code::SW0340, message, text.span, "reads nothing from the store")
-            .with_help(help);
+    let mut diagnostic = Diagnostic::error(
+        Code::SW0340,
+        message,
+        text.span,
+        "reads nothing from the store",
+    )
+    .with_help(help);
     if !trimmed.is_empty() && !trimmed.contains(['"', '\\']) {
         diagnostic = diagnostic.with_fix(text.span, format!("\"{trimmed}\""));
     }
