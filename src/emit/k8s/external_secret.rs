@@ -67,21 +67,20 @@ pub struct RemoteRef {
 /// The ExternalSecrets the unit's file holds: those of the Secrets it is the first to sync.
 pub fn external_secrets(model: &Model, unit: &Unit) -> Vec<ExternalSecret> {
     let peers = peers(model, unit);
-    let mut secrets: BTreeMap<&str, Vec<SecretUse>> = BTreeMap::new();
+    // Each synced Secret with the first service that syncs it and every use that syncs it.
+    let mut secrets: BTreeMap<&str, (&str, Vec<SecretUse>)> = BTreeMap::new();
     for (service, uses) in &peers {
         for secret_use in uses.iter().filter(|secret_use| secret_use.from.is_some()) {
-            let users = secrets.entry(secret_use.secret).or_default();
-            // Only the Secrets whose first syncing service is this unit's.
-            if users.is_empty() && *service != unit.name() {
-                continue;
-            }
+            let (_, users) = secrets
+                .entry(secret_use.secret)
+                .or_insert_with(|| (*service, Vec::new()));
             users.push(*secret_use);
         }
     }
     secrets
         .into_iter()
-        .filter(|(_, uses)| !uses.is_empty())
-        .filter_map(|(secret, uses)| external_secret(unit, secret, &uses))
+        .filter(|(_, (owner, _))| *owner == unit.name())
+        .filter_map(|(secret, (_, uses))| external_secret(unit, secret, &uses))
         .collect()
 }
 
