@@ -259,7 +259,8 @@ pub const SECRET_SOURCE: Schema = Schema {
     ],
 };
 
-/// The kinds of store a secret reference's `from` names.
+/// The kinds of store a secret reference's `from` names: the names of
+/// [`crate::check::model::StoreKind::ALL`], in its order (a test holds them equal).
 pub const SECRET_STORE_KINDS: &[&str] = &["store", "cluster_store"];
 
 pub const PROBE: Schema = Schema {
@@ -764,6 +765,7 @@ pub fn choices(schema: &Schema, field: &str) -> &'static [&'static str] {
         ("an slo block", "severity") => &["critical", "warning", "info"],
         ("a canary step", "pause") => &["approval"],
         ("an expose block", "gateway") => crate::check::model::Gateway::KINDS,
+        ("a secret reference", "from") => SECRET_STORE_KINDS,
         (
             "an override",
             "autoscaling" | "traffic" | "liveness" | "readiness" | "startup" | "expose",

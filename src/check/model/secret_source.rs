@@ -94,3 +94,18 @@ pub fn secret_uses(env: &[EnvVar]) -> impl Iterator<Item = SecretUse<'_>> + '_ {
         EnvValue::Literal(_) => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::StoreKind;
+    use crate::check::schema::SECRET_STORE_KINDS;
+
+    #[test]
+    fn the_schema_offers_every_store_kind_by_its_name() {
+        let names: Vec<&str> = StoreKind::ALL.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, SECRET_STORE_KINDS);
+        for (name, kind) in StoreKind::ALL {
+            assert_eq!(kind.name(), *name);
+        }
+    }
+}
