@@ -139,12 +139,7 @@ pub fn query(metric: Metric, subject: &Subject, window: Duration) -> String {
 /// [`query`] over a window given as text: a duration such as `1m`, or a placeholder that the
 /// caller replaces (the rollout script's `{{window}}`).
 pub fn query_over(metric: Metric, subject: &Subject, window: &str) -> String {
-    let requests = |extra: &str| {
-        format!(
-            "sum(rate(istio_requests_total{{{}}}[{window}]))",
-            subject.selector(extra)
-        )
-    };
+    let requests = |extra: &str| requests(subject, extra, window);
     match quantile(metric) {
         Some(quantile) => format!(
             "histogram_quantile({quantile}, sum by (le) (rate(istio_request_duration_milliseconds_bucket{{{}}}[{window}])))",
@@ -167,10 +162,14 @@ pub fn query_over(metric: Metric, subject: &Subject, window: &str) -> String {
 /// The requests per second a subject serves, over the last `window`: the denominator of the
 /// rate queries of [`query`].
 pub fn request_rate(subject: &Subject, window: Duration) -> String {
+    requests(subject, "", &window.text())
+}
+
+/// The requests per second of a subject that also match `extra` (see [`Subject::selector`]).
+fn requests(subject: &Subject, extra: &str, window: &str) -> String {
     format!(
-        "sum(rate(istio_requests_total{{{}}}[{}]))",
-        subject.selector(""),
-        window.text()
+        "sum(rate(istio_requests_total{{{}}}[{window}]))",
+        subject.selector(extra)
     )
 }
 
