@@ -6,7 +6,7 @@
 #
 # Starts a cluster (rig/cluster.sh; or reuses the one whose RUNDIR is in
 # $SLIPWAY_RIG_RUN, and leaves it running), applies the CRDs ($RIG_CRD_DIR,
-# default /work/shared/conformance/crds), creates the namespaces the documents
+# default the crds/ of .ci/conformance-kit.sh: the shared kit's plus ExternalSecret), creates the namespaces the documents
 # name, then sends every YAML document of every DIR on its own to
 # `kubectl apply --dry-run=server --validate=strict`: k8s/, istio/, argocd/,
 # prometheus/, rollouts/ ... and the build of each kustomize/overlays/<env>
@@ -25,6 +25,12 @@ done
 python3 -c 'import yaml' 2>/dev/null || { echo "dryrun.sh: python3 lacks PyYAML" >&2; exit 2; }
 if ! "$RIG/build.sh" --check; then
   "$RIG/build.sh" || { echo "dryrun.sh: building the rig failed" >&2; exit 2; }
+fi
+
+# The kit's CRDs plus External Secrets' ExternalSecret (.ci/conformance-kit.sh; cached).
+if [ -z "${RIG_CRD_DIR:-}" ]; then
+  kit="$(bash "$HERE/../.ci/conformance-kit.sh")" || { echo "dryrun.sh: building the conformance kit failed" >&2; exit 2; }
+  export RIG_CRD_DIR="$kit/crds"
 fi
 
 T0=$SECONDS

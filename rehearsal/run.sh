@@ -128,6 +128,12 @@ say "compiled ${#trees[@]} example(s) into $WORK/out"
 # Every example is rehearsed at once on one cluster: a canary at 100% runs both tracks in
 # full, and one fake node (16 CPUs) ran out of CPU requests, leaving a candidate pod Pending
 # until its rollout timed out. Four nodes hold every example's pods with room to spare.
+# The CRDs applied: the conformance kit's, plus External Secrets' ExternalSecret, which the
+# examples emit for secrets synced from Vault (.ci/conformance-kit.sh; cached).
+if [ -z "${RIG_CRD_DIR:-}" ]; then
+  kit="$(bash "$ROOT/.ci/conformance-kit.sh")" || { say "FAILED: building the conformance kit"; exit 1; }
+  export RIG_CRD_DIR="$kit/crds"
+fi
 RIG_NODES="${RIG_NODES:-4}" "$RIG/cluster.sh" up "$RUN" --crds --owner $$ \
   || { say "FAILED: starting the cluster"; exit 1; }
 

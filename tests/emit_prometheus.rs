@@ -234,7 +234,7 @@ fn alert_expressions_and_canary_queries_are_the_same_strings() {
     assert_eq!(template_queries, alerts);
     let canary_service = Subject {
         namespace: "shop-prod".to_string(),
-        pods: Pods::CanaryService("web-canary".to_string()),
+        pods: Pods::RoutedService("web-canary".to_string()),
     };
     assert_eq!(alerts, expected(&canary_service));
     for alert in &alerts {

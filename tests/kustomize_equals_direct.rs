@@ -372,3 +372,37 @@ fn exposed_overlays_build_into_the_k8s_objects() {
     assert_overlays_match("exposed", &output);
     insta::assert_snapshot!("exposed", kustomize_tree(&output));
 }
+
+/// Secrets synced from a store: one ExternalSecret per Secret, in `api`'s file in the base and
+/// in `staging` (the first service that syncs it), and a second one that only `prod` syncs,
+/// through an override of `web`.
+const SYNCED_SECRETS: &str = r#"
+app shop { registry = "ghcr.io/acme" }
+service web {
+  image = "web:1.0.0"
+  env {
+    DB_PASSWORD = secret { name = "shop-db"  key = "password"  from = store { name = "vault"  path = "shop/db" } }
+  }
+}
+service api {
+  image = "api:1.0.0"
+  env {
+    DB_USER = secret { name = "shop-db"  key = "user"  from = store { name = "vault"  path = "shop/db" } }
+  }
+}
+environment staging { cluster = "c"  namespace = "shop-staging"  trigger = manual }
+environment prod {
+  cluster   = "c"
+  namespace = "shop-prod"
+  after     = staging
+  override web {
+    env { API_TOKEN = secret { name = "web-api"  key = "token"  from = cluster_store { name = "vault"  path = "shop/web/api" } } }
+  }
+}
+"#;
+
+#[test]
+fn overlays_with_synced_secrets_build_into_the_k8s_objects() {
+    let output = compile("synced-secrets", inline(SYNCED_SECRETS));
+    assert_overlays_match("synced-secrets", &output);
+}

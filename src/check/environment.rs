@@ -4,6 +4,7 @@
 
 pub mod exposures;
 mod removals;
+pub mod secret_sources;
 
 use super::declarations::body;
 use super::model::*;

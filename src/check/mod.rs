@@ -104,6 +104,7 @@ pub fn finish(checker: &mut Checker, model: &mut Model) {
     environment::exposures::check(checker, model);
     gates::resolve_dast_targets(checker, model);
     gates::check_quality_gate(checker, model);
+    environment::secret_sources::check(checker, model);
     ownership::check_rollouts_owned_by_workflow(checker, model);
     policy::run(checker, model);
 }

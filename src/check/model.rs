@@ -16,6 +16,7 @@ mod gates;
 mod observability;
 mod ownership;
 mod scheduling;
+mod secret_source;
 
 pub use analysis::{Analysis, Gate, GateOp, Metric, NoData, Threshold};
 pub use cluster::{Mesh, MetricsStack};
@@ -25,6 +26,7 @@ pub use gates::{CiReference, Dast, DastScan, QualityGate, Risk, SecuritySeverity
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
 pub use scheduling::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
+pub use secret_source::{secret_uses, SecretSource, SecretUse, StoreKind, StoreRef};
 
 /// A whole checked spec.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -342,10 +344,13 @@ pub struct EnvVar {
 #[serde(rename_all = "snake_case")]
 pub enum EnvValue {
     Literal(String),
-    /// A key of a Kubernetes Secret; the value itself never appears in a spec.
+    /// A key of a Kubernetes Secret; the value itself never appears in a spec. With `from`,
+    /// the Secret is synced from an External Secrets Operator store.
     Secret {
         name: String,
         key: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from: Option<SecretSource>,
     },
 }
 

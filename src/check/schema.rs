@@ -231,8 +231,44 @@ pub const SECRET_REF: Schema = Schema {
     fields: &[
         required("name", "string", "The name of the Kubernetes Secret."),
         required("key", "string", "The key inside the Secret."),
+        value(
+            "from",
+            "secret store",
+            "`store { ... }` or `cluster_store { ... }`: sync the Secret from an External Secrets Operator store (Vault, ...).",
+        ),
     ],
 };
+
+/// `from = cluster_store { name = "vault"  path = "shop/db" }` in a secret reference.
+pub const SECRET_SOURCE: Schema = Schema {
+    what: "a secret store reference",
+    fields: &[
+        required(
+            "name",
+            "string",
+            "The External Secrets `SecretStore` (`store`) or `ClusterSecretStore` (`cluster_store`).",
+        ),
+        required(
+            "path",
+            "string",
+            "The path of the value in the store, e.g. a Vault KV path (`remoteRef.key`).",
+        ),
+        value(
+            "property",
+            "string",
+            "The field at that path (default: the reference's `key`).",
+        ),
+        value(
+            "refresh",
+            "duration",
+            "How often the store is read again (default `1h`).",
+        ),
+    ],
+};
+
+/// The kinds of store a secret reference's `from` names: the names of
+/// [`crate::check::model::StoreKind::ALL`], in its order (a test holds them equal).
+pub const SECRET_STORE_KINDS: &[&str] = &["store", "cluster_store"];
 
 pub const PROBE: Schema = Schema {
     what: "a probe",
@@ -678,6 +714,9 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
         ("a scheduling block", "spread") => {
             &Child::Tagged(|k| kind_of(crate::check::model::SpreadTopology::KEYWORDS, k, &SPREAD))
         }
+        ("a secret reference", "from") => {
+            &Child::Tagged(|k| kind_of(SECRET_STORE_KINDS, k, &SECRET_SOURCE))
+        }
         ("an expose block", "tls") => &Child::Tagged(|k| kind_of(&["secret"], k, &TLS_SECRET)),
         ("a service", "traffic") => &Child::Block(&TRAFFIC),
         ("a service", "security") => &Child::Block(&SECURITY),
@@ -761,6 +800,7 @@ pub fn choices(schema: &Schema, field: &str) -> &'static [&'static str] {
         ("an slo block", "severity") => &["critical", "warning", "info"],
         ("a canary step", "pause") => &["approval"],
         ("an expose block", "gateway") => crate::check::model::Gateway::KINDS,
+        ("a secret reference", "from") => SECRET_STORE_KINDS,
         (
             "an override",
             "autoscaling" | "traffic" | "liveness" | "readiness" | "startup" | "expose"

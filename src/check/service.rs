@@ -6,6 +6,7 @@ pub(super) mod image;
 mod observe;
 mod probes;
 pub(super) mod scheduling;
+mod secret_source;
 
 use super::declarations::body;
 use super::model::*;
@@ -432,6 +433,10 @@ fn lower_env_value(checker: &mut Checker, name: &str, expr: &Expr) -> Option<Env
             let key = reader
                 .required_value(checker, "key")
                 .and_then(|e| values::string(checker, e));
+            let from = match (reader.value(checker, "from"), &key) {
+                (Some(expr), Some(key)) => Some(secret_source::lower(checker, expr, &key.value)?),
+                _ => None,
+            };
             let secret = secret?;
             if !check_name(
                 checker,
@@ -445,6 +450,7 @@ fn lower_env_value(checker: &mut Checker, name: &str, expr: &Expr) -> Option<Env
             Some(EnvValue::Secret {
                 name: secret.value,
                 key: key?.value,
+                from,
             })
         }
         _ => {

@@ -17,6 +17,7 @@ fn target_help(target: Target) -> &'static str {
         Target::Github => "the GitHub Actions workflow and rollout scripts",
         Target::Argocd => "Argo CD Applications and their AppProject",
         Target::Prometheus => "PrometheusRules and ServiceMonitors",
+        Target::Grafana => "Grafana dashboards (JSON and sidecar ConfigMaps)",
     }
 }
 

@@ -1,17 +1,20 @@
 //! The one definition of every PromQL query Slipway writes. A gate such as
 //! `p99_latency < 500ms` is measured the same way wherever it is used: by the workflow's canary
-//! analysis (`github`), by an Argo Rollouts `AnalysisTemplate` (`k8s`, engine `argo_rollouts`)
-//! and by the alerts of the `prometheus` target. Each of them calls [`query`] and nothing else
-//! builds a query, so a canary gate and the alert on the same gate cannot drift apart (a test
-//! compares the strings in the generated files).
+//! analysis (`github`), by an Argo Rollouts `AnalysisTemplate` (`k8s`, engine `argo_rollouts`),
+//! by the alerts of the `prometheus` target and by the panels of the `grafana` dashboards. Each
+//! of them calls [`query`] (the dashboards also [`request_rate`] and [`available_replicas`]) and
+//! nothing else builds a query, so a canary gate, the alert on the same gate and the dashboard
+//! line beside it cannot drift apart (tests compare the strings in the generated files).
 //!
 //! Queries read Istio's standard request metrics, `istio_request_duration_milliseconds_bucket`
 //! for latencies (in milliseconds) and `istio_requests_total` for rates (in percent, `5xx`
 //! responses counting as errors), as the destination's sidecar reports them; except the
 //! requests of an Argo Rollouts canary, which are read as the caller's sidecar reports them
-//! (see [`Pods::CanaryService`]).
+//! (see [`Pods::RoutedService`]).
 
-use crate::check::model::{ArgoRollouts, Deployment, Duration, Gate, GateOp, Metric, Threshold};
+use crate::check::model::{
+    ArgoRollouts, Deployment, Duration, Gate, GateOp, Metric, StrategyKind, Threshold,
+};
 use crate::emit::tracks;
 
 /// Whose requests a query measures, in one namespace.
@@ -28,12 +31,13 @@ pub enum Pods {
     /// workload.
     Workload(String),
     /// The requests that the mesh routed to a Service: an Argo Rollouts canary's
-    /// `<service>-canary`, which Argo Rollouts narrows to the canary's ReplicaSet. The route
+    /// `<service>-canary`, which Argo Rollouts narrows to the canary's ReplicaSet (and, on the
+    /// dashboards, its `<service>-stable` beside it). The route
     /// sends the canary's share to that Service, so the Service, not the image tag, tells
     /// canary requests from stable ones, even when a release keeps the tag. The query reads
     /// the caller's report (`reporter="source"`): the caller's sidecar is the one that applied
     /// the VirtualService and chose the Service, as Argo Rollouts' own Istio analysis does.
-    CanaryService(String),
+    RoutedService(String),
     /// Every pod of a service, whatever its version.
     Service(String),
 }
@@ -51,7 +55,7 @@ impl Subject {
     /// runs the canary, the requests routed to `<service>-canary` when Argo Rollouts does.
     pub fn canary(deployment: &Deployment) -> Subject {
         let pods = match deployment.strategy.argo_rollouts() {
-            Some(_) => Pods::CanaryService(ArgoRollouts::canary_service(&deployment.service)),
+            Some(_) => Pods::RoutedService(ArgoRollouts::canary_service(&deployment.service)),
             None => {
                 let candidate = tracks(deployment).into_iter().nth(1);
                 let workload = candidate.map_or_else(
@@ -67,6 +71,47 @@ impl Subject {
         }
     }
 
+    /// The series a dashboard draws side by side, as (legend, subject): a canary's stable and
+    /// canary track (the canary exactly as [`Subject::canary`], what its gates measure),
+    /// blue-green's two colours, and every pod of any other service.
+    pub fn tracks(deployment: &Deployment) -> Vec<(String, Subject)> {
+        let namespace = &deployment.namespace;
+        let subject = |pods| Subject {
+            namespace: namespace.clone(),
+            pods,
+        };
+        if deployment.strategy.argo_rollouts().is_some() {
+            let stable = ArgoRollouts::stable_service(&deployment.service);
+            return vec![
+                ("stable".to_string(), subject(Pods::RoutedService(stable))),
+                ("canary".to_string(), Subject::canary(deployment)),
+            ];
+        }
+        let tracks = tracks(deployment);
+        match deployment.strategy.kind {
+            StrategyKind::Canary { .. } => tracks
+                .into_iter()
+                .map(|track| match track.version {
+                    Some("canary") => ("canary".to_string(), Subject::canary(deployment)),
+                    version => (
+                        version.unwrap_or("stable").to_string(),
+                        subject(Pods::Workload(track.workload)),
+                    ),
+                })
+                .collect(),
+            StrategyKind::BlueGreen { .. } => tracks
+                .into_iter()
+                .map(|track| {
+                    let legend = track.version.unwrap_or("live").to_string();
+                    (legend, subject(Pods::Workload(track.workload)))
+                })
+                .collect(),
+            StrategyKind::Rolling { .. } | StrategyKind::Recreate => {
+                vec![("all".to_string(), Subject::service(deployment))]
+            }
+        }
+    }
+
     /// The label matchers, plus `extra` (which starts with `, ` when not empty). Every value
     /// is a checked name or label value, so none needs escaping.
     fn selector(&self, extra: &str) -> String {
@@ -75,7 +120,7 @@ impl Subject {
             Pods::Workload(workload) => format!(
                 "reporter=\"destination\", destination_workload_namespace=\"{namespace}\", destination_workload=\"{workload}\"{extra}"
             ),
-            Pods::CanaryService(service) => format!(
+            Pods::RoutedService(service) => format!(
                 "reporter=\"source\", destination_service_namespace=\"{namespace}\", destination_service_name=\"{service}\"{extra}"
             ),
             Pods::Service(service) => format!(
@@ -94,12 +139,7 @@ pub fn query(metric: Metric, subject: &Subject, window: Duration) -> String {
 /// [`query`] over a window given as text: a duration such as `1m`, or a placeholder that the
 /// caller replaces (the rollout script's `{{window}}`).
 pub fn query_over(metric: Metric, subject: &Subject, window: &str) -> String {
-    let requests = |extra: &str| {
-        format!(
-            "sum(rate(istio_requests_total{{{}}}[{window}]))",
-            subject.selector(extra)
-        )
-    };
+    let requests = |extra: &str| requests(subject, extra, window);
     match quantile(metric) {
         Some(quantile) => format!(
             "histogram_quantile({quantile}, sum by (le) (rate(istio_request_duration_milliseconds_bucket{{{}}}[{window}])))",
@@ -117,6 +157,41 @@ pub fn query_over(metric: Metric, subject: &Subject, window: &str) -> String {
             )
         }
     }
+}
+
+/// The requests per second a subject serves, over the last `window`: the denominator of the
+/// rate queries of [`query`].
+pub fn request_rate(subject: &Subject, window: Duration) -> String {
+    requests(subject, "", &window.text())
+}
+
+/// The requests per second of a subject that also match `extra` (see [`Subject::selector`]).
+fn requests(subject: &Subject, extra: &str, window: &str) -> String {
+    format!(
+        "sum(rate(istio_requests_total{{{}}}[{window}]))",
+        subject.selector(extra)
+    )
+}
+
+/// The pods of a workload that are available, as kube-state-metrics reports a Deployment
+/// (`kube_deployment_status_replicas_available`) and the Argo Rollouts controller a Rollout
+/// (`rollout_info_replicas_available`).
+pub fn available_replicas(namespace: &str, workload: &Workload) -> String {
+    match workload {
+        Workload::Deployment(name) => format!(
+            "sum(kube_deployment_status_replicas_available{{namespace=\"{namespace}\", deployment=\"{name}\"}})"
+        ),
+        Workload::Rollout(name) => format!(
+            "sum(rollout_info_replicas_available{{namespace=\"{namespace}\", name=\"{name}\"}})"
+        ),
+    }
+}
+
+/// A workload whose replicas a dashboard counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Workload {
+    Deployment(String),
+    Rollout(String),
 }
 
 fn quantile(metric: Metric) -> Option<&'static str> {

@@ -1,6 +1,6 @@
 //! Phase 4: the checked model to files. Each target (Kubernetes, Istio, Kustomize, GitHub
-//! Actions, and on request Argo CD and Prometheus) is one folder behind the same interface:
-//! model in, files out.
+//! Actions, and on request Argo CD, Prometheus and Grafana) is one folder behind the same
+//! interface: model in, files out.
 //!
 //! Emitters read only the [`Model`] (never syntax or spans) and return an in-memory
 //! [`Output`] tree (path -> text), which the CLI writes atomically and the drift check
@@ -20,10 +20,11 @@
 //! * A canary on the Argo Rollouts engine runs as no Deployment at all: one Argo `Rollout`
 //!   named after the service replaces the tracks ([`rollouts`]), and the `k8s` target writes it
 //!   together with the routing it drives.
-//! * Every PromQL query comes from [`metrics`], so canary analysis and alerts agree.
+//! * Every PromQL query comes from [`metrics`], so canary analysis, alerts and dashboards agree.
 
 pub mod argocd;
 pub mod github;
+pub mod grafana;
 pub mod istio;
 pub mod k8s;
 pub mod kustomize;
@@ -73,6 +74,9 @@ pub enum Target {
     /// prometheus-operator `PrometheusRule`s and `ServiceMonitor`s (not written unless asked
     /// for).
     Prometheus,
+    /// Grafana dashboards, as JSON and as ConfigMaps for Grafana's dashboard sidecar (not
+    /// written unless asked for).
+    Grafana,
 }
 
 impl Target {
@@ -84,11 +88,12 @@ impl Target {
         Target::Github,
         Target::Argocd,
         Target::Prometheus,
+        Target::Grafana,
     ];
 
     /// What `slipway compile` writes without `--target`: the manifests, the routing and the
     /// workflow. Argo CD and Prometheus objects need a controller or an operator in the cluster,
-    /// so they are written only when asked for.
+    /// and dashboards a Grafana, so they are written only when asked for.
     pub const DEFAULT: &'static [Target] = &[
         Target::K8s,
         Target::Istio,
@@ -104,6 +109,7 @@ impl Target {
             Target::Github => "github",
             Target::Argocd => "argocd",
             Target::Prometheus => "prometheus",
+            Target::Grafana => "grafana",
         }
     }
 
@@ -289,6 +295,7 @@ fn emit_targets(
             Target::Github => github::emit(model, options, output),
             Target::Argocd => argocd::emit(model, options, output),
             Target::Prometheus => prometheus::emit(model, options, output),
+            Target::Grafana => grafana::emit(model, options, output),
         }
     }
 }

@@ -372,7 +372,7 @@ fn secrets(model: &Model) -> Vec<SecretReport> {
     let mut found = Vec::new();
     for service in &model.services {
         for variable in &service.env {
-            if let EnvValue::Secret { name, key } = &variable.value {
+            if let EnvValue::Secret { name, key, .. } = &variable.value {
                 found.push(SecretReport {
                     service: service.name.value.clone(),
                     variable: variable.name.value.clone(),

@@ -106,7 +106,7 @@ pub fn env(unit: &Unit) -> Option<Vec<EnvVar>> {
         .env
         .iter()
         .filter_map(|var| match &var.value {
-            EnvValue::Secret { name, key } => Some(EnvVar {
+            EnvValue::Secret { name, key, .. } => Some(EnvVar {
                 name: var.name.value.clone(),
                 value_from: Some(EnvVarSource {
                     secret_key_ref: Some(SecretKeySelector {

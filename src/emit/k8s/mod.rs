@@ -3,6 +3,8 @@
 //! `k8s/<env>/namespace.yaml` holds the Namespace; `k8s/<env>/<service>.yaml` holds every
 //! object of one service in a fixed order: ServiceAccount, ConfigMap `<service>-env-<hash>`
 //! (only with literal environment variables, named after its content: [`config`]), the
+//! ExternalSecret of each Secret the service is the first to sync from a store
+//! ([`external_secret`]), the
 //! Deployment of each track (see [`super::tracks`]), the Service (only with ports; an Argo
 //! Rollouts canary adds its stable and canary Services, [`network`]), the Ingress (only for a
 //! service exposed through one, [`network`]), one
@@ -19,6 +21,7 @@
 //! its own through the same functions, so both targets share one definition of every object.
 
 mod config;
+pub mod external_secret;
 mod identity;
 mod network;
 mod object;
@@ -159,6 +162,11 @@ pub fn deployment_file(model: &Model, deployment: &Deployment) -> Option<(String
 pub fn service_objects(model: &Model, unit: &Unit) -> Vec<Object> {
     let mut objects = vec![Object::ServiceAccount(identity::service_account(unit))];
     objects.extend(config::config_map(unit).map(Object::ConfigMap));
+    objects.extend(
+        external_secret::external_secrets(model, unit)
+            .into_iter()
+            .map(|secret| Object::ExternalSecret(Box::new(secret))),
+    );
     objects.extend(
         workload::deployments(unit)
             .into_iter()

@@ -1,8 +1,9 @@
 //! The closed set of object kinds the `k8s` target emits, so one file can hold objects of
 //! different types and still serialise each with its own field order: the Kubernetes kinds
-//! from `k8s-openapi`, and for a service on the Argo Rollouts engine the Argo and Istio kinds
-//! from our own types.
+//! from `k8s-openapi`, External Secrets' `ExternalSecret`, and for a service on the Argo
+//! Rollouts engine the Argo and Istio kinds, from our own types.
 
+use super::external_secret::ExternalSecret;
 use crate::emit::istio;
 use crate::emit::rollouts::types::{AnalysisTemplate, Rollout};
 use k8s_openapi::api::apps::v1::Deployment;
@@ -22,6 +23,7 @@ pub enum Object {
     Namespace(Namespace),
     ServiceAccount(ServiceAccount),
     ConfigMap(ConfigMap),
+    ExternalSecret(Box<ExternalSecret>),
     Deployment(Box<Deployment>),
     Service(Service),
     Ingress(Box<Ingress>),
@@ -40,6 +42,7 @@ impl Object {
             Object::Namespace(_) => Namespace::KIND,
             Object::ServiceAccount(_) => ServiceAccount::KIND,
             Object::ConfigMap(_) => ConfigMap::KIND,
+            Object::ExternalSecret(object) => object.kind,
             Object::Deployment(_) => Deployment::KIND,
             Object::Service(_) => Service::KIND,
             Object::Ingress(_) => Ingress::KIND,
@@ -58,6 +61,7 @@ impl Object {
             Object::Namespace(_) => Namespace::API_VERSION,
             Object::ServiceAccount(_) => ServiceAccount::API_VERSION,
             Object::ConfigMap(_) => ConfigMap::API_VERSION,
+            Object::ExternalSecret(object) => object.api_version,
             Object::Deployment(_) => Deployment::API_VERSION,
             Object::Service(_) => Service::API_VERSION,
             Object::Ingress(_) => Ingress::API_VERSION,
@@ -88,6 +92,7 @@ impl Object {
             Object::Namespace(object) => object.metadata(),
             Object::ServiceAccount(object) => object.metadata(),
             Object::ConfigMap(object) => object.metadata(),
+            Object::ExternalSecret(object) => &object.metadata,
             Object::Deployment(object) => object.metadata(),
             Object::Service(object) => object.metadata(),
             Object::Ingress(object) => object.metadata(),
