@@ -134,7 +134,8 @@ if [ -z "${RIG_CRD_DIR:-}" ]; then
   kit="$(bash "$ROOT/.ci/conformance-kit.sh")" || { say "FAILED: building the conformance kit"; exit 1; }
   export RIG_CRD_DIR="$kit/crds"
 fi
-RIG_NODES="${RIG_NODES:-4}" "$RIG/cluster.sh" up "$RUN" --crds --owner $$ \
+# One arm64 edge board, tainted, for the environments whose pods select and tolerate it.
+RIG_NODES="${RIG_NODES:-4}" RIG_EDGE_NODES="${RIG_EDGE_NODES:-1}" "$RIG/cluster.sh" up "$RUN" --crds --owner $$ \
   || { say "FAILED: starting the cluster"; exit 1; }
 
 # A spec names PriorityClasses, never creates them (they are the cluster's, shared by every

@@ -26,7 +26,8 @@
 #        with CMD's status.
 #
 # Environment: SLIPWAY_RIG_HOME (binaries, default ~/.cache/slipway-rig),
-# RIG_NODES (fake nodes, default 1), RIG_START_TIMEOUT (seconds per wait,
+# RIG_NODES (fake nodes, default 1), RIG_EDGE_NODES (fake arm64 edge boards,
+# tainted dedicated=edge:NoSchedule, default 0), RIG_START_TIMEOUT (seconds per wait,
 # default 60), RIG_CRD_DIR, RIG_NODE_GRACE (controller-manager
 # --node-monitor-grace-period, default 5m).
 set -euo pipefail
@@ -34,6 +35,7 @@ RIG="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 HOME_DIR="${SLIPWAY_RIG_HOME:-$HOME/.cache/slipway-rig}"
 BIN="$HOME_DIR/bin"
 NODES="${RIG_NODES:-1}"
+EDGE_NODES="${RIG_EDGE_NODES:-0}"
 TIMEOUT="${RIG_START_TIMEOUT:-60}"
 # How long the node lifecycle controller lets a fake node's Lease go unrenewed
 # before it marks the node Unknown and every pod on it Ready=False. kwok renews
@@ -175,6 +177,32 @@ status:
   allocatable: {cpu: "16", memory: 64Gi, pods: "250"}
 EOF
   done
+  # Edge boards: arm64, and tainted so that only workloads meant for them land there.
+  for i in $(seq 1 "$EDGE_NODES"); do
+    cat <<EOF
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: rig-edge-$i
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/hostname: rig-edge-$i
+    kubernetes.io/os: linux
+    kubernetes.io/arch: arm64
+    topology.kubernetes.io/region: rig-edge
+    topology.kubernetes.io/zone: rig-edge-$i
+    type: kwok
+spec:
+  taints:
+  - {key: dedicated, value: edge, effect: NoSchedule}
+status:
+  capacity: {cpu: "8", memory: 16Gi, pods: "110"}
+  allocatable: {cpu: "8", memory: 16Gi, pods: "110"}
+EOF
+  done
 }
 
 check_binaries() {
@@ -276,6 +304,9 @@ up() {
   for i in $(seq 1 "$NODES"); do
     wait_for "node rig-node-$i Ready" kwok node_ready "rig-node-$i"
   done
+  for i in $(seq 1 "$EDGE_NODES"); do
+    wait_for "node rig-edge-$i Ready" kwok node_ready "rig-edge-$i"
+  done
   wait_for "kube-scheduler /healthz" kube-scheduler curl -fsSk --max-time 2 "https://127.0.0.1:$sched_port/healthz"
 
   if [ -n "$crd_pid" ]; then wait "$crd_pid" || die "applying the CRDs failed"; fi
@@ -289,7 +320,7 @@ export SLIPWAY_RIG_API='https://127.0.0.1:$API_PORT'
 case ":\$PATH:" in *":$RUN/bin:"*) ;; *) export PATH='$RUN/bin':"\$PATH" ;; esac
 EOF
   printf '%s\n' "$API_PORT" >"$RUN/api-port"
-  log "control plane up in $((SECONDS - t0))s: $NODES fake node(s) Ready; . $RUN/env"
+  log "control plane up in $((SECONDS - t0))s: $NODES fake node(s) and $EDGE_NODES edge board(s) Ready; . $RUN/env"
   rm -f "$RUN/pids/starter"
   trap - EXIT INT TERM
 }
