@@ -7,10 +7,12 @@
 mod exposure;
 mod gates;
 mod scheduling;
+mod strategies;
 
 pub use exposure::{EXPOSE, INGRESS, ISTIO_GATEWAY, NONE, TLS_SECRET};
 pub use gates::{CI_REFERENCE, CODEQL, DAST, SONARQUBE};
 pub use scheduling::{SCHEDULING, SPREAD, TOLERATION};
+pub use strategies::{ANALYSIS, BLUE_GREEN, CANARY, CANARY_STEP, RECREATE, ROLLING};
 
 /// How a field is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -515,105 +517,6 @@ pub const OVERRIDE: Schema = Schema {
         value("startup", "`none`", "`startup = none` turns the service's startup probe off in this environment."),
         block("expose", "block or `none`", "The exposure in this environment (replaces the service's), or `none`: not exposed here."),
         block("scheduling", "block or `none`", "Where the pods run in this environment (replaces the service's block as a whole), or `none`: anywhere."),
-    ],
-};
-
-pub const ROLLING: Schema = Schema {
-    what: "a rolling strategy",
-    fields: &[
-        value(
-            "max_surge",
-            "count or percentage",
-            "Extra pods allowed during the update (default 25%).",
-        ),
-        value(
-            "max_unavailable",
-            "count or percentage",
-            "Pods that may be unavailable (default 0).",
-        ),
-    ],
-};
-
-pub const RECREATE: Schema = Schema {
-    what: "a recreate strategy",
-    fields: &[],
-};
-
-pub const BLUE_GREEN: Schema = Schema {
-    what: "a blue_green strategy",
-    fields: &[
-        value(
-            "preview",
-            "boolean",
-            "Expose the new colour on a preview route before the switch (default true).",
-        ),
-        value(
-            "auto_promote",
-            "boolean",
-            "Switch without waiting for approval (default false).",
-        ),
-        value(
-            "scale_down_delay",
-            "duration",
-            "Keep the old colour this long after the switch (default 30s).",
-        ),
-    ],
-};
-
-pub const CANARY: Schema = Schema {
-    what: "a canary strategy",
-    fields: &[
-        repeated("step", "block", "One traffic step: `weight` and optional `pause` (a duration or `approval`)."),
-        value("step_weight", "percentage", "Instead of `step` blocks: grow the canary's traffic by this much at a time (10%, 20%, ...), up to `max_weight`, then 100%."),
-        value("max_weight", "percentage", "With `step_weight`: the last weight before the canary takes all the traffic (default 100%)."),
-        value("step_pause", "duration or approval", "With `step_weight`: the pause after each step below 100%."),
-        block("analysis", "block", "Metric gates checked during each step: `interval`, `failure_limit`, `gates`."),
-        value("on_failure", "rollback | halt", "What happens when a gate fails (default rollback)."),
-        value("engine", "workflow | argo_rollouts", "Who runs the steps: the delivery workflow (default) or an Argo Rollouts controller (`argo_rollouts`)."),
-        value("route", "string", "With `engine = argo_rollouts`: the name of the VirtualService route Argo Rollouts shifts (default `\"primary\"`)."),
-        value("subsets", "list of two names", "With `engine = argo_rollouts`: the stable and canary DestinationRule subsets the route splits between (default `[stable, canary]`)."),
-    ],
-};
-
-pub const CANARY_STEP: Schema = Schema {
-    what: "a canary step",
-    fields: &[
-        required(
-            "weight",
-            "percentage",
-            "Traffic sent to the canary in this step.",
-        ),
-        value(
-            "pause",
-            "duration or approval",
-            "Wait this long, or until approved, before the next step.",
-        ),
-    ],
-};
-
-pub const ANALYSIS: Schema = Schema {
-    what: "an analysis block",
-    fields: &[
-        value(
-            "interval",
-            "duration",
-            "How often gates are queried (default 1m).",
-        ),
-        value(
-            "failure_limit",
-            "integer ≥ 0",
-            "Failed gate rounds tolerated before the canary fails (default 0). Every analysed step runs more rounds than this.",
-        ),
-        value(
-            "no_data",
-            "fail | pass",
-            "What a gate with no data (no traffic, no sidecar) counts as (default `fail`).",
-        ),
-        required(
-            "gates",
-            "list of conditions",
-            "Conditions such as `p99_latency < 500ms`, `success_rate >= 95%`.",
-        ),
     ],
 };
 

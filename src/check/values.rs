@@ -610,6 +610,23 @@ pub fn keyword<T: Copy>(
     what: &str,
     choices: &[(&str, T)],
 ) -> Option<T> {
+    let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+    keyword_of(checker, expr, what, &names, |tag| {
+        choices
+            .iter()
+            .find(|(name, _)| *name == tag)
+            .map(|(_, value)| *value)
+    })
+}
+
+/// Like [`keyword`], for a type that lists its `keywords` and reads one with `from_keyword`.
+pub fn keyword_of<T>(
+    checker: &mut Checker,
+    expr: &Expr,
+    what: &str,
+    keywords: &[&str],
+    from_keyword: impl Fn(&str) -> Option<T>,
+) -> Option<T> {
     let variant = variant(checker, expr, what)?;
     if let Some(body) = variant.body {
         checker.report(Diagnostic::error(
@@ -619,14 +636,11 @@ pub fn keyword<T: Copy>(
             "remove this block",
         ));
     }
-    match choices.iter().find(|(name, _)| *name == variant.tag) {
-        Some((_, value)) => Some(*value),
-        None => {
-            let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
-            unknown_variant(checker, what, &variant, &names);
-            None
-        }
+    let value = from_keyword(variant.tag);
+    if value.is_none() {
+        unknown_variant(checker, what, &variant, keywords);
     }
+    value
 }
 
 /// `{ key = "value", "prefix/key" = "value" }`: Kubernetes label keys to label values, at

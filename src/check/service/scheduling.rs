@@ -80,9 +80,15 @@ fn toleration(
                 .with_help("taint keys and values are written like labels: at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (a key may have a `prefix/`)"),
         );
     }
-    let effect = reader
-        .value(checker, "effect")
-        .and_then(|expr| effect(checker, expr));
+    let effect = reader.value(checker, "effect").and_then(|expr| {
+        values::keyword_of(
+            checker,
+            expr,
+            "taint effect",
+            TaintEffect::KEYWORDS,
+            TaintEffect::from_keyword,
+        )
+    });
     let for_seconds = reader.value(checker, "for").and_then(|expr| {
         let duration = values::duration(checker, expr)?;
         Some((expr, duration.millis.div_ceil(1000)))
@@ -112,24 +118,6 @@ fn toleration(
         effect,
         for_seconds: for_seconds.map(|(_, seconds)| seconds),
     })
-}
-
-/// `no_schedule`, `prefer_no_schedule` or `no_execute`.
-fn effect(checker: &mut Checker, expr: &Expr) -> Option<TaintEffect> {
-    let variant = values::variant(checker, expr, "a taint effect")?;
-    if let Some(body) = variant.body {
-        checker.report(Diagnostic::error(
-            Code::SW0204,
-            format!("`{}` takes no settings", variant.tag),
-            body.span,
-            "remove this block",
-        ));
-    }
-    let effect = TaintEffect::from_keyword(variant.tag);
-    if effect.is_none() {
-        values::unknown_variant(checker, "taint effect", &variant, TaintEffect::KEYWORDS);
-    }
-    effect
 }
 
 /// `zone`, `host`, or either with `{ strict = true }`.
