@@ -335,3 +335,38 @@ environment prod { cluster = "prod"  namespace = "shop-prod"  trigger = manual }
         .keys()
         .all(|path| !path.starts_with("grafana/")));
 }
+
+/// Argo CD syncs an environment's dashboard ConfigMaps, and only where there are dashboards:
+/// the `.json` copies are not manifests, so the source includes `*.yaml` alone.
+#[test]
+fn argo_cd_syncs_the_dashboard_config_maps() {
+    let spec = r#"
+app shop { registry = "ghcr.io/acme"  repository = "https://github.com/acme/shop" }
+service api { image = "api:1.0.0"  ports { http = 8080 } }
+environment edge { cluster = "edge"  namespace = "edge"  trigger = manual  mesh = none }
+environment lab { cluster = "lab"  namespace = "lab"  trigger = manual }
+"#;
+    let targets = [Target::K8s, Target::Argocd, Target::Grafana];
+    let output = compile("spec", &inline(spec), &targets);
+    let grafana_sources = |output: &Output, environment: &str| -> Vec<Value> {
+        let path = format!("argocd/applications/{environment}.yaml");
+        let application = object(output, &path, "Application");
+        // One source is written as `source`, several as `sources`.
+        let sources = match application["spec"]["sources"].as_array() {
+            Some(sources) => sources.clone(),
+            None => vec![application["spec"]["source"].clone()],
+        };
+        sources
+            .into_iter()
+            .filter(|source| source["path"].as_str().unwrap().starts_with("grafana/"))
+            .collect()
+    };
+    let lab = grafana_sources(&output, "lab");
+    assert_eq!(lab.len(), 1, "{lab:?}");
+    assert_eq!(lab[0]["path"], "grafana/lab");
+    assert_eq!(lab[0]["directory"]["include"], "*.yaml");
+    assert_eq!(lab[0]["directory"]["recurse"], false);
+    assert!(grafana_sources(&output, "edge").is_empty());
+    let without = compile("spec", &inline(spec), &[Target::K8s, Target::Argocd]);
+    assert!(grafana_sources(&without, "lab").is_empty());
+}

@@ -12,7 +12,8 @@
 //!   when the `istio` target is compiled, the resting Istio files of `istio/<env>`
 //!   (`<service>/virtualservice.yaml` and `<service>/destinationrule.yaml`, not the `steps/`
 //!   and `switch/` states the workflow applies during a rollout); when the `prometheus` target
-//!   is compiled, `prometheus/<env>`.
+//!   is compiled, `prometheus/<env>`; when the `grafana` target is, the dashboard ConfigMaps of
+//!   `grafana/<env>` (`*.yaml`: the `.json` copies are not manifests).
 //! * Who owns the environment decides the sync policy ([`ownership`]): with the `github` target
 //!   (or `deployer = workflow`) the workflow deploys and the Application only observes, with
 //!   no automated sync; otherwise (or with `deployer = argocd`) Argo CD syncs, by itself only
@@ -32,7 +33,7 @@
 mod ownership;
 pub mod types;
 
-use super::{istio, labels, prometheus, yaml, Options, Output, Target};
+use super::{grafana, istio, labels, prometheus, yaml, Options, Output, Target};
 use crate::check::model::{Deployment, Environment, Model, Trigger};
 use std::collections::{BTreeMap, BTreeSet};
 use types::{
@@ -210,6 +211,18 @@ fn sources(
     if options.targets.contains(&Target::Prometheus) && prometheus::writes_files(model, environment)
     {
         sources.push(source(prometheus::environment_dir(name), None));
+    }
+    let has_services = model.deployments_in(name).next().is_some();
+    if options.targets.contains(&Target::Grafana)
+        && grafana::has_dashboards(environment)
+        && has_services
+    {
+        let directory = Directory {
+            recurse: false,
+            include: "*.yaml".to_string(),
+            exclude: String::new(),
+        };
+        sources.push(source(format!("grafana/{name}"), Some(directory)));
     }
     sources
 }

@@ -62,6 +62,7 @@ pub struct Source {
 pub struct Directory {
     pub recurse: bool,
     pub include: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub exclude: String,
 }
 
