@@ -374,13 +374,18 @@ fn fitting_weight(lowest: u32, highest: u32) -> u32 {
         .unwrap_or(middle)
 }
 
-/// Weights strictly increase and the last step reaches 100%, except on Argo Rollouts, which
-/// promotes the canary to all of the traffic after its last step by itself.
+/// Weights increase (a step may hold the weight of the one before when one of the two pauses)
+/// and the last step reaches 100%, except on Argo Rollouts, which promotes the canary to all
+/// of the traffic after its last step by itself.
 fn check_weights(checker: &mut Checker, steps: &[CanaryStep], argo: bool) -> bool {
     let mut ok = true;
     for (index, pair) in steps.windows(2).enumerate() {
         let (before, after) = (&pair[0].weight, &pair[1].weight);
-        if after.value <= before.value {
+        // A weight may be held for a second step when one of the two pauses: a timed pause
+        // and then an approval, say.
+        let held =
+            after.value == before.value && (pair[0].pause.is_some() || pair[1].pause.is_some());
+        if after.value <= before.value && !held {
             let next = steps.get(index + 2).map(|step| step.weight.value);
             checker.report(weight_not_increasing(before, after, next));
             ok = false;
