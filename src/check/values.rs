@@ -603,6 +603,17 @@ pub fn unknown_variant(checker: &mut Checker, what: &str, variant: &Variant, cho
     checker.report(diagnostic);
 }
 
+/// A string that must be a Kubernetes name of `rule` (reported as `what` when it is not).
+pub fn kubernetes_name(
+    checker: &mut Checker,
+    expr: &Expr,
+    rule: super::names::NameRule,
+    what: &str,
+) -> Option<Spanned<String>> {
+    string(checker, expr)
+        .filter(|name| super::names::check_name(checker, &name.value, name.span, rule, what))
+}
+
 /// Picks a bare keyword among `choices`, such as `tcp`/`udp` or `deny`/`warn`.
 pub fn keyword<T: Copy>(
     checker: &mut Checker,

@@ -5,7 +5,7 @@
 //! are not DNS subdomains.
 
 use crate::check::model::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
-use crate::check::names::{check_name, NameRule};
+use crate::check::names::NameRule;
 use crate::check::reader::Reader;
 use crate::check::{schema, values, Checker};
 use crate::diagnostics::{Code, Diagnostic};
@@ -37,12 +37,10 @@ pub fn lower(checker: &mut Checker, object: &Object) -> Option<Scheduling> {
         .and_then(|expr| spread(checker, expr));
     let priority_class = reader
         .value(checker, "priority_class")
-        .and_then(|expr| values::string(checker, expr))
-        .filter(|name| {
-            check_name(
+        .and_then(|expr| {
+            values::kubernetes_name(
                 checker,
-                &name.value,
-                name.span,
+                expr,
                 NameRule::Dns1123Subdomain,
                 "PriorityClass name",
             )
@@ -148,18 +146,11 @@ pub fn pull_secrets(checker: &mut Checker, expr: &Expr) -> Vec<String> {
     };
     let mut names: Vec<String> = Vec::new();
     for item in items {
-        let Some(name) = values::string(checker, item) else {
+        let Some(name) =
+            values::kubernetes_name(checker, item, NameRule::Dns1123Subdomain, "Secret name")
+        else {
             continue;
         };
-        if !check_name(
-            checker,
-            &name.value,
-            name.span,
-            NameRule::Dns1123Subdomain,
-            "Secret name",
-        ) {
-            continue;
-        }
         if names.contains(&name.value) {
             checker.report(
                 Diagnostic::error(

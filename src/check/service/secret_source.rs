@@ -6,7 +6,7 @@
 //! overrides are applied (`environment/secret_sources.rs`).
 
 use crate::check::model::{Duration, SecretSource, StoreKind, StoreRef};
-use crate::check::names::{check_name, NameRule};
+use crate::check::names::NameRule;
 use crate::check::reader::Reader;
 use crate::check::{schema, values, Checker};
 use crate::diagnostics::{Code, Diagnostic};
@@ -41,18 +41,14 @@ pub fn lower(checker: &mut Checker, expr: &Expr, key: &str) -> Option<SecretSour
         return None;
     };
     let reader = Reader::new(checker, body, &schema::SECRET_SOURCE, variant.tag_span);
-    let name = reader
-        .required_value(checker, "name")
-        .and_then(|expr| values::string(checker, expr))
-        .filter(|name| {
-            check_name(
-                checker,
-                &name.value,
-                name.span,
-                NameRule::Dns1123Subdomain,
-                "secret store name",
-            )
-        });
+    let name = reader.required_value(checker, "name").and_then(|expr| {
+        values::kubernetes_name(
+            checker,
+            expr,
+            NameRule::Dns1123Subdomain,
+            "secret store name",
+        )
+    });
     let path = reader
         .required_value(checker, "path")
         .and_then(|expr| values::string(checker, expr))

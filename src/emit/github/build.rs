@@ -72,25 +72,23 @@ pub fn build_job(built: Built<'_>) -> Job {
 /// `test`: the unit tests of every service with a toolchain; `None` when no service has one.
 pub fn test_job(built: &[Built<'_>], needs: Vec<String>) -> Option<Job> {
     let mut steps = vec![checkout()];
-    for service in built {
-        let Some(toolchain) = &service.build.toolchain else {
-            continue;
-        };
-        steps.extend(setup(toolchain));
-        steps.push(
-            Step::run(
-                format!("Test {}", service.name()),
-                test_script(toolchain.kind),
-            )
-            .working_directory(service.working_directory()),
-        );
-    }
+    steps.extend(toolchain_steps(built, "Test", test_script));
     (steps.len() > 1).then(|| Job::new("Test", read_contents(), steps).needs(needs))
 }
 
 /// Sets up each toolchain and compiles every service that has one (without its tests), for
 /// an analysis that reads the compiled code.
 pub fn compile_steps(built: &[Built<'_>]) -> Vec<Step> {
+    toolchain_steps(built, "Build", build_script)
+}
+
+/// For every service with a toolchain: set the toolchain up, then run `script` of its kind in
+/// the service's directory, in a step named `<verb> <service>`.
+fn toolchain_steps(
+    built: &[Built<'_>],
+    verb: &str,
+    script: fn(ToolchainKind) -> &'static str,
+) -> Vec<Step> {
     let mut steps = Vec::new();
     for service in built {
         let Some(toolchain) = &service.build.toolchain else {
@@ -98,11 +96,8 @@ pub fn compile_steps(built: &[Built<'_>]) -> Vec<Step> {
         };
         steps.extend(setup(toolchain));
         steps.push(
-            Step::run(
-                format!("Build {}", service.name()),
-                build_script(toolchain.kind),
-            )
-            .working_directory(service.working_directory()),
+            Step::run(format!("{verb} {}", service.name()), script(toolchain.kind))
+                .working_directory(service.working_directory()),
         );
     }
     steps
