@@ -115,6 +115,7 @@ fn the_critical_service_goes_by_the_practices_canary() {
         steps,
         analysis: Some(analysis),
         on_failure,
+        ..
     } = &strategy.kind
     else {
         panic!("my-app's production strategy is not a gated canary: {strategy:?}");

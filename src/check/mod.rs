@@ -13,6 +13,7 @@ mod defaults;
 pub mod dockerfiles;
 mod environment;
 mod gates;
+mod hooks;
 mod injection;
 pub mod limits;
 pub mod model;
@@ -101,6 +102,7 @@ pub fn finish(checker: &mut Checker, model: &mut Model) {
     }
     model.deployments = environment::deployments(model);
     environment::check_traffic_strategies(checker, model);
+    hooks::check_deployments(checker, model);
     environment::exposures::check(checker, model);
     gates::resolve_dast_targets(checker, model);
     gates::check_quality_gate(checker, model);

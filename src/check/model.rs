@@ -13,6 +13,7 @@ mod cluster;
 mod engine;
 mod exposure;
 mod gates;
+mod hooks;
 mod observability;
 mod ownership;
 mod scheduling;
@@ -23,6 +24,7 @@ pub use cluster::{Mesh, MetricsStack};
 pub use engine::{ArgoRollouts, Engine};
 pub use exposure::{Exposure, Gateway, Removable};
 pub use gates::{CiReference, Dast, DastScan, QualityGate, Risk, SecuritySeverity};
+pub use hooks::{Hook, HookAt};
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
 pub use scheduling::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
@@ -560,6 +562,9 @@ pub enum StrategyKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         analysis: Option<Analysis>,
         on_failure: OnFailure,
+        /// Jobs run before, beside or after the steps (`hook NAME { ... }`), in spec order.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        hooks: Vec<Hook>,
     },
 }
 

@@ -12,7 +12,7 @@ mod strategies;
 pub use exposure::{EXPOSE, INGRESS, ISTIO_GATEWAY, NONE, TLS_SECRET};
 pub use gates::{CI_REFERENCE, CODEQL, DAST, SONARQUBE};
 pub use scheduling::{SCHEDULING, SPREAD, TOLERATION};
-pub use strategies::{ANALYSIS, BLUE_GREEN, CANARY, CANARY_STEP, RECREATE, ROLLING};
+pub use strategies::{ANALYSIS, BLUE_GREEN, CANARY, CANARY_STEP, HOOK, RECREATE, ROLLING};
 
 /// How a field is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -644,6 +644,7 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
         ("an environment", "override") => &Child::Block(&OVERRIDE),
         ("a canary strategy", "step") => &Child::Block(&CANARY_STEP),
         ("a canary strategy", "analysis") => &Child::Block(&ANALYSIS),
+        ("a canary strategy", "hook") => &Child::Block(&HOOK),
         _ => return None,
     })
 }
@@ -702,6 +703,7 @@ pub fn choices(schema: &Schema, field: &str) -> &'static [&'static str] {
         ("a canary strategy", "engine") => crate::check::model::Engine::KEYWORDS,
         ("an slo block", "severity") => &["critical", "warning", "info"],
         ("a canary step", "pause") => &["approval"],
+        ("a canary hook", "at") => &["before", "during", "after"],
         ("an expose block", "gateway") => crate::check::model::Gateway::KINDS,
         ("a secret reference", "from") => SECRET_STORE_KINDS,
         (

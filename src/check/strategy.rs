@@ -9,7 +9,7 @@
 use super::model::*;
 use super::reader::Reader;
 use super::values::{self, Variant};
-use super::{canary_shorthand, item_label, names, rollouts, schema, Checker};
+use super::{canary_shorthand, hooks, item_label, names, rollouts, schema, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{CompareOp, Expr, ExprKind, Item, Object};
@@ -224,6 +224,7 @@ fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(Strategy
         ),
         None => Some(OnFailure::Rollback),
     };
+    let hooks = hooks::lower(checker, &reader);
     let steps = steps.filter(|steps| check_weights(checker, steps, argo))?;
     let engine = engine?;
     if !rollouts::check_traffic(checker, &engine, &steps, owner) {
@@ -235,11 +236,16 @@ fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(Strategy
             return None;
         }
     }
+    let hooks = hooks?;
+    if !hooks::check_load_lasts(checker, &hooks, &steps, analysis.as_ref()) {
+        return None;
+    }
     Some((
         StrategyKind::Canary {
             steps,
             analysis,
             on_failure: on_failure?,
+            hooks,
         },
         engine,
     ))

@@ -103,6 +103,8 @@ codes! {
     SW0352 = "DAST scan without a target URL",
     SW0353 = "DAST scan of an environment the workflow does not deploy",
     SW0354 = "code analysis gate that cannot analyse a service",
+    SW0360 = "load generator that stops before the rollout",
+    SW0361 = "hook that aborts a halting canary",
     SW0401 = "promotion cycle",
     SW0402 = "service dependency cycle",
     SW0403 = "unreachable environment",

@@ -11,7 +11,7 @@ use crate::check::model::{
     Analysis, Approval, CanaryStep, Deployment, EnvValue, Environment, IntOrPercent, Model,
     OnFailure, Pause, PolicySeverity, PolicySubject, StrategyKind, Trigger,
 };
-use crate::check::model::{DastScan, Mesh, MetricsStack, NoData, QualityGate};
+use crate::check::model::{DastScan, Hook, Mesh, MetricsStack, NoData, QualityGate};
 use crate::emit::metrics;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -284,8 +284,9 @@ fn rollout_report(deployment: &Deployment) -> RolloutReport {
             steps,
             analysis,
             on_failure,
+            hooks,
         } => (
-            canary_text(steps, deployment.strategy.engine.is_workflow()),
+            canary_text(steps, hooks, deployment.strategy.engine.is_workflow()),
             analysis.as_ref(),
             Some(*on_failure),
         ),
@@ -315,7 +316,7 @@ fn count_text(value: IntOrPercent) -> String {
     }
 }
 
-fn canary_text(steps: &[CanaryStep], workflow: bool) -> String {
+fn canary_text(steps: &[CanaryStep], hooks: &[Hook], workflow: bool) -> String {
     let parts: Vec<String> = steps
         .iter()
         .map(|step| match step.pause {
@@ -329,7 +330,15 @@ fn canary_text(steps: &[CanaryStep], workflow: bool) -> String {
     } else {
         "run by Argo Rollouts"
     };
-    format!("canary, {engine}: {}", parts.join(", then "))
+    let mut text = format!("canary, {engine}: {}", parts.join(", then "));
+    let hooks: Vec<String> = hooks
+        .iter()
+        .map(|hook| format!("{} {}", hook.name.value, hook.at.keyword()))
+        .collect();
+    if !hooks.is_empty() {
+        text.push_str(&format!("; hooks: {}", hooks.join(", ")));
+    }
+    text
 }
 
 fn stops_text(analysis: &Analysis, on_failure: Option<OnFailure>) -> String {

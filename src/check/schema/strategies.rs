@@ -58,6 +58,18 @@ pub const CANARY: Schema = Schema {
         value("engine", "workflow | argo_rollouts", "Who runs the steps: the delivery workflow (default) or an Argo Rollouts controller (`argo_rollouts`)."),
         value("route", "string", "With `engine = argo_rollouts`: the name of the VirtualService route Argo Rollouts shifts (default `\"primary\"`)."),
         value("subsets", "list of two names", "With `engine = argo_rollouts`: the stable and canary DestinationRule subsets the route splits between (default `[stable, canary]`)."),
+        repeated("hook", "labelled block", "A Job run `before` the first step, `during` the steps (a load generator) or `after` the last: `hook smoke { at = before  image = \"...\" }`."),
+    ],
+};
+
+pub const HOOK: Schema = Schema {
+    what: "a canary hook",
+    fields: &[
+        required("at", "before | during | after", "When the Job runs: before the first step, beside the steps, or after the last step."),
+        required("image", "string", "The Job's container image."),
+        value("command", "list of strings", "The container's command (default: the image's entrypoint)."),
+        value("timeout", "duration", "The longest the Job may run; a Job still running then has failed (default 5m)."),
+        block("resources", "block", "The Job's `requests` and `limits`; one without the other sets both (default: CPU 100m to 1, memory 128Mi to 256Mi)."),
     ],
 };
 

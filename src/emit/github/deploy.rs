@@ -139,10 +139,35 @@ pub fn rollout_scripts(
                 script::script(options, deployment, &live, &layout, &scope.prometheus)
             {
                 scripts.push((script::path(name, &deployment.service), text));
+                scripts.extend(hook_files(model, options, deployment));
             }
         }
     }
     scripts
+}
+
+/// The Job file of each hook of a canary the workflow runs, next to its script.
+fn hook_files(model: &Model, options: &Options, deployment: &Deployment) -> Vec<(String, String)> {
+    let StrategyKind::Canary { hooks, .. } = &deployment.strategy.kind else {
+        return Vec::new();
+    };
+    hooks
+        .iter()
+        .map(|hook| {
+            let job = crate::emit::k8s::hooks::job(model, deployment, hook);
+            let text = format!(
+                "{}{}",
+                crate::emit::header(options),
+                crate::emit::yaml::document_text(&job)
+            );
+            let path = script::hook_path(
+                &deployment.environment,
+                &deployment.service,
+                &hook.name.value,
+            );
+            (path, text)
+        })
+        .collect()
 }
 
 /// The deployments of an environment, dependencies first.

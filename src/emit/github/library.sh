@@ -113,6 +113,7 @@ analyse() {
         canary_failed "$weight"
       fi
     fi
+    check_load
   done
 }
 
@@ -132,6 +133,131 @@ canary_failed() {
 hold() {
   log "$service: waiting $1s"
   sleep "$(scaled "$1")"
+  check_load
+}
+
+# ---- Hooks: Jobs run before, beside (`during`) or after the steps. --------------------------
+
+# The state of Job NAME: complete, failed (Failed, or FailureTarget on the way to it: a failed
+# pod, or its deadline passed), missing, or running.
+job_state() {
+  local conditions
+  if ! conditions="$(kubectl -n "$namespace" get job "$1" \
+    -o 'jsonpath={range .status.conditions[?(@.status=="True")]}{.type}{" "}{end}' 2>/dev/null)"; then
+    echo missing
+    return
+  fi
+  case " $conditions " in
+    *" Failed "* | *" FailureTarget "*) echo failed ;;
+    *" Complete "*) echo complete ;;
+    *) echo running ;;
+  esac
+}
+
+# Starts hook INDEX: its Job of an earlier rollout is deleted first (a Job cannot be re-run).
+start_hook() {
+  local job="${hook_jobs[$1]}"
+  log "$service: hook ${hook_names[$1]} (${hook_at[$1]}): starting Job $job"
+  kubectl -n "$namespace" delete job "$job" --ignore-not-found --wait=true
+  kubectl apply -f "${hook_files[$1]}"
+}
+
+# Waits for hook INDEX to complete; returns 1 when it failed, went missing or outlived its
+# timeout (with a grace period for the Job controller to mark the deadline).
+await_hook() {
+  local job="${hook_jobs[$1]}" deadline state
+  deadline=$((SECONDS + $(scaled "${hook_timeouts[$1]}") + 30))
+  while :; do
+    state="$(job_state "$job")"
+    case "$state" in
+      complete)
+        log "$service: hook ${hook_names[$1]}: Job $job completed"
+        return 0
+        ;;
+      failed | missing)
+        warn "$service: hook ${hook_names[$1]}: Job $job $state"
+        kubectl -n "$namespace" logs "job/$job" --tail=40 2>/dev/null || true
+        return 1
+        ;;
+    esac
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      warn "$service: hook ${hook_names[$1]}: Job $job still running after its timeout"
+      return 1
+    fi
+    sleep 2
+  done
+}
+
+# A hook failed: roll back (on_failure = rollback) or leave the traffic where it is (halt).
+# Either way the job fails.
+hook_failed() {
+  if [ "$on_failure" = rollback ]; then
+    error "$service: hook ${hook_names[$1]} (${hook_at[$1]}) failed; rolling back to $live"
+    abort
+  else
+    error "$service: hook ${hook_names[$1]} (${hook_at[$1]}) failed; halted where it is"
+  fi
+  exit 1
+}
+
+# Runs the hooks at AT (before or after), one after another, each to completion.
+run_hooks() {
+  local index
+  for index in "${!hook_names[@]}"; do
+    if [ "${hook_at[$index]}" = "$1" ]; then
+      start_hook "$index"
+      await_hook "$index" || hook_failed "$index"
+    fi
+  done
+}
+
+# Whether any hook runs at AT.
+has_hooks() {
+  local at
+  for at in "${hook_at[@]}"; do
+    if [ "$at" = "$1" ]; then return 0; fi
+  done
+  return 1
+}
+
+# Before the first step: one candidate pod up (the mesh still sends it no traffic), then the
+# `before` hooks, then the load generators (`during`), which run until the rollout ends.
+begin_rollout() {
+  if has_hooks before; then
+    log "$service: one pod of $candidate for the hooks that run before the first step"
+    hold_floor "$candidate" 1
+    if [ "$(kubectl -n "$namespace" get deployment "$candidate" -o 'jsonpath={.spec.replicas}')" -lt 1 ]; then
+      kubectl -n "$namespace" scale "deployment/$candidate" --replicas=1
+    fi
+    kubectl -n "$namespace" rollout status "deployment/$candidate" --timeout="$wait_timeout"
+    run_hooks before
+  fi
+  local index
+  for index in "${!hook_names[@]}"; do
+    if [ "${hook_at[$index]}" = during ]; then start_hook "$index"; fi
+  done
+}
+
+# Fails the canary when a load generator failed or outlived its timeout. One that completed
+# has simply stopped: the gates judge what traffic there was.
+check_load() {
+  local index
+  for index in "${!hook_names[@]}"; do
+    if [ "${hook_at[$index]}" = during ] && [ "$(job_state "${hook_jobs[$index]}")" = failed ]; then
+      warn "$service: load generator ${hook_names[$index]} failed"
+      hook_failed "$index"
+    fi
+  done
+}
+
+# Stops the load generators: the rollout is over.
+stop_load() {
+  local index
+  for index in "${!hook_names[@]}"; do
+    if [ "${hook_at[$index]}" = during ]; then
+      kubectl -n "$namespace" delete job "${hook_jobs[$index]}" --ignore-not-found --wait=false
+    fi
+  done
 }
 
 # The replicas of the live track now (an autoscaler may have changed them), or the spec's.
@@ -197,6 +323,7 @@ set_weight() {
 # before the rollout) and the candidate scaled to zero.
 abort() {
   log "$service: all traffic back to $live, $candidate scaled to 0"
+  stop_load
   kubectl apply -f "$resting"
   if kubectl -n "$namespace" get deployment "$candidate" -o name >/dev/null 2>&1; then
     kubectl -n "$namespace" scale "deployment/$candidate" --replicas=0
@@ -209,6 +336,8 @@ abort() {
 # candidate to zero.
 promote() {
   : "${OVERLAY:?OVERLAY must name the kustomization the deploy applied}"
+  run_hooks after
+  stop_load
   log "$service: promoting $candidate's version to $live"
   kubectl apply -k "$OVERLAY" -l "$live_selector"
   kubectl -n "$namespace" rollout status "deployment/$live" --timeout="$wait_timeout"
@@ -236,6 +365,9 @@ main() {
       local step
       for ((step = $2; step <= $3; step++)); do
         declare -F "step_$step" >/dev/null || usage
+      done
+      if [ "$2" = 1 ]; then begin_rollout; fi
+      for ((step = $2; step <= $3; step++)); do
         "step_$step"
       done
       ;;

@@ -19,7 +19,7 @@ use super::live::LiveTrack;
 use super::prometheus::PrometheusAccess;
 use super::types::Step;
 use crate::check::model::{
-    Analysis, CanaryStep, Deployment, Duration, OnFailure, Pause, StrategyKind,
+    Analysis, CanaryStep, Deployment, Duration, HookAt, OnFailure, Pause, StrategyKind,
 };
 
 /// How long `kubectl rollout status` waits for a Deployment.
@@ -89,8 +89,16 @@ pub fn canary(
             continue;
         }
         let run = &steps[first..=index];
+        let hooks_before = match first {
+            0 => hook_timeouts(deployment, HookAt::Before),
+            _ => 0,
+        };
         let waits = Duration {
-            millis: run.iter().map(|s| step_waits(s, analysis).millis).sum(),
+            millis: hooks_before
+                + run
+                    .iter()
+                    .map(|s| step_waits(s, analysis).millis)
+                    .sum::<u64>(),
         };
         let weights: Vec<String> = run.iter().map(|s| format!("{}%", s.weight.value)).collect();
         let mut step = script_step(
@@ -133,15 +141,30 @@ pub fn canary(
             });
         }
     }
-    pieces.push(step(
-        script_step(
+    pieces.push(Piece::Step {
+        step: script_step(
             format!("{service}: promote the canary to {}", live.version),
             script,
             "promote",
         )
         .env("OVERLAY", live.overlay.clone()),
-    ));
+        waits: Duration {
+            millis: hook_timeouts(deployment, HookAt::After),
+        },
+    });
     pieces
+}
+
+/// The longest the hooks at `at` may run together, in milliseconds (they run one by one).
+fn hook_timeouts(deployment: &Deployment, at: HookAt) -> u64 {
+    match &deployment.strategy.kind {
+        StrategyKind::Canary { hooks, .. } => hooks
+            .iter()
+            .filter(|hook| hook.at == at)
+            .map(|hook| hook.timeout.millis)
+            .sum(),
+        _ => 0,
+    }
 }
 
 /// The blue-green rollout of one service: green runs the new version behind the preview

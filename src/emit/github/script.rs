@@ -21,7 +21,7 @@
 use super::live::LiveTrack;
 use super::prometheus::PrometheusAccess;
 use super::rollout::ROLLOUT_TIMEOUT;
-use crate::check::model::{Analysis, CanaryStep, Deployment, OnFailure, Pause, StrategyKind};
+use crate::check::model::{Analysis, CanaryStep, Deployment, Hook, OnFailure, Pause, StrategyKind};
 use crate::emit::istio::Layout;
 use crate::emit::metrics::{self, Subject};
 use crate::emit::Options;
@@ -36,6 +36,11 @@ pub const WINDOW: &str = "{{window}}";
 /// `rollout/<env>/<service>.sh`, relative to the output directory.
 pub fn path(environment: &str, service: &str) -> String {
     format!("rollout/{environment}/{service}.sh")
+}
+
+/// `rollout/<env>/<service>-<hook>.yaml`: the Job of one hook, which the script applies.
+pub fn hook_path(environment: &str, service: &str, hook: &str) -> String {
+    format!("rollout/{environment}/{service}-{hook}.yaml")
 }
 
 /// The script of a deployment whose rollout the workflow runs; `None` for a single-track
@@ -56,14 +61,17 @@ pub fn script(
             steps,
             analysis,
             on_failure,
+            hooks,
         } => {
             settings.canary(analysis.as_ref(), *on_failure, deployment);
+            settings.hooks(deployment, hooks);
             canary_steps(steps, analysis.as_ref(), layout)
         }
         StrategyKind::BlueGreen {
             scale_down_delay, ..
         } => {
             settings.blue_green(layout.switch.clone()?, scale_down_delay.seconds_ceil());
+            settings.hooks(deployment, &[]);
             String::new()
         }
         StrategyKind::Rolling { .. } | StrategyKind::Recreate => return None,
@@ -195,6 +203,25 @@ impl Settings {
         self.set("failure_limit", &failure_limit.to_string());
         self.set("no_data", no_data);
         self.set("failures", "0");
+    }
+
+    /// The hooks' Jobs, files, times and timeouts, one entry per hook in spec order (empty
+    /// lists without hooks).
+    fn hooks(&mut self, deployment: &Deployment, hooks: &[Hook]) {
+        let environment = &deployment.environment;
+        let service = &deployment.service;
+        let column = |value: &dyn Fn(&Hook) -> String| hooks.iter().map(value).collect::<Vec<_>>();
+        self.list("hook_names", &column(&|hook| hook.name.value.clone()));
+        self.list("hook_at", &column(&|hook| hook.at.keyword().to_string()));
+        self.list("hook_jobs", &column(&|hook| hook.job_name(service)));
+        self.list(
+            "hook_files",
+            &column(&|hook| hook_path(environment, service, &hook.name.value)),
+        );
+        self.list(
+            "hook_timeouts",
+            &column(&|hook| hook.timeout.seconds_ceil().to_string()),
+        );
     }
 
     fn blue_green(&mut self, switched: String, keep_live_seconds: u64) {

@@ -22,6 +22,7 @@
 
 mod config;
 pub mod external_secret;
+pub mod hooks;
 mod identity;
 mod network;
 mod object;

@@ -46,6 +46,11 @@ pub fn companions(model: &Model, unit: &Unit) -> Vec<Object> {
         .map(|template| Object::AnalysisTemplate(Box::new(template)))
         .into_iter()
         .collect();
+    objects.extend(
+        rollouts::hook_templates(model, deployment, |name| unit.metadata(name))
+            .into_iter()
+            .map(|template| Object::AnalysisTemplate(Box::new(template))),
+    );
     if let Some((rules, service)) = istio::rollout_routing(model, deployment) {
         objects.extend(
             rules

@@ -16,6 +16,15 @@
 //! * `pause = d` without analysis is `pause: {duration: d}`; `pause = approval` is `pause: {}`
 //!   (after the analysis, if any), which waits until someone promotes the rollout.
 //!
+//! * hooks (`hook NAME { at ... }`) are Jobs run through Argo Rollouts' Job metric provider,
+//!   one AnalysisTemplate per hook named like its Job ([`hook_templates`]): `before` hooks
+//!   are analysis steps ahead of the first `setWeight`, bracketed by `setCanaryScale`
+//!   (`replicas: 1`, then `matchTrafficWeight: true`) so one canary pod runs for them before
+//!   it gets traffic; `after` hooks are analysis steps after the last step; `during` hooks
+//!   (load generators) are the canary's background `analysis`, from the first `setWeight`
+//!   on, which Argo Rollouts stops when the rollout ends. A Job that fails (or passes its
+//!   deadline) fails its analysis, which aborts the rollout.
+//!
 //! Argo Rollouts itself promotes the canary after the last step. A failed analysis aborts the
 //! rollout: all traffic returns to the stable Service (`on_failure = rollback`). With
 //! `on_failure = halt`, a gate that does not hold makes the measurement inconclusive instead
@@ -32,15 +41,17 @@
 pub mod types;
 
 use crate::check::model::{
-    Analysis, ArgoRollouts, CanaryStep, Deployment, Model, NoData, OnFailure, Pause, StrategyKind,
+    Analysis, ArgoRollouts, CanaryStep, Deployment, Hook, HookAt, Model, NoData, OnFailure, Pause,
+    StrategyKind,
 };
+use crate::emit::k8s::hooks as k8s_hooks;
 use crate::emit::metrics::{self, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
 use types::{
-    AnalysisTemplate, AnalysisTemplateSpec, Argument, CanaryStrategy, IstioRouting, Metric,
-    PrometheusProvider, Provider, Step, StepAnalysis, TemplateRef, TrafficRouting,
-    VirtualServiceRef, API_VERSION,
+    AnalysisTemplate, AnalysisTemplateSpec, AnyMetric, Argument, BackgroundAnalysis, CanaryScale,
+    CanaryStrategy, IstioRouting, JobMetric, JobProvider, JobTemplate, Metric, PrometheusProvider,
+    Provider, Step, StepAnalysis, TemplateRef, TrafficRouting, VirtualServiceRef, API_VERSION,
 };
 
 /// Where the AnalysisTemplate asks Prometheus when the app names none: prometheus-operator's
@@ -80,17 +91,98 @@ pub fn name(deployment: &Deployment) -> String {
 pub fn canary_strategy(deployment: &Deployment) -> Option<CanaryStrategy> {
     let settings = deployment.strategy.argo_rollouts()?;
     let StrategyKind::Canary {
-        steps, analysis, ..
+        steps,
+        analysis,
+        hooks,
+        ..
     } = &deployment.strategy.kind
     else {
         return None;
     };
+    let mut all_steps = hook_steps(deployment, hooks, HookAt::Before);
+    let starting_step = all_steps.len();
+    all_steps.extend(rollout_steps(deployment, steps, analysis.as_ref()));
+    all_steps.extend(hook_steps(deployment, hooks, HookAt::After));
+    let load: Vec<TemplateRef> = hooks
+        .iter()
+        .filter(|hook| hook.at == HookAt::During)
+        .map(|hook| hook_template_ref(deployment, hook))
+        .collect();
     Some(CanaryStrategy {
         canary_service: ArgoRollouts::canary_service(&deployment.service),
         stable_service: ArgoRollouts::stable_service(&deployment.service),
         traffic_routing: traffic_routing(deployment, settings),
-        steps: rollout_steps(deployment, steps, analysis.as_ref()),
+        analysis: (!load.is_empty()).then_some(BackgroundAnalysis {
+            templates: load,
+            starting_step,
+        }),
+        steps: all_steps,
     })
+}
+
+/// The steps that run the hooks at `at` (before or after), one analysis step each, in spec
+/// order. Before the first step one canary pod is started for them (`setCanaryScale`), and
+/// the canary's size then follows the weights again.
+fn hook_steps(deployment: &Deployment, hooks: &[Hook], at: HookAt) -> Vec<Step> {
+    let mut out: Vec<Step> = hooks
+        .iter()
+        .filter(|hook| hook.at == at)
+        .map(|hook| {
+            Step::analysis(StepAnalysis {
+                templates: vec![hook_template_ref(deployment, hook)],
+                args: Vec::new(),
+            })
+        })
+        .collect();
+    if at == HookAt::Before && !out.is_empty() {
+        out.insert(0, Step::set_canary_scale(CanaryScale::replicas(1)));
+        out.push(Step::set_canary_scale(CanaryScale::match_traffic_weight()));
+    }
+    out
+}
+
+fn hook_template_ref(deployment: &Deployment, hook: &Hook) -> TemplateRef {
+    TemplateRef {
+        template_name: hook.job_name(&deployment.service),
+    }
+}
+
+/// One AnalysisTemplate per hook, named like its Job (`<service>-<hook>`), whose only metric
+/// is the Job; `metadata` gives each its name (and the namespace and labels of the service).
+pub fn hook_templates(
+    model: &Model,
+    deployment: &Deployment,
+    metadata: impl Fn(String) -> ObjectMeta,
+) -> Vec<AnalysisTemplate> {
+    if deployment.strategy.argo_rollouts().is_none() {
+        return Vec::new();
+    }
+    let StrategyKind::Canary { hooks, .. } = &deployment.strategy.kind else {
+        return Vec::new();
+    };
+    hooks
+        .iter()
+        .map(|hook| AnalysisTemplate {
+            api_version: API_VERSION,
+            kind: "AnalysisTemplate",
+            metadata: metadata(hook.job_name(&deployment.service)),
+            spec: AnalysisTemplateSpec {
+                args: Vec::new(),
+                metrics: vec![AnyMetric::Job(Box::new(JobMetric {
+                    name: hook.name.value.clone(),
+                    provider: JobProvider {
+                        job: JobTemplate {
+                            metadata: ObjectMeta {
+                                labels: Some(k8s_hooks::hook_labels(model, deployment, hook)),
+                                ..ObjectMeta::default()
+                            },
+                            spec: k8s_hooks::job_spec(model, deployment, hook),
+                        },
+                    },
+                }))],
+            },
+        })
+        .collect()
 }
 
 fn traffic_routing(deployment: &Deployment, settings: &ArgoRollouts) -> TrafficRouting {
@@ -175,7 +267,7 @@ pub fn analysis_template(
             };
             let (limit, _) = metrics::threshold(gate);
             let halt = *on_failure == OnFailure::Halt;
-            Metric {
+            AnyMetric::Prometheus(Metric {
                 name: metric_name,
                 initial_delay: analysis.interval.text(),
                 interval: analysis.interval.text(),
@@ -190,7 +282,7 @@ pub fn analysis_template(
                         query: metrics::query(gate.metric, &subject, analysis.interval),
                     },
                 },
-            }
+            })
         })
         .collect();
     Some(AnalysisTemplate {

@@ -44,7 +44,18 @@ pub struct CanaryStrategy {
     pub canary_service: String,
     pub stable_service: String,
     pub traffic_routing: TrafficRouting,
+    /// Background analysis over the whole rollout: the load generators (`during` hooks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<BackgroundAnalysis>,
     pub steps: Vec<Step>,
+}
+
+/// `analysis` of a canary: templates that run from `startingStep` until the rollout ends.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackgroundAnalysis {
+    pub templates: Vec<TemplateRef>,
+    pub starting_step: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,11 +78,13 @@ pub struct VirtualServiceRef {
 }
 
 /// One canary step: exactly one of its fields is set (see the constructors).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Step {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub set_weight: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_canary_scale: Option<CanaryScale>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pause: Option<Pause>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,24 +95,55 @@ impl Step {
     pub fn set_weight(weight: u32) -> Step {
         Step {
             set_weight: Some(weight),
-            pause: None,
-            analysis: None,
+            ..Step::default()
         }
     }
 
     pub fn pause(duration: Option<String>) -> Step {
         Step {
-            set_weight: None,
             pause: Some(Pause { duration }),
-            analysis: None,
+            ..Step::default()
         }
     }
 
     pub fn analysis(analysis: StepAnalysis) -> Step {
         Step {
-            set_weight: None,
-            pause: None,
             analysis: Some(analysis),
+            ..Step::default()
+        }
+    }
+
+    pub fn set_canary_scale(scale: CanaryScale) -> Step {
+        Step {
+            set_canary_scale: Some(scale),
+            ..Step::default()
+        }
+    }
+}
+
+/// `setCanaryScale`: a fixed number of canary pods, whatever the weight, or back to pods in
+/// proportion to the weight (`matchTrafficWeight`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanaryScale {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub match_traffic_weight: Option<bool>,
+}
+
+impl CanaryScale {
+    pub fn replicas(replicas: u32) -> CanaryScale {
+        CanaryScale {
+            replicas: Some(replicas),
+            match_traffic_weight: None,
+        }
+    }
+
+    pub fn match_traffic_weight() -> CanaryScale {
+        CanaryScale {
+            replicas: None,
+            match_traffic_weight: Some(true),
         }
     }
 }
@@ -114,6 +158,7 @@ pub struct Pause {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepAnalysis {
     pub templates: Vec<TemplateRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<Argument>,
 }
 
@@ -133,8 +178,37 @@ pub struct Argument {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnalysisTemplateSpec {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<Argument>,
-    pub metrics: Vec<Metric>,
+    pub metrics: Vec<AnyMetric>,
+}
+
+/// A metric of either kind: a gate measured in Prometheus, or a hook's Job.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum AnyMetric {
+    Prometheus(Metric),
+    Job(Box<JobMetric>),
+}
+
+/// A metric whose measurement is a Job: it succeeds when the Job completes, fails when it
+/// fails (or passes its `activeDeadlineSeconds`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobMetric {
+    pub name: String,
+    pub provider: JobProvider,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobProvider {
+    pub job: JobTemplate,
+}
+
+/// The Job Argo Rollouts creates: its labels and annotations, and its spec.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobTemplate {
+    pub metadata: ObjectMeta,
+    pub spec: k8s_openapi::api::batch::v1::JobSpec,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
