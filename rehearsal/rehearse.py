@@ -78,6 +78,7 @@ class Rollout:
     settings: dict[str, str] = field(default_factory=dict)
     steps: list[int] = field(default_factory=list)  # canary weights, in order
     gates: list[tuple[str, str]] = field(default_factory=list)  # (name, query)
+    hooks: list[tuple[str, str, str, str]] = field(default_factory=list)  # (name, at, job, file)
 
     @property
     def gated(self) -> bool:
@@ -132,6 +133,8 @@ def rollouts(out: Path) -> list[Rollout]:
                 settings=settings,
                 steps=weights,
                 gates=list(zip(names, queries)),
+                hooks=list(zip(read_array(text, "hook_names"), read_array(text, "hook_at"),
+                               read_array(text, "hook_jobs"), read_array(text, "hook_files"))),
             )
         )
     return found
@@ -516,14 +519,15 @@ def environment_scenarios(out: Path, environment: str) -> list[tuple[str, Any]]:
 def scenarios_of(rollout: Rollout) -> list[str]:
     if rollout.kind == "blue_green":
         return ["first deploy", "switch waits for approval, then promotes", "cancel restores"]
+    hooked = ["a failing hook rolls back"] if rollout.hooks else []
     if not rollout.gated:
-        return ["first deploy", "healthy is promoted", "cancel restores"]
+        return ["first deploy", "healthy is promoted", *hooked, "cancel restores"]
     middle = rollout.steps[len(rollout.steps) // 2]
     return ["first deploy", "healthy is promoted",
             f"slow at {rollout.steps[0]}% rolls back",
             f"erroring at {middle}% rolls back",
             f"slow at {rollout.steps[-1]}% rolls back",
-            "no data rolls back", "cancel restores"]
+            "no data rolls back", *hooked, "cancel restores"]
 
 
 def at_rest(cluster: Cluster, rollout: Rollout) -> tuple[bool, str]:
@@ -556,6 +560,8 @@ def run_scenario(cluster: Cluster, flow: Workflow, rollout: Rollout, scenario: s
                    rollout)
     if scenario == "cancel restores":
         return cancel(cluster, flow, rollout, jobs, before)
+    if scenario == "a failing hook rolls back":
+        return failing_hook(cluster, flow, rollout, jobs, before)
     watcher = None
     match = re.fullmatch(r"(slow|erroring) at (\d+)% rolls back", scenario)
     if match:
@@ -608,6 +614,7 @@ def run_scenario(cluster: Cluster, flow: Workflow, rollout: Rollout, scenario: s
             problems.append("not at rest")
         if scale:
             problems.extend(scale.problems(output))
+        problems.extend(hooks_ran(cluster, rollout, output))
         problems.extend(audited(cluster, rollout, "success"))
         runs = "this run's digest" if live_image.endswith(new_image) else live_image[-16:]
         return not problems, "; ".join([*(problems or ["promoted"]), rest,
@@ -640,6 +647,59 @@ def run_scenario(cluster: Cluster, flow: Workflow, rollout: Rollout, scenario: s
                f"{'on ' + reason.group(0).removeprefix('::warning::') if reason else ''}")
     return not problems, "; ".join([*(problems or [summary]), rest,
                                     f"{rollout.live} kept its version" * (live_image == before)])
+
+
+def hooks_ran(cluster: Cluster, rollout: Rollout, output: str) -> list[str]:
+    """Every hook's Job started; `before` and `after` hooks completed; no load generator is
+    left running once the rollout is over."""
+    problems = []
+    for name, at, job, _ in rollout.hooks:
+        if f"{rollout.service}: hook {name} ({at}): starting Job {job}" not in output:
+            problems.append(f"hook {name} ({at}) never started")
+        if at != "during" and f"{rollout.service}: hook {name}: Job {job} completed" not in output:
+            problems.append(f"hook {name} ({at}) never completed")
+        if at == "during" and cluster.kubectl("-n", rollout.namespace, "get", "job", job,
+                                              "-o", "name", "--ignore-not-found").strip():
+            problems.append(f"load generator {job} still exists after the rollout")
+    return problems
+
+
+# The label that makes the rig fail a Job's pod (rig/kwok-stages.yaml: rig-job-pod-failed).
+FAIL_LABEL = "rehearsal_fail"
+
+
+def failing_hook(cluster: Cluster, flow: Workflow, rollout: Rollout, jobs: list[str],
+                 before: str) -> tuple[bool, str]:
+    """The first hook's Job fails (its pod exits non-zero): the rollout must stop there and
+    roll back, leaving the live track on its previous version with all traffic."""
+    name, at, job, path = rollout.hooks[0]
+    file = flow.out / path
+    original = file.read_text()
+    manifest = yaml.safe_load(original.split("\n", 1)[1] if original.startswith("#") else original)
+    manifest["spec"]["template"]["metadata"]["labels"][FAIL_LABEL] = "true"
+    file.write_text(yaml.safe_dump(manifest, sort_keys=False))
+    try:
+        ok = all(flow.run_job(job_id) for job_id in jobs)
+    finally:
+        file.write_text(original)
+    output = flow.output()
+    problems = []
+    if ok:
+        problems.append("the jobs succeeded")
+    if f"::error::{rollout.service}: hook {name} ({at}) failed; rolling back" not in output:
+        problems.append(f"no rollback on hook {name}")
+    if at == "before" and re.search(rf"{re.escape(rollout.service)}: \d+% of the traffic", output):
+        problems.append("traffic moved before the hook that failed")
+    live_image = cluster.image(rollout.namespace, rollout.live)
+    if live_image != before:
+        problems.append(f"{rollout.live} runs {live_image[-16:]}, not its previous version")
+    rest_ok, rest = at_rest(cluster, rollout)
+    if not rest_ok:
+        problems.append("not at rest")
+    if cluster.kubectl("-n", rollout.namespace, "get", "job", job, "-o", "name",
+                       "--ignore-not-found").strip() and at == "during":
+        problems.append(f"load generator {job} still exists after the rollback")
+    return not problems, "; ".join([*(problems or [f"rolled back on hook {name} ({at})"]), rest])
 
 
 def audited(cluster: Cluster, rollout: Rollout, result: str) -> list[str]:

@@ -117,6 +117,7 @@ fn expand(
                 weight: Spanned::new(weight, step.span),
                 pause: pause.map(|(pause, _)| pause),
                 pause_span: pause.map(|(_, span)| span),
+                scale: None,
             }
         })
         .collect();
@@ -125,6 +126,7 @@ fn expand(
             weight: Spanned::new(100, step.span),
             pause: None,
             pause_span: None,
+            scale: None,
         });
     }
     steps

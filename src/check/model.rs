@@ -588,6 +588,10 @@ pub struct CanaryStep {
     /// Where the pause is written, for diagnostics about it.
     #[serde(skip)]
     pub pause_span: Option<Span>,
+    /// The canary's pods in this step when not in proportion to the weight (`scale = 3` pods,
+    /// or `scale = 50%` of the live track's); `None` follows the weight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<IntOrPercent>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -290,6 +290,10 @@ fn canary_step(
         None => None,
     };
     let pause_span = pause_expr.map(|expr| expr.span);
+    let scale = match reader.value(checker, "scale") {
+        Some(expr) => Some(canary_scale(checker, expr, weight.as_ref())?),
+        None => None,
+    };
     let weight = weight?;
     if weight.value == 0 && !zero_allowed {
         checker.report(
@@ -307,7 +311,35 @@ fn canary_step(
         weight,
         pause,
         pause_span,
+        scale,
     })
+}
+
+/// `scale = 3` (pods) or `scale = 50%` (of the live track's pods): the canary's size in a
+/// step, apart from its weight. No pods at all while the step sends traffic is SW0362.
+fn canary_scale(
+    checker: &mut Checker,
+    expr: &Expr,
+    weight: Option<&Spanned<u32>>,
+) -> Option<IntOrPercent> {
+    let scale = values::int_or_percent(checker, expr)?;
+    let Some(weight) = weight.filter(|weight| weight.value > 0 && scale.is_zero()) else {
+        return Some(scale);
+    };
+    checker.report(
+        Diagnostic::error(
+            Code::SW0362,
+            format!(
+                "this step sends {}% of the traffic to a canary scaled to no pods",
+                weight.value
+            ),
+            expr.span,
+            "no canary pods",
+        )
+        .with_label(weight.span, "traffic to the canary")
+        .with_help("give the canary at least one pod (`scale = 1`), or send it no traffic (`weight = 0%`, Argo Rollouts)"),
+    );
+    None
 }
 
 fn pause(checker: &mut Checker, expr: &Expr) -> Option<Pause> {

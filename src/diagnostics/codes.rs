@@ -105,6 +105,7 @@ codes! {
     SW0354 = "code analysis gate that cannot analyse a service",
     SW0360 = "load generator that stops before the rollout",
     SW0361 = "hook that aborts a halting canary",
+    SW0362 = "canary traffic to no pods",
     SW0401 = "promotion cycle",
     SW0402 = "service dependency cycle",
     SW0403 = "unreachable environment",

@@ -86,6 +86,11 @@ pub const CANARY_STEP: Schema = Schema {
             "duration or approval",
             "Wait this long, or until approved, before the next step.",
         ),
+        value(
+            "scale",
+            "count or percentage",
+            "The canary's pods in this step, apart from its weight: a count, or a share of the live track's pods (default: in proportion to the weight).",
+        ),
     ],
 };
 

@@ -301,18 +301,24 @@ release_floors() {
 # track's pods (at least one, at most the autoscaling maximum; not raised to the autoscaling
 # minimum: the candidate's autoscaler is held at this count) and waits for them, so that
 # traffic outside the mesh, which Services split by ready pods, follows the weight too; then
-# applies the step's routing. The live track keeps its size, ready for a rollback.
+# applies the step's routing. The live track keeps its size, ready for a rollback. SCALE
+# (the step's `scale`: a count of pods, or N% of the live track's) sizes the candidate
+# instead, up or down; without it the candidate only grows.
 set_weight() {
-  local weight="$1" routing="$2" total pods current
+  local weight="$1" routing="$2" scale="${3:-}" total pods current
   total="$(live_replicas)"
-  pods=$(((total * weight + 99) / 100))
+  case "$scale" in
+    "") pods=$(((total * weight + 99) / 100)) ;;
+    *%) pods=$(((total * ${scale%\%} + 99) / 100)) ;;
+    *) pods="$scale" ;;
+  esac
   if [ -n "$autoscaling_max" ] && [ "$pods" -gt "$autoscaling_max" ]; then pods="$autoscaling_max"; fi
   if [ "$pods" -lt 1 ]; then pods=1; fi
   log "$service: $weight% of the traffic to $candidate, on $pods pod(s) beside $total"
   hold_floor "$live" "$(clamp "$total")"
   hold_floor "$candidate" "$pods"
   current="$(kubectl -n "$namespace" get deployment "$candidate" -o 'jsonpath={.spec.replicas}')"
-  if [ "${current:-0}" -lt "$pods" ]; then
+  if [ "${current:-0}" -lt "$pods" ] || { [ -n "$scale" ] && [ "${current:-0}" -ne "$pods" ]; }; then
     kubectl -n "$namespace" scale "deployment/$candidate" --replicas="$pods"
   fi
   kubectl -n "$namespace" rollout status "deployment/$candidate" --timeout="$wait_timeout"

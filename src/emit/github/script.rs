@@ -21,7 +21,9 @@
 use super::live::LiveTrack;
 use super::prometheus::PrometheusAccess;
 use super::rollout::ROLLOUT_TIMEOUT;
-use crate::check::model::{Analysis, CanaryStep, Deployment, Hook, OnFailure, Pause, StrategyKind};
+use crate::check::model::{
+    Analysis, CanaryStep, Deployment, Hook, IntOrPercent, OnFailure, Pause, StrategyKind,
+};
 use crate::emit::istio::Layout;
 use crate::emit::metrics::{self, Subject};
 use crate::emit::Options;
@@ -240,9 +242,14 @@ fn canary_steps(steps: &[CanaryStep], analysis: Option<&Analysis>, layout: &Layo
             continue;
         };
         let weight = step.weight.value;
+        let scale = match step.scale {
+            Some(IntOrPercent::Count(pods)) => format!(" '{pods}'"),
+            Some(IntOrPercent::Percent(share)) => format!(" '{share}%'"),
+            None => String::new(),
+        };
         let _ = write!(
             text,
-            "step_{}() {{\n  set_weight {weight} {}\n",
+            "step_{}() {{\n  set_weight {weight} {}{scale}\n",
             index + 1,
             quote(routing)
         );

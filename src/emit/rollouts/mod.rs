@@ -6,7 +6,10 @@
 //!
 //! Mapping, step by step (`w` the weight, `d` a pause's duration):
 //!
-//! * every step starts with `setWeight: w`;
+//! * every step starts with `setWeight: w`, after `setCanaryScale` when the step says `scale`
+//!   (`replicas: n`, or `weight: p` for a share of the Rollout's replicas) and after
+//!   `setCanaryScale: {matchTrafficWeight: true}` when the step before said it and this one
+//!   does not;
 //! * with `analysis`, a step that sends the canary traffic runs the AnalysisTemplate for as
 //!   many rounds of `interval` as its pause lasts (one round without a timed pause), the same
 //!   rounds the workflow engine would measure; a `0%` step has no canary traffic to measure,
@@ -41,8 +44,8 @@
 pub mod types;
 
 use crate::check::model::{
-    Analysis, ArgoRollouts, CanaryStep, Deployment, Hook, HookAt, Model, NoData, OnFailure, Pause,
-    StrategyKind,
+    Analysis, ArgoRollouts, CanaryStep, Deployment, Hook, HookAt, IntOrPercent, Model, NoData,
+    OnFailure, Pause, StrategyKind,
 };
 use crate::emit::k8s::hooks as k8s_hooks;
 use crate::emit::metrics::{self, Subject};
@@ -203,8 +206,20 @@ pub fn rollout_steps(
     analysis: Option<&Analysis>,
 ) -> Vec<Step> {
     let mut out = Vec::new();
+    let mut scaled = false;
     for step in steps {
         let weight = step.weight.value;
+        match step.scale {
+            Some(IntOrPercent::Count(pods)) => {
+                out.push(Step::set_canary_scale(CanaryScale::replicas(pods)))
+            }
+            Some(IntOrPercent::Percent(share)) => {
+                out.push(Step::set_canary_scale(CanaryScale::weight(share)))
+            }
+            None if scaled => out.push(Step::set_canary_scale(CanaryScale::match_traffic_weight())),
+            None => {}
+        }
+        scaled = step.scale.is_some();
         out.push(Step::set_weight(weight));
         match (analysis.filter(|_| weight > 0), step.pause) {
             (Some(analysis), pause) => {

@@ -128,6 +128,9 @@ impl Step {
 pub struct CanaryScale {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicas: Option<u32>,
+    /// A percentage of the Rollout's replicas.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub match_traffic_weight: Option<bool>,
 }
@@ -136,6 +139,15 @@ impl CanaryScale {
     pub fn replicas(replicas: u32) -> CanaryScale {
         CanaryScale {
             replicas: Some(replicas),
+            weight: None,
+            match_traffic_weight: None,
+        }
+    }
+
+    pub fn weight(percent: u32) -> CanaryScale {
+        CanaryScale {
+            replicas: None,
+            weight: Some(percent),
             match_traffic_weight: None,
         }
     }
@@ -143,6 +155,7 @@ impl CanaryScale {
     pub fn match_traffic_weight() -> CanaryScale {
         CanaryScale {
             replicas: None,
+            weight: None,
             match_traffic_weight: Some(true),
         }
     }
