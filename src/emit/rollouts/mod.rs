@@ -6,7 +6,9 @@
 //!
 //! Mapping, step by step (`w` the weight, `d` a pause's duration):
 //!
-//! * every step starts with `setWeight: w`;
+//! * every step starts with `setWeight: w`; with a `requests` block, the first step with
+//!   `w > 0` then sets the header and mirror routes ([`requests`]), which hold until the
+//!   rollout is promoted or aborted;
 //! * with `analysis`, a step that sends the canary traffic runs the AnalysisTemplate for as
 //!   many rounds of `interval` as its pause lasts (one round without a timed pause), the same
 //!   rounds the workflow engine would measure; a `0%` step has no canary traffic to measure,
@@ -29,6 +31,7 @@
 //! ([`crate::emit::metrics::Subject::canary`]), so the analysis measures only the canary's
 //! pods, whatever its image tag, and exactly what the `prometheus` target alerts on.
 
+mod requests;
 pub mod types;
 
 use crate::check::model::{
@@ -95,6 +98,12 @@ pub fn canary_strategy(deployment: &Deployment) -> Option<CanaryStrategy> {
 
 fn traffic_routing(deployment: &Deployment, settings: &ArgoRollouts) -> TrafficRouting {
     TrafficRouting {
+        managed_routes: deployment
+            .strategy
+            .requests
+            .as_ref()
+            .map(|routing| requests::managed_routes(routing, settings))
+            .unwrap_or_default(),
         istio: IstioRouting {
             virtual_service: VirtualServiceRef {
                 name: name(deployment),
@@ -111,9 +120,18 @@ pub fn rollout_steps(
     analysis: Option<&Analysis>,
 ) -> Vec<Step> {
     let mut out = Vec::new();
+    // Routing by request starts with the first step that gives the canary pods.
+    let mut routing = deployment.strategy.requests.as_ref();
     for step in steps {
         let weight = step.weight.value;
         out.push(Step::set_weight(weight));
+        if let Some((requests, settings)) = routing
+            .filter(|_| weight > 0)
+            .zip(deployment.strategy.argo_rollouts())
+        {
+            out.extend(requests::steps(requests, settings));
+            routing = None;
+        }
         match (analysis.filter(|_| weight > 0), step.pause) {
             (Some(analysis), pause) => {
                 // More rounds than `failureLimit` (SW0320 refuses a timed pause with fewer), so
