@@ -194,6 +194,17 @@ class Cluster:
             for d in primary["route"]
         }
 
+    def request_routing(self, namespace: str, service: str) -> list[str]:
+        """What of a canary's routing by request the applied VirtualService holds: the names
+        of its `*-header` routes, and `mirror` when a route mirrors."""
+        found = self.kubectl("-n", namespace, "get", "virtualservice", service, "-o", "json",
+                             check=False)
+        if not found:
+            return []
+        routes = json.loads(found)["spec"]["http"]
+        held = [r["name"] for r in routes if str(r.get("name", "")).endswith("-header")]
+        return held + (["mirror"] if any("mirror" in r for r in routes) else [])
+
     def delete_namespace(self, namespace: str) -> None:
         self.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true",
                      "--timeout=180s")
@@ -531,14 +542,29 @@ def scenarios_of(rollout: Rollout) -> list[str]:
 
 
 def at_rest(cluster: Cluster, rollout: Rollout) -> tuple[bool, str]:
-    """All traffic on the live track, the candidate at 0 pods, the live track rolled out."""
+    """All traffic on the live track, the candidate at 0 pods, the live track rolled out, and
+    none of a canary's routing by request (header route, mirror) left behind."""
     live_subset, candidate_subset = rollout.subsets
     weights = cluster.weights(rollout.namespace, rollout.service)
     candidate = cluster.replicas(rollout.namespace, rollout.candidate)
     serving, how = cluster.serving(rollout.namespace, rollout.live)
+    left = cluster.request_routing(rollout.namespace, rollout.service)
     ok = (weights.get(live_subset) == 100 and weights.get(candidate_subset, 0) == 0
-          and candidate == 0 and serving)
-    return ok, f"route {weights}, {rollout.candidate} at {candidate} pod(s), {how}"
+          and candidate == 0 and serving and not left)
+    leftover = f", request routing left: {left}" if left else ""
+    return ok, f"route {weights}, {rollout.candidate} at {candidate} pod(s), {how}{leftover}"
+
+
+def routes_by_request(out: Path, rollout: Rollout) -> list[str]:
+    """What the first step's VirtualService routes by request (as `request_routing` reads
+    it), from the compiled tree: empty for a canary without a `requests` block."""
+    steps = sorted((out / "istio" / rollout.environment / rollout.service / "steps").glob(
+        "*/virtualservice.yaml"))
+    if not steps:
+        return []
+    text = steps[0].read_text()
+    held = re.findall(r"^  - name: (\S+-header)$", text, flags=re.MULTILINE)
+    return held + (["mirror"] if re.search(r"^    mirror:$", text, flags=re.MULTILINE) else [])
 
 
 def environment_namespaces(rollout: Rollout) -> list[str]:
@@ -731,8 +757,10 @@ def waiting_for_approval(cluster: Cluster, rollout: Rollout, new_image: str,
 
 def cancel(cluster: Cluster, flow: Workflow, rollout: Rollout, jobs: list[str],
            before: str) -> tuple[bool, str]:
-    """Cancels the job that moves traffic once traffic has moved, as GitHub would."""
+    """Cancels the job that moves traffic once traffic has moved, as GitHub would. A canary
+    that routes by request must hold its header route and mirror while the step runs."""
     seen: dict[str, int] = {}
+    routed: list[str] = []
 
     def watch() -> None:
         deadline = time.monotonic() + 600
@@ -740,6 +768,7 @@ def cancel(cluster: Cluster, flow: Workflow, rollout: Rollout, jobs: list[str],
             weights = cluster.weights(rollout.namespace, rollout.service)
             if weights.get(rollout.subsets[1], 0) > 0:
                 seen.update(weights)
+                routed.extend(cluster.request_routing(rollout.namespace, rollout.service))
                 time.sleep(0.5)  # in the middle of the step, not on its first command
                 break
             time.sleep(0.2)
@@ -759,6 +788,10 @@ def cancel(cluster: Cluster, flow: Workflow, rollout: Rollout, jobs: list[str],
     problems = []
     if not seen:
         problems.append("traffic never moved to the candidate")
+    expected = routes_by_request(flow.out, rollout) if rollout.kind == "canary" else []
+    if seen and routed != expected:
+        problems.append(f"the step's VirtualService routed by request {routed}, "
+                        f"not {expected} as its file says")
     status, took = flow.cancel_outcome
     if not flow.cancelled_step:
         problems.append("the cancel came when no step ran")

@@ -384,6 +384,9 @@ const SCHEMAS: &[&Schema] = &[
     &schema::CANARY,
     &schema::CANARY_STEP,
     &schema::ANALYSIS,
+    &schema::REQUESTS,
+    &schema::HEADER_MATCH,
+    &schema::COOKIE_MATCH,
     &schema::POLICY,
 ];
 

@@ -156,6 +156,7 @@ fn default_strategy(span: Span) -> Strategy {
             max_unavailable: IntOrPercent::Count(0),
         },
         engine: Engine::Workflow,
+        requests: None,
         span,
     }
 }
@@ -542,22 +543,27 @@ pub fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
 fn check_cluster_offers(checker: &mut Checker, environment: &Environment, deployment: &Deployment) {
     let kind = deployment.strategy.kind.keyword();
     if !environment.has_istio() {
-        checker.report(
-            Diagnostic::error(
-                Code::SW0321,
-                format!(
-                    "a {kind} strategy needs a service mesh, and `{}` has `mesh = none`",
-                    environment.name.value
-                ),
-                deployment.strategy.span,
-                "splits traffic between two tracks",
-            )
-            .with_label(environment.mesh.span, "no mesh in this cluster")
-            .with_help(format!(
-                "use `rolling` (or `recreate`) for `{}` in `{}`, or install Istio there and write `mesh = istio`",
-                deployment.service, environment.name.value
-            )),
-        );
+        let mut diagnostic = Diagnostic::error(
+            Code::SW0321,
+            format!(
+                "a {kind} strategy needs a service mesh, and `{}` has `mesh = none`",
+                environment.name.value
+            ),
+            deployment.strategy.span,
+            "splits traffic between two tracks",
+        )
+        .with_label(environment.mesh.span, "no mesh in this cluster");
+        // Routing by request is the mesh's work too: say so where it is written.
+        if let Some(requests) = &deployment.strategy.requests {
+            diagnostic = diagnostic.with_label(
+                requests.span,
+                "routes requests by header or mirrors them: only a mesh does that",
+            );
+        }
+        checker.report(diagnostic.with_help(format!(
+            "use `rolling` (or `recreate`) for `{}` in `{}`, or install Istio there and write `mesh = istio`",
+            deployment.service, environment.name.value
+        )));
         return;
     }
     let gated = matches!(

@@ -26,6 +26,7 @@ pub mod program;
 pub mod provenance;
 mod reader;
 mod rollouts;
+mod routing;
 pub mod schema;
 mod scope;
 pub(crate) mod secrets;
@@ -104,6 +105,7 @@ pub fn finish(checker: &mut Checker, model: &mut Model) {
     environment::check_traffic_strategies(checker, model);
     hooks::check_deployments(checker, model);
     environment::exposures::check(checker, model);
+    routing::check_deployments(checker, model);
     gates::resolve_dast_targets(checker, model);
     gates::check_quality_gate(checker, model);
     environment::secret_sources::check(checker, model);

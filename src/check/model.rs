@@ -16,6 +16,7 @@ mod gates;
 mod hooks;
 mod observability;
 mod ownership;
+mod routing;
 mod scheduling;
 mod secret_source;
 
@@ -27,6 +28,7 @@ pub use gates::{CiReference, Dast, DastScan, QualityGate, Risk, SecuritySeverity
 pub use hooks::{Hook, HookAt};
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
+pub use routing::{cookie_pattern, RequestMatch, RequestRouting, ValueMatch, COOKIE_HEADER};
 pub use scheduling::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
 pub use secret_source::{secret_uses, SecretSource, SecretUse, StoreKind, StoreRef};
 
@@ -540,6 +542,10 @@ pub struct Strategy {
     /// Who runs a canary's steps (always the workflow for other kinds).
     #[serde(skip_serializing_if = "Engine::is_workflow")]
     pub engine: Engine,
+    /// A canary's routing by request: header and cookie routes and the mirror (`None` for
+    /// other kinds, and for a canary without a `requests` block).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests: Option<RequestRouting>,
     #[serde(skip)]
     pub span: Span,
 }

@@ -6,11 +6,13 @@
 
 mod exposure;
 mod gates;
+mod routing;
 mod scheduling;
 mod strategies;
 
 pub use exposure::{EXPOSE, INGRESS, ISTIO_GATEWAY, NONE, TLS_SECRET};
 pub use gates::{CI_REFERENCE, CODEQL, DAST, SONARQUBE};
+pub use routing::{COOKIE_MATCH, HEADER_MATCH, REQUESTS};
 pub use scheduling::{SCHEDULING, SPREAD, TOLERATION};
 pub use strategies::{ANALYSIS, BLUE_GREEN, CANARY, CANARY_STEP, HOOK, RECREATE, ROLLING};
 
@@ -645,6 +647,9 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
         ("a canary strategy", "step") => &Child::Block(&CANARY_STEP),
         ("a canary strategy", "analysis") => &Child::Block(&ANALYSIS),
         ("a canary strategy", "hook") => &Child::Block(&HOOK),
+        ("a canary strategy", "requests") => &Child::Block(&REQUESTS),
+        ("a requests block", "header") => &Child::Block(&HEADER_MATCH),
+        ("a requests block", "cookie") => &Child::Block(&COOKIE_MATCH),
         _ => return None,
     })
 }

@@ -9,7 +9,7 @@
 use super::model::*;
 use super::reader::Reader;
 use super::values::{self, Variant};
-use super::{canary_shorthand, hooks, item_label, names, rollouts, schema, Checker};
+use super::{canary_shorthand, hooks, item_label, names, rollouts, routing, schema, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{CompareOp, Expr, ExprKind, Item, Object};
@@ -115,7 +115,7 @@ fn lower_kind(checker: &mut Checker, variant: &Variant, span: Span) -> Option<St
             blue_green(checker, body, variant.tag_span)?,
             Engine::Workflow,
         ),
-        "canary" => canary(checker, body, variant.tag_span)?,
+        "canary" => return canary_strategy(checker, body, variant.tag_span, span),
         _ => {
             values::unknown_variant(checker, "strategy kind", variant, KINDS);
             return None;
@@ -125,6 +125,27 @@ fn lower_kind(checker: &mut Checker, variant: &Variant, span: Span) -> Option<St
         name: None,
         kind,
         engine,
+        requests: None,
+        span,
+    })
+}
+
+/// A canary: its steps and gates ([`canary`]) and its routing by request ([`routing`]).
+fn canary_strategy(
+    checker: &mut Checker,
+    body: &Object,
+    owner: Span,
+    span: Span,
+) -> Option<Strategy> {
+    let reader = Reader::new(checker, body, &schema::CANARY, owner);
+    let (argo, engine) = rollouts::engine(checker, &reader, owner);
+    let kind = canary(checker, &reader, argo, engine.as_ref(), owner);
+    let requests = routing::requests(checker, &reader, argo);
+    Some(Strategy {
+        name: None,
+        kind: kind?,
+        engine: engine?,
+        requests: requests?,
         span,
     })
 }
@@ -205,12 +226,17 @@ fn blue_green(checker: &mut Checker, body: &Object, owner: Span) -> Option<Strat
     })
 }
 
-fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(StrategyKind, Engine)> {
-    let reader = Reader::new(checker, body, &schema::CANARY, owner);
-    let (argo, engine) = rollouts::engine(checker, &reader, owner);
+/// The steps, gates and failure action of a canary; `argo` when Argo Rollouts runs it.
+fn canary(
+    checker: &mut Checker,
+    reader: &Reader,
+    argo: bool,
+    engine: Option<&Engine>,
+    owner: Span,
+) -> Option<StrategyKind> {
     // Every field is read before any is given up on, so an error in one (a bad pause, a
     // missing step) does not hide the errors of its siblings.
-    let steps = canary_steps(checker, &reader, argo);
+    let steps = canary_steps(checker, reader, argo);
     let analysis = match reader.block(checker, "analysis") {
         Some(object) => analysis(checker, object).map(Some),
         None => Some(None),
@@ -224,10 +250,11 @@ fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(Strategy
         ),
         None => Some(OnFailure::Rollback),
     };
-    let hooks = hooks::lower(checker, &reader);
+    let hooks = hooks::lower(checker, reader);
     let steps = steps.filter(|steps| check_weights(checker, steps, argo))?;
-    let engine = engine?;
-    if !rollouts::check_traffic(checker, &engine, &steps, owner) {
+    let traffic_ok =
+        engine.is_none_or(|engine| rollouts::check_traffic(checker, engine, &steps, owner));
+    if !traffic_ok {
         return None;
     }
     let analysis = analysis?;
@@ -240,15 +267,12 @@ fn canary(checker: &mut Checker, body: &Object, owner: Span) -> Option<(Strategy
     if !hooks::check_load_lasts(checker, &hooks, &steps, analysis.as_ref()) {
         return None;
     }
-    Some((
-        StrategyKind::Canary {
-            steps,
-            analysis,
-            on_failure: on_failure?,
-            hooks,
-        },
-        engine,
-    ))
+    Some(StrategyKind::Canary {
+        steps,
+        analysis,
+        on_failure: on_failure?,
+        hooks,
+    })
 }
 
 /// The `step` blocks of a canary, each read even when another is broken.

@@ -54,6 +54,7 @@ pub const CANARY: Schema = Schema {
         value("max_weight", "percentage", "With `step_weight`: the last weight before the canary takes all the traffic (default 100%)."),
         value("step_pause", "duration or approval", "With `step_weight`: the pause after each step below 100%."),
         block("analysis", "block", "Metric gates checked during each step: `interval`, `failure_limit`, `gates`."),
+        block("requests", "block", "Routing by request: `header` and `cookie` conditions whose requests go to the canary, and `mirror`, the share of requests copied to it."),
         value("on_failure", "rollback | halt", "What happens when a gate fails (default rollback)."),
         value("engine", "workflow | argo_rollouts", "Who runs the steps: the delivery workflow (default) or an Argo Rollouts controller (`argo_rollouts`)."),
         value("route", "string", "With `engine = argo_rollouts`: the name of the VirtualService route Argo Rollouts shifts (default `\"primary\"`)."),

@@ -16,12 +16,16 @@
 //!   order. Syncing it once the earlier environment is healthy is the promotion.
 //!
 //! Either way, an environment with an Argo Rollouts canary ignores what Argo Rollouts changes
-//! while it runs (route weights, the stable and canary Services' selectors), and
+//! while it runs (route weights, the stable and canary Services' selectors, and the header
+//! and mirror routes it adds for a canary's `requests`: a self-heal that removed them halfway
+//! would end the routing for good, since Argo Rollouts sets them only at their step), and
 //! `RespectIgnoreDifferences` keeps a sync, automated or by hand, from resetting the ignored
 //! fields.
 
 use super::types::{Automated, IgnoreDifference, Info, SyncPolicy};
-use crate::check::model::{Approval, Deployer, Deployment, Environment, StrategyKind};
+use crate::check::model::{
+    Approval, Deployer, Deployment, Environment, RequestRouting, StrategyKind,
+};
 use crate::emit::tracks;
 
 /// The label Argo Rollouts adds to the selectors of a canary's stable and canary Services.
@@ -64,6 +68,7 @@ pub fn ignored_fields(deployments: &[&Deployment], owner: Deployer) -> Vec<Ignor
         .any(|d| d.strategy.argo_rollouts().is_some())
     {
         ignored.extend(rollout_owned_fields());
+        ignored.extend(deployments.iter().filter_map(|d| managed_routes(d)));
     }
     if owner == Deployer::Workflow {
         ignored.extend(workflow_owned_fields(deployments));
@@ -93,6 +98,31 @@ fn rollout_owned_fields() -> Vec<IgnoreDifference> {
             jq_path_expressions: Vec::new(),
         },
     ]
+}
+
+/// The header and mirror routes Argo Rollouts adds to a canary's VirtualService while it runs
+/// (see [`crate::emit::rollouts`]); `None` without a `requests` block.
+fn managed_routes(deployment: &Deployment) -> Option<IgnoreDifference> {
+    let settings = deployment.strategy.argo_rollouts()?;
+    let requests = deployment.strategy.requests.as_ref()?;
+    let primary = &settings.route.value;
+    let mut names = Vec::new();
+    if !requests.matches.is_empty() {
+        names.push(RequestRouting::header_route(primary));
+    }
+    if requests.mirror.is_some() {
+        names.push(RequestRouting::mirror_route(primary));
+    }
+    Some(IgnoreDifference {
+        group: "networking.istio.io".to_string(),
+        kind: "VirtualService".to_string(),
+        name: Some(deployment.service.clone()),
+        json_pointers: Vec::new(),
+        jq_path_expressions: names
+            .iter()
+            .map(|name| format!(".spec.http[] | select(.name == \"{name}\")"))
+            .collect(),
+    })
 }
 
 /// What the workflow sets that the repository cannot hold: images by digest, and the

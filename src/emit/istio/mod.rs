@@ -34,6 +34,7 @@
 //! itself.
 
 mod gateway;
+mod requests;
 mod routes;
 mod types;
 
@@ -222,12 +223,11 @@ fn plan(model: &Model, deployment: &Deployment) -> Vec<Planned> {
             ];
             for (index, step) in steps.iter().enumerate() {
                 let weight = step.weight.value.min(100);
-                let split = [("stable", 100 - weight), ("canary", weight)];
                 let sub_dir = format!("steps/{}/", step_dir(index, weight));
                 files.push(service(
                     Role::Step,
                     &sub_dir,
-                    vec![target.weighted_route(&split)],
+                    step_routes(&target, deployment, weight),
                 ));
             }
             files
@@ -258,6 +258,20 @@ fn plan(model: &Model, deployment: &Deployment) -> Vec<Planned> {
             files
         }
     }
+}
+
+/// The routes of a canary step at `weight`: the header route first when the canary routes by
+/// request (Istio takes the first route that matches), then the weighted route, mirroring
+/// when the canary mirrors.
+fn step_routes(target: &Target, deployment: &Deployment, weight: u32) -> Vec<types::HttpRoute> {
+    let weighted = target.weighted_route(&[("stable", 100 - weight), ("canary", weight)]);
+    let Some(routing) = &deployment.strategy.requests else {
+        return vec![weighted];
+    };
+    requests::header_route(target, routing)
+        .into_iter()
+        .chain([requests::mirrored(target, weighted, routing, weight)])
+        .collect()
 }
 
 /// `01-30`: the 1-based step number, two digits so directories sort in order, and the weight.

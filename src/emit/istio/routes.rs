@@ -85,8 +85,8 @@ impl<'m> Target<'m> {
             scoped.push(HttpMatch {
                 gateways: vec![gateway.clone()],
                 uri: Some(StringMatch {
-                    exact: None,
                     prefix: Some(path.clone()),
+                    ..StringMatch::default()
                 }),
                 ..base
             });
@@ -108,7 +108,7 @@ impl<'m> Target<'m> {
         }
     }
 
-    fn destination(&self, subset: Option<&str>) -> Destination {
+    pub(super) fn destination(&self, subset: Option<&str>) -> Destination {
         Destination {
             host: self.host.clone(),
             subset: subset.map(str::to_string),
@@ -117,7 +117,7 @@ impl<'m> Target<'m> {
     }
 
     /// A route with the service's timeout and retries.
-    fn route(
+    pub(super) fn route(
         &self,
         name: &str,
         matches: Vec<HttpMatch>,
@@ -133,6 +133,8 @@ impl<'m> Target<'m> {
                 attempts: r.attempts,
                 per_try_timeout: r.per_try_timeout.map(|d| d.text()),
             }),
+            mirror: None,
+            mirror_percentage: None,
         }
     }
 
@@ -181,7 +183,7 @@ impl<'m> Target<'m> {
             PREVIEW_HEADER.to_string(),
             StringMatch {
                 exact: Some(PREVIEW_VALUE.to_string()),
-                prefix: None,
+                ..StringMatch::default()
             },
         )]);
         let route = vec![RouteDestination {

@@ -51,9 +51,22 @@ pub struct HttpRoute {
     pub timeout: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retries: Option<HttpRetry>,
+    /// Where a copy of each request goes (a canary's `mirror`), its response thrown away.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<Destination>,
+    /// The share of requests copied to `mirror`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirror_percentage: Option<Percent>,
 }
 
-/// A request match: on headers (the blue-green preview route), and for an exposed service
+/// A percentage with decimals, as Istio's `mirrorPercentage` takes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Percent {
+    pub value: f64,
+}
+
+/// A request match: on headers (the blue-green preview route, a canary's routing by request),
+/// and for an exposed service
 /// with a path, on the gateway the request came through and its path.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct HttpMatch {
@@ -65,13 +78,15 @@ pub struct HttpMatch {
     pub headers: BTreeMap<String, StringMatch>,
 }
 
-/// `exact` or `prefix` (one of them is set).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// `exact`, `prefix` or `regex` (one of them is set).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StringMatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exact: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -57,6 +57,7 @@ fn declared(model: &Model, service: &Service) -> Deployment {
                 max_unavailable: IntOrPercent::Count(0),
             },
             engine: Engine::Workflow,
+            requests: None,
             span: Span::default(),
         },
         autoscaling: service.autoscaling.clone(),

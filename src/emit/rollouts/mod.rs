@@ -10,6 +10,9 @@
 //!   (`replicas: n`, or `weight: p` for a share of the Rollout's replicas) and after
 //!   `setCanaryScale: {matchTrafficWeight: true}` when the step before said it and this one
 //!   does not;
+//! * with a `requests` block, the first step with
+//!   `w > 0` then sets the header and mirror routes ([`requests`]), which hold until the
+//!   rollout is promoted or aborted;
 //! * with `analysis`, a step that sends the canary traffic runs the AnalysisTemplate for as
 //!   many rounds of `interval` as its pause lasts (one round without a timed pause), the same
 //!   rounds the workflow engine would measure; a `0%` step has no canary traffic to measure,
@@ -41,6 +44,7 @@
 //! ([`crate::emit::metrics::Subject::canary`]), so the analysis measures only the canary's
 //! pods, whatever its image tag, and exactly what the `prometheus` target alerts on.
 
+mod requests;
 pub mod types;
 
 use crate::check::model::{
@@ -190,6 +194,12 @@ pub fn hook_templates(
 
 fn traffic_routing(deployment: &Deployment, settings: &ArgoRollouts) -> TrafficRouting {
     TrafficRouting {
+        managed_routes: deployment
+            .strategy
+            .requests
+            .as_ref()
+            .map(|routing| requests::managed_routes(routing, settings))
+            .unwrap_or_default(),
         istio: IstioRouting {
             virtual_service: VirtualServiceRef {
                 name: name(deployment),
@@ -207,6 +217,8 @@ pub fn rollout_steps(
 ) -> Vec<Step> {
     let mut out = Vec::new();
     let mut scaled = false;
+    // Routing by request starts with the first step that gives the canary pods.
+    let mut routing = deployment.strategy.requests.as_ref();
     for step in steps {
         let weight = step.weight.value;
         match step.scale {
@@ -221,6 +233,13 @@ pub fn rollout_steps(
         }
         scaled = step.scale.is_some();
         out.push(Step::set_weight(weight));
+        if let Some((requests, settings)) = routing
+            .filter(|_| weight > 0)
+            .zip(deployment.strategy.argo_rollouts())
+        {
+            out.extend(requests::steps(requests, settings));
+            routing = None;
+        }
         match (analysis.filter(|_| weight > 0), step.pause) {
             (Some(analysis), pause) => {
                 // More rounds than `failureLimit` (SW0320 refuses a timed pause with fewer), so

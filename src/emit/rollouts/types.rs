@@ -59,8 +59,18 @@ pub struct BackgroundAnalysis {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TrafficRouting {
+    /// The routes Argo Rollouts adds above the weighted one while a rollout runs (a canary's
+    /// header and mirror routes), in the order they take precedence; removed at the end.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub managed_routes: Vec<ManagedRoute>,
     pub istio: IstioRouting,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ManagedRoute {
+    pub name: String,
 }
 
 /// Host-level traffic splitting: the Rollout sets the weights of `routes` of one
@@ -89,9 +99,69 @@ pub struct Step {
     pub pause: Option<Pause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<StepAnalysis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_header_route: Option<HeaderRoute>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_mirror_route: Option<MirrorRoute>,
+}
+
+/// `setHeaderRoute`: requests whose header passes any of `match` go to the canary Service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeaderRoute {
+    pub name: String,
+    #[serde(rename = "match")]
+    pub matches: Vec<HeaderMatch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeaderMatch {
+    pub header_name: String,
+    pub header_value: ValueTest,
+}
+
+/// `exact`, `prefix` or `regex` (one of them is set).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ValueTest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exact: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+}
+
+/// `setMirrorRoute`: `percentage` of the requests that meet `match` are copied to the canary
+/// Service, while the route keeps the weighted route's split.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MirrorRoute {
+    pub name: String,
+    pub percentage: u32,
+    #[serde(rename = "match")]
+    pub matches: Vec<MirrorMatch>,
+}
+
+/// A request condition of a mirror route: here only the path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MirrorMatch {
+    pub path: ValueTest,
 }
 
 impl Step {
+    pub fn header_route(route: HeaderRoute) -> Step {
+        Step {
+            set_header_route: Some(route),
+            ..Step::default()
+        }
+    }
+
+    pub fn mirror_route(route: MirrorRoute) -> Step {
+        Step {
+            set_mirror_route: Some(route),
+            ..Step::default()
+        }
+    }
+
     pub fn set_weight(weight: u32) -> Step {
         Step {
             set_weight: Some(weight),
