@@ -1,4 +1,4 @@
-//! Pods scheduled onto nodes their image cannot run on (SW0362): a deployment whose
+//! Pods scheduled onto nodes their image cannot run on (SW0365): a deployment whose
 //! `node_selector` asks for a CPU architecture (`"kubernetes.io/arch" = "arm64"`) while the
 //! workflow builds the service's image for other platforms only (`build { platforms }`, or
 //! the runner's linux/amd64 without it). Kubernetes would schedule the pods and the container
@@ -27,7 +27,7 @@ pub fn check(checker: &mut Checker, model: &Model) {
         }
         let wanted = format!("linux/{}", architecture.value);
         let mut diagnostic = Diagnostic::error(
-            Code::SW0362,
+            Code::SW0365,
             format!(
                 "`{}` runs on {} nodes in `{}`, but its image is built for {} only",
                 deployment.service,

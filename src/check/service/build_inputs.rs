@@ -1,7 +1,7 @@
 //! The parts of a service's `build` block that say what the image is made for and from,
-//! besides its context: `platforms` (the `docker buildx --platform` list, SW0361 for an
+//! besides its context: `platforms` (the `docker buildx --platform` list, SW0364 for an
 //! unknown or repeated one) and `paths` (further repository paths the image depends on, such
-//! as a monorepo's shared libraries, which the workflow's change detection watches; SW0360 for
+//! as a monorepo's shared libraries, which the workflow's change detection watches; SW0363 for
 //! a path that leaves the repository).
 
 use crate::check::model::Platform;
@@ -22,7 +22,7 @@ pub fn platforms(checker: &mut Checker, expr: &Expr) -> Vec<Spanned<Platform>> {
         let Some(platform) = Platform::parse(&written.value) else {
             checker.report(
                 Diagnostic::error(
-                    Code::SW0361,
+                    Code::SW0364,
                     format!("`{}` is not a platform Slipway builds for", written.value),
                     written.span,
                     "unknown platform",
@@ -35,7 +35,7 @@ pub fn platforms(checker: &mut Checker, expr: &Expr) -> Vec<Spanned<Platform>> {
         if let Some(first) = platforms.iter().find(|p| p.value == platform) {
             checker.report(
                 Diagnostic::error(
-                    Code::SW0361,
+                    Code::SW0364,
                     format!("`{}` is listed twice", written.value),
                     written.span,
                     "listed again",
@@ -61,7 +61,7 @@ pub fn paths(checker: &mut Checker, expr: &Expr) -> Vec<String> {
         if let Some(problem) = path_problem(&written.value) {
             checker.report(
                 Diagnostic::error(
-                    Code::SW0360,
+                    Code::SW0363,
                     format!("build path `{}` {problem}", written.value),
                     written.span,
                     "not a path inside the repository",
