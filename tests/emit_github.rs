@@ -228,23 +228,27 @@ fn needs_follow_the_promotion_graph_and_name_earlier_jobs() {
     let needs = |id: &str| strings(&workflow["jobs"][id]["needs"]);
     assert_eq!(
         needs("deploy-dev"),
-        ["scan", "sbom", "sign", "image"],
-        "entry environments need the supply chain, and `image` for its outputs"
+        ["changes", "sign-web", "image-web"],
+        "entry environments need the supply chain, and `image-<service>` for its outputs"
     );
-    assert_eq!(needs("deploy-qa"), ["deploy-dev", "image"]);
-    assert_eq!(needs("deploy-staging"), ["deploy-dev", "image"]);
+    assert_eq!(needs("deploy-qa"), ["deploy-dev", "image-web", "changes"]);
+    assert_eq!(
+        needs("deploy-staging"),
+        ["deploy-dev", "image-web", "changes"]
+    );
     assert_eq!(
         needs("deploy-prod"),
-        ["deploy-qa", "deploy-staging", "image"]
+        ["deploy-qa", "deploy-staging", "image-web", "changes"]
     );
     assert_eq!(
         needs("deploy-prod-web-step-02"),
-        ["deploy-prod", "image"],
+        ["deploy-prod", "image-web", "changes"],
         "the job that promotes reads the digests too"
     );
-    assert_eq!(needs("image"), ["test"]);
-    assert_eq!(needs("test"), ["build-web"]);
-    assert_eq!(needs("sign"), ["image", "scan", "sbom"]);
+    assert_eq!(needs("build-web"), ["changes"]);
+    assert_eq!(needs("test"), ["changes", "build-web"]);
+    assert_eq!(needs("image-web"), ["changes", "test"]);
+    assert_eq!(needs("sign-web"), ["image-web", "scan-web", "sbom-web"]);
     let deploys: Vec<&String> = ids.iter().filter(|id| id.starts_with("deploy-")).collect();
     assert_eq!(
         deploys,
@@ -311,7 +315,7 @@ fn approvals_become_github_environments() {
     assert_eq!(switch["environment"], "prod-switch-approval");
     assert_eq!(
         strings(&switch["needs"]),
-        ["deploy-prod", "image"],
+        ["deploy-prod", "image-web", "changes"],
         "the switch job promotes, so it reads the digests"
     );
     assert!(run_scripts(switch).contains("bash \"$ROLLOUT\" switch"));
@@ -333,12 +337,12 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
     let names = step_names(first);
     let expected_first = [
         "Check out",
+        "Configure kubectl",
         "Pin the prod overlay to the images this run built",
         "Install cosign",
         "Log in to ghcr.io",
         "Verify the provenance of the images this run built",
-        "Configure kubectl",
-        "Apply the prod manifests, except the live tracks",
+        "Apply the prod manifests of the changed services",
         "web: create web-stable if it does not exist yet",
         "Apply the resting Istio routing",
         "Wait for the Deployments",
@@ -362,11 +366,11 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
     let names = step_names(second);
     let expected_second = [
         "Check out",
+        "Configure kubectl",
         "Pin the prod overlay to the images this run built",
         "Install cosign",
         "Log in to ghcr.io",
         "Verify the provenance of the images this run built",
-        "Configure kubectl",
         "web: canary steps 2 to 3 (60%, 100%)",
         "web: promote the canary to stable",
         "web: on failure or cancel, all traffic back to web-stable",
@@ -392,7 +396,10 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
         second,
         "web: on failure or cancel, all traffic back to web-stable",
     );
-    assert_eq!(abort["if"], "failure() || cancelled()");
+    assert_eq!(
+        abort["if"],
+        "(failure() || cancelled()) && needs.changes.outputs.changed_web == 'true'"
+    );
     assert_eq!(abort["run"], "bash \"$ROLLOUT\" abort");
 
     let script = rollout_script(&compile_github(&format!("{SERVICE}{GRAPH}")), "prod", "web");
@@ -426,7 +433,7 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
         "web: on failure or cancel, all traffic back to web-stable",
     );
     assert_eq!(
-        abort["if"], "cancelled()",
+        abort["if"], "(cancelled()) && needs.changes.outputs.changed_web == 'true'",
         "a halted canary waits for a person"
     );
     let script = rollout_script(&compile_github(&halt), "prod", "web");
@@ -460,14 +467,15 @@ const BLUE_GREEN: &str = r#"environment prod {
 fn a_canary_environment_applies_its_overlay_without_the_live_track() {
     let (_, workflow) = graph_workflow();
     let prod = &workflow["jobs"]["deploy-prod"];
-    let apply = step_named(prod, "Apply the prod manifests, except the live tracks");
-    assert_eq!(
-        apply["run"],
-        "kubectl apply -k \"$OVERLAY\" -l \"$SELECTOR\""
-    );
+    let apply = step_named(prod, "Apply the prod manifests of the changed services");
+    assert!(apply["run"]
+        .as_str()
+        .unwrap()
+        .contains("kubectl apply -k \"$OVERLAY\" -l \"$selector\""));
     assert_eq!(env(apply, "OVERLAY"), Some(PINNED));
+    let pin = step_named(prod, "Pin the prod overlay to the images this run built");
     assert_eq!(
-        env(apply, "SELECTOR"),
+        env(pin, "SELECTOR"),
         Some("version notin (stable)"),
         "objects without a `version` label match `notin`, so only web-stable is left out"
     );
@@ -514,11 +522,23 @@ fn a_canary_environment_applies_its_overlay_without_the_live_track() {
     for id in ["deploy-dev", "deploy-qa", "deploy-staging"] {
         let job = &workflow["jobs"][id];
         let environment = id.trim_start_matches("deploy-");
-        let apply = step_named(job, &format!("Apply the {environment} manifests"));
-        assert_eq!(
-            apply["run"], "kubectl apply -k \"$OVERLAY\"",
-            "a rolling environment applies its whole (pinned) overlay"
+        let apply = step_named(
+            job,
+            &format!("Apply the {environment} manifests of the changed services"),
         );
+        let pin = step_named(
+            job,
+            &format!("Pin the {environment} overlay to the images this run built"),
+        );
+        assert_eq!(
+            env(pin, "SELECTOR"),
+            Some(""),
+            "a rolling environment applies its whole (pinned) overlay, less unchanged services"
+        );
+        assert!(apply["run"]
+            .as_str()
+            .unwrap()
+            .contains("else\n  kubectl apply -k \"$OVERLAY\"\nfi"));
         assert_eq!(env(apply, "OVERLAY"), Some(PINNED), "{id}");
         assert!(!run_scripts(job).contains("--ignore-not-found"), "{id}");
     }
@@ -529,8 +549,8 @@ fn a_blue_green_environment_keeps_blue_until_the_promotion() {
     let spec = format!("{SERVICE}{BLUE_GREEN}");
     let (_, workflow) = compile_workflow(&spec);
     let prod = &workflow["jobs"]["deploy-prod"];
-    let apply = step_named(prod, "Apply the prod manifests, except the live tracks");
-    assert_eq!(env(apply, "SELECTOR"), Some("version notin (blue)"));
+    let pin = step_named(prod, "Pin the prod overlay to the images this run built");
+    assert_eq!(env(pin, "SELECTOR"), Some("version notin (blue)"));
     let create = step_named(prod, "web: create web-blue if it does not exist yet");
     assert_eq!(
         env(create, "SELECTOR"),
@@ -572,7 +592,19 @@ fn live_track_writes(workflow: &Value) -> Vec<(String, String, String)> {
                 "{id}: images change only through the pinned overlay\n{run}"
             );
             if run.contains("apply -k") {
-                let selector = env(step, "SELECTOR").unwrap_or("(whole overlay)");
+                // With change detection the pin step writes the selector of the job's applies:
+                // its SELECTOR (the live tracks), less the services this push did not change.
+                let pinned = run.contains("$OVERLAY/selector").then(|| {
+                    let pin = steps(&workflow["jobs"][id.as_str()])
+                        .iter()
+                        .find(|s| s["name"].as_str().unwrap().starts_with("Pin "))
+                        .unwrap();
+                    format!("{} + unchanged services", env(pin, "SELECTOR").unwrap())
+                });
+                let selector = pinned
+                    .as_deref()
+                    .or(env(step, "SELECTOR"))
+                    .unwrap_or("(whole overlay)");
                 writes.push((
                     id.clone(),
                     step["name"].as_str().unwrap().to_string(),
@@ -594,8 +626,8 @@ fn only_the_promotion_moves_an_existing_live_track_and_rollback_never_does() {
     let expected = [
         (
             "deploy-prod",
-            "Apply the prod manifests, except the live tracks",
-            "version notin (stable)",
+            "Apply the prod manifests of the changed services",
+            "version notin (stable) + unchanged services",
         ),
         (
             "deploy-prod",
@@ -709,22 +741,23 @@ fn the_workflow_keeps_the_security_rules() {
         let permissions = serde_yaml::to_string(&job["permissions"]).unwrap();
         assert_eq!(
             permissions.contains("id-token"),
-            id == "sign",
+            id.starts_with("sign-"),
             "{id}: id-token only to sign"
         );
         assert_eq!(
             permissions.contains("packages: write"),
-            id == "image" || id == "sign",
+            id.starts_with("image-") || id.starts_with("sign-"),
             "{id}"
         );
         let guarded = job["if"]
             .as_str()
             .is_some_and(|c| c.contains("github.event_name"));
-        let publishes =
-            ["scan", "sbom", "sign"].contains(&id.as_str()) || id.starts_with("deploy-");
+        let publishes = ["scan-", "sbom-", "sign-", "deploy-"]
+            .iter()
+            .any(|stage| id.starts_with(stage));
         assert!(!publishes || guarded, "{id} must not run for pull requests");
     }
-    for step in steps(&workflow["jobs"]["image"])
+    for step in steps(&workflow["jobs"]["image-web"])
         .iter()
         .filter(|s| s["name"].as_str().unwrap().starts_with("Push"))
     {
@@ -785,10 +818,17 @@ environment dev {
         ["main", "release/*"]
     );
     assert!(workflow["on"]["workflow_dispatch"].is_mapping());
-    let condition = |id: &str| workflow["jobs"][id]["if"].as_str().unwrap().to_string();
+    // After the checks that the changed services' supply chains succeeded, the trigger.
+    let detection = "!cancelled() && !contains(needs.*.result, 'failure') && needs.changes.outputs.any == 'true' && (needs.changes.outputs.changed_web != 'true' || needs.sign-web.result == 'success') && ";
+    let condition = |id: &str| {
+        let full = workflow["jobs"][id]["if"].as_str().unwrap();
+        full.strip_prefix(detection)
+            .unwrap_or_else(|| panic!("{id}: {full}"))
+            .to_string()
+    };
     assert_eq!(
         condition("deploy-dev"),
-        "github.event_name == 'push' && (github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/heads/release/'))"
+        "(github.event_name == 'push' && (github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/heads/release/')))"
     );
     assert_eq!(
         condition("deploy-canary-eu"),
@@ -875,20 +915,21 @@ environment dev { cluster = "dev"  namespace = "demo-dev"  trigger = manual }
 #[test]
 fn the_supply_chain_pushes_scans_describes_and_signs_by_digest() {
     let (_, workflow) = graph_workflow();
-    let image = &workflow["jobs"]["image"];
+    let image = &workflow["jobs"]["image-web"];
     assert!(run_scripts(image).contains("--tag \"$IMAGE:$GITHUB_SHA\""));
     assert_eq!(
-        image["outputs"]["ref_web"],
+        image["outputs"]["reference"],
         "${{ steps.push-web.outputs.reference }}"
     );
-    let scan = run_scripts(&workflow["jobs"]["scan"]);
+    assert_eq!(image["if"], "needs.changes.outputs.changed_web == 'true'");
+    let scan = run_scripts(&workflow["jobs"]["scan-web"]);
     assert!(
         scan.contains("ghcr.io/aquasecurity/trivy:0.69.3@sha256:"),
         "Trivy runs from an image pinned by digest"
     );
     assert!(scan.contains("--exit-code 1 --severity HIGH,CRITICAL"));
-    assert!(run_scripts(&workflow["jobs"]["sbom"]).contains("--format cyclonedx"));
-    let sign = &workflow["jobs"]["sign"];
+    assert!(run_scripts(&workflow["jobs"]["sbom-web"]).contains("--format cyclonedx"));
+    let sign = &workflow["jobs"]["sign-web"];
     assert_eq!(sign["permissions"]["id-token"], "write");
     assert!(run_scripts(sign).contains("cosign sign --yes \"$IMAGE_REF\""));
     let signing = steps(sign)
@@ -897,7 +938,7 @@ fn the_supply_chain_pushes_scans_describes_and_signs_by_digest() {
         .unwrap();
     assert_eq!(
         signing["env"]["IMAGE_REF"],
-        "${{ needs.image.outputs.ref_web }}"
+        "${{ needs.image-web.outputs.reference }}"
     );
 }
 
@@ -920,8 +961,11 @@ fn jobs_reading_digests(workflow: &Value) -> Vec<String> {
         .filter(|id| {
             steps(&workflow["jobs"][id.as_str()]).iter().any(|step| {
                 step["env"].as_mapping().is_some_and(|env| {
-                    env.values()
-                        .any(|v| v.as_str().unwrap_or("").contains("needs.image.outputs."))
+                    env.values().any(|v| {
+                        v.as_str()
+                            .unwrap_or("")
+                            .contains("needs.image-web.outputs.")
+                    })
                 })
             })
         })
@@ -960,16 +1004,17 @@ fn deploy_jobs_read_digests_only_through_env_and_need_image() {
                     "{name} {id}: digests reach scripts through env: only\n{run}"
                 );
             }
-            if readers.contains(&id) && id != "scan" && id != "sbom" && id != "sign" {
+            let supply = ["scan-web", "sbom-web", "sign-web"];
+            if readers.contains(&id) && !supply.contains(&id.as_str()) {
                 assert!(id.starts_with("deploy-"), "{name}: {id}");
                 assert!(
-                    strings(&job["needs"]).contains(&"image".to_string()),
-                    "{name} {id}: reads needs.image.outputs, so `image` must be a direct need"
+                    strings(&job["needs"]).contains(&"image-web".to_string()),
+                    "{name} {id}: reads needs.image-web.outputs, so `image-web` must be a direct need"
                 );
             }
             if id.starts_with("deploy-") {
                 assert!(
-                    ancestors(&workflow, &id).contains("image"),
+                    ancestors(&workflow, &id).contains("image-web"),
                     "{name} {id}: every deploy runs after `image`"
                 );
             }
@@ -1005,8 +1050,8 @@ fn the_candidate_single_and_promoted_tracks_run_this_runs_digest() {
         let environment = id.trim_start_matches("deploy-").split('-').next().unwrap();
         let pin_name = format!("Pin the {environment} overlay to the images this run built");
         assert_eq!(
-            names[1], pin_name,
-            "{id}: the pin step follows the checkout"
+            names[2], pin_name,
+            "{id}: the pin step follows the checkout and kubectl (it checks what runs)"
         );
         let pin = step_named(job, &pin_name);
         assert_eq!(env(pin, "PINNED"), Some(PINNED));
@@ -1017,7 +1062,7 @@ fn the_candidate_single_and_promoted_tracks_run_this_runs_digest() {
         assert_eq!(env(pin, "IMAGE_WEB"), Some("ghcr.io/acme/web"));
         assert_eq!(
             env(pin, "REF_WEB"),
-            Some("${{ needs.image.outputs.ref_web }}")
+            Some("${{ needs.image-web.outputs.reference }}")
         );
         for apply in applies {
             assert_eq!(
@@ -1059,13 +1104,20 @@ environment dev { cluster = "dev"  namespace = "demo-dev"  trigger = push { bran
         .collect();
     assert_eq!(
         variables,
-        ["IMAGE_WEB", "OVERLAY", "PINNED", "REF_WEB"],
+        [
+            "CHANGED_WEB",
+            "IMAGE_WEB",
+            "NAMESPACE_WEB",
+            "OVERLAY",
+            "PINNED",
+            "REF_WEB",
+            "SELECTOR"
+        ],
         "an image the workflow does not build keeps the spec's reference"
     );
-    assert!(pin["run"]
-        .as_str()
-        .unwrap()
-        .contains("\npin \"$IMAGE_WEB\" \"$REF_WEB\"\n"));
+    assert!(pin["run"].as_str().unwrap().contains(
+        "\nif [ \"$CHANGED_WEB\" = true ]; then\n  pin \"$IMAGE_WEB\" \"$REF_WEB\"\nelse\n  keep web \"$NAMESPACE_WEB\"\nfi\n"
+    ));
 }
 
 /// Runs the pin step of `job` with bash in a scratch checkout holding `overlay`, with the
@@ -1093,6 +1145,8 @@ fn run_pin_step(job: &Value, reference: &str, name: &str) -> (bool, String, Stri
         .env("PINNED", &pinned)
         .env("IMAGE_WEB", env(pin, "IMAGE_WEB").unwrap())
         .env("REF_WEB", reference)
+        .env("CHANGED_WEB", "true")
+        .env("SELECTOR", env(pin, "SELECTOR").unwrap())
         .output()
         .expect("bash runs");
     let written = std::fs::read_to_string(pinned.join("kustomization.yaml")).unwrap_or_default();

@@ -80,9 +80,9 @@ environment prod {
 #[test]
 fn the_sign_job_attests_slsa_provenance_for_every_pushed_image() {
     let workflow = workflow(TWO_SERVICES);
-    let sign = &workflow["jobs"]["sign"];
-    assert_eq!(sign["permissions"]["id-token"], "write");
     for service in ["api", "web"] {
+        let sign = &workflow["jobs"][format!("sign-{service}").as_str()];
+        assert_eq!(sign["permissions"]["id-token"], "write");
         let attest = step(sign, &format!("Attest the build provenance of {service}"));
         let script = attest["run"].as_str().unwrap();
         assert!(script.contains(
@@ -91,7 +91,7 @@ fn the_sign_job_attests_slsa_provenance_for_every_pushed_image() {
         assert!(script.contains("digest: {gitCommit: $commit}"));
         assert_eq!(
             attest["env"]["IMAGE_REF"],
-            format!("${{{{ needs.image.outputs.ref_{service} }}}}").as_str(),
+            format!("${{{{ needs.image-{service}.outputs.reference }}}}").as_str(),
             "the digest the image job pushed, never a tag"
         );
     }
@@ -107,15 +107,17 @@ fn every_deploy_job_verifies_provenance_before_it_touches_the_cluster() {
             .iter()
             .position(|n| *n == "Verify the provenance of the images this run built")
             .expect("a verification step");
-        let kubectl = names
+        // The pin step reads the cluster (an unchanged service must run there already); the
+        // verification comes before anything is applied.
+        let apply = names
             .iter()
-            .position(|n| *n == "Configure kubectl")
+            .position(|n| n.starts_with("Apply the "))
             .unwrap();
         let pin = names
             .iter()
             .position(|n| n.starts_with("Pin the "))
             .unwrap();
-        assert!(pin < verify && verify < kubectl, "{job}: {names:?}");
+        assert!(pin < verify && verify < apply, "{job}: {names:?}");
         let step = step(deploy, "Verify the provenance of the images this run built");
         let script = step["run"].as_str().unwrap();
         for expected in [
@@ -123,12 +125,15 @@ fn every_deploy_job_verifies_provenance_before_it_touches_the_cluster() {
             "--certificate-identity \"$identity\"",
             "--certificate-oidc-issuer https://token.actions.githubusercontent.com",
             "--certificate-github-workflow-sha \"$GITHUB_SHA\"",
-            "verify \"$REF_API\"",
-            "verify \"$REF_WEB\"",
+            "if [ \"$CHANGED_API\" = true ]; then verify \"$REF_API\"; fi",
+            "if [ \"$CHANGED_WEB\" = true ]; then verify \"$REF_WEB\"; fi",
         ] {
             assert!(script.contains(expected), "{job}: {expected}");
         }
-        assert_eq!(step["env"]["REF_WEB"], "${{ needs.image.outputs.ref_web }}");
+        assert_eq!(
+            step["env"]["REF_WEB"],
+            "${{ needs.image-web.outputs.reference }}"
+        );
         assert_eq!(
             deploy["permissions"]["packages"], "read",
             "cosign reads ghcr.io"
@@ -137,7 +142,7 @@ fn every_deploy_job_verifies_provenance_before_it_touches_the_cluster() {
             deploy["permissions"].get("id-token").is_none(),
             "only the sign job may mint an identity"
         );
-        assert!(needs(deploy).contains(&"image"));
+        assert!(needs(deploy).contains(&"image-web"));
     }
 }
 
@@ -166,7 +171,10 @@ environment staging {
 fn the_sonarqube_gate_blocks_the_image_job_and_reads_references_only() {
     let workflow = workflow(SONAR);
     let quality = &workflow["jobs"]["quality"];
-    assert_eq!(needs(&workflow["jobs"]["image"]), ["test", "quality"]);
+    assert_eq!(
+        needs(&workflow["jobs"]["image-web"]),
+        ["changes", "test", "quality"]
+    );
     assert!(
         quality.get("if").is_none(),
         "pull requests are analysed too"
@@ -227,8 +235,13 @@ fn codeql_runs_one_job_per_language_with_only_security_events_to_write() {
     );
     let workflow = workflow(&spec);
     assert_eq!(
-        needs(&workflow["jobs"]["image"]),
-        ["test", "codeql-java-kotlin", "codeql-javascript-typescript"]
+        needs(&workflow["jobs"]["image-web"]),
+        [
+            "changes",
+            "test",
+            "codeql-java-kotlin",
+            "codeql-javascript-typescript"
+        ]
     );
     let job = &workflow["jobs"]["codeql-java-kotlin"];
     assert_eq!(

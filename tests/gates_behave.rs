@@ -193,7 +193,7 @@ fn sarif(score: &str) -> String {
 #[test]
 fn a_codeql_alert_at_the_spec_severity_stops_the_build() {
     let workflow = workflow(SPEC);
-    let image_needs = &workflow["jobs"]["image"]["needs"];
+    let image_needs = &workflow["jobs"]["image-web"]["needs"];
     assert!(image_needs
         .as_sequence()
         .unwrap()
@@ -252,7 +252,10 @@ fn a_deploy_refuses_an_image_this_run_did_not_attest() {
     let workflow = workflow(SPEC);
     let verify = step(&workflow["jobs"]["deploy-prod"], "Verify the provenance");
     let reference = format!("ghcr.io/acme/web@sha256:{}", "a".repeat(64));
-    let overrides = [("REF_WEB", reference.clone())];
+    let overrides = [
+        ("REF_WEB", reference.clone()),
+        ("CHANGED_WEB", "true".to_string()),
+    ];
 
     let dir = scratch("cosign-this-run");
     cosign_stub(&dir, Some("42"));
@@ -280,4 +283,12 @@ fn a_deploy_refuses_an_image_this_run_did_not_attest() {
     let (passed, log) = run(&dir, verify, &overrides);
     assert!(!passed, "no provenance signed by this workflow: {log}");
     assert!(log.contains("nothing is deployed"), "{log}");
+
+    // A service this push did not change was not built: nothing to verify, it keeps what runs.
+    let dir = scratch("cosign-unchanged");
+    cosign_stub(&dir, None);
+    let unchanged = [("CHANGED_WEB", "false".to_string())];
+    let (passed, log) = run(&dir, verify, &unchanged);
+    assert!(passed, "{log}");
+    assert!(!dir.join("temp/calls").exists(), "cosign was not called");
 }

@@ -142,7 +142,11 @@ fn the_workflow_does_what_the_pipeline_fields_claim() {
             let claimed = |claim: &str| {
                 claims.contains(&(claim.to_string(), service.clone(), environment.clone()))
             };
-            let scan = step_run(&workflow, "scan", &format!("Scan {service}"));
+            let scan = step_run(
+                &workflow,
+                &format!("scan-{service}"),
+                &format!("Scan {service}"),
+            );
             assert_eq!(
                 claimed("scan"),
                 scan.as_ref()
@@ -157,7 +161,11 @@ fn the_workflow_does_what_the_pipeline_fields_claim() {
                 critical,
                 "{name}: critical findings fail the scan of {service}"
             );
-            let sbom = step_run(&workflow, "sbom", &format!("SBOM of {service}"));
+            let sbom = step_run(
+                &workflow,
+                &format!("sbom-{service}"),
+                &format!("SBOM of {service}"),
+            );
             assert_eq!(
                 claimed("sbom"),
                 sbom.is_some_and(|run| run.contains("cyclonedx")),
@@ -165,7 +173,7 @@ fn the_workflow_does_what_the_pipeline_fields_claim() {
             );
             let sign = step_run(
                 &workflow,
-                "sign",
+                &format!("sign-{service}"),
                 &format!("Sign {service} and attest its SBOM"),
             );
             assert_eq!(
@@ -175,9 +183,10 @@ fn the_workflow_does_what_the_pipeline_fields_claim() {
             );
             if claimed("scan") {
                 let before = upstream(&workflow, &format!("deploy-{environment}"));
-                for job in ["scan", "sbom", "sign"] {
+                for stage in ["scan", "sbom", "sign"] {
+                    let job = format!("{stage}-{service}");
                     assert!(
-                        before.contains(job),
+                        before.contains(&job),
                         "{name}: deploy-{environment} runs before `{job}`"
                     );
                 }
@@ -196,7 +205,8 @@ fn the_scan_fails_on_the_severities_the_model_names() {
     let output = emitted(&model);
     let workflow: Value =
         serde_yaml::from_str(&output.files[&emit::github::workflow_path(&model)]).unwrap();
-    let run = step_run(&workflow, "scan", "Scan built").expect("the built service is scanned");
+    let run =
+        step_run(&workflow, "scan-built", "Scan built").expect("the built service is scanned");
     let severities = run
         .split("--severity ")
         .nth(1)

@@ -7,6 +7,7 @@
 //! runs [`lower`], then the graph phase ([`crate::graph`]), then [`finish`] (per-environment
 //! settings and policies, which need the promotion order).
 
+mod architectures;
 mod canary_shorthand;
 mod declarations;
 mod defaults;
@@ -109,6 +110,7 @@ pub fn finish(checker: &mut Checker, model: &mut Model) {
     gates::resolve_dast_targets(checker, model);
     gates::check_quality_gate(checker, model);
     environment::secret_sources::check(checker, model);
+    architectures::check(checker, model);
     ownership::check_rollouts_owned_by_workflow(checker, model);
     policy::run(checker, model);
 }

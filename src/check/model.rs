@@ -16,6 +16,7 @@ mod gates;
 mod hooks;
 mod observability;
 mod ownership;
+mod platform;
 mod routing;
 mod scheduling;
 mod secret_source;
@@ -28,6 +29,7 @@ pub use gates::{CiReference, Dast, DastScan, QualityGate, Risk, SecuritySeverity
 pub use hooks::{Hook, HookAt};
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
+pub use platform::Platform;
 pub use routing::{cookie_pattern, RequestMatch, RequestRouting, ValueMatch, COOKIE_HEADER};
 pub use scheduling::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
 pub use secret_source::{secret_uses, SecretSource, SecretUse, StoreKind, StoreRef};
@@ -199,6 +201,12 @@ pub struct Build {
     pub dockerfile: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub toolchain: Option<Toolchain>,
+    /// The platforms the image is built for (`platforms`); empty: the runner's, linux/amd64.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<Spanned<Platform>>,
+    /// Repository paths outside the context that the image also depends on (`paths`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
     /// The `build` block.
     #[serde(skip)]
     pub span: Span,
@@ -212,6 +220,19 @@ impl Build {
         match self.context.trim_end_matches('/') {
             "." | "" => file.to_string(),
             context => format!("{context}/{file}"),
+        }
+    }
+
+    /// The CPU architectures (`kubernetes.io/arch` values) the image runs on: those of
+    /// `platforms`, or amd64 (the runner's) without them.
+    pub fn architectures(&self) -> Vec<&'static str> {
+        match self.platforms.is_empty() {
+            true => vec![Platform::LinuxAmd64.architecture()],
+            false => self
+                .platforms
+                .iter()
+                .map(|p| p.value.architecture())
+                .collect(),
         }
     }
 }

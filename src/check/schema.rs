@@ -121,7 +121,7 @@ pub const SERVICE: Schema = Schema {
     what: "a service",
     fields: &[
         required("image", "string", "The container image: `registry/name`, optionally `:tag` or `@sha256:digest`. Without a registry the app's registry is used."),
-        block("build", "block", "How the image is built: `context`, `dockerfile`, and a `toolchain`."),
+        block("build", "block", "How the image is built: `context`, `dockerfile`, a `toolchain`, its `platforms` and further `paths`."),
         block("ports", "map of port name to number", "Named ports, e.g. `ports { http = 8080 }`. Probes and traffic refer to them by name."),
         value("replicas", "integer ≥ 0", "How many pods run (default 1). Environments may override it."),
         block("resources", "block", "CPU and memory `requests` and `limits`, as Kubernetes quantities (`500m`, `2Gi`)."),
@@ -178,6 +178,8 @@ pub const BUILD: Schema = Schema {
         value("context", "string", "The build context directory (default `.`)."),
         value("dockerfile", "string", "The Dockerfile, relative to the context (default `Dockerfile`)."),
         value("toolchain", "toolchain", "The language toolchain: `maven { java = 17 }`, `gradle`, `npm { node = 20 }`, `go`, `cargo`, `python`."),
+        value("platforms", "list of platforms", "The platforms the image is built for, e.g. `[\"linux/amd64\", \"linux/arm64\"]` (default: the runner's, linux/amd64)."),
+        value("paths", "list of strings", "Further repository paths the image depends on (git globs from the repository root, e.g. `\"libs/common/**\"`): a change there rebuilds the service."),
     ],
 };
 

@@ -1,6 +1,7 @@
 //! Lowering `service` declarations: image, build, ports, replicas, resources, env, probes,
 //! autoscaling, dependencies, traffic, security, exposure and scheduling.
 
+mod build_inputs;
 pub(super) mod expose;
 pub(super) mod image;
 mod observe;
@@ -141,10 +142,20 @@ fn lower_build(checker: &mut Checker, object: &Object) -> Option<Build> {
     let toolchain = reader
         .value(checker, "toolchain")
         .and_then(|e| lower_toolchain(checker, e));
+    let platforms = reader
+        .value(checker, "platforms")
+        .map(|e| build_inputs::platforms(checker, e))
+        .unwrap_or_default();
+    let paths = reader
+        .value(checker, "paths")
+        .map(|e| build_inputs::paths(checker, e))
+        .unwrap_or_default();
     Some(Build {
         context,
         dockerfile,
         toolchain,
+        platforms,
+        paths,
         span: object.span,
     })
 }

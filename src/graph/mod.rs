@@ -141,6 +141,28 @@ impl NamedGraph {
         }
         order
     }
+
+    /// Every node `name` comes after, directly or through others (its transitive
+    /// prerequisites: for the dependency graph, every service it depends on), by name.
+    pub fn prerequisites(&self, name: &str) -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        let Some(start) = self.index.get(name) else {
+            return found;
+        };
+        let mut queue = VecDeque::from([*start]);
+        while let Some(node) = queue.pop_front() {
+            for prerequisite in self
+                .graph
+                .neighbors_directed(node, petgraph::Direction::Incoming)
+            {
+                if found.insert(self.graph[prerequisite].clone()) {
+                    queue.push_back(prerequisite);
+                }
+            }
+        }
+        found.remove(name);
+        found
+    }
 }
 
 /// Builds both graphs, reports cycles, unknown references and unreachable environments,

@@ -2,6 +2,7 @@
 //! (replaced as a whole by an override's), and the app's `pull_secrets` for a private
 //! registry.
 
+use crate::span::Spanned;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -20,6 +21,10 @@ pub struct Scheduling {
     /// The `PriorityClass` of the pods.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority_class: Option<String>,
+    /// The `kubernetes.io/arch` value of `node_selector`, where the spec writes it: the CPU
+    /// architecture the pods' image must be built for.
+    #[serde(skip)]
+    pub architecture: Option<Spanned<String>>,
 }
 
 impl Scheduling {

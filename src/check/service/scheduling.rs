@@ -9,7 +9,8 @@ use crate::check::names::NameRule;
 use crate::check::reader::Reader;
 use crate::check::{schema, values, Checker};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::syntax::ast::{Expr, ExprKind, Object};
+use crate::span::Spanned;
+use crate::syntax::ast::{Entry, Expr, ExprKind, Object};
 
 /// The scheduling block; `None` when it has errors (reported).
 pub fn lower(checker: &mut Checker, object: &Object) -> Option<Scheduling> {
@@ -27,6 +28,9 @@ pub fn lower(checker: &mut Checker, object: &Object) -> Option<Scheduling> {
             )
         })
         .unwrap_or_default();
+    let architecture = reader
+        .value(checker, "node_selector")
+        .and_then(|expr| selected_architecture(expr, &node_selector));
     let tolerations: Vec<Toleration> = reader
         .blocks(checker, "toleration")
         .into_iter()
@@ -51,8 +55,31 @@ pub fn lower(checker: &mut Checker, object: &Object) -> Option<Scheduling> {
         tolerations,
         spread,
         priority_class,
+        architecture,
     })
 }
+
+/// The node selector's `kubernetes.io/arch` value with the span of its string.
+fn selected_architecture(
+    expr: &Expr,
+    node_selector: &std::collections::BTreeMap<String, String>,
+) -> Option<Spanned<String>> {
+    let value = node_selector.get(ARCH_LABEL)?;
+    let ExprKind::Object(object) = &expr.kind else {
+        return None;
+    };
+    object.entries.iter().find_map(|entry| match entry {
+        Entry::Attribute {
+            key,
+            value: written,
+            ..
+        } if key.text == ARCH_LABEL => Some(Spanned::new(value.clone(), written.span)),
+        _ => None,
+    })
+}
+
+/// The node label that names a node's CPU architecture.
+pub const ARCH_LABEL: &str = "kubernetes.io/arch";
 
 fn toleration(
     checker: &mut Checker,

@@ -1,9 +1,10 @@
-//! The `build-<service>` jobs and the `test` job: each service that declares a `build` is
-//! compiled with its toolchain (Java 17 + Maven, Node + npm, Go, Python, Rust via the
+//! The `build-<service>` jobs and the `test` job: each service that declares a `build`, when
+//! the `changes` job says it changed, is compiled with its toolchain (Java 17 + Maven, Node + npm, Go, Python, Rust via the
 //! runner's rustup), or, without a toolchain, by building its container image only. Actions
 //! come from [`pins`]; caches stay off, because a workflow that publishes images must not
 //! restore state a pull request could have written.
 
+use super::changes;
 use super::pins;
 use super::types::{Job, Permissions, Step};
 use crate::check::model::{Build, Model, Service, Toolchain, ToolchainKind};
@@ -67,13 +68,23 @@ pub fn build_job(built: Built<'_>) -> Job {
         None => steps.push(docker_build(built)),
     }
     Job::new(format!("Build {}", built.name()), read_contents(), steps)
+        .needs(vec![changes::CHANGES_JOB.to_string()])
+        .when(changes::changed(built.name()))
 }
 
 /// `test`: the unit tests of every service with a toolchain; `None` when no service has one.
-pub fn test_job(built: &[Built<'_>], needs: Vec<String>) -> Option<Job> {
+/// It runs after the build jobs of the changed services (those of unchanged services are
+/// skipped, which must not skip the tests) unless one of them failed.
+pub fn test_job(built: &[Built<'_>], builds: Vec<String>) -> Option<Job> {
     let mut steps = vec![checkout()];
     steps.extend(toolchain_steps(built, "Test", test_script));
-    (steps.len() > 1).then(|| Job::new("Test", read_contents(), steps).needs(needs))
+    let mut needs = vec![changes::CHANGES_JOB.to_string()];
+    needs.extend(builds);
+    (steps.len() > 1).then(|| {
+        Job::new("Test", read_contents(), steps)
+            .needs(needs)
+            .when("!cancelled() && !contains(needs.*.result, 'failure')")
+    })
 }
 
 /// Sets up each toolchain and compiles every service that has one (without its tests), for

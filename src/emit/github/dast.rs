@@ -1,5 +1,5 @@
-//! The DAST job of an environment with `dast`: `dast-<env>` needs the environment's last
-//! deploy job, and the environments `after` it need the DAST job instead, so a scan that finds
+//! The DAST job of an environment with `dast`: `dast-<env>` needs the environment's deploy
+//! jobs (see [`super::flow`] for how it waits when some are skipped), and the environments `after` it need the DAST job instead, so a scan that finds
 //! an alert of the spec's risk (`fail_on`) or higher stops the promotion.
 //!
 //! OWASP ZAP runs from its image pinned by digest ([`pins::ZAP_IMAGE`]): `zap-baseline.py`
@@ -9,8 +9,8 @@
 //! not run must not pass. The reports are uploaded with the run, whatever the result. The job
 //! needs no token and no permission; the target reaches the script through `env:` only.
 
+use super::flow::{Detection, Start};
 use super::pins;
-use super::triggers::NOT_PULL_REQUEST;
 use super::types::{Job, Permissions, Step};
 use crate::check::model::{Dast, DastScan, Environment};
 
@@ -19,8 +19,8 @@ pub fn job_id(environment: &str) -> String {
     format!("dast-{environment}")
 }
 
-/// The DAST job of `environment` after the job `last`, or `None` when it has no scan.
-pub fn job(environment: &Environment, last: &str) -> Option<Job> {
+/// The DAST job of `environment` after its jobs `earlier`, or `None` when it has no scan.
+pub fn job(environment: &Environment, detection: &Detection, earlier: &[String]) -> Option<Job> {
     let dast = environment.dast.as_ref()?;
     let url = dast.url.clone()?;
     let name = &environment.name.value;
@@ -45,9 +45,10 @@ pub fn job(environment: &Environment, last: &str) -> Option<Job> {
         format!("DAST of {name} ({words})"),
         Permissions::new(),
         steps,
-    )
-    .needs(vec![last.to_string()])
-    .when(NOT_PULL_REQUEST);
+    );
+    let start = Start::within_environment(detection, earlier, &[]);
+    job.condition = Some(start.condition(detection));
+    job.needs = start.needs;
     job.timeout_minutes = match dast.scan {
         DastScan::Baseline => 30,
         DastScan::Full => 120,

@@ -16,14 +16,15 @@
 
 use super::audit;
 use super::build::{checkout, read_contents, Built};
+use super::changes::CHANGES_JOB;
+use super::flow::{Detection, Start};
 use super::images::Overlay;
 use super::live::{self, LiveTrack};
 use super::prometheus::PrometheusAccess;
 use super::provenance;
 use super::rollout::{self, Piece};
 use super::script;
-use super::supply::{self, IMAGE_JOB};
-use super::triggers::NOT_PULL_REQUEST;
+use super::supply::{self, IMAGE};
 use super::types::{Concurrency, Job, Step};
 use crate::check::model::{Deployment, Environment, Model, StrategyKind};
 use crate::emit::istio::Layout;
@@ -44,6 +45,8 @@ struct Phase {
     environment: String,
     steps: Vec<Step>,
     waits_millis: u64,
+    /// The services whose rollout has steps (or the approval) in this job.
+    services: Vec<String>,
 }
 
 impl Phase {
@@ -54,6 +57,7 @@ impl Phase {
             environment,
             steps: vec![checkout(), configure_kubectl(cluster)],
             waits_millis: 0,
+            services: Vec::new(),
         }
     }
 }
@@ -77,6 +81,7 @@ struct Scope<'a> {
     options: &'a Options,
     overlay: Overlay,
     prometheus: PrometheusAccess,
+    detection: &'a Detection,
 }
 
 impl<'a> Scope<'a> {
@@ -86,12 +91,32 @@ impl<'a> Scope<'a> {
         environment: &str,
         deployments: &[&Deployment],
         built: &[Built<'_>],
+        detection: &'a Detection,
     ) -> Scope<'a> {
+        let mut overlay = Overlay::new(environment, deployments, built, options, detection);
+        let live: Vec<LiveTrack> = deployments
+            .iter()
+            .filter(|d| istio::layout(model, d).is_some())
+            .filter_map(|d| LiveTrack::of(d, &overlay.applied()))
+            .collect();
+        overlay.live_selector = live::without_live_tracks(&live);
         Scope {
             model,
             options,
-            overlay: Overlay::new(environment, deployments, built, options),
+            overlay,
             prometheus: PrometheusAccess::of(model),
+            detection,
+        }
+    }
+
+    /// A step of `service`'s rollout, run only when the service changed.
+    fn for_service(&self, step: Step, service: &str) -> Step {
+        match self.detection.when_changed([service]) {
+            Some(changed) => match step.condition.clone() {
+                Some(own) => step.when(format!("({own}) && {changed}")),
+                None => step.when(changed),
+            },
+            None => step,
         }
     }
 
@@ -125,10 +150,11 @@ pub fn rollout_scripts(
     built: &[Built<'_>],
 ) -> Vec<(String, String)> {
     let mut scripts = Vec::new();
+    let detection = Detection::default();
     for environment in crate::emit::environments(model, options) {
         let name = &environment.name.value;
         let deployments = deployments(model, name);
-        let scope = Scope::new(model, options, name, &deployments, built);
+        let scope = Scope::new(model, options, name, &deployments, built, &detection);
         for deployment in deployments {
             let (Some(layout), Some(live)) =
                 (scope.layout(deployment), scope.live_track(deployment))
@@ -185,20 +211,21 @@ fn deployments<'m>(model: &'m Model, environment: &'m str) -> Vec<&'m Deployment
 }
 
 /// The jobs of one environment, in order; the last one finishes the environment. The first
-/// job gets `needs` and `condition`; every later one needs the job before it. A job that
-/// applies the pinned kustomization also needs `image`.
+/// job waits as `start` says; every later one for the jobs before it ([`Start::within_environment`]).
+/// A job that applies the pinned kustomization also needs the `image-<service>` job of every
+/// image it pins, and `changes`.
 pub fn environment_jobs(
     model: &Model,
     options: &Options,
     environment: &Environment,
     built: &[Built<'_>],
-    needs: Vec<String>,
-    condition: String,
+    detection: &Detection,
+    start: Start,
 ) -> Vec<(String, Job)> {
     let name = &environment.name.value;
     let cluster = &environment.cluster.value;
     let deployments = deployments(model, name);
-    let scope = Scope::new(model, options, name, &deployments, built);
+    let scope = Scope::new(model, options, name, &deployments, built, detection);
     let mut phase = Phase::new(
         job_id(name),
         format!("Deploy to {name}"),
@@ -210,18 +237,23 @@ pub fn environment_jobs(
     let mut rollouts = deployments.clone();
     rollouts.sort_by_key(|d| rollout_rank(d));
     for deployment in rollouts {
+        let service = &deployment.service;
         for piece in rollout_pieces(&scope, deployment) {
             match piece {
                 Piece::Step { step, waits } => {
-                    phase.steps.push(step);
+                    phase.steps.push(scope.for_service(step, service));
                     phase.waits_millis += waits.millis;
+                    if !phase.services.contains(service) {
+                        phase.services.push(service.clone());
+                    }
                 }
                 Piece::Approval {
                     job,
                     name: title,
                     environment: gate,
                 } => {
-                    let next = Phase::new(job, title, gate, cluster);
+                    let mut next = Phase::new(job, title, gate, cluster);
+                    next.services.push(service.clone());
                     phases.push(std::mem::replace(&mut phase, next));
                 }
             }
@@ -238,23 +270,40 @@ pub fn environment_jobs(
             &phase.environment,
             &environment.namespace.value,
         ));
-        let (mut needs, condition) = match jobs.last() {
-            None => (needs.clone(), condition.clone()),
-            Some((previous, _)) => (vec![previous.clone()], NOT_PULL_REQUEST.to_string()),
+        let earlier: Vec<String> = jobs.iter().map(|(id, _)| id.clone()).collect();
+        let start = match earlier.is_empty() {
+            true => start.clone(),
+            false => {
+                let services: Vec<&str> = phase.services.iter().map(String::as_str).collect();
+                Start::within_environment(detection, &earlier, &services)
+            }
         };
+        let condition = start.condition(detection);
+        let mut needs = start.needs;
         // `actions: read`: the audit step reads who approved the run's environments.
         let mut permissions = read_contents();
         permissions.insert("actions", "read");
         if phase.steps.iter().any(|step| scope.overlay.read_by(step)) {
-            // Right after the checkout: the overlay must be there, the cluster need not be;
+            // Right after the checkout and kubectl (an unchanged service must already run);
             // then the provenance of every pinned image, before anything is applied.
             let verify = provenance::verify_steps(&scope.overlay);
             phase.steps.splice(
-                1..1,
+                2..2,
                 std::iter::once(scope.overlay.pin_step(name)).chain(verify),
             );
-            if !needs.iter().any(|need| need == IMAGE_JOB) {
-                needs.push(IMAGE_JOB.to_string());
+            let mut pinned_needs: Vec<String> = scope
+                .overlay
+                .pinned()
+                .iter()
+                .map(|(service, _)| supply::job_id(IMAGE, service))
+                .collect();
+            if detection.detects() {
+                pinned_needs.push(CHANGES_JOB.to_string());
+            }
+            for need in pinned_needs {
+                if !needs.contains(&need) {
+                    needs.push(need);
+                }
             }
             if scope
                 .overlay
@@ -285,7 +334,18 @@ pub fn environment_jobs(
 fn apply_steps(scope: &Scope<'_>, environment: &str, deployments: &[&Deployment]) -> Vec<Step> {
     let overlay = scope.overlay.applied();
     let live_tracks = live_tracks(scope, deployments);
+    let creates = live_tracks
+        .iter()
+        .map(|track| scope.for_service(track.create_if_missing(), &track.service));
     let mut steps = match live::without_live_tracks(&live_tracks) {
+        // The pin step wrote the selector: without the live tracks and the unchanged services.
+        _ if scope.overlay.keeps_unchanged() => {
+            let mut steps = vec![scope.overlay.apply_step(environment)];
+            if scope.overlay.live_selector.is_some() {
+                steps.extend(creates);
+            }
+            steps
+        }
         None => vec![Step::run(
             format!("Apply the {environment} manifests"),
             "kubectl apply -k \"$OVERLAY\"",
@@ -298,7 +358,7 @@ fn apply_steps(scope: &Scope<'_>, environment: &str, deployments: &[&Deployment]
             )
             .env("OVERLAY", overlay)
             .env("SELECTOR", selector)];
-            steps.extend(live_tracks.iter().map(LiveTrack::create_if_missing));
+            steps.extend(creates);
             steps
         }
     };
@@ -384,7 +444,8 @@ fn abort_steps(scope: &Scope<'_>, deployments: &[&Deployment]) -> Vec<Step> {
         .filter(|d| scope.layout(d).is_some())
         .filter_map(|d| {
             let live = scope.live_track(d)?;
-            Some(rollout::abort_step(d, &live, &scope.script_path(d)))
+            let abort = rollout::abort_step(d, &live, &scope.script_path(d));
+            Some(scope.for_service(abort, &d.service))
         })
         .collect()
 }

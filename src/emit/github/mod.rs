@@ -1,16 +1,20 @@
 //! The `github` target: one GitHub Actions workflow, `.github/workflows/<app>-delivery.yml`,
 //! that builds, tests, publishes and deploys the whole app along the promotion graph.
 //!
-//! Jobs, in order: `build-<service>` per built service, `test`, the code analysis gate
-//! (`quality` or `codeql-<language>`, see [`quality`]), the supply chain (`image`, `scan`,
-//! `sbom`, `sign`), then the deploy jobs of every environment in promotion order, each
-//! followed by its DAST scan (`dast-<env>`, see [`dast`]) when it has one. An entry
-//! environment needs the supply chain and runs on its own trigger; every other environment
-//! needs the last job of each environment it comes `after` (its DAST scan, if any).
+//! Jobs, in order: `changes` (which built services this push changed, see [`changes`]),
+//! `build-<service>` per changed service, `test`, the code analysis gate (`quality` or
+//! `codeql-<language>`, see [`quality`]), the supply chain per changed service
+//! (`image-<service>`, `scan-<service>`, `sbom-<service>`, `sign-<service>`, in parallel; see
+//! [`supply`]), then the deploy jobs of every environment in promotion order, each followed by
+//! its DAST scan (`dast-<env>`, see [`dast`]) when it has one. An entry environment needs the
+//! supply chain and runs on its own trigger; every other environment needs the jobs of each
+//! environment it comes `after` (its DAST scan, if any). Jobs of unchanged services are
+//! skipped, so the deploy jobs wait with explicit result checks ([`flow`]).
 //!
 //! Deploys run the images this run built, scanned and signed, by digest ([`images`]): every
-//! job that applies an overlay first pins the built images to `needs.image.outputs.ref_<service>`
-//! in a kustomization of its own; the spec's tag stays in the generated overlays only.
+//! job that applies an overlay first pins the changed services' images to
+//! `needs.image-<service>.outputs.reference` in a kustomization of its own and leaves the
+//! unchanged services out of the apply; the spec's tag stays in the generated overlays only.
 //!
 //! A canary or blue-green service keeps its live track (`<service>-stable`, `<service>-blue`)
 //! on the version it runs until its rollout promotes the candidate ([`live`]): deploys apply
@@ -27,13 +31,16 @@
 
 mod audit;
 mod build;
+mod changes;
 mod dast;
 mod deploy;
+mod flow;
 mod images;
 mod live;
 mod pins;
 mod prometheus;
 mod provenance;
+mod publish;
 mod quality;
 mod rollout;
 mod script;
@@ -72,74 +79,88 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output) {
 /// The workflow as typed data.
 fn workflow(model: &Model, options: &Options) -> Workflow {
     let built = build::built_services(model);
+    let detection = flow::Detection {
+        built: built.iter().map(|b| b.name().to_string()).collect(),
+    };
     let mut jobs = IndexMap::new();
+    if detection.detects() {
+        jobs.insert(
+            changes::CHANGES_JOB.to_string(),
+            changes::job(model, options, &built),
+        );
+    }
     let mut build_ids = Vec::new();
     for service in &built {
         let id = format!("build-{}", service.name());
         jobs.insert(id.clone(), build::build_job(*service));
         build_ids.push(id);
     }
-    let mut image_needs = build_ids.clone();
-    if let Some(test) = build::test_job(&built, build_ids) {
+    let test = build::test_job(&built, build_ids);
+    let has_test = test.is_some();
+    if let Some(test) = test {
         jobs.insert("test".to_string(), test);
-        image_needs = vec!["test".to_string()];
     }
     // The code analysis gate: no image is built from code that fails it.
+    let mut gates = Vec::new();
     for (id, job) in quality::jobs(model, &built) {
         jobs.insert(id.clone(), job);
-        image_needs.push(id);
+        gates.push(id);
     }
-    jobs.extend(supply::jobs(&built, image_needs));
-    let supply_chain: Vec<String> = match built.is_empty() {
-        true => Vec::new(),
-        false => supply::SUPPLY_CHAIN
-            .iter()
-            .map(|id| id.to_string())
-            .collect(),
-    };
+    jobs.extend(supply::jobs(&built, |service| {
+        let mut needs = match has_test {
+            true => vec!["test".to_string()],
+            false => vec![format!("build-{}", service.name())],
+        };
+        needs.extend(gates.iter().cloned());
+        needs
+    }));
 
-    let mut finished_by: BTreeMap<&str, String> = BTreeMap::new();
+    let mut finished_by: BTreeMap<&str, Option<flow::Finished>> = BTreeMap::new();
     let mut entries = Vec::new();
     for environment in super::environments(model, options) {
-        let after: Vec<String> = environment
-            .after
-            .iter()
-            .filter_map(|a| finished_by.get(a.value.as_str()).cloned())
-            .collect();
+        let (start, entry) = start_of(&detection, environment, &finished_by);
         if !environment.deployed_by_workflow() {
             // `deployer = argocd`: Argo CD applies this environment, so the workflow has no
             // job for it; the environments after it follow the ones before it.
-            let passthrough = after
-                .first()
-                .cloned()
-                .or_else(|| supply_chain.last().cloned());
-            if let Some(job) = passthrough {
-                finished_by.insert(&environment.name.value, job);
-            }
+            let passthrough = environment
+                .after
+                .iter()
+                .find_map(|a| finished_by.get(a.value.as_str()).cloned().flatten());
+            finished_by.insert(&environment.name.value, passthrough);
             continue;
         }
-        let (needs, condition) = if after.is_empty() {
+        if entry {
             entries.push(environment);
-            (supply_chain.clone(), triggers::entry_condition(environment))
-        } else {
-            (after, triggers::NOT_PULL_REQUEST.to_string())
-        };
-        let environment_jobs =
-            deploy::environment_jobs(model, options, environment, &built, needs, condition);
-        let last = environment_jobs.last().map(|(id, _)| id.clone());
-        jobs.extend(environment_jobs);
-        if let Some(last) = last {
-            // The environments after this one wait for its DAST scan, when it has one.
-            let finished = match dast::job(environment, &last) {
-                Some(scan) => {
-                    let id = dast::job_id(&environment.name.value);
-                    jobs.insert(id.clone(), scan);
-                    id
-                }
-                None => last,
-            };
-            finished_by.insert(&environment.name.value, finished);
         }
+        let environment_jobs =
+            deploy::environment_jobs(model, options, environment, &built, &detection, start);
+        let mut all: Vec<String> = environment_jobs.iter().map(|(id, _)| id.clone()).collect();
+        let first = all.first().cloned();
+        let last = all.last().cloned();
+        jobs.extend(environment_jobs);
+        let (Some(first), Some(last)) = (first, last) else {
+            continue;
+        };
+        let mut succeeded = vec![first];
+        // The environments after this one wait for its DAST scan, when it has one.
+        let last = match dast::job(environment, &detection, &all) {
+            Some(scan) => {
+                let id = dast::job_id(&environment.name.value);
+                jobs.insert(id.clone(), scan);
+                all.push(id.clone());
+                succeeded.push(id.clone());
+                id
+            }
+            None => last,
+        };
+        finished_by.insert(
+            &environment.name.value,
+            Some(flow::Finished {
+                last,
+                all,
+                succeeded,
+            }),
+        );
     }
     Workflow {
         name: format!("{} delivery", model.app_name()),
@@ -147,6 +168,34 @@ fn workflow(model: &Model, options: &Options) -> Workflow {
         permissions: Permissions::new(),
         jobs,
     }
+}
+
+/// What the first job of `environment` waits for, and whether it is an entry environment (it
+/// follows no environment the workflow deploys). An environment after one that Argo CD
+/// deploys and that follows nothing waits for the supply chain.
+fn start_of(
+    detection: &flow::Detection,
+    environment: &Environment,
+    finished_by: &BTreeMap<&str, Option<flow::Finished>>,
+) -> (flow::Start, bool) {
+    if environment.after.is_empty() {
+        let trigger = triggers::entry_condition(environment);
+        return (flow::Start::after_supply_chain(detection, trigger), true);
+    }
+    let known: Vec<&Option<flow::Finished>> = environment
+        .after
+        .iter()
+        .filter_map(|a| finished_by.get(a.value.as_str()))
+        .collect();
+    let finished: Vec<&flow::Finished> = known.iter().filter_map(|f| f.as_ref()).collect();
+    let mut start = flow::Start::after_environments(detection, &finished);
+    if known.iter().any(|f| f.is_none()) || known.is_empty() {
+        start.merge(flow::Start::after_supply_chain(
+            detection,
+            triggers::NOT_PULL_REQUEST.to_string(),
+        ));
+    }
+    (start, false)
 }
 
 /// A comment block listing what the repository needs before the first run: the GitHub
@@ -261,11 +310,15 @@ fn paths_note(options: &Options, workflow: &str) -> String {
 
 /// Which images the deploys run, for whoever reads the workflow.
 const IMAGES_NOTE: &str = "#\n\
-# Deploys run the images this run built, scanned, signed and attested, by digest: each deploy\n\
-# job that applies an overlay first writes a kustomization under $RUNNER_TEMP that takes the\n\
-# overlay as its resource and pins every built image to needs.image.outputs.ref_<service>,\n\
-# then refuses any image without SLSA provenance signed by this workflow in this run.\n\
-# The image tag in the spec is only the default of the generated manifests and overlays.\n";
+# A push builds, scans, signs and deploys only the services it changed (the changes job: files\n\
+# under a service's build context or build paths, or a service it depends on; the spec or the\n\
+# generated files changing, or a run by hand, changes them all). Deploys run the images this\n\
+# run built, by digest: each deploy job that applies an overlay first writes a kustomization\n\
+# under $RUNNER_TEMP that takes the overlay as its resource and pins every changed service's\n\
+# image to needs.image-<service>.outputs.reference, then refuses any image without SLSA\n\
+# provenance signed by this workflow in this run. An unchanged service is left out of the\n\
+# apply and keeps the image it runs (it must run already). The image tag in the spec is only\n\
+# the default of the generated manifests and overlays.\n";
 
 /// Who runs the steps of an Argo Rollouts canary, for whoever reads the workflow.
 const ARGO_ROLLOUTS_NOTE: &str = "#\n\

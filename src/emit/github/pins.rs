@@ -2,7 +2,8 @@
 //!
 //! Actions are pinned by full commit SHA with the release tag as a trailing comment (zizmor's
 //! default policy wants hashes even for `actions/*`). Only official `actions/*` actions,
-//! sigstore's cosign installer, GitHub's CodeQL and SonarSource's scanner are used; Trivy and
+//! sigstore's cosign installer, GitHub's CodeQL, SonarSource's scanner and Docker's QEMU and
+//! buildx setup (for `build { platforms }`) are used; Trivy and
 //! OWASP ZAP run from their container images pinned by digest, in `run:` steps. Each pin was checked against public workflows that cite the same commit
 //! for the same tag; the Trivy digest is the 0.69.3 image (before the compromised 0.69.4-6
 //! releases), whose signature and transparency-log timestamps others verified.
@@ -94,6 +95,22 @@ pub const SONARQUBE_SCAN: Action = Action {
     version: "v6.0.0",
 };
 
+/// Registers QEMU's binfmt handlers, so buildx can build images for other CPU architectures.
+/// v3.6.0, as public workflows pin it.
+pub const SETUP_QEMU: Action = Action {
+    name: "docker/setup-qemu-action",
+    sha: "29109295f81e9208d7d86ff1c6c12d2833863392",
+    version: "v3.6.0",
+};
+
+/// Creates a buildx builder (docker-container driver), which builds multi-platform images.
+/// v3.10.0, as public workflows pin it.
+pub const SETUP_BUILDX: Action = Action {
+    name: "docker/setup-buildx-action",
+    sha: "b5ca514318bd6ebac0fb2aedd5d36ec1b5c232a2",
+    version: "v3.10.0",
+};
+
 pub const ALL: &[Action] = &[
     CHECKOUT,
     SETUP_JAVA,
@@ -106,6 +123,8 @@ pub const ALL: &[Action] = &[
     CODEQL_INIT,
     CODEQL_ANALYZE,
     SONARQUBE_SCAN,
+    SETUP_QEMU,
+    SETUP_BUILDX,
 ];
 
 /// Trivy 0.69.3, by the digest of its multi-arch image index.

@@ -14,6 +14,7 @@
 //! by another workflow, from another commit or by an earlier run is refused, and the job fails
 //! before anything is applied. The scripts are files of their own, so shellcheck reads them.
 
+use super::changes;
 use super::images::Overlay;
 use super::pins;
 use super::supply;
@@ -49,8 +50,24 @@ pub fn verify_steps(overlay: &Overlay) -> Vec<Step> {
     let mut step = Step::run("Verify the provenance of the images this run built", "");
     for (service, _) in &pinned {
         let variable = service.to_ascii_uppercase().replace('-', "_");
-        let _ = writeln!(script, "verify \"$REF_{variable}\"");
         step = step.env(&format!("REF_{variable}"), supply::image_reference(service));
+        if !overlay.keeps_unchanged() {
+            let _ = writeln!(script, "verify \"$REF_{variable}\"");
+            continue;
+        }
+        // An unchanged service keeps what it runs: this run built nothing to verify.
+        let _ = writeln!(
+            script,
+            "if [ \"$CHANGED_{variable}\" = true ]; then verify \"$REF_{variable}\"; fi"
+        );
+        step = step.env(
+            &format!("CHANGED_{variable}"),
+            format!(
+                "${{{{ needs.{}.outputs.{} }}}}",
+                changes::CHANGES_JOB,
+                changes::output_name(service)
+            ),
+        );
     }
     step.run = Some(script);
     steps.push(step);

@@ -1,60 +1,61 @@
-//! The supply-chain jobs between the tests and the first deployment: `image` (build every
-//! service image, tag it with the commit SHA, push it and publish its digest), `scan` (Trivy,
-//! failing on HIGH and CRITICAL findings), `sbom` (a CycloneDX document per image) and `sign`
-//! (cosign keyless signatures, SBOM attestations and SLSA build provenance through the job's
-//! OIDC token; see [`super::provenance`]).
+//! The supply-chain jobs between the tests and the first deployment, one set per built
+//! service, in parallel with the other services' and only for a service the `changes` job
+//! marks as changed ([`super::changes`]): `image-<service>` (build the image, tag it with the
+//! commit SHA, push it and publish its digest; see [`super::publish`]), `scan-<service>`
+//! (Trivy, failing on HIGH and CRITICAL findings, on every platform the image is built for),
+//! `sbom-<service>` (CycloneDX documents) and `sign-<service>` (cosign keyless signatures, SBOM
+//! attestations and SLSA build provenance through the job's OIDC token; see
+//! [`super::provenance`]).
 //!
-//! Later jobs address images by the digest `image` pushed, never by a tag. Pull requests build
-//! the images but never push, scan, sign or deploy them.
+//! Separate jobs rather than a matrix: a matrix job has one set of outputs for all its legs
+//! (the last leg to finish wins), and every deploy must read the digest of each service's own
+//! push. The jobs of an unchanged service are skipped; the deploy jobs keep such a service as
+//! it runs (see [`super::images`]).
+//!
+//! Later jobs address images by the digest `image-<service>` pushed, never by a tag. Pull
+//! requests build the images of the changed services but never push, scan, sign or deploy
+//! them.
 
-use super::build::{checkout, docker_build, Built};
+use super::build::Built;
+use super::changes;
 use super::pins;
 use super::provenance;
+use super::publish;
 use super::triggers::NOT_PULL_REQUEST;
 use super::types::{Job, Permissions, Step};
 use crate::check::model::Image;
-use std::collections::{BTreeMap, BTreeSet};
 
-/// Pushes the image and publishes the digest reference of exactly what it pushed: the repo
-/// digest of `$IMAGE` itself. `index .RepoDigests 0` would be wrong when two services are
-/// built from one context (the same image ID under two names): Docker lists the repo digests
-/// of both, in lexical order, and one service would be pinned to the other's repository.
-const PUSH_SCRIPT: &str = r#"set -euo pipefail
-docker push "$IMAGE:$GITHUB_SHA"
-reference="$(docker inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$IMAGE:$GITHUB_SHA" \
-  | awk -v want="$IMAGE@sha256:" 'index($0, want) == 1 { print; exit }')"
-if [[ ! $reference =~ @sha256:[0-9a-f]{64}$ ]]; then
-  echo "::error::$IMAGE: the push gave no digest of $IMAGE itself; nothing is deployed"
-  exit 1
-fi
-echo "reference=$reference" >> "$GITHUB_OUTPUT"
-"#;
+/// The id of a service's job of one supply-chain stage: `image-<service>`, ...
+pub fn job_id(stage: &str, service: &str) -> String {
+    format!("{stage}-{service}")
+}
 
-pub const IMAGE_JOB: &str = "image";
-pub const SCAN_JOB: &str = "scan";
-pub const SBOM_JOB: &str = "sbom";
-pub const SIGN_JOB: &str = "sign";
-/// The jobs an entry environment's deployment waits for.
-pub const SUPPLY_CHAIN: &[&str] = &[SCAN_JOB, SBOM_JOB, SIGN_JOB];
+pub const IMAGE: &str = "image";
+pub const SCAN: &str = "scan";
+pub const SBOM: &str = "sbom";
+pub const SIGN: &str = "sign";
 
-const SBOM_ARTIFACT: &str = "sbom";
 pub const GHCR: &str = "ghcr.io";
 
-/// The supply-chain jobs in order, or nothing when no service is built.
-pub fn jobs(built: &[Built<'_>], needs: Vec<String>) -> Vec<(String, Job)> {
-    if built.is_empty() {
-        return Vec::new();
+/// The supply-chain jobs of every built service, or nothing when no service is built.
+/// `needs(service)` are the jobs a service's image waits for besides `changes` (the tests
+/// and the code analysis gate).
+pub fn jobs(built: &[Built<'_>], needs: impl Fn(&Built<'_>) -> Vec<String>) -> Vec<(String, Job)> {
+    let mut jobs = Vec::new();
+    for service in built {
+        let name = service.name();
+        let host = registry_host(&service.service.image);
+        let mut image_needs = vec![changes::CHANGES_JOB.to_string()];
+        image_needs.extend(needs(service));
+        jobs.push((
+            job_id(IMAGE, name),
+            publish::image_job(*service, &host, image_needs),
+        ));
+        jobs.push((job_id(SCAN, name), scan_job(*service, &host)));
+        jobs.push((job_id(SBOM, name), sbom_job(*service, &host)));
+        jobs.push((job_id(SIGN, name), sign_job(*service, &host)));
     }
-    let registries: BTreeSet<String> = built
-        .iter()
-        .map(|b| registry_host(&b.service.image))
-        .collect();
-    vec![
-        (IMAGE_JOB.to_string(), image_job(built, &registries, needs)),
-        (SCAN_JOB.to_string(), scan_job(built, &registries)),
-        (SBOM_JOB.to_string(), sbom_job(built, &registries)),
-        (SIGN_JOB.to_string(), sign_job(built, &registries)),
-    ]
+    jobs
 }
 
 /// The registry host of an image: `ghcr.io` for `ghcr.io/acme/web`, Docker Hub without one.
@@ -86,10 +87,10 @@ fn credentials(host: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// `packages: <access>` when an image lives in GitHub's registry.
-fn packages(registries: &BTreeSet<String>, access: &'static str) -> Permissions {
+/// `packages: <access>` when the image lives in GitHub's registry.
+pub fn packages(host: &str, access: &'static str) -> Permissions {
     let mut permissions = Permissions::new();
-    if registries.contains(GHCR) {
+    if host == GHCR {
         permissions.insert("packages", access);
     }
     permissions
@@ -107,48 +108,13 @@ pub fn login(host: &str) -> Step {
     .env("REGISTRY_PASSWORD", password)
 }
 
-/// The `image` job output holding a service's pushed image, by digest.
-fn output_name(service: &str) -> String {
-    format!("ref_{}", service.replace('-', "_"))
-}
-
 /// An expression for a service's pushed image reference (`<name>@sha256:<digest>`), in jobs
-/// that need `image`.
+/// that need `image-<service>`; empty when that job was skipped (the service did not change).
 pub fn image_reference(service: &str) -> String {
     format!(
-        "${{{{ needs.{IMAGE_JOB}.outputs.{} }}}}",
-        output_name(service)
+        "${{{{ needs.{}.outputs.reference }}}}",
+        job_id(IMAGE, service)
     )
-}
-
-fn image_job(built: &[Built<'_>], registries: &BTreeSet<String>, needs: Vec<String>) -> Job {
-    let mut steps = vec![checkout()];
-    steps.extend(
-        registries
-            .iter()
-            .map(|host| login(host).when(NOT_PULL_REQUEST)),
-    );
-    let mut outputs = BTreeMap::new();
-    for service in built {
-        let name = service.name();
-        steps.push(docker_build(*service));
-        let id = format!("push-{name}");
-        steps.push(
-            Step::run(format!("Push the {name} image"), PUSH_SCRIPT)
-                .id(id.clone())
-                .when(NOT_PULL_REQUEST)
-                .env("IMAGE", service.service.image.name()),
-        );
-        outputs.insert(
-            output_name(name),
-            format!("${{{{ steps.{id}.outputs.reference }}}}"),
-        );
-    }
-    let mut permissions = packages(registries, "write");
-    permissions.insert("contents", "read");
-    let mut job = Job::new("Build and push images", permissions, steps).needs(needs);
-    job.outputs = outputs;
-    job
 }
 
 /// Trivy reads registry credentials from `TRIVY_USERNAME`/`TRIVY_PASSWORD`.
@@ -159,82 +125,109 @@ fn with_trivy_credentials(step: Step, built: Built<'_>) -> Step {
         .env("TRIVY_PASSWORD", password)
 }
 
-fn scan_job(built: &[Built<'_>], registries: &BTreeSet<String>) -> Job {
-    let steps = built
+/// The `--platform` values the scan and the SBOM go through: each platform the image is built
+/// for, or none (the image's only one) without `platforms`.
+fn platform_names(built: Built<'_>) -> Vec<&'static str> {
+    built
+        .build
+        .platforms
         .iter()
-        .map(|service| {
-            let script = format!(
-                "docker run --rm --env TRIVY_USERNAME --env TRIVY_PASSWORD \\\n  {} \\\n  \
-                 image --exit-code 1 --severity HIGH,CRITICAL --no-progress \"$IMAGE_REF\"\n",
-                pins::TRIVY_IMAGE
-            );
-            with_trivy_credentials(
-                Step::run(format!("Scan {}", service.name()), script),
-                *service,
-            )
-        })
-        .collect();
-    Job::new("Scan images", packages(registries, "read"), steps)
-        .needs(vec![IMAGE_JOB.to_string()])
-        .when(NOT_PULL_REQUEST)
+        .map(|p| p.value.name())
+        .collect()
 }
 
-fn sbom_job(built: &[Built<'_>], registries: &BTreeSet<String>) -> Job {
-    let mut steps: Vec<Step> = built
-        .iter()
-        .map(|service| {
-            let script = format!(
-                "mkdir -p \"$RUNNER_TEMP/sbom\"\n\
-                 docker run --rm --env TRIVY_USERNAME --env TRIVY_PASSWORD --volume \"$RUNNER_TEMP/sbom:/sbom\" \\\n  {} \\\n  \
-                 image --format cyclonedx --output /sbom/{}.cdx.json --no-progress \"$IMAGE_REF\"\n",
-                pins::TRIVY_IMAGE,
-                service.name()
-            );
-            with_trivy_credentials(Step::run(format!("SBOM of {}", service.name()), script), *service)
-        })
-        .collect();
-    steps.push(
+/// A Trivy command for the image, once, or once per platform it is built for.
+fn per_platform(built: Built<'_>, command: impl Fn(Option<&str>) -> String) -> String {
+    let platforms = platform_names(built);
+    if platforms.is_empty() {
+        return command(None);
+    }
+    platforms.into_iter().map(|p| command(Some(p))).collect()
+}
+
+fn scan_job(built: Built<'_>, host: &str) -> Job {
+    let name = built.name();
+    let script = per_platform(built, |platform| {
+        let flag = platform.map_or(String::new(), |p| format!(" --platform {p}"));
+        format!(
+            "docker run --rm --env TRIVY_USERNAME --env TRIVY_PASSWORD \\\n  {} \\\n  \
+             image{flag} --exit-code 1 --severity HIGH,CRITICAL --no-progress \"$IMAGE_REF\"\n",
+            pins::TRIVY_IMAGE
+        )
+    });
+    let step = with_trivy_credentials(Step::run(format!("Scan {name}"), script), built);
+    Job::new(
+        format!("Scan the {name} image"),
+        packages(host, "read"),
+        vec![step],
+    )
+    .needs(vec![job_id(IMAGE, name)])
+    .when(NOT_PULL_REQUEST)
+}
+
+/// The artifact holding a service's SBOMs.
+fn sbom_artifact(service: &str) -> String {
+    format!("sbom-{service}")
+}
+
+fn sbom_job(built: Built<'_>, host: &str) -> Job {
+    let name = built.name();
+    let mut script = String::from("mkdir -p \"$RUNNER_TEMP/sbom\"\n");
+    script.push_str(&per_platform(built, |platform| {
+        let (flag, file) = match platform {
+            Some(p) => (format!(" --platform {p}"), format!("{name}-{}", p.replace('/', "-"))),
+            None => (String::new(), name.to_string()),
+        };
+        format!(
+            "docker run --rm --env TRIVY_USERNAME --env TRIVY_PASSWORD --volume \"$RUNNER_TEMP/sbom:/sbom\" \\\n  {} \\\n  \
+             image{flag} --format cyclonedx --output /sbom/{file}.cdx.json --no-progress \"$IMAGE_REF\"\n",
+            pins::TRIVY_IMAGE
+        )
+    }));
+    let steps = vec![
+        with_trivy_credentials(Step::run(format!("SBOM of {name}"), script), built),
         Step::uses("Upload the SBOMs", pins::UPLOAD_ARTIFACT.reference())
-            .with("name", SBOM_ARTIFACT)
+            .with("name", sbom_artifact(name))
             .with("path", "${{ runner.temp }}/sbom")
             .with("if-no-files-found", "error"),
-    );
-    Job::new("CycloneDX SBOMs", packages(registries, "read"), steps)
-        .needs(vec![IMAGE_JOB.to_string()])
-        .when(NOT_PULL_REQUEST)
+    ];
+    Job::new(
+        format!("CycloneDX SBOM of {name}"),
+        packages(host, "read"),
+        steps,
+    )
+    .needs(vec![job_id(IMAGE, name)])
+    .when(NOT_PULL_REQUEST)
 }
 
-fn sign_job(built: &[Built<'_>], registries: &BTreeSet<String>) -> Job {
-    let mut steps = vec![
+fn sign_job(built: Built<'_>, host: &str) -> Job {
+    let name = built.name();
+    let script = "set -euo pipefail\n\
+        cosign sign --yes \"$IMAGE_REF\"\n\
+        for predicate in \"$RUNNER_TEMP\"/sbom/*.cdx.json; do\n  \
+        cosign attest --yes --type cyclonedx --predicate \"$predicate\" \"$IMAGE_REF\"\n\
+        done\n";
+    let steps = vec![
         Step::uses("Install cosign", pins::COSIGN_INSTALLER.reference()),
         Step::uses("Download the SBOMs", pins::DOWNLOAD_ARTIFACT.reference())
-            .with("name", SBOM_ARTIFACT)
+            .with("name", sbom_artifact(name))
             .with("path", "${{ runner.temp }}/sbom"),
+        login(host),
+        Step::run(format!("Sign {name} and attest its SBOM"), script)
+            .env("IMAGE_REF", image_reference(name)),
+        provenance::attest_step(name),
     ];
-    steps.extend(registries.iter().map(|host| login(host)));
-    for service in built {
-        let name = service.name();
-        let script = format!(
-            "cosign sign --yes \"$IMAGE_REF\"\n\
-             cosign attest --yes --type cyclonedx --predicate \"$RUNNER_TEMP/sbom/{name}.cdx.json\" \"$IMAGE_REF\"\n"
-        );
-        steps.push(
-            Step::run(format!("Sign {name} and attest its SBOM"), script)
-                .env("IMAGE_REF", image_reference(name)),
-        );
-        steps.push(provenance::attest_step(name));
-    }
-    let mut permissions = packages(registries, "write");
+    let mut permissions = packages(host, "write");
     permissions.insert("id-token", "write");
     Job::new(
-        "Sign and attest images (cosign keyless)",
+        format!("Sign and attest {name} (cosign keyless)"),
         permissions,
         steps,
     )
     .needs(vec![
-        IMAGE_JOB.to_string(),
-        SCAN_JOB.to_string(),
-        SBOM_JOB.to_string(),
+        job_id(IMAGE, name),
+        job_id(SCAN, name),
+        job_id(SBOM, name),
     ])
     .when(NOT_PULL_REQUEST)
 }
