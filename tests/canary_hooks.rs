@@ -12,12 +12,12 @@
 //! the steps, and the load generator as background analysis.
 
 mod emit_support;
+mod script_support;
 
 use emit_support::{compile, inline, object};
+use script_support::Sandbox;
 use serde_json::{json, Value};
 use slipway::emit::{Output, Target};
-use std::path::PathBuf;
-use std::process::Command;
 
 const SPEC: &str = r#"
 app shop { registry = "ghcr.io/acme" }
@@ -113,11 +113,6 @@ fn the_deploy_job_has_time_for_the_hooks_it_waits_for() {
     assert_eq!(minutes(&with), minutes(&without) + 7);
 }
 
-/// The generated files in a scratch directory, with a stub `kubectl` first on PATH.
-struct Rehearsal {
-    dir: PathBuf,
-}
-
 const KUBECTL: &str = r#"#!/usr/bin/env bash
 echo "kubectl $*" >> "$STUB_DIR/calls"
 args="$*"
@@ -134,64 +129,21 @@ esac
 exit 0
 "#;
 
-impl Rehearsal {
-    fn new(name: &str) -> Rehearsal {
-        let dir = std::env::temp_dir().join(format!("slipway-hooks-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let output = compile("spec", &inline(&spec("")), &[Target::Github, Target::Istio]);
-        for (path, text) in &output.files {
-            let target = dir.join("out").join(path);
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::write(target, text).unwrap();
-        }
-        std::fs::create_dir_all(dir.join("bin")).unwrap();
-        std::fs::create_dir_all(dir.join("jobs")).unwrap();
-        let kubectl = dir.join("bin/kubectl");
-        std::fs::write(&kubectl, KUBECTL).unwrap();
-        let mut permissions = std::fs::metadata(&kubectl).unwrap().permissions();
-        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-        std::fs::set_permissions(&kubectl, permissions).unwrap();
-        Rehearsal { dir }
-    }
-
-    /// What `kubectl get job NAME` reports from now on: its true conditions.
-    fn job(&self, name: &str, conditions: &str) {
-        std::fs::write(self.dir.join("jobs").join(name), conditions).unwrap();
-    }
-
-    /// Runs `rollout/prod/web.sh ARGS` from the output tree; whether it succeeded, its output
-    /// and the kubectl calls it made.
-    fn script(&self, args: &[&str]) -> (bool, String, String) {
-        let _ = std::fs::remove_file(self.dir.join("calls"));
-        let path = format!(
-            "{}:{}",
-            self.dir.join("bin").display(),
-            std::env::var("PATH").unwrap()
-        );
-        let output = Command::new("bash")
-            .arg("rollout/prod/web.sh")
-            .args(args)
-            .current_dir(self.dir.join("out"))
-            .env("PATH", path)
-            .env("STUB_DIR", &self.dir)
-            .env("SLIPWAY_TIME_DIVISOR", "100")
-            .env("OVERLAY", "kustomize/overlays/prod")
-            .output()
-            .unwrap();
-        let calls = std::fs::read_to_string(self.dir.join("calls")).unwrap_or_default();
-        let log = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (output.status.success(), log, calls)
-    }
+/// The generated files of the workflow canary in a sandbox, with the stub `kubectl`.
+fn sandbox(name: &str) -> Sandbox {
+    let output = compile("spec", &inline(&spec("")), &[Target::Github, Target::Istio]);
+    Sandbox::new(&format!("hooks-{name}"), &output, KUBECTL)
 }
 
-impl Drop for Rehearsal {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// What `kubectl get job NAME` reports from now on: its true conditions.
+fn job(sandbox: &Sandbox, name: &str, conditions: &str) {
+    sandbox.write(&format!("jobs/{name}"), conditions);
+}
+
+/// Runs `rollout/prod/web.sh ARGS`: whether it succeeded, its output, the kubectl calls.
+fn script(sandbox: &Sandbox, args: &[&str]) -> (bool, String, String) {
+    let run = sandbox.run("rollout/prod/web.sh", args);
+    (run.ok, run.log, run.calls)
 }
 
 fn position(calls: &str, needle: &str) -> Option<usize> {
@@ -205,9 +157,9 @@ const FIRST_STEP: &str = "apply -f istio/prod/web/steps/01-50/virtualservice.yam
 
 #[test]
 fn a_failing_before_hook_rolls_back_before_any_traffic_moves() {
-    let rehearsal = Rehearsal::new("before");
-    rehearsal.job("web-smoke", "Failed ");
-    let (ok, log, calls) = rehearsal.script(&["run", "1", "1"]);
+    let sandbox = sandbox("before");
+    job(&sandbox, "web-smoke", "Failed ");
+    let (ok, log, calls) = script(&sandbox, &["run", "1", "1"]);
     assert!(!ok, "{log}");
     assert!(
         log.contains("::error::web: hook smoke (before) failed; rolling back to web-stable"),
@@ -228,10 +180,10 @@ fn a_failing_before_hook_rolls_back_before_any_traffic_moves() {
 
 #[test]
 fn a_load_generator_that_fails_stops_the_canary() {
-    let rehearsal = Rehearsal::new("during");
-    rehearsal.job("web-smoke", "SuccessCriteriaMet Complete ");
-    rehearsal.job("web-load", "FailureTarget Failed ");
-    let (ok, log, calls) = rehearsal.script(&["run", "1", "1"]);
+    let sandbox = sandbox("during");
+    job(&sandbox, "web-smoke", "SuccessCriteriaMet Complete ");
+    job(&sandbox, "web-load", "FailureTarget Failed ");
+    let (ok, log, calls) = script(&sandbox, &["run", "1", "1"]);
     assert!(!ok, "{log}");
     let smoke = position(&calls, "apply -f rollout/prod/web-smoke.yaml").unwrap();
     let load = position(&calls, "apply -f rollout/prod/web-load.yaml").unwrap();
@@ -244,9 +196,9 @@ fn a_load_generator_that_fails_stops_the_canary() {
 
 #[test]
 fn a_failing_after_hook_rolls_back_before_the_live_track_moves() {
-    let rehearsal = Rehearsal::new("after");
-    rehearsal.job("web-verify", "Failed ");
-    let (ok, log, calls) = rehearsal.script(&["promote"]);
+    let sandbox = sandbox("after");
+    job(&sandbox, "web-verify", "Failed ");
+    let (ok, log, calls) = script(&sandbox, &["promote"]);
     assert!(!ok, "{log}");
     assert!(
         log.contains("hook verify (after) failed; rolling back"),
@@ -258,14 +210,14 @@ fn a_failing_after_hook_rolls_back_before_the_live_track_moves() {
 
 #[test]
 fn a_healthy_rollout_runs_every_hook_and_stops_the_load() {
-    let rehearsal = Rehearsal::new("healthy");
-    rehearsal.job("web-smoke", "Complete ");
-    rehearsal.job("web-load", "");
-    rehearsal.job("web-verify", "Complete ");
-    let (ok, log, calls) = rehearsal.script(&["run", "1", "2"]);
+    let sandbox = sandbox("healthy");
+    job(&sandbox, "web-smoke", "Complete ");
+    job(&sandbox, "web-load", "");
+    job(&sandbox, "web-verify", "Complete ");
+    let (ok, log, calls) = script(&sandbox, &["run", "1", "2"]);
     assert!(ok, "{log}\n{calls}");
     assert!(position(&calls, STOP_LOAD).is_none(), "{calls}");
-    let (ok, log, calls) = rehearsal.script(&["promote"]);
+    let (ok, log, calls) = script(&sandbox, &["promote"]);
     assert!(ok, "{log}\n{calls}");
     let verify = position(&calls, "apply -f rollout/prod/web-verify.yaml").unwrap();
     let stop = position(&calls, STOP_LOAD).unwrap();

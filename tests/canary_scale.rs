@@ -5,11 +5,12 @@
 //! against a stub `kubectl`).
 
 mod emit_support;
+mod script_support;
 
 use emit_support::{compile, inline, object};
+use script_support::Sandbox;
 use serde_json::json;
 use slipway::emit::Target;
-use std::process::Command;
 
 const SPEC: &str = r#"
 app shop { registry = "ghcr.io/acme" }
@@ -74,40 +75,11 @@ fn the_workflow_sizes_the_candidate_to_the_scale_down_as_well_as_up() {
     let script = &output.files["rollout/prod/web.sh"];
     assert!(script.contains("set_weight 10 'istio/prod/web/steps/01-10/virtualservice.yaml' '3'"));
     assert!(script.contains("set_weight 20 'istio/prod/web/steps/02-20/virtualservice.yaml' '50%'"));
-    let dir = std::env::temp_dir().join(format!("slipway-scale-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, text) in &output.files {
-        let target = dir.join("out").join(path);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, text).unwrap();
-    }
-    std::fs::create_dir_all(dir.join("bin")).unwrap();
-    std::fs::write(dir.join("canary"), "0\n").unwrap();
-    let kubectl = dir.join("bin/kubectl");
-    std::fs::write(&kubectl, KUBECTL).unwrap();
-    let mut permissions = std::fs::metadata(&kubectl).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    std::fs::set_permissions(&kubectl, permissions).unwrap();
-    let path = format!(
-        "{}:{}",
-        dir.join("bin").display(),
-        std::env::var("PATH").unwrap()
-    );
-    let result = Command::new("bash")
-        .args(["rollout/prod/web.sh", "run", "1", "3"])
-        .current_dir(dir.join("out"))
-        .env("PATH", path)
-        .env("STUB_DIR", &dir)
-        .env("SLIPWAY_TIME_DIVISOR", "100")
-        .output()
-        .unwrap();
-    let calls = std::fs::read_to_string(dir.join("calls")).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
+    let sandbox = Sandbox::new("scale", &output, KUBECTL);
+    sandbox.write("canary", "0\n");
+    let run = sandbox.run("rollout/prod/web.sh", &["run", "1", "3"]);
+    let calls = run.calls;
+    assert!(run.ok, "{}", run.log);
     let scaled: Vec<&str> = calls
         .lines()
         .filter_map(|line| line.split_once("scale deployment/web-canary --replicas="))

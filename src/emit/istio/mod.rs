@@ -38,7 +38,8 @@ mod requests;
 mod routes;
 mod types;
 
-pub use types::{DestinationRule, VirtualService};
+pub use requests::string_match;
+pub use types::{DestinationRule, StringMatch, VirtualService};
 
 use super::{Options, Output};
 use crate::check::model::{ArgoRollouts, Deployment, Environment, Model, StrategyKind};

@@ -16,7 +16,7 @@
 use super::types::{
     HeaderMatch, HeaderRoute, ManagedRoute, MirrorMatch, MirrorRoute, Step, ValueTest,
 };
-use crate::check::model::{ArgoRollouts, RequestRouting, ValueMatch};
+use crate::check::model::{ArgoRollouts, RequestRouting};
 
 /// The managed routes, in the order they take precedence.
 pub fn managed_routes(routing: &RequestRouting, settings: &ArgoRollouts) -> Vec<ManagedRoute> {
@@ -45,7 +45,7 @@ pub fn steps(routing: &RequestRouting, settings: &ArgoRollouts) -> Vec<Step> {
                 let (header_name, value) = condition.header_test();
                 HeaderMatch {
                     header_name,
-                    header_value: value_test(&value),
+                    header_value: crate::emit::istio::string_match(&value),
                 }
             })
             .collect();
@@ -68,21 +68,4 @@ pub fn steps(routing: &RequestRouting, settings: &ArgoRollouts) -> Vec<Step> {
         }));
     }
     steps
-}
-
-fn value_test(value: &ValueMatch) -> ValueTest {
-    match value {
-        ValueMatch::Exact(text) => ValueTest {
-            exact: Some(text.clone()),
-            ..ValueTest::default()
-        },
-        ValueMatch::Prefix(text) => ValueTest {
-            prefix: Some(text.clone()),
-            ..ValueTest::default()
-        },
-        ValueMatch::Regex(text) => ValueTest {
-            regex: Some(text.clone()),
-            ..ValueTest::default()
-        },
-    }
 }

@@ -120,16 +120,9 @@ pub struct HeaderMatch {
     pub header_value: ValueTest,
 }
 
-/// `exact`, `prefix` or `regex` (one of them is set).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ValueTest {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exact: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prefix: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub regex: Option<String>,
-}
+/// `exact`, `prefix` or `regex` (one of them is set): Argo Rollouts' string test has the
+/// shape of Istio's.
+pub use crate::emit::istio::StringMatch as ValueTest;
 
 /// `setMirrorRoute`: `percentage` of the requests that meet `match` are copied to the canary
 /// Service, while the route keeps the weighted route's split.
