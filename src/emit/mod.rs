@@ -30,6 +30,7 @@ pub mod k8s;
 pub mod kustomize;
 pub mod labels;
 pub mod metrics;
+pub mod object;
 pub mod parallel;
 pub mod prometheus;
 pub mod report;

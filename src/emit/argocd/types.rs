@@ -2,28 +2,13 @@
 //! `AppProject` of `argoproj.io/v1alpha1`, with only the fields we emit.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 
 /// Where Argo CD itself runs, and so where its Applications and AppProjects live.
 pub const NAMESPACE: &str = "argocd";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Object<Spec> {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: Metadata,
-    pub spec: Spec,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Metadata {
-    pub name: String,
-    pub namespace: String,
-    pub labels: BTreeMap<String, String>,
-}
+pub use crate::emit::object::{Metadata, Object};
 
 pub type Application = Object<ApplicationSpec>;
 pub type AppProject = Object<AppProjectSpec>;

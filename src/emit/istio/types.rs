@@ -8,22 +8,7 @@ use std::collections::BTreeMap;
 
 pub const API_VERSION: &str = "networking.istio.io/v1";
 
-/// One Kubernetes object: the envelope shared by every Istio kind.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Object<Spec> {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: Metadata,
-    pub spec: Spec,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Metadata {
-    pub name: String,
-    pub namespace: String,
-    pub labels: BTreeMap<String, String>,
-}
+pub use crate::emit::object::{Metadata, Object};
 
 pub type VirtualService = Object<VirtualServiceSpec>;
 pub type DestinationRule = Object<DestinationRuleSpec>;

@@ -19,14 +19,7 @@ use std::collections::BTreeMap;
 pub const API_VERSION: &str = "external-secrets.io/v1";
 pub const KIND: &str = "ExternalSecret";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExternalSecret {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: ObjectMeta,
-    pub spec: ExternalSecretSpec,
-}
+pub type ExternalSecret = crate::emit::object::Object<ExternalSecretSpec, ObjectMeta>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

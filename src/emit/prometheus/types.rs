@@ -7,21 +7,7 @@ use std::collections::BTreeMap;
 
 pub const API_VERSION: &str = "monitoring.coreos.com/v1";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Object<Spec> {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: Metadata,
-    pub spec: Spec,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Metadata {
-    pub name: String,
-    pub namespace: String,
-    pub labels: BTreeMap<String, String>,
-}
+pub use crate::emit::object::{Metadata, Object};
 
 pub type PrometheusRule = Object<RuleSpec>;
 pub type ServiceMonitor = Object<MonitorSpec>;

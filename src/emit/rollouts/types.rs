@@ -8,15 +8,8 @@ use serde::Serialize;
 
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 
-/// One Argo Rollouts object: the envelope shared by both kinds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Object<Spec> {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: ObjectMeta,
-    pub spec: Spec,
-}
+/// One Argo Rollouts object, with the Kubernetes metadata of the service it belongs to.
+pub type Object<Spec> = crate::emit::object::Object<Spec, ObjectMeta>;
 
 pub type Rollout = Object<RolloutSpec>;
 pub type AnalysisTemplate = Object<AnalysisTemplateSpec>;
