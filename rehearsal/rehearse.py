@@ -8,8 +8,10 @@ workflow (`.github/workflows/*.yml`) and each `run:` step is executed as GitHub'
 written to a file and run with `bash -e FILE` (the runner's default shell; `shell: bash` gets
 `bash --noprofile --norc -eo pipefail FILE`), from the repository root (the output tree), with
 the step's `env:`. The expressions a runner would fill in are given rehearsal values:
-`runner.temp` a temporary directory, `needs.image.outputs.ref_<service>` a digest reference
-that changes with every scenario (kwok pulls no image, so any digest is a valid one). `uses:`
+`runner.temp` a temporary directory, `needs.image-<service>.outputs.reference` a digest
+reference that changes with every scenario (kwok pulls no image, so any digest is a valid
+one), and `needs.changes.outputs.changed_<service>` true: each run plays a push that changed
+every service. `uses:`
 steps (checkout, cosign) and the kubeconfig step are skipped: KUBECONFIG points at the
 rehearsal cluster; so are the registry logins and the provenance check (its digests are in
 no registry). `if: failure() || cancelled()` and `if: cancelled()` steps run as GitHub runs them;
@@ -216,6 +218,23 @@ class Cluster:
 # step against a stub cosign instead.
 NOT_REHEARSED = {"Configure kubectl", "Verify the provenance of the images this run built"}
 
+# A step that runs only for a service the push changed (`needs.changes.outputs.changed_<svc>`):
+# the rehearsal plays a push that changed every service, so the test holds.
+CHANGED = re.compile(r"needs\.changes\.outputs\.changed_[a-z0-9_]+ == 'true'")
+
+
+def changed(condition: str) -> str:
+    """The step condition with its changed-service test taken as holding: `TEST` alone is
+    `success()` (GitHub adds it to a condition without a status function), and
+    `(failure() || cancelled()) && TEST` is `failure() || cancelled()`."""
+    if not CHANGED.search(condition):
+        return condition
+    rest = CHANGED.sub("", condition).strip()
+    rest = re.sub(r"\s*&&\s*$", "", rest).strip()
+    if not rest:
+        return "success()"
+    return re.sub(r"^\((.*)\)$", r"\1", rest)
+
 
 class Workflow:
     """The deploy jobs of the generated workflow, run the way GitHub's runner runs them."""
@@ -240,16 +259,20 @@ class Workflow:
         self.failed_steps: list[str] = []
 
     def pushed_images(self) -> dict[str, str]:
-        """The image each output `ref_<service>` of the image job names: the `IMAGE` of the
-        step whose `reference` output it is (the push step)."""
-        job = self.jobs.get("image", {})
-        steps = {step.get("id"): step for step in job.get("steps", []) if step.get("id")}
+        """The image each output of an image job names, as `needs.<job>.outputs.<output>`:
+        the `IMAGE` of the step whose `reference` output it is (the push step). One job per
+        service (`image-<service>`, output `reference`), or the former single `image` job
+        (outputs `ref_<service>`)."""
         images = {}
-        for output, value in (job.get("outputs") or {}).items():
-            match = re.fullmatch(r"\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.reference\s*\}\}",
-                                 str(value))
-            if match and match.group(1) in steps:
-                images[output] = steps[match.group(1)]["env"]["IMAGE"]
+        for job_id, job in self.jobs.items():
+            if job_id != "image" and not job_id.startswith("image-"):
+                continue
+            steps = {step.get("id"): step for step in job.get("steps", []) if step.get("id")}
+            for output, value in (job.get("outputs") or {}).items():
+                match = re.fullmatch(
+                    r"\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.reference\s*\}\}", str(value))
+                if match and match.group(1) in steps:
+                    images[f"{job_id}.outputs.{output}"] = steps[match.group(1)]["env"]["IMAGE"]
         return images
 
     def output(self) -> str:
@@ -267,10 +290,13 @@ class Workflow:
                 return status
             if name == "github.token":  # no GitHub API here: the audit step says so
                 return ""
-            ref = re.fullmatch(r"needs\.image\.outputs\.(ref_[a-z0-9_]+)", name)
+            # The rehearsal plays a push that changed every service (see CHANGED).
+            if re.fullmatch(r"needs\.changes\.outputs\.(changed_[a-z0-9_]+|any)", name):
+                return "true"
+            ref = re.fullmatch(r"needs\.(image(?:-[a-z0-9-]+)?\.outputs\.[a-z0-9_]+)", name)
             if ref:
                 if ref.group(1) not in self.images:
-                    raise SystemExit(f"the image job has no push step for {ref.group(1)}")
+                    raise SystemExit(f"no image job's push step gives {ref.group(1)}")
                 # what the push step reports: the pushed image, by digest
                 return f"{self.images[ref.group(1)]}@{self.digest}"
             raise SystemExit(f"the rehearsal has no value for the expression ${{{{ {name} }}}}")
@@ -305,7 +331,7 @@ class Workflow:
         failed = False
         for number, step in enumerate(job["steps"]):
             run = step.get("run")
-            condition = str(step.get("if", "success()")).strip()
+            condition = changed(str(step.get("if", "success()")).strip())
             if run is None or step["name"] in NOT_REHEARSED or step["name"].startswith("Log in to "):
                 continue
             wanted = {
