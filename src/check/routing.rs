@@ -370,6 +370,9 @@ pub fn check_deployments(checker: &mut Checker, model: &Model) {
         else {
             continue;
         };
+        if let Some(service) = model.service(&deployment.service) {
+            check_managed_route_settings(checker, deployment, service, requests);
+        }
         let Some((exposure, gateway)) = deployment.gateway() else {
             continue;
         };
@@ -390,4 +393,38 @@ pub fn check_deployments(checker: &mut Checker, model: &Model) {
             .with_help("Argo Rollouts writes its managed routes with the request conditions only; use `engine = workflow` (its routes keep the path), or expose the service at `path = \"/\"` on hosts of its own"),
         );
     }
+}
+
+/// SW0359 (a warning): Argo Rollouts writes its header and mirror routes with their
+/// destinations only, so the requests they take lose the service's `traffic` timeout and
+/// retries while the rollout runs; with a mirror, whose route matches every request, that is
+/// all of the service's traffic.
+fn check_managed_route_settings(
+    checker: &mut Checker,
+    deployment: &crate::check::model::Deployment,
+    service: &crate::check::model::Service,
+    requests: &crate::check::model::RequestRouting,
+) {
+    let Some(traffic) = deployment.traffic(service) else {
+        return;
+    };
+    if traffic.timeout.is_none() && traffic.retries.is_none() {
+        return;
+    }
+    let who = match requests.mirror {
+        Some(_) => "every request (the mirror route matches them all)",
+        None => "the requests its header and cookie routes take",
+    };
+    checker.report(
+        Diagnostic::warning(
+            Code::SW0359,
+            format!(
+                "while Argo Rollouts runs `{}`'s canary in `{}`, {who} go without the service's timeout and retries",
+                deployment.service, deployment.environment
+            ),
+            requests.span,
+            "managed routes without `timeout` or `retries`",
+        )
+        .with_help("Argo Rollouts copies only the destinations into its managed routes; use `engine = workflow` (its step routes keep the service's timeout and retries), or accept the gap for the rollout's length"),
+    );
 }

@@ -110,6 +110,7 @@ codes! {
     SW0356 = "invalid cookie for a request match",
     SW0357 = "Argo Rollouts request routes that would escape the exposed path",
     SW0358 = "request match that tests nothing, or several ways",
+    SW0359 = "Argo Rollouts request routes without the service's timeout and retries",
     SW0360 = "load generator that stops before the rollout",
     SW0361 = "hook that aborts a halting canary",
     SW0362 = "canary traffic to no pods",
