@@ -10,7 +10,7 @@
 //! under `on_failure = halt` (SW0361, a warning).
 
 use super::model::{
-    Analysis, CanaryStep, Duration, Engine, Hook, HookAt, Model, OnFailure, Pause, StrategyKind,
+    Analysis, CanaryStep, Duration, Engine, Hook, HookAt, Model, OnFailure, StrategyKind,
 };
 use super::names::NameRule;
 use super::reader::Reader;
@@ -134,7 +134,7 @@ pub fn check_load_lasts(
     steps: &[CanaryStep],
     analysis: Option<&Analysis>,
 ) -> bool {
-    let waits: u64 = steps.iter().map(|step| step_waits(step, analysis)).sum();
+    let waits: u64 = steps.iter().map(|step| step.waits(analysis).millis).sum();
     let mut fits = true;
     for hook in hooks.iter().filter(|hook| hook.at == HookAt::During) {
         if hook.timeout.millis > waits {
@@ -161,17 +161,6 @@ pub fn check_load_lasts(
         );
     }
     fits
-}
-
-/// What a step waits on purpose: its analysis rounds, or else its timed pause.
-fn step_waits(step: &CanaryStep, analysis: Option<&Analysis>) -> u64 {
-    match (analysis, step.pause) {
-        (Some(analysis), pause) => analysis
-            .rounds(pause)
-            .saturating_mul(analysis.interval.millis),
-        (None, Some(Pause::For(duration))) => duration.millis,
-        (None, _) => 0,
-    }
 }
 
 /// Per deployment: each hook's Job name `<service>-<hook>` must be a DNS label (at most 63

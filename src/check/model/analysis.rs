@@ -2,7 +2,7 @@
 //! the failure budget every engine shares: the workflow's rollout script and Argo Rollouts'
 //! AnalysisTemplates read the rounds and the no-data rule from here.
 
-use super::{Duration, Pause};
+use super::{CanaryStep, Duration, Pause};
 use serde::Serialize;
 
 /// The metric gates of a canary. The failure budget is Argo Rollouts' `failureLimit`: a gate
@@ -135,4 +135,21 @@ pub enum Threshold {
     Duration(Duration),
     /// Hundredths of a percent, so `99.95%` is exact.
     PercentHundredths(u32),
+}
+
+impl CanaryStep {
+    /// What the step waits on purpose: its analysis rounds (each at least a second, as the
+    /// workflow's script sleeps), or else its timed pause. Read by the checker (a load
+    /// generator must outlast the steps) and by the workflow (its jobs' timeouts).
+    pub fn waits(&self, analysis: Option<&Analysis>) -> Duration {
+        match (analysis, self.pause) {
+            (Some(analysis), pause) => Duration {
+                millis: analysis
+                    .rounds(pause)
+                    .saturating_mul(analysis.interval.millis.max(1000)),
+            },
+            (None, Some(Pause::For(duration))) => duration,
+            (None, _) => Duration { millis: 0 },
+        }
+    }
 }

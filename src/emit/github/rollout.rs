@@ -57,19 +57,6 @@ fn script_step(name: String, script: &str, command: &str) -> Step {
     Step::run(name, format!("bash \"$ROLLOUT\" {command}")).env("ROLLOUT", script)
 }
 
-/// What one canary step waits on purpose: its analysis rounds or its pause.
-fn step_waits(step: &CanaryStep, analysis: Option<&Analysis>) -> Duration {
-    match (analysis, step.pause) {
-        (Some(analysis), pause) => Duration {
-            millis: analysis
-                .rounds(pause)
-                .saturating_mul(analysis.interval.millis.max(1000)),
-        },
-        (None, Some(Pause::For(duration))) => duration,
-        (None, _) => Duration { millis: 0 },
-    }
-}
-
 /// The canary rollout of one service: its steps in runs between approvals, then the promotion.
 pub fn canary(
     deployment: &Deployment,
@@ -94,11 +81,7 @@ pub fn canary(
             _ => 0,
         };
         let waits = Duration {
-            millis: hooks_before
-                + run
-                    .iter()
-                    .map(|s| step_waits(s, analysis).millis)
-                    .sum::<u64>(),
+            millis: hooks_before + run.iter().map(|s| s.waits(analysis).millis).sum::<u64>(),
         };
         let weights: Vec<String> = run.iter().map(|s| format!("{}%", s.weight.value)).collect();
         let mut step = script_step(
