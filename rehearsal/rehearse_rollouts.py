@@ -71,6 +71,8 @@ class Service:
     canary_service: str
     steps: list[dict[str, Any]]
     metrics: list[dict[str, Any]] = field(default_factory=list)
+    # The gates run as background analysis over the whole rollout (`over = rollout`).
+    background: bool = False
 
     @property
     def halts(self) -> bool:
@@ -83,7 +85,16 @@ class Service:
         return int(weights[-1]) if weights else 0
 
     def analysed_weights(self) -> list[int]:
+        """The weights the gates measure: each analysis step's, or with background analysis
+        every weight the canary takes (the steps only pause while it measures)."""
+        if self.background:
+            return [int(s["setWeight"]) for s in self.steps if "setWeight" in s]
         return [self.weight_at(i) for i, s in enumerate(self.steps) if "analysis" in s]
+
+    def expected_runs(self) -> int:
+        """The AnalysisRuns of a rollout that goes through: one per analysis step (gates and
+        hooks), and one for the background analysis."""
+        return sum(1 for s in self.steps if "analysis" in s) + int(self.background)
 
     def approvals(self) -> int:
         return sum(1 for s in self.steps if "pause" in s and not s["pause"].get("duration"))
@@ -115,12 +126,16 @@ def services(out: Path) -> list[Service]:
                 continue
             names = {ref["templateName"] for s in canary.get("steps", []) if "analysis" in s
                      for ref in s["analysis"]["templates"]}
+            background = {ref["templateName"]
+                          for ref in canary.get("analysis", {}).get("templates", [])}
+            names |= background
             found.append(Service(
                 environment=overlay.name, name=doc["metadata"]["name"],
                 namespace=doc["metadata"]["namespace"],
                 stable_service=canary["stableService"], canary_service=canary["canaryService"],
                 steps=canary.get("steps", []),
-                metrics=[m for n in sorted(names) for m in templates.get(n, [])]))
+                metrics=[m for n in sorted(names) for m in templates.get(n, [])],
+                background=doc["metadata"]["name"] in background))
     return found
 
 
@@ -158,6 +173,11 @@ def gates_cannot_fail(text: str) -> str:
     refuses a `count` below `failureLimit`, so a huge limit would make the AnalysisRun an
     `Error` and abort for the wrong reason), but no number of bad measurements can fail the
     step: the defect SW0320 refuses. One Rollout and its template per file."""
+    if not re.search(r"^\s+count: ", text, flags=re.M):
+        # Background analysis (no `count`): it measures until the rollout ends, so only a
+        # limit above anything it can measure keeps it from failing.
+        return re.sub(r"^(\s+(?:failureLimit|inconclusiveLimit): )\d+$", r"\g<1>9000", text,
+                      flags=re.M)
     limits = [int(n) for n in re.findall(r"^\s+(?:failureLimit|inconclusiveLimit): (\d+)$",
                                          text, flags=re.M)]
     limit = max([1, *limits])
@@ -214,7 +234,8 @@ class Argo:
 
     def analysis_runs(self, service: Service, pod_hash: str) -> list[dict[str, Any]]:
         runs = self.items("analysisrun.argoproj.io", service.namespace,
-                          f"rollouts-pod-template-hash={pod_hash},rollout-type=Step")
+                          f"rollouts-pod-template-hash={pod_hash},"
+                          "rollout-type in (Step,Background)")
         return [r for r in runs if any(o.get("name") == service.name
                                        for o in r["metadata"].get("ownerReferences", []))]
 
@@ -436,12 +457,14 @@ class Run:
         return not problems, problems, state
 
     def failed_at(self, service: Service, pod_hash: str) -> list[tuple[int, str, str]]:
-        """(weight, phase, failing metrics) of every AnalysisRun that did not succeed."""
+        """(weight, phase, failing metrics) of every AnalysisRun that did not succeed. A
+        background run has no step of its own: it failed at the step the rollout stopped in."""
         found = []
+        stopped_at = self.argo.rollout(service).get("status", {}).get("currentStepIndex") or 0
         for run in self.argo.analysis_runs(service, pod_hash):
             phase = run.get("status", {}).get("phase", "")
             if phase in ("Failed", "Error", "Inconclusive"):
-                index = int(run["metadata"]["labels"].get("step-index", "0"))
+                index = int(run["metadata"]["labels"].get("step-index", stopped_at))
                 metrics = [m["name"] for m in run["status"].get("metricResults", [])
                            if m.get("phase") == phase]
                 found.append((service.weight_at(index), phase, ",".join(metrics)))
@@ -466,7 +489,7 @@ class Run:
                 problems.append(f"stable runs {stable_image[-16:]}, not this run's digest")
             if failed:
                 problems.append(f"analysis did not succeed: {failed}")
-            wanted_runs = len(service.analysed_weights()) if expect.steps else 0
+            wanted_runs = service.expected_runs() if expect.steps else 0
             succeeded = [r for r in runs if r.get("status", {}).get("phase") == "Successful"]
             if len(succeeded) != wanted_runs:
                 problems.append(f"{len(succeeded)} successful AnalysisRuns, not {wanted_runs}")

@@ -6,7 +6,7 @@
 mod emit_support;
 
 use emit_support::{codes, compile, documents, inline};
-use slipway::check::model::{Analysis, Duration, NoData, Pause};
+use slipway::check::model::{Analysis, Duration, NoData, Over, Pause};
 use slipway::emit::Target;
 
 const SPEC: &str = r#"
@@ -119,6 +119,9 @@ fn analysis(interval_secs: u64, failure_limit: u32) -> Analysis {
         failure_limit,
         gates: Vec::new(),
         no_data: NoData::Fail,
+        failure_limit_span: None,
+        intervals: Vec::new(),
+        over: Over::Steps,
     }
 }
 

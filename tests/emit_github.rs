@@ -404,13 +404,13 @@ fn canary_steps_apply_each_weight_then_wait_analyse_and_roll_back() {
 
     let script = rollout_script(&compile_github(&format!("{SERVICE}{GRAPH}")), "prod", "web");
     for expected in [
-        "step_1() {\n  set_weight 20 'istio/prod/web/steps/01-20/virtualservice.yaml'\n  analyse 20 3\n}\n",
-        "step_2() {\n  set_weight 60 'istio/prod/web/steps/02-60/virtualservice.yaml'\n  analyse 60 5\n}\n",
-        "step_3() {\n  set_weight 100 'istio/prod/web/steps/03-100/virtualservice.yaml'\n  analyse 100 3\n}\n",
+        "step_1() {\n  set_weight 20 'istio/prod/web/steps/01-20/virtualservice.yaml'\n  analyse 20 3 3\n}\n",
+        "step_2() {\n  set_weight 60 'istio/prod/web/steps/02-60/virtualservice.yaml'\n  analyse 60 5 5\n}\n",
+        "step_3() {\n  set_weight 100 'istio/prod/web/steps/03-100/virtualservice.yaml'\n  analyse 100 3 3\n}\n",
         "gate_names=('p95_latency' 'error_rate')\n",
         "gate_ops=('<' '<=')\n",
         "gate_limits=('250' '0.5')\n",
-        "interval='60'\nfailure_limit='2'\nno_data='fail'\n",
+        "gate_intervals=('60' '60')\nfailure_limit='2'\nover='steps'\nno_data='fail'\n",
         "on_failure='rollback'\n",
         "resting='istio/prod/web/virtualservice.yaml'\n",
         "candidate='web-canary'\n",

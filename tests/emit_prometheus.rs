@@ -205,7 +205,10 @@ fn alert_expressions_and_canary_queries_are_the_same_strings() {
         .collect();
     let analysis_steps = vec![queries];
     let alerts = alert_queries(&output);
-    assert!(script.contains("interval='30'"), "{script}");
+    assert!(
+        script.contains("gate_intervals=('30' '30' '30')"),
+        "{script}"
+    );
     for queries in &analysis_steps {
         assert_eq!(queries, &alerts);
     }

@@ -7,6 +7,7 @@
 //! runs [`lower`], then the graph phase ([`crate::graph`]), then [`finish`] (per-environment
 //! settings and policies, which need the promotion order).
 
+mod analysis;
 mod architectures;
 mod canary_shorthand;
 mod declarations;

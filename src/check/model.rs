@@ -21,7 +21,7 @@ mod routing;
 mod scheduling;
 mod secret_source;
 
-pub use analysis::{Analysis, Gate, GateOp, Metric, NoData, Threshold};
+pub use analysis::{Analysis, Gate, GateOp, Metric, NoData, Over, Threshold};
 pub use cluster::{Mesh, MetricsStack};
 pub use engine::{ArgoRollouts, Engine};
 pub use exposure::{Exposure, Gateway, Removable};

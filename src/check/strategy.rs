@@ -9,10 +9,12 @@
 use super::model::*;
 use super::reader::Reader;
 use super::values::{self, Variant};
-use super::{canary_shorthand, hooks, item_label, names, rollouts, routing, schema, Checker};
+use super::{
+    analysis, canary_shorthand, hooks, item_label, names, rollouts, routing, schema, Checker,
+};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
-use crate::syntax::ast::{CompareOp, Expr, ExprKind, Item, Object};
+use crate::syntax::ast::{Expr, ExprKind, Item, Object};
 
 pub const KINDS: &[&str] = &["rolling", "recreate", "blue_green", "canary"];
 
@@ -238,7 +240,7 @@ fn canary(
     // missing step) does not hide the errors of its siblings.
     let steps = canary_steps(checker, reader, argo);
     let analysis = match reader.block(checker, "analysis") {
-        Some(object) => analysis(checker, object).map(Some),
+        Some(object) => analysis::lower(checker, object).map(Some),
         None => Some(None),
     };
     let on_failure = match reader.value(checker, "on_failure") {
@@ -259,7 +261,7 @@ fn canary(
     }
     let analysis = analysis?;
     if let Some(analysis) = &analysis {
-        if !check_budget(checker, &steps, analysis) {
+        if !analysis::check_budget(checker, &steps, analysis) {
             return None;
         }
     }
@@ -471,143 +473,4 @@ fn check_weights(checker: &mut Checker, steps: &[CanaryStep], argo: bool) -> boo
         }
     }
     ok
-}
-
-fn analysis(checker: &mut Checker, object: &Object) -> Option<Analysis> {
-    let reader = Reader::new(checker, object, &schema::ANALYSIS, object.span);
-    // Each field is read before any is given up on, as in `canary`.
-    let interval = match reader.value(checker, "interval") {
-        Some(expr) => values::duration(checker, expr),
-        None => Some(Duration::from_secs(60)),
-    };
-    let failure_limit = match reader.value(checker, "failure_limit") {
-        Some(expr) => values::integer_u32(checker, expr, 0, 1000),
-        None => Some(0),
-    };
-    let gates = reader
-        .required_value(checker, "gates")
-        .and_then(|gates_expr| gates(checker, gates_expr));
-    let no_data = match reader.value(checker, "no_data") {
-        Some(expr) => values::keyword(checker, expr, "no-data rule", NoData::KEYWORDS),
-        None => Some(NoData::Fail),
-    };
-    Some(Analysis {
-        interval: interval?,
-        failure_limit: failure_limit?,
-        gates: gates?,
-        no_data: no_data?,
-    })
-}
-
-/// The gates of an analysis (one gate or a list), each checked even when another is broken.
-fn gates(checker: &mut Checker, gates_expr: &Expr) -> Option<Vec<Gate>> {
-    let items: Vec<&Expr> = match &gates_expr.kind {
-        ExprKind::List(items) => items.iter().collect(),
-        _ => vec![gates_expr],
-    };
-    let gates: Vec<Gate> = items.iter().filter_map(|e| gate(checker, e)).collect();
-    (gates.len() == items.len()).then_some(gates)
-}
-
-/// Every analysed step must be able to fail: a timed pause of fewer rounds than
-/// `failure_limit + 1` would let a canary that fails every query through that step (the
-/// failure budget of Argo Rollouts' `failureLimit`; Flagger's `threshold` likewise needs more
-/// checks than it tolerates). Steps without a timed pause get the rounds they need.
-fn check_budget(checker: &mut Checker, steps: &[CanaryStep], analysis: &Analysis) -> bool {
-    let mut ok = true;
-    for step in steps {
-        let (Some(Pause::For(duration)), Some(span)) = (step.pause, step.pause_span) else {
-            continue;
-        };
-        let rounds = analysis.rounds(step.pause);
-        if analysis.can_fail(rounds) {
-            continue;
-        }
-        let needed = u64::from(analysis.failure_limit) + 1;
-        let shortest = Duration {
-            millis: analysis.interval.millis.saturating_mul(needed),
-        };
-        checker.report(
-            Diagnostic::error(
-                Code::SW0320,
-                format!(
-                    "the canary's gates cannot fail at {}%: `pause = {}` is {rounds} round{} of {}, and `failure_limit = {}` tolerates that many failed rounds",
-                    step.weight.value,
-                    duration.text(),
-                    if rounds == 1 { "" } else { "s" },
-                    analysis.interval.text(),
-                    analysis.failure_limit,
-                ),
-                span,
-                format!("{rounds} round{}", if rounds == 1 { "" } else { "s" }),
-            )
-            .with_help(format!(
-                "pause at least `{}` here ({needed} rounds), or lower `failure_limit` below {rounds}",
-                shortest.text()
-            )),
-        );
-        ok = false;
-    }
-    ok
-}
-
-/// `p99_latency < 500ms`, `success_rate >= 95%`.
-pub fn gate(checker: &mut Checker, expr: &Expr) -> Option<Gate> {
-    let ExprKind::Compare { op, left, right } = &expr.kind else {
-        checker.report(
-            Diagnostic::error(Code::SW0204, format!("expected a gate such as `p99_latency < 500ms`, found {}", expr.kind.describe()), expr.span, "not a gate")
-                .with_help("a gate compares a metric with a threshold: `p99_latency < 500ms`, `success_rate >= 95%`"),
-        );
-        return None;
-    };
-    let metric_name = match &left.kind {
-        ExprKind::Path(path) => path.dotted(),
-        _ => {
-            checker.report(Diagnostic::error(
-                Code::SW0204,
-                "a gate starts with a metric name",
-                left.span,
-                "expected a metric",
-            ));
-            return None;
-        }
-    };
-    let Some((_, metric)) = Metric::ALL.iter().find(|(name, _)| *name == metric_name) else {
-        let names: Vec<&str> = Metric::ALL.iter().map(|(n, _)| *n).collect();
-        let variant = Variant {
-            tag: &metric_name,
-            tag_span: left.span,
-            body: None,
-        };
-        values::unknown_variant(checker, "metric", &variant, &names);
-        return None;
-    };
-    let op = match op {
-        CompareOp::Lt => GateOp::Lt,
-        CompareOp::Le => GateOp::Le,
-        CompareOp::Gt => GateOp::Gt,
-        CompareOp::Ge => GateOp::Ge,
-        CompareOp::Eq | CompareOp::Ne => {
-            checker.report(
-                Diagnostic::error(
-                    Code::SW0204,
-                    format!("a gate needs `<`, `<=`, `>` or `>=`, not `{}`", op.as_str()),
-                    expr.span,
-                    "equality gate",
-                )
-                .with_help("metrics are never exactly equal to a threshold; use a bound"),
-            );
-            return None;
-        }
-    };
-    let threshold = if metric.is_latency() {
-        Threshold::Duration(values::duration(checker, right)?)
-    } else {
-        Threshold::PercentHundredths(values::percent_hundredths(checker, right)?)
-    };
-    Some(Gate {
-        metric: *metric,
-        op,
-        threshold,
-    })
 }

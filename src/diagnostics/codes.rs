@@ -117,6 +117,8 @@ codes! {
     SW0363 = "build path outside the repository",
     SW0364 = "unknown or repeated build platform",
     SW0365 = "pods scheduled onto an architecture their image is not built for",
+    SW0366 = "canary gates that cannot stop a rollout counted as a whole",
+    SW0367 = "interval for a metric no gate measures",
     SW0401 = "promotion cycle",
     SW0402 = "service dependency cycle",
     SW0403 = "unreachable environment",

@@ -11,7 +11,7 @@ use crate::check::model::{
     Analysis, Approval, CanaryStep, Deployment, EnvValue, Environment, IntOrPercent, Model,
     OnFailure, Pause, PolicySeverity, PolicySubject, StrategyKind, Trigger,
 };
-use crate::check::model::{DastScan, Hook, Mesh, MetricsStack, NoData, QualityGate};
+use crate::check::model::{DastScan, Hook, Mesh, MetricsStack, NoData, Over, QualityGate};
 use crate::emit::metrics;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -347,12 +347,22 @@ fn stops_text(analysis: &Analysis, on_failure: Option<OnFailure>) -> String {
         _ => "rolls back (all traffic to the live version, candidate scaled to 0)",
     };
     let no_data = match analysis.no_data {
-        NoData::Fail => "a round without data fails",
-        NoData::Pass => "a round without data passes",
+        NoData::Fail => "a measurement without data fails",
+        NoData::Pass => "a measurement without data passes",
+    };
+    let own: Vec<String> = analysis
+        .intervals
+        .iter()
+        .map(|(metric, interval)| format!(", {} every {}", metric.name(), interval.text()))
+        .collect();
+    let over = match analysis.over {
+        Over::Steps => "in a step",
+        Over::Rollout => "over the whole rollout",
     };
     format!(
-        "gates queried every {}; more than {} failed round(s) over the whole rollout {action}; {no_data}",
+        "gates queried every {}{}; more than {} failed measurement(s) of a gate {over} {action}; {no_data}",
         analysis.interval.text(),
+        own.concat(),
         analysis.failure_limit
     )
 }

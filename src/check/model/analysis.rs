@@ -1,39 +1,131 @@
-//! The metric gates of a canary (`analysis { interval, failure_limit, no_data, gates }`) and
-//! the failure budget every engine shares: the workflow's rollout script and Argo Rollouts'
-//! AnalysisTemplates read the rounds and the no-data rule from here.
+//! The metric gates of a canary (`analysis { interval, intervals, failure_limit, over, no_data,
+//! gates }`) and the failure budget every engine shares: the workflow's rollout script and Argo
+//! Rollouts' AnalysisTemplates read the rounds, intervals and the no-data rule from here.
 
 use super::{CanaryStep, Duration, Pause};
+use crate::span::Span;
 use serde::Serialize;
 
-/// The metric gates of a canary. The failure budget is Argo Rollouts' `failureLimit`: a gate
-/// round fails when any gate fails (or has no data, unless `no_data = pass`), and the rollout
-/// stops at the round that makes the failed rounds more than `failure_limit`. Every analysed
-/// step runs at least `failure_limit + 1` rounds ([`Analysis::rounds`]), so a canary that
-/// fails every round is stopped within the step it fails in, whichever step that is.
+/// The metric gates of a canary. The failure budget is Argo Rollouts' `failureLimit`, counted
+/// per gate: each gate is measured every interval (its own, or the analysis's), and the
+/// canary fails at the measurement that makes one gate's failed measurements (or, unless
+/// `no_data = pass`, ones with no data) more than `failure_limit`. With `over = steps` each
+/// analysed step counts afresh and measures every gate at least `failure_limit + 1` times
+/// ([`Analysis::rounds_at`]), so a canary that fails every measurement is stopped within the
+/// step it fails in; with `over = rollout` the count runs over the whole rollout (Argo
+/// Rollouts' background analysis, Flagger's `threshold`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
     pub interval: Duration,
     pub failure_limit: u32,
+    /// Where `failure_limit` is written, for diagnostics about the budget.
+    #[serde(skip)]
+    pub failure_limit_span: Option<Span>,
     pub gates: Vec<Gate>,
     /// What a round with no data (no series, or `NaN` from no traffic) counts as.
     pub no_data: NoData,
+    /// Metrics measured at their own interval (`intervals { p99_latency = 15s }`), in the order
+    /// written; the other gates use `interval`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub intervals: Vec<(Metric, Duration)>,
+    /// Whether failed measurements count per step or over the whole rollout.
+    pub over: Over,
+}
+
+/// `over = steps | rollout`: the stretch over which failed measurements are counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Over {
+    /// Each analysed step is its own analysis (Argo Rollouts' analysis steps).
+    #[default]
+    Steps,
+    /// One analysis from the first step to the promotion (Argo Rollouts' background
+    /// analysis, Flagger's interval analysis with `threshold`).
+    Rollout,
+}
+
+impl Over {
+    pub const KEYWORDS: &'static [(&'static str, Over)] =
+        &[("steps", Over::Steps), ("rollout", Over::Rollout)];
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Over::Steps => "steps",
+            Over::Rollout => "rollout",
+        }
+    }
 }
 
 impl Analysis {
-    /// The rounds a step is analysed for: its pause divided by the interval (rounded up), and
-    /// `failure_limit + 1` for a step without a timed pause, the fewest that can fail. The
-    /// checker rejects a timed pause with fewer rounds than that ([`Analysis::can_fail`]).
-    pub fn rounds(&self, pause: Option<Pause>) -> u64 {
-        let interval = self.interval.millis.max(1);
-        match pause {
-            Some(Pause::For(duration)) => duration.millis.div_ceil(interval).max(1),
-            Some(Pause::UntilApproved) | None => u64::from(self.failure_limit) + 1,
+    /// The interval at which gates on `metric` are measured.
+    pub fn interval_of(&self, metric: Metric) -> Duration {
+        self.intervals
+            .iter()
+            .find(|(measured, _)| *measured == metric)
+            .map_or(self.interval, |(_, interval)| *interval)
+    }
+
+    /// The interval of each gate, in gate order.
+    pub fn gate_intervals(&self) -> Vec<Duration> {
+        self.gates
+            .iter()
+            .map(|gate| self.interval_of(gate.metric))
+            .collect()
+    }
+
+    /// The distinct intervals of the gates, shortest first.
+    pub fn distinct_intervals(&self) -> Vec<Duration> {
+        let mut intervals = self.gate_intervals();
+        intervals.sort();
+        intervals.dedup();
+        intervals
+    }
+
+    /// The longest gate interval: the one with the fewest measurements in a step.
+    pub fn longest_interval(&self) -> Duration {
+        self.gate_intervals()
+            .into_iter()
+            .max()
+            .unwrap_or(self.interval)
+    }
+
+    /// How many times a gate measured every `interval` is measured in a step with `pause`:
+    /// the pause divided by the interval (rounded up); for a step without a timed pause,
+    /// `failure_limit + 1` with `over = steps` (the fewest that can fail; the checker rejects
+    /// a timed pause with fewer, [`Analysis::can_fail`]) and one round of the longest
+    /// interval with `over = rollout` (the budget spans the steps).
+    pub fn rounds_at(&self, interval: Duration, pause: Option<Pause>) -> u64 {
+        let every = interval.millis.max(1);
+        match (pause, self.over) {
+            (Some(Pause::For(duration)), _) => duration.millis.div_ceil(every).max(1),
+            (_, Over::Steps) => u64::from(self.failure_limit) + 1,
+            (_, Over::Rollout) => self.longest_interval().millis.div_ceil(every).max(1),
         }
+    }
+
+    /// The rounds of a gate measured at the analysis's own `interval`.
+    pub fn rounds(&self, pause: Option<Pause>) -> u64 {
+        self.rounds_at(self.interval, pause)
     }
 
     /// Whether `rounds` rounds can exceed the failure budget.
     pub fn can_fail(&self, rounds: u64) -> bool {
         rounds > u64::from(self.failure_limit)
+    }
+
+    /// How long a step with `pause` is analysed: until every gate has had its rounds (each
+    /// round at least a second, as the workflow's script sleeps).
+    pub fn step_length(&self, pause: Option<Pause>) -> Duration {
+        let millis = self
+            .distinct_intervals()
+            .into_iter()
+            .map(|interval| {
+                self.rounds_at(interval, pause)
+                    .saturating_mul(interval.millis.max(1000))
+            })
+            .max()
+            .unwrap_or(0);
+        Duration { millis }
     }
 }
 
@@ -138,16 +230,12 @@ pub enum Threshold {
 }
 
 impl CanaryStep {
-    /// What the step waits on purpose: its analysis rounds (each at least a second, as the
-    /// workflow's script sleeps), or else its timed pause. Read by the checker (a load
-    /// generator must outlast the steps) and by the workflow (its jobs' timeouts).
+    /// What the step waits on purpose: its analysis ([`Analysis::step_length`]), or else its
+    /// timed pause. Read by the checker (a load generator must outlast the steps) and by the
+    /// workflow (its jobs' timeouts).
     pub fn waits(&self, analysis: Option<&Analysis>) -> Duration {
         match (analysis, self.pause) {
-            (Some(analysis), pause) => Duration {
-                millis: analysis
-                    .rounds(pause)
-                    .saturating_mul(analysis.interval.millis.max(1000)),
-            },
+            (Some(analysis), pause) => analysis.step_length(pause),
             (None, Some(Pause::For(duration))) => duration,
             (None, _) => Duration { millis: 0 },
         }

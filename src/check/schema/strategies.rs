@@ -53,7 +53,7 @@ pub const CANARY: Schema = Schema {
         value("step_weight", "percentage", "Instead of `step` blocks: grow the canary's traffic by this much at a time (10%, 20%, ...), up to `max_weight`, then 100%."),
         value("max_weight", "percentage", "With `step_weight`: the last weight before the canary takes all the traffic (default 100%)."),
         value("step_pause", "duration or approval", "With `step_weight`: the pause after each step below 100%."),
-        block("analysis", "block", "Metric gates checked during each step: `interval`, `failure_limit`, `gates`."),
+        block("analysis", "block", "Metric gates checked during each step or over the whole rollout: `interval`, `failure_limit`, `over`, `intervals`, `gates`."),
         block("requests", "block", "Routing by request: `header` and `cookie` conditions whose requests go to the canary, and `mirror`, the share of requests copied to it."),
         value("on_failure", "rollback | halt", "What happens when a gate fails (default rollback)."),
         value("engine", "workflow | argo_rollouts", "Who runs the steps: the delivery workflow (default) or an Argo Rollouts controller (`argo_rollouts`)."),
@@ -106,12 +106,22 @@ pub const ANALYSIS: Schema = Schema {
         value(
             "failure_limit",
             "integer ≥ 0",
-            "Failed gate rounds tolerated before the canary fails (default 0). Every analysed step runs more rounds than this.",
+            "Failed measurements of one gate tolerated before the canary fails (default 0), in each step or, with `over = rollout`, over the whole rollout.",
         ),
         value(
             "no_data",
             "fail | pass",
             "What a gate with no data (no traffic, no sidecar) counts as (default `fail`).",
+        ),
+        value(
+            "over",
+            "steps | rollout",
+            "Where failed measurements are counted: in each step (default) or over the whole rollout (background analysis).",
+        ),
+        block(
+            "intervals",
+            "block",
+            "A metric's own interval: `intervals { p99_latency = 15s }`.",
         ),
         required(
             "gates",

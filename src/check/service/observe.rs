@@ -3,7 +3,7 @@
 
 use crate::check::model::{AlertSeverity, Duration, Gate, Port, PortRef, Protocol, Scrape, Slo};
 use crate::check::reader::Reader;
-use crate::check::{schema, strategy, values, Checker};
+use crate::check::{analysis, schema, values, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::{Expr, ExprKind, Object};
 
@@ -56,7 +56,7 @@ fn objectives(checker: &mut Checker, expr: &Expr) -> Option<Vec<Gate>> {
     }
     let gates: Vec<Gate> = items
         .iter()
-        .filter_map(|item| strategy::gate(checker, item))
+        .filter_map(|item| analysis::gate(checker, item))
         .collect();
     (gates.len() == items.len()).then_some(gates)
 }

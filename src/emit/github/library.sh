@@ -64,55 +64,107 @@ holds() {
   }'
 }
 
-# One round: every gate once. Returns 1 when a gate failed, had no data (unless
-# no_data = pass) or could not be measured.
-gate_round() {
-  local window failed=0 index query value name
-  window="$(scaled "$interval")s"
-  for index in "${!gate_names[@]}"; do
-    name="${gate_names[$index]}"
-    query="${gate_queries[$index]//'{{window}}'/$window}"
-    value="$(measure "$query")"
-    case "$value" in
-      error)
-        warn "$name: Prometheus did not answer; the round fails"
-        failed=1
-        ;;
-      none | NaN)
-        if [ "$no_data" = pass ]; then
-          log "$name: no data, which passes (no_data = pass)"
-        else
-          warn "$name: no data (no traffic reached $candidate, or no sidecar reports it); the round fails"
-          failed=1
-        fi
-        ;;
-      *)
-        if holds "$value" "${gate_ops[$index]}" "${gate_limits[$index]}"; then
-          log "$name = $value${gate_units[$index]} (${gate_ops[$index]} ${gate_limits[$index]}${gate_units[$index]}): ok"
-        else
-          warn "$name = $value${gate_units[$index]}, must be ${gate_ops[$index]} ${gate_limits[$index]}${gate_units[$index]}"
-          failed=1
-        fi
-        ;;
-    esac
-  done
-  return "$failed"
+# Measures gate INDEX once, over the window of its interval. Returns 1 when it failed, had no
+# data (unless no_data = pass) or could not be measured.
+measure_gate() {
+  local name="${gate_names[$1]}" window query value
+  window="$(scaled "${gate_intervals[$1]}")s"
+  query="${gate_queries[$1]//'{{window}}'/$window}"
+  value="$(measure "$query")"
+  case "$value" in
+    error)
+      warn "$name: Prometheus did not answer; the measurement fails"
+      return 1
+      ;;
+    none | NaN)
+      if [ "$no_data" = pass ]; then
+        log "$name: no data, which passes (no_data = pass)"
+        return 0
+      fi
+      warn "$name: no data (no traffic reached $candidate, or no sidecar reports it); the measurement fails"
+      return 1
+      ;;
+  esac
+  if holds "$value" "${gate_ops[$1]}" "${gate_limits[$1]}"; then
+    log "$name = $value${gate_units[$1]} (${gate_ops[$1]} ${gate_limits[$1]}${gate_units[$1]}): ok"
+    return 0
+  fi
+  warn "$name = $value${gate_units[$1]}, must be ${gate_ops[$1]} ${gate_limits[$1]}${gate_units[$1]}"
+  return 1
 }
 
-# Analyses the canary at WEIGHT% for ROUNDS rounds. The failed rounds count over the whole
-# run of this script; the round that makes them more than failure_limit fails the canary.
-analyse() {
-  local weight="$1" rounds="$2" round=0
-  log "$service: analysing $candidate at $weight% for $rounds round(s) of ${interval}s ($failures failed round(s) so far, $failure_limit tolerated)"
-  while [ "$round" -lt "$rounds" ]; do
-    round=$((round + 1))
-    sleep "$(scaled "$interval")"
-    if ! gate_round; then
-      failures=$((failures + 1))
-      if [ "$failures" -gt "$failure_limit" ]; then
-        canary_failed "$weight"
-      fi
+# The failed measurements of each gate. With over = rollout they count over the whole rollout,
+# whose approvals split it into several jobs: between them the counts are kept in an
+# annotation of the candidate Deployment.
+failures_annotation=slipway.dev/failed-measurements
+
+reset_failures() {
+  local index
+  gate_failures=()
+  for index in "${!gate_names[@]}"; do gate_failures[index]=0; done
+}
+
+# The counts of the jobs of this rollout before this one (with over = rollout).
+load_failures() {
+  reset_failures
+  if [ "$over" != rollout ]; then return 0; fi
+  local saved count index=0
+  saved="$(kubectl -n "$namespace" get deployment "$candidate" \
+    -o 'jsonpath={.metadata.annotations.slipway\.dev/failed-measurements}' 2>/dev/null || true)"
+  for count in $saved; do
+    if [[ $count =~ ^[0-9]+$ ]] && [ "$index" -lt "${#gate_names[@]}" ]; then
+      gate_failures[index]="$count"
     fi
+    index=$((index + 1))
+  done
+  log "$service: failed measurements so far in this rollout: ${gate_failures[*]:-none}"
+}
+
+save_failures() {
+  if [ "$over" != rollout ]; then return 0; fi
+  kubectl -n "$namespace" annotate deployment "$candidate" --overwrite \
+    "$failures_annotation=${gate_failures[*]}" >/dev/null ||
+    warn "$service: could not record the failed measurements on $candidate"
+}
+
+# Analyses the canary at WEIGHT%: gate INDEX is measured as many times as the argument after
+# WEIGHT at its position says, every gate_intervals[INDEX] seconds. With over = steps each step
+# counts its gates' failed measurements afresh; with over = rollout they count over the whole
+# rollout. The measurement that makes one gate's more than failure_limit fails the canary.
+analyse() {
+  local weight="$1" elapsed=0 next due index
+  shift
+  local rounds=("$@") taken=() counted="the rollout"
+  if [ "$over" = steps ]; then
+    reset_failures
+    counted="this step"
+  fi
+  for index in "${!gate_names[@]}"; do taken[index]=0; done
+  log "$service: analysing $candidate at $weight%: ${gate_names[*]} measured ${rounds[*]} time(s), every ${gate_intervals[*]}s; $failure_limit failed measurement(s) of a gate tolerated in $counted, ${gate_failures[*]} so far"
+  while :; do
+    next=0
+    for index in "${!gate_names[@]}"; do
+      if [ "${taken[index]}" -lt "${rounds[index]}" ]; then
+        due=$(((taken[index] + 1) * gate_intervals[index]))
+        if [ "$next" -eq 0 ] || [ "$due" -lt "$next" ]; then next="$due"; fi
+      fi
+    done
+    if [ "$next" -eq 0 ]; then break; fi
+    sleep "$(scaled $((next - elapsed)))"
+    elapsed="$next"
+    for index in "${!gate_names[@]}"; do
+      due=$(((taken[index] + 1) * gate_intervals[index]))
+      if [ "${taken[index]}" -lt "${rounds[index]}" ] && [ "$due" -eq "$next" ]; then
+        taken[index]=$((taken[index] + 1))
+        if ! measure_gate "$index"; then
+          gate_failures[index]=$((gate_failures[index] + 1))
+          save_failures
+          if [ "${gate_failures[index]}" -gt "$failure_limit" ]; then
+            canary_failed "$weight"
+          fi
+        fi
+      fi
+    done
     check_load
   done
 }
@@ -372,7 +424,13 @@ main() {
       for ((step = $2; step <= $3; step++)); do
         declare -F "step_$step" >/dev/null || usage
       done
-      if [ "$2" = 1 ]; then begin_rollout; fi
+      if [ "$2" = 1 ]; then
+        reset_failures
+        save_failures
+        begin_rollout
+      else
+        load_failures
+      fi
       for ((step = $2; step <= $3; step++)); do
         "step_$step"
       done

@@ -8,8 +8,10 @@
 //! canary step, and the library in `library.sh`, identical in every script. The commands:
 //!
 //! * `run FIRST LAST`: the canary steps FIRST..=LAST. Each scales the candidate to the step's
-//!   share of the live track's pods, applies the step's VirtualService, then pauses or analyses.
-//!   Failed gate rounds count over the whole run; the round that makes them more than
+//!   share of the live track's pods, applies the step's VirtualService, then pauses or analyses:
+//!   each gate is measured at its own interval, its failed measurements counted in the step
+//!   (`over = steps`) or over the whole rollout (`over = rollout`, kept on the candidate
+//!   Deployment between jobs); the measurement that makes one gate's more than
 //!   `failure_limit` rolls back (or halts) and fails.
 //! * `switch`: a blue-green switch to the candidate, once it is ready.
 //! * `promote`: moves the live track to the candidate's version from the pinned kustomization
@@ -179,9 +181,15 @@ impl Settings {
         self.list("gate_limits", &limits);
         self.list("gate_units", &units);
         self.list("gate_queries", &queries);
+        let intervals: Vec<String> = analysis
+            .gate_intervals()
+            .iter()
+            .map(|interval| interval.seconds_ceil().max(1).to_string())
+            .collect();
+        self.list("gate_intervals", &intervals);
         self.budget(
-            analysis.interval.seconds_ceil().max(1),
             analysis.failure_limit,
+            analysis.over.keyword(),
             analysis.no_data.keyword(),
         );
     }
@@ -194,17 +202,17 @@ impl Settings {
             "gate_limits",
             "gate_units",
             "gate_queries",
+            "gate_intervals",
         ] {
             self.list(name, &[]);
         }
-        self.budget(1, 0, "fail");
+        self.budget(0, "steps", "fail");
     }
 
-    fn budget(&mut self, interval: u64, failure_limit: u32, no_data: &str) {
-        self.set("interval", &interval.to_string());
+    fn budget(&mut self, failure_limit: u32, over: &str, no_data: &str) {
         self.set("failure_limit", &failure_limit.to_string());
+        self.set("over", over);
         self.set("no_data", no_data);
-        self.set("failures", "0");
     }
 
     /// The hooks' Jobs, files, times and timeouts, one entry per hook in spec order (empty
@@ -255,7 +263,12 @@ fn canary_steps(steps: &[CanaryStep], analysis: Option<&Analysis>, layout: &Layo
         );
         match (analysis, step.pause) {
             (Some(analysis), pause) => {
-                let _ = writeln!(text, "  analyse {weight} {}", analysis.rounds(pause));
+                let rounds: Vec<String> = analysis
+                    .gate_intervals()
+                    .into_iter()
+                    .map(|interval| analysis.rounds_at(interval, pause).to_string())
+                    .collect();
+                let _ = writeln!(text, "  analyse {weight} {}", rounds.join(" "));
             }
             (None, Some(Pause::For(duration))) => {
                 let _ = writeln!(text, "  hold {}", duration.seconds_ceil());

@@ -136,9 +136,6 @@ fn canary_rules(deployment: &Deployment, slo: Option<&Slo>) -> Vec<Rule> {
     };
     let subject = Subject::canary(deployment);
     let rounds = u64::from(analysis.failure_limit) + 1;
-    let pending = Duration {
-        millis: analysis.interval.millis.saturating_mul(rounds),
-    };
     let severity = slo.map_or(AlertSeverity::Warning, |slo| slo.severity);
     let runbook = slo.and_then(|slo| slo.runbook.as_deref());
     let mut names = Names::default();
@@ -156,9 +153,13 @@ fn canary_rules(deployment: &Deployment, slo: Option<&Slo>) -> Vec<Rule> {
                 metrics::threshold(gate).1,
                 objective(gate)
             );
+            let interval = analysis.interval_of(gate.metric);
+            let pending = Duration {
+                millis: interval.millis.saturating_mul(rounds),
+            };
             Rule {
                 alert: names.unique(alert_name(&deployment.service, "Canary", gate)),
-                expr: metrics::violation(gate, &subject, analysis.interval),
+                expr: metrics::violation(gate, &subject, interval),
                 pending: pending.text(),
                 labels,
                 annotations: annotations(summary, runbook),

@@ -13,12 +13,18 @@
 //! * with a `requests` block, the first step with
 //!   `w > 0` then sets the header and mirror routes ([`requests`]), which hold until the
 //!   rollout is promoted or aborted;
-//! * with `analysis`, a step that sends the canary traffic runs the AnalysisTemplate for as
-//!   many rounds of `interval` as its pause lasts (one round without a timed pause), the same
-//!   rounds the workflow engine would measure; a `0%` step has no canary traffic to measure,
-//!   so it only pauses. Every metric waits one `interval` before its first round
-//!   (`initialDelay`), so the first query's window (also one `interval`) holds only requests
-//!   the canary received at the step's weight, and the rounds end when the pause would have;
+//! * with `analysis` (`over = steps`), a step that sends the canary traffic runs the
+//!   AnalysisTemplate for as many rounds of each gate's interval as its pause lasts
+//!   (`failure_limit + 1` without a timed pause), the same rounds the workflow engine would
+//!   measure, passed as one `rounds` argument per interval ([`rounds_argument`]); a `0%` step
+//!   has no canary traffic to measure, so it only pauses. Every metric waits one interval
+//!   before its first round (`initialDelay`), so the first query's window (also one interval)
+//!   holds only requests the canary received at the step's weight, and the rounds end when the
+//!   pause would have;
+//! * with `over = rollout`, the AnalysisTemplate is the canary's background `analysis` from
+//!   the first `setWeight` on, with no `count` (it measures until the rollout ends, and
+//!   `failureLimit` counts over all of it), and each step pauses as long as the workflow
+//!   engine analyses it (its timed pause, else one interval of the slowest gate);
 //! * `pause = d` without analysis is `pause: {duration: d}`; `pause = approval` is `pause: {}`
 //!   (after the analysis, if any), which waits until someone promotes the rollout.
 //!
@@ -48,8 +54,8 @@ mod requests;
 pub mod types;
 
 use crate::check::model::{
-    Analysis, ArgoRollouts, CanaryStep, Deployment, Hook, HookAt, IntOrPercent, Model, NoData,
-    OnFailure, Pause, StrategyKind,
+    Analysis, ArgoRollouts, CanaryStep, Deployment, Duration, Hook, HookAt, IntOrPercent, Model,
+    NoData, OnFailure, Over, Pause, StrategyKind,
 };
 use crate::emit::k8s::hooks as k8s_hooks;
 use crate::emit::metrics::{self, Subject};
@@ -76,17 +82,37 @@ fn success_condition(no_data: NoData, op: &str, limit: &str) -> String {
     }
 }
 
-/// The argument through which each analysis step says how many rounds it measures.
+/// The argument through which each analysis step says how many rounds it measures, for the
+/// gates at the analysis's own `interval`; gates at an interval of their own (`intervals`)
+/// take `rounds-<interval>` ([`rounds_argument`]).
 pub const ROUNDS_ARGUMENT: &str = "rounds";
 
-/// The template's own value of [`ROUNDS_ARGUMENT`]: the rounds of a step without a timed pause
-/// (`failure_limit + 1`, the fewest that can fail). Every step passes its own value, which
-/// wins; the default is there because the Argo Rollouts controller validates a step's
-/// template on its own, with a placeholder for every argument that has no value, and a `count`
-/// of `{{args.rounds}}` that resolves to no number makes it reject the Rollout (`InvalidSpec`:
-/// "metric ... runs indefinitely"). The rehearsal under the real controller found this.
-fn default_rounds(analysis: &Analysis) -> u64 {
-    analysis.rounds(None)
+/// The argument that carries the rounds of the gates measured every `interval`.
+pub fn rounds_argument(analysis: &Analysis, interval: Duration) -> String {
+    if interval == analysis.interval {
+        ROUNDS_ARGUMENT.to_string()
+    } else {
+        format!("{ROUNDS_ARGUMENT}-{}", interval.text())
+    }
+}
+
+/// The rounds of each of the analysis's intervals in a step with `pause`, as arguments. With
+/// `pause = None` these are the template's own values: the rounds of a step without a timed
+/// pause (`failure_limit + 1`, the fewest that can fail). Every step passes its own values,
+/// which win; the defaults are there because the Argo Rollouts controller validates a step's
+/// template on its own, with a placeholder for every argument that has no value, and a
+/// `count` of `{{args.rounds}}` that resolves to no number makes it reject the Rollout
+/// (`InvalidSpec`: "metric ... runs indefinitely"). The rehearsal under the real controller
+/// found this.
+fn rounds_arguments(analysis: &Analysis, pause: Option<Pause>) -> Vec<Argument> {
+    analysis
+        .distinct_intervals()
+        .into_iter()
+        .map(|interval| Argument {
+            name: rounds_argument(analysis, interval),
+            value: Some(analysis.rounds_at(interval, pause).to_string()),
+        })
+        .collect()
 }
 
 /// The name of the Rollout, its VirtualService and AnalysisTemplate: the service's.
@@ -107,20 +133,38 @@ pub fn canary_strategy(deployment: &Deployment) -> Option<CanaryStrategy> {
         return None;
     };
     let mut all_steps = hook_steps(deployment, hooks, HookAt::Before);
-    let starting_step = all_steps.len();
+    let before = all_steps.len();
     all_steps.extend(rollout_steps(deployment, steps, analysis.as_ref()));
-    all_steps.extend(hook_steps(deployment, hooks, HookAt::After));
-    let load: Vec<TemplateRef> = hooks
+    // The background analysis starts with the first step that sends the canary traffic: at 0%
+    // there is nothing to measure, and a gate would fail for want of data.
+    let starting_step = all_steps
         .iter()
-        .filter(|hook| hook.at == HookAt::During)
-        .map(|hook| hook_template_ref(deployment, hook))
+        .skip(before)
+        .position(|step| step.set_weight.is_some_and(|weight| weight > 0))
+        .map_or(before, |index| before + index);
+    all_steps.extend(hook_steps(deployment, hooks, HookAt::After));
+    // The background analysis: the gates with `over = rollout`, and the load generators.
+    let gates = analysis
+        .as_ref()
+        .filter(|analysis| analysis.over == Over::Rollout)
+        .map(|_| TemplateRef {
+            template_name: name(deployment),
+        });
+    let background: Vec<TemplateRef> = gates
+        .into_iter()
+        .chain(
+            hooks
+                .iter()
+                .filter(|hook| hook.at == HookAt::During)
+                .map(|hook| hook_template_ref(deployment, hook)),
+        )
         .collect();
     Some(CanaryStrategy {
         canary_service: ArgoRollouts::canary_service(&deployment.service),
         stable_service: ArgoRollouts::stable_service(&deployment.service),
         traffic_routing: traffic_routing(deployment, settings),
-        analysis: (!load.is_empty()).then_some(BackgroundAnalysis {
-            templates: load,
+        analysis: (!background.is_empty()).then_some(BackgroundAnalysis {
+            templates: background,
             starting_step,
         }),
         steps: all_steps,
@@ -241,18 +285,19 @@ pub fn rollout_steps(
             routing = None;
         }
         match (analysis.filter(|_| weight > 0), step.pause) {
+            // The background analysis measures while the step waits as long as the workflow's
+            // script analyses it.
+            (Some(analysis), pause) if analysis.over == Over::Rollout => {
+                out.push(Step::pause(Some(analysis.step_length(pause).text())));
+            }
             (Some(analysis), pause) => {
                 // More rounds than `failureLimit` (SW0320 refuses a timed pause with fewer), so
                 // a canary that fails every measurement fails the step.
-                let rounds = analysis.rounds(pause);
                 out.push(Step::analysis(StepAnalysis {
                     templates: vec![TemplateRef {
                         template_name: name(deployment),
                     }],
-                    args: vec![Argument {
-                        name: ROUNDS_ARGUMENT.to_string(),
-                        value: Some(rounds.to_string()),
-                    }],
+                    args: rounds_arguments(analysis, pause),
                 }));
             }
             (None, Some(Pause::For(duration))) => out.push(Step::pause(Some(duration.text()))),
@@ -301,11 +346,14 @@ pub fn analysis_template(
             };
             let (limit, _) = metrics::threshold(gate);
             let halt = *on_failure == OnFailure::Halt;
+            let interval = analysis.interval_of(gate.metric);
+            let count = (analysis.over == Over::Steps)
+                .then(|| format!("{{{{args.{}}}}}", rounds_argument(analysis, interval)));
             AnyMetric::Prometheus(Metric {
                 name: metric_name,
-                initial_delay: analysis.interval.text(),
-                interval: analysis.interval.text(),
-                count: format!("{{{{args.{ROUNDS_ARGUMENT}}}}}"),
+                initial_delay: interval.text(),
+                interval: interval.text(),
+                count,
                 failure_limit: (!halt).then_some(analysis.failure_limit),
                 inconclusive_limit: halt.then_some(analysis.failure_limit),
                 success_condition: success_condition(analysis.no_data, gate.op.as_str(), &limit),
@@ -313,7 +361,7 @@ pub fn analysis_template(
                 provider: Provider {
                     prometheus: PrometheusProvider {
                         address: address.clone(),
-                        query: metrics::query(gate.metric, &subject, analysis.interval),
+                        query: metrics::query(gate.metric, &subject, interval),
                     },
                 },
             })
@@ -324,10 +372,10 @@ pub fn analysis_template(
         kind: "AnalysisTemplate",
         metadata,
         spec: AnalysisTemplateSpec {
-            args: vec![Argument {
-                name: ROUNDS_ARGUMENT.to_string(),
-                value: Some(default_rounds(analysis).to_string()),
-            }],
+            args: match analysis.over {
+                Over::Steps => rounds_arguments(analysis, None),
+                Over::Rollout => Vec::new(),
+            },
             metrics,
         },
     })

@@ -288,8 +288,10 @@ pub struct Metric {
     /// the first query's window holds only requests the canary received.
     pub initial_delay: String,
     pub interval: String,
-    /// `{{args.rounds}}`: each step says how many rounds it measures.
-    pub count: String,
+    /// `{{args.rounds}}`: each step says how many rounds it measures; none in a background
+    /// analysis (`over = rollout`), which measures until the rollout ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_limit: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
