@@ -72,6 +72,7 @@ fn intervals(
     gates: Option<&[Gate]>,
 ) -> Option<Vec<(Metric, Duration)>> {
     let mut out: Vec<(Metric, Duration)> = Vec::new();
+    let mut seen: Vec<(Metric, crate::span::Span)> = Vec::new();
     let mut ok = true;
     for entry in &block.entries {
         let key = entry.key();
@@ -108,7 +109,7 @@ fn intervals(
             ok = false;
             continue;
         }
-        if out.iter().any(|(seen, _)| seen == metric) {
+        if let Some((_, first)) = seen.iter().find(|(earlier, _)| earlier == metric) {
             checker.report(
                 Diagnostic::error(
                     Code::SW0202,
@@ -116,11 +117,13 @@ fn intervals(
                     key.span,
                     "set again here",
                 )
+                .with_label(*first, "first set here")
                 .with_help("remove one of the two"),
             );
             ok = false;
             continue;
         }
+        seen.push((*metric, key.span));
         let value = match entry {
             Entry::Attribute { value, .. } => values::duration(checker, value),
             Entry::Block { .. } => {
