@@ -96,6 +96,12 @@ class Service:
         hooks), and one for the background analysis."""
         return sum(1 for s in self.steps if "analysis" in s) + int(self.background)
 
+    def waits_for_person(self, index: Any) -> bool:
+        """Whether step `index` is a pause without a duration (`pause = approval`)."""
+        step = self.steps[int(index)] if index is not None and int(index) < len(self.steps) \
+            else {}
+        return "pause" in step and not step["pause"].get("duration")
+
     def approvals(self) -> int:
         return sum(1 for s in self.steps if "pause" in s and not s["pause"].get("duration"))
 
@@ -339,6 +345,7 @@ class Progress:
     fired: str = ""
     aborted_by_person: bool = False
     halted_state: str = ""  # the state judged before the person aborted
+    step: int = 0  # the last step the new revision was seen at before any abort
 
 
 class Run:
@@ -371,7 +378,11 @@ class Run:
         if not self.new_revision(service, rollout):
             return
         status = rollout["status"]
-        if "CanaryPauseStep" in pause_reasons(rollout) and not status.get("abort"):
+        if not status.get("abort") and status.get("currentStepIndex") is not None:
+            progress.step = int(status["currentStepIndex"])
+        # A timed pause is a CanaryPauseStep too, which the controller ends by itself.
+        if "CanaryPauseStep" in pause_reasons(rollout) and not status.get("abort") and \
+                service.waits_for_person(status.get("currentStepIndex")):
             self.argo.approve(service)
             progress.approvals += 1
             step = status.get("currentStepIndex")
@@ -458,9 +469,10 @@ class Run:
 
     def failed_at(self, service: Service, pod_hash: str) -> list[tuple[int, str, str]]:
         """(weight, phase, failing metrics) of every AnalysisRun that did not succeed. A
-        background run has no step of its own: it failed at the step the rollout stopped in."""
+        background run has no step of its own: it failed at the step the rollout was last seen
+        at before it aborted (the controller resets the step index when it aborts)."""
         found = []
-        stopped_at = self.argo.rollout(service).get("status", {}).get("currentStepIndex") or 0
+        stopped_at = self.progress[service.name].step
         for run in self.argo.analysis_runs(service, pod_hash):
             phase = run.get("status", {}).get("phase", "")
             if phase in ("Failed", "Error", "Inconclusive"):

@@ -166,6 +166,10 @@ fn with_over_rollout_failures_count_across_steps_and_jobs() {
         "{}",
         second.log
     );
+    // The last step can fail on its own: two rounds of each gate, one more than tolerated.
+    let script = std::fs::read_to_string(sandbox.dir.join("out/rollout/prod/web.sh")).unwrap();
+    assert!(script.contains("step_2() {\n  set_weight 60 'istio/prod/web/steps/02-60/virtualservice.yaml'\n  analyse 60 1 2\n}"), "{script}");
+    assert!(script.contains("  analyse 100 2 2\n"), "{script}");
     // A new rollout starts counting from zero.
     let again = sandbox.run("rollout/prod/web.sh", &["run", "1", "1"]);
     assert!(
@@ -224,13 +228,15 @@ fn argo_rollouts_runs_a_rollout_wide_analysis_in_the_background() {
         canary["analysis"],
         json!({"templates": [{"templateName": "web"}], "startingStep": 0})
     );
-    // No step runs the gates itself: each waits as long as the workflow measures it.
+    // No step runs the gates itself: each waits as long as the workflow measures it, a step
+    // without a timed pause one round of the slowest gate, except the last, after which the
+    // canary is promoted: it measures `failure_limit + 1` rounds, so it can fail on its own.
     assert_eq!(
         canary["steps"],
         json!([
             {"setWeight": 50}, {"pause": {"duration": "400s"}},
             {"setWeight": 60}, {"pause": {"duration": "200s"}}, {"pause": {}},
-            {"setWeight": 100}, {"pause": {"duration": "200s"}},
+            {"setWeight": 100}, {"pause": {"duration": "400s"}},
         ])
     );
     // The background analysis measures until the rollout ends.

@@ -151,60 +151,78 @@ fn intervals(
 /// the slowest gate no more often than `failure_limit` would let a canary that fails every
 /// measurement through that step (the failure budget of Argo Rollouts' `failureLimit`;
 /// Flagger's `threshold` likewise needs more checks than it tolerates); steps without a timed
-/// pause get the rounds they need. With `over = rollout` the budget spans the steps, and the
-/// steps before the canary takes all the traffic must measure more than it tolerates.
+/// pause get the rounds they need. With `over = rollout` the budget spans the steps: the steps
+/// before the canary takes all the traffic must measure more than it tolerates, and the last
+/// step (after which the canary is promoted) must still be able to fail on its own, for a
+/// canary that turns bad only there.
 pub fn check_budget(checker: &mut Checker, steps: &[CanaryStep], analysis: &Analysis) -> bool {
     match analysis.over {
-        Over::Steps => check_step_budget(checker, steps, analysis),
-        Over::Rollout => check_rollout_budget(checker, steps, analysis),
+        // Every step is checked, so each one that cannot fail is reported.
+        Over::Steps => {
+            let failing = steps
+                .iter()
+                .filter(|step| !check_step_budget(checker, step, analysis))
+                .count();
+            failing == 0
+        }
+        Over::Rollout => {
+            let last_ok = steps
+                .last()
+                .is_none_or(|step| check_step_budget(checker, step, analysis));
+            check_rollout_budget(checker, steps, analysis) && last_ok
+        }
     }
 }
 
-fn check_step_budget(checker: &mut Checker, steps: &[CanaryStep], analysis: &Analysis) -> bool {
-    let mut ok = true;
+/// A step with a timed pause can fail on its own (SW0320).
+fn check_step_budget(checker: &mut Checker, step: &CanaryStep, analysis: &Analysis) -> bool {
     let slowest = analysis.longest_interval();
-    for step in steps {
-        let (Some(Pause::For(duration)), Some(span)) = (step.pause, step.pause_span) else {
-            continue;
-        };
-        let rounds = analysis.rounds_at(slowest, step.pause);
-        if analysis.can_fail(rounds) {
-            continue;
-        }
-        let needed = u64::from(analysis.failure_limit) + 1;
-        let shortest = Duration {
-            millis: slowest.millis.saturating_mul(needed),
-        };
-        checker.report(
-            Diagnostic::error(
-                Code::SW0320,
-                format!(
-                    "the canary's gates cannot fail at {}%: `pause = {}` is {rounds} round{} of {}, and `failure_limit = {}` tolerates that many failed rounds",
-                    step.weight.value,
-                    duration.text(),
-                    plural(rounds),
-                    slowest.text(),
-                    analysis.failure_limit,
-                ),
-                span,
-                format!("{rounds} round{}", plural(rounds)),
-            )
-            .with_help(format!(
-                "pause at least `{}` here ({needed} rounds), lower `failure_limit` below {rounds}, or count failures over the whole rollout with `over = rollout`",
-                shortest.text()
-            )),
-        );
-        ok = false;
+    let (Some(Pause::For(duration)), Some(span)) = (step.pause, step.pause_span) else {
+        return true;
+    };
+    let rounds = analysis.rounds_at(slowest, step.pause, true);
+    if analysis.can_fail(rounds) {
+        return true;
     }
-    ok
+    let needed = u64::from(analysis.failure_limit) + 1;
+    let shortest = Duration {
+        millis: slowest.millis.saturating_mul(needed),
+    };
+    let other_fix = match analysis.over {
+        Over::Steps => ", or count failures over the whole rollout with `over = rollout`",
+        Over::Rollout => {
+            " (the canary is promoted after this last step, so it must be able to fail on its own)"
+        }
+    };
+    checker.report(
+        Diagnostic::error(
+            Code::SW0320,
+            format!(
+                "the canary's gates cannot fail at {}%: `pause = {}` is {rounds} round{} of {}, and `failure_limit = {}` tolerates that many failed rounds",
+                step.weight.value,
+                duration.text(),
+                plural(rounds),
+                slowest.text(),
+                analysis.failure_limit,
+            ),
+            span,
+            format!("{rounds} round{}", plural(rounds)),
+        )
+        .with_help(format!(
+            "pause at least `{}` here ({needed} rounds), lower `failure_limit` below {rounds}{other_fix}",
+            shortest.text()
+        )),
+    );
+    false
 }
 
 fn check_rollout_budget(checker: &mut Checker, steps: &[CanaryStep], analysis: &Analysis) -> bool {
     let slowest = analysis.longest_interval();
     let rounds: u64 = steps
         .iter()
-        .filter(|step| (1..100).contains(&step.weight.value))
-        .map(|step| analysis.rounds_at(slowest, step.pause))
+        .enumerate()
+        .filter(|(_, step)| (1..100).contains(&step.weight.value))
+        .map(|(index, step)| analysis.rounds_at(slowest, step.pause, index + 1 == steps.len()))
         .sum();
     if analysis.can_fail(rounds) {
         return true;

@@ -134,7 +134,11 @@ pub fn check_load_lasts(
     steps: &[CanaryStep],
     analysis: Option<&Analysis>,
 ) -> bool {
-    let waits: u64 = steps.iter().map(|step| step.waits(analysis).millis).sum();
+    let waits: u64 = steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| step.waits(analysis, index + 1 == steps.len()).millis)
+        .sum();
     let mut fits = true;
     for hook in hooks.iter().filter(|hook| hook.at == HookAt::During) {
         if hook.timeout.millis > waits {

@@ -89,23 +89,26 @@ impl Analysis {
             .unwrap_or(self.interval)
     }
 
-    /// How many times a gate measured every `interval` is measured in a step with `pause`:
-    /// the pause divided by the interval (rounded up); for a step without a timed pause,
-    /// `failure_limit + 1` with `over = steps` (the fewest that can fail; the checker rejects
-    /// a timed pause with fewer, [`Analysis::can_fail`]) and one round of the longest
-    /// interval with `over = rollout` (the budget spans the steps).
-    pub fn rounds_at(&self, interval: Duration, pause: Option<Pause>) -> u64 {
+    /// How many times a gate measured every `interval` is measured in a step with `pause`
+    /// (`last`: the step after which the canary is promoted): the pause divided by the
+    /// interval (rounded up); for a step without a timed pause, `failure_limit + 1`, the fewest
+    /// that can fail (the checker rejects a timed pause with fewer, [`Analysis::can_fail`]),
+    /// except with `over = rollout` before the last step: one round of the longest interval,
+    /// since the budget spans the steps. The last step can always fail on its own, so a canary
+    /// that turns bad only at the end is stopped before it is promoted.
+    pub fn rounds_at(&self, interval: Duration, pause: Option<Pause>, last: bool) -> u64 {
         let every = interval.millis.max(1);
         match (pause, self.over) {
             (Some(Pause::For(duration)), _) => duration.millis.div_ceil(every).max(1),
-            (_, Over::Steps) => u64::from(self.failure_limit) + 1,
-            (_, Over::Rollout) => self.longest_interval().millis.div_ceil(every).max(1),
+            (_, Over::Rollout) if !last => self.longest_interval().millis.div_ceil(every).max(1),
+            (_, _) => u64::from(self.failure_limit) + 1,
         }
     }
 
-    /// The rounds of a gate measured at the analysis's own `interval`.
+    /// The rounds of a gate measured at the analysis's own `interval`, in a step that must be
+    /// able to fail on its own.
     pub fn rounds(&self, pause: Option<Pause>) -> u64 {
-        self.rounds_at(self.interval, pause)
+        self.rounds_at(self.interval, pause, true)
     }
 
     /// Whether `rounds` rounds can exceed the failure budget.
@@ -115,12 +118,12 @@ impl Analysis {
 
     /// How long a step with `pause` is analysed: until every gate has had its rounds (each
     /// round at least a second, as the workflow's script sleeps).
-    pub fn step_length(&self, pause: Option<Pause>) -> Duration {
+    pub fn step_length(&self, pause: Option<Pause>, last: bool) -> Duration {
         let millis = self
             .distinct_intervals()
             .into_iter()
             .map(|interval| {
-                self.rounds_at(interval, pause)
+                self.rounds_at(interval, pause, last)
                     .saturating_mul(interval.millis.max(1000))
             })
             .max()
@@ -230,12 +233,13 @@ pub enum Threshold {
 }
 
 impl CanaryStep {
-    /// What the step waits on purpose: its analysis ([`Analysis::step_length`]), or else its
+    /// What the step waits on purpose (`last`: the step after which the canary is promoted):
+    /// its analysis ([`Analysis::step_length`]), or else its
     /// timed pause. Read by the checker (a load generator must outlast the steps) and by the
     /// workflow (its jobs' timeouts).
-    pub fn waits(&self, analysis: Option<&Analysis>) -> Duration {
+    pub fn waits(&self, analysis: Option<&Analysis>, last: bool) -> Duration {
         match (analysis, self.pause) {
-            (Some(analysis), pause) => analysis.step_length(pause),
+            (Some(analysis), pause) => analysis.step_length(pause, last),
             (None, Some(Pause::For(duration))) => duration,
             (None, _) => Duration { millis: 0 },
         }

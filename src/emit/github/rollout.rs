@@ -81,7 +81,12 @@ pub fn canary(
             _ => 0,
         };
         let waits = Duration {
-            millis: hooks_before + run.iter().map(|s| s.waits(analysis).millis).sum::<u64>(),
+            millis: hooks_before
+                + run
+                    .iter()
+                    .enumerate()
+                    .map(|(offset, s)| s.waits(analysis, first + offset + 1 == steps.len()).millis)
+                    .sum::<u64>(),
         };
         let weights: Vec<String> = run.iter().map(|s| format!("{}%", s.weight.value)).collect();
         let mut step = script_step(

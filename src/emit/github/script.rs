@@ -266,7 +266,11 @@ fn canary_steps(steps: &[CanaryStep], analysis: Option<&Analysis>, layout: &Layo
                 let rounds: Vec<String> = analysis
                     .gate_intervals()
                     .into_iter()
-                    .map(|interval| analysis.rounds_at(interval, pause).to_string())
+                    .map(|interval| {
+                        analysis
+                            .rounds_at(interval, pause, index + 1 == steps.len())
+                            .to_string()
+                    })
                     .collect();
                 let _ = writeln!(text, "  analyse {weight} {}", rounds.join(" "));
             }

@@ -110,7 +110,7 @@ fn rounds_arguments(analysis: &Analysis, pause: Option<Pause>) -> Vec<Argument> 
         .into_iter()
         .map(|interval| Argument {
             name: rounds_argument(analysis, interval),
-            value: Some(analysis.rounds_at(interval, pause).to_string()),
+            value: Some(analysis.rounds_at(interval, pause, true).to_string()),
         })
         .collect()
 }
@@ -263,7 +263,8 @@ pub fn rollout_steps(
     let mut scaled = false;
     // Routing by request starts with the first step that gives the canary pods.
     let mut routing = deployment.strategy.requests.as_ref();
-    for step in steps {
+    for (index, step) in steps.iter().enumerate() {
+        let last = index + 1 == steps.len();
         let weight = step.weight.value;
         match step.scale {
             Some(IntOrPercent::Count(pods)) => {
@@ -288,7 +289,7 @@ pub fn rollout_steps(
             // The background analysis measures while the step waits as long as the workflow's
             // script analyses it.
             (Some(analysis), pause) if analysis.over == Over::Rollout => {
-                out.push(Step::pause(Some(analysis.step_length(pause).text())));
+                out.push(Step::pause(Some(analysis.step_length(pause, last).text())));
             }
             (Some(analysis), pause) => {
                 // More rounds than `failureLimit` (SW0320 refuses a timed pause with fewer), so
