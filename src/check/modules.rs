@@ -504,10 +504,8 @@ fn cycles(sources: &Sources) -> Vec<Diagnostic> {
     // paths, so the files may come in any order (found by the hostile corpus).
     let mut starts: Vec<usize> = (0..sources.units.len()).collect();
     starts.sort_by(|a, b| {
-        sources.units[*a]
-            .path
-            .cmp(&sources.units[*b].path)
-            .then(a.cmp(b))
+        let path = |index: &usize| sources.units.get(*index).map(|unit| unit.path.as_str());
+        path(a).cmp(&path(b)).then(a.cmp(b))
     });
     for start in starts {
         walk(sources, FileId(index_u32(start)), &mut state, &mut found);
@@ -568,11 +566,8 @@ fn walk(sources: &Sources, start: FileId, state: &mut [Visit], found: &mut Vec<V
         let target = edge.2;
         match state.get(target.0 as usize) {
             Some(Visit::Open) => {
-                let from = path
-                    .iter()
-                    .position(|e| e.0 == target)
-                    .unwrap_or(path.len());
-                let mut cycle: Vec<Edge> = path[from..].to_vec();
+                let mut cycle: Vec<Edge> =
+                    path.iter().skip_while(|e| e.0 != target).cloned().collect();
                 cycle.push(edge);
                 found.push(cycle);
             }
