@@ -4,23 +4,14 @@
 //! is 20 ms; the median is recorded in docs/performance.md.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use slipway::lsp::{Loader, Message, Server};
+use slipway::check::modules::NoFiles;
+use slipway::lsp::{Message, Server};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 // The allocator of the `slipway` binary, so these numbers are those of the real process.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// The spec is opened as an editor buffer with nothing else on "disk".
-struct NoDisk;
-
-impl Loader for NoDisk {
-    fn spec_files(&self, _: &Path) -> Vec<(PathBuf, String)> {
-        Vec::new()
-    }
-}
 
 const URI: &str = "file:///bench/spec.slip";
 
@@ -136,7 +127,8 @@ fn check_after_one_character_edit(c: &mut Criterion) {
         "the generated spec must be clean: {:?}",
         checked.diagnostics.first()
     );
-    let loader = NoDisk;
+    // The spec is opened as an editor buffer with nothing else on "disk".
+    let loader = NoFiles;
     let mut server = Server::new(&loader);
     open(&mut server, &text);
     let versions = [edited(&text, 3), edited(&text, 4)];

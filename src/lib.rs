@@ -7,8 +7,15 @@
 //! (`src/cli`) is the only place that touches the file system.
 
 // A panic in the library is a crash of the editor's language server and of every compile: the
-// library code handles every failure (tests may unwrap).
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+// library code handles every failure and indexes nothing that can be out of range (tests may
+// unwrap and index).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+// The library never touches the file system, the environment or the clock (clippy.toml lists
+// the calls); the command line in `src/cli` does that for it.
+#![deny(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod check;
 pub mod diagnostics;

@@ -3,11 +3,12 @@
 //! syntax and modules (imports followed) -> check (program: templates, packs, waivers; lower)
 //! -> graph -> check (finish: per-environment settings, policies; unused waivers).
 
-use crate::check::modules::{self, Loader, NoFiles, RootFile, Sources, Unit};
+use crate::check::modules::{self, Loader, NoFiles, Project, RootFile, Sources, Unit};
 use crate::check::{self, model::Model, program, provenance, Checker};
 use crate::diagnostics::{self, Diagnostic};
 use crate::span::{FileId, SourceFile};
 use crate::syntax::{self, ast};
+use std::path::Path;
 
 /// The result of checking a spec: the model (as complete as the errors allow), every file
 /// that took part (the spec's own, then the imported ones; file ids index this list), their
@@ -36,15 +37,17 @@ impl Checked {
 /// `files` (imported standard modules follow them in [`Checked::files`]).
 pub fn check(files: &[SourceFile]) -> Checked {
     let roots = files.iter().cloned().map(RootFile::named).collect();
-    check_project(roots, &mut NoFiles)
+    check_project(roots, Path::new(""), &NoFiles)
 }
 
-/// Checks a spec whose imports are read through `loader` (the CLI reads the disk; the
-/// language server its open documents).
-pub fn check_project(roots: Vec<RootFile>, loader: &mut dyn Loader) -> Checked {
-    let (sources, mut diagnostics) = modules::load(roots, loader);
+/// Checks a spec whose project root is `root` (the directory its root files' paths are
+/// relative to), its imports read through `loader` (the CLI reads the disk; the language
+/// server its open documents, then the disk).
+pub fn check_project(roots: Vec<RootFile>, root: &Path, loader: &dyn Loader) -> Checked {
+    let project = Project { root, loader };
+    let (sources, mut diagnostics) = modules::load(roots, project);
     let model = check_sources(&sources, &mut diagnostics);
-    diagnostics.extend(check::dockerfiles::check(&model, loader));
+    diagnostics.extend(check::dockerfiles::check(&model, project));
     diagnostics::sort(&mut diagnostics);
     let Sources {
         files,

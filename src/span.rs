@@ -87,46 +87,102 @@ pub struct LineColumn {
     pub column: u32,
 }
 
-/// Byte offset to line/column conversion for one file.
+/// Byte offset to line/column conversion for one file: the one line table of the compiler,
+/// used by the renderer, the command line and the language server. Columns count characters,
+/// or any other unit a caller measures characters in (the language server's UTF-16 code
+/// units). Lines that are pure ASCII (nearly all of them) get their column by subtraction, so
+/// a generated spec with thousands of problems on one long line still renders in linear time.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
-    line_starts: Vec<usize>,
+    starts: Vec<usize>,
+    ascii: Vec<bool>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(index, _)| index + 1));
-        LineIndex { line_starts }
+        let mut starts = vec![0];
+        let mut ascii = vec![true];
+        for (index, byte) in text.bytes().enumerate() {
+            if byte == b'\n' {
+                starts.push(index + 1);
+                ascii.push(true);
+            } else if !byte.is_ascii() {
+                if let Some(last) = ascii.last_mut() {
+                    *last = false;
+                }
+            }
+        }
+        LineIndex { starts, ascii }
     }
 
-    /// The line and column of `offset`; offsets past the end clamp to the end.
+    /// The zero-based line of `offset`; offsets past the end are on the last line.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|start| *start <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The offset where `line` starts, or `text_len` past the last line.
+    pub fn start(&self, line: usize, text_len: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(text_len)
+    }
+
+    /// The line and column (in characters) of `offset`; offsets past the end clamp to the end.
     pub fn line_column(&self, text: &str, offset: usize) -> LineColumn {
+        self.line_column_in(text, offset, |_| 1)
+    }
+
+    /// The line and column of `offset`, the column in the units `width` gives each character.
+    pub fn line_column_in(
+        &self,
+        text: &str,
+        offset: usize,
+        width: impl Fn(char) -> usize,
+    ) -> LineColumn {
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let line = self.line_starts.partition_point(|start| *start <= offset) - 1;
-        let line_start = self.line_starts.get(line).copied().unwrap_or(0);
-        let column = text
-            .get(line_start..offset)
-            .map_or(0, |s| s.chars().count());
+        let line = self.line_of(offset);
+        let start = self.start(line, text.len()).min(offset);
+        // One unit per character of an ASCII line, whatever the unit: UTF-8 and UTF-16 alike.
+        let column = if self.ascii.get(line).copied().unwrap_or(false) {
+            offset - start
+        } else {
+            text.get(start..offset)
+                .map_or(0, |s| s.chars().map(&width).sum())
+        };
         LineColumn {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
         }
     }
 
-    /// The byte offset of a line/column position (the inverse of [`LineIndex::line_column`]).
+    /// The byte offset of a line/column position (the inverse of [`LineIndex::line_column`]);
+    /// a column past the end of its line clamps to the end (before a `\r\n`).
     pub fn offset(&self, text: &str, position: LineColumn) -> usize {
-        let Some(start) = self.line_starts.get(position.line as usize).copied() else {
+        self.offset_in(text, position, |_| 1)
+    }
+
+    /// The byte offset of a line/column position whose column is in the units `width` gives
+    /// each character (the inverse of [`LineIndex::line_column_in`]).
+    pub fn offset_in(
+        &self,
+        text: &str,
+        position: LineColumn,
+        width: impl Fn(char) -> usize,
+    ) -> usize {
+        let Some(start) = self.starts.get(position.line as usize).copied() else {
             return text.len();
         };
         let line = text.get(start..).unwrap_or("");
-        let line = line.split('\n').next().unwrap_or("");
-        let within: usize = line
-            .chars()
-            .take(position.column as usize)
-            .map(char::len_utf8)
-            .sum();
-        start + within
+        let mut units = 0;
+        let mut bytes = 0;
+        for c in line.chars() {
+            if units >= position.column as usize || c == '\r' || c == '\n' {
+                break;
+            }
+            units += width(c);
+            bytes += c.len_utf8();
+        }
+        start + bytes
     }
 }
 
@@ -154,5 +210,42 @@ mod tests {
             index.line_column(text, 5),
             LineColumn { line: 1, column: 1 }
         );
+    }
+
+    #[test]
+    fn finds_lines_and_character_columns() {
+        let text = "ab\nçd\n\nx";
+        let index = LineIndex::new(text);
+        let at = |offset| {
+            let position = index.line_column(text, offset);
+            (position.line, position.column)
+        };
+        assert_eq!(at(0), (0, 0));
+        assert_eq!(at(2), (0, 2));
+        assert_eq!(at(3), (1, 0));
+        assert_eq!(at(6), (1, 2));
+        assert_eq!(at(8), (3, 0));
+        assert_eq!(at(99), (3, 1));
+        assert_eq!(index.start(2, text.len()), 7);
+        assert_eq!(index.start(9, text.len()), text.len());
+    }
+
+    #[test]
+    fn columns_in_other_units_and_line_ends() {
+        let text = "a😀b\r\nc";
+        let index = LineIndex::new(text);
+        let utf16 = |c: char| c.len_utf16();
+        assert_eq!(
+            index.line_column_in(text, 5, utf16),
+            LineColumn { line: 0, column: 3 }
+        );
+        let after_b = LineColumn { line: 0, column: 4 };
+        assert_eq!(index.offset_in(text, after_b, utf16), 6);
+        // Past the end of the line: before its `\r\n`.
+        let far = LineColumn {
+            line: 0,
+            column: 40,
+        };
+        assert_eq!(index.offset_in(text, far, utf16), 6);
     }
 }

@@ -6,11 +6,14 @@
 //! the images deploys run (this run's digests, only through `env:`), and the repository paths
 //! of the generated files (`--out` below the repository root).
 
+mod emit_support;
+
+use emit_support::{example_dirs, inline, load_example};
 use serde_yaml::Value;
 use slipway::emit::{self, Options, Output, Target};
 use slipway::SourceFile;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Checks `files` (which must be free of errors) and emits the GitHub target.
 fn compile(files: Vec<SourceFile>, source: &str) -> Output {
@@ -24,25 +27,11 @@ fn compile_with(
     targets: &[Target],
     output_path_in_repo: &str,
 ) -> Output {
-    let checked = slipway::check(&files);
-    assert!(
-        !checked.has_errors(),
-        "the spec has errors: {:#?}",
-        checked.diagnostics
-    );
     let options = Options {
-        targets: targets.iter().copied().collect::<BTreeSet<_>>(),
         output_path_in_repo: output_path_in_repo.to_string(),
-        ..Options::all(source)
+        ..emit_support::options(source, targets)
     };
-    emit::emit(&checked.model, &options)
-}
-
-fn inline(spec: &str) -> Vec<SourceFile> {
-    vec![SourceFile {
-        name: "spec.slip".into(),
-        text: spec.into(),
-    }]
+    emit_support::compile_with(&files, options)
 }
 
 /// The workflow of an inline spec, as text and as parsed YAML.
@@ -69,32 +58,6 @@ fn rollout_script(output: &Output, environment: &str, service: &str) -> String {
         .split_once("# ---- The rollout library")
         .expect("every script ends with the library");
     own.to_string()
-}
-
-fn example_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("examples")
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-fn example_files(dir: &Path) -> Vec<SourceFile> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "slip"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| SourceFile {
-            name: path.display().to_string(),
-            text: std::fs::read_to_string(&path).unwrap(),
-        })
-        .collect()
 }
 
 fn job_ids(workflow: &Value) -> Vec<String> {
@@ -183,7 +146,7 @@ fn graph_workflow() -> (String, Value) {
 fn every_example_compiles_to_a_stable_workflow() {
     for dir in example_dirs() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let output = compile(example_files(&dir), &format!("examples/{name}"));
+        let output = compile(load_example(&dir), &format!("examples/{name}"));
         let workflows: Vec<&String> = output
             .files
             .keys()

@@ -4,27 +4,14 @@
 //! build provenance every pushed image gets and every deploy job verifies before it applies
 //! anything. Each test compiles a small inline spec and reads the workflow as YAML.
 
+mod emit_support;
+
 use serde_yaml::Value;
-use slipway::emit::{self, Options, Target};
-use slipway::SourceFile;
+use slipway::emit::Target;
 
 /// The workflow of an inline spec (which must be free of errors), as parsed YAML.
 fn workflow(spec: &str) -> Value {
-    let files = vec![SourceFile {
-        name: "spec.slip".into(),
-        text: spec.into(),
-    }];
-    let checked = slipway::check(&files);
-    assert!(
-        !checked.has_errors(),
-        "the spec has errors: {:#?}",
-        checked.diagnostics
-    );
-    let options = Options {
-        targets: [Target::Github].into_iter().collect(),
-        ..Options::all("spec.slip")
-    };
-    let output = emit::emit(&checked.model, &options);
+    let output = emit_support::compile("spec.slip", &emit_support::inline(spec), &[Target::Github]);
     serde_yaml::from_str(&output.files[".github/workflows/demo-delivery.yml"]).unwrap()
 }
 

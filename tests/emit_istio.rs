@@ -3,63 +3,25 @@
 //! a small spec written inline: canary weights per step, subsets for every destination,
 //! blue-green live/switch/preview routes, timeouts, retries and outlier detection.
 
+mod emit_support;
+
+use emit_support::{example_dirs, inline, load_example};
 use serde_yaml::Value;
-use slipway::emit::{self, Options, Output, Target};
+use slipway::emit::{Options, Output, Target};
 use slipway::SourceFile;
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
 
 /// Checks `files` (which must be free of errors) and emits the Istio target.
 fn compile(files: Vec<SourceFile>, source: &str, environments: Option<&[&str]>) -> Output {
-    let checked = slipway::check(&files);
-    assert!(
-        !checked.has_errors(),
-        "the spec has errors: {:#?}",
-        checked.diagnostics
-    );
     let options = Options {
-        targets: BTreeSet::from([Target::Istio]),
         environments: environments.map(|names| names.iter().map(|n| n.to_string()).collect()),
-        ..Options::all(source)
+        ..emit_support::options(source, &[Target::Istio])
     };
-    emit::emit(&checked.model, &options)
+    emit_support::compile_with(&files, options)
 }
 
 fn compile_text(text: &str) -> Output {
-    compile(
-        vec![SourceFile {
-            name: "spec.slip".into(),
-            text: text.into(),
-        }],
-        "spec.slip",
-        None,
-    )
-}
-
-fn example_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("examples")
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-fn example_files(dir: &Path) -> Vec<SourceFile> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "slip"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| SourceFile {
-            name: path.display().to_string(),
-            text: std::fs::read_to_string(&path).unwrap(),
-        })
-        .collect()
+    compile(inline(text), "spec.slip", None)
 }
 
 /// Every file of the tree, one after another under its path.
@@ -127,7 +89,7 @@ const CANARY: &str =
 fn every_example_compiles_to_a_stable_tree() {
     for dir in example_dirs() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let output = compile(example_files(&dir), &format!("examples/{name}"), None);
+        let output = compile(load_example(&dir), &format!("examples/{name}"), None);
         insta::assert_snapshot!(format!("istio_{name}"), render(&output));
     }
 }
@@ -344,7 +306,7 @@ fn files_start_with_the_header_and_follow_the_environment_filter() {
         .find(|d| d.ends_with("delivery-matrix"))
         .unwrap();
     let output = compile(
-        example_files(&dir),
+        load_example(&dir),
         "examples/delivery-matrix",
         Some(&["prod"]),
     );

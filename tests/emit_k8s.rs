@@ -3,63 +3,26 @@
 //! tracks, probes, resources, variables and secrets, secure defaults, Service, HPA, PDB,
 //! labels).
 
-use serde::Deserialize;
+mod emit_support;
+
+use emit_support::{compile, documents, example_dirs, inline, load_example};
 use serde_json::{json, Value};
-use slipway::diagnostics::render::{render_human, RenderOptions};
-use slipway::emit::{self, Options, Output, Target};
-use slipway::{FileId, SourceFile};
+use slipway::emit::{self, Output, Target};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
-fn options(source: &str) -> Options {
-    Options {
-        targets: BTreeSet::from([Target::K8s]),
-        ..Options::all(source)
-    }
-}
-
-/// Checks `files` (which must have no errors) and generates the `k8s` target.
-fn compile(source: &str, files: &[SourceFile]) -> Output {
-    let checked = slipway::check(files);
-    let rendered = render_human(files, &checked.diagnostics, RenderOptions::default());
-    assert!(
-        !checked.has_errors(),
-        "{source} does not check:\n{rendered}"
-    );
-    emit::emit(&checked.model, &options(source))
-}
-
-fn load_example(dir: &Path) -> Vec<SourceFile> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "slip"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .enumerate()
-        .map(|(index, path)| {
-            let bytes = std::fs::read(path).unwrap();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            slipway::decode_source(FileId(index as u32), name, &bytes).0
-        })
-        .collect()
+fn options(source: &str) -> slipway::emit::Options {
+    emit_support::options(source, &[Target::K8s])
 }
 
 #[test]
 fn every_example_output_tree() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
-        .collect();
-    dirs.sort();
-    assert!(!dirs.is_empty(), "no examples found");
-    for dir in dirs {
+    for dir in example_dirs() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let output = compile(&format!("examples/{name}"), &load_example(&dir));
+        let output = compile(
+            &format!("examples/{name}"),
+            &load_example(&dir),
+            &[Target::K8s],
+        );
         assert!(!output.files.is_empty(), "examples/{name}: no k8s files");
         let mut tree = String::new();
         for (path, text) in &output.files {
@@ -83,18 +46,7 @@ fn spec(service: &str, environment: &str) -> String {
 
 /// The `k8s/dev/` objects of a spec, by file.
 fn emit_dev(text: &str) -> Output {
-    let files = [SourceFile {
-        name: "inline.slip".to_string(),
-        text: text.to_string(),
-    }];
-    compile("inline", &files)
-}
-
-fn documents(text: &str) -> Vec<Value> {
-    serde_yaml::Deserializer::from_str(text)
-        .map(|document| Value::deserialize(document).unwrap())
-        .filter(|value| !value.is_null())
-        .collect()
+    compile("inline", &inline(text), &[Target::K8s])
 }
 
 /// Every object of `k8s/dev/web.yaml`, in file order.
@@ -543,15 +495,9 @@ fn selected_environments_only() {
         "{}environment prod {{ cluster = \"c\"  namespace = \"shop-prod\"  after = dev }}\n",
         spec("", "")
     );
-    let files = [SourceFile {
-        name: "inline.slip".to_string(),
-        text,
-    }];
-    let checked = slipway::check(&files);
-    assert!(!checked.has_errors());
     let mut options = options("inline");
     options.environments = Some(BTreeSet::from(["prod".to_string()]));
-    let output = emit::emit(&checked.model, &options);
+    let output = emit_support::compile_with(&inline(&text), options);
     let paths: Vec<&str> = output.files.keys().map(String::as_str).collect();
     assert_eq!(paths, ["k8s/prod/namespace.yaml", "k8s/prod/web.yaml"]);
 }

@@ -49,8 +49,8 @@ fn check(text: &str, section: &str) -> Vec<Diagnostic> {
         file,
         path: "example.slip".to_string(),
     };
-    let mut repository = Repository(repository_files(section));
-    slipway::check_project(vec![root], &mut repository).diagnostics
+    let repository = Repository(repository_files(section));
+    slipway::check_project(vec![root], std::path::Path::new(""), &repository).diagnostics
 }
 
 /// The ```` ```dockerfile PATH ```` blocks of a section, by path.
@@ -74,11 +74,11 @@ fn repository_files(section: &str) -> Vec<(String, String)> {
 struct Repository(Vec<(String, String)>);
 
 impl Loader for Repository {
-    fn load(&mut self, _path: &str) -> Result<LoadedFile, LoadError> {
+    fn load(&self, _root: &std::path::Path, _path: &str) -> Result<LoadedFile, LoadError> {
         Err(LoadError::NotFound)
     }
 
-    fn repository_file(&mut self, path: &str) -> Option<String> {
+    fn repository_file(&self, path: &str) -> Option<String> {
         let found = self.0.iter().find(|(name, _)| name == path);
         found.map(|(_, text)| text.clone())
     }

@@ -322,13 +322,7 @@ fn standard_modules_get_no_diagnostics() {
 
 #[test]
 fn the_server_advertises_completion_trigger_characters() {
-    struct Nothing;
-    impl slipway::lsp::Loader for Nothing {
-        fn spec_files(&self, _: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
-            Vec::new()
-        }
-    }
-    let mut server = slipway::lsp::Server::new(&Nothing);
+    let mut server = slipway::lsp::Server::new(&slipway::check::modules::NoFiles);
     let replies = server.handle(Message::Request(Request {
         id: RequestId::from(1),
         method: "initialize".into(),

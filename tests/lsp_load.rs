@@ -5,7 +5,8 @@
 
 use lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{json, Value};
-use slipway::lsp::{Loader, Server};
+use slipway::lsp::Server;
+use slipway::{LoadError, LoadedFile, Loader};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
@@ -15,9 +16,13 @@ const URI: &str = "file:///spec/web.slip";
 struct OneFileOnDisk;
 
 impl Loader for OneFileOnDisk {
-    fn spec_files(&self, dir: &Path) -> Vec<(PathBuf, String)> {
+    fn load(&self, _root: &Path, _path: &str) -> Result<LoadedFile, LoadError> {
+        Err(LoadError::NotFound)
+    }
+
+    fn spec_files(&self, dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         let text = "service api {\n  image = \"ghcr.io/acme/api:1\"\n  replica = 2\n}\n";
-        vec![(dir.join("api.slip"), text.to_string())]
+        vec![(dir.join("api.slip"), text.as_bytes().to_vec())]
     }
 }
 

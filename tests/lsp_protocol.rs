@@ -25,13 +25,7 @@ fn position_params(name: &str, line: u32, character: u32) -> Value {
 fn requests_before_initialize_are_refused_and_exit_without_shutdown_fails() {
     let (server_side, client_side) = Connection::memory();
     let server = std::thread::spawn(move || {
-        struct Nothing;
-        impl slipway::lsp::Loader for Nothing {
-            fn spec_files(&self, _: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
-                Vec::new()
-            }
-        }
-        slipway::lsp::run(&server_side, &Nothing)
+        slipway::lsp::run(&server_side, &slipway::check::modules::NoFiles)
     });
     let request = Request {
         id: RequestId::from(1),
@@ -172,13 +166,7 @@ fn every_prefix_of_a_spec_is_served() {
 fn utf8_positions_when_the_client_offers_them() {
     let (server_side, client_side) = Connection::memory();
     let server = std::thread::spawn(move || {
-        struct Nothing;
-        impl slipway::lsp::Loader for Nothing {
-            fn spec_files(&self, _: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
-                Vec::new()
-            }
-        }
-        slipway::lsp::run(&server_side, &Nothing)
+        slipway::lsp::run(&server_side, &slipway::check::modules::NoFiles)
     });
     let params =
         json!({ "capabilities": { "general": { "positionEncodings": ["utf-8", "utf-16"] } } });

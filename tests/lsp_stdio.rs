@@ -1,7 +1,8 @@
 //! The real `slipway lsp` binary over stdio against `slipway check`: for every example and
 //! every module test case, opening one file of the spec publishes the same diagnostic codes
 //! as `slipway check --format json DIR` (imports of project files and of the standard library
-//! included), and a malformed message does not stop the server. Go to definition on a
+//! included, and the files of subdirectories, which both read by the same rules), and a
+//! malformed message does not stop the server. Go to definition on a
 //! standard strategy opens the read-only copy of its module that the server keeps in the
 //! cache directory (`XDG_CACHE_HOME`, here a directory of the test's own).
 
@@ -195,6 +196,43 @@ fn the_server_reports_what_slipway_check_reports() {
             dir.display()
         );
     }
+    assert_eq!(server.stop(), Some(0));
+}
+
+/// A spec over a directory and a subdirectory, beside hidden files that must not be read.
+fn write_nested_spec(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+    let files = [
+        (
+            "shop.slip",
+            "app shop {\n  registry = \"ghcr.io/acme\"\n}\n\nenvironment prod {\n  \
+             cluster = \"prod\"\n  namespace = \"shop\"\n  trigger = manual\n}\n",
+        ),
+        (
+            "services/web.slip",
+            "service web {\n  image = \"web:1.0.0\"\n  replica = 2\n  ports { http = 8080 }\n}\n",
+        ),
+        (".hidden/broken.slip", "this is not { a spec\n"),
+        ("services/.draft.slip", "nor { this\n"),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+#[test]
+fn the_server_reads_subdirectories_as_slipway_check_does() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lsp-stdio-nested");
+    write_nested_spec(&dir);
+    let expected = check_codes(&dir);
+    assert!(
+        !expected.is_empty(),
+        "the service in services/ has an unknown field"
+    );
+    let mut server = Server::start();
+    assert_eq!(server_codes(&mut server, &dir), expected);
     assert_eq!(server.stop(), Some(0));
 }
 

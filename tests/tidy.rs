@@ -1,8 +1,11 @@
 //! House rules that a machine keeps, not memory (in the manner of rust-analyzer's tidy tests):
 //! every Rust file opens with its `//!` paragraph, no source file grows past 800 lines, and
 //! the library touches no file system (only the command line in `src/cli` and test code do).
-//! Panics in library and command-line code are kept out by clippy (`unwrap_used`,
-//! `expect_used` denied in `src/lib.rs` and `src/main.rs`).
+//! Clippy keeps the rest, and this file checks that its rules stay switched on: the library
+//! denies `unwrap_used`, `expect_used` and `indexing_slicing` outside tests, and the file
+//! system, environment and clock calls that `clippy.toml` lists; every place that allows one
+//! of them again says why. (`tests/docs_paths.rs` checks that every path the architecture
+//! document names exists.)
 
 use std::path::{Path, PathBuf};
 
@@ -103,5 +106,89 @@ fn only_the_command_line_touches_the_file_system() {
     assert!(
         offenders.is_empty(),
         "the library gets its files from a `Loader` (the CLI's reads the disk): {offenders:#?}"
+    );
+}
+
+/// The lints that keep panics and IO out of the library, as `src/lib.rs` must declare them.
+const LIBRARY_LINTS: &[&str] = &[
+    "clippy::unwrap_used",
+    "clippy::expect_used",
+    "clippy::indexing_slicing",
+    "deny(clippy::disallowed_methods, clippy::disallowed_types)",
+];
+
+/// Calls that `clippy.toml` must keep refusing in the library (a sample of its list).
+const REFUSED_CALLS: &[&str] = &[
+    "std::fs::read",
+    "std::fs::read_dir",
+    "std::fs::write",
+    "std::fs::canonicalize",
+    "std::fs::File::open",
+    "std::path::Path::exists",
+    "std::path::Path::is_dir",
+    "std::env::var",
+];
+
+#[test]
+fn the_library_denies_panics_and_io() {
+    let library = read(Path::new("src/lib.rs"));
+    let lost: Vec<&&str> = LIBRARY_LINTS
+        .iter()
+        .filter(|lint| !library.contains(**lint))
+        .collect();
+    assert!(lost.is_empty(), "src/lib.rs no longer denies {lost:?}");
+    let config = read(Path::new("clippy.toml"));
+    let unlisted: Vec<&&str> = REFUSED_CALLS
+        .iter()
+        .filter(|call| !config.contains(&format!("path = \"{call}\"")))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "clippy.toml no longer refuses {unlisted:?} in the library"
+    );
+}
+
+/// Lints whose every `allow` needs a reason beside it.
+const GUARDED_LINTS: &[&str] = &[
+    "clippy::indexing_slicing",
+    "clippy::disallowed_methods",
+    "clippy::unwrap_used",
+    "clippy::expect_used",
+];
+
+/// Whether an `allow` on `line` is explained: a comment on the same line, or a comment line
+/// directly above it.
+fn says_why(lines: &[&str], index: usize) -> bool {
+    let same_line = lines.get(index).is_some_and(|line| line.contains("//"));
+    let above = index
+        .checked_sub(1)
+        .and_then(|above| lines.get(above))
+        .is_some_and(|line| line.trim_start().starts_with("//"));
+    same_line || above
+}
+
+#[test]
+fn every_allowed_lint_says_why() {
+    let silent: Vec<String> = ["src", "tests", "benches"]
+        .iter()
+        .flat_map(|dir| rust_files(dir))
+        .flat_map(|path| {
+            let text = read(&path);
+            let lines: Vec<&str> = text.lines().collect();
+            (0..lines.len())
+                .filter(|&index| {
+                    let line = lines[index];
+                    line.contains("allow(")
+                        && GUARDED_LINTS.iter().any(|lint| line.contains(lint))
+                        && !line.contains("GUARDED_LINTS")
+                        && !says_why(&lines, index)
+                })
+                .map(|index| format!("{}:{}", path.display(), index + 1))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        silent.is_empty(),
+        "say why next to each of these `allow`s (a comment on the line or just above): {silent:#?}"
     );
 }

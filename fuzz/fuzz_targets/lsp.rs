@@ -16,18 +16,10 @@ use libfuzzer_sys::fuzz_target;
 use lsp_server::{Message, Notification, Request, RequestId};
 use serde_json::{json, Value};
 use slipway::lsp::framing::FrameReader;
-use slipway::lsp::{Loader, Server};
+use slipway::check::modules::NoFiles;
+use slipway::lsp::Server;
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
 
-/// A disk with no files: only open documents exist.
-struct NoDisk;
-
-impl Loader for NoDisk {
-    fn spec_files(&self, _dir: &Path) -> Vec<(PathBuf, String)> {
-        Vec::new()
-    }
-}
 
 const URIS: [&str; 3] = [
     "file:///spec/a.slip",
@@ -148,7 +140,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((mode, rest)) = data.split_first() else {
         return;
     };
-    let loader = NoDisk;
+    // A disk with no files: only open documents exist.
+    let loader = NoFiles;
     let mut server = Server::new(&loader);
     initialize(&mut server);
     if mode % 2 == 1 {

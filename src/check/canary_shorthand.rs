@@ -24,7 +24,7 @@ pub fn steps(
     pause: impl Fn(&mut Checker, &crate::syntax::ast::Expr) -> Option<Pause>,
 ) -> Option<Option<Vec<CanaryStep>>> {
     let Some(step_expr) = reader.value(checker, "step_weight") else {
-        for field in &FIELDS[1..] {
+        for field in FIELDS.iter().skip(1) {
             if let Some(span) = reader.key_span(field) {
                 checker.report(
                     Diagnostic::error(Code::SW0203, format!("`{field}` needs `step_weight`"), span, "steps of what size?")

@@ -164,7 +164,7 @@ impl<'s> Recorded<'s> {
     }
 
     fn push(&mut self, shadow: Shadow) {
-        for earlier in &self.all[self.synced..] {
+        for earlier in self.all.iter().skip(self.synced) {
             self.seen.insert(earlier.clone());
         }
         self.synced = self.all.len();

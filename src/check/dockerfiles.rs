@@ -10,12 +10,12 @@
 //! reports SW0324 on a single-stage one.
 
 use crate::check::model::{Build, Model, ToolchainKind};
-use crate::check::modules::Loader;
+use crate::check::modules::Project;
 use crate::diagnostics::{Code, Diagnostic};
 
 /// SW0324 for every service with a build job whose Dockerfile, read through `loader`, has a
 /// single stage. A Dockerfile the loader cannot find is not judged.
-pub fn check(model: &Model, loader: &mut dyn Loader) -> Vec<Diagnostic> {
+pub fn check(model: &Model, project: Project) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for service in &model.services {
         let Some(build) = &service.build else {
@@ -25,7 +25,7 @@ pub fn check(model: &Model, loader: &mut dyn Loader) -> Vec<Diagnostic> {
             continue;
         };
         let path = dockerfile_path(build);
-        let Some(text) = loader.repository_file(&path) else {
+        let Some(text) = project.repository_file(&path) else {
             continue;
         };
         if stages(&text) == 1 {

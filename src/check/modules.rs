@@ -3,9 +3,10 @@
 //! A spec is the set of root files given to the compiler (all `.slip` files of a directory).
 //! `import "common.slip"` names a file by its path relative to the importing file, and
 //! `import std/strategies` names a module of the embedded standard library. The library never
-//! reads a file itself: a [`Loader`] supplied by the caller hands over the bytes of imported
-//! files (the CLI reads the disk, the language server its open documents), so both share this
-//! resolution. Paths are resolved inside the project root only: an absolute path, a `..` that
+//! reads a file itself: a [`Loader`] supplied by the caller finds the spec files of a directory
+//! and hands over the bytes of imported files (the CLI's reads the disk, for `slipway check`
+//! and the language server alike; the server serves its open documents before it; tests serve
+//! fixed texts), so all share this resolution. Paths are resolved inside the project root only: an absolute path, a `..` that
 //! climbs out of the root, or (as the loader reports) a symbolic link leading outside it is
 //! refused. A root file that another file imports becomes a module: its names are reached
 //! through the import, not shared with the rest of the spec.
@@ -17,18 +18,54 @@ use crate::span::{FileId, SourceFile, Span};
 use crate::syntax::ast::{Declaration, Import, ImportTarget, Module};
 use crate::syntax::{self};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-/// Hands the compiler the files a spec imports.
+/// Where the compiler's files come from: the one interface between the library and a disk
+/// (or whatever stands for one). The command line and the language server use the same one.
 pub trait Loader {
-    /// The file at `path`: `/`-separated, relative to the project root, normalised (no `.`,
-    /// no `..`, never absolute).
-    fn load(&mut self, path: &str) -> Result<LoadedFile, LoadError>;
+    /// The file at `path` in the project whose root directory is `root`. `path` is
+    /// `/`-separated, relative to the root and normalised (no `.`, no `..`, never absolute);
+    /// a loader that follows symbolic links refuses a file whose real path leaves the root
+    /// ([`LoadError::OutsideRoot`]).
+    fn load(&self, root: &Path, path: &str) -> Result<LoadedFile, LoadError>;
 
     /// A file of the repository the spec delivers (a build context's Dockerfile), by its
     /// `/`-separated path from the repository root; `None` when there is none or no
     /// repository is known (the default), and the file is then not judged.
-    fn repository_file(&mut self, _path: &str) -> Option<String> {
+    fn repository_file(&self, _path: &str) -> Option<String> {
         None
+    }
+
+    /// The spec files of the directory `dir`, with their bytes, sorted by path: every `.slip`
+    /// file below it, hidden files and directories left out, as `slipway check DIR` reads
+    /// them. Files that cannot be read are left out. None by default.
+    fn spec_files(&self, _dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        Vec::new()
+    }
+
+    /// A file holding the text of standard module `module` that an editor can open (the CLI
+    /// writes a read-only copy into its cache), so that go to definition on an imported
+    /// standard name leads somewhere. None by default: standard modules are then not
+    /// navigated into.
+    fn standard_module(&self, _module: &crate::stdlib::StdModule) -> Option<PathBuf> {
+        None
+    }
+}
+
+/// A loader and the root of the project it reads, as the checker uses them.
+#[derive(Clone, Copy)]
+pub struct Project<'a> {
+    pub root: &'a Path,
+    pub loader: &'a dyn Loader,
+}
+
+impl Project<'_> {
+    fn load(&self, path: &str) -> Result<LoadedFile, LoadError> {
+        self.loader.load(self.root, path)
+    }
+
+    pub fn repository_file(&self, path: &str) -> Option<String> {
+        self.loader.repository_file(path)
     }
 }
 
@@ -59,7 +96,7 @@ pub enum LoadError {
 pub struct NoFiles;
 
 impl Loader for NoFiles {
-    fn load(&mut self, _path: &str) -> Result<LoadedFile, LoadError> {
+    fn load(&self, _root: &Path, _path: &str) -> Result<LoadedFile, LoadError> {
         Err(LoadError::NotFound)
     }
 }
@@ -140,7 +177,7 @@ impl Sources {
 }
 
 /// Parses the root files and follows their imports to every file they reach.
-pub fn load(roots: Vec<RootFile>, loader: &mut dyn Loader) -> (Sources, Vec<Diagnostic>) {
+pub fn load(roots: Vec<RootFile>, project: Project) -> (Sources, Vec<Diagnostic>) {
     let mut state = State {
         sources: Sources::default(),
         diagnostics: Vec::new(),
@@ -153,7 +190,7 @@ pub fn load(roots: Vec<RootFile>, loader: &mut dyn Loader) -> (Sources, Vec<Diag
     }
     let mut next = 0;
     while next < state.sources.units.len() {
-        state.resolve_imports(FileId(index_u32(next)), loader);
+        state.resolve_imports(FileId(index_u32(next)), project);
         next += 1;
     }
     state.mark_modules();
@@ -210,7 +247,7 @@ impl State {
         id
     }
 
-    fn resolve_imports(&mut self, file: FileId, loader: &mut dyn Loader) {
+    fn resolve_imports(&mut self, file: FileId, project: Project) {
         let imports: Vec<Import> = self
             .sources
             .modules
@@ -227,7 +264,7 @@ impl State {
             })
             .unwrap_or_default();
         for import in imports {
-            let target = self.resolve(file, &import, loader);
+            let target = self.resolve(file, &import, project);
             if let Some(target) = target {
                 self.adopt(target, file, import.span);
             }
@@ -268,12 +305,7 @@ impl State {
         None
     }
 
-    fn resolve(
-        &mut self,
-        file: FileId,
-        import: &Import,
-        loader: &mut dyn Loader,
-    ) -> Option<FileId> {
+    fn resolve(&mut self, file: FileId, import: &Import, project: Project) -> Option<FileId> {
         match &import.target {
             ImportTarget::Module(module) => self.resolve_std(file, &module.text, module.span),
             ImportTarget::File(literal) => {
@@ -293,7 +325,9 @@ impl State {
                     return None;
                 }
                 match join(&base, &literal.value) {
-                    Ok(path) => self.resolve_file(file, &literal.value, path, literal.span, loader),
+                    Ok(path) => {
+                        self.resolve_file(file, &literal.value, path, literal.span, project)
+                    }
                     Err(OutsideRoot) => {
                         self.report(file, escapes(&literal.value, literal.span, None));
                         None
@@ -341,12 +375,12 @@ impl State {
         written: &str,
         path: String,
         span: Span,
-        loader: &mut dyn Loader,
+        project: Project,
     ) -> Option<FileId> {
         if let Some(id) = self.by_path.get(&path) {
             return Some(*id);
         }
-        match loader.load(&path) {
+        match project.load(&path) {
             Ok(loaded) => {
                 if let Some(id) = self.by_path.get(&loaded.path).copied() {
                     self.by_path.insert(path, id);
@@ -471,6 +505,15 @@ pub fn logical_name(name: &str) -> String {
     }
 }
 
+/// A relative path as the checker writes paths: its components joined with `/`.
+pub fn slash_path(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
 /// A path that would leave the project root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutsideRoot;
@@ -504,10 +547,8 @@ fn cycles(sources: &Sources) -> Vec<Diagnostic> {
     // paths, so the files may come in any order (found by the hostile corpus).
     let mut starts: Vec<usize> = (0..sources.units.len()).collect();
     starts.sort_by(|a, b| {
-        sources.units[*a]
-            .path
-            .cmp(&sources.units[*b].path)
-            .then(a.cmp(b))
+        let path = |index: &usize| sources.units.get(*index).map(|unit| unit.path.as_str());
+        path(a).cmp(&path(b)).then(a.cmp(b))
     });
     for start in starts {
         walk(sources, FileId(index_u32(start)), &mut state, &mut found);
@@ -568,11 +609,8 @@ fn walk(sources: &Sources, start: FileId, state: &mut [Visit], found: &mut Vec<V
         let target = edge.2;
         match state.get(target.0 as usize) {
             Some(Visit::Open) => {
-                let from = path
-                    .iter()
-                    .position(|e| e.0 == target)
-                    .unwrap_or(path.len());
-                let mut cycle: Vec<Edge> = path[from..].to_vec();
+                let mut cycle: Vec<Edge> =
+                    path.iter().skip_while(|e| e.0 != target).cloned().collect();
                 cycle.push(edge);
                 found.push(cycle);
             }

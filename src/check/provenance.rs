@@ -44,11 +44,8 @@ pub fn merge(base: &Object, overlay: &Object, prefix: &str, shadows: &mut Vec<Sh
         let position = (!repeated(key))
             .then(|| entries.iter().position(|e| same_field(e, entry)))
             .flatten();
-        match position {
-            Some(index) => {
-                let combined = combine(&entries[index], entry, prefix, shadows);
-                entries[index] = combined;
-            }
+        match position.and_then(|index| entries.get_mut(index)) {
+            Some(earlier) => *earlier = combine(earlier, entry, prefix, shadows),
             None => entries.push(entry.clone()),
         }
     }

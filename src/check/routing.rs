@@ -125,11 +125,14 @@ fn tests_count(reader: &Reader, written: &[&str], owner: Span) -> Diagnostic {
             "a header condition tests its value one way, and this one has `{}`",
             written.join("` and `")
         ),
-        reader.key_span(others[0]).unwrap_or(owner),
+        others
+            .first()
+            .and_then(|second| reader.key_span(second))
+            .unwrap_or(owner),
         "a second test",
     )
     .with_label(reader.key_span(first).unwrap_or(owner), "first test");
-    for other in &others[1..] {
+    for other in others.iter().skip(1) {
         diagnostic = diagnostic.with_label(reader.key_span(other).unwrap_or(owner), "another");
     }
     diagnostic.with_help(

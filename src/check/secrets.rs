@@ -115,9 +115,9 @@ pub fn is_secret_name(name: &str) -> bool {
         return false;
     }
     words.iter().any(|word| SECRET_WORDS.contains(word))
-        || words
-            .windows(2)
-            .any(|pair| SECRET_PAIRS.contains(&(pair[0], pair[1])))
+        || words.windows(2).any(
+            |pair| matches!(pair, [first, second] if SECRET_PAIRS.contains(&(*first, *second))),
+        )
         || SECRET_SUBSTRINGS.iter().any(|s| upper.contains(s))
 }
 

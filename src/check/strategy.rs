@@ -443,12 +443,11 @@ fn fitting_weight(lowest: u32, highest: u32) -> u32 {
 /// of the traffic after its last step by itself.
 fn check_weights(checker: &mut Checker, steps: &[CanaryStep], argo: bool) -> bool {
     let mut ok = true;
-    for (index, pair) in steps.windows(2).enumerate() {
-        let (before, after) = (&pair[0].weight, &pair[1].weight);
+    for (index, (first, second)) in steps.iter().zip(steps.iter().skip(1)).enumerate() {
+        let (before, after) = (&first.weight, &second.weight);
         // A weight may be held for a second step when one of the two pauses: a timed pause
         // and then an approval, say.
-        let held =
-            after.value == before.value && (pair[0].pause.is_some() || pair[1].pause.is_some());
+        let held = after.value == before.value && (first.pause.is_some() || second.pause.is_some());
         if after.value <= before.value && !held {
             let next = steps.get(index + 2).map(|step| step.weight.value);
             checker.report(weight_not_increasing(before, after, next));

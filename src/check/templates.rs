@@ -142,8 +142,10 @@ impl<'s> Expander<'s> {
     /// The cycle closed by `item`. The primary label goes on the template most likely just
     /// written, the last in file order, and the path in the message starts there.
     fn cycle(&self, at: usize, item: &Item) -> Diagnostic {
-        let mut members: Vec<(&str, Span)> = self.open[at..]
+        let mut members: Vec<(&str, Span)> = self
+            .open
             .iter()
+            .skip(at)
             .map(|(_, name, span)| (name.as_str(), *span))
             .collect();
         if members.is_empty() {
@@ -155,24 +157,28 @@ impl<'s> Expander<'s> {
             .max_by_key(|(_, (_, span))| *span)
             .map_or(0, |(index, _)| index);
         members.rotate_left(last);
-        let (first_name, first_span) = members[0];
+        let first = members
+            .first()
+            .copied()
+            .unwrap_or((item.name.text.as_str(), item.name.span));
+        let (first_name, first_span) = first;
         let names: Vec<String> = members
             .iter()
-            .chain(std::iter::once(&members[0]))
+            .chain(std::iter::once(&first))
             .map(|(name, _)| format!("`{name}`"))
             .collect();
         let mut diagnostic = Diagnostic::error(
             Code::SW0404,
             format!("template cycle: {}", names.join(" → ")),
             first_span,
-            if members.len() == 1 {
-                format!("`{first_name}` is built from itself")
-            } else {
-                format!("`{first_name}` is built from `{}`", members[1].0)
+            match members.get(1) {
+                None => format!("`{first_name}` is built from itself"),
+                Some((second, _)) => format!("`{first_name}` is built from `{second}`"),
             },
         );
         for (index, (name, span)) in members.iter().enumerate().skip(1) {
-            let next = members[(index + 1) % members.len()].0;
+            // The last member is built from the first, which closes the cycle.
+            let next = members.get(index + 1).unwrap_or(&first).0;
             diagnostic = diagnostic.with_label(*span, format!("`{name}` is built from `{next}`"));
         }
         diagnostic.with_help(

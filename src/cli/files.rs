@@ -1,13 +1,13 @@
 //! Finding and reading spec files: the arguments may be files or directories (searched
-//! recursively for `*.slip`, skipping hidden directories), always read in sorted order so
-//! results do not depend on the file system. Imported files are read through [`DiskLoader`],
-//! which keeps every import inside the project root: the directory of the spec (the common
-//! directory of all arguments), with symbolic links followed before the check.
+//! recursively for `*.slip`, skipping hidden files and directories), always read in sorted
+//! order so results do not depend on the file system. Imported files are read through
+//! [`DiskLoader`], which keeps every import inside the project root: the directory of the
+//! spec (the common directory of all arguments), with symbolic links followed before the
+//! check. The language server finds and reads a directory's spec with the same functions.
 
-use slipway::{
-    decode_source, Code, Diagnostic, FileId, LoadError, LoadedFile, Loader, RootFile, SourceFile,
-    MAX_SOURCE_BYTES,
-};
+use super::disk::DiskLoader;
+use slipway::check::modules::slash_path;
+use slipway::{decode_source, Code, Diagnostic, FileId, RootFile, SourceFile, MAX_SOURCE_BYTES};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
@@ -19,7 +19,7 @@ pub const MAX_FILE_BYTES: u64 = MAX_SOURCE_BYTES as u64;
 /// read: it is opened without blocking (a FIFO has no writer to wait for) and refused unless
 /// `fstat` says it is a regular file, so a FIFO or a device named `*.slip` cannot hang or
 /// flood the compiler.
-fn read_spec(path: &Path) -> std::io::Result<Vec<u8>> {
+pub fn read_spec(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -71,47 +71,7 @@ impl Loaded {
                 path: path.clone(),
             })
             .collect();
-        let mut loader = DiskLoader {
-            root: self.root.clone(),
-            shown_root: self.shown_root.clone(),
-        };
-        slipway::check_project(roots, &mut loader)
-    }
-}
-
-/// Reads imported files from inside the project root.
-pub struct DiskLoader {
-    root: PathBuf,
-    shown_root: PathBuf,
-}
-
-impl Loader for DiskLoader {
-    fn load(&mut self, path: &str) -> Result<LoadedFile, LoadError> {
-        let wanted = self.root.join(path);
-        let real = std::fs::canonicalize(&wanted).map_err(|error| match error.kind() {
-            std::io::ErrorKind::NotFound => LoadError::NotFound,
-            _ => LoadError::Unreadable(error.to_string()),
-        })?;
-        let Ok(inside) = real.strip_prefix(&self.root) else {
-            return Err(LoadError::OutsideRoot {
-                target: real.display().to_string(),
-            });
-        };
-        let metadata =
-            std::fs::metadata(&real).map_err(|e| LoadError::Unreadable(e.to_string()))?;
-        if !metadata.is_file() {
-            return Err(LoadError::Unreadable("it is not a file".to_string()));
-        }
-        let bytes = read_spec(&real).map_err(|e| LoadError::Unreadable(e.to_string()))?;
-        Ok(LoadedFile {
-            path: slash_path(inside),
-            name: self.shown_root.join(inside).display().to_string(),
-            bytes,
-        })
-    }
-
-    fn repository_file(&mut self, path: &str) -> Option<String> {
-        read_repository_file(path)
+        slipway::check_project(roots, &self.shown_root, &DiskLoader::default())
     }
 }
 
@@ -123,29 +83,6 @@ pub fn repository_root() -> Option<PathBuf> {
         .ancestors()
         .find(|dir| dir.join(".git").exists())
         .map(Path::to_path_buf)
-}
-
-/// A text file of the repository (a build context's Dockerfile) by its `/`-separated path
-/// from the repository root: only a regular file inside the repository, of at most 1 MiB, in
-/// UTF-8; anything else is `None` (not judged).
-fn read_repository_file(path: &str) -> Option<String> {
-    const LIMIT: u64 = 1024 * 1024;
-    let root = std::fs::canonicalize(repository_root()?).ok()?;
-    let real = std::fs::canonicalize(root.join(path)).ok()?;
-    let metadata = std::fs::metadata(&real).ok()?;
-    if !real.starts_with(&root) || !metadata.is_file() || metadata.len() > LIMIT {
-        return None;
-    }
-    String::from_utf8(std::fs::read(&real).ok()?).ok()
-}
-
-/// A relative path with `/` separators.
-fn slash_path(path: &Path) -> String {
-    let parts: Vec<String> = path
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.join("/")
 }
 
 /// The project root: the directory of the spec, or the deepest directory holding every input.
@@ -202,6 +139,19 @@ fn relative_path(root: &Path, file: &Path) -> String {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     }
+}
+
+/// The spec files of the directory `dir`, as `slipway check DIR` reads them: every `.slip`
+/// file below it (hidden files and directories left out), sorted, without those that a
+/// symbolic link leads out of the directory.
+pub fn spec_paths(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut paths = Vec::new();
+    collect(dir, &mut paths)?;
+    paths.sort();
+    let root =
+        std::fs::canonicalize(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    paths.retain(|path| std::fs::canonicalize(path).is_ok_and(|real| real.starts_with(&root)));
+    Ok(paths)
 }
 
 /// Reads every spec named by `inputs`. IO errors are returned as messages (exit status 2).

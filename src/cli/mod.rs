@@ -7,6 +7,7 @@
 mod check;
 mod compile;
 mod compliance;
+mod disk;
 mod drift;
 mod explain;
 mod files;

@@ -8,7 +8,6 @@
 
 mod codes;
 pub mod fix;
-mod lines;
 pub mod render;
 mod suggest;
 mod visible;

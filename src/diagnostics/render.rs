@@ -6,12 +6,12 @@
 //! still show every place involved.
 //!
 //! miette reads snippets through [`FileSource`], which hands it only the lines around a label
-//! (found with [`Lines`]), so rendering many diagnostics in a big file stays linear.
+//! (found with [`LineIndex`]), so rendering many diagnostics in a big file stays linear.
 //! Labels on very long lines are shown as `file:line:column` instead of a snippet: miette
 //! prints whole lines, and panics when a label's column passes 65535.
 
-use super::lines::Lines;
 use super::{visible, Applicability, Diagnostic, Fix, Label, Severity};
+use crate::span::LineIndex;
 use crate::span::{FileId, SourceFile, Span};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -66,7 +66,10 @@ pub fn render_human(
     let diagnostics: Vec<Diagnostic> = diagnostics.iter().map(shown_diagnostic).collect();
     let files = files.as_slice();
     let diagnostics = diagnostics.as_slice();
-    let lines: Vec<Lines> = files.iter().map(|file| Lines::new(&file.text)).collect();
+    let lines: Vec<LineIndex> = files
+        .iter()
+        .map(|file| LineIndex::new(&file.text))
+        .collect();
     let sources: Vec<FileSource> = files
         .iter()
         .zip(&lines)
@@ -140,7 +143,7 @@ const MAX_SHOWN_LINE: usize = 1000;
 struct FileSource<'a> {
     name: &'a str,
     text: &'a str,
-    lines: &'a Lines,
+    lines: &'a LineIndex,
 }
 
 impl FileSource<'_> {
@@ -170,7 +173,8 @@ impl FileSource<'_> {
 
     /// `file:line:column` (1-based), for labels that cannot be shown in a snippet.
     fn location(&self, offset: usize) -> String {
-        let (line, column) = self.lines.line_column(self.text, offset);
+        let position = self.lines.line_column(self.text, offset);
+        let (line, column) = (position.line as usize, position.column as usize);
         format!("{}:{}:{}", self.name, line + 1, column + 1)
     }
 }
@@ -421,7 +425,7 @@ pub struct JsonDiagnostic {
 /// Turns byte spans into file names and 1-based positions.
 struct Locator<'a> {
     files: &'a [SourceFile],
-    lines: Vec<Lines>,
+    lines: Vec<LineIndex>,
 }
 
 impl Locator<'_> {
@@ -436,10 +440,10 @@ impl Locator<'_> {
         let index = file.0 as usize;
         match (self.files.get(index), self.lines.get(index)) {
             (Some(file), Some(file_lines)) => {
-                let (line, column) = file_lines.line_column(&file.text, offset as usize);
+                let position = file_lines.line_column(&file.text, offset as usize);
                 JsonPosition {
-                    line: u32::try_from(line + 1).unwrap_or(u32::MAX),
-                    column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+                    line: position.line.saturating_add(1),
+                    column: position.column.saturating_add(1),
                 }
             }
             _ => JsonPosition { line: 1, column: 1 },
@@ -470,7 +474,10 @@ impl Locator<'_> {
 pub fn to_json(files: &[SourceFile], diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic> {
     let locator = Locator {
         files,
-        lines: files.iter().map(|file| Lines::new(&file.text)).collect(),
+        lines: files
+            .iter()
+            .map(|file| LineIndex::new(&file.text))
+            .collect(),
     };
     diagnostics
         .iter()

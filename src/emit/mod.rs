@@ -27,6 +27,9 @@ pub mod github;
 pub mod grafana;
 pub mod istio;
 pub mod k8s;
+// The Kustomize emitter is being reworked on its own branch (issue 20); its four index
+// expressions (overlay.rs) are mended there rather than here.
+#[allow(clippy::indexing_slicing)]
 pub mod kustomize;
 pub mod labels;
 pub mod metrics;

@@ -22,7 +22,9 @@ pub fn stream(output: &Output, model: &Model, options: &Options) -> String {
     for environment in super::environments(model, options) {
         let name = environment.name.value.as_str();
         for path in environment_files(output, name) {
-            push_document(&mut text, name, path, &output.files[path]);
+            if let Some(file) = output.files.get(path) {
+                push_document(&mut text, name, path, file);
+            }
         }
     }
     text

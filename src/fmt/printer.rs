@@ -418,18 +418,23 @@ fn trim_blanks(pieces: &mut Vec<Piece>) {
 
 /// Puts a blank line before (the leading comments of) and after every multi-line declaration.
 fn separate_multiline(pieces: &mut Vec<Piece>) {
+    let not_blank = |piece: &Piece| *piece != Piece::Blank;
     let mut index = 0;
-    while index < pieces.len() {
-        if pieces[index].is_multiline() {
-            let mut group_start = index;
-            while group_start > 0 && matches!(pieces[group_start - 1], Piece::Comment(_)) {
-                group_start -= 1;
-            }
-            if group_start > 0 && pieces[group_start - 1] != Piece::Blank {
+    while let Some(piece) = pieces.get(index) {
+        if piece.is_multiline() {
+            let comments = pieces
+                .iter()
+                .take(index)
+                .rev()
+                .take_while(|piece| matches!(piece, Piece::Comment(_)))
+                .count();
+            let group_start = index - comments;
+            let before = group_start.checked_sub(1).and_then(|i| pieces.get(i));
+            if before.is_some_and(not_blank) {
                 pieces.insert(group_start, Piece::Blank);
                 index += 1;
             }
-            if index + 1 < pieces.len() && pieces[index + 1] != Piece::Blank {
+            if pieces.get(index + 1).is_some_and(not_blank) {
                 pieces.insert(index + 1, Piece::Blank);
             }
         }
@@ -480,11 +485,14 @@ fn alignment(pieces: &[Piece]) -> Vec<usize> {
     let close_run = |run: &mut Vec<usize>, widths: &mut Vec<usize>| {
         let width = run
             .iter()
-            .map(|&i| key_width(&pieces[i]))
+            .filter_map(|&i| pieces.get(i))
+            .map(key_width)
             .max()
             .unwrap_or(0);
         for &i in run.iter() {
-            widths[i] = width;
+            if let Some(slot) = widths.get_mut(i) {
+                *slot = width;
+            }
         }
         run.clear();
     };

@@ -51,15 +51,16 @@ impl NamedGraph {
         let mut cycles = Vec::new();
         for component in kosaraju_scc(&self.graph) {
             let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
-            let self_loop =
-                component.len() == 1 && self.graph.contains_edge(component[0], component[0]);
+            let self_loop = matches!(
+                component.as_slice(),
+                [only] if self.graph.contains_edge(*only, *only)
+            );
             if component.len() < 2 && !self_loop {
                 continue;
             }
-            let start = *members
-                .iter()
-                .min_by_key(|n| &self.graph[**n])
-                .unwrap_or(&component[0]);
+            let Some(start) = members.iter().min_by_key(|n| &self.graph[**n]).copied() else {
+                continue;
+            };
             cycles.push(self.cycle_from(start, &members));
         }
         cycles.sort();
@@ -285,8 +286,9 @@ fn cycle_diagnostic(
     };
     let shown = if path.len() > 2 * MAX_CYCLE_LABELS {
         let (head, tail) = (
-            &path[..MAX_CYCLE_LABELS / 4],
-            &path[path.len() - MAX_CYCLE_LABELS / 4..],
+            path.get(..MAX_CYCLE_LABELS / 4).unwrap_or_default(),
+            path.get(path.len() - MAX_CYCLE_LABELS / 4..)
+                .unwrap_or_default(),
         );
         let skipped = path.len() - head.len() - tail.len();
         format!(

@@ -2,6 +2,7 @@
 //! protocol's (line/character positions in UTF-16 or UTF-8 code units, URIs, LSP diagnostics).
 
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::span::{LineColumn, LineIndex};
 use lsp_types::{DiagnosticRelatedInformation, Location, NumberOrString, Position, Range, Uri};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -23,56 +24,40 @@ impl Encoding {
     }
 }
 
-/// Byte offset to position conversion for one text.
+/// Byte offset to position conversion for one text: the compiler's [`LineIndex`], with
+/// columns in the agreed encoding.
 #[derive(Debug, Clone)]
 pub struct Lines {
-    starts: Vec<usize>,
+    index: LineIndex,
     encoding: Encoding,
 }
 
 impl Lines {
     pub fn new(text: &str, encoding: Encoding) -> Lines {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(index, _)| index + 1));
-        Lines { starts, encoding }
+        Lines {
+            index: LineIndex::new(text),
+            encoding,
+        }
     }
 
     pub fn position(&self, text: &str, offset: usize) -> Position {
-        let offset = crate::span::floor_char_boundary(text, offset.min(text.len()));
-        let line = self
-            .starts
-            .partition_point(|start| *start <= offset)
-            .saturating_sub(1);
-        let start = self.starts.get(line).copied().unwrap_or(0);
-        let character: usize = text
-            .get(start..offset)
-            .unwrap_or("")
-            .chars()
-            .map(|c| self.encoding.width(c))
-            .sum();
+        let found = self
+            .index
+            .line_column_in(text, offset, |c| self.encoding.width(c));
         Position {
-            line: to_u32(line),
-            character: to_u32(character),
+            line: found.line,
+            character: found.column,
         }
     }
 
     /// The byte offset of `position`; positions past the end of a line clamp to its end.
     pub fn offset(&self, text: &str, position: Position) -> usize {
-        let Some(&start) = self.starts.get(position.line as usize) else {
-            return text.len();
+        let wanted = LineColumn {
+            line: position.line,
+            column: position.character,
         };
-        let line = text.get(start..).unwrap_or("");
-        let line = line.split('\n').next().unwrap_or("");
-        let mut units = 0;
-        let mut bytes = 0;
-        for c in line.chars() {
-            if units >= position.character as usize || c == '\r' {
-                break;
-            }
-            units += self.encoding.width(c);
-            bytes += c.len_utf8();
-        }
-        start + bytes
+        self.index
+            .offset_in(text, wanted, |c| self.encoding.width(c))
     }
 
     pub fn range(&self, text: &str, start: usize, end: usize) -> Range {
@@ -81,10 +66,6 @@ impl Lines {
             end: self.position(text, end.max(start)),
         }
     }
-}
-
-fn to_u32(value: usize) -> u32 {
-    u32::try_from(value).unwrap_or(u32::MAX)
 }
 
 /// The file system path of a `file:` URI (percent-decoded); other schemes have none.

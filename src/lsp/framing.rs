@@ -252,7 +252,7 @@ impl<R: BufRead> FrameReader<R> {
                 too_long = true;
                 line.clear();
             } else if !too_long {
-                line.extend_from_slice(&buffer[..taken]);
+                line.extend_from_slice(buffer.get(..taken).unwrap_or_default());
             }
             self.input.consume(newline.map_or(taken, |at| at + 1));
             if newline.is_some() {
@@ -302,7 +302,7 @@ impl<R: BufRead> FrameReader<R> {
                     }
                 }
             }
-            let chunk = &buffer[..used];
+            let chunk = buffer.get(..used).unwrap_or_default();
             if !body.overflowed && body.bytes.len() + chunk.len() <= MAX_MESSAGE_BYTES {
                 body.bytes.extend_from_slice(chunk);
             } else {

@@ -1,85 +1,63 @@
-//! Where the server's files come from. The [`Loader`] is supplied by the caller (the CLI
-//! reads the disk, tests serve fixed texts); [`Imports`] adapts it to the checker's module
-//! loader, serving open documents before the disk, and remembers which file each imported
-//! module came from so diagnostics and navigation can point into it. The loader also says
-//! where the editor can open a standard module, which is embedded in the compiler.
+//! Where the server's files come from: the crate's one [`crate::Loader`], supplied by the
+//! caller (the CLI's reads the disk as `slipway check` does, tests serve fixed texts).
+//! [`Imports`] puts the open documents in front of it, so an import sees the editor's text,
+//! and remembers which file each imported module came from so diagnostics and navigation can
+//! point into it.
 
 use super::convert;
 use super::workspace::Document;
+use crate::{LoadError, LoadedFile, Loader};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Reads the spec files of a directory for the server.
-pub trait Loader {
-    /// The `.slip` files directly inside `dir`, with their text. Unreadable files are left out.
-    fn spec_files(&self, dir: &Path) -> Vec<(PathBuf, String)>;
-
-    /// A file that the spec in `dir` imports: `path` is relative to `dir` (the project root),
-    /// `/`-separated and normalised by the checker. By default no file can be imported
-    /// (standard modules and the spec's own files still can).
-    fn import(&self, dir: &Path, path: &str) -> Result<crate::LoadedFile, crate::LoadError> {
-        let _ = (dir, path);
-        Err(crate::LoadError::NotFound)
-    }
-
-    /// A file holding the text of standard module `module` that the editor can open (the CLI
-    /// writes a read-only copy into its cache), so that go to definition on an imported
-    /// standard name leads somewhere. By default there is none, and standard modules are not
-    /// navigated into.
-    fn standard_module(&self, module: &crate::stdlib::StdModule) -> Option<PathBuf> {
-        let _ = module;
-        None
-    }
-}
-
-/// Serves the imports of the spec in `dir`: open documents first, then the [`Loader`].
+/// Serves the imports of a spec: open documents first, then the caller's [`Loader`].
 pub struct Imports<'a> {
     loader: &'a dyn Loader,
-    dir: &'a Path,
     documents: &'a BTreeMap<String, Document>,
     /// The display name of every file served, and its path.
-    served: Vec<(String, PathBuf)>,
+    served: RefCell<Vec<(String, PathBuf)>>,
 }
 
 impl<'a> Imports<'a> {
-    pub fn new(
-        loader: &'a dyn Loader,
-        dir: &'a Path,
-        documents: &'a BTreeMap<String, Document>,
-    ) -> Imports<'a> {
+    pub fn new(loader: &'a dyn Loader, documents: &'a BTreeMap<String, Document>) -> Imports<'a> {
         Imports {
             loader,
-            dir,
             documents,
-            served: Vec::new(),
+            served: RefCell::new(Vec::new()),
         }
     }
 
     /// The path of the file served under `name`.
-    pub fn path_of(&self, name: &str) -> Option<&Path> {
+    pub fn path_of(&self, name: &str) -> Option<PathBuf> {
         self.served
+            .borrow()
             .iter()
             .find(|(served, _)| served == name)
-            .map(|(_, path)| path.as_path())
+            .map(|(_, path)| path.clone())
     }
 }
 
-impl crate::Loader for Imports<'_> {
-    fn load(&mut self, path: &str) -> Result<crate::LoadedFile, crate::LoadError> {
-        let wanted = self.dir.join(path);
+impl Loader for Imports<'_> {
+    fn load(&self, root: &Path, path: &str) -> Result<LoadedFile, LoadError> {
+        let wanted = root.join(path);
         let open = self
             .documents
             .values()
             .find(|d| convert::uri_to_path(&d.uri).as_deref() == Some(wanted.as_path()));
         let loaded = match open {
-            Some(document) => crate::LoadedFile {
+            Some(document) => LoadedFile {
                 path: path.to_string(),
                 name: wanted.display().to_string(),
                 bytes: document.text.clone().into_bytes(),
             },
-            None => self.loader.import(self.dir, path)?,
+            None => self.loader.load(root, path)?,
         };
-        self.served.push((loaded.name.clone(), wanted));
+        self.served.borrow_mut().push((loaded.name.clone(), wanted));
         Ok(loaded)
+    }
+
+    fn repository_file(&self, path: &str) -> Option<String> {
+        self.loader.repository_file(path)
     }
 }

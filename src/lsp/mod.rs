@@ -4,7 +4,8 @@
 //!
 //! [`Server::handle`] is a pure step: one message in, the messages to send out. [`run`] only
 //! moves messages between the connection and the server. The files of a spec that are not
-//! open in the editor are read through a [`Loader`] that the caller provides, so this module
+//! open in the editor are read through the [`crate::Loader`] that the caller provides (the
+//! same one `slipway check` reads the disk with), so this module
 //! does no IO. Each request kind lives in its own file; [`convert`] is the only place that
 //! turns compiler values (byte spans, [`crate::Diagnostic`]) into protocol values.
 
@@ -26,10 +27,10 @@ mod symbols;
 mod sync;
 mod workspace;
 
+use crate::Loader;
 pub use lsp_server::{Connection, Message};
 pub use server::Server;
 use std::collections::VecDeque;
-pub use workspace::Loader;
 
 /// Serves `connection` until the client says `exit` or hangs up. Returns the process exit
 /// status the protocol asks for: 0 after a `shutdown` request, 1 otherwise.

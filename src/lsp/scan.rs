@@ -602,11 +602,11 @@ fn line_end(bytes: &[u8], position: usize) -> usize {
 }
 
 fn block_comment_end(bytes: &[u8], position: usize) -> usize {
-    let mut at = position + 2;
-    while at < bytes.len() && !bytes[at..].starts_with(b"*/") {
-        at += 1;
-    }
-    (at + 2).min(bytes.len())
+    let start = position + 2;
+    bytes
+        .get(start..)
+        .and_then(|rest| rest.windows(2).position(|pair| pair == b"*/"))
+        .map_or(bytes.len(), |found| start + found + 2)
 }
 
 /// The end of a string literal: after its closing quote, or at the end of its line.

@@ -3,11 +3,12 @@
 //! parameters get an `InvalidParams` reply (or a log message for notifications), unknown
 //! requests `MethodNotFound`, and a panic inside a handler an `InternalError` reply.
 
-use super::workspace::{Loader, Workspace};
+use super::workspace::Workspace;
 use super::{
     code_action, completion, convert::Encoding, definition, formatting, hover, references, symbols,
     sync,
 };
+use crate::Loader;
 use lsp_server::{ErrorCode, Message, Notification, Request, Response, ResponseError};
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions,

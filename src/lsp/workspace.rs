@@ -1,17 +1,19 @@
 //! Open documents and the specs they belong to.
 //!
-//! All `.slip` files in a directory form one spec. The files on disk come from a [`Loader`]
-//! (the CLI passes one that reads the directory; tests pass one that serves fixed texts), so
-//! this module does no IO itself. Open documents override their file's disk text. Each spec
-//! is checked with [`crate::check`], exactly as `slipway check DIR` would, and the result is
-//! kept as an [`Analysis`] until one of its files changes.
+//! An open file belongs to the spec of its directory: every `.slip` file below that directory,
+//! as `slipway check DIR` reads it (subdirectories included, hidden ones left out). The files
+//! on disk come from the crate's [`Loader`] (the CLI passes the one `slipway check` uses;
+//! tests pass one that serves fixed texts), so this module does no IO itself. Open documents
+//! override their file's disk text. Each spec is checked with [`crate::check_project`],
+//! exactly as `slipway check DIR` would, and the result is kept as an [`Analysis`] until one
+//! of its files changes. A file in a subdirectory also belongs to the spec of each directory
+//! above it that the editor checks, so a change to it forgets all of those.
 
 use super::convert::{self, Encoding, FileLookup, Lines};
 use super::loader::Imports;
-pub use super::loader::Loader;
 use super::scan::{self, Scan};
 use crate::span::{SourceFile, Span};
-use crate::{FileId, RootFile, MAX_SOURCE_BYTES};
+use crate::{FileId, Loader, RootFile, MAX_SOURCE_BYTES};
 use lsp_types::Uri;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -38,6 +40,24 @@ impl SpecKey {
         match convert::uri_to_path(uri).and_then(|path| path.parent().map(Path::to_path_buf)) {
             Some(dir) => SpecKey::Directory(dir),
             None => SpecKey::Document(uri.as_str().to_string()),
+        }
+    }
+
+    /// Whether the spec `self` holds the file of `uri`: a directory holds every file below
+    /// it, as `slipway check DIR` reads it.
+    pub fn holds(&self, uri: &Uri) -> bool {
+        match (self, SpecKey::of(uri)) {
+            (SpecKey::Directory(dir), SpecKey::Directory(own)) => own.starts_with(dir),
+            (key, own) => *key == own,
+        }
+    }
+
+    /// Whether the spec `self` holds the files of the spec `other` (a directory holds those of
+    /// the directories below it).
+    fn covers(&self, other: &SpecKey) -> bool {
+        match (self, other) {
+            (SpecKey::Directory(dir), SpecKey::Directory(below)) => below.starts_with(dir),
+            (key, other) => key == other,
         }
     }
 }
@@ -125,7 +145,7 @@ pub struct Workspace<'a> {
     loader: &'a dyn Loader,
     pub encoding: Encoding,
     documents: BTreeMap<String, Document>,
-    disk: HashMap<PathBuf, Vec<(PathBuf, String)>>,
+    disk: HashMap<PathBuf, Vec<(PathBuf, Vec<u8>)>>,
     analyses: HashMap<SpecKey, Rc<Analysis>>,
     /// How many times a spec has been checked (the tests count the work done).
     pub analyses_run: u64,
@@ -147,9 +167,10 @@ impl<'a> Workspace<'a> {
         self.documents.get(uri.as_str())
     }
 
-    /// Opens or replaces a document and forgets the analysis of its spec.
+    /// Opens or replaces a document and forgets the analyses of the specs that hold it.
     pub fn set_document(&mut self, document: Document) {
-        self.analyses.remove(&SpecKey::of(&document.uri));
+        let key = SpecKey::of(&document.uri);
+        self.analyses.retain(|spec, _| !spec.covers(&key));
         self.documents
             .insert(document.uri.as_str().to_string(), document);
     }
@@ -159,12 +180,13 @@ impl<'a> Workspace<'a> {
         self.reload(&SpecKey::of(uri));
     }
 
-    /// Forgets what is known about a spec's files on disk (after a save or a file event).
+    /// Forgets what is known about a spec's files on disk (after a save or a file event), and
+    /// about every spec that holds its files.
     pub fn reload(&mut self, key: &SpecKey) {
         if let SpecKey::Directory(dir) = key {
-            self.disk.remove(dir);
+            self.disk.retain(|holder, _| !dir.starts_with(holder));
         }
-        self.analyses.remove(key);
+        self.analyses.retain(|spec, _| !spec.covers(key));
     }
 
     /// Forgets every analysis (after an internal error, to start again from the texts).
@@ -176,7 +198,7 @@ impl<'a> Workspace<'a> {
     pub fn open_document_in(&self, key: &SpecKey) -> Option<Uri> {
         self.documents
             .values()
-            .find(|d| SpecKey::of(&d.uri) == *key)
+            .find(|d| key.holds(&d.uri))
             .map(|d| d.uri.clone())
     }
 
@@ -206,18 +228,20 @@ impl<'a> Workspace<'a> {
                 .disk
                 .entry(dir.clone())
                 .or_insert_with(|| loader.spec_files(dir));
-            for (path, text) in on_disk.iter() {
+            for (path, bytes) in on_disk.iter() {
                 if let Some(file_uri) = convert::path_to_uri(path) {
                     let sort_key = path.display().to_string();
-                    files.insert(sort_key, (file_uri, text.clone(), None));
+                    let text = if bytes.len() > MAX_SOURCE_BYTES {
+                        oversized.insert(sort_key.clone());
+                        String::new()
+                    } else {
+                        String::from_utf8_lossy(bytes).into_owned()
+                    };
+                    files.insert(sort_key, (file_uri, text, None));
                 }
             }
         }
-        for document in self
-            .documents
-            .values()
-            .filter(|d| SpecKey::of(&d.uri) == *key)
-        {
+        for document in self.documents.values().filter(|d| key.holds(&d.uri)) {
             let sort_key = match convert::uri_to_path(&document.uri) {
                 Some(path) => path.display().to_string(),
                 None => document.uri.as_str().to_string(),
@@ -226,6 +250,7 @@ impl<'a> Workspace<'a> {
                 oversized.insert(sort_key.clone());
                 String::new()
             } else {
+                oversized.remove(&sort_key);
                 document.text.clone()
             };
             files.insert(
@@ -253,12 +278,7 @@ impl<'a> Workspace<'a> {
     ) -> Analysis {
         let roots: Vec<RootFile> = files
             .iter()
-            .map(|(name, (_, text, _))| {
-                RootFile::named(SourceFile {
-                    name: name.clone(),
-                    text: text.clone(),
-                })
-            })
+            .map(|(name, (_, text, _))| root_file(key, name, text))
             .collect();
         let mut own: Vec<(Option<Uri>, Option<i32>)> = files
             .into_values()
@@ -267,8 +287,8 @@ impl<'a> Workspace<'a> {
         let checked = match key {
             _ if !oversized.is_empty() => refused(roots, oversized),
             SpecKey::Directory(dir) => {
-                let mut imports = Imports::new(self.loader, dir, &self.documents);
-                let checked = crate::check_project(roots, &mut imports);
+                let imports = Imports::new(self.loader, &self.documents);
+                let checked = crate::check_project(roots, dir, &imports);
                 own.extend(
                     checked
                         .files
@@ -280,7 +300,7 @@ impl<'a> Workspace<'a> {
                 checked
             }
             SpecKey::Document(_) => {
-                crate::check_project(roots, &mut crate::check::modules::NoFiles)
+                crate::check_project(roots, Path::new(""), &crate::check::modules::NoFiles)
             }
         };
         own.extend(
@@ -319,7 +339,7 @@ impl<'a> Workspace<'a> {
         module_path: &str,
     ) -> (Option<Uri>, Option<i32>) {
         match imports.path_of(name) {
-            Some(path) => self.opened(convert::path_to_uri(path)),
+            Some(path) => self.opened(convert::path_to_uri(&path)),
             None => self.standard(module_path),
         }
     }
@@ -338,6 +358,27 @@ impl<'a> Workspace<'a> {
             .and_then(|uri| self.document(uri))
             .map(|d| d.version);
         (uri, version)
+    }
+}
+
+/// A file of the spec `key` named `name` (its path): its path in the project is relative to the
+/// spec's directory, as `slipway check DIR` names it, so imports from a subdirectory resolve
+/// the same way.
+fn root_file(key: &SpecKey, name: &str, text: &str) -> RootFile {
+    let file = SourceFile {
+        name: name.to_string(),
+        text: text.to_string(),
+    };
+    let inside = match key {
+        SpecKey::Directory(dir) => Path::new(name).strip_prefix(dir).ok(),
+        SpecKey::Document(_) => None,
+    };
+    match inside {
+        Some(inside) => RootFile {
+            file,
+            path: crate::check::modules::slash_path(inside),
+        },
+        None => RootFile::named(file),
     }
 }
 

@@ -114,7 +114,7 @@ fn attach_doc_comments(text: &str, declarations: &mut [Declaration], comments: &
         let mut lines: Vec<&str> = Vec::new();
         let mut boundary = item.span.start as usize;
         let before = comments.partition_point(|c| (c.span.end as usize) <= boundary);
-        for comment in comments[..before].iter().rev() {
+        for comment in comments.iter().take(before).rev() {
             let gap = text.get(comment.span.end as usize..boundary).unwrap_or("x");
             let only_one_newline = gap.trim().is_empty() && gap.matches('\n').count() <= 1;
             if !only_one_newline || !comment.text.starts_with("///") {

@@ -74,7 +74,11 @@ struct Scanner<'a> {
 impl Scanner<'_> {
     fn run(mut self) -> Split {
         while self.position < self.bytes.len() {
-            let at_line_start = self.position == 0 || self.bytes[self.position - 1] == b'\n';
+            let before = self
+                .position
+                .checked_sub(1)
+                .and_then(|at| self.bytes.get(at));
+            let at_line_start = before.is_none_or(|byte| *byte == b'\n');
             if at_line_start && self.starts_new_chunk() {
                 self.close_chunk(self.position);
                 self.depth = 0;
@@ -91,7 +95,7 @@ impl Scanner<'_> {
             .bytes()
             .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
             .count();
-        if word_len == 0 || !rest.as_bytes()[0].is_ascii_alphabetic() {
+        if word_len == 0 || !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
             return false;
         }
         if self.chunk_start.is_none() {
@@ -124,13 +128,16 @@ impl Scanner<'_> {
 
     /// Consumes one token-ish unit at `position`.
     fn step(&mut self) {
-        let byte = self.bytes[self.position];
+        let Some(byte) = self.peek(0) else {
+            self.position = self.bytes.len();
+            return;
+        };
         match byte {
             b' ' | b'\t' | b'\r' | b'\n' => self.position += 1,
             // The grammar skips a byte order mark as whitespace (editors write one at the start
             // of a file, concatenated files have them anywhere); so does the splitter, or a file
             // holding only a BOM would be a declaration that fails to parse.
-            0xEF if self.bytes[self.position..].starts_with(BOM.as_bytes()) => {
+            0xEF if self.rest().starts_with(BOM.as_bytes()) => {
                 self.position += BOM.len();
             }
             b'/' if self.peek(1) == Some(b'/') => self.line_comment(),
@@ -164,8 +171,7 @@ impl Scanner<'_> {
     }
 
     fn rest_of_line_is_blank(&self) -> bool {
-        let rest = &self.bytes[self.position..];
-        for &byte in rest {
+        for &byte in self.rest() {
             match byte {
                 b'\n' => return true,
                 b' ' | b'\t' | b'\r' => {}
@@ -176,13 +182,18 @@ impl Scanner<'_> {
         true
     }
 
+    /// The bytes from `position` on (none past the end).
+    fn rest(&self) -> &[u8] {
+        self.bytes.get(self.position..).unwrap_or_default()
+    }
+
     fn peek(&self, ahead: usize) -> Option<u8> {
         self.bytes.get(self.position + ahead).copied()
     }
 
     fn line_comment(&mut self) {
         let start = self.position;
-        while self.position < self.bytes.len() && self.bytes[self.position] != b'\n' {
+        while self.peek(0).is_some_and(|byte| byte != b'\n') {
             self.position += 1;
         }
         self.push_comment(start);
@@ -191,7 +202,7 @@ impl Scanner<'_> {
     fn block_comment(&mut self) {
         let start = self.position;
         self.position += 2;
-        while self.position < self.bytes.len() && !self.bytes[self.position..].starts_with(b"*/") {
+        while self.position < self.bytes.len() && !self.rest().starts_with(b"*/") {
             self.position += 1;
         }
         if self.position >= self.bytes.len() && self.split.unclosed_comment.is_none() {
@@ -217,8 +228,8 @@ impl Scanner<'_> {
     /// Skips a string literal; an unterminated one ends at the end of its line.
     fn string(&mut self) {
         self.position += 1;
-        while self.position < self.bytes.len() {
-            match self.bytes[self.position] {
+        while let Some(byte) = self.peek(0) {
+            match byte {
                 b'\\' => self.position += 2,
                 b'"' => {
                     self.position += 1;

@@ -1,5 +1,5 @@
-//! Shared by the tests of the `argocd`, `prometheus` and Argo Rollouts output: compiling the
-//! examples and inline specs for chosen targets, and reading YAML documents back.
+//! Shared by the tests of every emitter's output (`tests/emit_*.rs`): compiling the examples
+//! and inline specs for chosen targets, and reading YAML documents back.
 
 #![allow(dead_code)]
 

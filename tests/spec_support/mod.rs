@@ -97,8 +97,8 @@ impl Project {
                 })
             })
             .collect();
-        let mut loader = MemoryLoader { project: self };
-        slipway::check_project(roots, &mut loader)
+        let loader = MemoryLoader { project: self };
+        slipway::check_project(roots, Path::new("spec"), &loader)
     }
 
     pub fn root_file_count(&self) -> usize {
@@ -137,12 +137,13 @@ struct MemoryLoader<'p> {
 }
 
 impl Loader for MemoryLoader<'_> {
-    fn load(&mut self, path: &str) -> Result<LoadedFile, LoadError> {
-        let key = format!("spec/{path}");
+    fn load(&self, root: &Path, path: &str) -> Result<LoadedFile, LoadError> {
+        let prefix = format!("{}/", root.display());
+        let key = format!("{prefix}{path}");
         if let Some(target) = self.project.files.get(&format!("{key}.link")) {
             let target = target.trim();
-            return match target.strip_prefix("spec/") {
-                Some(inside) => self.load(inside),
+            return match target.strip_prefix(&prefix) {
+                Some(inside) => self.load(root, inside),
                 None => Err(LoadError::OutsideRoot {
                     target: target.to_string(),
                 }),

@@ -75,7 +75,7 @@ pub fn canary(
         if !approval && index + 1 < steps.len() {
             continue;
         }
-        let run = &steps[first..=index];
+        let run = steps.get(first..=index).unwrap_or_default();
         let hooks_before = match first {
             0 => hook_timeouts(deployment, HookAt::Before),
             _ => 0,

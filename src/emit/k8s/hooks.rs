@@ -154,9 +154,12 @@ fn container(deployment: &Deployment, hook: &Hook) -> Container {
     }
 }
 
-/// The request and limit of CPU, then of memory, when the spec sets neither: enough for a
-/// smoke test or a modest load generator.
-const DEFAULTS: [(&str, &str); 2] = [("100m", "1"), ("128Mi", "256Mi")];
+/// The request and limit of CPU when the spec sets neither: enough for a smoke test or a
+/// modest load generator.
+const CPU_DEFAULTS: (&str, &str) = ("100m", "1");
+
+/// The request and limit of memory when the spec sets neither.
+const MEMORY_DEFAULTS: (&str, &str) = ("128Mi", "256Mi");
 
 /// The spec's requests and limits. For CPU and memory each: a request without a limit is also
 /// the limit, a limit without a request also the request, and neither gives the defaults, so
@@ -165,21 +168,26 @@ fn resources(resources: &Resources) -> ResourceRequirements {
     let mut requests = BTreeMap::new();
     let mut limits = BTreeMap::new();
     let pairs = [
-        ("cpu", &resources.requests.cpu, &resources.limits.cpu, 0),
+        (
+            "cpu",
+            &resources.requests.cpu,
+            &resources.limits.cpu,
+            CPU_DEFAULTS,
+        ),
         (
             "memory",
             &resources.requests.memory,
             &resources.limits.memory,
-            1,
+            MEMORY_DEFAULTS,
         ),
     ];
-    for (name, request, limit, index) in pairs {
+    for (name, request, limit, defaults) in pairs {
         let (request, limit) = match (request, limit) {
             (Some(request), Some(limit)) => (request.value.text.clone(), limit.value.text.clone()),
             (Some(only), None) | (None, Some(only)) => {
                 (only.value.text.clone(), only.value.text.clone())
             }
-            (None, None) => (DEFAULTS[index].0.to_string(), DEFAULTS[index].1.to_string()),
+            (None, None) => (defaults.0.to_string(), defaults.1.to_string()),
         };
         requests.insert(name.to_string(), Quantity(request));
         limits.insert(name.to_string(), Quantity(limit));

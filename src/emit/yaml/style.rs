@@ -55,12 +55,14 @@ pub fn write(out: &mut String, text: &str, style: Style) {
 
 /// A letter, then letters, digits, `.`, `_`, `/` and `-`: text that libyaml always writes
 /// plain (no indicator can occur) and that is a string unless it is a null or boolean word.
+#[allow(clippy::indexing_slicing)] // a `u8` always indexes a table of 256 entries
 pub fn is_word(bytes: &[u8]) -> bool {
     bytes.first().is_some_and(u8::is_ascii_alphabetic)
         && bytes.iter().all(|&b| WORD[usize::from(b)])
 }
 
 /// The bytes of [`is_word`] text, as a table: one load per byte on the writer's hottest path.
+#[allow(clippy::indexing_slicing)] // `byte` counts from 0 to 255
 static WORD: [bool; 256] = {
     let mut table = [false; 256];
     let mut byte = 0;
@@ -88,9 +90,9 @@ fn plain_allowed(bytes: &[u8]) -> bool {
     if matches!(first, b'?' | b':' | b'-') && blank_after(0) {
         return false;
     }
-    for (index, &byte) in bytes.iter().enumerate().skip(1) {
+    for (previous, (index, &byte)) in bytes.iter().zip(bytes.iter().enumerate().skip(1)) {
         let colon_before_blank = byte == b':' && blank_after(index);
-        let comment_after_space = byte == b'#' && bytes[index - 1] == b' ';
+        let comment_after_space = byte == b'#' && *previous == b' ';
         if colon_before_blank || comment_after_space {
             return false;
         }
