@@ -8,6 +8,7 @@
 
 use super::model::*;
 use super::reader::Reader;
+use super::twice::{Repeated, Twice};
 use super::values::{self, Variant};
 use super::{schema, Checker};
 use crate::diagnostics::{Code, Diagnostic};
@@ -111,14 +112,13 @@ fn intervals(
         }
         if let Some((_, first)) = seen.iter().find(|(earlier, _)| earlier == metric) {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0202,
-                    format!("`{}` is set twice", key.text),
-                    key.span,
-                    "set again here",
-                )
-                .with_label(*first, "first set here")
-                .with_help("remove one of the two"),
+                Twice {
+                    repeated: Repeated::Field,
+                    name: &key.text,
+                    span: key.span,
+                    first: Some(*first),
+                }
+                .diagnostic(),
             );
             ok = false;
             continue;

@@ -11,6 +11,7 @@ use super::model::*;
 use super::names::{check_name, NameRule};
 use super::reader::Reader;
 use super::{item_label, schema, service, strategy, values, Checker};
+use crate::check::twice::{Repeated, Twice};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Ident, Item, Object};
@@ -276,14 +277,13 @@ fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Overr
         };
         if let Some(first) = seen.get(label.text.as_str()) {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0202,
-                    format!("service `{}` is overridden twice", label.text),
-                    label.span,
-                    "again here",
-                )
-                .with_label(first.span, "first override")
-                .with_help("merge the two override blocks"),
+                Twice {
+                    repeated: Repeated::Override,
+                    name: &label.text,
+                    span: label.span,
+                    first: Some(first.span),
+                }
+                .diagnostic(),
             );
             continue;
         }

@@ -16,6 +16,7 @@ use super::names::NameRule;
 use super::reader::Reader;
 use super::service::image;
 use super::{schema, values, Checker};
+use crate::check::twice::{Repeated, Twice};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::Object;
@@ -43,14 +44,13 @@ pub fn lower(checker: &mut Checker, reader: &Reader) -> Option<Vec<Hook>> {
         };
         if let Some(first) = seen.get(&label.text) {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0202,
-                    format!("hook `{}` is declared twice", label.text),
-                    label.span,
-                    "again here",
-                )
-                .with_label(*first, "first declared here")
-                .with_help("give each hook its own name: it names the Job"),
+                Twice {
+                    repeated: Repeated::Hook,
+                    name: &label.text,
+                    span: label.span,
+                    first: Some(*first),
+                }
+                .diagnostic(),
             );
             broken = true;
             continue;
@@ -182,7 +182,7 @@ pub fn check_deployments(checker: &mut Checker, model: &Model) {
             if job.len() > 63 {
                 checker.report(
                     Diagnostic::error(
-                        Code::SW0202,
+                        Code::SW0105,
                         format!(
                             "the Job of hook `{}` for `{}` would be named `{job}`, {} characters; Kubernetes takes at most 63",
                             hook.name.value,

@@ -36,6 +36,7 @@ mod service;
 mod strategy;
 mod strings;
 mod templates;
+mod twice;
 mod units;
 pub mod values;
 mod waivers;

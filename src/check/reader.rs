@@ -5,6 +5,7 @@
 //! written in the wrong shape (`replicas { }` instead of `replicas = 3`).
 
 use super::schema::{Schema, Shape};
+use super::twice::{Repeated, Twice};
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::Span;
@@ -35,14 +36,13 @@ impl<'a> Reader<'a> {
             match earlier {
                 Some(earlier) if field.shape != Shape::Repeated => {
                     checker.report(
-                        Diagnostic::error(
-                            Code::SW0202,
-                            format!("`{}` is set twice", key.text),
-                            key.span,
-                            "set again here",
-                        )
-                        .with_label(earlier.key().span, "first set here")
-                        .with_help("remove one of the two"),
+                        Twice {
+                            repeated: Repeated::Field,
+                            name: &key.text,
+                            span: key.span,
+                            first: Some(earlier.key().span),
+                        }
+                        .diagnostic(),
                     );
                 }
                 _ => entries.push(entry),

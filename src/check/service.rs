@@ -15,6 +15,7 @@ use super::names::{check_name, NameRule};
 use super::reader::Reader;
 use super::values::{self, QuantityKind};
 use super::{item_label, schema, secrets, Checker};
+use crate::check::twice::{Repeated, Twice};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Entry, Expr, ExprKind, Item, Object};
@@ -364,14 +365,13 @@ pub(super) fn lower_env(checker: &mut Checker, object: &Object) -> Vec<EnvVar> {
         }
         if let Some(first) = env.iter().find(|var| var.name.value == key.text) {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0202,
-                    format!("`{}` is set twice", key.text),
-                    key.span,
-                    "set again here",
-                )
-                .with_label(first.name.span, "first set here")
-                .with_help("remove one of the two"),
+                Twice {
+                    repeated: Repeated::Field,
+                    name: &key.text,
+                    span: key.span,
+                    first: Some(first.name.span),
+                }
+                .diagnostic(),
             );
             continue;
         }

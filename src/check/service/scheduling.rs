@@ -7,6 +7,7 @@
 use crate::check::model::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
 use crate::check::names::NameRule;
 use crate::check::reader::Reader;
+use crate::check::twice::{Repeated, Twice};
 use crate::check::{schema, values, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::Spanned;
@@ -180,13 +181,13 @@ pub fn pull_secrets(checker: &mut Checker, expr: &Expr) -> Vec<String> {
         };
         if names.contains(&name.value) {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0202,
-                    format!("`{}` is listed twice", name.value),
-                    name.span,
-                    "listed again here",
-                )
-                .with_help("remove one of the two"),
+                Twice {
+                    repeated: Repeated::ListItem,
+                    name: &name.value,
+                    span: name.span,
+                    first: None,
+                }
+                .diagnostic(),
             );
             continue;
         }
