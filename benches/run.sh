@@ -12,8 +12,16 @@
 #   RUNS=50 OUT_ROOT=/dev/shm/slipway-bench benches/run.sh
 #   BIN=/path/to/older/slipway WORK=/tmp/before benches/run.sh    (the same runs of another build)
 #
+# Beside Slipway, the same run times the peers of the reference workload (Pkl, jrsonnet and
+# Helm's Go SDK, from ../shared/bench-peers; PEERS=0 skips them) on the same N and reports the
+# fastest peer's median next to every Slipway figure. The peers are installed once into
+# PEERS_HOME (default ~/.cache/slipway-peers) by the kit's setup.sh, which runs only when one
+# is missing; a peer that cannot be built is left out and named in the results.
+#
 # Compiles write into a fresh directory on every run (hyperfine --prepare removes it), so
-# every file is new, as in a first compile. OUT_ROOT (default target/bench/out) chooses the
+# every file is new, as in a first compile. The "nothing changed" runs start from a compile
+# whose files are over two seconds old and a second compile that recorded their stamps
+# (src/cli/stamps.rs), as a re-compile minutes after the last one finds them. OUT_ROOT (default target/bench/out) chooses the
 # file system. Measure on a quiet machine: the script prints the load and, with WAIT_QUIET=1,
 # waits until the one-minute load average is below 0.5. Where background work cannot be
 # stopped, NICE=-10 runs the measured commands at a higher priority than it (as root).
@@ -29,6 +37,9 @@ MEMORY_RUNS=${MEMORY_RUNS:-5}
 BIN=${BIN:-$ROOT/target/release/slipway}
 FLOOR=$WORK/floor
 RESULTS=$WORK/results
+PEERS=${PEERS:-1}
+PEERS_KIT=${PEERS_KIT:-$ROOT/../shared/bench-peers}
+PEERS_HOME=${PEERS_HOME:-$HOME/.cache/slipway-peers}
 PRIORITY=
 [ -n "${NICE:-}" ] && PRIORITY="nice -n $NICE"
 
@@ -60,15 +71,44 @@ fi
 mkdir -p "$WORK" "$RESULTS" "$OUT_ROOT"
 rustc -O --edition 2021 -o "$FLOOR" "$ROOT/benches/tools/floor.rs"
 
+# peers_setup: installs the peers once (setup.sh is idempotent; skipped when all are there)
+# and loads their paths; PEERS=0 when the kit or every peer is missing.
+peers_setup() {
+    [ "$PEERS" = 1 ] || return 0
+    if [ ! -f "$PEERS_KIT/setup.sh" ]; then
+        echo "no peers kit at $PEERS_KIT: peers left out" >&2
+        PEERS=0
+        return 0
+    fi
+    local env=$PEERS_HOME/env
+    # shellcheck disable=SC1090
+    if ! { [ -f "$env" ] && (. "$env" && [ -x "$PKL" ] && [ -x "$JRSONNET" ] && [ -x "$PEERS_PY" ]); }; then
+        PEERS_HOME=$PEERS_HOME nice -n 10 bash "$PEERS_KIT/setup.sh" >&2 ||
+            echo "setup.sh failed: the peers it could not build are left out" >&2
+    fi
+    if [ -f "$env" ]; then
+        # shellcheck disable=SC1090
+        . "$env"
+    else
+        PEERS=0
+    fi
+}
+peers_setup
+mkdir -p "$RESULTS"
+cut -d' ' -f1-3 /proc/loadavg >"$RESULTS/load-start"
+: >"$RESULTS/peers-missing"
+[ "$PEERS" = 1 ] || echo "all (PEERS=0 or no kit)" >>"$RESULTS/peers-missing"
+
 spec_dir() { echo "$WORK/specs/$1"; }
 for n in $SIZES; do
     [ -f "$(spec_dir "$n")/app.slip" ] || "$ROOT/benches/gen-spec" "$n" "$(spec_dir "$n")"
 done
 
-# hyperfine NAME RUNS COMMAND [PREPARE]
+# hyperfine NAME RUNS COMMAND [PREPARE] [OUTPUT]
 bench() {
-    local name=$1 runs=$2 command=$3 prepare=${4:-}
-    local args=(-N --warmup 3 --runs "$runs" --export-json "$RESULTS/$name.json" --style basic)
+    local name=$1 runs=$2 command=$3 prepare=${4:-} output=${5:-null}
+    local args=(-N --warmup 3 --runs "$runs" --export-json "$RESULTS/$name.json" --style basic
+        --output "$output")
     if [ -n "$prepare" ]; then
         args+=(--prepare "$prepare")
     fi
@@ -120,12 +160,38 @@ print(files, objects, size)
 EOF
 }
 
+# peers N RUNS: each peer on the reference workload of N services (inputs from gen.py, once
+# per N), writing its YAML stream under OUT_ROOT; a peer whose output is wrong is left out.
+peers() {
+    local n=$1 runs=$2 inputs=$WORK/peers/N$1 out=$OUT_ROOT/peers-$1
+    [ "$PEERS" = 1 ] || return 0
+    [ -f "$inputs/reference.yaml" ] || PEERS_WORK=$WORK/peers "$PEERS_PY" "$PEERS_KIT/gen.py" "$n" >&2
+    mkdir -p "$out"
+    local name command
+    for name in pkl jrsonnet helm; do
+        case $name in
+        pkl) command="$PKL eval -o $out/pkl.yaml $inputs/pkl/main.pkl" ;;
+        jrsonnet) command="$JRSONNET -S -o $out/jrsonnet.yaml $inputs/jsonnet/main.jsonnet" ;;
+        helm) command="$PEERS_PY $inputs/helm/run_helm.py $inputs/helm/chart $out/helm.yaml" ;;
+        esac
+        if ! $command >/dev/null 2>&1 || ! "$PEERS_PY" "$PEERS_KIT/verify.py" "$out/$name.yaml" "$n" >/dev/null 2>&1; then
+            echo "$name (failed or wrong output at N = $n)" >>"$RESULTS/peers-missing"
+            continue
+        fi
+        bench "peer-$name-$n" "$runs" "$command"
+    done
+    rm -rf "$out"
+}
+
 for n in $SIZES; do
     spec=$(spec_dir "$n")
     runs=$RUNS
     [ "$n" -ge 10000 ] && runs=$BIG_RUNS
     out=$OUT_ROOT/out-$n
     pack=$WORK/pack-$n
+
+    peers "$n" "$runs"
+    bench "stream-$n" "$runs" "$BIN compile -q --target k8s,istio $spec --out -" "" pipe
 
     bench "check-$n" "$runs" "$BIN check $spec"
     memory "check-$n" "$BIN check $spec"
@@ -148,6 +214,9 @@ for n in $SIZES; do
     phases "phases-full-$n" "$runs" "$BIN compile -q --timings $spec --out $out" "rm -rf $out"
     phases "phases-comparable-$n" "$runs" "$BIN compile -q --timings --target k8s,istio $spec --out $out-comparable" "rm -rf $out-comparable"
     rm -rf "$out-comparable"
+    "$BIN" compile -q "$spec" --out "$out"
+    # Files over two seconds old, and a compile that records their stamps.
+    sleep 2.1
     "$BIN" compile -q "$spec" --out "$out"
 
     bench "unchanged-$n" "$runs" "$BIN compile -q $spec --out $out"
@@ -181,11 +250,20 @@ def count(name):
     path = os.path.join(results, name + ".count")
     return open(path).read().split() if os.path.exists(path) else ["-", "-", "0"]
 
-print(f"Medians of whole-process wall time on {cores} cores, output under `{out_root}`, "
-      f"load average {os.getloadavg()[0]:.2f} at the end.\n")
+start = open(os.path.join(results, "load-start")).read().strip()
+end = " ".join(f"{x:.2f}" for x in os.getloadavg())
+print(f"Medians of whole-process wall time on {cores} cores, output under `{out_root}`; "
+      f"load averages (1, 5, 15 min) {start} at the start, {end} at the end.\n")
+missing = open(os.path.join(results, "peers-missing")).read().split("\n")
+missing = [m for m in missing if m]
+if missing:
+    print("Peers left out: " + "; ".join(missing) + ".\n")
 print("| Run | N | median ms | mean ± σ ms | min ms | runs | peak RSS MB | files | objects | MB written |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-rows = [("check", "check"), ("compile --target k8s,istio", "comparable"),
+rows = [("peer: Pkl", "peer-pkl"), ("peer: jrsonnet", "peer-jrsonnet"),
+        ("peer: Helm SDK", "peer-helm"),
+        ("compile --target k8s,istio --out - (stream)", "stream"),
+        ("check", "check"), ("compile --target k8s,istio", "comparable"),
         ("floor (same bytes)", "floor"), ("compile (all targets)", "full"),
         ("floor (same bytes as all targets)", "floor-full"),
         ("compile, nothing changed", "unchanged"), ("compile --check (drift)", "drift")]
@@ -204,6 +282,58 @@ run = timing("check-delivery-matrix")
 if run:
     print(f"| check examples/delivery-matrix | - | {ms(run['median'])} | {ms(run['mean'])} ± {ms(run['stddev'])} | "
           f"{ms(run['min'])} | {len(run['times'])} | {rss('check-delivery-matrix')} | - | - | - |")
+def median(name):
+    run = timing(name)
+    return run["median"] if run else None
+
+def kib(name):
+    path = os.path.join(results, name + ".rss")
+    return int(open(path).read()) if os.path.exists(path) else None
+
+print("\nTargets of issue 20, each against the fastest peer of the same run:\n")
+print("| target | N | measured | limit | verdict |")
+print("|---|---:|---|---:|---|")
+
+def verdict(label, n, value, limit, what):
+    if value is None:
+        return
+    met = "met" if value <= limit else f"**missed by {value / limit:.2f}x**"
+    print(f"| {label} | {int(n):,} | {what} = {value:.2f} | {limit} | {met} |")
+
+for n in sizes:
+    peers = [(median(f"peer-{p}-{n}"), p) for p in ("pkl", "jrsonnet", "helm")]
+    peers = [(m, p) for m, p in peers if m is not None]
+    fastest = min(peers) if peers else None
+    stream, full = median(f"stream-{n}"), median(f"full-{n}")
+    if fastest:
+        peer_ms, peer = fastest[0] * 1000, fastest[1]
+        if stream:
+            verdict("`compile --target k8s,istio --out -`", n, stream / fastest[0], 0.1,
+                    f"{stream * 1000:.0f} / {peer_ms:.0f} ms ({peer})")
+        if full:
+            verdict("full `compile` (files)", n, full / fastest[0], 0.33,
+                    f"{full * 1000:.0f} / {peer_ms:.0f} ms ({peer})")
+    floor = median(f"floor-full-{n}")
+    if full and floor:
+        verdict("full `compile` against the floor of its files", n, full / floor, 1.2,
+                f"{full * 1000:.0f} / {floor * 1000:.0f} ms")
+    for key, label in (("unchanged", "unchanged re-compile"), ("drift", "`compile --check`")):
+        value = median(f"{key}-{n}")
+        if value and full:
+            verdict(f"{label} against a fresh compile", n, value / full, 0.3,
+                    f"{value * 1000:.0f} / {full * 1000:.0f} ms")
+    if n == "5000" and kib("check-5000"):
+        verdict("peak memory of `check`", n, kib("check-5000") / 1024, 80, "MiB")
+    if n == "10000" and kib("full-10000"):
+        verdict("peak memory of the full compile", n, kib("full-10000") / 1024, 400, "MiB")
+if "1000" in sizes and "10000" in sizes:
+    for key, label in (("check", "check"), ("comparable", "compile --target k8s,istio"),
+                       ("full", "full compile")):
+        big, small = median(f"{key}-10000"), median(f"{key}-1000")
+        if big and small:
+            verdict(f"linear: {label}, N = 10,000 / N = 1,000", "10000", big / small, 10.5,
+                    "ratio")
+
 print("\nMedian phases of `compile --timings` (ms):\n")
 for n in sizes:
     for key, label in (("comparable", "k8s,istio"), ("full", "all targets")):

@@ -224,13 +224,20 @@ def break_replicas(tree: Path) -> None:
                 doc["spec"].setdefault("replicas", targets[doc["metadata"]["name"]])
         path.write_text(yaml.safe_dump_all(docs))
     # the overlays remove the base's `replicas` from an autoscaled Deployment: set it instead
-    for path in tree.glob("kustomize/overlays/*/patches/deployment-*.yaml"):
-        name = path.stem.removeprefix("deployment-")
-        operations = yaml.safe_load(path.read_text())
-        for operation in operations if name in targets else []:
-            if operation == {"op": "remove", "path": "/spec/replicas"}:
-                operation.update(op="replace", value=targets[name])
-        path.write_text(yaml.safe_dump(operations))
+    # (the patches are inline in each overlay's kustomization.yaml)
+    for path in tree.glob("kustomize/overlays/*/kustomization.yaml"):
+        kustomization = yaml.safe_load(path.read_text())
+        for entry in kustomization.get("patches", []):
+            target = entry.get("target") or {}
+            name = target.get("name")
+            if target.get("kind") != "Deployment" or name not in targets:
+                continue
+            operations = yaml.safe_load(entry["patch"])
+            for operation in operations:
+                if operation == {"op": "remove", "path": "/spec/replicas"}:
+                    operation.update(op="replace", value=targets[name])
+            entry["patch"] = yaml.safe_dump(operations)
+        path.write_text(yaml.safe_dump(kustomization))
 
 
 def break_argocd(tree: Path) -> None:

@@ -75,6 +75,10 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
         for entry in entries {
             let path = entry.unwrap().path();
             let relative = path.strip_prefix(root).unwrap().display().to_string();
+            // The stamp cache is advisory, outside the old-or-new guarantee (src/cli/stamps.rs).
+            if relative == ".slipway-cache" {
+                continue;
+            }
             let kind = std::fs::symlink_metadata(&path).unwrap().file_type();
             if kind.is_symlink() {
                 let target = std::fs::read_link(&path).unwrap();

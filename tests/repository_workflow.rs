@@ -62,6 +62,7 @@ fn first_generated_file(dir: &Path) -> PathBuf {
     let first = manifest
         .lines()
         .find(|l| !l.starts_with('#'))
+        .and_then(|l| l.split('\t').next())
         .expect("a generated file");
     dir.join("out").join(first)
 }

@@ -177,7 +177,7 @@ fn not_generated_message(out: &Path, paths: &[String]) -> String {
         "error: {} in {shown} {} not written by slipway (not in {shown}/{}, no generated header); refusing to replace {}:\n",
         plural(paths.len(), "file", "files"),
         if paths.len() == 1 { "was" } else { "were" },
-        write::MANIFEST,
+        super::manifest::MANIFEST,
         if paths.len() == 1 { "it" } else { "them" },
     );
     for path in paths {
@@ -427,8 +427,14 @@ fn summary(output: &emit::Output, written: &write::Written, out: &std::path::Pat
         .into_iter()
         .map(|(top, count)| format!("{} {count}", top.trim_start_matches('.')))
         .collect();
+    // Said only when some files were not read back (the manifest and the stamps vouched).
+    let vouched = if written.vouched > 0 {
+        format!(" ({} not read back)", written.vouched)
+    } else {
+        String::new()
+    };
     format!(
-        "compiled {} files into {} ({}); {} changed, {} unchanged, {} stale removed",
+        "compiled {} files into {} ({}); {} changed, {} unchanged{vouched}, {} stale removed",
         output.files.len(),
         out.display(),
         per_target.join(", "),

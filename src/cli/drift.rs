@@ -3,12 +3,16 @@
 //! `outdir.rs`). Reports files that differ (including hand edits), are missing, or are
 //! stale (listed in the manifest but no longer generated).
 //!
-//! Reading back follows the writer's rules: directories are opened without following links
+//! A file the manifest and the stamp cache vouch for is not read (see `stamps.rs` for what
+//! is trusted); a hand edit always changes the stamp, so it is read and found. Reading back
+//! follows the writer's rules: directories are opened without following links
 //! and only regular files are read, up to a size bound, so a link planted in `--out` cannot
 //! make the check (or its `--diff`) show a file from elsewhere, and a FIFO cannot hang it.
 
+use super::manifest::{self, Recorded};
 use super::nofollow::{self, Contents, Dir, Kind, Probe, Walker};
 use super::progress::Counter;
+use super::stamps::{self, Stamps};
 use super::write;
 use similar::TextDiff;
 use slipway::emit::Output;
@@ -43,6 +47,8 @@ pub fn compare(
             .map(|path| Drift::Missing(path.clone()))
             .collect());
     };
+    let previous = manifest::read(root)?;
+    let stamps = Stamps::read(root, &previous.bytes);
     let files: Vec<(&String, &String)> = output.files.iter().collect();
     counter.start("compare", files.len());
     // Read on a few threads; the report keeps the output's path order.
@@ -50,7 +56,8 @@ pub fn compare(
         let mut walker = Walker::new(root);
         part.iter()
             .map(|(path, text)| {
-                let drift = compare_file(&mut walker, path, text.as_bytes());
+                let known = (previous.recorded(path), stamps.get(path));
+                let drift = compare_file(&mut walker, path, text.as_bytes(), known);
                 counter.add_one();
                 drift
             })
@@ -58,7 +65,7 @@ pub fn compare(
     });
     let mut drift: Vec<Drift> = found.into_iter().flatten().collect();
     let mut walker = Walker::new(root);
-    for stale in write::read_manifest(root)? {
+    for stale in previous.files.into_keys() {
         let (parent, name) = nofollow::split_parent(&stale);
         let present = walker
             .dir(parent)
@@ -70,7 +77,13 @@ pub fn compare(
     Ok(drift)
 }
 
-fn compare_file(walker: &mut Walker, path: &str, bytes: &[u8]) -> Option<Drift> {
+/// Compares one file; not read when the manifest and the stamps (`known`) vouch for it.
+fn compare_file(
+    walker: &mut Walker,
+    path: &str,
+    bytes: &[u8],
+    (recorded, stamp): (Option<Recorded>, Option<&nofollow::Stamp>),
+) -> Option<Drift> {
     let (parent, name) = nofollow::split_parent(path);
     if let Probe::Failed { error, .. } = walker.probe(parent) {
         return Some(if nofollow::is_blocked(&error) {
@@ -79,7 +92,14 @@ fn compare_file(walker: &mut Walker, path: &str, bytes: &[u8]) -> Option<Drift> 
             Drift::Missing(path.to_string())
         });
     }
-    match walker.last().read_file(name, bytes.len() as u64) {
+    let folder = walker.last();
+    if recorded.is_some() && stamp.is_some() {
+        let current = folder.stamp(name);
+        if stamps::vouches(recorded, stamp, current.as_ref(), Recorded::of(bytes)) {
+            return None;
+        }
+    }
+    match folder.read_file(name, bytes.len() as u64) {
         Ok(Contents::Bytes(existing)) if existing == bytes => None,
         Ok(Contents::Bytes(_) | Contents::TooLarge(_)) => Some(Drift::Differs(path.to_string())),
         Ok(Contents::NotAFile(kind)) => Some(Drift::NotAFile(path.to_string(), kind)),

@@ -41,6 +41,51 @@ pub enum Contents {
     Bytes(Vec<u8>),
 }
 
+/// What a regular file's metadata says about its contents without reading them: if any edit
+/// happened since a stamp was taken, the stamp differs (see `super::stamps` for when that
+/// holds). Times are nanoseconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub size: u64,
+    pub modified: i128,
+    pub changed: i128,
+    pub device: u64,
+    pub inode: u64,
+}
+
+impl Stamp {
+    fn of(stat: &rfs::Stat) -> Stamp {
+        let nanos = |seconds: i128, nanos: i128| seconds * 1_000_000_000 + nanos;
+        Stamp {
+            size: u64::try_from(stat.st_size).unwrap_or(0),
+            modified: nanos(i128::from(stat.st_mtime), i128::from(stat.st_mtime_nsec)),
+            changed: nanos(i128::from(stat.st_ctime), i128::from(stat.st_ctime_nsec)),
+            device: stat.st_dev,
+            inode: stat.st_ino,
+        }
+    }
+
+    /// `size modified changed device inode`, as [`Stamp::parse`] reads it.
+    pub fn to_text(self) -> String {
+        format!(
+            "{} {} {} {} {}",
+            self.size, self.modified, self.changed, self.device, self.inode
+        )
+    }
+
+    pub fn parse(text: &str) -> Option<Stamp> {
+        let mut fields = text.split(' ');
+        let stamp = Stamp {
+            size: fields.next()?.parse().ok()?,
+            modified: fields.next()?.parse().ok()?,
+            changed: fields.next()?.parse().ok()?,
+            device: fields.next()?.parse().ok()?,
+            inode: fields.next()?.parse().ok()?,
+        };
+        fields.next().is_none().then_some(stamp)
+    }
+}
+
 /// A plain description of an entry that is not a regular file, for messages.
 pub fn describe(kind: Kind) -> &'static str {
     match kind {
@@ -111,6 +156,12 @@ impl Dir {
             Err(Errno::NOENT) => Ok(Kind::Missing),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// The stamp of `name` if it is a regular file (a link is not followed).
+    pub fn stamp(&self, name: &str) -> Option<Stamp> {
+        let stat = rfs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+        (FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile).then(|| Stamp::of(&stat))
     }
 
     /// Reads `name` if it is a regular file of at most `limit` bytes.

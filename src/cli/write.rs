@@ -15,6 +15,12 @@
 //! no longer produces are removed, but only regular files that still start with the
 //! generated header. Unchanged files are left untouched, so their modification times stay.
 //!
+//! A file is read back only when the manifest and the stamp cache cannot vouch for it: when
+//! the manifest records exactly the size and hash this compile would write, and the file's
+//! stamp (size, times, inode) is the one recorded when it was last found equal, it is not
+//! read (see [`super::manifest`] and [`super::stamps`] for what is trusted). After the write,
+//! the stamps of the files found equal are recorded for the next compile.
+//!
 //! Cost: a large spec writes thousands of files, so a directory that `--out` does not have
 //! yet moves into place whole, in one rename; comparing and staging run on a few threads
 //! (the result does not depend on their number or timing), each walking the sorted paths
@@ -24,17 +30,13 @@
 //! the cut emptied, as `compile --check` shows.
 
 use super::journal::{self, Finished, Journal, Staging, Step};
-use super::nofollow::{self, Contents, Dir, Kind, Probe, Walker};
+use super::manifest::{self, Manifest, Recorded, MANIFEST};
+use super::nofollow::{self, Contents, Dir, Kind, Probe, Stamp, Walker};
 use super::progress::Counter;
+use super::stamps::{self, Stamps};
 use slipway::emit::Output;
 use std::collections::BTreeSet;
 use std::path::{Component, Path};
-
-/// The list of files the last compile wrote, relative to `--out`.
-pub const MANIFEST: &str = ".slipway-manifest";
-
-/// The largest manifest read back (10,000 services list about 4 MB).
-const MAX_MANIFEST_BYTES: u64 = 256 << 20;
 
 /// How every generated file starts (see `slipway::emit::header`), after a `#!` line in a
 /// script.
@@ -68,6 +70,8 @@ pub enum Overwrite {
 pub struct Written {
     pub changed: usize,
     pub unchanged: usize,
+    /// Of the unchanged files, those the manifest and the stamps vouched for: not read.
+    pub vouched: usize,
     pub removed: usize,
     /// Files that slipway had not written and `--force` replaced.
     pub forced: Vec<String>,
@@ -149,48 +153,12 @@ pub fn check_relative(path: &str) -> Result<(), String> {
     }
 }
 
-/// The paths listed in the manifest of an earlier compile (empty when there is none). A
-/// manifest that is not a regular file (a link, a FIFO, a device) or is too large is refused.
-pub fn read_manifest(root: &Dir) -> Result<BTreeSet<String>, String> {
-    let bytes = match root.read_file(MANIFEST, MAX_MANIFEST_BYTES) {
-        Ok(Contents::Bytes(bytes)) => bytes,
-        Ok(Contents::Missing) => return Ok(BTreeSet::new()),
-        Ok(Contents::NotAFile(kind)) => {
-            return Err(format!(
-                "cannot read {MANIFEST}: it is {}, not a regular file; remove it",
-                nofollow::describe(kind)
-            ))
-        }
-        Ok(Contents::TooLarge(size)) => {
-            return Err(format!(
-                "cannot read {MANIFEST}: it is {size} bytes, more than a manifest can be ({MAX_MANIFEST_BYTES}); remove it"
-            ))
-        }
-        Err(error) => return Err(format!("cannot read {MANIFEST}: {error}")),
-    };
-    Ok(String::from_utf8_lossy(&bytes)
-        .lines()
-        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-        .filter(|line| check_relative(line).is_ok())
-        .map(str::to_string)
-        .collect())
-}
-
-pub fn manifest_text(output: &Output) -> String {
-    let mut text = String::from(
-        "# Files written by `slipway compile`; stale ones are removed on the next compile.\n",
-    );
-    for path in output.files.keys() {
-        text.push_str(path);
-        text.push('\n');
-    }
-    text
-}
-
 /// What one output file needs.
 #[derive(Debug, PartialEq, Eq)]
 enum Found {
     Same,
+    /// Not read: the manifest and the stamps vouch that it is the same.
+    Vouched,
     /// Missing from `--out`.
     New,
     /// In `--out` with other contents and the generated header.
@@ -203,6 +171,21 @@ enum Found {
     Blocked(String),
 }
 
+/// What comparing one output file found, its size and hash, and its stamp if it is
+/// unchanged (to record for the next compile).
+struct Looked {
+    found: Found,
+    recorded: Recorded,
+    stamp: Option<Stamp>,
+}
+
+/// What the earlier compile left to vouch for a file without reading it.
+#[derive(Clone, Copy)]
+struct Known<'k> {
+    recorded: Option<Recorded>,
+    stamp: Option<&'k Stamp>,
+}
+
 /// The files to stage and the journal's steps.
 #[derive(Default)]
 struct Plan<'o> {
@@ -212,6 +195,17 @@ struct Plan<'o> {
     /// Files whose directory exists: one `file` step each, staged flat in `files/`.
     files: Vec<(&'o str, &'o str)>,
     stale: Vec<String>,
+    /// The new manifest, when it differs from the one in `--out`.
+    manifest: Option<String>,
+}
+
+impl Plan<'_> {
+    fn is_empty(&self) -> bool {
+        self.files.is_empty()
+            && self.under_dirs.is_empty()
+            && self.stale.is_empty()
+            && self.manifest.is_none()
+    }
 }
 
 /// Writes `output` into the locked `--out` opened as `root` (see [`super::outdir`]). Files in
@@ -226,29 +220,52 @@ pub fn write_tree(
     for path in output.files.keys() {
         check_relative(path).map_err(Failure::untouched)?;
     }
-    let previous = read_manifest(root).map_err(Failure::untouched)?;
+    let previous = manifest::read(root).map_err(Failure::untouched)?;
+    let stamps = Stamps::read(root, &previous.bytes);
     let files: Vec<(&str, &str)> = output
         .files
         .iter()
         .map(|(path, text)| (path.as_str(), text.as_str()))
         .collect();
     counter.start("compare", files.len());
-    let found = in_chunks(&files, |part| {
+    let looked = in_chunks(&files, |part| {
         let mut walker = Walker::new(root);
         part.iter()
             .map(|(path, text)| {
-                let found = look(&mut walker, root, path, text.as_bytes());
+                let known = Known {
+                    recorded: previous.recorded(path),
+                    stamp: stamps.get(path),
+                };
+                let looked = look(&mut walker, root, path, text.as_bytes(), known);
                 counter.add_one();
-                found
+                looked
             })
             .collect()
     });
+    let (mut written, plan, manifest) = plan(root, output, &previous, &files, &looked, overwrite)?;
+    if !plan.is_empty() {
+        commit(root, plan, counter)?;
+    }
+    written.vouched = looked.iter().filter(|l| l.found == Found::Vouched).count();
+    record_stamps(root, &stamps, &manifest, &files, &looked);
+    Ok(written)
+}
+
+/// What to stage, commit and remove, given what comparing found; and the new manifest.
+fn plan<'o>(
+    root: &Dir,
+    output: &'o Output,
+    previous: &Manifest,
+    files: &[(&'o str, &'o str)],
+    looked: &[Looked],
+    overwrite: Overwrite,
+) -> Result<(Written, Plan<'o>, String), WriteError> {
     let mut written = Written::default();
     let mut plan = Plan::default();
     let mut not_generated = Vec::new();
-    for (&(path, text), found) in files.iter().zip(found) {
-        match found {
-            Found::Same => written.unchanged += 1,
+    for (&(path, text), looked) in files.iter().zip(looked) {
+        match &looked.found {
+            Found::Same | Found::Vouched => written.unchanged += 1,
             Found::New | Found::Changed => plan.files.push((path, text)),
             Found::NotGenerated => {
                 if !previous.contains(path) {
@@ -258,9 +275,9 @@ pub fn write_tree(
             }
             Found::UnderMissing(dir) => {
                 plan.under_dirs.push((path, text));
-                plan.dirs.insert(dir);
+                plan.dirs.insert(dir.clone());
             }
-            Found::Blocked(message) => return Err(Failure::untouched(message).into()),
+            Found::Blocked(message) => return Err(Failure::untouched(message.clone()).into()),
         }
     }
     if !not_generated.is_empty() {
@@ -272,49 +289,67 @@ pub fn write_tree(
     written.changed = plan.files.len() + plan.under_dirs.len();
     let mut walker = Walker::new(root);
     plan.stale = previous
-        .into_iter()
-        .filter(|path| !output.files.contains_key(path) && removable(&mut walker, path))
+        .files
+        .keys()
+        .filter(|path| !output.files.contains_key(*path) && removable(&mut walker, path))
+        .cloned()
         .collect();
     written.removed = plan.stale.len();
-    let manifest = manifest_text(output);
-    let manifest_same = matches!(
-        root.read_file(MANIFEST, manifest.len() as u64),
-        Ok(Contents::Bytes(bytes)) if bytes == manifest.as_bytes()
-    );
-    if !manifest_same {
-        plan.files.push((MANIFEST, &manifest));
+    let recorded: Vec<Recorded> = looked.iter().map(|looked| looked.recorded).collect();
+    let manifest = manifest::text(output, &recorded);
+    if previous.bytes != manifest.as_bytes() {
+        plan.manifest = Some(manifest.clone());
     }
-    if plan.files.is_empty() && plan.under_dirs.is_empty() && plan.stale.is_empty() {
-        return Ok(written);
-    }
-    commit(root, plan, counter)?;
-    Ok(written)
+    Ok((written, plan, manifest))
+}
+
+/// Records, for the next compile, the stamps of the files found unchanged whose times are
+/// settled (see [`super::stamps`]), for the manifest now in `--out`.
+fn record_stamps(
+    root: &Dir,
+    old: &Stamps,
+    manifest: &str,
+    files: &[(&str, &str)],
+    looked: &[Looked],
+) {
+    let now = stamps::now_nanos();
+    let settled = files.iter().zip(looked).filter_map(|((path, _), looked)| {
+        let stamp = looked.stamp.filter(|stamp| stamps::settled(stamp, now))?;
+        Some((*path, stamp))
+    });
+    let text = stamps::text(manifest.as_bytes(), settled);
+    stamps::write(root, old, &text);
 }
 
 /// Stages the files, writes the journal and carries it out.
 fn commit(root: &Dir, plan: Plan, counter: &Counter) -> Result<(), Failure> {
+    let Plan {
+        under_dirs,
+        dirs,
+        mut files,
+        stale,
+        manifest,
+    } = plan;
+    if let Some(manifest) = &manifest {
+        files.push((MANIFEST, manifest));
+    }
     let staging = format!("{}{}", journal::STAGING_PREFIX, std::process::id());
-    let first_file = plan.dirs.len();
+    let first_file = dirs.len();
     let journal = Journal {
-        steps: plan
-            .dirs
+        steps: dirs
             .into_iter()
             .map(Step::Dir)
-            .chain(
-                plan.files
-                    .iter()
-                    .map(|(path, _)| Step::File(path.to_string())),
-            )
-            .chain(plan.stale.into_iter().map(Step::Stale))
+            .chain(files.iter().map(|(path, _)| Step::File(path.to_string())))
+            .chain(stale.into_iter().map(Step::Stale))
             .collect(),
         staging,
     };
-    counter.start("write", plan.under_dirs.len() + plan.files.len());
+    counter.start("write", under_dirs.len() + files.len());
     let staged = stage(
         root,
         &journal.staging,
-        &plan.under_dirs,
-        &plan.files,
+        &under_dirs,
+        &files,
         first_file,
         counter,
     )
@@ -340,20 +375,37 @@ fn commit(root: &Dir, plan: Plan, counter: &Counter) -> Result<(), Failure> {
     }
 }
 
-/// Compares one output file with `--out`, without following links.
-fn look(walker: &mut Walker, root: &Dir, path: &str, bytes: &[u8]) -> Found {
+/// Compares one output file with `--out`, without following links: not read when `known`
+/// vouches for it.
+fn look(walker: &mut Walker, root: &Dir, path: &str, bytes: &[u8], known: Known) -> Looked {
+    let recorded = Recorded::of(bytes);
+    let looked = |found: Found, stamp: Option<Stamp>| Looked {
+        found,
+        recorded,
+        stamp,
+    };
     let (parent, name) = nofollow::split_parent(path);
     if let Probe::Failed { depth, error } = walker.probe(parent) {
         let upto: Vec<&str> = parent.split('/').take(depth + 1).collect();
         let prefix = upto.join("/");
         if nofollow::is_missing(&error) {
-            return Found::UnderMissing(prefix);
+            return looked(Found::UnderMissing(prefix), None);
         }
-        return Found::Blocked(blocked_message(root, path, &prefix, &error));
+        return looked(
+            Found::Blocked(blocked_message(root, path, &prefix, &error)),
+            None,
+        );
     }
     let folder = walker.last();
-    match folder.read_file(name, bytes.len() as u64) {
-        Ok(Contents::Bytes(existing)) if existing == bytes => Found::Same,
+    // The stamp before the read: an edit after it makes the recorded stamp stale, never wrong.
+    let current = folder.stamp(name);
+    if stamps::vouches(known.recorded, known.stamp, current.as_ref(), recorded) {
+        return looked(Found::Vouched, current);
+    }
+    let found = match folder.read_file(name, bytes.len() as u64) {
+        Ok(Contents::Bytes(existing)) if existing == bytes => {
+            return looked(Found::Same, current);
+        }
         Ok(Contents::Missing) => Found::New,
         Ok(Contents::Bytes(existing)) => generated_or_not(&existing),
         Ok(Contents::TooLarge(_)) => {
@@ -367,7 +419,8 @@ fn look(walker: &mut Walker, root: &Dir, path: &str, bytes: &[u8]) -> Found {
             nofollow::describe(kind)
         )),
         Err(error) => Found::Blocked(format!("cannot read {path}: {error}")),
-    }
+    };
+    looked(found, None)
 }
 
 fn generated_or_not(head: &[u8]) -> Found {
@@ -529,11 +582,15 @@ mod tests {
         output
     }
 
-    /// Every file under `dir` with its text, the manifest aside, in path order.
+    /// Every file under `dir` with its text, the manifest and the stamp cache aside, in path
+    /// order.
     fn read_back(dir: &std::path::Path) -> Vec<(String, String)> {
         fn walk(root: &std::path::Path, dir: &std::path::Path, found: &mut Vec<(String, String)>) {
             for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
                 let path = entry.path();
+                if entry.file_name() == super::stamps::DIR {
+                    continue;
+                }
                 if path.is_dir() {
                     walk(root, &path, found);
                 } else if let Ok(relative) = path.strip_prefix(root) {

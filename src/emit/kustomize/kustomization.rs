@@ -1,5 +1,5 @@
 //! The `kustomization.yaml` file, limited to fields kustomize 4.5.4 accepts: `namespace`,
-//! `resources`, `images`, `replicas` and `patches`.
+//! `resources`, `images`, `replicas` and `patches` (inline).
 
 use serde::Serialize;
 
@@ -48,13 +48,14 @@ pub struct Replicas {
     pub count: u32,
 }
 
-/// A patch file: JSON Patch operations applied to `target`, or (without a target) a
+/// An inline patch: JSON Patch operations applied to `target`, or (without a target) a
 /// strategic-merge patch that names its object itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Patch {
-    pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
+    /// The patch as YAML text.
+    pub patch: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

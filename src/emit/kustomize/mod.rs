@@ -7,10 +7,9 @@
 //! built from the service declaration alone ([`base`]); each overlay is the difference
 //! between the base and the environment's objects, expressed first with kustomize's own
 //! fields (`namespace`, `replicas`, `images`, extra `resources`) and then with generated
-//! patches for the rest ([`overlay`]). Only fields kustomize 4.5.4 accepts are written.
+//! patches for the rest, inline in the overlay's kustomization ([`overlay`]). Only fields kustomize 4.5.4 accepts are written.
 
 mod base;
-mod diff;
 mod kustomization;
 mod overlay;
 mod transforms;

@@ -11,17 +11,19 @@
 //!   its content hash), in `<service>.yaml` as the `k8s` target writes it.
 //! * `replicas:` and `images:` (`newTag`) where the environment changes them. A workload an
 //!   autoscaler scales has no replicas, here as in the base, so `replicas:` never names it.
-//! * `patches:` what is left: per object, JSON Patch operations for the fields that still
-//!   differ (the instance and version labels, resources, the ConfigMap `envFrom` loads,
-//!   strategy, ...), and a strategic-merge `$patch: delete` for each base object the
-//!   environment does not run (the single Deployment of a service that runs as tracks here
-//!   and its autoscaler, the base's ConfigMap when the values differ, a budget for a service
-//!   scaled down to one replica).
+//! * `patches:` what is left, inline in the kustomization and grouped by service in the
+//!   base's order: per object, JSON Patch operations (the `json-patch` crate's `diff`) for the
+//!   fields that still differ (the instance and version labels, resources, the ConfigMap
+//!   `envFrom` loads, strategy, ...), and a strategic-merge `$patch: delete` for each base
+//!   object the environment does not run (the single Deployment of a service that runs as
+//!   tracks here and its autoscaler, the base's ConfigMap when the values differ, a budget
+//!   for a service scaled down to one replica). A file per patch was most of the full
+//!   compile's files; why inline patches rather than a file per service is in
+//!   docs/performance.md.
 //!
 //! kustomize 4.5.4 applies patches before its other transformers; every patch only touches
 //! fields the transformers leave alone, so the order does not change the result.
 
-use super::diff;
 use super::kustomization::{Image, Kustomization, Patch, Replicas, Target};
 use super::transforms;
 use crate::check::model::{Deployment, Environment, Model};
@@ -52,8 +54,12 @@ pub fn render(
     threads: usize,
 ) -> Vec<(String, String)> {
     let namespace = environment.namespace.value.as_str();
-    let base_objects: Vec<&Object> = base.iter().flat_map(|(_, objects)| objects).collect();
-    let base_keys: BTreeSet<Key> = base_objects.iter().map(|object| key(object)).collect();
+    let base_objects: Vec<(usize, &Object)> = base
+        .iter()
+        .enumerate()
+        .flat_map(|(service, (_, objects))| objects.iter().map(move |object| (service, object)))
+        .collect();
+    let base_keys: BTreeSet<Key> = base_objects.iter().map(|(_, object)| key(object)).collect();
     let sources = sources(model, environment);
     // One survey per source, empty for a source with no file.
     let mut surveys = parallel::map(threads, &sources, |source| {
@@ -62,7 +68,7 @@ pub fn render(
             .map(|(file, objects)| Survey::of(file, &objects, &base_keys))
             .unwrap_or_default()
     });
-    let mut overlay = Overlay::new(namespace);
+    let mut overlay = Overlay::new(namespace, base.len());
     for (file, text) in surveys
         .iter_mut()
         .filter_map(|survey| survey.missing.take())
@@ -81,16 +87,17 @@ pub fn render(
         |location: &Location| -> &Facts { &surveys[location.source].objects[location.object] };
 
     let mut kept = Vec::new();
-    for object in base_objects {
+    for (service, object) in base_objects {
         let object_key = key(object);
         match targets.get(&object_key) {
             Some(&target) => kept.push(Kept {
                 key: object_key,
+                service,
                 base: object,
                 target,
                 replicas: None,
             }),
-            None => overlay.delete(object),
+            None => overlay.delete(service, object),
         }
     }
     overlay.kustomization.replicas = replicas(&mut kept, facts);
@@ -104,7 +111,8 @@ pub fn render(
         images: &overlay.kustomization.images,
     };
     for (kept_index, text) in patches(model, environment, &sources, &kept, &edits, threads) {
-        overlay.patch(&kept[kept_index].key, text);
+        let kept = &kept[kept_index];
+        overlay.patch(kept.service, &kept.key, text);
     }
     overlay.finish()
 }
@@ -192,6 +200,8 @@ struct Location {
 /// is, and the replicas the overlay's `replicas:` gives it.
 struct Kept<'o> {
     key: Key,
+    /// The base service it belongs to (index in the base).
+    service: usize,
     base: &'o Object,
     target: Location,
     replicas: Option<u64>,
@@ -236,8 +246,8 @@ fn patches(
                 for image in edits.images {
                     transforms::set_image_tag(&mut value, &image.name, &image.new_tag);
                 }
-                let operations = diff::diff(&value, &to_value(target));
-                (!operations.is_empty()).then(|| (index, yaml::document_text(&operations)))
+                let operations = json_patch::diff(&value, &to_value(target));
+                (!operations.0.is_empty()).then(|| (index, yaml::document_text(&operations)))
             })
             .collect::<Vec<_>>()
     });
@@ -246,48 +256,49 @@ fn patches(
     done
 }
 
-/// The overlay being written: its kustomization and its other files.
+/// The overlay being written: its kustomization, its other files, and each base service's
+/// inline patches, in base order.
 struct Overlay {
     kustomization: Kustomization,
     files: Vec<(String, String)>,
+    by_service: Vec<Vec<Patch>>,
 }
 
 impl Overlay {
-    fn new(namespace: &str) -> Overlay {
+    fn new(namespace: &str, services: usize) -> Overlay {
         let mut kustomization = Kustomization::new(vec!["../../base".to_string()]);
         kustomization.namespace = Some(namespace.to_string());
         Overlay {
             kustomization,
             files: Vec::new(),
+            by_service: vec![Vec::new(); services],
         }
     }
 
-    /// Deletes a base object the environment does not run.
-    fn delete(&mut self, object: &Object) {
-        let kind = object.kind().to_lowercase();
-        let path = format!("patches/delete-{kind}-{}.yaml", object.name());
-        let text = yaml::document_text(&Deletion::of(object));
-        self.files.push((path.clone(), text));
-        self.kustomization
-            .patches
-            .push(Patch { path, target: None });
+    /// Deletes a base object (of the base's `service`) the environment does not run.
+    fn delete(&mut self, service: usize, object: &Object) {
+        let patch = yaml::document_text(&Deletion::of(object));
+        self.by_service[service].push(Patch {
+            target: None,
+            patch,
+        });
     }
 
-    /// Patches a base object with JSON Patch operations (`text`, already YAML).
-    fn patch(&mut self, (kind, name): &Key, text: String) {
-        let path = format!("patches/{}-{name}.yaml", kind.to_lowercase());
-        self.files.push((path.clone(), text));
+    /// Patches a base object (of the base's `service`) with JSON Patch operations (`text`,
+    /// already YAML).
+    fn patch(&mut self, service: usize, (kind, name): &Key, text: String) {
         let target = Target {
             kind: kind.to_string(),
             name: name.clone(),
         };
-        self.kustomization.patches.push(Patch {
-            path,
+        self.by_service[service].push(Patch {
             target: Some(target),
+            patch: text,
         });
     }
 
     fn finish(mut self) -> Vec<(String, String)> {
+        self.kustomization.patches = self.by_service.into_iter().flatten().collect();
         let text = yaml::document_text(&self.kustomization);
         self.files.push(("kustomization.yaml".to_string(), text));
         self.files
