@@ -87,6 +87,10 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
+            // The stamp cache is advisory and machine-local, not output (src/cli/stamps.rs).
+            if relative.ends_with(".slipway-cache") {
+                continue;
+            }
             let kind = std::fs::symlink_metadata(&path).unwrap().file_type();
             if kind.is_symlink() {
                 let target = std::fs::read_link(&path).unwrap();
