@@ -112,7 +112,7 @@ grep -q "would reformat" "$logs/commit.log" || { cat "$logs/commit.log"; echo "F
 sed -i 's/^  replicas =    4/  replicas = 4/' spec/services.slip
 git add spec
 
-first="$(grep -v '^#' deploy/.slipway-manifest | head -1)"
+first="$(grep -v '^#' deploy/.slipway-manifest | head -1 | cut -f1)"
 echo "# hand edit" >> "deploy/$first"
 git add -A
 expect_blocked "a hand-edited generated file"
