@@ -77,8 +77,7 @@ fn intervals(
     let mut ok = true;
     for entry in &block.entries {
         let key = entry.key();
-        let Some((_, metric)) = Metric::ALL.iter().find(|(name, _)| *name == key.text) else {
-            let names: Vec<&str> = Metric::ALL.iter().map(|(name, _)| *name).collect();
+        let Some(metric) = Metric::from_name(&key.text) else {
             checker.report(
                 Diagnostic::error(
                     Code::SW0367,
@@ -86,12 +85,12 @@ fn intervals(
                     key.span,
                     "not a metric",
                 )
-                .with_suggestion(&key.text, names.iter().copied()),
+                .with_suggestion(&key.text, Metric::names()),
             );
             ok = false;
             continue;
         };
-        if gates.is_some_and(|gates| gates.iter().all(|gate| gate.metric != *metric)) {
+        if gates.is_some_and(|gates| gates.iter().all(|gate| gate.metric != metric)) {
             checker.report(
                 Diagnostic::error(
                     Code::SW0367,
@@ -110,7 +109,7 @@ fn intervals(
             ok = false;
             continue;
         }
-        if let Some((_, first)) = seen.iter().find(|(earlier, _)| earlier == metric) {
+        if let Some((_, first)) = seen.iter().find(|(earlier, _)| *earlier == metric) {
             checker.report(
                 Twice {
                     repeated: Repeated::Field,
@@ -123,7 +122,7 @@ fn intervals(
             ok = false;
             continue;
         }
-        seen.push((*metric, key.span));
+        seen.push((metric, key.span));
         let value = match entry {
             Entry::Attribute { value, .. } => values::duration(checker, value),
             Entry::Block { .. } => {
@@ -140,7 +139,7 @@ fn intervals(
             }
         };
         match value {
-            Some(interval) => out.push((*metric, interval)),
+            Some(interval) => out.push((metric, interval)),
             None => ok = false,
         }
     }
@@ -278,8 +277,8 @@ pub fn gate(checker: &mut Checker, expr: &Expr) -> Option<Gate> {
             return None;
         }
     };
-    let Some((_, metric)) = Metric::ALL.iter().find(|(name, _)| *name == metric_name) else {
-        let names: Vec<&str> = Metric::ALL.iter().map(|(n, _)| *n).collect();
+    let Some(metric) = Metric::from_name(&metric_name) else {
+        let names: Vec<&str> = Metric::names().collect();
         let variant = Variant {
             tag: &metric_name,
             tag_span: left.span,
@@ -312,7 +311,7 @@ pub fn gate(checker: &mut Checker, expr: &Expr) -> Option<Gate> {
         Threshold::PercentHundredths(values::percent_hundredths(checker, right)?)
     };
     Some(Gate {
-        metric: *metric,
+        metric,
         op,
         threshold,
     })

@@ -185,6 +185,19 @@ impl Metric {
         ("error_rate", Metric::ErrorRate),
     ];
 
+    /// The metric called `name` in a spec (`p99_latency`).
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, metric)| *metric)
+    }
+
+    /// Every metric's name, in the order of [`Metric::ALL`].
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Metric::ALL.iter().map(|(name, _)| *name)
+    }
+
     pub fn name(self) -> &'static str {
         Metric::ALL
             .iter()
