@@ -77,24 +77,13 @@ fn describe_item(item: &ast::Item) -> String {
     };
     let kind = item.keyword.text.as_str();
     match (kind, tag) {
-        ("template", Some(tag)) => match template_family(&tag) {
+        ("template", Some(tag)) => match crate::check::schema::template_family(&tag) {
             Some(family) => format!("{family} template (`{tag}`)"),
             None => format!("template built from `{tag}`"),
         },
         ("strategy", Some(tag)) => format!("strategy (`{tag}`)"),
         (kind, _) => kind.to_string(),
     }
-}
-
-fn template_family(tag: &str) -> Option<&'static str> {
-    Some(match tag {
-        "http" | "tcp" | "grpc" | "exec" => "probe",
-        "maven" | "gradle" | "npm" | "go" | "cargo" | "python" => "toolchain",
-        "rolling" | "recreate" | "blue_green" | "canary" => "strategy",
-        "service" => "service",
-        "environment" => "environment",
-        _ => return None,
-    })
 }
 
 const HEADER: &str = "# The standard library

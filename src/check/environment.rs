@@ -168,9 +168,8 @@ fn trigger(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Tri
         expr,
         "a trigger such as `push { branch = \"main\" }`",
     )?;
-    let kinds = ["push", "tag", "manual"];
-    if !kinds.contains(&variant.tag) {
-        values::unknown_variant(checker, "trigger", &variant, &kinds);
+    if !schema::TRIGGER_KINDS.contains(&variant.tag) {
+        values::unknown_variant(checker, "trigger", &variant, schema::TRIGGER_KINDS);
         return None;
     }
     let empty = Object {
@@ -243,7 +242,7 @@ fn approval(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Ap
             Some(Approval::Manual { reviewers })
         }
         _ => {
-            values::unknown_variant(checker, "approval", &variant, &["automatic", "manual"]);
+            values::unknown_variant(checker, "approval", &variant, schema::APPROVAL_KINDS);
             None
         }
     }

@@ -14,9 +14,11 @@ mod engine;
 mod exposure;
 mod gates;
 mod hooks;
+mod keywords;
 mod observability;
 mod ownership;
 mod platform;
+mod policy;
 mod routing;
 mod scheduling;
 mod secret_source;
@@ -27,9 +29,11 @@ pub use engine::{ArgoRollouts, Engine};
 pub use exposure::{Exposure, Gateway, Removable};
 pub use gates::{CiReference, Dast, DastScan, QualityGate, Risk, SecuritySeverity};
 pub use hooks::{Hook, HookAt};
+pub use keywords::{and_word, keyword_of, spellings_of};
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
 pub use platform::Platform;
+pub use policy::{Policy, PolicySeverity, PolicySubject, Waiver};
 pub use routing::{cookie_pattern, RequestMatch, RequestRouting, ValueMatch, COOKIE_HEADER};
 pub use scheduling::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
 pub use secret_source::{secret_uses, SecretSource, SecretUse, StoreKind, StoreRef};
@@ -273,6 +277,11 @@ pub enum Protocol {
     Tcp,
     #[serde(rename = "UDP")]
     Udp,
+}
+
+impl Protocol {
+    pub const KEYWORDS: &'static [(&'static str, Protocol)] =
+        &[("tcp", Protocol::Tcp), ("udp", Protocol::Udp)];
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -635,52 +644,9 @@ pub enum OnFailure {
     Halt,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PolicySeverity {
-    Deny,
-    Warn,
-}
-
-/// A compile-time rule. Its conditions are kept as checked expressions; evaluating them is
-/// the policy engine's job.
-#[derive(Debug, Clone, Serialize)]
-pub struct Policy {
-    pub name: Spanned<String>,
-    pub severity: PolicySeverity,
-    pub each: PolicySubject,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub when: Option<crate::check::policy::Condition>,
-    pub require: crate::check::policy::Condition,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-    /// For a policy enabled by `policies = [...]`, the environments it applies to; empty for
-    /// a policy declared in the spec, which applies everywhere.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub environments: Vec<String>,
-    /// The pack (imported module) the policy belongs to, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pack: Option<String>,
-    #[serde(skip)]
-    pub span: Span,
-}
-
-/// `waive pinned-images { service = web  environment = staging  reason = "..." }`: violations
-/// of a policy (or of every policy of a pack) that are accepted, for a written reason.
-#[derive(Debug, Clone, Serialize)]
-pub struct Waiver {
-    /// The policy's name, or a pack's.
-    pub policy: Spanned<String>,
-    /// Only these services (all when empty).
-    pub services: Vec<Spanned<String>>,
-    /// Only these environments (all when empty).
-    pub environments: Vec<Spanned<String>>,
-    pub reason: String,
-    /// How many violations it covered in this check.
-    pub waived: usize,
-    #[serde(skip)]
-    pub span: Span,
+impl OnFailure {
+    pub const KEYWORDS: &'static [(&'static str, OnFailure)] =
+        &[("rollback", OnFailure::Rollback), ("halt", OnFailure::Halt)];
 }
 
 /// Vulnerability severities, as scanners grade them.
@@ -728,16 +694,6 @@ impl Default for Pipeline {
             provenance: true,
         }
     }
-}
-
-/// What a policy quantifies over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PolicySubject {
-    Service,
-    Environment,
-    /// Every service in every environment, with overrides applied.
-    Deployment,
 }
 
 /// One service as it runs in one environment: the service with the environment's overrides

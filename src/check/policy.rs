@@ -87,25 +87,12 @@ pub fn lower(checker: &mut Checker, item: &Item) -> Option<Policy> {
     let object = body(checker, item)?;
     let reader = Reader::new(checker, object, &schema::POLICY, item_label(item));
     let severity = match reader.value(checker, "severity") {
-        Some(e) => values::keyword(
-            checker,
-            e,
-            "severity",
-            &[
-                ("deny", PolicySeverity::Deny),
-                ("warn", PolicySeverity::Warn),
-            ],
-        ),
+        Some(e) => values::keyword(checker, e, "severity", PolicySeverity::KEYWORDS),
         None => Some(PolicySeverity::Deny),
     };
-    let subjects = [
-        ("service", PolicySubject::Service),
-        ("environment", PolicySubject::Environment),
-        ("deployment", PolicySubject::Deployment),
-    ];
     let each = reader
         .required_value(checker, "each")
-        .and_then(|e| values::keyword(checker, e, "policy subject", &subjects));
+        .and_then(|e| values::keyword(checker, e, "policy subject", PolicySubject::KEYWORDS));
     let when = match (reader.value(checker, "when"), each) {
         (Some(expr), Some(each)) => condition(checker, expr, each),
         _ => None,
@@ -365,11 +352,7 @@ fn field(checker: &mut Checker, expr: &Expr, scope: Scope) -> Option<(String, Fi
 }
 
 fn subject_name(each: PolicySubject) -> &'static str {
-    match each {
-        PolicySubject::Service => "service",
-        PolicySubject::Environment => "environment",
-        PolicySubject::Deployment => "deployment",
-    }
+    crate::check::model::keyword_of(PolicySubject::KEYWORDS, &each)
 }
 
 fn compare(

@@ -9,8 +9,9 @@
 use super::model::Policy;
 use super::modules::{Role, Sources};
 use super::provenance::Shadow;
+use super::schema::{PROBE_KINDS, STRATEGY_KINDS, TOOLCHAIN_KINDS};
 use super::scope::{Declared, Scopes};
-use super::templates::{Expander, Template, PROBE_KINDS, STRATEGY_KINDS, TOOLCHAIN_KINDS};
+use super::templates::{Expander, Template};
 use super::{defaults, environment, packs, service, strategy, Checker};
 use crate::diagnostics::Code;
 use crate::span::{FileId, Span};

@@ -10,10 +10,13 @@ mod routing;
 mod scheduling;
 mod strategies;
 
+use crate::check::model;
+use crate::spellings;
 pub use exposure::{EXPOSE, INGRESS, ISTIO_GATEWAY, NONE, TLS_SECRET};
 pub use gates::{CI_REFERENCE, CODEQL, DAST, SONARQUBE};
 pub use routing::{COOKIE_MATCH, HEADER_MATCH, REQUESTS};
 pub use scheduling::{SCHEDULING, SPREAD, TOLERATION};
+
 pub use strategies::{ANALYSIS, BLUE_GREEN, CANARY, CANARY_STEP, HOOK, RECREATE, ROLLING};
 
 /// How a field is written.
@@ -35,6 +38,20 @@ pub struct Field {
     pub ty: &'static str,
     pub doc: &'static str,
     pub required: bool,
+    /// The kind of declaration the field's value names (`depends_on`: services), or for a
+    /// repeated block, the kind its label names (`override web`: a service). The language
+    /// server navigates by it.
+    pub names: Option<&'static str>,
+}
+
+impl Field {
+    /// This field, naming declarations of `kind`.
+    const fn naming(self, kind: &'static str) -> Field {
+        Field {
+            names: Some(kind),
+            ..self
+        }
+    }
 }
 
 const fn value(name: &'static str, ty: &'static str, doc: &'static str) -> Field {
@@ -44,6 +61,7 @@ const fn value(name: &'static str, ty: &'static str, doc: &'static str) -> Field
         ty,
         doc,
         required: false,
+        names: None,
     }
 }
 
@@ -54,6 +72,7 @@ const fn required(name: &'static str, ty: &'static str, doc: &'static str) -> Fi
         ty,
         doc,
         required: true,
+        names: None,
     }
 }
 
@@ -64,6 +83,7 @@ const fn block(name: &'static str, ty: &'static str, doc: &'static str) -> Field
         ty,
         doc,
         required: false,
+        names: None,
     }
 }
 
@@ -74,6 +94,7 @@ const fn repeated(name: &'static str, ty: &'static str, doc: &'static str) -> Fi
         ty,
         doc,
         required: false,
+        names: None,
     }
 }
 
@@ -130,7 +151,7 @@ pub const SERVICE: Schema = Schema {
         value("readiness", "probe", "Takes the pod out of load balancing while it fails."),
         value("startup", "probe", "Holds the other probes until the container has started."),
         block("autoscaling", "block", "Horizontal autoscaling: `min`, `max` replicas and a `cpu` target percentage."),
-        value("depends_on", "list of service names", "Services this one needs; they are deployed first."),
+        value("depends_on", "list of service names", "Services this one needs; they are deployed first.").naming("service"),
         block("traffic", "block", "Mesh settings: `timeout`, `retries`, `circuit_breaker`."),
         block("security", "block", "Pod security overrides; the defaults are the secure ones."),
         block("slo", "block", "Service-level objectives, alerted on by the `prometheus` target: `objectives`, `window`, `for`, `severity`, `runbook`."),
@@ -273,8 +294,8 @@ pub const SECRET_SOURCE: Schema = Schema {
 };
 
 /// The kinds of store a secret reference's `from` names: the names of
-/// [`crate::check::model::StoreKind::ALL`], in its order (a test holds them equal).
-pub const SECRET_STORE_KINDS: &[&str] = &["store", "cluster_store"];
+/// [`model::StoreKind::ALL`], in its order (a test holds them equal).
+pub const SECRET_STORE_KINDS: &[&str] = crate::spellings!(model::StoreKind::ALL);
 
 pub const PROBE: Schema = Schema {
     what: "a probe",
@@ -392,14 +413,14 @@ pub const ENVIRONMENT: Schema = Schema {
     fields: &[
         required("cluster", "string", "The Kubernetes cluster (context name) to deploy to."),
         required("namespace", "string", "The namespace services run in."),
-        value("after", "environment name or list", "The environments that must succeed first (promotion order)."),
+        value("after", "environment name or list", "The environments that must succeed first (promotion order).").naming("environment"),
         value("trigger", "trigger", "What starts a deployment: `push { branch = \"main\" }`, `tag { pattern = \"v*\" }` or `manual`. Environments with `after` are promoted instead."),
         value("approval", "approval", "`automatic` or `manual { reviewers = [\"team\"] }`."),
-        value("strategy", "strategy", "A named strategy or an inline `rolling { }`, `recreate`, `blue_green { }`, `canary { }` (default `rolling`)."),
+        value("strategy", "strategy", "A named strategy or an inline `rolling { }`, `recreate`, `blue_green { }`, `canary { }` (default `rolling`).").naming("strategy"),
         value("production", "boolean", "Marks a production environment (policies use it)."),
         value("mesh", "mesh", "The cluster's service mesh: `istio` (default), `istio { revision = \"1-30\" }` or `none`. Canary and blue-green need one."),
         value("metrics", "metrics stack", "The cluster's metrics: `prometheus_operator` (default), `prometheus` (no operator CRDs) or `none` (no gates)."),
-        repeated("override", "block", "`override service-name { replicas, resources, env, strategy, image_tag, autoscaling, expose }` for this environment; `autoscaling`, `traffic`, `liveness`, `readiness`, `startup` and `expose` can be turned off with `= none`."),
+        repeated("override", "block", "`override service-name { replicas, resources, env, strategy, image_tag, autoscaling, expose }` for this environment; `autoscaling`, `traffic`, `liveness`, `readiness`, `startup` and `expose` can be turned off with `= none`.").naming("service"),
         block("defaults", "block", "Settings for every service in this environment (`replicas`, `resources`, `env`, `autoscaling`, `scheduling`), below each service's own `override`."),
         value("policies", "list of packs or policies", "Imported policy packs (`production`) or policies (`production.pinned-images`) checked for this environment."),
         value("dast", "dast scan", "An OWASP ZAP scan of the deployed environment that must pass before the environments after it: `zap_baseline { fail_on = medium }` or `zap_full { url = \"https://...\" }`."),
@@ -513,7 +534,8 @@ pub const OVERRIDE: Schema = Schema {
             "strategy",
             "strategy",
             "The strategy for this service in this environment.",
-        ),
+        )
+        .naming("strategy"),
         block("autoscaling", "block or `none`", "Autoscaling in this environment (replaces the service's), or `none` to turn it off: the service gets its `replicas` again."),
         value("traffic", "`none`", "`traffic = none` turns the service's traffic settings (timeout, retries, circuit breaker) off in this environment."),
         value("liveness", "`none`", "`liveness = none` turns the service's liveness probe off in this environment."),
@@ -555,10 +577,29 @@ pub const POLICY: Schema = Schema {
 /// Kinds that fields accept as their value, or before their settings (`canary { ... }`).
 pub const STRATEGY_KINDS: &[&str] = &["rolling", "recreate", "blue_green", "canary"];
 pub const PROBE_KINDS: &[&str] = &["http", "tcp", "grpc", "exec"];
-pub const TOOLCHAIN_KINDS: &[&str] = &["maven", "gradle", "npm", "go", "cargo", "python"];
+pub const TOOLCHAIN_KINDS: &[&str] = crate::spellings!(model::ToolchainKind::ALL);
 pub const TRIGGER_KINDS: &[&str] = &["push", "tag", "manual"];
+/// What the policy language's `environment.trigger` may be: a trigger kind, or `promotion`
+/// when the environment follows another one.
+pub const POLICY_TRIGGERS: &[&str] =
+    &model::and_word::<{ TRIGGER_KINDS.len() + 1 }>(TRIGGER_KINDS, "promotion");
 pub const APPROVAL_KINDS: &[&str] = &["automatic", "manual"];
-pub const METRICS_KINDS: &[&str] = &["prometheus_operator", "prometheus", "none"];
+pub const METRICS_KINDS: &[&str] = crate::spellings!(model::MetricsStack::KEYWORDS);
+
+/// What a template's kind makes it, in words: `http` a probe, `maven` a toolchain, `canary` a
+/// strategy, `service` and `environment` themselves. `None` for a word that is not a kind.
+pub fn template_family(kind: &str) -> Option<&'static str> {
+    [
+        ("probe", PROBE_KINDS),
+        ("toolchain", TOOLCHAIN_KINDS),
+        ("strategy", STRATEGY_KINDS),
+        ("service", &["service"]),
+        ("environment", &["environment"]),
+    ]
+    .into_iter()
+    .find(|(_, kinds)| kinds.contains(&kind))
+    .map(|(family, _)| family)
+}
 
 /// What a field's body is, for [`for_path`].
 enum Child {
@@ -619,7 +660,7 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
         }
         ("a scheduling block", "toleration") => &Child::Block(&TOLERATION),
         ("a scheduling block", "spread") => {
-            &Child::Tagged(|k| kind_of(crate::check::model::SpreadTopology::KEYWORDS, k, &SPREAD))
+            &Child::Tagged(|k| kind_of(model::SpreadTopology::KEYWORDS, k, &SPREAD))
         }
         ("a secret reference", "from") => {
             &Child::Tagged(|k| kind_of(SECRET_STORE_KINDS, k, &SECRET_SOURCE))
@@ -636,11 +677,9 @@ fn child(parent: &Schema, key: &str) -> Option<&'static Child> {
         }
         ("the app", "quality_gate") => &Child::Tagged(quality_gate_kind),
         ("a sonarqube quality gate", "host" | "token") => {
-            &Child::Tagged(|k| kind_of(crate::check::model::CiReference::KINDS, k, &CI_REFERENCE))
+            &Child::Tagged(|k| kind_of(model::CiReference::KINDS, k, &CI_REFERENCE))
         }
-        ("an environment", "dast") => {
-            &Child::Tagged(|k| kind_of(crate::check::model::DastScan::KINDS, k, &DAST))
-        }
+        ("an environment", "dast") => &Child::Tagged(|k| kind_of(model::DastScan::KINDS, k, &DAST)),
         ("an environment", "trigger") => &Child::Tagged(|k| kind_of(TRIGGER_KINDS, k, &TRIGGER)),
         ("an environment", "approval") => &Child::Tagged(|k| kind_of(&["manual"], k, &APPROVAL)),
         ("an environment", "mesh") => &Child::Tagged(|k| kind_of(&["istio"], k, &ISTIO_MESH)),
@@ -700,18 +739,20 @@ pub fn choices(schema: &Schema, field: &str) -> &'static [&'static str] {
     match (schema.what, field) {
         ("a service", "liveness" | "readiness" | "startup") => PROBE_KINDS,
         ("a build block", "toolchain") => TOOLCHAIN_KINDS,
-        ("a port", "protocol") => &["tcp", "udp"],
+        ("a port", "protocol") => spellings!(model::Protocol::KEYWORDS),
         ("an environment", "trigger") => TRIGGER_KINDS,
         ("an environment", "approval") => APPROVAL_KINDS,
-        ("an environment", "mesh") => crate::check::model::Mesh::KINDS,
+        ("an environment", "mesh") => model::Mesh::KINDS,
         ("an environment", "metrics") => METRICS_KINDS,
         ("an environment" | "an override", "strategy") => STRATEGY_KINDS,
-        ("a canary strategy", "on_failure") => &["rollback", "halt"],
-        ("a canary strategy", "engine") => crate::check::model::Engine::KEYWORDS,
-        ("an slo block", "severity") => &["critical", "warning", "info"],
+        ("a canary strategy", "on_failure") => spellings!(model::OnFailure::KEYWORDS),
+        ("a canary strategy", "engine") => model::Engine::KEYWORDS,
+        ("an slo block", "severity") => spellings!(model::AlertSeverity::ALL),
         ("a canary step", "pause") => &["approval"],
-        ("a canary hook", "at") => &["before", "during", "after"],
-        ("an expose block", "gateway") => crate::check::model::Gateway::KINDS,
+        ("a canary hook", "at") => spellings!(model::HookAt::KEYWORDS),
+        ("an analysis block", "over") => spellings!(model::Over::KEYWORDS),
+        ("an analysis block", "no_data") => spellings!(model::NoData::KEYWORDS),
+        ("an expose block", "gateway") => model::Gateway::KINDS,
         ("a secret reference", "from") => SECRET_STORE_KINDS,
         (
             "an override",
@@ -719,18 +760,21 @@ pub fn choices(schema: &Schema, field: &str) -> &'static [&'static str] {
             | "scheduling",
         ) => &["none"],
         ("an environment's defaults", "autoscaling" | "scheduling") => &["none"],
-        ("a scheduling block", "spread") => crate::check::model::SpreadTopology::KEYWORDS,
-        ("a toleration", "effect") => crate::check::model::TaintEffect::KEYWORDS,
-        ("a policy", "severity") => &["deny", "warn"],
-        ("the app", "quality_gate") => crate::check::model::QualityGate::KINDS,
-        ("a sonarqube quality gate", "host" | "token") => crate::check::model::CiReference::KINDS,
-        ("a codeql quality gate", "fail_on") => &["critical", "high", "medium", "low"],
-        ("an environment", "dast") => crate::check::model::DastScan::KINDS,
-        ("a dast scan", "fail_on") => &["high", "medium", "low", "informational"],
-        ("a policy", "each") => &["service", "environment", "deployment"],
+        ("a scheduling block", "spread") => model::SpreadTopology::KEYWORDS,
+        ("a toleration", "effect") => model::TaintEffect::KEYWORDS,
+        ("a policy", "severity") => spellings!(model::PolicySeverity::KEYWORDS),
+        ("the app", "quality_gate") => model::QualityGate::KINDS,
+        ("a sonarqube quality gate", "host" | "token") => model::CiReference::KINDS,
+        ("a codeql quality gate", "fail_on") => spellings!(model::SecuritySeverity::KEYWORDS),
+        ("an environment", "dast") => model::DastScan::KINDS,
+        ("a dast scan", "fail_on") => spellings!(model::Risk::KEYWORDS),
+        ("a policy", "each") => spellings!(model::PolicySubject::KEYWORDS),
         _ => match schema.field(field) {
             Some(found) if found.ty == "boolean" => &["true", "false"],
             _ => &[],
         },
     }
 }
+
+#[cfg(test)]
+mod tests;

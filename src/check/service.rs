@@ -284,12 +284,7 @@ fn lower_port_block(checker: &mut Checker, body: &Object, owner: Span) -> Option
         .required_value(checker, "number")
         .and_then(|e| port_number(checker, e));
     let protocol = match reader.value(checker, "protocol") {
-        Some(expr) => values::keyword(
-            checker,
-            expr,
-            "protocol",
-            &[("tcp", Protocol::Tcp), ("udp", Protocol::Udp)],
-        )?,
+        Some(expr) => values::keyword(checker, expr, "protocol", Protocol::KEYWORDS)?,
         None => Protocol::Tcp,
     };
     Some((number?, protocol))

@@ -8,6 +8,7 @@
 
 use super::model::*;
 use super::reader::Reader;
+use super::schema::STRATEGY_KINDS;
 use super::values::{self, Variant};
 use super::{
     analysis, canary_shorthand, hooks, item_label, names, rollouts, routing, schema, Checker,
@@ -15,8 +16,6 @@ use super::{
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Expr, ExprKind, Item, Object};
-
-pub const KINDS: &[&str] = &["rolling", "recreate", "blue_green", "canary"];
 
 /// `strategy name = kind { ... }`
 pub fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
@@ -27,7 +26,7 @@ pub fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
         names::NameRule::Dns1123Label,
         "strategy name",
     );
-    if KINDS.contains(&item.name.text.as_str()) {
+    if STRATEGY_KINDS.contains(&item.name.text.as_str()) {
         checker.report(
             Diagnostic::error(
                 Code::SW0102,
@@ -77,7 +76,7 @@ pub fn lower_use(
     declared: &[&str],
 ) -> Option<Strategy> {
     let variant = values::variant(checker, expr, "a strategy")?;
-    if variant.body.is_none() && !KINDS.contains(&variant.tag) {
+    if variant.body.is_none() && !STRATEGY_KINDS.contains(&variant.tag) {
         if let Some(strategy) = named
             .iter()
             .find(|s| s.name.as_deref() == Some(variant.tag))
@@ -90,7 +89,10 @@ pub fn lower_use(
             });
         }
         if !declared.contains(&variant.tag) {
-            let candidates = declared.iter().copied().chain(KINDS.iter().copied());
+            let candidates = declared
+                .iter()
+                .copied()
+                .chain(STRATEGY_KINDS.iter().copied());
             checker.report(crate::diagnostics::unknown_reference(
                 "strategy",
                 variant.tag,
@@ -119,7 +121,7 @@ fn lower_kind(checker: &mut Checker, variant: &Variant, span: Span) -> Option<St
         ),
         "canary" => return canary_strategy(checker, body, variant.tag_span, span),
         _ => {
-            values::unknown_variant(checker, "strategy kind", variant, KINDS);
+            values::unknown_variant(checker, "strategy kind", variant, STRATEGY_KINDS);
             return None;
         }
     };
@@ -244,12 +246,7 @@ fn canary(
         None => Some(None),
     };
     let on_failure = match reader.value(checker, "on_failure") {
-        Some(expr) => values::keyword(
-            checker,
-            expr,
-            "failure action",
-            &[("rollback", OnFailure::Rollback), ("halt", OnFailure::Halt)],
-        ),
+        Some(expr) => values::keyword(checker, expr, "failure action", OnFailure::KEYWORDS),
         None => Some(OnFailure::Rollback),
     };
     let hooks = hooks::lower(checker, reader);

@@ -21,10 +21,7 @@ use crate::span::{FileId, Span};
 use crate::syntax::ast::{Entry, Expr, ExprKind, Ident, Item, Object};
 use std::collections::BTreeMap;
 
-pub const PROBE_KINDS: &[&str] = &["http", "tcp", "grpc", "exec"];
-pub const TOOLCHAIN_KINDS: &[&str] = &["maven", "gradle", "npm", "go", "cargo", "python"];
-pub const STRATEGY_KINDS: &[&str] = &["rolling", "recreate", "blue_green", "canary"];
-pub const DECLARATION_KINDS: &[&str] = &["service", "environment"];
+use super::schema::{template_family, PROBE_KINDS, STRATEGY_KINDS, TOOLCHAIN_KINDS};
 
 /// The fields whose values may name a template, and the kinds they accept.
 pub const SITES: &[(&str, &[&str])] = &[
@@ -43,29 +40,12 @@ fn site_kinds(key: &str) -> Option<&'static [&'static str]> {
 }
 
 fn is_kind(text: &str) -> bool {
-    [
-        PROBE_KINDS,
-        TOOLCHAIN_KINDS,
-        STRATEGY_KINDS,
-        DECLARATION_KINDS,
-    ]
-    .iter()
-    .any(|kinds| kinds.contains(&text))
+    template_family(text).is_some()
 }
 
 /// What a kind is, in words, for "expected a probe" messages.
 pub fn family(kind: &str) -> &'static str {
-    if PROBE_KINDS.contains(&kind) {
-        "probe"
-    } else if TOOLCHAIN_KINDS.contains(&kind) {
-        "toolchain"
-    } else if STRATEGY_KINDS.contains(&kind) {
-        "strategy"
-    } else if kind == "environment" {
-        "environment"
-    } else {
-        "service"
-    }
+    template_family(kind).unwrap_or("service")
 }
 
 /// The longest chain of templates built from one another. Building a template builds its

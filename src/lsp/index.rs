@@ -1,9 +1,10 @@
 //! Declarations and references across the files of a spec, read from the lexical scans so
 //! that navigation also works inside declarations that do not parse.
 //!
-//! The places where a name refers to a declaration are listed once, in [`reference_kind`]:
-//! `after` names environments, `depends_on` and `override <name>` name services, and
-//! `strategy` names a strategy (unless it is a kind such as `canary`). In a dotted name such as
+//! The places where a name refers to a declaration are the schema's: a field that names a kind
+//! of declaration says so (`Field::names`): `after` names environments, `depends_on` and
+//! `override <name>` name services, and `strategy` names a strategy (unless it is a kind such
+//! as `canary`). In a dotted name such as
 //! `strategies.careful` (a declaration of an imported module) the last segment is the
 //! reference and the first the module's alias. Policies are declared but never referred to,
 //! so their only "reference" is their declaration. Which declaration a name refers to follows
@@ -13,7 +14,7 @@
 use super::scan::{Kind, Role, Scan};
 use super::scope;
 use super::workspace::Analysis;
-use crate::check::schema::STRATEGY_KINDS;
+use crate::check::schema::{self, Shape, STRATEGY_KINDS};
 
 /// The declaration kinds the editor navigates between.
 pub const KINDS: &[&str] = &["app", "environment", "service", "strategy", "policy"];
@@ -39,33 +40,23 @@ impl Symbol {
     }
 }
 
-/// The declaration kind a value word of field `key` refers to, in the block at `path`.
+/// The declaration kind a value word of field `key` refers to, in the block at `path`, as
+/// the schema says; a strategy kind such as `canary` is a keyword, not a reference.
 pub fn reference_kind(path: &[String], key: &str, word: &str) -> Option<&'static str> {
-    let path: Vec<&str> = path.iter().map(String::as_str).collect();
-    match (path.as_slice(), key) {
-        (["environment"], "after") => Some("environment"),
-        (["service"], "depends_on") => Some("service"),
-        (["environment"] | ["environment", "override"], "strategy")
-            if !STRATEGY_KINDS.contains(&word) =>
-        {
-            Some("strategy")
-        }
-        _ => None,
-    }
+    let kind = named_kind(path, key, Shape::Value)?;
+    (kind != "strategy" || !STRATEGY_KINDS.contains(&word)).then_some(kind)
 }
 
 /// The declaration kind the label of block `key` names, in the block at `path`.
 pub fn label_kind(path: &[String], key: &str) -> Option<&'static str> {
-    match (
-        path.iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice(),
-        key,
-    ) {
-        (["environment"], "override") => Some("service"),
-        _ => None,
-    }
+    named_kind(path, key, Shape::Repeated)
+}
+
+/// What the schema says field `key` (written as `shape`) of the block at `path` names.
+fn named_kind(path: &[String], key: &str, shape: Shape) -> Option<&'static str> {
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let field = schema::for_path(&path)?.field(key)?;
+    (field.shape == shape).then_some(field.names?)
 }
 
 /// The symbol that token `index` of `scan` is, if any. The last word of a dotted value is a

@@ -49,10 +49,7 @@ impl Over {
         &[("steps", Over::Steps), ("rollout", Over::Rollout)];
 
     pub fn keyword(self) -> &'static str {
-        match self {
-            Over::Steps => "steps",
-            Over::Rollout => "rollout",
-        }
+        super::keyword_of(Over::KEYWORDS, &self)
     }
 }
 
@@ -149,10 +146,7 @@ impl NoData {
         &[("fail", NoData::Fail), ("pass", NoData::Pass)];
 
     pub fn keyword(self) -> &'static str {
-        match self {
-            NoData::Fail => "fail",
-            NoData::Pass => "pass",
-        }
+        super::keyword_of(NoData::KEYWORDS, &self)
     }
 }
 
@@ -199,10 +193,7 @@ impl Metric {
     }
 
     pub fn name(self) -> &'static str {
-        Metric::ALL
-            .iter()
-            .find(|(_, metric)| *metric == self)
-            .map_or("", |(name, _)| name)
+        super::keyword_of(Metric::ALL, &self)
     }
 
     /// Latency metrics take durations; rate metrics take percentages.

@@ -62,10 +62,6 @@ impl HookAt {
     ];
 
     pub fn keyword(self) -> &'static str {
-        match self {
-            HookAt::Before => "before",
-            HookAt::During => "during",
-            HookAt::After => "after",
-        }
+        super::keyword_of(HookAt::KEYWORDS, &self)
     }
 }

@@ -45,11 +45,7 @@ impl AlertSeverity {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            AlertSeverity::Critical => "critical",
-            AlertSeverity::Warning => "warning",
-            AlertSeverity::Info => "info",
-        }
+        super::keyword_of(AlertSeverity::ALL, &self)
     }
 
     /// One grade lower: what a slow error-budget burn (a ticket, not a page) is raised as.

@@ -28,10 +28,7 @@ impl Deployer {
     ];
 
     pub fn keyword(self) -> &'static str {
-        match self {
-            Deployer::Workflow => "workflow",
-            Deployer::Argocd => "argocd",
-        }
+        super::keyword_of(Deployer::KEYWORDS, &self)
     }
 }
 

@@ -58,10 +58,7 @@ impl StoreKind {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            StoreKind::Store => "store",
-            StoreKind::ClusterStore => "cluster_store",
-        }
+        super::keyword_of(StoreKind::ALL, &self)
     }
 }
 
@@ -93,19 +90,4 @@ pub fn secret_uses(env: &[EnvVar]) -> impl Iterator<Item = SecretUse<'_>> + '_ {
         }),
         EnvValue::Literal(_) => None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::StoreKind;
-    use crate::check::schema::SECRET_STORE_KINDS;
-
-    #[test]
-    fn the_schema_offers_every_store_kind_by_its_name() {
-        let names: Vec<&str> = StoreKind::ALL.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names, SECRET_STORE_KINDS);
-        for (name, kind) in StoreKind::ALL {
-            assert_eq!(kind.name(), *name);
-        }
-    }
 }

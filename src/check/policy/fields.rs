@@ -3,6 +3,7 @@
 
 use super::Literal;
 use crate::check::model::*;
+use crate::check::schema;
 use crate::span::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,9 +88,9 @@ pub const FIELDS: &[PolicyField] = &[
     f("environment.cluster", FieldType::Text, "The cluster."),
     f("environment.namespace", FieldType::Text, "The namespace."),
     f("environment.production", FieldType::Bool, "True for production environments."),
-    f("environment.approval", FieldType::Keyword(&["automatic", "manual"]), "The approval kind."),
-    f("environment.trigger", FieldType::Keyword(&["push", "tag", "manual", "promotion"]), "What starts a deployment; `promotion` when it follows another environment."),
-    f("strategy.kind", FieldType::Keyword(&["rolling", "recreate", "blue_green", "canary"]), "The strategy kind."),
+    f("environment.approval", FieldType::Keyword(schema::APPROVAL_KINDS), "The approval kind."),
+    f("environment.trigger", FieldType::Keyword(schema::POLICY_TRIGGERS), "What starts a deployment; `promotion` when it follows another environment."),
+    f("strategy.kind", FieldType::Keyword(schema::STRATEGY_KINDS), "The strategy kind."),
     f("strategy.steps", FieldType::Int, "The number of canary steps (0 for other kinds)."),
     f("strategy.first_weight", FieldType::Percent, "The traffic weight of the first canary step."),
     f("strategy.analysis", FieldType::Bool, "True when a canary has analysis gates."),

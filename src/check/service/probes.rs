@@ -25,9 +25,8 @@ fn lower(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Probe> {
         expr,
         "a probe such as `http { path = \"/healthz\", port = http }`",
     )?;
-    let kinds = ["http", "tcp", "grpc", "exec"];
-    if !kinds.contains(&variant.tag) {
-        values::unknown_variant(checker, "probe kind", &variant, &kinds);
+    if !schema::PROBE_KINDS.contains(&variant.tag) {
+        values::unknown_variant(checker, "probe kind", &variant, schema::PROBE_KINDS);
         return None;
     }
     let Some(body) = variant.body else {
