@@ -127,13 +127,13 @@ fn intervals(
             Entry::Attribute { value, .. } => values::duration(checker, value),
             Entry::Block { .. } => {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0204,
-                        format!("`{}` takes a duration, not a block", key.text),
-                        key.span,
-                        "written as a block",
-                    )
-                    .with_help(format!("write `{} = 30s`", key.text)),
+                    crate::check::wrong_type::WrongType::BlockForValue {
+                        field: &key.text,
+                        takes: "a duration",
+                        example: "30s",
+                        span: key.span,
+                    }
+                    .diagnostic(),
                 );
                 None
             }
@@ -260,20 +260,21 @@ fn plural(count: u64) -> &'static str {
 pub fn gate(checker: &mut Checker, expr: &Expr) -> Option<Gate> {
     let ExprKind::Compare { op, left, right } = &expr.kind else {
         checker.report(
-            Diagnostic::error(Code::SW0204, format!("expected a gate such as `p99_latency < 500ms`, found {}", expr.kind.describe()), expr.span, "not a gate")
-                .with_help("a gate compares a metric with a threshold: `p99_latency < 500ms`, `success_rate >= 95%`"),
+            crate::check::wrong_type::WrongType::NotAGate {
+                found: expr.kind.describe(),
+                span: expr.span,
+            }
+            .diagnostic(),
         );
         return None;
     };
     let metric_name = match &left.kind {
         ExprKind::Path(path) => path.dotted(),
         _ => {
-            checker.report(Diagnostic::error(
-                Code::SW0204,
-                "a gate starts with a metric name",
-                left.span,
-                "expected a metric",
-            ));
+            checker.report(
+                crate::check::wrong_type::WrongType::GateWithoutMetric { span: left.span }
+                    .diagnostic(),
+            );
             return None;
         }
     };
@@ -294,13 +295,11 @@ pub fn gate(checker: &mut Checker, expr: &Expr) -> Option<Gate> {
         CompareOp::Ge => GateOp::Ge,
         CompareOp::Eq | CompareOp::Ne => {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0204,
-                    format!("a gate needs `<`, `<=`, `>` or `>=`, not `{}`", op.as_str()),
-                    expr.span,
-                    "equality gate",
-                )
-                .with_help("metrics are never exactly equal to a threshold; use a bound"),
+                crate::check::wrong_type::WrongType::GateEquality {
+                    op: op.as_str(),
+                    span: expr.span,
+                }
+                .diagnostic(),
             );
             return None;
         }

@@ -287,15 +287,7 @@ fn prometheus_url(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Opt
         host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control())
     }) {
         checker.report(
-            Diagnostic::error(
-                Code::SW0204,
-                "`prometheus` is an http:// or https:// URL",
-                url.span,
-                "not a URL",
-            )
-            .with_help(
-                "write e.g. `prometheus = \"http://prometheus-operated.monitoring.svc:9090\"`",
-            ),
+            crate::check::wrong_type::WrongType::PrometheusUrl { span: url.span }.diagnostic(),
         );
         return None;
     }
@@ -308,16 +300,12 @@ pub fn body<'a>(checker: &mut Checker, item: &'a Item) -> Option<&'a Object> {
         ExprKind::Object(object) if object.tag.is_none() => Some(object),
         _ => {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0204,
-                    format!("a {} is declared with a block", item.keyword.text),
-                    item.value.span,
-                    "expected `{ ... }`",
-                )
-                .with_help(format!(
-                    "write `{} {} {{ ... }}`",
-                    item.keyword.text, item.name.text
-                )),
+                crate::check::wrong_type::WrongType::DeclarationWithoutBlock {
+                    what: &item.keyword.text,
+                    example: format!("{} {} {{ ... }}", item.keyword.text, item.name.text),
+                    span: item.value.span,
+                }
+                .diagnostic(),
             );
             None
         }

@@ -104,13 +104,11 @@ fn sonar_key(checker: &mut Checker, expr: &Expr, field: &str) -> Option<String> 
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
     if !valid {
         checker.report(
-            Diagnostic::error(
-                Code::SW0204,
-                format!("`{field}` is a SonarQube key"),
-                key.span,
-                "not a key",
-            )
-            .with_help("a key has letters, digits, `-`, `_`, `.` and `:` only, e.g. `acme_shop`"),
+            crate::check::wrong_type::WrongType::SonarKey {
+                field,
+                span: key.span,
+            }
+            .diagnostic(),
         );
         return None;
     }

@@ -40,6 +40,7 @@ mod twice;
 mod units;
 pub mod values;
 mod waivers;
+mod wrong_type;
 
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;

@@ -78,18 +78,11 @@ fn enable(
 ) {
     let ExprKind::Path(path) = &expr.kind else {
         checker.report(
-            Diagnostic::error(
-                Code::SW0204,
-                format!(
-                    "expected a policy or a pack, found {}",
-                    expr.kind.describe()
-                ),
-                expr.span,
-                "not a name",
-            )
-            .with_help(
-                "name an imported pack (`production`) or one policy (`production.pinned-images`)",
-            ),
+            crate::check::wrong_type::WrongType::NotPolicyName {
+                found: expr.kind.describe(),
+                span: expr.span,
+            }
+            .diagnostic(),
         );
         return;
     };

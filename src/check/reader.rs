@@ -68,13 +68,13 @@ impl<'a> Reader<'a> {
             Entry::Attribute { value, .. } => Some(value),
             Entry::Block { key, .. } => {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0204,
-                        format!("`{name}` takes a value, not a block"),
-                        key.span,
-                        "written as a block",
-                    )
-                    .with_help(format!("write `{name} = ...`")),
+                    crate::check::wrong_type::WrongType::BlockForValue {
+                        field: name,
+                        takes: "a value",
+                        example: "...",
+                        span: key.span,
+                    }
+                    .diagnostic(),
                 );
                 None
             }
@@ -98,14 +98,13 @@ impl<'a> Reader<'a> {
                 ExprKind::Object(object) if object.tag.is_none() => Some(object),
                 _ => {
                     checker.report(
-                        Diagnostic::error(
-                            Code::SW0204,
-                            format!("`{name}` is a block, found {}", value.kind.describe()),
-                            value.span,
-                            "expected `{ ... }`",
-                        )
-                        .with_label(key.span, format!("`{name}` is set here"))
-                        .with_help(format!("write `{name} {{ ... }}`")),
+                        crate::check::wrong_type::WrongType::ValueForBlock {
+                            field: name,
+                            found: Some(value.kind.describe()),
+                            span: value.span,
+                            key: Some(key.span),
+                        }
+                        .diagnostic(),
                     );
                     None
                 }
@@ -124,13 +123,13 @@ impl<'a> Reader<'a> {
             match entry {
                 Entry::Block { key, label, body } => out.push((key, label.as_ref(), body)),
                 Entry::Attribute { key, .. } => checker.report(
-                    Diagnostic::error(
-                        Code::SW0204,
-                        format!("`{name}` is a block"),
-                        key.span,
-                        "written as a value",
-                    )
-                    .with_help(format!("write `{name} {{ ... }}`")),
+                    crate::check::wrong_type::WrongType::ValueForBlock {
+                        field: name,
+                        found: None,
+                        span: key.span,
+                        key: None,
+                    }
+                    .diagnostic(),
                 ),
             }
         }

@@ -371,12 +371,13 @@ pub(super) fn lower_env(checker: &mut Checker, object: &Object) -> Vec<EnvVar> {
             continue;
         }
         let Entry::Attribute { value, .. } = entry else {
-            checker.report(Diagnostic::error(
-                Code::SW0204,
-                format!("`{}` takes a value", key.text),
-                key.span,
-                "write `NAME = \"value\"` or `NAME = secret { name = ..., key = ... }`",
-            ));
+            checker.report(
+                crate::check::wrong_type::WrongType::EnvBlock {
+                    name: &key.text,
+                    span: key.span,
+                }
+                .diagnostic(),
+            );
             continue;
         };
         if let Some(value) = lower_env_value(checker, &key.text, value) {
@@ -409,25 +410,11 @@ fn lower_env_value(checker: &mut Checker, name: &str, expr: &Expr) -> Option<Env
         }
         ExprKind::Number(number) => {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0204,
-                    "environment variables are strings",
-                    expr.span,
-                    "a number",
-                )
-                .with_help(format!(
-                    "quote it: `\"{}{}\"`",
-                    number.digits,
-                    number.unit.as_deref().unwrap_or("")
-                ))
-                .with_fix(
-                    expr.span,
-                    format!(
-                        "\"{}{}\"",
-                        number.digits,
-                        number.unit.as_deref().unwrap_or("")
-                    ),
-                ),
+                crate::check::wrong_type::WrongType::EnvNumber {
+                    text: format!("{}{}", number.digits, number.unit.as_deref().unwrap_or("")),
+                    span: expr.span,
+                }
+                .diagnostic(),
             );
             None
         }
@@ -460,15 +447,13 @@ fn lower_env_value(checker: &mut Checker, name: &str, expr: &Expr) -> Option<Env
             })
         }
         _ => {
-            checker.report(Diagnostic::error(
-                Code::SW0204,
-                format!(
-                    "expected a string or a secret reference, found {}",
-                    expr.kind.describe()
-                ),
-                expr.span,
-                "expected a string or `secret { ... }`",
-            ));
+            checker.report(
+                crate::check::wrong_type::WrongType::NotEnvValue {
+                    found: expr.kind.describe(),
+                    span: expr.span,
+                }
+                .diagnostic(),
+            );
             None
         }
     }

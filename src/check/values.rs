@@ -42,12 +42,12 @@ const QUANTITY_UNITS: &[(&str, u128)] = &[
 ];
 
 fn type_error(expected: &str, expr: &Expr) -> Diagnostic {
-    Diagnostic::error(
-        Code::SW0204,
-        format!("expected {expected}, found {}", expr.kind.describe()),
-        expr.span,
-        format!("expected {expected}"),
-    )
+    crate::check::wrong_type::WrongType::Expected {
+        expected,
+        found: expr.kind.describe(),
+        span: expr.span,
+    }
+    .diagnostic()
 }
 
 fn number<'e>(checker: &mut Checker, expr: &'e Expr, expected: &str) -> Option<&'e NumberLit> {
@@ -640,12 +640,13 @@ pub fn keyword_of<T>(
 ) -> Option<T> {
     let variant = variant(checker, expr, what)?;
     if let Some(body) = variant.body {
-        checker.report(Diagnostic::error(
-            Code::SW0204,
-            format!("`{}` takes no settings", variant.tag),
-            body.span,
-            "remove this block",
-        ));
+        checker.report(
+            crate::check::wrong_type::WrongType::TakesNoSettings {
+                keyword: variant.tag,
+                span: body.span,
+            }
+            .diagnostic(),
+        );
     }
     let value = from_keyword(variant.tag);
     if value.is_none() {
@@ -666,13 +667,12 @@ pub fn label_map(
 ) -> Option<std::collections::BTreeMap<String, String>> {
     let ExprKind::Object(object) = &expr.kind else {
         checker.report(
-            Diagnostic::error(
-                Code::SW0204,
-                format!("expected labels, found {}", expr.kind.describe()),
-                expr.span,
-                "expected `{ label = \"value\" }`",
-            )
-            .with_help(format!("write `{example}`")),
+            crate::check::wrong_type::WrongType::NotLabels {
+                found: expr.kind.describe(),
+                example,
+                span: expr.span,
+            }
+            .diagnostic(),
         );
         return None;
     };

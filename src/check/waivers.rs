@@ -31,16 +31,12 @@ pub fn lower(checker: &mut Checker, items: &[Item]) -> Vec<Waiver> {
 fn lower_one(checker: &mut Checker, item: &Item) -> Option<Waiver> {
     let ExprKind::Object(object) = &item.value.kind else {
         checker.report(
-            Diagnostic::error(
-                Code::SW0204,
-                "a waiver is declared with a block",
-                item.value.span,
-                "expected `{ ... }`",
-            )
-            .with_help(format!(
-                "write `waive {} {{ reason = \"...\" }}`",
-                item.name.text
-            )),
+            crate::check::wrong_type::WrongType::DeclarationWithoutBlock {
+                what: "waiver",
+                example: format!("waive {} {{ reason = \"...\" }}", item.name.text),
+                span: item.value.span,
+            }
+            .diagnostic(),
         );
         return None;
     };

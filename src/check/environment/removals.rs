@@ -108,13 +108,5 @@ fn cannot_remove(field: &str, value: &Expr) -> Diagnostic {
 }
 
 fn only_none(field: &str, span: Span) -> Diagnostic {
-    Diagnostic::error(
-        Code::SW0204,
-        format!("an override can only turn `{field}` off"),
-        span,
-        "expected `none`",
-    )
-    .with_help(format!(
-        "write `{field} = none` to turn the service's `{field}` off in this environment; to change it, change the service"
-    ))
+    crate::check::wrong_type::WrongType::OnlyNone { field, span }.diagnostic()
 }

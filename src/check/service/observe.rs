@@ -102,13 +102,11 @@ pub fn metrics(checker: &mut Checker, object: &Object, ports: &[Port]) -> Option
             let path = values::string(checker, expr)?;
             if !path.value.starts_with('/') {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0204,
-                        "a metrics path starts with `/`",
-                        path.span,
-                        "relative path",
-                    )
-                    .with_help(format!("write `path = \"/{}\"`", path.value)),
+                    crate::check::wrong_type::WrongType::RelativeMetricsPath {
+                        path: &path.value,
+                        span: path.span,
+                    }
+                    .diagnostic(),
                 );
                 return None;
             }
@@ -148,16 +146,12 @@ fn port(checker: &mut Checker, expr: &Expr, ports: &[Port]) -> Option<PortRef> {
 fn tcp(checker: &mut Checker, port: &Port, at: Option<crate::span::Span>) -> Option<PortRef> {
     if port.protocol != Protocol::Tcp {
         checker.report(
-            Diagnostic::error(
-                Code::SW0204,
-                format!(
-                    "port `{}` is UDP; Prometheus scrapes over TCP",
-                    port.name.value
-                ),
-                at.unwrap_or(port.name.span),
-                "not a TCP port",
-            )
-            .with_label(port.name.span, "declared here"),
+            crate::check::wrong_type::WrongType::UdpScrapePort {
+                port: &port.name.value,
+                span: at.unwrap_or(port.name.span),
+                declared: port.name.span,
+            }
+            .diagnostic(),
         );
         return None;
     }
