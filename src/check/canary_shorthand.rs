@@ -27,8 +27,7 @@ pub fn steps(
         for field in FIELDS.iter().skip(1) {
             if let Some(span) = reader.key_span(field) {
                 checker.report(
-                    Diagnostic::error(Code::SW0203, format!("`{field}` needs `step_weight`"), span, "steps of what size?")
-                        .with_help("add `step_weight = 10%` (the canary grows by it up to `max_weight`), or write `step` blocks instead"),
+                    crate::check::missing::Missing::StepWeight { field, span }.diagnostic(),
                 );
             }
         }

@@ -264,13 +264,7 @@ fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Overr
     for (key, label, object) in reader.blocks(checker, "override") {
         let Some(label) = label else {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0203,
-                    "an override names its service",
-                    key.span,
-                    "which service?",
-                )
-                .with_help("write `override service-name { ... }`"),
+                crate::check::missing::Missing::OverrideName { span: key.span }.diagnostic(),
             );
             continue;
         };

@@ -156,16 +156,12 @@ fn reference(
     };
     let Some(body) = variant.body else {
         checker.report(
-            Diagnostic::error(
-                Code::SW0203,
-                "a CI reference names its secret or variable",
-                variant.tag_span,
-                "which one?",
-            )
-            .with_help(format!(
-                "write `{} {{ name = \"{default}\" }}`",
-                variant.tag
-            )),
+            crate::check::missing::Missing::CiReferenceName {
+                kind: variant.tag,
+                default,
+                span: variant.tag_span,
+            }
+            .diagnostic(),
         );
         return None;
     };

@@ -35,10 +35,8 @@ pub fn lower(checker: &mut Checker, reader: &Reader) -> Option<Vec<Hook>> {
     let mut broken = false;
     for (key, label, object) in reader.blocks(checker, "hook") {
         let Some(label) = label else {
-            checker.report(
-                Diagnostic::error(Code::SW0203, "a hook needs a name", key.span, "which hook?")
-                    .with_help("write `hook smoke-test { at = before  image = \"...\" }`"),
-            );
+            checker
+                .report(crate::check::missing::Missing::HookName { span: key.span }.diagnostic());
             broken = true;
             continue;
         };

@@ -18,6 +18,7 @@ mod gates;
 mod hooks;
 mod injection;
 pub mod limits;
+mod missing;
 pub mod model;
 pub mod modules;
 pub mod names;

@@ -142,16 +142,13 @@ impl<'a> Reader<'a> {
     }
 
     pub fn missing(&self, name: &str) -> Diagnostic {
-        Diagnostic::error(
-            Code::SW0203,
-            format!("{} needs `{name}`", self.schema.what),
-            self.owner,
-            format!("`{name}` is missing"),
-        )
-        .with_help(match self.schema.field(name) {
-            Some(field) => format!("add `{name}`: {}", field.doc),
-            None => format!("add `{name}`"),
-        })
+        crate::check::missing::Missing::Field {
+            what: self.schema.what,
+            field: name,
+            doc: self.schema.field(name).map(|field| field.doc),
+            span: self.owner,
+        }
+        .diagnostic()
     }
 }
 

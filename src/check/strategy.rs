@@ -44,16 +44,11 @@ pub fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
     if let ExprKind::Object(object) = &item.value.kind {
         if object.tag.is_none() {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0203,
-                    "a strategy needs a kind",
-                    item_label(item),
-                    "which kind of strategy?",
-                )
-                .with_help(format!(
-                    "write `strategy {} = canary {{ ... }}` (or rolling, recreate, blue_green)",
-                    item.name.text
-                )),
+                crate::check::missing::Missing::StrategyKind {
+                    name: &item.name.text,
+                    span: item_label(item),
+                }
+                .diagnostic(),
             );
             return None;
         }

@@ -697,13 +697,13 @@ pub fn label_map(
     }
     if object.entries.is_empty() {
         checker.report(
-            Diagnostic::error(
-                Code::SW0203,
-                format!("{what} needs at least one label"),
-                object.span,
-                empty_label.to_string(),
-            )
-            .with_help(format!("write `{example}`")),
+            crate::check::missing::Missing::Labels {
+                what,
+                label: empty_label,
+                example,
+                span: object.span,
+            }
+            .diagnostic(),
         );
         return None;
     }

@@ -190,18 +190,12 @@ fn port(checker: &mut Checker, reader: &Reader, ports: &[Port], owner: Span) -> 
         .find(|p| p.name.value == "http")
         .or(if tcp.len() == 1 { tcp.first() } else { None });
     if chosen.is_none() {
-        let help = match tcp.is_empty() {
-            true => "declare the port traffic arrives on: `ports { http = 8080 }`",
-            false => "name the port: `port = ...`",
-        };
         checker.report(
-            Diagnostic::error(
-                Code::SW0203,
-                "an exposed service needs a port for the traffic",
-                owner,
-                "which port?",
-            )
-            .with_help(help),
+            crate::check::missing::Missing::ExposedPort {
+                has_tcp_ports: !tcp.is_empty(),
+                span: owner,
+            }
+            .diagnostic(),
         );
     }
     chosen.map(|p| reference(p))
@@ -225,13 +219,10 @@ fn tls(checker: &mut Checker, expr: &Expr) -> Option<String> {
     }
     let Some(body) = variant.body else {
         checker.report(
-            Diagnostic::error(
-                Code::SW0203,
-                "a TLS secret reference names its Secret",
-                variant.tag_span,
-                "which Secret?",
-            )
-            .with_help("write `secret { name = \"shop-tls\" }`"),
+            crate::check::missing::Missing::TlsSecretName {
+                span: variant.tag_span,
+            }
+            .diagnostic(),
         );
         return None;
     };

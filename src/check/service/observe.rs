@@ -43,15 +43,8 @@ fn objectives(checker: &mut Checker, expr: &Expr) -> Option<Vec<Gate>> {
         _ => vec![expr],
     };
     if items.is_empty() {
-        checker.report(
-            Diagnostic::error(
-                Code::SW0203,
-                "an slo block needs at least one objective",
-                expr.span,
-                "no objectives",
-            )
-            .with_help("write `objectives = [p99_latency < 500ms, success_rate >= 99.9%]`"),
-        );
+        checker
+            .report(crate::check::missing::Missing::SloObjectives { span: expr.span }.diagnostic());
         return None;
     }
     let gates: Vec<Gate> = items

@@ -31,25 +31,11 @@ fn lower(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Probe> {
     }
     let Some(body) = variant.body else {
         checker.report(
-            Diagnostic::error(
-                Code::SW0203,
-                format!(
-                    "{} `{}` probe needs settings",
-                    if variant.tag == "http" || variant.tag == "exec" {
-                        "an"
-                    } else {
-                        "a"
-                    },
-                    variant.tag
-                ),
-                variant.tag_span,
-                "no settings",
-            )
-            .with_help(match variant.tag {
-                "exec" => "write `exec { command = [\"...\"] }`",
-                "http" => "write `http { path = \"/healthz\", port = http }`",
-                _ => "write `{ port = <port name> }`",
-            }),
+            crate::check::missing::Missing::ProbeSettings {
+                kind: variant.tag,
+                span: variant.tag_span,
+            }
+            .diagnostic(),
         );
         return None;
     };

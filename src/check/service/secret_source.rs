@@ -27,16 +27,11 @@ pub fn lower(checker: &mut Checker, expr: &Expr, key: &str) -> Option<SecretSour
     };
     let Some(body) = variant.body else {
         checker.report(
-            Diagnostic::error(
-                Code::SW0203,
-                format!("`{}` needs `name` and `path`", variant.tag),
-                variant.tag_span,
-                "no store or path",
-            )
-            .with_help(format!(
-                "write `{} {{ name = \"vault\"  path = \"shop/db\" }}`",
-                variant.tag
-            )),
+            crate::check::missing::Missing::SecretSource {
+                kind: variant.tag,
+                span: variant.tag_span,
+            }
+            .diagnostic(),
         );
         return None;
     };
