@@ -77,21 +77,19 @@ pub fn steps(
 fn sizes_fit(checker: &mut Checker, step: u32, step_span: Span, max: &Spanned<u32>) -> bool {
     if step == 0 {
         checker.report(
-            Diagnostic::error(
-                Code::SW0206,
-                "`step_weight` must send some traffic",
-                step_span,
-                "0%",
-            )
-            .with_help("steps are between 1% and 100%, e.g. `step_weight = 10%`"),
+            crate::check::out_of_range::OutOfRange::ZeroStepWeight { span: step_span }.diagnostic(),
         );
         return false;
     }
     if max.value < step {
         checker.report(
-            Diagnostic::error(Code::SW0206, format!("`max_weight` ({}%) is below `step_weight` ({step}%)", max.value), max.span, "below the first step")
-                .with_label(step_span, "the first step")
-                .with_help("`max_weight` is the last weight before promotion: at least `step_weight`; swap them if they are reversed"),
+            crate::check::out_of_range::OutOfRange::MaxBelowStep {
+                max: max.value,
+                step,
+                span: max.span,
+                step_span,
+            }
+            .diagnostic(),
         );
         return false;
     }

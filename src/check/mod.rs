@@ -22,6 +22,7 @@ mod missing;
 pub mod model;
 pub mod modules;
 pub mod names;
+mod out_of_range;
 mod ownership;
 mod packs;
 pub mod policy;

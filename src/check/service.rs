@@ -71,8 +71,11 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
             .filter(|p| p.success_threshold.is_some_and(|t| t != 1))
         {
             checker.report(
-                Diagnostic::error(Code::SW0206, format!("a {name} probe's `success_threshold` must be 1"), probe.span, "success_threshold is not 1")
-                    .with_help("Kubernetes only accepts 1 here; remove `success_threshold` or move it to the readiness probe"),
+                crate::check::out_of_range::OutOfRange::SuccessThreshold {
+                    probe: name,
+                    span: probe.span,
+                }
+                .diagnostic(),
             );
         }
     }

@@ -315,13 +315,7 @@ fn canary_step(
     let weight = weight?;
     if weight.value == 0 && !zero_allowed {
         checker.report(
-            Diagnostic::error(
-                Code::SW0206,
-                "a canary step must send some traffic",
-                weight.span,
-                "0%",
-            )
-            .with_help("weights are between 1% and 100%"),
+            crate::check::out_of_range::OutOfRange::ZeroStep { span: weight.span }.diagnostic(),
         );
         return None;
     }

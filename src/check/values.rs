@@ -147,14 +147,11 @@ fn decimal(checker: &mut Checker, number: &NumberLit, span: Span) -> Option<(u12
     if let Some(positive) = number.digits.strip_prefix('-') {
         let written = format!("{positive}{}", number.unit.as_deref().unwrap_or(""));
         checker.report(
-            Diagnostic::error(
-                Code::SW0206,
-                "negative values are not allowed here",
+            crate::check::out_of_range::OutOfRange::Negative {
+                positive: written,
                 span,
-                "must not be negative",
-            )
-            .with_help(format!("write a value of 0 or more, such as `{written}`"))
-            .with_suggested_fix(span, written),
+            }
+            .diagnostic(),
         );
         return None;
     }
@@ -218,35 +215,13 @@ pub fn integer_u32(checker: &mut Checker, expr: &Expr, min: u32, max: u32) -> Op
 }
 
 fn out_of_range(span: Span, shown: &str, min: u64, max: u64) -> Diagnostic {
-    let range = if max == u64::from(u32::MAX) || max == u64::MAX {
-        format!("at least {min}")
-    } else {
-        format!("between {min} and {max}")
-    };
-    let error = Diagnostic::error(
-        Code::SW0206,
-        format!("{shown} is out of range: must be {range}"),
+    crate::check::out_of_range::OutOfRange::Integer {
+        shown,
+        min,
+        max,
         span,
-        format!("must be {range}"),
-    );
-    let in_range = |text: &str| text.parse::<u64>().is_ok_and(|v| (min..=max).contains(&v));
-    // The likely slips: a minus sign too many, or one digit too many (`80800` for `8080`).
-    let likely = match shown.strip_prefix('-') {
-        Some(positive) => Some(positive),
-        None => shown.get(..shown.len().saturating_sub(1)),
     }
-    .filter(|text| !text.is_empty() && in_range(text));
-    let bound = if shown.starts_with('-') || shown.parse::<u64>().is_ok_and(|v| v < min) {
-        format!("the smallest allowed value is `{min}`")
-    } else {
-        format!("the largest allowed value is `{max}`")
-    };
-    match likely {
-        Some(likely) => error
-            .with_help(format!("{bound}; did you mean `{likely}`?"))
-            .with_suggested_fix(span, likely),
-        None => error.with_help(bound),
-    }
+    .diagnostic()
 }
 
 /// A whole percentage such as `30%`, in 0..=100.
@@ -276,16 +251,11 @@ pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
     let hundredths = value * 10u128.pow(2 - decimals);
     if hundredths > 10_000 {
         checker.report(
-            Diagnostic::error(
-                Code::SW0206,
-                format!(
-                    "{}% is out of range: a percentage is between 0% and 100%",
-                    number.digits
-                ),
-                expr.span,
-                "above 100%",
-            )
-            .with_help("write a percentage from `0%` to `100%`"),
+            crate::check::out_of_range::OutOfRange::Percentage {
+                digits: &number.digits,
+                span: expr.span,
+            }
+            .diagnostic(),
         );
         return None;
     }

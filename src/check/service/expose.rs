@@ -151,8 +151,7 @@ fn path(checker: &mut Checker, expr: &Expr) -> Option<String> {
             .all(|c| c.is_ascii_graphic() && !matches!(c, '?' | '#' | '*'));
     if !valid {
         checker.report(
-            Diagnostic::error(Code::SW0206, "an exposed path is an absolute path prefix", path.span, "not a path prefix")
-                .with_help("write a path that starts with `/`, without spaces, query, fragment or wildcard, e.g. `\"/api\"`"),
+            crate::check::out_of_range::OutOfRange::ExposedPath { span: path.span }.diagnostic(),
         );
         return None;
     }

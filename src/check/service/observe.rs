@@ -4,7 +4,6 @@
 use crate::check::model::{AlertSeverity, Duration, Gate, Port, PortRef, Protocol, Scrape, Slo};
 use crate::check::reader::Reader;
 use crate::check::{analysis, schema, values, Checker};
-use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::{Expr, ExprKind, Object};
 
 /// `slo { objectives = [...]  window = 5m  for = 5m  severity = warning  runbook = "..." }`
@@ -59,13 +58,11 @@ fn at_least_one_second(checker: &mut Checker, expr: &Expr, name: &str) -> Option
     let duration = values::duration(checker, expr)?;
     if duration.millis < 1000 {
         checker.report(
-            Diagnostic::error(
-                Code::SW0206,
-                format!("`{name}` must be at least 1s"),
-                expr.span,
-                "too short",
-            )
-            .with_help("Prometheus evaluates rules every few seconds; use `1m` or more"),
+            crate::check::out_of_range::OutOfRange::AlertDuration {
+                field: name,
+                span: expr.span,
+            }
+            .diagnostic(),
         );
         return None;
     }

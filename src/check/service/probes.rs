@@ -54,13 +54,8 @@ fn lower(checker: &mut Checker, expr: &Expr, ports: &Ports) -> Option<Probe> {
         if let (Some(value), Some(span)) = (value, reader.key_span(name)) {
             if value.millis < 1000 {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0206,
-                        format!("probe `{name}` must be at least 1s"),
-                        span,
-                        "too short",
-                    )
-                    .with_help("Kubernetes counts probe timings in whole seconds"),
+                    crate::check::out_of_range::OutOfRange::ProbeTiming { field: name, span }
+                        .diagnostic(),
                 );
             }
         }
@@ -127,12 +122,9 @@ fn action(
                 .map_or_else(|| "/".to_string(), |s| s.value);
             if !path.starts_with('/') {
                 let span = reader.key_span("path").unwrap_or(body.span);
-                checker.report(Diagnostic::error(
-                    Code::SW0206,
-                    "an http probe path must start with `/`",
-                    span,
-                    "relative path",
-                ));
+                checker.report(
+                    crate::check::out_of_range::OutOfRange::ProbePath { span }.diagnostic(),
+                );
             }
             Some(ProbeAction::Http {
                 path,
@@ -149,12 +141,10 @@ fn action(
             let expr = reader.required_value(checker, "command")?;
             let command = values::strings(checker, expr)?;
             if command.is_empty() {
-                checker.report(Diagnostic::error(
-                    Code::SW0206,
-                    "an exec probe needs a command",
-                    expr.span,
-                    "empty command",
-                ));
+                checker.report(
+                    crate::check::out_of_range::OutOfRange::EmptyCommand { span: expr.span }
+                        .diagnostic(),
+                );
                 return None;
             }
             Some(ProbeAction::Exec { command })
