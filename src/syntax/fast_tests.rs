@@ -6,7 +6,7 @@
 
 use super::parse_declaration as fast;
 use crate::span::FileId;
-use crate::syntax::test_corpus::{corpus, mutations, BENCH_SERVICE};
+use crate::syntax::corpus_tests::{corpus, mutations, BENCH_SERVICE};
 use crate::syntax::{parser, split};
 
 const FILE: FileId = FileId(0);

@@ -26,10 +26,14 @@ pub enum Kind {
     /// `// ...` or `# ...`, up to (not including) the end of its line.
     LineComment,
     /// `/* ... */`; one that is never closed runs to the end of the text.
-    BlockComment { closed: bool },
+    BlockComment {
+        closed: bool,
+    },
     /// `"..."` with its escapes (a backslash and any character but a line break). One that is
     /// never closed ends before the line break (or at the end of the text).
-    String { closed: bool },
+    String {
+        closed: bool,
+    },
     /// `-? digits (. digits)? unit?`, where a unit is `%` or letters: `3`, `-0.5`, `30s`, `2Gi`.
     Number,
     /// `[A-Za-z_][A-Za-z0-9_-]*`: a name, a keyword, or one of the [`RESERVED`] words.

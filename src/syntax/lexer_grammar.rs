@@ -63,14 +63,12 @@ fn check_chunk(chunk: &str, found: &mut Vec<Disagreement>) {
         })
         .collect();
     let tokens: Vec<Token> = lexer::tokens(chunk).collect();
-    let mut boundary = vec![false; chunk.len() + 1];
-    for token in &tokens {
-        boundary[token.start] = true;
-        boundary[token.end] = true;
-    }
-    boundary[0] = true;
+    // Tokens follow one another, so their ends (and 0) are every boundary, in order.
+    let boundaries: Vec<usize> = std::iter::once(0)
+        .chain(tokens.iter().map(|token| token.end))
+        .collect();
     for node in &nodes {
-        check_node(node, chunk, &boundary, found);
+        check_node(node, chunk, &boundaries, found);
     }
     for token in &tokens {
         if !token_is_read(token, chunk, &nodes) {
@@ -107,12 +105,14 @@ fn token_kind(rule: Rule) -> Option<Kind> {
     })
 }
 
-fn check_node(node: &Node, chunk: &str, boundary: &[bool], found: &mut Vec<Disagreement>) {
+fn check_node(node: &Node, chunk: &str, boundaries: &[usize], found: &mut Vec<Disagreement>) {
     // The unit of a number and the inside of a string are parts of one token.
     if matches!(node.rule, Rule::unit | Rule::string_inner | Rule::escape) {
         return;
     }
-    let on_boundaries = boundary.get(node.start) == Some(&true) && boundary.get(node.end) == Some(&true);
+    let on_boundaries = [node.start, node.end]
+        .iter()
+        .all(|at| boundaries.binary_search(at).is_ok());
     let whole_token = token_kind(node.rule).is_none_or(|kind| {
         lexer::token_at(chunk, node.start).is_some_and(|t| t.kind == kind && t.end == node.end)
     });
@@ -124,7 +124,11 @@ fn check_node(node: &Node, chunk: &str, boundary: &[bool], found: &mut Vec<Disag
                 "pest's {:?} `{}` is not {}",
                 node.rule,
                 chunk.get(node.start..node.end).unwrap_or(""),
-                if on_boundaries { "one token" } else { "on token boundaries" }
+                if on_boundaries {
+                    "one token"
+                } else {
+                    "on token boundaries"
+                }
             ),
         });
     }

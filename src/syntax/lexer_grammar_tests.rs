@@ -2,7 +2,7 @@
 //! them: wherever pest accepts a declaration, both cut it into the same tokens.
 
 use super::disagreements;
-use crate::syntax::test_corpus::{corpus, mutations};
+use crate::syntax::corpus_tests::{corpus, mutations};
 
 fn assert_agree(text: &str) {
     let found = disagreements(text);

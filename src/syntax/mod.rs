@@ -6,6 +6,8 @@
 //! a typo in one declaration leaves the others intact for the checker and the editor.
 
 pub mod ast;
+#[cfg(test)]
+mod corpus_tests;
 mod escape;
 mod expected;
 mod fast;
@@ -13,8 +15,6 @@ pub mod lexer;
 pub mod lexer_grammar;
 mod parser;
 pub mod split;
-#[cfg(test)]
-mod test_corpus;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
