@@ -3,8 +3,8 @@
 //!
 //! The parser gives up on a declaration with a syntax error, but the editor still needs hover,
 //! completion and navigation there (the user is usually mid-edit). So this module reads the
-//! tokens of [`crate::syntax::lexer`] and follows brackets and `key = value` shapes with a small state machine per
-//! block, restarting at every top-level declaration found by [`crate::syntax::split`]. It never
+//! tokens of [`crate::syntax::lexer`] and follows brackets and `key = value` shapes with a
+//! small state machine per block, restarting at every top-level declaration found by [`crate::syntax::split`]. It never
 //! fails: unexpected tokens are simply marked [`Role::Other`].
 
 use crate::span::FileId;

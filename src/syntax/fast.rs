@@ -68,13 +68,7 @@ impl Reader<'_> {
     /// Skips whitespace (with the byte order mark) and comments, as the grammar's implicit
     /// `WHITESPACE` and `COMMENT` do. `None` for a `/*` that is never closed.
     fn skip(&mut self) -> Option<()> {
-        while let Some(token) = self.token() {
-            match token.kind {
-                Kind::BlockComment { closed: false } => return None,
-                kind if kind.is_trivia() => self.position = token.end,
-                _ => break,
-            }
-        }
+        self.position = lexer::trivia_end(self.text, self.position)?;
         Some(())
     }
 
@@ -277,12 +271,15 @@ impl Reader<'_> {
         let after = self.position;
         self.skip()?;
         // A comparison, `and` or `or` would continue the value: pest reads those.
-        let continues = self.token().is_some_and(|token| match token.kind {
-            Kind::Assign | Kind::Compare => true,
-            Kind::Unknown => token.text(self.text) == "!",
-            Kind::Word => matches!(token.text(self.text), "and" | "or"),
-            _ => false,
-        });
+        // (Only those bytes can start one: the common case, a name, is not read twice.)
+        let could_continue = matches!(self.peek(), Some(b'=' | b'!' | b'<' | b'>' | b'a' | b'o'));
+        let continues = could_continue
+            && self.token().is_some_and(|token| match token.kind {
+                Kind::Assign | Kind::Compare => true,
+                Kind::Unknown => token.text(self.text) == "!",
+                Kind::Word => matches!(token.text(self.text), "and" | "or"),
+                _ => false,
+            });
         self.position = after;
         (!continues).then_some(value)
     }

@@ -121,11 +121,44 @@ impl Iterator for Tokens<'_> {
 }
 
 /// The token that starts at byte `start` of `text`, or `None` at the end (or past it).
+#[inline]
 pub fn token_at(text: &str, start: usize) -> Option<Token> {
     let bytes = text.as_bytes();
     let first = *bytes.get(start)?;
     let second = bytes.get(start + 1).copied();
+    // Names, strings and numbers first: they are most of a spec, and none starts like trivia.
     let (kind, end) = match first {
+        byte if is_word_start(byte) => (Kind::Word, word_end(bytes, start)),
+        b'"' => string(bytes, start),
+        b'0'..=b'9' => (Kind::Number, number_end(bytes, start)),
+        b'-' if second.is_some_and(|b| b.is_ascii_digit()) => {
+            (Kind::Number, number_end(bytes, start + 1))
+        }
+        _ => trivia_at(bytes, start).unwrap_or_else(|| punctuation(text, start, first, second)),
+    };
+    Some(Token { kind, start, end })
+}
+
+/// Where the whitespace and comments from byte `start` on end (`start` itself when there are
+/// none), without reading the token after them; `None` when they end in a `/*` that is never
+/// closed. For readers that only skip what the grammar skips.
+#[inline]
+pub fn trivia_end(text: &str, start: usize) -> Option<usize> {
+    let mut at = start;
+    while let Some((kind, end)) = trivia_at(text.as_bytes(), at) {
+        if kind == (Kind::BlockComment { closed: false }) {
+            return None;
+        }
+        at = end;
+    }
+    Some(at)
+}
+
+/// The whitespace or comment token at `start` (its kind and end), if there is one.
+#[inline]
+fn trivia_at(bytes: &[u8], start: usize) -> Option<(Kind, usize)> {
+    let second = bytes.get(start + 1).copied();
+    Some(match *bytes.get(start)? {
         b'\n' => (Kind::Newline, start + 1),
         b' ' | b'\t' | b'\r' | 0xEF if is_blank_at(bytes, start) => {
             (Kind::Space, blanks_end(bytes, start))
@@ -133,23 +166,18 @@ pub fn token_at(text: &str, start: usize) -> Option<Token> {
         b'#' => (Kind::LineComment, line_end(bytes, start)),
         b'/' if second == Some(b'/') => (Kind::LineComment, line_end(bytes, start)),
         b'/' if second == Some(b'*') => block_comment(bytes, start),
-        b'"' => string(bytes, start),
-        b'0'..=b'9' => (Kind::Number, number_end(bytes, start)),
-        b'-' if second.is_some_and(|b| b.is_ascii_digit()) => {
-            (Kind::Number, number_end(bytes, start + 1))
-        }
-        byte if is_word_start(byte) => (Kind::Word, word_end(bytes, start)),
-        _ => punctuation(text, start, first, second),
-    };
-    Some(Token { kind, start, end })
+        _ => return None,
+    })
 }
 
 /// Whether `byte` can start a name.
+#[inline]
 pub fn is_word_start(byte: u8) -> bool {
     byte.is_ascii_alphabetic() || byte == b'_'
 }
 
 /// Whether `byte` can continue a name.
+#[inline]
 pub fn is_word_char(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'
 }
@@ -168,6 +196,7 @@ pub fn unit_start(number: &str) -> usize {
         .map_or(number.len(), |last_digit| last_digit + 1)
 }
 
+#[inline]
 fn is_blank_at(bytes: &[u8], at: usize) -> bool {
     match bytes.get(at) {
         Some(b' ' | b'\t' | b'\r') => true,
@@ -176,18 +205,19 @@ fn is_blank_at(bytes: &[u8], at: usize) -> bool {
     }
 }
 
+#[inline]
 fn blanks_end(bytes: &[u8], start: usize) -> usize {
     let mut at = start;
-    while is_blank_at(bytes, at) {
-        at += if bytes.get(at) == Some(&0xEF) {
-            BOM.len()
-        } else {
-            1
-        };
+    loop {
+        at = run_end(bytes, at, |b| matches!(b, b' ' | b'\t' | b'\r'));
+        if bytes.get(at..at + BOM.len()) != Some(BOM.as_bytes()) {
+            return at;
+        }
+        at += BOM.len();
     }
-    at
 }
 
+#[inline]
 fn run_end(bytes: &[u8], start: usize, accept: impl Fn(u8) -> bool) -> usize {
     bytes
         .get(start..)
@@ -195,10 +225,12 @@ fn run_end(bytes: &[u8], start: usize, accept: impl Fn(u8) -> bool) -> usize {
         .map_or(bytes.len(), |length| start + length)
 }
 
+#[inline]
 fn line_end(bytes: &[u8], start: usize) -> usize {
     run_end(bytes, start, |b| b != b'\n')
 }
 
+#[inline]
 fn word_end(bytes: &[u8], start: usize) -> usize {
     run_end(bytes, start, is_word_char)
 }
@@ -217,6 +249,7 @@ fn block_comment(bytes: &[u8], start: usize) -> (Kind, usize) {
 
 /// A string literal; an unclosed one ends before its line break, as the grammar's string
 /// cannot cross a line (not even after a backslash).
+#[inline]
 fn string(bytes: &[u8], start: usize) -> (Kind, usize) {
     let mut at = start + 1;
     while let Some(&byte) = bytes.get(at) {
@@ -234,6 +267,7 @@ fn string(bytes: &[u8], start: usize) -> (Kind, usize) {
 }
 
 /// The end of a number whose digits start at `digits`.
+#[inline]
 fn number_end(bytes: &[u8], digits: usize) -> usize {
     let mut at = run_end(bytes, digits, |b| b.is_ascii_digit());
     if bytes.get(at) == Some(&b'.') && bytes.get(at + 1).is_some_and(u8::is_ascii_digit) {

@@ -633,9 +633,9 @@ struct Unclosed {
 }
 
 /// Finds the `{` that is left open, reading the tokens of [`lexer`] (so braces in strings
-/// and comments, `//`, `#` and `/* */` alike, do not count). Braces match innermost first, but when a `}` that starts its line is indented
-/// less than the line of the `{` it would close, that inner block is the one whose `}` was
-/// forgotten (a `ports {` left open inside a `service {`): the indentation shows which
+/// and comments, `//`, `#` and `/* */` alike, do not count). Braces match innermost first,
+/// but when a `}` that starts its line is indented less than the line of the `{` it would
+/// close, that inner block is the one whose `}` was forgotten (a `ports {` left open inside a `service {`): the indentation shows which
 /// block the `}` was written for.
 fn unclosed_brace(chunk: &str) -> Option<Unclosed> {
     let mut open: Vec<usize> = Vec::new();

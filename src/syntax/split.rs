@@ -2,10 +2,9 @@
 //!
 //! pest stops at the first error, so the parser is run once per declaration. This scanner
 //! finds the declarations cheaply: it reads the tokens of [`super::lexer`] (so strings and
-//! comments hide their brackets), tracks bracket depth, and starts a
-//! new chunk at a line that begins in column 0 with a name when the brackets are balanced, or
-//! with a declaration keyword even when they are not (so an unclosed `{` does not swallow the
-//! rest of the file). On the way it records every comment for the formatter, and the first
+//! comments hide their brackets), tracks bracket depth, and starts a new chunk at a line that
+//! begins in column 0 with a name when the brackets are balanced, or with a declaration
+//! keyword even when they are not (so an unclosed `{` does not swallow the rest of the file). On the way it records every comment for the formatter, and the first
 //! place where brackets nest deeper than [`MAX_DEPTH`], which bounds the parser's recursion.
 
 use crate::span::{FileId, Span};
@@ -83,16 +82,20 @@ impl Scanner<'_> {
         if self.chunk_start.is_none() {
             return false;
         }
-        let rest = self.text.get(position..).unwrap_or("");
-        let rest = rest.trim_start_matches(lexer::BOM);
+        let mut rest = self.text.get(position..).unwrap_or("");
+        // (Most lines start with no byte order mark; testing for one is cheaper than trimming.)
+        if rest.starts_with(lexer::BOM) {
+            rest = rest.trim_start_matches(lexer::BOM);
+        }
+        // A declaration starts with a letter (most lines are indented: no need to read on).
+        if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return false;
+        }
         let mut tokens = lexer::tokens(rest);
         let Some(word) = tokens.next().filter(|token| token.kind == Kind::Word) else {
             return false;
         };
         let word = word.text(rest);
-        if !word.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            return false;
-        }
         if self.depth == 0 {
             return true;
         }
