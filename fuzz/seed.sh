@@ -16,7 +16,7 @@ repo="$(dirname "$fuzz")"
 corpora="${FUZZ_CORPUS:-$fuzz/corpus}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(parse check compile format lsp)
+  targets=(parse check compile format lsp lexer)
 fi
 
 scratch="$(mktemp -d)"

@@ -5,6 +5,7 @@ use super::printer::Printer;
 use super::WIDTH;
 use crate::span::Span;
 use crate::syntax::ast::{Entry, Expr, ExprKind, LogicOp, Object, Path};
+use crate::syntax::lexer::{self, Kind};
 
 /// Binding strength, loosest first: `or`, `and`, `not`, comparisons, everything else.
 fn precedence(expr: &Expr) -> u8 {
@@ -262,58 +263,37 @@ impl Printer<'_> {
         }
     }
 
-    /// The offset of the first character at or after `position` that is not whitespace or
-    /// comment.
+    /// The offset of the first token at or after `position` (a token boundary) that is not
+    /// whitespace or comment.
     fn next_token(&self, position: usize) -> Option<usize> {
-        let mut position = position;
-        loop {
-            let rest = self.source.get(position..)?;
-            position += rest.len() - rest.trim_start().len();
-            match self.comment_at(position) {
-                Some(comment) => position = comment.span.end as usize,
-                None => return (position < self.source.len()).then_some(position),
-            }
-        }
+        lexer::tokens_from(self.source, position)
+            .find(|token| !token.kind.is_trivia())
+            .map(|token| token.start)
     }
 
-    /// The `)` matching the `(` at `open`, skipping strings and comments.
+    /// The `)` matching the `(` at `open` (strings and comments hide their parentheses).
     fn matching_paren(&self, open: usize) -> Option<usize> {
-        let bytes = self.source.as_bytes();
         let mut depth = 0usize;
-        let mut position = open;
-        while let Some(&byte) = bytes.get(position) {
-            if let Some(comment) = self.comment_at(position) {
-                position = (comment.span.end as usize).max(position + 1);
-                continue;
-            }
-            match byte {
-                b'"' => position = skip_string(bytes, position),
-                b'(' => depth += 1,
-                b')' => {
+        for token in lexer::tokens_from(self.source, open) {
+            match token.kind {
+                Kind::Open(b'(') => depth += 1,
+                Kind::Close(b')') => {
                     depth = depth.saturating_sub(1);
                     if depth == 0 {
-                        return Some(position);
+                        return Some(token.start);
                     }
                 }
                 _ => {}
             }
-            position += 1;
         }
         None
     }
 
-    /// The offset of the `{` after a tag, skipping whitespace and comments.
+    /// The offset of the `{` after a tag (past whitespace and comments).
     fn find_open_brace(&self, from: usize) -> usize {
-        let mut position = from;
-        let bytes = self.source.as_bytes();
-        while let Some(&byte) = bytes.get(position) {
-            if byte == b'{' {
-                return position;
-            }
-            let comment = self.comment_at(position);
-            position = comment.map_or(position + 1, |c| (c.span.end as usize).max(position + 1));
-        }
-        from
+        lexer::tokens_from(self.source, from)
+            .find(|token| token.kind == Kind::Open(b'{'))
+            .map_or(from, |token| token.start)
     }
 
     /// A condition, call or literal with comments inside: printed token by token, each
@@ -388,17 +368,4 @@ impl Printer<'_> {
             self.out.push_str(&segment.text);
         }
     }
-}
-
-/// The offset of the closing quote of the string starting at `open` (or the end of the line).
-fn skip_string(bytes: &[u8], open: usize) -> usize {
-    let mut position = open + 1;
-    while let Some(&byte) = bytes.get(position) {
-        match byte {
-            b'\\' => position += 2,
-            b'"' | b'\n' => return position,
-            _ => position += 1,
-        }
-    }
-    position
 }

@@ -110,15 +110,6 @@ impl<'a> Printer<'a> {
         self.comments.get(self.next_comment)
     }
 
-    /// The comment starting exactly at `position`, if any.
-    pub fn comment_at(&self, position: usize) -> Option<&'a Comment> {
-        let index = self
-            .comments
-            .binary_search_by_key(&position, |c| c.span.start as usize)
-            .ok()?;
-        self.comments.get(index)
-    }
-
     /// The comment ending exactly at `position`, if any.
     pub fn comment_ending_at(&self, position: usize) -> Option<&'a Comment> {
         let index = self

@@ -2,12 +2,13 @@
 //! names, field keys, labels, kinds and values, and in which block each one sits.
 //!
 //! The parser gives up on a declaration with a syntax error, but the editor still needs hover,
-//! completion and navigation there (the user is usually mid-edit). So this module tokenises the
-//! text itself and follows brackets and `key = value` shapes with a small state machine per
-//! block, restarting at every top-level declaration found by [`crate::syntax::split`]. It never
+//! completion and navigation there (the user is usually mid-edit). So this module reads the
+//! tokens of [`crate::syntax::lexer`] and follows brackets and `key = value` shapes with a
+//! small state machine per block, restarting at every top-level declaration found by [`crate::syntax::split`]. It never
 //! fails: unexpected tokens are simply marked [`Role::Other`].
 
 use crate::span::FileId;
+use crate::syntax::lexer::{self, Kind as LexKind};
 use crate::syntax::split;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -497,128 +498,39 @@ impl<'a> Machine<'a> {
     }
 }
 
-/// Splits `text` into tokens (all with role `Other`) and comment ranges.
+/// Splits `text` into tokens (all with role `Other`) and comment ranges, with the rules of
+/// [`lexer`].
 fn lex(text: &str) -> (Vec<Token>, Vec<(usize, usize)>) {
-    let bytes = text.as_bytes();
     let mut tokens = Vec::new();
     let mut comments = Vec::new();
-    let mut position = 0;
-    while let Some(&byte) = bytes.get(position) {
-        let start = position;
-        let kind = match byte {
-            b' ' | b'\t' | b'\r' | b'\n' => {
-                position += 1;
+    for token in lexer::tokens(text) {
+        let kind = match token.kind {
+            LexKind::Space | LexKind::Newline => continue,
+            LexKind::LineComment | LexKind::BlockComment { .. } => {
+                comments.push((token.start, token.end));
                 continue;
             }
-            b'#' => {
-                position = line_end(bytes, position);
-                comments.push((start, position));
-                continue;
-            }
-            b'/' if bytes.get(position + 1) == Some(&b'/') => {
-                position = line_end(bytes, position);
-                comments.push((start, position));
-                continue;
-            }
-            b'/' if bytes.get(position + 1) == Some(&b'*') => {
-                position = block_comment_end(bytes, position);
-                comments.push((start, position));
-                continue;
-            }
-            b'"' => {
-                position = string_end(bytes, position);
-                Kind::Str
-            }
-            b'0'..=b'9' | b'-'
-                if byte != b'-' || bytes.get(position + 1).is_some_and(u8::is_ascii_digit) =>
-            {
-                position = run_end(bytes, position + 1, |b| {
-                    b.is_ascii_alphanumeric() || b == b'.' || b == b'%'
-                });
-                Kind::Number
-            }
-            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                position = run_end(bytes, position, |b| {
-                    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
-                });
-                match &text[start..position] {
-                    "and" | "or" | "not" => Kind::Operator,
-                    _ => Kind::Word,
-                }
-            }
-            _ => {
-                let (kind, length) = punctuation(bytes, position);
-                position += length;
-                kind
-            }
+            LexKind::String { .. } => Kind::Str,
+            LexKind::Number => Kind::Number,
+            LexKind::Word => match token.text(text) {
+                "and" | "or" | "not" => Kind::Operator,
+                _ => Kind::Word,
+            },
+            LexKind::Open(bracket) => Kind::Open(bracket),
+            LexKind::Close(bracket) => Kind::Close(bracket),
+            LexKind::Assign => Kind::Assign,
+            LexKind::Compare => Kind::Operator,
+            LexKind::Comma => Kind::Comma,
+            LexKind::Dot => Kind::Dot,
+            LexKind::Slash | LexKind::Unknown => Kind::Other,
         };
         tokens.push(Token {
             kind,
-            start,
-            end: position,
+            start: token.start,
+            end: token.end,
             role: Role::Other,
             frame: 0,
         });
     }
     (tokens, comments)
-}
-
-fn punctuation(bytes: &[u8], position: usize) -> (Kind, usize) {
-    let pair = bytes.get(position..position + 2).unwrap_or(&[]);
-    if matches!(pair, b"==" | b"!=" | b"<=" | b">=") {
-        return (Kind::Operator, 2);
-    }
-    let byte = bytes.get(position).copied().unwrap_or(b' ');
-    let kind = match byte {
-        b'{' | b'[' | b'(' => Kind::Open(byte),
-        b'}' | b']' | b')' => Kind::Close(byte),
-        b'=' => Kind::Assign,
-        b',' => Kind::Comma,
-        b'.' => Kind::Dot,
-        b'<' | b'>' => Kind::Operator,
-        _ => Kind::Other,
-    };
-    (kind, utf8_width(byte))
-}
-
-fn utf8_width(first: u8) -> usize {
-    match first {
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        0xF0..=0xFF => 4,
-        _ => 1,
-    }
-}
-
-fn run_end(bytes: &[u8], mut position: usize, accept: impl Fn(u8) -> bool) -> usize {
-    while bytes.get(position).is_some_and(|&b| accept(b)) {
-        position += 1;
-    }
-    position
-}
-
-fn line_end(bytes: &[u8], position: usize) -> usize {
-    run_end(bytes, position, |b| b != b'\n')
-}
-
-fn block_comment_end(bytes: &[u8], position: usize) -> usize {
-    let start = position + 2;
-    bytes
-        .get(start..)
-        .and_then(|rest| rest.windows(2).position(|pair| pair == b"*/"))
-        .map_or(bytes.len(), |found| start + found + 2)
-}
-
-/// The end of a string literal: after its closing quote, or at the end of its line.
-fn string_end(bytes: &[u8], position: usize) -> usize {
-    let mut at = position + 1;
-    while let Some(&byte) = bytes.get(at) {
-        match byte {
-            b'\\' => at += 2,
-            b'"' => return at + 1,
-            b'\n' => return at,
-            _ => at += 1,
-        }
-    }
-    bytes.len()
 }

@@ -14,6 +14,7 @@
 
 use super::ast::*;
 use super::escape;
+use super::lexer::{self, is_word_start, Kind, Token};
 use crate::span::{FileId, Span};
 
 /// Deeper nesting is left to pest, which reports the limits.
@@ -45,14 +46,6 @@ struct Reader<'a> {
     depth: usize,
 }
 
-fn is_ident_start(byte: u8) -> bool {
-    byte.is_ascii_alphabetic() || byte == b'_'
-}
-
-fn is_ident_char(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'
-}
-
 impl Reader<'_> {
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, self.offset + start, self.offset + end)
@@ -62,57 +55,34 @@ impl Reader<'_> {
         self.bytes.get(self.position).copied()
     }
 
-    fn rest(&self) -> &[u8] {
-        self.bytes.get(self.position..).unwrap_or_default()
+    /// The token at the reader's position.
+    fn token(&self) -> Option<Token> {
+        lexer::token_at(self.text, self.position)
+    }
+
+    /// The token at the reader's position when it is of kind `kind`.
+    fn token_of(&self, kind: Kind) -> Option<Token> {
+        self.token().filter(|token| token.kind == kind)
     }
 
     /// Skips whitespace (with the byte order mark) and comments, as the grammar's implicit
     /// `WHITESPACE` and `COMMENT` do. `None` for a `/*` that is never closed.
     fn skip(&mut self) -> Option<()> {
-        loop {
-            let rest = self.rest();
-            match rest.first() {
-                Some(b' ' | b'\t' | b'\r' | b'\n') => self.position += 1,
-                Some(0xEF) if rest.starts_with("\u{FEFF}".as_bytes()) => self.position += 3,
-                Some(b'#') => self.line_comment(),
-                Some(b'/') if rest.starts_with(b"//") => self.line_comment(),
-                Some(b'/') if rest.starts_with(b"/*") => {
-                    let close = rest.windows(2).skip(2).position(|pair| pair == b"*/")?;
-                    self.position += close + 4;
-                }
-                _ => return Some(()),
-            }
-        }
+        self.position = lexer::trivia_end(self.text, self.position)?;
+        Some(())
     }
 
-    fn line_comment(&mut self) {
-        let length = self
-            .rest()
-            .iter()
-            .position(|&b| b == b'\n')
-            .unwrap_or(self.rest().len());
-        self.position += length;
-    }
-
-    /// `[A-Za-z_][A-Za-z0-9_-]*`, but not a reserved word on its own.
+    /// A name: a word that is not reserved.
     fn ident(&mut self) -> Option<Ident> {
-        let start = self.position;
-        if !self.peek().is_some_and(is_ident_start) {
+        let token = self.token_of(Kind::Word)?;
+        let text = token.text(self.text);
+        if lexer::is_reserved(text) {
             return None;
         }
-        let length = self
-            .rest()
-            .iter()
-            .take_while(|&&b| is_ident_char(b))
-            .count();
-        let text = self.text.get(start..start + length)?;
-        if matches!(text, "true" | "false" | "and" | "or" | "not") {
-            return None;
-        }
-        self.position += length;
+        self.position = token.end;
         Some(Ident {
             text: text.to_string(),
-            span: self.span(start, start + length),
+            span: self.span(token.start, token.end),
         })
     }
 
@@ -124,7 +94,7 @@ impl Reader<'_> {
                 .bytes
                 .get(self.position + 1)
                 .copied()
-                .is_some_and(is_ident_start)
+                .is_some_and(is_word_start)
         {
             let before = self.position;
             self.position += 1;
@@ -140,100 +110,45 @@ impl Reader<'_> {
     }
 
     fn string(&mut self) -> Option<StringLit> {
-        let start = self.position;
-        self.position += 1;
-        loop {
-            match self.peek()? {
-                b'"' => break,
-                b'\n' => return None,
-                b'\\' => {
-                    // An escape takes any character but a line break; `unescape` judges it.
-                    if matches!(self.bytes.get(self.position + 1), None | Some(b'\n')) {
-                        return None;
-                    }
-                    self.position += 1;
-                    self.position += utf8_length(self.text.get(self.position..)?);
-                }
-                _ => self.position += 1,
-            }
-        }
-        let raw = self.text.get(start + 1..self.position)?;
-        self.position += 1;
+        let token = self.token_of(Kind::String { closed: true })?;
+        let raw = self.text.get(token.start + 1..token.end - 1)?;
         let value = escape::unescape(raw).ok()?;
+        self.position = token.end;
         Some(StringLit {
             value,
-            span: self.span(start, self.position),
+            span: self.span(token.start, token.end),
         })
     }
 
-    /// `-? digits (. digits)? unit?` where a unit is `%` or letters.
+    /// A number with its unit, as the lexer reads it.
     fn number(&mut self) -> Option<Expr> {
-        let start = self.position;
-        if self.peek() == Some(b'-') {
-            self.position += 1;
-        }
-        let digits = |reader: &Self| {
-            reader
-                .rest()
-                .iter()
-                .take_while(|b| b.is_ascii_digit())
-                .count()
-        };
-        let whole = digits(self);
-        if whole == 0 {
-            return None;
-        }
-        self.position += whole;
-        if self.peek() == Some(b'.')
-            && self
-                .bytes
-                .get(self.position + 1)
-                .is_some_and(u8::is_ascii_digit)
-        {
-            self.position += 1;
-            self.position += digits(self);
-        }
-        let digits_end = self.position;
-        let unit_length = match self.peek() {
-            Some(b'%') => 1,
-            _ => self
-                .rest()
-                .iter()
-                .take_while(|b| b.is_ascii_alphabetic())
-                .count(),
-        };
-        self.position += unit_length;
-        let unit =
-            (unit_length > 0).then(|| self.text.get(digits_end..self.position).map(str::to_string));
+        let token = self.token_of(Kind::Number)?;
+        let text = token.text(self.text);
+        let (digits, unit) = text.split_at(lexer::unit_start(text));
+        self.position = token.end;
         let number = NumberLit {
-            digits: self.text.get(start..digits_end)?.to_string(),
-            unit: unit.flatten(),
+            digits: digits.to_string(),
+            unit: (!unit.is_empty()).then(|| unit.to_string()),
         };
         Some(Expr {
             kind: ExprKind::Number(number),
-            span: self.span(start, self.position),
+            span: self.span(token.start, token.end),
         })
     }
 
     /// `true` or `false` as whole words.
     fn boolean(&mut self) -> Option<Expr> {
-        let start = self.position;
-        for (word, value) in [("true", true), ("false", false)] {
-            if self.rest().starts_with(word.as_bytes())
-                && !self
-                    .bytes
-                    .get(start + word.len())
-                    .copied()
-                    .is_some_and(is_ident_char)
-            {
-                self.position += word.len();
-                return Some(Expr {
-                    kind: ExprKind::Bool(value),
-                    span: self.span(start, self.position),
-                });
-            }
-        }
-        None
+        let token = self.token_of(Kind::Word)?;
+        let value = match token.text(self.text) {
+            "true" => true,
+            "false" => false,
+            _ => return None,
+        };
+        self.position = token.end;
+        Some(Expr {
+            kind: ExprKind::Bool(value),
+            span: self.span(token.start, token.end),
+        })
     }
 
     fn item(&mut self) -> Option<Item> {
@@ -356,13 +271,15 @@ impl Reader<'_> {
         let after = self.position;
         self.skip()?;
         // A comparison, `and` or `or` would continue the value: pest reads those.
-        let continues = match self.rest() {
-            [b'=' | b'!' | b'<' | b'>', ..] => true,
-            rest => ["and", "or"].iter().any(|word| {
-                rest.starts_with(word.as_bytes())
-                    && !rest.get(word.len()).copied().is_some_and(is_ident_char)
-            }),
-        };
+        // (Only those bytes can start one: the common case, a name, is not read twice.)
+        let could_continue = matches!(self.peek(), Some(b'=' | b'!' | b'<' | b'>' | b'a' | b'o'));
+        let continues = could_continue
+            && self.token().is_some_and(|token| match token.kind {
+                Kind::Assign | Kind::Compare => true,
+                Kind::Unknown => token.text(self.text) == "!",
+                Kind::Word => matches!(token.text(self.text), "and" | "or"),
+                _ => false,
+            });
         self.position = after;
         (!continues).then_some(value)
     }
@@ -386,7 +303,7 @@ impl Reader<'_> {
                 })
             }
             b't' | b'f' => self.boolean().or_else(|| self.word_led()),
-            byte if is_ident_start(byte) => self.word_led(),
+            byte if is_word_start(byte) => self.word_led(),
             _ => None,
         }
     }
@@ -452,11 +369,6 @@ impl Reader<'_> {
             span: self.span(start, self.position),
         })
     }
-}
-
-/// The length in bytes of the character at the start of `text` (1 at the end).
-fn utf8_length(text: &str) -> usize {
-    text.chars().next().map_or(1, char::len_utf8)
 }
 
 #[cfg(test)]

@@ -6,9 +6,13 @@
 //! a typo in one declaration leaves the others intact for the checker and the editor.
 
 pub mod ast;
+#[cfg(test)]
+mod corpus_tests;
 mod escape;
 mod expected;
 mod fast;
+pub mod lexer;
+pub mod lexer_grammar;
 mod parser;
 pub mod split;
 
@@ -65,29 +69,16 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
 
 /// Reads the leading `kind name` words of a declaration that failed to parse.
 fn broken(file: FileId, chunk: &str, span: Span) -> Declaration {
-    let mut words = Vec::new();
-    let mut position = 0;
-    while words.len() < 2 {
-        let rest = &chunk[position..];
-        let skipped = rest.len() - rest.trim_start().len();
-        position += skipped;
-        let word_len = chunk[position..]
-            .char_indices()
-            .take_while(|(i, c)| c.is_ascii_alphanumeric() || *c == '_' || (*i > 0 && *c == '-'))
-            .count();
-        let starts_alphabetic =
-            chunk[position..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-        if word_len == 0 || !starts_alphabetic {
-            break;
-        }
-        let start = span.start as usize + position;
-        words.push(Ident {
-            text: chunk[position..position + word_len].to_string(),
-            span: Span::new(file, start, start + word_len),
+    let offset = span.start as usize;
+    let mut words = lexer::tokens(chunk)
+        .filter(|token| !matches!(token.kind, lexer::Kind::Space | lexer::Kind::Newline))
+        .take(2)
+        .map_while(|token| {
+            (token.kind == lexer::Kind::Word).then(|| Ident {
+                text: token.text(chunk).to_string(),
+                span: Span::new(file, offset + token.start, offset + token.end),
+            })
         });
-        position += word_len;
-    }
-    let mut words = words.into_iter();
     Declaration::Error(BrokenDeclaration {
         keyword: words.next(),
         name: words.next(),

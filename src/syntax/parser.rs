@@ -1,6 +1,7 @@
 //! pest parse of one declaration chunk, and the conversion of pest pairs into the AST.
 
 use super::ast::*;
+use super::lexer::{self, Kind};
 use super::split::MAX_DEPTH;
 use super::{escape, expected};
 use crate::diagnostics::{Code, Diagnostic};
@@ -589,13 +590,14 @@ fn found_at(chunk: &str, position: usize) -> (String, usize) {
         return (shown, first.len_utf8());
     }
     if first.is_alphanumeric() || first == '_' {
-        let word: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '%'))
-            .take(40)
-            .collect();
-        let length = word.len();
-        return (format!("`{word}`"), length);
+        // A name, a number or a dotted name, as far as it goes without a space (at most 40
+        // characters, all ASCII).
+        let end = lexer::tokens_from(chunk, position)
+            .take_while(|token| matches!(token.kind, Kind::Word | Kind::Number | Kind::Dot))
+            .last()
+            .map_or(position, |token| token.end)
+            .min(position + 40);
+        return (format!("`{}`", &chunk[position..end]), end - position);
     }
     let shown = match first {
         '\n' | '\r' => "the end of the line".to_string(),
@@ -609,18 +611,14 @@ fn found_at(chunk: &str, position: usize) -> (String, usize) {
 /// When a string starts at `position` and its line ends before a closing quote, where the
 /// line ends (the string rule never matches there, so pest only says what it expected).
 fn unterminated_string(chunk: &str, position: usize) -> Option<usize> {
-    let rest = chunk.get(position..)?.strip_prefix('"')?;
-    let mut escaped = false;
-    for (index, c) in rest.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '"' => return None,
-            '\n' => return Some(position + 1 + rest[..index].trim_end_matches('\r').len()),
-            _ => {}
-        }
+    let token = lexer::token_at(chunk, position)?;
+    if token.kind != (Kind::String { closed: false }) {
+        return None;
     }
-    Some(chunk.trim_end().len())
+    if token.end >= chunk.len() {
+        return Some(chunk.trim_end().len());
+    }
+    Some(token.start + token.text(chunk).trim_end_matches('\r').len())
 }
 
 /// A `{` that is never closed, and where its `}` probably belongs.
@@ -634,25 +632,19 @@ struct Unclosed {
     before_line: Option<usize>,
 }
 
-/// Finds the `{` that is left open, skipping strings and comments (`//`, `#` and `/* */`
-/// alike). Braces match innermost first, but when a `}` that starts its line is indented
-/// less than the line of the `{` it would close, that inner block is the one whose `}` was
-/// forgotten (a `ports {` left open inside a `service {`): the indentation shows which
+/// Finds the `{` that is left open, reading the tokens of [`lexer`] (so braces in strings
+/// and comments, `//`, `#` and `/* */` alike, do not count). Braces match innermost first,
+/// but when a `}` that starts its line is indented less than the line of the `{` it would
+/// close, that inner block is the one whose `}` was forgotten (a `ports {` left open inside a `service {`): the indentation shows which
 /// block the `}` was written for.
 fn unclosed_brace(chunk: &str) -> Option<Unclosed> {
     let mut open: Vec<usize> = Vec::new();
     let mut suspect: Option<Unclosed> = None;
-    let mut chars = chunk.char_indices().peekable();
-    while let Some((index, c)) = chars.next() {
-        match c {
-            '"' => skip_string(&mut chars),
-            '#' => skip_line(&mut chars),
-            '/' if chars.peek().is_some_and(|(_, next)| *next == '/') => skip_line(&mut chars),
-            '/' if chars.peek().is_some_and(|(_, next)| *next == '*') => {
-                skip_block_comment(&mut chars)
-            }
-            '{' => open.push(index),
-            '}' => {
+    for token in lexer::tokens(chunk) {
+        let index = token.start;
+        match token.kind {
+            Kind::Open(b'{') => open.push(index),
+            Kind::Close(b'}') => {
                 if let Some(line_start) = starts_line(chunk, index) {
                     let indent = index - line_start;
                     while open.len() > 1
@@ -715,36 +707,6 @@ fn indentation(text: &str, offset: usize) -> usize {
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
         .count()
-}
-
-fn skip_string(chars: &mut std::iter::Peekable<std::str::CharIndices>) {
-    while let Some((_, c)) = chars.next() {
-        match c {
-            '\\' => {
-                chars.next();
-            }
-            '"' | '\n' => break,
-            _ => {}
-        }
-    }
-}
-
-fn skip_block_comment(chars: &mut std::iter::Peekable<std::str::CharIndices>) {
-    chars.next();
-    while let Some((_, c)) = chars.next() {
-        if c == '*' && chars.peek().is_some_and(|(_, next)| *next == '/') {
-            chars.next();
-            break;
-        }
-    }
-}
-
-fn skip_line(chars: &mut std::iter::Peekable<std::str::CharIndices>) {
-    for (_, c) in chars.by_ref() {
-        if c == '\n' {
-            break;
-        }
-    }
 }
 
 /// Where a node really ends. pest lets a rule that ends in a repetition (`a ~ ("." ~ a)*`)
