@@ -29,7 +29,7 @@ pub use engine::{ArgoRollouts, Engine};
 pub use exposure::{Exposure, Gateway, Removable};
 pub use gates::{CiReference, Dast, DastScan, QualityGate, Risk, SecuritySeverity};
 pub use hooks::{Hook, HookAt};
-pub use keywords::{and_word, keyword_of, spellings_of};
+pub use keywords::{and_word, spelling_of, spellings_of};
 pub use observability::{AlertSeverity, Scrape, Slo};
 pub use ownership::Deployer;
 pub use platform::Platform;

@@ -352,7 +352,7 @@ fn field(checker: &mut Checker, expr: &Expr, scope: Scope) -> Option<(String, Fi
 }
 
 fn subject_name(each: PolicySubject) -> &'static str {
-    crate::check::model::keyword_of(PolicySubject::KEYWORDS, &each)
+    crate::check::model::spelling_of(PolicySubject::KEYWORDS, &each)
 }
 
 fn compare(

@@ -49,7 +49,7 @@ impl Over {
         &[("steps", Over::Steps), ("rollout", Over::Rollout)];
 
     pub fn keyword(self) -> &'static str {
-        super::keyword_of(Over::KEYWORDS, &self)
+        super::spelling_of(Over::KEYWORDS, &self)
     }
 }
 
@@ -146,7 +146,7 @@ impl NoData {
         &[("fail", NoData::Fail), ("pass", NoData::Pass)];
 
     pub fn keyword(self) -> &'static str {
-        super::keyword_of(NoData::KEYWORDS, &self)
+        super::spelling_of(NoData::KEYWORDS, &self)
     }
 }
 
@@ -193,7 +193,7 @@ impl Metric {
     }
 
     pub fn name(self) -> &'static str {
-        super::keyword_of(Metric::ALL, &self)
+        super::spelling_of(Metric::ALL, &self)
     }
 
     /// Latency metrics take durations; rate metrics take percentages.

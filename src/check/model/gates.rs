@@ -4,7 +4,7 @@
 //! promoted (`environment { dast = zap_baseline { ... } | zap_full { ... } }`). Credentials and
 //! server addresses are references to the CI's secrets and variables, never values.
 
-use super::{keyword_of, ToolchainKind};
+use super::{spelling_of, ToolchainKind};
 use crate::span::Span;
 use serde::Serialize;
 
@@ -77,7 +77,7 @@ impl SecuritySeverity {
 
     /// The keyword the spec writes.
     pub fn keyword(self) -> &'static str {
-        keyword_of(SecuritySeverity::KEYWORDS, &self)
+        spelling_of(SecuritySeverity::KEYWORDS, &self)
     }
 
     /// The lowest `security-severity` score of the grade (GitHub: critical is 9.0 and above,
@@ -137,7 +137,7 @@ impl Risk {
 
     /// The keyword the spec writes.
     pub fn keyword(self) -> &'static str {
-        keyword_of(Risk::KEYWORDS, &self)
+        spelling_of(Risk::KEYWORDS, &self)
     }
 
     /// ZAP's `riskcode` of the level.

@@ -62,6 +62,6 @@ impl HookAt {
     ];
 
     pub fn keyword(self) -> &'static str {
-        super::keyword_of(HookAt::KEYWORDS, &self)
+        super::spelling_of(HookAt::KEYWORDS, &self)
     }
 }

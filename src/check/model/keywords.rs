@@ -2,12 +2,12 @@
 //! value it names.
 //!
 //! A table such as [`super::OnFailure::KEYWORDS`] is the single source of a vocabulary: the
-//! checker reads values with it, the model names values with [`keyword_of`], and the schema
+//! checker reads values with it, the model names values with [`spelling_of`], and the schema
 //! (completion, hover, the policy language) lists its words with [`spellings!`], which derives
 //! a `&[&str]` from the table at compile time, so no list of words is written twice.
 
 /// The keyword of `value` in its table (every value is listed; "" if one is not).
-pub fn keyword_of<T: PartialEq>(table: &[(&'static str, T)], value: &T) -> &'static str {
+pub fn spelling_of<T: PartialEq>(table: &[(&'static str, T)], value: &T) -> &'static str {
     table
         .iter()
         .find(|(_, listed)| listed == value)

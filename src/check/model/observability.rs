@@ -45,7 +45,7 @@ impl AlertSeverity {
     ];
 
     pub fn name(self) -> &'static str {
-        super::keyword_of(AlertSeverity::ALL, &self)
+        super::spelling_of(AlertSeverity::ALL, &self)
     }
 
     /// One grade lower: what a slow error-budget burn (a ticket, not a page) is raised as.

@@ -28,7 +28,7 @@ impl Deployer {
     ];
 
     pub fn keyword(self) -> &'static str {
-        super::keyword_of(Deployer::KEYWORDS, &self)
+        super::spelling_of(Deployer::KEYWORDS, &self)
     }
 }
 

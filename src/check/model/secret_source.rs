@@ -58,7 +58,7 @@ impl StoreKind {
     }
 
     pub fn name(self) -> &'static str {
-        super::keyword_of(StoreKind::ALL, &self)
+        super::spelling_of(StoreKind::ALL, &self)
     }
 }
 
