@@ -120,6 +120,82 @@ impl Iterator for Tokens<'_> {
     }
 }
 
+/// The tokens of `text` that matter to a reader of its structure, in order (line breaks,
+/// comments, strings and brackets), and the runs of other tokens between them (names,
+/// numbers, blanks, other punctuation), each run as one [`Piece::Run`]. No token but a
+/// comment or a string holds a line break, a bracket, a quote, `#` or `/`, and those start
+/// with one, so skipping to the next such byte lands on a token boundary: a run ends where
+/// [`tokens`] starts the next structural token (a test and the fuzz target `lexer` hold the
+/// two views together). The splitter reads this view: it skips a name in one step.
+pub fn structure(text: &str) -> Structure<'_> {
+    Structure { text, position: 0 }
+}
+
+/// What [`structure`] yields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece {
+    /// A line break, comment, string, bracket or `/`.
+    Token(Token),
+    /// The tokens from `start` to `end`, none of them structural.
+    Run { start: usize, end: usize },
+}
+
+/// The iterator behind [`structure`].
+#[derive(Debug, Clone, Copy)]
+pub struct Structure<'a> {
+    text: &'a str,
+    position: usize,
+}
+
+impl Structure<'_> {
+    /// The tokens from where the next piece starts, as [`tokens_from`] reads them.
+    pub fn tokens(&self) -> Tokens<'_> {
+        tokens_from(self.text, self.position)
+    }
+}
+
+/// Where the first token from `start` on that is not a blank starts, if one does before
+/// `end`.
+pub fn first_solid(text: &str, start: usize, end: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = start;
+    while at < end {
+        if !is_blank_at(bytes, at) {
+            return Some(at);
+        }
+        at = blanks_end(bytes, at);
+    }
+    None
+}
+
+/// Whether `byte` starts a token that [`structure`] yields on its own.
+#[inline]
+fn is_structural(byte: u8) -> bool {
+    matches!(
+        byte,
+        b'\n' | b'"' | b'#' | b'/' | b'{' | b'[' | b'(' | b'}' | b']' | b')'
+    )
+}
+
+impl Iterator for Structure<'_> {
+    type Item = Piece;
+
+    #[inline]
+    fn next(&mut self) -> Option<Piece> {
+        let bytes = self.text.as_bytes();
+        let start = self.position;
+        if is_structural(*bytes.get(start)?) {
+            let token = token_at(self.text, start)?;
+            self.position = token.end;
+            Some(Piece::Token(token))
+        } else {
+            let end = run_end(bytes, start, |b| !is_structural(b));
+            self.position = end;
+            Some(Piece::Run { start, end })
+        }
+    }
+}
+
 /// The token that starts at byte `start` of `text`, or `None` at the end (or past it).
 #[inline]
 pub fn token_at(text: &str, start: usize) -> Option<Token> {
@@ -155,7 +231,7 @@ pub fn trivia_end(text: &str, start: usize) -> Option<usize> {
 }
 
 /// The whitespace or comment token at `start` (its kind and end), if there is one.
-#[inline]
+#[inline(always)]
 fn trivia_at(bytes: &[u8], start: usize) -> Option<(Kind, usize)> {
     let second = bytes.get(start + 1).copied();
     Some(match *bytes.get(start)? {
@@ -184,7 +260,9 @@ pub fn is_word_char(byte: u8) -> bool {
 
 /// Whether `word` is one of the [`RESERVED`] words.
 pub fn is_reserved(word: &str) -> bool {
-    RESERVED.contains(&word)
+    // (A match compiles to a test of the length and one comparison; `RESERVED.contains`
+    // compared all five. The unit tests hold the two lists together.)
+    matches!(word, "true" | "false" | "and" | "or" | "not")
 }
 
 /// Where the unit of the number token `number` starts (its length when it has none):
@@ -382,6 +460,16 @@ mod tests {
             kinds("/* open { "),
             [(Kind::BlockComment { closed: false }, "/* open { ")]
         );
+    }
+
+    #[test]
+    fn reserved_words_are_exactly_the_listed_ones() {
+        for word in RESERVED {
+            assert!(is_reserved(word), "{word}");
+        }
+        for word in ["tru", "falsey", "an", "nott", "or-", "True"] {
+            assert!(!is_reserved(word), "{word}");
+        }
     }
 
     #[test]

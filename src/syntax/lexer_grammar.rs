@@ -6,9 +6,10 @@
 //! a token boundary, each string, number, name, keyword and operator pest reads is exactly one
 //! token of the matching kind, and each string, number and word token is read by pest as one
 //! of those. `tests/lexer_grammar.rs` runs it over every spec in the repository and
-//! mutations of them, and the fuzz target `lexer` over anything.
+//! mutations of them, and the fuzz target `lexer` over anything; both also check the
+//! lexer's structural view against its tokens ([`structure_disagreement`]).
 
-use super::lexer::{self, Kind, Token};
+use super::lexer::{self, Kind, Piece, Token};
 use super::parser::{Rule, SlipwayParser};
 use super::split;
 use crate::span::FileId;
@@ -41,6 +42,50 @@ pub fn disagreements(text: &str) -> Vec<Disagreement> {
         }
     }
     found
+}
+
+/// Where [`lexer::structure`] first cuts `text` differently from [`lexer::tokens`], if
+/// anywhere: each structural token must be the next token, and each run must be exactly
+/// the next tokens that are not structural.
+pub fn structure_disagreement(text: &str) -> Option<usize> {
+    let mut tokens = lexer::tokens(text);
+    for piece in lexer::structure(text) {
+        match piece {
+            Piece::Token(token) => {
+                if !is_structural(token.kind) || tokens.next() != Some(token) {
+                    return Some(token.start);
+                }
+            }
+            Piece::Run { start, end } => {
+                let mut at = start;
+                while at < end {
+                    match tokens.next() {
+                        Some(token) if token.start == at && !is_structural(token.kind) => {
+                            at = token.end;
+                        }
+                        _ => return Some(at),
+                    }
+                }
+                if at != end {
+                    return Some(start);
+                }
+            }
+        }
+    }
+    tokens.next().map(|token| token.start)
+}
+
+fn is_structural(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Newline
+            | Kind::LineComment
+            | Kind::BlockComment { .. }
+            | Kind::String { .. }
+            | Kind::Open(_)
+            | Kind::Close(_)
+            | Kind::Slash
+    )
 }
 
 /// What pest read at one place: a rule and its byte range.

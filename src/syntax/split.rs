@@ -1,8 +1,8 @@
 //! Splits a file into top-level declaration chunks before pest sees it.
 //!
 //! pest stops at the first error, so the parser is run once per declaration. This scanner
-//! finds the declarations cheaply: it reads the tokens of [`super::lexer`] (so strings and
-//! comments hide their brackets), tracks bracket depth, and starts a new chunk at a line that
+//! finds the declarations cheaply: it reads the structural tokens of [`super::lexer`] (so
+//! strings and comments hide their brackets, and a name is skipped in one step), tracks bracket depth, and starts a new chunk at a line that
 //! begins in column 0 with a name when the brackets are balanced, or with a declaration
 //! keyword even when they are not (so an unclosed `{` does not swallow the rest of the file). On the way it records every comment for the formatter, and the first
 //! place where brackets nest deeper than [`MAX_DEPTH`], which bounds the parser's recursion.
@@ -10,7 +10,7 @@
 use crate::span::{FileId, Span};
 
 use super::ast::Comment;
-use super::lexer::{self, Kind, Token};
+use super::lexer::{self, Kind, Piece, Token};
 
 /// The deepest bracket nesting the parser accepts; deeper input is reported, not parsed.
 pub const MAX_DEPTH: usize = 64;
@@ -53,15 +53,26 @@ pub fn split(file: FileId, text: &str) -> Split {
         too_deep_at: None,
         split: Split::default(),
     };
-    let mut tokens = lexer::tokens(text);
-    let mut at_line_start = true;
-    while let Some(token) = tokens.next() {
-        if at_line_start && scanner.starts_new_chunk(token.start) {
-            scanner.close_chunk(token.start);
-            scanner.depth = 0;
+    let mut pieces = lexer::structure(text);
+    while let Some(piece) = pieces.next() {
+        match piece {
+            // Names, numbers and the like only open a chunk; the chunk is open most of the
+            // time, so the run is not read.
+            Piece::Run { start, end } => {
+                if scanner.chunk_start.is_none() {
+                    if let Some(solid) = lexer::first_solid(text, start, end) {
+                        scanner.open_chunk(solid);
+                    }
+                }
+            }
+            Piece::Token(token) => {
+                scanner.step(token, pieces.tokens());
+                if token.kind == Kind::Newline && scanner.starts_new_chunk(token.end) {
+                    scanner.close_chunk(token.end);
+                    scanner.depth = 0;
+                }
+            }
         }
-        at_line_start = token.kind == Kind::Newline;
-        scanner.step(token, tokens);
     }
     scanner.close_chunk(text.len());
     scanner.split
