@@ -3,7 +3,10 @@
 
 // Every failure of the command line is a message and an exit status, never a panic (tests may
 // unwrap).
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 mod cli;
 

@@ -340,7 +340,7 @@ fn field(checker: &mut Checker, expr: &Expr, scope: Scope) -> Option<(String, Fi
                 expr.span,
                 format!(
                     "`{root}` is not available in a policy with `each = {}`",
-                    subject_name(each)
+                    crate::check::model::spelling_of(PolicySubject::KEYWORDS, &each)
                 ),
                 "not in scope",
             )
@@ -349,10 +349,6 @@ fn field(checker: &mut Checker, expr: &Expr, scope: Scope) -> Option<(String, Fi
         return None;
     }
     Some((name, found.ty))
-}
-
-fn subject_name(each: PolicySubject) -> &'static str {
-    crate::check::model::spelling_of(PolicySubject::KEYWORDS, &each)
 }
 
 fn compare(

@@ -43,12 +43,12 @@ pub fn run(paths: &[PathBuf]) -> Result<(), u8> {
         return Ok(());
     }
     let mut written = 0;
-    for (index, file) in loaded.files.iter().enumerate() {
-        if file.text == originals[index] {
+    for (file, original) in loaded.files.iter().zip(&originals) {
+        if file.text == *original {
             continue;
         }
         let path = Path::new(&file.name);
-        if let Err(message) = replace_file(path, &originals[index], &file.text) {
+        if let Err(message) = replace_file(path, original, &file.text) {
             eprintln!("error: cannot fix {}: {message}", file.name);
             return Err(status::USAGE);
         }
@@ -72,12 +72,12 @@ fn fix_in_memory(loaded: &mut Loaded) -> Vec<Edit> {
     for _ in 0..MAX_ROUNDS {
         let checked = loaded.check();
         let before = edits.len();
-        for index in 0..loaded.files.len() {
+        for (index, source) in loaded.files.iter_mut().enumerate() {
             let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
             if unreadable.contains(&file) {
                 continue;
             }
-            let text = &loaded.files[index].text;
+            let text = &source.text;
             let (fixed, applied) = apply_safe(text, file, &checked.diagnostics);
             let lines = LineIndex::new(text);
             edits.extend(applied.into_iter().map(|applied| {
@@ -89,7 +89,7 @@ fn fix_in_memory(loaded: &mut Loaded) -> Vec<Edit> {
                     applied,
                 }
             }));
-            loaded.files[index].text = fixed;
+            source.text = fixed;
         }
         if edits.len() == before {
             break;

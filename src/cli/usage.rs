@@ -54,7 +54,7 @@ fn check_wants_json(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
     let json = args.iter().any(|arg| arg == "--format=json")
         || args
             .windows(2)
-            .any(|pair| pair[0] == "--format" && pair[1] == "json");
+            .any(|pair| matches!(pair, [flag, value] if flag == "--format" && value == "json"));
     is_check && json
 }
 

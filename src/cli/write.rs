@@ -51,7 +51,8 @@ pub fn has_generated_header(head: &[u8]) -> bool {
     let after_shebang = if head.starts_with(b"#!") {
         head.iter()
             .position(|&byte| byte == b'\n')
-            .map_or(&[][..], |newline| &head[newline + 1..])
+            .and_then(|newline| head.get(newline + 1..))
+            .unwrap_or_default()
     } else {
         head
     };

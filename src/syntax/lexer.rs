@@ -7,7 +7,7 @@
 //! tokens here, so a comment, a string or a number ends in the same place for all of them and
 //! for pest. [`tokens`] is a zero-allocation iterator over [`Token`]s that covers every byte of
 //! the text; [`token_at`] reads the single token starting at an offset. A test
-//! (`tests/lexer_grammar.rs`) and the fuzz target `lexer` check that every token pest builds
+//! (`syntax/lexer_grammar_tests.rs`) and the fuzz target `lexer` check that every token pest builds
 //! starts and ends on a boundary of these tokens.
 
 /// The byte order mark, U+FEFF, which the grammar skips as whitespace.
