@@ -10,6 +10,7 @@ use super::declarations::body;
 use super::model::*;
 use super::names::{check_name, NameRule};
 use super::reader::Reader;
+use super::unknown_field::UnknownField;
 use super::{item_label, schema, service, strategy, values, Checker};
 use crate::check::twice::{Repeated, Twice};
 use crate::diagnostics::{Code, Diagnostic};
@@ -181,12 +182,14 @@ fn trigger(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Tri
     let reader = Reader::new(checker, body, &schema::TRIGGER, variant.tag_span);
     let not_for = |checker: &mut Checker, field: &str| {
         if let Some(span) = reader.key_span(field) {
-            checker.report(Diagnostic::error(
-                Code::SW0201,
-                format!("`{field}` does not apply to a `{}` trigger", variant.tag),
-                span,
-                "not used here",
-            ));
+            checker.report(
+                UnknownField::NotForTrigger {
+                    field,
+                    trigger: variant.tag,
+                    span,
+                }
+                .diagnostic(),
+            );
         }
     };
     match variant.tag {

@@ -40,6 +40,7 @@ mod strings;
 mod templates;
 mod twice;
 mod units;
+mod unknown_field;
 pub mod values;
 mod waivers;
 mod wrong_type;

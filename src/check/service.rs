@@ -13,6 +13,7 @@ use super::declarations::body;
 use super::model::*;
 use super::names::{check_name, NameRule};
 use super::reader::Reader;
+use super::unknown_field::UnknownField;
 use super::values::{self, QuantityKind};
 use super::{item_label, schema, secrets, Checker};
 use crate::check::twice::{Repeated, Twice};
@@ -192,16 +193,13 @@ fn lower_toolchain(checker: &mut Checker, expr: &Expr) -> Option<Toolchain> {
     {
         if let Some(span) = reader.key_span(other) {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0201,
-                    format!(
-                        "`{other}` does not apply to the `{}` toolchain",
-                        variant.tag
-                    ),
+                UnknownField::NotForToolchain {
+                    field: other,
+                    toolchain: variant.tag,
+                    wanted,
                     span,
-                    "not used by this toolchain",
-                )
-                .with_help(format!("the `{}` toolchain takes `{wanted}`", variant.tag)),
+                }
+                .diagnostic(),
             );
         }
     }

@@ -6,6 +6,7 @@
 use crate::check::model::{Exposure, Gateway, Port, PortRef, Protocol};
 use crate::check::names::{check_name, NameRule};
 use crate::check::reader::Reader;
+use crate::check::unknown_field::UnknownField;
 use crate::check::{schema, values, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
@@ -37,17 +38,12 @@ pub fn lower(
     if let (Some(gateway), Some(span)) = (&gateway, reader.key_span("tls")) {
         if let Gateway::IstioNamed { name, .. } = &gateway.value {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0201,
-                    "`tls` does not apply to an existing gateway",
+                UnknownField::TlsWithNamedGateway {
+                    gateway: name,
                     span,
-                    "not used",
-                )
-                .with_label(
-                    gateway.span,
-                    format!("the gateway `{name}` holds its own certificates"),
-                )
-                .with_help("remove `tls`, or let Slipway write the Gateway (`gateway = istio`)"),
+                    gateway_span: gateway.span,
+                }
+                .diagnostic(),
             );
         }
     }
@@ -271,10 +267,7 @@ fn gateway(checker: &mut Checker, expr: &Expr) -> Option<Gateway> {
             };
             let reader = Reader::new(checker, body, &schema::ISTIO_GATEWAY, variant.tag_span);
             if let (Some(_), Some(span)) = (reader.key_span("name"), reader.key_span("selector")) {
-                checker.report(
-                    Diagnostic::error(Code::SW0201, "`selector` does not apply with `name`", span, "not used")
-                        .with_help("an existing gateway has its own selector: remove `selector`, or `name` to let Slipway write the Gateway"),
-                );
+                checker.report(UnknownField::SelectorWithName { span }.diagnostic());
                 return None;
             }
             if let Some(expr) = reader.value(checker, "name") {
