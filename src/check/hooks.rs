@@ -9,6 +9,7 @@
 //! timeout fails the rollout (SW0360). With Argo Rollouts a failed Job aborts the rollout even
 //! under `on_failure = halt` (SW0361, a warning).
 
+use super::invalid_name::InvalidName;
 use super::model::{
     Analysis, CanaryStep, Duration, Engine, Hook, HookAt, Model, OnFailure, StrategyKind,
 };
@@ -179,18 +180,13 @@ pub fn check_deployments(checker: &mut Checker, model: &Model) {
             let job = hook.job_name(&deployment.service);
             if job.len() > 63 {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0105,
-                        format!(
-                            "the Job of hook `{}` for `{}` would be named `{job}`, {} characters; Kubernetes takes at most 63",
-                            hook.name.value,
-                            deployment.service,
-                            job.len()
-                        ),
-                        hook.name.span,
-                        "named after the service and this hook",
-                    )
-                    .with_help("shorten the hook's name"),
+                    InvalidName::HookJob {
+                        hook: &hook.name.value,
+                        service: &deployment.service,
+                        job: &job,
+                        span: hook.name.span,
+                    }
+                    .diagnostic(),
                 );
             }
         }

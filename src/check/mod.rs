@@ -17,6 +17,7 @@ mod environment;
 mod gates;
 mod hooks;
 mod injection;
+mod invalid_name;
 pub mod limits;
 mod missing;
 pub mod model;

@@ -658,8 +658,12 @@ pub fn label_map(
             || !(value.value.is_empty() || label_part_valid(&value.value))
         {
             checker.report(
-                Diagnostic::error(Code::SW0105, format!("`{} = \"{}\"` is not a valid label", key.text, value.value), value.span, "invalid label")
-                    .with_help("label keys and values are at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (a key may have a `prefix/`)"),
+                crate::check::invalid_name::InvalidName::Label {
+                    key: &key.text,
+                    value: &value.value,
+                    span: value.span,
+                }
+                .diagnostic(),
             );
             continue;
         }
