@@ -7,6 +7,7 @@ mod removals;
 pub mod secret_sources;
 
 use super::declarations::body;
+use super::duplicate_name::DuplicateName;
 use super::model::*;
 use super::names::{check_name, NameRule};
 use super::reader::Reader;
@@ -603,14 +604,15 @@ fn check_track_names(
         let workload = format!("{}-{track}", service.name.value);
         if let Some(other) = model.service(&workload) {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0102,
-                    format!("service `{workload}` has the name of a Deployment of `{}`", service.name.value),
-                    other.name.span,
-                    "this name is taken",
-                )
-                .with_label(deployment.strategy.span, format!("`{}` runs as `{workload}` under this strategy", service.name.value))
-                .with_help(format!("rename `{workload}`; Deployments of a {} strategy are named `<service>-{track}`", deployment.strategy.kind.keyword())),
+                DuplicateName::Workload {
+                    workload: &workload,
+                    service: &service.name.value,
+                    track,
+                    strategy_kind: deployment.strategy.kind.keyword(),
+                    span: other.name.span,
+                    strategy_span: deployment.strategy.span,
+                }
+                .diagnostic(),
             );
         }
     }

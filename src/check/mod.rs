@@ -13,6 +13,7 @@ mod canary_shorthand;
 mod declarations;
 mod defaults;
 pub mod dockerfiles;
+mod duplicate_name;
 mod environment;
 mod gates;
 mod hooks;

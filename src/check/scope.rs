@@ -9,6 +9,7 @@
 //! reusable things (templates, strategies, policies); services and environments belong to the
 //! spec.
 
+use super::duplicate_name::DuplicateName;
 use super::modules::{Role, Sources};
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
@@ -139,19 +140,13 @@ impl<'s> Scopes<'s> {
                     || scope != ScopeId::Root =>
             {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0102,
-                        format!("`{}` is declared twice", item.name.text),
-                        item.name.span,
-                        "declared again here",
-                    )
-                    .with_label(
-                        first.item.name.span,
-                        format!("first declared here, as a {}", first.item.keyword.text),
-                    )
-                    .with_help(
-                        "templates and strategies share one set of names; rename one of them",
-                    ),
+                    DuplicateName::InScope {
+                        name: &item.name.text,
+                        span: item.name.span,
+                        first_keyword: &first.item.keyword.text,
+                        first: first.item.name.span,
+                    }
+                    .diagnostic(),
                 )
             }
             Some(_) => {}

@@ -6,6 +6,7 @@
 //! `0%` first step and an unfinished last one; see [`super::rollouts`]), a recreate strategy
 //! has no surge settings, a rolling update can progress.
 
+use super::duplicate_name::DuplicateName;
 use super::model::*;
 use super::reader::Reader;
 use super::schema::STRATEGY_KINDS;
@@ -28,16 +29,11 @@ pub fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
     );
     if STRATEGY_KINDS.contains(&item.name.text.as_str()) {
         checker.report(
-            Diagnostic::error(
-                Code::SW0102,
-                format!(
-                    "`{}` is a strategy kind and cannot name a strategy",
-                    item.name.text
-                ),
-                item.name.span,
-                "taken by a built-in kind",
-            )
-            .with_help(format!("rename it, e.g. `{}-default`", item.name.text)),
+            DuplicateName::StrategyKind {
+                name: &item.name.text,
+                span: item.name.span,
+            }
+            .diagnostic(),
         );
         return None;
     }
