@@ -45,6 +45,7 @@ mod units;
 mod unknown_field;
 pub mod values;
 mod waivers;
+mod wrong_template;
 mod wrong_type;
 
 use crate::diagnostics::Diagnostic;

@@ -7,8 +7,8 @@
 
 use super::model::Policy;
 use super::scope::{Declared, Found, ScopeId, Scopes};
+use super::wrong_template::WrongTemplate;
 use super::{policy, Checker};
-use crate::diagnostics::{Code, Diagnostic};
 use crate::span::FileId;
 use crate::syntax::ast::{Entry, Expr, ExprKind, Item};
 use std::collections::BTreeMap;
@@ -106,16 +106,13 @@ fn enable(
         }
         Some(Found::Unresolved) => {}
         Some(Found::Item(declared)) => checker.report(
-            Diagnostic::error(
-                Code::SW0211,
-                format!(
-                    "`{name}` is a {}, not a policy or a pack",
-                    declared.item.keyword.text
-                ),
-                expr.span,
-                "not a policy",
-            )
-            .with_label(declared.item.name.span, "declared here"),
+            WrongTemplate::NotAPolicy {
+                name: &name,
+                keyword: &declared.item.keyword.text,
+                span: expr.span,
+                declared: declared.item.name.span,
+            }
+            .diagnostic(),
         ),
         None => {
             let candidates = scopes.candidates(scope, &name, &["policy"]);

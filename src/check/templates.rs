@@ -15,6 +15,7 @@
 
 use super::provenance::{merge, Shadow};
 use super::scope::{Declared, Found, ScopeId, Scopes};
+use super::wrong_template::WrongTemplate;
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
@@ -176,17 +177,12 @@ impl<'s> Expander<'s> {
             };
             if let Some(tag) = &object.tag {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0211,
-                        "a template built from another takes its kind",
-                        tag.span,
-                        "remove this kind",
-                    )
-                    .with_help(format!(
-                        "write `template {} from {} {{ ... }}`",
-                        item.name.text,
-                        from.dotted()
-                    )),
+                    WrongTemplate::KindWithFrom {
+                        template: &item.name.text,
+                        from: &from.dotted(),
+                        span: tag.span,
+                    }
+                    .diagnostic(),
                 );
                 return None;
             }
@@ -272,30 +268,19 @@ impl<'s> Expander<'s> {
             }
             Some(Found::Item(declared)) => {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0211,
-                        format!(
-                            "`{name}` is a {}, not a template",
-                            declared.item.keyword.text
-                        ),
+                    WrongTemplate::NotATemplate {
+                        name,
+                        keyword: &declared.item.keyword.text,
                         span,
-                        "not a template",
-                    )
-                    .with_label(declared.item.name.span, "declared here"),
+                        declared: declared.item.name.span,
+                    }
+                    .diagnostic(),
                 );
                 None
             }
             Some(Found::Unresolved) => None,
             Some(Found::Module(_)) => {
-                checker.report(
-                    Diagnostic::error(
-                        Code::SW0211,
-                        format!("`{name}` is a module, not a template"),
-                        span,
-                        "a module",
-                    )
-                    .with_help(format!("name one of its templates: `{name}.<name>`")),
-                );
+                checker.report(WrongTemplate::Module { name, span }.diagnostic());
                 None
             }
             None => {
@@ -518,32 +503,21 @@ fn too_deep(item: &Item) -> Diagnostic {
 }
 
 fn needs_kind(item: &Item) -> Diagnostic {
-    Diagnostic::error(Code::SW0211, format!("template `{}` needs a kind", item.name.text), item.name.span, "which kind of template?")
-        .with_help(format!("write `template {} = service {{ ... }}` (or a probe, toolchain or strategy kind), or build it from another with `from`", item.name.text))
+    WrongTemplate::NeedsKind {
+        template: &item.name.text,
+        span: item.name.span,
+    }
+    .diagnostic()
 }
 
 fn wrong_kind(name: &str, span: Span, kind: &str, kinds: &[&str], item: &Item) -> Diagnostic {
-    let expected = kinds.first().map_or("value", |k| family(k));
-    Diagnostic::error(
-        Code::SW0211,
-        format!(
-            "`{name}` is {} template (`{kind}`), not {}",
-            with_article(family(kind)),
-            with_article(expected)
-        ),
+    WrongTemplate::WrongFamily {
+        name,
+        kind,
+        found: family(kind),
+        expected: kinds.first().map_or("value", |k| family(k)),
         span,
-        format!("expected {}", with_article(expected)),
-    )
-    .with_label(item.name.span, "declared here")
-    .with_help(format!("use {} template here", with_article(expected)))
-}
-
-/// "a probe", "an environment".
-fn with_article(word: &str) -> String {
-    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {word}")
+        declared: item.name.span,
+    }
+    .diagnostic()
 }
