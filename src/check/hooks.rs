@@ -16,6 +16,7 @@ use super::model::{
 use super::names::NameRule;
 use super::reader::Reader;
 use super::service::image;
+use super::wrong_unit::WrongUnit;
 use super::{schema, values, Checker};
 use crate::check::twice::{Repeated, Twice};
 use crate::diagnostics::{Code, Diagnostic};
@@ -111,16 +112,11 @@ fn positive(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Du
         return Some(duration);
     }
     checker.report(
-        Diagnostic::error(
-            Code::SW0205,
-            format!(
-                "a hook's timeout must be at least 1s, not {}",
-                duration.text()
-            ),
-            expr.span,
-            "too short to run anything",
-        )
-        .with_help("write a timeout such as `timeout = 5m`"),
+        WrongUnit::HookTimeout {
+            shown: duration.text(),
+            span: expr.span,
+        }
+        .diagnostic(),
     );
     None
 }

@@ -47,6 +47,7 @@ pub mod values;
 mod waivers;
 mod wrong_template;
 mod wrong_type;
+mod wrong_unit;
 
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
