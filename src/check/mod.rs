@@ -43,6 +43,7 @@ mod templates;
 mod twice;
 mod units;
 mod unknown_field;
+mod unknown_variant;
 pub mod values;
 mod waivers;
 mod wrong_template;

@@ -355,13 +355,11 @@ fn pause(checker: &mut Checker, expr: &Expr) -> Option<Pause> {
         ExprKind::Path(path) if path.dotted() == "approval" => Some(Pause::UntilApproved),
         ExprKind::Path(path) => {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0208,
-                    format!("unknown pause `{}`", path.dotted()),
-                    expr.span,
-                    "expected a duration or `approval`",
-                )
-                .with_suggestion(&path.dotted(), ["approval"]),
+                crate::check::unknown_variant::UnknownVariant::Pause {
+                    written: &path.dotted(),
+                    span: expr.span,
+                }
+                .diagnostic(),
             );
             None
         }

@@ -449,20 +449,15 @@ pub fn variant<'a>(checker: &mut Checker, expr: &'a Expr, expected: &str) -> Opt
 
 /// Reports an unknown variant with a suggestion from `choices`.
 pub fn unknown_variant(checker: &mut Checker, what: &str, variant: &Variant, choices: &[&str]) {
-    let listed: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
-    let diagnostic = Diagnostic::error(
-        Code::SW0208,
-        format!("unknown {what} `{}`", variant.tag),
-        variant.tag_span,
-        format!("not a known {what}"),
-    )
-    .with_suggestion(variant.tag, choices.iter().copied());
-    let diagnostic = if diagnostic.help.is_none() {
-        diagnostic.with_help(format!("expected one of {}", listed.join(", ")))
-    } else {
-        diagnostic
-    };
-    checker.report(diagnostic);
+    checker.report(
+        crate::check::unknown_variant::UnknownVariant::Kind {
+            what,
+            tag: variant.tag,
+            choices,
+            span: variant.tag_span,
+        }
+        .diagnostic(),
+    );
 }
 
 /// A string that must be a Kubernetes name of `rule` (reported as `what` when it is not).
