@@ -8,6 +8,7 @@ pub mod secret_sources;
 
 use super::declarations::body;
 use super::duplicate_name::DuplicateName;
+use super::invalid_image::InvalidImage;
 use super::model::*;
 use super::names::{check_name, NameRule};
 use super::reader::Reader;
@@ -339,15 +340,11 @@ fn lower_override(
             Ok(_) => Some(tag),
             Err(problem) => {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0209,
-                        format!("invalid image tag: {problem}"),
-                        tag.span,
-                        "this tag",
-                    )
-                    .with_help(
-                        "tags are letters, digits, `_`, `.` and `-`, at most 128 characters",
-                    ),
+                    InvalidImage::Tag {
+                        problem: &problem,
+                        span: tag.span,
+                    }
+                    .diagnostic(),
                 );
                 None
             }
@@ -383,9 +380,12 @@ fn lower_override(
     if let Some(service) = service {
         if let (Some(tag), Some(_)) = (&lowered.image_tag, &service.image.digest) {
             checker.report(
-                Diagnostic::error(Code::SW0209, format!("`{}` is pinned by digest, so an image tag would be ignored", service.name.value), tag.span, "tag override")
-                    .with_label(service.image.span, "pinned by digest here")
-                    .with_help("pin a digest per environment by changing the image, or pin by tag instead of digest"),
+                InvalidImage::TagOnDigest {
+                    service: &service.name.value,
+                    span: tag.span,
+                    image: service.image.span,
+                }
+                .diagnostic(),
             );
         }
         service::check_requests_within_limits(
