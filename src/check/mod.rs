@@ -18,6 +18,7 @@ mod environment;
 mod gates;
 mod hooks;
 mod injection;
+mod inline_secret;
 mod invalid_image;
 mod invalid_name;
 pub mod limits;

@@ -397,13 +397,11 @@ fn lower_env_value(checker: &mut Checker, name: &str, expr: &Expr) -> Option<Env
             // A URL with credentials is reported by `secrets::check`, whatever the name.
             if secrets::looks_like_secret(name, text) && !secrets::has_url_credentials(text) {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0210,
-                        format!("`{name}` looks like a secret written inline"),
-                        expr.span,
-                        "secret value in the spec",
-                    )
-                    .with_help("store it in a Kubernetes Secret and write `secret { name = \"...\", key = \"...\" }`"),
+                    crate::check::inline_secret::InlineSecret::EnvValue {
+                        name,
+                        span: expr.span,
+                    }
+                    .diagnostic(),
                 );
                 return None;
             }
