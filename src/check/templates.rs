@@ -493,13 +493,11 @@ impl<'s> Expander<'s> {
 }
 
 fn too_deep(item: &Item) -> Diagnostic {
-    Diagnostic::error(
-        Code::SW0002,
-        format!("templates are built from one another more than {MAX_TEMPLATE_DEPTH} deep"),
-        item.name.span,
-        "too deep in a chain of `from`s",
-    )
-    .with_help("shorten the chain of `from`s; no spec needs templates built this deep")
+    crate::syntax::TooDeep::Templates {
+        limit: MAX_TEMPLATE_DEPTH,
+        span: item.name.span,
+    }
+    .diagnostic()
 }
 
 fn needs_kind(item: &Item) -> Diagnostic {

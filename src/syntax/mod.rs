@@ -15,10 +15,12 @@ pub mod lexer;
 pub mod lexer_grammar;
 mod parser;
 pub mod split;
+mod too_deep;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 use ast::{BrokenDeclaration, Comment, Declaration, Ident, Module};
+pub use too_deep::TooDeep;
 
 /// Parses one file. Diagnostics are returned in source order.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
@@ -87,13 +89,10 @@ fn broken(file: FileId, chunk: &str, span: Span) -> Declaration {
 }
 
 fn too_deep(file: FileId, at: usize) -> Diagnostic {
-    Diagnostic::error(
-        Code::SW0002,
-        format!("brackets nest more than {} levels deep", split::MAX_DEPTH),
-        Span::new(file, at, at + 1),
-        "this bracket is too deep",
-    )
-    .with_help("flatten the structure; no Slipway construct needs this much nesting")
+    TooDeep::Brackets {
+        span: Span::new(file, at, at + 1),
+    }
+    .diagnostic()
 }
 
 /// Gives each item the `///` comment lines that end directly above it.

@@ -3,7 +3,7 @@
 use super::ast::*;
 use super::lexer::{self, Kind};
 use super::split::MAX_DEPTH;
-use super::{escape, expected};
+use super::{escape, expected, TooDeep};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{floor_char_boundary, FileId, Span};
 use pest::iterators::Pair;
@@ -426,15 +426,7 @@ impl Builder {
     fn nested<T>(&self, levels: usize, span: Span, build: impl FnOnce() -> Built<T>) -> Built<T> {
         let depth = self.depth.get().saturating_add(levels);
         if depth > MAX_TREE_DEPTH {
-            return Err(Box::new(
-                Diagnostic::error(
-                    Code::SW0002,
-                    format!("this value nests more than {MAX_TREE_DEPTH} levels deep"),
-                    span,
-                    "too deep",
-                )
-                .with_help("brackets, `and`/`or` chains and `not`s all nest; split the value or the condition"),
-            ));
+            return Err(Box::new(TooDeep::Value { span }.diagnostic()));
         }
         self.depth.set(depth);
         let built = build();
@@ -505,15 +497,7 @@ impl Builder {
     /// Long `and`/`or` chains and runs of `not` nest the syntax tree as deeply as brackets do,
     /// and every later phase recurses over it, so they share the bracket limit.
     fn too_deep(&self, span: Span) -> Box<Diagnostic> {
-        Box::new(
-            Diagnostic::error(
-                Code::SW0002,
-                format!("a condition nests more than {MAX_DEPTH} levels deep"),
-                span,
-                "too deep",
-            )
-            .with_help("split the condition; no Slipway construct needs this much nesting"),
-        )
+        Box::new(TooDeep::Condition { span }.diagnostic())
     }
 
     fn comparison(&self, pair: Pair<Rule>) -> Built<Expr> {
