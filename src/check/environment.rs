@@ -291,12 +291,15 @@ fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Overr
             .binary_search(&label.text.as_str())
             .is_ok();
         if !declared {
-            checker.report(crate::diagnostics::unknown_reference(
-                "service",
-                &label.text,
-                label.span,
-                scope.declared_services.iter().copied(),
-            ));
+            checker.report(
+                crate::diagnostics::UnknownReference::Name {
+                    what: "service",
+                    name: &label.text,
+                    span: label.span,
+                    candidates: scope.declared_services.iter().copied(),
+                }
+                .diagnostic(),
+            );
             continue;
         }
         if let Some(found) = lower_override(checker, label, object, scope) {

@@ -116,20 +116,14 @@ fn enable(
         ),
         None => {
             let candidates = scopes.candidates(scope, &name, &["policy"]);
-            let diagnostic = crate::diagnostics::unknown_reference(
-                "policy or pack",
-                &name,
-                expr.span,
-                candidates.iter().map(String::as_str),
+            checker.report(
+                crate::diagnostics::UnknownReference::PolicyOrPack {
+                    name: &name,
+                    span: expr.span,
+                    candidates: candidates.iter().map(String::as_str),
+                }
+                .diagnostic(),
             );
-            let diagnostic = if name.contains('.') || !candidates.is_empty() {
-                diagnostic
-            } else {
-                diagnostic.with_help(format!(
-                    "import the pack first, e.g. `import std/policies/{name}`"
-                ))
-            };
-            checker.report(diagnostic);
         }
     }
 }

@@ -84,12 +84,15 @@ pub fn lower_use(
                 .iter()
                 .copied()
                 .chain(STRATEGY_KINDS.iter().copied());
-            checker.report(crate::diagnostics::unknown_reference(
-                "strategy",
-                variant.tag,
-                variant.tag_span,
-                candidates,
-            ));
+            checker.report(
+                crate::diagnostics::UnknownReference::Name {
+                    what: "strategy",
+                    name: variant.tag,
+                    span: variant.tag_span,
+                    candidates,
+                }
+                .diagnostic(),
+            );
         }
         return None;
     }

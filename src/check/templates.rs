@@ -295,39 +295,24 @@ impl<'s> Expander<'s> {
         let aliases = self.scopes.aliases(scope);
         if let Some((alias, _)) = name.split_once('.') {
             if !aliases.iter().any(|a| a == alias) {
-                let diagnostic = Diagnostic::error(
-                    Code::SW0103,
-                    format!("no import is named `{alias}`"),
-                    span,
-                    "unknown module",
-                );
-                // A path is written without spaces, so the module is its first characters.
-                let alias_span = Span {
-                    end: span.start + u32::try_from(alias.len()).unwrap_or(0),
-                    ..span
-                };
-                let diagnostic = diagnostic.with_suggestion_at(
-                    alias_span,
+                return crate::diagnostics::UnknownReference::ImportAlias {
                     alias,
-                    aliases.iter().map(String::as_str),
-                );
-                if diagnostic.help.is_some() {
-                    return diagnostic;
+                    span,
+                    aliases: aliases.iter().map(String::as_str),
                 }
-                return diagnostic.with_help(format!(
-                    "import the module first, e.g. `import std/{alias}`, or `import \"{alias}.slip\"`"
-                ));
+                .diagnostic();
             }
         }
         let candidates = self
             .scopes
             .candidates(scope, name, &["template", "strategy"]);
-        crate::diagnostics::unknown_reference(
-            "template",
+        crate::diagnostics::UnknownReference::Name {
+            what: "template",
             name,
             span,
-            candidates.iter().map(String::as_str),
-        )
+            candidates: candidates.iter().map(String::as_str),
+        }
+        .diagnostic()
     }
 
     /// A copy of `object` with every template named in a value field expanded. Fields whose

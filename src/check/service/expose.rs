@@ -164,15 +164,18 @@ fn port(checker: &mut Checker, reader: &Reader, ports: &[Port], owner: Span) -> 
         let name = values::name(checker, expr)?;
         let found = ports.iter().find(|p| p.name.value == name.value);
         if found.is_none_or(|p| p.protocol != Protocol::Tcp) {
-            checker.report(crate::diagnostics::unknown_reference(
-                "TCP port",
-                &name.value,
-                name.span,
-                ports
-                    .iter()
-                    .filter(|p| p.protocol == Protocol::Tcp)
-                    .map(|p| p.name.value.as_str()),
-            ));
+            checker.report(
+                crate::diagnostics::UnknownReference::Name {
+                    what: "TCP port",
+                    name: &name.value,
+                    span: name.span,
+                    candidates: ports
+                        .iter()
+                        .filter(|p| p.protocol == Protocol::Tcp)
+                        .map(|p| p.name.value.as_str()),
+                }
+                .diagnostic(),
+            );
         }
         return found.map(reference);
     }
