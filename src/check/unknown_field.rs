@@ -4,7 +4,7 @@
 //! [`UnknownField::diagnostic`], so the code's messages, labels and help live here (they were
 //! written in six files).
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{quoted_list, Code, Diagnostic};
 use crate::span::Span;
 
 /// A field that is not taken where it is written, with what the reader knows about it.
@@ -84,7 +84,7 @@ impl UnknownField<'_> {
                 *span,
                 "not used by this probe",
             )
-            .with_help(format!("a `{kind}` probe takes {}", quoted_list(allowed))),
+            .with_help(format!("a `{kind}` probe takes {}", quoted_list(allowed.iter().copied()))),
             UnknownField::NotForToolchain {
                 field,
                 toolchain,
@@ -132,14 +132,8 @@ fn in_block(field: &str, what: &str, candidates: &[&str], span: Span) -> Diagnos
     if with_suggestion.help.is_some() || candidates.is_empty() {
         return with_suggestion;
     }
-    diagnostic.with_help(format!("{what} takes {}", quoted_list(candidates)))
-}
-
-/// `a`, `b`, `c`: names in backticks, separated by commas.
-fn quoted_list(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    diagnostic.with_help(format!(
+        "{what} takes {}",
+        quoted_list(candidates.iter().copied())
+    ))
 }

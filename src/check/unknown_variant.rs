@@ -3,7 +3,7 @@
 //! `approval`). Readers describe it as an [`UnknownVariant`] and report
 //! [`UnknownVariant::diagnostic`], so the code's messages, help and fixes live here.
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{quoted_list, Code, Diagnostic};
 use crate::span::Span;
 
 /// A kind that does not exist, with the kinds that do.
@@ -39,8 +39,10 @@ impl UnknownVariant<'_> {
                 if diagnostic.help.is_some() {
                     return diagnostic;
                 }
-                let listed: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
-                diagnostic.with_help(format!("expected one of {}", listed.join(", ")))
+                diagnostic.with_help(format!(
+                    "expected one of {}",
+                    quoted_list(choices.iter().copied())
+                ))
             }
             UnknownVariant::Pause { written, span } => Diagnostic::error(
                 Code::SW0208,

@@ -166,6 +166,16 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.dedup();
 }
 
+/// Names in backticks, separated by commas: `` `a`, `b`, `c` ``, for help lines that list
+/// what is allowed or known.
+pub fn quoted_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names
+        .into_iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Long names are cut in messages so one huge identifier cannot flood the output.
 pub fn shorten(name: &str) -> String {
     if name.chars().count() <= 60 {

@@ -5,7 +5,7 @@
 //! [`UnknownReference::diagnostic`], and the code's messages, labels, help and fixes are
 //! written in this file only.
 
-use super::{shorten, Code, Diagnostic};
+use super::{quoted_list, shorten, Code, Diagnostic};
 use crate::span::Span;
 
 /// An unknown name, with the names it could have meant. `candidates` is any iterator of
@@ -102,8 +102,8 @@ fn unknown_name<'c>(
     if first.is_empty() {
         diagnostic.with_help(format!("declare a {what} named `{}`", shorten(name)))
     } else {
-        let listed: Vec<String> = first.iter().map(|c| format!("`{c}`")).collect();
-        diagnostic.with_help(format!("known {}: {}", plural(what), listed.join(", ")))
+        let listed = quoted_list(first.iter().copied());
+        diagnostic.with_help(format!("known {}: {listed}", plural(what)))
     }
 }
 
@@ -156,10 +156,6 @@ fn not_in_module<'c>(
     if diagnostic.help.is_some() || candidates.is_empty() {
         return diagnostic;
     }
-    let listed: Vec<String> = candidates
-        .iter()
-        .take(8)
-        .map(|c| format!("`{c}`"))
-        .collect();
-    diagnostic.with_help(format!("it declares {}", listed.join(", ")))
+    let listed = quoted_list(candidates.iter().take(8).copied());
+    diagnostic.with_help(format!("it declares {listed}"))
 }
