@@ -1,6 +1,7 @@
 //! Top-level declarations: sorting them by kind, finding duplicates, and lowering each kind
 //! with the names of the others in scope.
 
+use super::duplicate_name::DuplicateName;
 use super::model::{App, Model};
 use super::reader::Reader;
 use super::{environment, item_label, names, policy, schema, service, strategy, Checker};
@@ -116,21 +117,13 @@ fn add<'a>(checker: &mut Checker, declared: &mut Declared<'a>, item: &'a Item) {
         return;
     };
     checker.report(
-        Diagnostic::error(
-            Code::SW0102,
-            format!(
-                "{} `{}` is declared twice",
-                item.keyword.text,
-                names::shorten(&item.name.text)
-            ),
-            item.name.span,
-            "declared again here",
-        )
-        .with_label(first.name.span, "first declared here")
-        .with_help(format!(
-            "rename one of them or merge them into one {}",
-            item.keyword.text
-        )),
+        DuplicateName::Declaration {
+            keyword: &item.keyword.text,
+            name: &item.name.text,
+            span: item.name.span,
+            first: first.name.span,
+        }
+        .diagnostic(),
     );
     if let Some(first) = table.remove(item.name.text.as_str()) {
         declared.duplicates.push(first);

@@ -7,9 +7,12 @@ mod removals;
 pub mod secret_sources;
 
 use super::declarations::body;
+use super::duplicate_name::DuplicateName;
+use super::invalid_image::InvalidImage;
 use super::model::*;
 use super::names::{check_name, NameRule};
 use super::reader::Reader;
+use super::unknown_field::UnknownField;
 use super::{item_label, schema, service, strategy, values, Checker};
 use crate::check::twice::{Repeated, Twice};
 use crate::diagnostics::{Code, Diagnostic};
@@ -181,12 +184,14 @@ fn trigger(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Tri
     let reader = Reader::new(checker, body, &schema::TRIGGER, variant.tag_span);
     let not_for = |checker: &mut Checker, field: &str| {
         if let Some(span) = reader.key_span(field) {
-            checker.report(Diagnostic::error(
-                Code::SW0201,
-                format!("`{field}` does not apply to a `{}` trigger", variant.tag),
-                span,
-                "not used here",
-            ));
+            checker.report(
+                UnknownField::NotForTrigger {
+                    field,
+                    trigger: variant.tag,
+                    span,
+                }
+                .diagnostic(),
+            );
         }
     };
     match variant.tag {
@@ -286,12 +291,15 @@ fn overrides(checker: &mut Checker, reader: &Reader, scope: &Scope) -> Vec<Overr
             .binary_search(&label.text.as_str())
             .is_ok();
         if !declared {
-            checker.report(crate::diagnostics::unknown_reference(
-                "service",
-                &label.text,
-                label.span,
-                scope.declared_services.iter().copied(),
-            ));
+            checker.report(
+                crate::diagnostics::UnknownReference::Name {
+                    what: "service",
+                    name: &label.text,
+                    span: label.span,
+                    candidates: scope.declared_services.iter().copied(),
+                }
+                .diagnostic(),
+            );
             continue;
         }
         if let Some(found) = lower_override(checker, label, object, scope) {
@@ -335,15 +343,11 @@ fn lower_override(
             Ok(_) => Some(tag),
             Err(problem) => {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0209,
-                        format!("invalid image tag: {problem}"),
-                        tag.span,
-                        "this tag",
-                    )
-                    .with_help(
-                        "tags are letters, digits, `_`, `.` and `-`, at most 128 characters",
-                    ),
+                    InvalidImage::Tag {
+                        problem: &problem,
+                        span: tag.span,
+                    }
+                    .diagnostic(),
                 );
                 None
             }
@@ -379,9 +383,12 @@ fn lower_override(
     if let Some(service) = service {
         if let (Some(tag), Some(_)) = (&lowered.image_tag, &service.image.digest) {
             checker.report(
-                Diagnostic::error(Code::SW0209, format!("`{}` is pinned by digest, so an image tag would be ignored", service.name.value), tag.span, "tag override")
-                    .with_label(service.image.span, "pinned by digest here")
-                    .with_help("pin a digest per environment by changing the image, or pin by tag instead of digest"),
+                InvalidImage::TagOnDigest {
+                    service: &service.name.value,
+                    span: tag.span,
+                    image: service.image.span,
+                }
+                .diagnostic(),
             );
         }
         service::check_requests_within_limits(
@@ -600,14 +607,15 @@ fn check_track_names(
         let workload = format!("{}-{track}", service.name.value);
         if let Some(other) = model.service(&workload) {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0102,
-                    format!("service `{workload}` has the name of a Deployment of `{}`", service.name.value),
-                    other.name.span,
-                    "this name is taken",
-                )
-                .with_label(deployment.strategy.span, format!("`{}` runs as `{workload}` under this strategy", service.name.value))
-                .with_help(format!("rename `{workload}`; Deployments of a {} strategy are named `<service>-{track}`", deployment.strategy.kind.keyword())),
+                DuplicateName::Workload {
+                    workload: &workload,
+                    service: &service.name.value,
+                    track,
+                    strategy_kind: deployment.strategy.kind.keyword(),
+                    span: other.name.span,
+                    strategy_span: deployment.strategy.span,
+                }
+                .diagnostic(),
             );
         }
     }

@@ -9,12 +9,14 @@
 //! timeout fails the rollout (SW0360). With Argo Rollouts a failed Job aborts the rollout even
 //! under `on_failure = halt` (SW0361, a warning).
 
+use super::invalid_name::InvalidName;
 use super::model::{
     Analysis, CanaryStep, Duration, Engine, Hook, HookAt, Model, OnFailure, StrategyKind,
 };
 use super::names::NameRule;
 use super::reader::Reader;
 use super::service::image;
+use super::wrong_unit::WrongUnit;
 use super::{schema, values, Checker};
 use crate::check::twice::{Repeated, Twice};
 use crate::diagnostics::{Code, Diagnostic};
@@ -110,16 +112,11 @@ fn positive(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Du
         return Some(duration);
     }
     checker.report(
-        Diagnostic::error(
-            Code::SW0205,
-            format!(
-                "a hook's timeout must be at least 1s, not {}",
-                duration.text()
-            ),
-            expr.span,
-            "too short to run anything",
-        )
-        .with_help("write a timeout such as `timeout = 5m`"),
+        WrongUnit::HookTimeout {
+            shown: duration.text(),
+            span: expr.span,
+        }
+        .diagnostic(),
     );
     None
 }
@@ -179,18 +176,13 @@ pub fn check_deployments(checker: &mut Checker, model: &Model) {
             let job = hook.job_name(&deployment.service);
             if job.len() > 63 {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0105,
-                        format!(
-                            "the Job of hook `{}` for `{}` would be named `{job}`, {} characters; Kubernetes takes at most 63",
-                            hook.name.value,
-                            deployment.service,
-                            job.len()
-                        ),
-                        hook.name.span,
-                        "named after the service and this hook",
-                    )
-                    .with_help("shorten the hook's name"),
+                    InvalidName::HookJob {
+                        hook: &hook.name.value,
+                        service: &deployment.service,
+                        job: &job,
+                        span: hook.name.span,
+                    }
+                    .diagnostic(),
                 );
             }
         }

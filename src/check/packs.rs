@@ -7,8 +7,8 @@
 
 use super::model::Policy;
 use super::scope::{Declared, Found, ScopeId, Scopes};
+use super::wrong_template::WrongTemplate;
 use super::{policy, Checker};
-use crate::diagnostics::{Code, Diagnostic};
 use crate::span::FileId;
 use crate::syntax::ast::{Entry, Expr, ExprKind, Item};
 use std::collections::BTreeMap;
@@ -106,33 +106,24 @@ fn enable(
         }
         Some(Found::Unresolved) => {}
         Some(Found::Item(declared)) => checker.report(
-            Diagnostic::error(
-                Code::SW0211,
-                format!(
-                    "`{name}` is a {}, not a policy or a pack",
-                    declared.item.keyword.text
-                ),
-                expr.span,
-                "not a policy",
-            )
-            .with_label(declared.item.name.span, "declared here"),
+            WrongTemplate::NotAPolicy {
+                name: &name,
+                keyword: &declared.item.keyword.text,
+                span: expr.span,
+                declared: declared.item.name.span,
+            }
+            .diagnostic(),
         ),
         None => {
             let candidates = scopes.candidates(scope, &name, &["policy"]);
-            let diagnostic = crate::diagnostics::unknown_reference(
-                "policy or pack",
-                &name,
-                expr.span,
-                candidates.iter().map(String::as_str),
+            checker.report(
+                crate::diagnostics::UnknownReference::PolicyOrPack {
+                    name: &name,
+                    span: expr.span,
+                    candidates: candidates.iter().map(String::as_str),
+                }
+                .diagnostic(),
             );
-            let diagnostic = if name.contains('.') || !candidates.is_empty() {
-                diagnostic
-            } else {
-                diagnostic.with_help(format!(
-                    "import the pack first, e.g. `import std/policies/{name}`"
-                ))
-            };
-            checker.report(diagnostic);
         }
     }
 }

@@ -12,6 +12,7 @@ use super::provenance::Shadow;
 use super::schema::{PROBE_KINDS, STRATEGY_KINDS, TOOLCHAIN_KINDS};
 use super::scope::{Declared, Scopes};
 use super::templates::{Expander, Template};
+use super::wrong_template::WrongTemplate;
 use super::{defaults, environment, packs, service, strategy, Checker};
 use crate::diagnostics::Code;
 use crate::span::{FileId, Span};
@@ -170,16 +171,11 @@ fn rewrite(
         _ => {
             if let Some(from) = &item.from {
                 checker.report(
-                    crate::diagnostics::Diagnostic::error(
-                        Code::SW0211,
-                        format!(
-                            "`{}` declarations cannot be built from a template",
-                            item.keyword.text
-                        ),
-                        from.span,
-                        "no template here",
-                    )
-                    .with_help("only services, environments, strategies and templates take `from`"),
+                    WrongTemplate::FromNotTaken {
+                        keyword: &item.keyword.text,
+                        span: from.span,
+                    }
+                    .diagnostic(),
                 );
             }
             Some(declaration.clone())

@@ -6,8 +6,9 @@
 
 use super::schema::{Schema, Shape};
 use super::twice::{Repeated, Twice};
+use super::unknown_field::UnknownField;
 use super::Checker;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::Diagnostic;
 use crate::span::Span;
 use crate::syntax::ast::{Entry, Expr, ExprKind, Ident, Object};
 
@@ -153,18 +154,11 @@ impl<'a> Reader<'a> {
 }
 
 fn unknown_field(schema: &Schema, key: &Ident) -> Diagnostic {
-    let diagnostic = Diagnostic::error(
-        Code::SW0201,
-        format!("unknown field `{}` in {}", key.text, schema.what),
-        key.span,
-        "unknown field",
-    );
-    let with_suggestion = diagnostic
-        .clone()
-        .with_suggestion(&key.text, schema.names());
-    if with_suggestion.help.is_some() || schema.fields.is_empty() {
-        return with_suggestion;
+    UnknownField::InBlock {
+        field: &key.text,
+        what: schema.what,
+        candidates: schema.names().collect(),
+        span: key.span,
     }
-    let names: Vec<String> = schema.names().map(|n| format!("`{n}`")).collect();
-    diagnostic.with_help(format!("{} takes {}", schema.what, names.join(", ")))
+    .diagnostic()
 }

@@ -20,6 +20,7 @@
 use super::model::{ArgoRollouts, CanaryStep, Engine};
 use super::names::NameRule;
 use super::reader::Reader;
+use super::unknown_field::UnknownField;
 use super::{values, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
@@ -50,15 +51,7 @@ fn settings(checker: &mut Checker, reader: &Reader, keyword: bool, at: Span) -> 
     if !keyword {
         for field in ARGO_ONLY {
             if let Some(span) = reader.key_span(field) {
-                checker.report(
-                    Diagnostic::error(
-                        Code::SW0201,
-                        format!("`{field}` applies only to an Argo Rollouts canary"),
-                        span,
-                        "not used by the workflow engine",
-                    )
-                    .with_help("add `engine = argo_rollouts`, or remove this setting"),
-                );
+                checker.report(UnknownField::ArgoRolloutsOnly { field, span }.diagnostic());
             }
         }
         return Some(Engine::Workflow);

@@ -9,6 +9,7 @@
 //! reusable things (templates, strategies, policies); services and environments belong to the
 //! spec.
 
+use super::duplicate_name::DuplicateName;
 use super::modules::{Role, Sources};
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
@@ -139,19 +140,13 @@ impl<'s> Scopes<'s> {
                     || scope != ScopeId::Root =>
             {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0102,
-                        format!("`{}` is declared twice", item.name.text),
-                        item.name.span,
-                        "declared again here",
-                    )
-                    .with_label(
-                        first.item.name.span,
-                        format!("first declared here, as a {}", first.item.keyword.text),
-                    )
-                    .with_help(
-                        "templates and strategies share one set of names; rename one of them",
-                    ),
+                    DuplicateName::InScope {
+                        name: &item.name.text,
+                        span: item.name.span,
+                        first_keyword: &first.item.keyword.text,
+                        first: first.item.name.span,
+                    }
+                    .diagnostic(),
                 )
             }
             Some(_) => {}
@@ -234,7 +229,15 @@ impl<'s> Scopes<'s> {
                         .map(|names| names.keys().map(String::as_str).collect::<Vec<_>>())
                         .unwrap_or_default();
                     let module = &self.sources.unit(target).map_or("", |u| u.path.as_str());
-                    checker.report(not_declared(module, &name.text, name.span, candidates));
+                    checker.report(
+                        crate::diagnostics::UnknownReference::NotInModule {
+                            module,
+                            name: &name.text,
+                            span: name.span,
+                            candidates,
+                        }
+                        .diagnostic(),
+                    );
                     continue;
                 };
                 self.bind_listed(checker, scope, &name.text, declared, name.span);
@@ -432,23 +435,4 @@ fn shadows_import(item: &Item, alias: &str, import: Span) -> Diagnostic {
         "rename the {}, or import the module under another name with `as`",
         item.keyword.text
     ))
-}
-
-pub fn not_declared(module: &str, name: &str, span: Span, candidates: Vec<&str>) -> Diagnostic {
-    let diagnostic = Diagnostic::error(
-        Code::SW0103,
-        format!("`{module}` declares no `{name}`"),
-        span,
-        "not in the module",
-    )
-    .with_suggestion(name, candidates.iter().copied());
-    if diagnostic.help.is_some() || candidates.is_empty() {
-        return diagnostic;
-    }
-    let listed: Vec<String> = candidates
-        .iter()
-        .take(8)
-        .map(|c| format!("`{c}`"))
-        .collect();
-    diagnostic.with_help(format!("it declares {}", listed.join(", ")))
 }

@@ -10,8 +10,9 @@
 //! command line (`--password=...`, `mysqladmin -p...`, `redis-cli -a ...`, `PGPASSWORD=...`).
 //! Every finding is an error, so compiling stops and no flagged value is ever written.
 
+use super::inline_secret::InlineSecret;
 use super::Checker;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::Diagnostic;
 use crate::span::Span;
 use crate::syntax::ast::{ExprKind, Item};
 
@@ -271,21 +272,9 @@ pub fn check(checker: &mut Checker, item: &Item) {
 }
 
 fn url_credentials(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        Code::SW0210,
-        "a URL or registry address in the spec carries a password or token",
-        span,
-        "credentials in the URL",
-    )
-    .with_help("remove the `user:password@` part: give the credential to the tool that connects (a Kubernetes Secret, a repository credential in Argo CD, a registry pull secret)")
+    InlineSecret::UrlCredentials { span }.diagnostic()
 }
 
 fn command_secret(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        Code::SW0210,
-        "the command line passes a secret written inline",
-        span,
-        "password or token in the command",
-    )
-    .with_help("read it from the environment instead: put it in `env` as `secret { name, key }` and write `$NAME` in the command (run through `sh -c`)")
+    InlineSecret::Command { span }.diagnostic()
 }

@@ -13,6 +13,7 @@ use super::declarations::body;
 use super::model::*;
 use super::names::{check_name, NameRule};
 use super::reader::Reader;
+use super::unknown_field::UnknownField;
 use super::values::{self, QuantityKind};
 use super::{item_label, schema, secrets, Checker};
 use crate::check::twice::{Repeated, Twice};
@@ -192,16 +193,13 @@ fn lower_toolchain(checker: &mut Checker, expr: &Expr) -> Option<Toolchain> {
     {
         if let Some(span) = reader.key_span(other) {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0201,
-                    format!(
-                        "`{other}` does not apply to the `{}` toolchain",
-                        variant.tag
-                    ),
+                UnknownField::NotForToolchain {
+                    field: other,
+                    toolchain: variant.tag,
+                    wanted,
                     span,
-                    "not used by this toolchain",
-                )
-                .with_help(format!("the `{}` toolchain takes `{wanted}`", variant.tag)),
+                }
+                .diagnostic(),
             );
         }
     }
@@ -399,13 +397,11 @@ fn lower_env_value(checker: &mut Checker, name: &str, expr: &Expr) -> Option<Env
             // A URL with credentials is reported by `secrets::check`, whatever the name.
             if secrets::looks_like_secret(name, text) && !secrets::has_url_credentials(text) {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0210,
-                        format!("`{name}` looks like a secret written inline"),
-                        expr.span,
-                        "secret value in the spec",
-                    )
-                    .with_help("store it in a Kubernetes Secret and write `secret { name = \"...\", key = \"...\" }`"),
+                    crate::check::inline_secret::InlineSecret::EnvValue {
+                        name,
+                        span: expr.span,
+                    }
+                    .diagnostic(),
                 );
                 return None;
             }

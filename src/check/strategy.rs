@@ -6,6 +6,7 @@
 //! `0%` first step and an unfinished last one; see [`super::rollouts`]), a recreate strategy
 //! has no surge settings, a rolling update can progress.
 
+use super::duplicate_name::DuplicateName;
 use super::model::*;
 use super::reader::Reader;
 use super::schema::STRATEGY_KINDS;
@@ -28,16 +29,11 @@ pub fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
     );
     if STRATEGY_KINDS.contains(&item.name.text.as_str()) {
         checker.report(
-            Diagnostic::error(
-                Code::SW0102,
-                format!(
-                    "`{}` is a strategy kind and cannot name a strategy",
-                    item.name.text
-                ),
-                item.name.span,
-                "taken by a built-in kind",
-            )
-            .with_help(format!("rename it, e.g. `{}-default`", item.name.text)),
+            DuplicateName::StrategyKind {
+                name: &item.name.text,
+                span: item.name.span,
+            }
+            .diagnostic(),
         );
         return None;
     }
@@ -88,12 +84,15 @@ pub fn lower_use(
                 .iter()
                 .copied()
                 .chain(STRATEGY_KINDS.iter().copied());
-            checker.report(crate::diagnostics::unknown_reference(
-                "strategy",
-                variant.tag,
-                variant.tag_span,
-                candidates,
-            ));
+            checker.report(
+                crate::diagnostics::UnknownReference::Name {
+                    what: "strategy",
+                    name: variant.tag,
+                    span: variant.tag_span,
+                    candidates,
+                }
+                .diagnostic(),
+            );
         }
         return None;
     }
@@ -359,13 +358,11 @@ fn pause(checker: &mut Checker, expr: &Expr) -> Option<Pause> {
         ExprKind::Path(path) if path.dotted() == "approval" => Some(Pause::UntilApproved),
         ExprKind::Path(path) => {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0208,
-                    format!("unknown pause `{}`", path.dotted()),
-                    expr.span,
-                    "expected a duration or `approval`",
-                )
-                .with_suggestion(&path.dotted(), ["approval"]),
+                crate::check::unknown_variant::UnknownVariant::Pause {
+                    written: &path.dotted(),
+                    span: expr.span,
+                }
+                .diagnostic(),
             );
             None
         }

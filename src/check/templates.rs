@@ -15,6 +15,7 @@
 
 use super::provenance::{merge, Shadow};
 use super::scope::{Declared, Found, ScopeId, Scopes};
+use super::wrong_template::WrongTemplate;
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
@@ -176,17 +177,12 @@ impl<'s> Expander<'s> {
             };
             if let Some(tag) = &object.tag {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0211,
-                        "a template built from another takes its kind",
-                        tag.span,
-                        "remove this kind",
-                    )
-                    .with_help(format!(
-                        "write `template {} from {} {{ ... }}`",
-                        item.name.text,
-                        from.dotted()
-                    )),
+                    WrongTemplate::KindWithFrom {
+                        template: &item.name.text,
+                        from: &from.dotted(),
+                        span: tag.span,
+                    }
+                    .diagnostic(),
                 );
                 return None;
             }
@@ -272,30 +268,19 @@ impl<'s> Expander<'s> {
             }
             Some(Found::Item(declared)) => {
                 checker.report(
-                    Diagnostic::error(
-                        Code::SW0211,
-                        format!(
-                            "`{name}` is a {}, not a template",
-                            declared.item.keyword.text
-                        ),
+                    WrongTemplate::NotATemplate {
+                        name,
+                        keyword: &declared.item.keyword.text,
                         span,
-                        "not a template",
-                    )
-                    .with_label(declared.item.name.span, "declared here"),
+                        declared: declared.item.name.span,
+                    }
+                    .diagnostic(),
                 );
                 None
             }
             Some(Found::Unresolved) => None,
             Some(Found::Module(_)) => {
-                checker.report(
-                    Diagnostic::error(
-                        Code::SW0211,
-                        format!("`{name}` is a module, not a template"),
-                        span,
-                        "a module",
-                    )
-                    .with_help(format!("name one of its templates: `{name}.<name>`")),
-                );
+                checker.report(WrongTemplate::Module { name, span }.diagnostic());
                 None
             }
             None => {
@@ -310,39 +295,24 @@ impl<'s> Expander<'s> {
         let aliases = self.scopes.aliases(scope);
         if let Some((alias, _)) = name.split_once('.') {
             if !aliases.iter().any(|a| a == alias) {
-                let diagnostic = Diagnostic::error(
-                    Code::SW0103,
-                    format!("no import is named `{alias}`"),
-                    span,
-                    "unknown module",
-                );
-                // A path is written without spaces, so the module is its first characters.
-                let alias_span = Span {
-                    end: span.start + u32::try_from(alias.len()).unwrap_or(0),
-                    ..span
-                };
-                let diagnostic = diagnostic.with_suggestion_at(
-                    alias_span,
+                return crate::diagnostics::UnknownReference::ImportAlias {
                     alias,
-                    aliases.iter().map(String::as_str),
-                );
-                if diagnostic.help.is_some() {
-                    return diagnostic;
+                    span,
+                    aliases: aliases.iter().map(String::as_str),
                 }
-                return diagnostic.with_help(format!(
-                    "import the module first, e.g. `import std/{alias}`, or `import \"{alias}.slip\"`"
-                ));
+                .diagnostic();
             }
         }
         let candidates = self
             .scopes
             .candidates(scope, name, &["template", "strategy"]);
-        crate::diagnostics::unknown_reference(
-            "template",
+        crate::diagnostics::UnknownReference::Name {
+            what: "template",
             name,
             span,
-            candidates.iter().map(String::as_str),
-        )
+            candidates: candidates.iter().map(String::as_str),
+        }
+        .diagnostic()
     }
 
     /// A copy of `object` with every template named in a value field expanded. Fields whose
@@ -508,42 +478,29 @@ impl<'s> Expander<'s> {
 }
 
 fn too_deep(item: &Item) -> Diagnostic {
-    Diagnostic::error(
-        Code::SW0002,
-        format!("templates are built from one another more than {MAX_TEMPLATE_DEPTH} deep"),
-        item.name.span,
-        "too deep in a chain of `from`s",
-    )
-    .with_help("shorten the chain of `from`s; no spec needs templates built this deep")
+    crate::syntax::TooDeep::Templates {
+        limit: MAX_TEMPLATE_DEPTH,
+        span: item.name.span,
+    }
+    .diagnostic()
 }
 
 fn needs_kind(item: &Item) -> Diagnostic {
-    Diagnostic::error(Code::SW0211, format!("template `{}` needs a kind", item.name.text), item.name.span, "which kind of template?")
-        .with_help(format!("write `template {} = service {{ ... }}` (or a probe, toolchain or strategy kind), or build it from another with `from`", item.name.text))
+    WrongTemplate::NeedsKind {
+        template: &item.name.text,
+        span: item.name.span,
+    }
+    .diagnostic()
 }
 
 fn wrong_kind(name: &str, span: Span, kind: &str, kinds: &[&str], item: &Item) -> Diagnostic {
-    let expected = kinds.first().map_or("value", |k| family(k));
-    Diagnostic::error(
-        Code::SW0211,
-        format!(
-            "`{name}` is {} template (`{kind}`), not {}",
-            with_article(family(kind)),
-            with_article(expected)
-        ),
+    WrongTemplate::WrongFamily {
+        name,
+        kind,
+        found: family(kind),
+        expected: kinds.first().map_or("value", |k| family(k)),
         span,
-        format!("expected {}", with_article(expected)),
-    )
-    .with_label(item.name.span, "declared here")
-    .with_help(format!("use {} template here", with_article(expected)))
-}
-
-/// "a probe", "an environment".
-fn with_article(word: &str) -> String {
-    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {word}")
+        declared: item.name.span,
+    }
+    .diagnostic()
 }

@@ -3,7 +3,7 @@
 //! unit, range, overflow) at the value's span and returns `None`, so callers simply skip it.
 
 use super::model::{Duration, IntOrPercent, Quantity};
-use super::units;
+use super::wrong_unit::WrongUnit;
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
@@ -16,7 +16,7 @@ pub enum QuantityKind {
     Memory,
 }
 
-const DURATION_UNITS: &[(&str, u64)] = &[
+pub(super) const DURATION_UNITS: &[(&str, u64)] = &[
     ("ms", 1),
     ("s", 1000),
     ("m", 60_000),
@@ -25,7 +25,7 @@ const DURATION_UNITS: &[(&str, u64)] = &[
 ];
 
 /// Kubernetes quantity suffixes and their multipliers, in milli-units.
-const QUANTITY_UNITS: &[(&str, u128)] = &[
+pub(super) const QUANTITY_UNITS: &[(&str, u128)] = &[
     ("m", 1),
     ("k", 1_000_000),
     ("M", 1_000_000_000),
@@ -114,34 +114,6 @@ fn looks_like_number(text: &str) -> bool {
         && (unit.is_empty() || unit == "%" || unit.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
-fn unit_error(expected: &str, found: &str, expr: &Expr) -> Diagnostic {
-    Diagnostic::error(
-        Code::SW0205,
-        format!("expected {expected}, found {found}"),
-        expr.span,
-        format!("expected {expected}"),
-    )
-}
-
-/// What a number with its unit usually means, for "expected a duration, found a quantity"
-/// messages; an unknown unit is named.
-fn describe_unit(number: &NumberLit) -> String {
-    match number.unit.as_deref() {
-        None => "a plain number".to_string(),
-        Some("%") => "a percentage".to_string(),
-        Some(u) if DURATION_UNITS.iter().any(|(d, _)| *d == u) && u != "m" => {
-            "a duration".to_string()
-        }
-        Some(u) if QUANTITY_UNITS.iter().any(|(q, _)| *q == u) => "a quantity".to_string(),
-        Some(u) => format!("`{}{u}`, whose unit `{u}` is unknown", number.digits),
-    }
-}
-
-/// `number` written with `unit` instead of its own.
-fn with_unit(number: &NumberLit, unit: &str) -> String {
-    format!("{}{unit}", number.digits)
-}
-
 /// Splits `12.5` into (125, 1): the digits as an integer and the count of decimals.
 fn decimal(checker: &mut Checker, number: &NumberLit, span: Span) -> Option<(u128, u32)> {
     if let Some(positive) = number.digits.strip_prefix('-') {
@@ -180,13 +152,12 @@ pub fn integer(checker: &mut Checker, expr: &Expr, min: u64, max: u64) -> Option
     let number = number(checker, expr, "a whole number")?;
     if let Some(unit) = &number.unit {
         checker.report(
-            unit_error(
-                "a plain number",
-                &format!("`{}{unit}`", number.digits),
-                expr,
-            )
-            .with_help(format!("remove the unit: `{}`", number.digits))
-            .with_fix(expr.span, number.digits.clone()),
+            WrongUnit::PlainNumber {
+                number,
+                unit,
+                span: expr.span,
+            }
+            .diagnostic(),
         );
         return None;
     }
@@ -240,7 +211,13 @@ pub fn percent(checker: &mut Checker, expr: &Expr) -> Option<u32> {
 pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
     let number = number(checker, expr, "a percentage")?;
     if number.unit.as_deref() != Some("%") {
-        checker.report(not_a_percentage(number, expr));
+        checker.report(
+            WrongUnit::Percentage {
+                number,
+                span: expr.span,
+            }
+            .diagnostic(),
+        );
         return None;
     }
     let (value, decimals) = decimal(checker, number, expr.span)?;
@@ -262,44 +239,6 @@ pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
     u32::try_from(hundredths).ok()
 }
 
-/// A number without `%` where a percentage is wanted. A ratio (`0.95`) becomes `95%`, a
-/// plain number above 1 gets its `%`; both are certain. `1` could be 1% or a ratio of 100%,
-/// so that fix is only offered; a number with another unit gets no fix.
-fn not_a_percentage(number: &NumberLit, expr: &Expr) -> Diagnostic {
-    let error = unit_error("a percentage", &describe_unit(number), expr);
-    if number.unit.is_some() {
-        return error.with_help("write a percentage such as `30%`");
-    }
-    let digits = number.digits.as_str();
-    if let Some(percent) = ratio_as_percent(digits) {
-        return error
-            .with_help(format!(
-                "`{digits}` is a ratio; as a percentage it is `{percent}%`"
-            ))
-            .with_fix(expr.span, format!("{percent}%"));
-    }
-    let help = error.with_help(format!("write it as `{digits}%`"));
-    if digits == "1" {
-        help.with_suggested_fix(expr.span, "1%")
-    } else {
-        help.with_fix(expr.span, format!("{digits}%"))
-    }
-}
-
-/// `0.95` as `95`, `0.5` as `50`, `0.999` as `99.9`: a ratio below 1 times a hundred.
-fn ratio_as_percent(digits: &str) -> Option<String> {
-    let fraction = digits.strip_prefix("0.")?;
-    let padded = format!("{fraction:0<2}");
-    let (whole, rest) = padded.split_at(2);
-    let whole = whole.trim_start_matches('0');
-    let whole = if whole.is_empty() { "0" } else { whole };
-    Some(if rest.is_empty() {
-        whole.to_string()
-    } else {
-        format!("{whole}.{rest}")
-    })
-}
-
 /// A count (`1`) or a percentage (`25%`), as surge settings take.
 pub fn int_or_percent(checker: &mut Checker, expr: &Expr) -> Option<IntOrPercent> {
     match &expr.kind {
@@ -310,10 +249,12 @@ pub fn int_or_percent(checker: &mut Checker, expr: &Expr) -> Option<IntOrPercent
             integer_u32(checker, expr, 0, u32::from(u16::MAX)).map(IntOrPercent::Count)
         }
         ExprKind::Number(number) => {
-            let found = describe_unit(number);
             checker.report(
-                unit_error("a count or a percentage", &found, expr)
-                    .with_help("write a count such as `1` or a percentage such as `25%`"),
+                WrongUnit::CountOrPercentage {
+                    number,
+                    span: expr.span,
+                }
+                .diagnostic(),
             );
             None
         }
@@ -329,7 +270,13 @@ pub fn duration(checker: &mut Checker, expr: &Expr) -> Option<Duration> {
     let number = number(checker, expr, "a duration")?;
     let unit = number.unit.as_deref();
     let Some((_, size)) = DURATION_UNITS.iter().find(|(u, _)| Some(*u) == unit) else {
-        checker.report(not_a_duration(number, expr));
+        checker.report(
+            WrongUnit::Duration {
+                number,
+                span: expr.span,
+            }
+            .diagnostic(),
+        );
         return None;
     };
     let (value, decimals) = decimal(checker, number, expr.span)?;
@@ -347,67 +294,6 @@ pub fn duration(checker: &mut Checker, expr: &Expr) -> Option<Duration> {
     }
 }
 
-/// A number without a duration unit. Another spelling of a unit (`30sec`) is fixed for
-/// certain; a missing or unknown unit gets seconds as a guess, offered but not applied.
-fn not_a_duration(number: &NumberLit, expr: &Expr) -> Diagnostic {
-    let error = unit_error("a duration", &describe_unit(number), expr);
-    let Some(unit) = number.unit.as_deref() else {
-        let seconds = with_unit(number, "s");
-        return error
-            .with_help(format!("add a unit, e.g. `{seconds}`"))
-            .with_suggested_fix(expr.span, seconds);
-    };
-    if QUANTITY_UNITS.iter().any(|(q, _)| *q == unit) || unit == "%" {
-        return error.with_help("durations use ms, s, m, h or d, e.g. `30s`");
-    }
-    let nearest = units::duration(unit);
-    let written = with_unit(number, nearest.unit);
-    if nearest.certain {
-        error
-            .with_help(format!("write `{written}`"))
-            .with_fix(expr.span, written)
-    } else {
-        error
-            .with_help(format!(
-                "durations use ms, s, m, h or d: did you mean `{written}`?"
-            ))
-            .with_suggested_fix(expr.span, written)
-    }
-}
-
-/// A quantity whose unit Kubernetes does not know: `2GB`, `512MiB`, `2cores`.
-fn unknown_quantity_unit(
-    number: &NumberLit,
-    unit: &str,
-    kind: QuantityKind,
-    expr: &Expr,
-) -> Diagnostic {
-    let error = unit_error("a quantity", &describe_unit(number), expr);
-    let Some(nearest) = units::quantity(unit, kind) else {
-        return error.with_help(match kind {
-            QuantityKind::Cpu => "CPU is written in cores (`1`, `0.5`) or millicores (`500m`)",
-            QuantityKind::Memory => "memory is written with Ki, Mi, Gi (or k, M, G), e.g. `512Mi`",
-        });
-    };
-    let written = with_unit(number, nearest.unit);
-    let decimal_bytes = kind == QuantityKind::Memory && nearest.unit.len() == 1 && unit.len() > 1;
-    let help = if decimal_bytes {
-        let binary = with_unit(number, &format!("{}i", nearest.unit.to_ascii_uppercase()));
-        format!(
-            "Kubernetes writes sizes without `B`: `{written}` is what `{}` says; `{binary}` is the 1024-based size most specs use",
-            with_unit(number, unit)
-        )
-    } else {
-        format!("write `{written}`")
-    };
-    let error = error.with_help(help);
-    if nearest.certain {
-        error.with_fix(expr.span, written)
-    } else {
-        error.with_suggested_fix(expr.span, written)
-    }
-}
-
 /// A Kubernetes quantity: `500m` or `2` for CPU, `512Mi` or `2Gi` for memory.
 pub fn quantity(checker: &mut Checker, expr: &Expr, kind: QuantityKind) -> Option<Quantity> {
     let number = number(checker, expr, "a quantity")?;
@@ -417,20 +303,26 @@ pub fn quantity(checker: &mut Checker, expr: &Expr, kind: QuantityKind) -> Optio
         Some(u) => match QUANTITY_UNITS.iter().find(|(q, _)| *q == u) {
             Some((_, multiplier)) => *multiplier,
             None => {
-                checker.report(unknown_quantity_unit(number, u, kind, expr));
+                checker.report(
+                    WrongUnit::Quantity {
+                        number,
+                        unit: u,
+                        kind,
+                        span: expr.span,
+                    }
+                    .diagnostic(),
+                );
                 return None;
             }
         },
     };
     if kind == QuantityKind::Memory && unit == Some("m") {
         checker.report(
-            unit_error(
-                "a memory size",
-                &format!("`{}m` (milli-bytes)", number.digits),
-                expr,
-            )
-            .with_help(format!("did you mean `{}Mi`?", number.digits))
-            .with_fix(expr.span, format!("{}Mi", number.digits)),
+            WrongUnit::MilliBytes {
+                number,
+                span: expr.span,
+            }
+            .diagnostic(),
         );
         return None;
     }
@@ -557,20 +449,15 @@ pub fn variant<'a>(checker: &mut Checker, expr: &'a Expr, expected: &str) -> Opt
 
 /// Reports an unknown variant with a suggestion from `choices`.
 pub fn unknown_variant(checker: &mut Checker, what: &str, variant: &Variant, choices: &[&str]) {
-    let listed: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
-    let diagnostic = Diagnostic::error(
-        Code::SW0208,
-        format!("unknown {what} `{}`", variant.tag),
-        variant.tag_span,
-        format!("not a known {what}"),
-    )
-    .with_suggestion(variant.tag, choices.iter().copied());
-    let diagnostic = if diagnostic.help.is_none() {
-        diagnostic.with_help(format!("expected one of {}", listed.join(", ")))
-    } else {
-        diagnostic
-    };
-    checker.report(diagnostic);
+    checker.report(
+        crate::check::unknown_variant::UnknownVariant::Kind {
+            what,
+            tag: variant.tag,
+            choices,
+            span: variant.tag_span,
+        }
+        .diagnostic(),
+    );
 }
 
 /// A string that must be a Kubernetes name of `rule` (reported as `what` when it is not).
@@ -658,8 +545,12 @@ pub fn label_map(
             || !(value.value.is_empty() || label_part_valid(&value.value))
         {
             checker.report(
-                Diagnostic::error(Code::SW0105, format!("`{} = \"{}\"` is not a valid label", key.text, value.value), value.span, "invalid label")
-                    .with_help("label keys and values are at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (a key may have a `prefix/`)"),
+                crate::check::invalid_name::InvalidName::Label {
+                    key: &key.text,
+                    value: &value.value,
+                    span: value.span,
+                }
+                .diagnostic(),
             );
             continue;
         }

@@ -96,36 +96,45 @@ pub fn check_names(checker: &mut Checker, model: &Model, services: &[&str], envi
     policies.dedup();
     for waiver in &model.waivers {
         if !policies.contains(&waiver.policy.value.as_str()) {
-            checker.report(crate::diagnostics::unknown_reference(
-                "policy",
-                &waiver.policy.value,
-                waiver.policy.span,
-                policies.iter().copied(),
-            ));
+            checker.report(
+                crate::diagnostics::UnknownReference::Name {
+                    what: "policy",
+                    name: &waiver.policy.value,
+                    span: waiver.policy.span,
+                    candidates: policies.iter().copied(),
+                }
+                .diagnostic(),
+            );
         }
         for service in waiver
             .services
             .iter()
             .filter(|s| !services.contains(&s.value.as_str()))
         {
-            checker.report(crate::diagnostics::unknown_reference(
-                "service",
-                &service.value,
-                service.span,
-                services.iter().copied(),
-            ));
+            checker.report(
+                crate::diagnostics::UnknownReference::Name {
+                    what: "service",
+                    name: &service.value,
+                    span: service.span,
+                    candidates: services.iter().copied(),
+                }
+                .diagnostic(),
+            );
         }
         for environment in waiver
             .environments
             .iter()
             .filter(|e| !environments.contains(&e.value.as_str()))
         {
-            checker.report(crate::diagnostics::unknown_reference(
-                "environment",
-                &environment.value,
-                environment.span,
-                environments.iter().copied(),
-            ));
+            checker.report(
+                crate::diagnostics::UnknownReference::Name {
+                    what: "environment",
+                    name: &environment.value,
+                    span: environment.span,
+                    candidates: environments.iter().copied(),
+                }
+                .diagnostic(),
+            );
         }
     }
 }

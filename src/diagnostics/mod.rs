@@ -10,11 +10,13 @@ mod codes;
 pub mod fix;
 pub mod render;
 mod suggest;
+mod unknown_reference;
 mod visible;
 
 pub use codes::Code;
 pub use fix::{Applicability, Fix};
 pub use suggest::{closest, did_you_mean, suggest, SuggestionBudget};
+pub use unknown_reference::UnknownReference;
 
 use crate::span::Span;
 use serde::Serialize;
@@ -164,41 +166,14 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.dedup();
 }
 
-/// The one place that reports an unknown name, so every "unknown X" reads the same.
-pub fn unknown_reference<'a>(
-    what: &str,
-    name: &str,
-    span: Span,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Diagnostic {
-    // Only the first eight are kept for the help line; the rest are only walked by the
-    // suggestion, which stops early once the check's budget is spent (see `suggest`), so
-    // thousands of unknown references among thousands of names stay cheap.
-    let mut candidates = candidates.into_iter();
-    let first: Vec<&str> = candidates.by_ref().take(8).collect();
-    let diagnostic = Diagnostic::error(
-        Code::SW0103,
-        format!("unknown {what} `{}`", shorten(name)),
-        span,
-        format!("no {what} has this name"),
-    )
-    .with_suggestion(name, first.iter().copied().chain(candidates));
-    if diagnostic.help.is_some() {
-        return diagnostic;
-    }
-    if first.is_empty() {
-        diagnostic.with_help(format!("declare a {what} named `{}`", shorten(name)))
-    } else {
-        let listed: Vec<String> = first.iter().map(|c| format!("`{c}`")).collect();
-        diagnostic.with_help(format!("known {}: {}", plural(what), listed.join(", ")))
-    }
-}
-
-fn plural(what: &str) -> String {
-    match what.strip_suffix('y') {
-        Some(stem) => format!("{stem}ies"),
-        None => format!("{what}s"),
-    }
+/// Names in backticks, separated by commas: `` `a`, `b`, `c` ``, for help lines that list
+/// what is allowed or known.
+pub fn quoted_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names
+        .into_iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Long names are cut in messages so one huge identifier cannot flood the output.

@@ -10,7 +10,7 @@ pub mod render;
 
 use crate::check::model::Model;
 use crate::check::DeclaredNames;
-use crate::diagnostics::{unknown_reference, Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic};
 use crate::span::Span;
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -230,24 +230,30 @@ fn check_references(checker: &mut Vec<Diagnostic>, model: &Model, declared: &Dec
     for environment in &model.environments {
         for after in &environment.after {
             if !declared.environments.contains(&after.value.as_str()) {
-                checker.push(unknown_reference(
-                    "environment",
-                    &after.value,
-                    after.span,
-                    declared.environments.iter().copied(),
-                ));
+                checker.push(
+                    crate::diagnostics::UnknownReference::Name {
+                        what: "environment",
+                        name: &after.value,
+                        span: after.span,
+                        candidates: declared.environments.iter().copied(),
+                    }
+                    .diagnostic(),
+                );
             }
         }
     }
     for service in &model.services {
         for dependency in &service.depends_on {
             if !declared.services.contains(&dependency.value.as_str()) {
-                checker.push(unknown_reference(
-                    "service",
-                    &dependency.value,
-                    dependency.span,
-                    declared.services.iter().copied(),
-                ));
+                checker.push(
+                    crate::diagnostics::UnknownReference::Name {
+                        what: "service",
+                        name: &dependency.value,
+                        span: dependency.span,
+                        candidates: declared.services.iter().copied(),
+                    }
+                    .diagnostic(),
+                );
             }
         }
     }

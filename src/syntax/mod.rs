@@ -18,10 +18,14 @@ pub mod lexer;
 pub mod lexer_grammar;
 mod parser;
 pub mod split;
+mod syntax_error;
+mod too_deep;
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::Diagnostic;
 use crate::span::{FileId, Span};
 use ast::{BrokenDeclaration, Comment, Declaration, Ident, Module};
+pub use syntax_error::SyntaxError;
+pub use too_deep::TooDeep;
 
 /// Parses one file. Diagnostics are returned in source order.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
@@ -52,13 +56,10 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
     if let Some(at) = split.unclosed_comment {
         // Without this, everything after an unclosed `/*` would vanish without a word.
         diagnostics.push(
-            Diagnostic::error(
-                Code::SW0001,
-                "this comment is never closed",
-                Span::new(file, at, at + 2),
-                "the comment starts here and runs to the end of the file",
-            )
-            .with_help("close the comment with `*/`; everything after an unclosed `/*` is ignored"),
+            SyntaxError::UnclosedComment {
+                span: Span::new(file, at, at + 2),
+            }
+            .diagnostic(),
         );
     }
     attach_doc_comments(text, &mut declarations, &split.comments);
@@ -90,13 +91,10 @@ fn broken(file: FileId, chunk: &str, span: Span) -> Declaration {
 }
 
 fn too_deep(file: FileId, at: usize) -> Diagnostic {
-    Diagnostic::error(
-        Code::SW0002,
-        format!("brackets nest more than {} levels deep", split::MAX_DEPTH),
-        Span::new(file, at, at + 1),
-        "this bracket is too deep",
-    )
-    .with_help("flatten the structure; no Slipway construct needs this much nesting")
+    TooDeep::Brackets {
+        span: Span::new(file, at, at + 1),
+    }
+    .diagnostic()
 }
 
 /// Gives each item the `///` comment lines that end directly above it.

@@ -3,7 +3,7 @@
 use super::ast::*;
 use super::lexer::{self, Kind};
 use super::split::MAX_DEPTH;
-use super::{escape, expected};
+use super::{escape, expected, SyntaxError, TooDeep};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{floor_char_boundary, FileId, Span};
 use pest::iterators::Pair;
@@ -75,32 +75,22 @@ impl Builder {
     /// line the indentation points at, or at the end) and a suggested fix that inserts it.
     fn unclosed_error(&self, chunk: &str, unclosed: Unclosed) -> Diagnostic {
         let start = self.offset + unclosed.open;
-        let diagnostic = Diagnostic::error(
-            Code::SW0001,
-            "this `{` is never closed",
-            Span::new(self.file, start, start + 1),
-            "opened here",
-        );
+        let open = Span::new(self.file, start, start + 1);
         let Some(line_start) = unclosed.before_line else {
             let end = self.offset + chunk.trim_end().len();
-            return diagnostic
-                .with_label(Span::new(self.file, end, end), "expected `}` here")
-                .with_help(
-                    "add the missing `}`; every block must be closed before the next declaration",
-                );
+            let end = Span::new(self.file, end, end);
+            return SyntaxError::UnclosedBraceAtEnd { open, end }.diagnostic();
         };
-        let at = Span::new(
-            self.file,
-            self.offset + line_start,
-            self.offset + line_start,
-        );
-        let indent = " ".repeat(indentation(chunk, unclosed.open));
-        diagnostic
-            .with_label(at, "its `}` belongs before this line")
-            .with_help(format!(
-                "add `{indent}}}` on a line of its own there: the indentation shows where the block ends, and the `}}` further down closes the enclosing block"
-            ))
-            .with_suggested_fix(at, format!("{indent}}}\n"))
+        SyntaxError::UnclosedBrace {
+            open,
+            line: Span::new(
+                self.file,
+                self.offset + line_start,
+                self.offset + line_start,
+            ),
+            indent: indentation(chunk, unclosed.open),
+        }
+        .diagnostic()
     }
 
     fn syntax_error(&self, chunk: &str, position: usize, expected: String) -> Diagnostic {
@@ -112,37 +102,23 @@ impl Builder {
         }
         if let Some(line_end) = unterminated_string(chunk, position) {
             let start = self.offset + position;
-            return Diagnostic::error(
-                Code::SW0001,
-                "this string is never closed",
-                Span::new(self.file, start, start + 1),
-                "the string starts here",
-            )
-            .with_label(Span::new(self.file, self.offset + line_end, self.offset + line_end), "expected `\"` here")
-            .with_help("close the string with `\"` on the same line; write a line break inside a string as `\\n`");
+            let line_end = self.offset + line_end;
+            return SyntaxError::UnclosedString {
+                start: Span::new(self.file, start, start + 1),
+                line_end: Span::new(self.file, line_end, line_end),
+            }
+            .diagnostic();
         }
         let (found, length) = found_at(chunk, position);
         let start = self.offset + position;
         let span = Span::new(self.file, start, start + length);
-        let diagnostic = Diagnostic::error(
-            Code::SW0001,
-            format!("expected {expected}, found {found}"),
+        SyntaxError::Expected {
+            expected: &expected,
+            found: &found,
+            word_follows: chunk[position..].starts_with(char::is_alphabetic),
             span,
-            format!("expected {expected} here"),
-        );
-        match found.as_str() {
-            "`;`" => diagnostic
-                .with_help("Slipway needs no `;`: end a field with a new line, a space or `,`"),
-            "`:`" | "a string" if expected.contains("`=`") => {
-                diagnostic.with_help("a field is written `name = value`")
-            }
-            _ if expected == "the end of the declaration"
-                && chunk[position..].starts_with(char::is_alphabetic) =>
-            {
-                diagnostic.with_help("every declaration starts on a new line")
-            }
-            _ => diagnostic,
         }
+        .diagnostic()
     }
 
     fn declaration(&self, pair: Pair<Rule>) -> Built<Declaration> {
@@ -229,12 +205,9 @@ impl Builder {
                 doc: None,
                 span,
             }),
-            _ => Err(Box::new(Diagnostic::error(
-                Code::SW0001,
-                "incomplete declaration",
-                span,
-                "expected `kind name { ... }`",
-            ))),
+            _ => Err(Box::new(
+                SyntaxError::IncompleteDeclaration { span }.diagnostic(),
+            )),
         }
     }
 
@@ -325,12 +298,12 @@ impl Builder {
         }
         match (key, body) {
             (Some(key), Some(body)) => Ok(Entry::Block { key, label, body }),
-            _ => Err(Box::new(Diagnostic::error(
-                Code::SW0001,
-                "incomplete block",
-                Span::new(self.file, self.offset, self.offset),
-                "here",
-            ))),
+            _ => Err(Box::new(
+                SyntaxError::IncompleteBlock {
+                    span: Span::new(self.file, self.offset, self.offset),
+                }
+                .diagnostic(),
+            )),
         }
     }
 
@@ -363,12 +336,7 @@ impl Builder {
                 kind: ExprKind::Path(self.path(pair)),
                 span,
             }),
-            _ => Err(Box::new(Diagnostic::error(
-                Code::SW0001,
-                "expected a value",
-                span,
-                "expected a value here",
-            ))),
+            _ => Err(Box::new(SyntaxError::ExpectedValue { span }.diagnostic())),
         }
     }
 
@@ -413,12 +381,7 @@ impl Builder {
                     span,
                 })
             }
-            _ => Err(Box::new(Diagnostic::error(
-                Code::SW0001,
-                "expected a value",
-                span,
-                "expected a value here",
-            ))),
+            _ => Err(Box::new(SyntaxError::ExpectedValue { span }.diagnostic())),
         }
     }
 
@@ -426,15 +389,7 @@ impl Builder {
     fn nested<T>(&self, levels: usize, span: Span, build: impl FnOnce() -> Built<T>) -> Built<T> {
         let depth = self.depth.get().saturating_add(levels);
         if depth > MAX_TREE_DEPTH {
-            return Err(Box::new(
-                Diagnostic::error(
-                    Code::SW0002,
-                    format!("this value nests more than {MAX_TREE_DEPTH} levels deep"),
-                    span,
-                    "too deep",
-                )
-                .with_help("brackets, `and`/`or` chains and `not`s all nest; split the value or the condition"),
-            ));
+            return Err(Box::new(TooDeep::Value { span }.diagnostic()));
         }
         self.depth.set(depth);
         let built = build();
@@ -505,15 +460,7 @@ impl Builder {
     /// Long `and`/`or` chains and runs of `not` nest the syntax tree as deeply as brackets do,
     /// and every later phase recurses over it, so they share the bracket limit.
     fn too_deep(&self, span: Span) -> Box<Diagnostic> {
-        Box::new(
-            Diagnostic::error(
-                Code::SW0002,
-                format!("a condition nests more than {MAX_DEPTH} levels deep"),
-                span,
-                "too deep",
-            )
-            .with_help("split the condition; no Slipway construct needs this much nesting"),
-        )
+        Box::new(TooDeep::Condition { span }.diagnostic())
     }
 
     fn comparison(&self, pair: Pair<Rule>) -> Built<Expr> {
@@ -554,12 +501,12 @@ fn first_child<'a>(pair: &Pair<'a, Rule>) -> Pair<'a, Rule> {
 
 fn next_child<'a>(children: &mut impl Iterator<Item = Pair<'a, Rule>>) -> Built<Pair<'a, Rule>> {
     children.next().ok_or_else(|| {
-        Box::new(Diagnostic::error(
-            Code::SW0001,
-            "incomplete syntax",
-            Span::default(),
-            "here",
-        ))
+        Box::new(
+            SyntaxError::Incomplete {
+                span: Span::default(),
+            }
+            .diagnostic(),
+        )
     })
 }
 

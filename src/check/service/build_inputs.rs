@@ -7,7 +7,7 @@
 use crate::check::model::Platform;
 use crate::check::values;
 use crate::check::Checker;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{quoted_list, Code, Diagnostic};
 use crate::span::Spanned;
 use crate::syntax::ast::{Expr, ExprKind};
 
@@ -27,7 +27,10 @@ pub fn platforms(checker: &mut Checker, expr: &Expr) -> Vec<Spanned<Platform>> {
                     written.span,
                     "unknown platform",
                 )
-                .with_help(format!("the platforms are {}", quoted(&names)))
+                .with_help(format!(
+                    "the platforms are {}",
+                    quoted_list(names.iter().copied())
+                ))
                 .with_suggestion(&written.value, names.iter().copied()),
             );
             continue;
@@ -103,12 +106,4 @@ fn list_items(expr: &Expr) -> Vec<&Expr> {
         ExprKind::List(items) => items.iter().collect(),
         _ => vec![expr],
     }
-}
-
-fn quoted(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

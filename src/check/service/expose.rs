@@ -6,6 +6,7 @@
 use crate::check::model::{Exposure, Gateway, Port, PortRef, Protocol};
 use crate::check::names::{check_name, NameRule};
 use crate::check::reader::Reader;
+use crate::check::unknown_field::UnknownField;
 use crate::check::{schema, values, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
@@ -37,17 +38,12 @@ pub fn lower(
     if let (Some(gateway), Some(span)) = (&gateway, reader.key_span("tls")) {
         if let Gateway::IstioNamed { name, .. } = &gateway.value {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0201,
-                    "`tls` does not apply to an existing gateway",
+                UnknownField::TlsWithNamedGateway {
+                    gateway: name,
                     span,
-                    "not used",
-                )
-                .with_label(
-                    gateway.span,
-                    format!("the gateway `{name}` holds its own certificates"),
-                )
-                .with_help("remove `tls`, or let Slipway write the Gateway (`gateway = istio`)"),
+                    gateway_span: gateway.span,
+                }
+                .diagnostic(),
             );
         }
     }
@@ -168,15 +164,18 @@ fn port(checker: &mut Checker, reader: &Reader, ports: &[Port], owner: Span) -> 
         let name = values::name(checker, expr)?;
         let found = ports.iter().find(|p| p.name.value == name.value);
         if found.is_none_or(|p| p.protocol != Protocol::Tcp) {
-            checker.report(crate::diagnostics::unknown_reference(
-                "TCP port",
-                &name.value,
-                name.span,
-                ports
-                    .iter()
-                    .filter(|p| p.protocol == Protocol::Tcp)
-                    .map(|p| p.name.value.as_str()),
-            ));
+            checker.report(
+                crate::diagnostics::UnknownReference::Name {
+                    what: "TCP port",
+                    name: &name.value,
+                    span: name.span,
+                    candidates: ports
+                        .iter()
+                        .filter(|p| p.protocol == Protocol::Tcp)
+                        .map(|p| p.name.value.as_str()),
+                }
+                .diagnostic(),
+            );
         }
         return found.map(reference);
     }
@@ -271,10 +270,7 @@ fn gateway(checker: &mut Checker, expr: &Expr) -> Option<Gateway> {
             };
             let reader = Reader::new(checker, body, &schema::ISTIO_GATEWAY, variant.tag_span);
             if let (Some(_), Some(span)) = (reader.key_span("name"), reader.key_span("selector")) {
-                checker.report(
-                    Diagnostic::error(Code::SW0201, "`selector` does not apply with `name`", span, "not used")
-                        .with_help("an existing gateway has its own selector: remove `selector`, or `name` to let Slipway write the Gateway"),
-                );
+                checker.report(UnknownField::SelectorWithName { span }.diagnostic());
                 return None;
             }
             if let Some(expr) = reader.value(checker, "name") {

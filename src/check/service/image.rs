@@ -1,8 +1,8 @@
 //! Container image references: `[registry/]repository[:tag][@sha256:digest]`.
 
+use crate::check::invalid_image::InvalidImage;
 use crate::check::model::Image;
 use crate::check::{values, Checker};
-use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::Expr;
 
 pub fn lower(checker: &mut Checker, expr: &Expr, app_registry: Option<&str>) -> Option<Image> {
@@ -14,8 +14,11 @@ pub fn lower(checker: &mut Checker, expr: &Expr, app_registry: Option<&str>) -> 
         }
         Err(problem) => {
             checker.report(
-                Diagnostic::error(Code::SW0209, format!("invalid image reference: {problem}"), expr.span, "this image")
-                    .with_help("write `registry/name:tag`, e.g. `ghcr.io/acme/web:1.4.2`, or pin a digest with `@sha256:...`"),
+                InvalidImage::Reference {
+                    problem: &problem,
+                    span: expr.span,
+                }
+                .diagnostic(),
             );
             None
         }

@@ -121,12 +121,15 @@ fn port(checker: &mut Checker, expr: &Expr, ports: &[Port]) -> Option<PortRef> {
         Some(found) => tcp(checker, found, Some(name.span)),
         None => {
             let declared = ports.iter().map(|p| p.name.value.as_str());
-            checker.report(crate::diagnostics::unknown_reference(
-                "port",
-                &name.value,
-                name.span,
-                declared,
-            ));
+            checker.report(
+                crate::diagnostics::UnknownReference::Name {
+                    what: "port",
+                    name: &name.value,
+                    span: name.span,
+                    candidates: declared,
+                }
+                .diagnostic(),
+            );
             None
         }
     }

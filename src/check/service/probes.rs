@@ -3,6 +3,7 @@
 
 use crate::check::model::{Port, PortRef, Probe, ProbeAction};
 use crate::check::reader::Reader;
+use crate::check::unknown_field::UnknownField;
 use crate::check::{schema, values, Checker};
 use crate::diagnostics::{self, Code, Diagnostic};
 use crate::span::Span;
@@ -93,20 +94,13 @@ fn action(
     for field in ["path", "port", "command"] {
         if let Some(span) = reader.key_span(field).filter(|_| !allowed.contains(&field)) {
             checker.report(
-                Diagnostic::error(
-                    Code::SW0201,
-                    format!("`{field}` does not apply to a `{kind}` probe"),
+                UnknownField::NotForProbe {
+                    field,
+                    kind,
+                    allowed,
                     span,
-                    "not used by this probe",
-                )
-                .with_help(format!(
-                    "a `{kind}` probe takes {}",
-                    allowed
-                        .iter()
-                        .map(|f| format!("`{f}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                }
+                .diagnostic(),
             );
         }
     }

@@ -4,6 +4,7 @@
 //! `no_execute` (SW0345), label keys and values that are not labels (SW0105), and names that
 //! are not DNS subdomains.
 
+use crate::check::invalid_name::InvalidName;
 use crate::check::model::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
 use crate::check::names::NameRule;
 use crate::check::reader::Reader;
@@ -102,8 +103,11 @@ fn toleration(
         .filter_map(|(part, valid)| part.as_ref().filter(|part| !valid(&part.value)));
     for part in invalid {
         checker.report(
-            Diagnostic::error(Code::SW0105, format!("`{}` is not a taint key or value", part.value), part.span, "invalid")
-                .with_help("taint keys and values are written like labels: at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (a key may have a `prefix/`)"),
+            InvalidName::Taint {
+                part: &part.value,
+                span: part.span,
+            }
+            .diagnostic(),
         );
     }
     let effect = reader.value(checker, "effect").and_then(|expr| {
