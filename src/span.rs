@@ -116,7 +116,7 @@ impl LineIndex {
     }
 
     /// The zero-based line of `offset`; offsets past the end are on the last line.
-    pub fn line_of(&self, offset: usize) -> usize {
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
         self.starts
             .partition_point(|start| *start <= offset)
             .saturating_sub(1)
@@ -187,7 +187,7 @@ impl LineIndex {
 }
 
 /// The largest char boundary at or before `offset`.
-pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;
     }

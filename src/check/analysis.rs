@@ -154,7 +154,11 @@ fn intervals(
 /// before the canary takes all the traffic must measure more than it tolerates, and the last
 /// step (after which the canary is promoted) must still be able to fail on its own, for a
 /// canary that turns bad only there.
-pub fn check_budget(checker: &mut Checker, steps: &[CanaryStep], analysis: &Analysis) -> bool {
+pub(crate) fn check_budget(
+    checker: &mut Checker,
+    steps: &[CanaryStep],
+    analysis: &Analysis,
+) -> bool {
     match analysis.over {
         // Every step is checked, so each one that cannot fail is reported.
         Over::Steps => {

@@ -9,7 +9,7 @@ use crate::span::Span;
 
 /// A name used twice, with where it was taken first.
 #[derive(Debug, Clone)]
-pub enum DuplicateName<'a> {
+pub(crate) enum DuplicateName<'a> {
     /// A second declaration of a kind (`keyword`) with the name of one declared at `first`.
     Declaration {
         keyword: &'a str,

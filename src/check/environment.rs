@@ -2,9 +2,9 @@
 //! strategy, per-service overrides) and computing each service's effective settings in each
 //! environment.
 
-pub mod exposures;
+pub(crate) mod exposures;
 mod removals;
-pub mod secret_sources;
+pub(crate) mod secret_sources;
 
 use super::declarations::body;
 use super::duplicate_name::DuplicateName;
@@ -21,7 +21,7 @@ use crate::syntax::ast::{Ident, Item, Object};
 use std::collections::BTreeMap;
 
 /// What an environment may refer to.
-pub struct Scope<'a> {
+pub(crate) struct Scope<'a> {
     /// In name order.
     pub services: &'a [Service],
     /// Every declared service name, including services that failed to check (so a broken
@@ -406,7 +406,7 @@ fn merge_list(base: &ResourceList, over: &ResourceList) -> ResourceList {
     }
 }
 
-pub fn merge_resources(base: &Resources, over: &Resources) -> Resources {
+pub(crate) fn merge_resources(base: &Resources, over: &Resources) -> Resources {
     Resources {
         requests: merge_list(&base.requests, &over.requests),
         limits: merge_list(&base.limits, &over.limits),
@@ -502,7 +502,7 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
 
 /// Canary and blue-green shift traffic between two Deployments through a Service, so the
 /// service must expose a port.
-pub fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
+pub(crate) fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
     for deployment in &model.deployments {
         if !matches!(
             deployment.strategy.kind,

@@ -288,7 +288,7 @@ fn target_url(checker: &mut Checker, expr: &Expr) -> Option<String> {
 /// Fills each DAST target that the spec leaves to the environment (its first exposed host
 /// without a wildcard, `https://` when it has TLS), and reports a scan with no target
 /// (SW0352) or in an environment the workflow does not deploy (SW0353).
-pub fn resolve_dast_targets(checker: &mut Checker, model: &mut Model) {
+pub(crate) fn resolve_dast_targets(checker: &mut Checker, model: &mut Model) {
     let mut found: Vec<(usize, String)> = Vec::new();
     for (index, environment) in model.environments.iter().enumerate() {
         let Some(dast) = &environment.dast else {
@@ -350,7 +350,7 @@ pub fn resolve_dast_targets(checker: &mut Checker, model: &mut Model) {
 /// SW0354 for every built service a CodeQL gate cannot analyse: without a toolchain (CodeQL
 /// cannot tell its language) or with one CodeQL has no language for. The gate would pass
 /// without having read that service's code.
-pub fn check_quality_gate(checker: &mut Checker, model: &Model) {
+pub(crate) fn check_quality_gate(checker: &mut Checker, model: &Model) {
     let Some(QualityGate::Codeql { .. }) = model.app.as_ref().and_then(|a| a.quality_gate.as_ref())
     else {
         return;

@@ -123,7 +123,7 @@ fn positive(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Du
 
 /// A load generator runs from the first step on; one whose timeout ends before the steps'
 /// own waits would fail a healthy rollout when Kubernetes stops it (SW0360).
-pub fn check_load_lasts(
+pub(crate) fn check_load_lasts(
     checker: &mut Checker,
     hooks: &[Hook],
     steps: &[CanaryStep],
@@ -164,7 +164,7 @@ pub fn check_load_lasts(
 
 /// Per deployment: each hook's Job name `<service>-<hook>` must be a DNS label (at most 63
 /// characters), and under Argo Rollouts a failed Job aborts even a canary that halts (SW0361).
-pub fn check_deployments(checker: &mut Checker, model: &Model) {
+pub(crate) fn check_deployments(checker: &mut Checker, model: &Model) {
     for deployment in &model.deployments {
         let StrategyKind::Canary {
             hooks, on_failure, ..

@@ -8,7 +8,7 @@ use crate::span::Span;
 
 /// Where a secret was written inline.
 #[derive(Debug, Clone)]
-pub enum InlineSecret<'a> {
+pub(crate) enum InlineSecret<'a> {
     /// An environment variable (`name`) whose literal value looks like a secret.
     EnvValue { name: &'a str, span: Span },
     /// A URL or registry address with `user:password@`.

@@ -8,7 +8,7 @@ use crate::span::Span;
 
 /// An image problem, with what the reader knows about it.
 #[derive(Debug, Clone)]
-pub enum InvalidImage<'a> {
+pub(crate) enum InvalidImage<'a> {
     /// A service's `image` that does not parse; `problem` says why.
     Reference { problem: &'a str, span: Span },
     /// An override's `image_tag` that is not a valid tag; `problem` says why.

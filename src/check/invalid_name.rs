@@ -12,7 +12,7 @@ use crate::span::Span;
 
 /// An invalid name, with what the finder knows about it.
 #[derive(Debug, Clone)]
-pub enum InvalidName<'a> {
+pub(crate) enum InvalidName<'a> {
     /// A name that breaks `rule`; `what` says what the name is for (`service name`), and
     /// `suggestion` is the name lowercased with `-` for `_`, when that is valid.
     BreaksRule {

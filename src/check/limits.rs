@@ -15,15 +15,15 @@ use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 
 /// The most deployments (services × environments) a spec may have.
-pub const MAX_DEPLOYMENTS: usize = 50_000;
+pub(crate) const MAX_DEPLOYMENTS: usize = 50_000;
 
 /// The most condition nodes all policies together may evaluate (the size of a policy's
 /// `when` and `require`, counted in operators and tests, times its subjects).
-pub const MAX_POLICY_WORK: usize = 5_000_000;
+pub(crate) const MAX_POLICY_WORK: usize = 5_000_000;
 
 /// Whether the spec's deployments fit in [`MAX_DEPLOYMENTS`]; reports SW0006 at the
 /// environment, in promotion order, that crosses the limit when they do not.
-pub fn deployments_fit(checker: &mut Checker, model: &Model) -> bool {
+pub(crate) fn deployments_fit(checker: &mut Checker, model: &Model) -> bool {
     let services = model.services.len();
     let mut total = 0usize;
     for name in &model.promotion_order {
@@ -52,7 +52,7 @@ pub fn deployments_fit(checker: &mut Checker, model: &Model) -> bool {
 }
 
 /// Tracks the policy budget while policies are evaluated.
-pub struct PolicyBudget {
+pub(crate) struct PolicyBudget {
     left: usize,
 }
 

@@ -12,7 +12,7 @@ mod architectures;
 mod canary_shorthand;
 mod declarations;
 mod defaults;
-pub mod dockerfiles;
+pub(crate) mod dockerfiles;
 mod duplicate_name;
 mod environment;
 mod gates;
@@ -68,7 +68,7 @@ pub struct Checker {
 }
 
 impl Checker {
-    pub fn report_all(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
+    pub(crate) fn report_all(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
         for diagnostic in diagnostics {
             self.report(diagnostic);
         }
@@ -80,11 +80,11 @@ impl Checker {
     }
 
     /// The collected diagnostics, in the order they were found.
-    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+    pub(crate) fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.diagnostics
     }
 
-    pub fn error_count(&self) -> usize {
+    pub(crate) fn error_count(&self) -> usize {
         self.errors
     }
 }

@@ -97,7 +97,7 @@ impl Model {
     }
 
     /// The app name, or `app` when the spec declares none.
-    pub fn app_name(&self) -> &str {
+    pub(crate) fn app_name(&self) -> &str {
         self.app
             .as_ref()
             .map_or("app", |app| app.name.value.as_str())
@@ -219,7 +219,7 @@ pub struct Build {
 impl Build {
     /// The Dockerfile's path from the repository root, as `docker build -f` takes it in the
     /// image job: `dockerfile` (default `Dockerfile`) inside `context`.
-    pub fn dockerfile_path(&self) -> String {
+    pub(crate) fn dockerfile_path(&self) -> String {
         let file = self.dockerfile.as_deref().unwrap_or("Dockerfile");
         match self.context.trim_end_matches('/') {
             "." | "" => file.to_string(),
@@ -229,7 +229,7 @@ impl Build {
 
     /// The CPU architectures (`kubernetes.io/arch` values) the image runs on: those of
     /// `platforms`, or amd64 (the runner's) without them.
-    pub fn architectures(&self) -> Vec<&'static str> {
+    pub(crate) fn architectures(&self) -> Vec<&'static str> {
         match self.platforms.is_empty() {
             true => vec![Platform::LinuxAmd64.architecture()],
             false => self
@@ -280,7 +280,7 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    pub const KEYWORDS: &'static [(&'static str, Protocol)] =
+    pub(crate) const KEYWORDS: &'static [(&'static str, Protocol)] =
         &[("tcp", Protocol::Tcp), ("udp", Protocol::Udp)];
 }
 
@@ -332,7 +332,7 @@ impl Duration {
     }
 
     /// Whole seconds, rounded up (Kubernetes fields count seconds).
-    pub fn seconds_ceil(self) -> u64 {
+    pub(crate) fn seconds_ceil(self) -> u64 {
         self.millis.div_ceil(1000)
     }
 
@@ -363,7 +363,7 @@ pub enum IntOrPercent {
 }
 
 impl IntOrPercent {
-    pub fn is_zero(self) -> bool {
+    pub(crate) fn is_zero(self) -> bool {
         matches!(self, IntOrPercent::Count(0) | IntOrPercent::Percent(0))
     }
 }
@@ -645,7 +645,7 @@ pub enum OnFailure {
 }
 
 impl OnFailure {
-    pub const KEYWORDS: &'static [(&'static str, OnFailure)] =
+    pub(crate) const KEYWORDS: &'static [(&'static str, OnFailure)] =
         &[("rollback", OnFailure::Rollback), ("halt", OnFailure::Halt)];
 }
 

@@ -493,7 +493,7 @@ fn is_name(text: &str) -> bool {
 
 /// A display name as a root-relative path: `app.slip`, `lib/x.slip`; names that are absolute
 /// or climb out are reduced to their last part.
-pub fn logical_name(name: &str) -> String {
+pub(crate) fn logical_name(name: &str) -> String {
     let normalised = name.replace('\\', "/");
     match join("", &normalised) {
         Ok(path) if !normalised.starts_with('/') && !path.is_empty() => path,

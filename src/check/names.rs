@@ -7,7 +7,7 @@ use crate::span::Span;
 
 /// The Kubernetes name rule a value must satisfy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NameRule {
+pub(crate) enum NameRule {
     /// Lowercase letters, digits and `-`; starts with a letter; at most 63 (Service names).
     Dns1035Label,
     /// Lowercase letters, digits and `-`; starts and ends alphanumeric; at most 63.
@@ -30,7 +30,7 @@ impl NameRule {
         }
     }
 
-    pub fn is_valid(self, name: &str) -> bool {
+    pub(crate) fn is_valid(self, name: &str) -> bool {
         if name.is_empty() || name.len() > self.max_len() {
             return false;
         }
@@ -67,7 +67,7 @@ fn is_label(name: &str) -> bool {
 }
 
 /// Reports `name` when it breaks `rule`; `what` says what the name is for.
-pub fn check_name(
+pub(crate) fn check_name(
     checker: &mut Checker,
     name: &str,
     span: Span,

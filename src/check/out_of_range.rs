@@ -8,7 +8,7 @@ use crate::span::Span;
 
 /// A value outside its field's range, with what the reader knows about it.
 #[derive(Debug, Clone)]
-pub enum OutOfRange<'a> {
+pub(crate) enum OutOfRange<'a> {
     /// A negative number; `positive` is the number without its sign, unit included.
     Negative { positive: String, span: Span },
     /// An integer outside `min..=max`, as written (`shown`).

@@ -64,7 +64,7 @@ fn one_of_list(checker: &mut Checker, expr: &Expr, items: &[Expr]) -> Option<Spa
 }
 
 /// `SW0322` for every environment that Argo CD deploys but whose rollout the workflow runs.
-pub fn check_rollouts_owned_by_workflow(checker: &mut Checker, model: &Model) {
+pub(crate) fn check_rollouts_owned_by_workflow(checker: &mut Checker, model: &Model) {
     let mut conflicts: Vec<Conflict> = Vec::new();
     for deployment in &model.deployments {
         let Some(environment) = model.environment(&deployment.environment) else {

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 /// The spec as the checker lowers it.
 #[derive(Debug, Default)]
-pub struct Program {
+pub(crate) struct Program {
     /// The root files, rewritten.
     pub modules: Vec<Module>,
     /// The `waive` declarations.
@@ -36,7 +36,7 @@ pub struct Program {
     pub strategy_names: Vec<(Span, String)>,
 }
 
-pub fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
+pub(crate) fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
     let scopes = Scopes::build(checker, sources);
     let mut expander = Expander::new(&scopes);
     check_templates(checker, &mut expander, sources);
@@ -344,7 +344,7 @@ fn instance(keyword: &str, item: &Item, body: Object) -> Item {
 
 /// Adds what the module phase set aside to the lowered model: the enabled pack policies and
 /// the waivers (whose names are checked against the spec).
-pub fn attach(
+pub(crate) fn attach(
     checker: &mut Checker,
     model: &mut super::model::Model,
     program: &Program,
@@ -360,7 +360,7 @@ pub fn attach(
 }
 
 /// The checks that need the policies evaluated: waivers that covered nothing.
-pub fn conclude(
+pub(crate) fn conclude(
     checker: &mut Checker,
     model: &super::model::Model,
     declared: &super::DeclaredNames,

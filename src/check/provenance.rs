@@ -31,7 +31,12 @@ pub struct Shadow {
 /// untagged `{ ... }` values) are merged field by field, labelled blocks match by label, and
 /// a block written several times (canary `step`s) replaces all of the base's. `prefix` names
 /// the enclosing field in shadow texts (`resources.limits.`).
-pub fn merge(base: &Object, overlay: &Object, prefix: &str, shadows: &mut Vec<Shadow>) -> Object {
+pub(crate) fn merge(
+    base: &Object,
+    overlay: &Object,
+    prefix: &str,
+    shadows: &mut Vec<Shadow>,
+) -> Object {
     let repeated = |key: &str| count(base, key) > 1 || count(overlay, key) > 1;
     let mut entries: Vec<Entry> = base
         .entries
@@ -80,7 +85,7 @@ fn same_field(a: &Entry, b: &Entry) -> bool {
 }
 
 /// The body of a block or of an untagged `{ ... }` value.
-pub fn body_of(entry: &Entry) -> Option<&Object> {
+pub(crate) fn body_of(entry: &Entry) -> Option<&Object> {
     match entry {
         Entry::Block { body, .. } => Some(body),
         Entry::Attribute {

@@ -12,7 +12,7 @@ use crate::diagnostics::Diagnostic;
 use crate::span::Span;
 use crate::syntax::ast::{Entry, Expr, ExprKind, Ident, Object};
 
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     schema: &'static Schema,
     entries: Vec<&'a Entry>,
     /// Where "missing field" errors point: usually the name of the declaration.
@@ -83,7 +83,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Like [`Reader::value`], but reports a missing field.
-    pub fn required_value(&self, checker: &mut Checker, name: &str) -> Option<&'a Expr> {
+    pub(crate) fn required_value(&self, checker: &mut Checker, name: &str) -> Option<&'a Expr> {
         if self.find(name).is_none() {
             checker.report(self.missing(name));
             return None;
@@ -138,7 +138,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The key span of a field, for labels.
-    pub fn key_span(&self, name: &str) -> Option<Span> {
+    pub(crate) fn key_span(&self, name: &str) -> Option<Span> {
         self.find(name).map(|entry| entry.key().span)
     }
 

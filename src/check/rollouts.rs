@@ -117,7 +117,7 @@ fn route(checker: &mut Checker, reader: &Reader, default_at: Span) -> Option<Spa
 }
 
 /// An Argo Rollouts canary must give the canary some traffic at some step.
-pub fn check_traffic(
+pub(crate) fn check_traffic(
     checker: &mut Checker,
     engine: &Engine,
     steps: &[CanaryStep],

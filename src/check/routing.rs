@@ -366,7 +366,7 @@ fn mirror(
 /// Istio gateway below a path. Argo Rollouts writes its header and mirror routes with the
 /// request conditions only, so through the gateway they would also catch requests for the
 /// host's other paths, which other services may serve.
-pub fn check_deployments(checker: &mut Checker, model: &Model) {
+pub(crate) fn check_deployments(checker: &mut Checker, model: &Model) {
     for deployment in &model.deployments {
         let strategy = &deployment.strategy;
         let (Some(_), Some(requests)) = (strategy.argo_rollouts(), strategy.requests.as_ref())

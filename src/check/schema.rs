@@ -267,7 +267,7 @@ pub const SECRET_REF: Schema = Schema {
 };
 
 /// `from = cluster_store { name = "vault"  path = "shop/db" }` in a secret reference.
-pub const SECRET_SOURCE: Schema = Schema {
+pub(crate) const SECRET_SOURCE: Schema = Schema {
     what: "a secret store reference",
     fields: &[
         required(
@@ -295,7 +295,7 @@ pub const SECRET_SOURCE: Schema = Schema {
 
 /// The kinds of store a secret reference's `from` names: the names of
 /// [`model::StoreKind::ALL`], in its order (a test holds them equal).
-pub const SECRET_STORE_KINDS: &[&str] = crate::spellings!(model::StoreKind::ALL);
+pub(crate) const SECRET_STORE_KINDS: &[&str] = crate::spellings!(model::StoreKind::ALL);
 
 pub const PROBE: Schema = Schema {
     what: "a probe",
@@ -444,12 +444,12 @@ pub const TRIGGER: Schema = Schema {
     ],
 };
 
-pub const AUTOMATIC_APPROVAL: Schema = Schema {
+pub(crate) const AUTOMATIC_APPROVAL: Schema = Schema {
     what: "an automatic approval",
     fields: &[],
 };
 
-pub const ISTIO_MESH: Schema = Schema {
+pub(crate) const ISTIO_MESH: Schema = Schema {
     what: "an istio mesh",
     fields: &[value(
         "revision",
@@ -467,7 +467,7 @@ pub const APPROVAL: Schema = Schema {
     )],
 };
 
-pub const DEFAULTS: Schema = Schema {
+pub(crate) const DEFAULTS: Schema = Schema {
     what: "an environment's defaults",
     fields: &[
         value(
@@ -490,7 +490,7 @@ pub const DEFAULTS: Schema = Schema {
     ],
 };
 
-pub const WAIVER: Schema = Schema {
+pub(crate) const WAIVER: Schema = Schema {
     what: "a waiver",
     fields: &[
         value(
@@ -576,19 +576,19 @@ pub const POLICY: Schema = Schema {
 
 /// Kinds that fields accept as their value, or before their settings (`canary { ... }`).
 pub const STRATEGY_KINDS: &[&str] = &["rolling", "recreate", "blue_green", "canary"];
-pub const PROBE_KINDS: &[&str] = &["http", "tcp", "grpc", "exec"];
-pub const TOOLCHAIN_KINDS: &[&str] = crate::spellings!(model::ToolchainKind::ALL);
-pub const TRIGGER_KINDS: &[&str] = &["push", "tag", "manual"];
+pub(crate) const PROBE_KINDS: &[&str] = &["http", "tcp", "grpc", "exec"];
+pub(crate) const TOOLCHAIN_KINDS: &[&str] = crate::spellings!(model::ToolchainKind::ALL);
+pub(crate) const TRIGGER_KINDS: &[&str] = &["push", "tag", "manual"];
 /// What the policy language's `environment.trigger` may be: a trigger kind, or `promotion`
 /// when the environment follows another one.
-pub const POLICY_TRIGGERS: &[&str] =
+pub(crate) const POLICY_TRIGGERS: &[&str] =
     &model::and_word::<{ TRIGGER_KINDS.len() + 1 }>(TRIGGER_KINDS, "promotion");
-pub const APPROVAL_KINDS: &[&str] = &["automatic", "manual"];
-pub const METRICS_KINDS: &[&str] = crate::spellings!(model::MetricsStack::KEYWORDS);
+pub(crate) const APPROVAL_KINDS: &[&str] = &["automatic", "manual"];
+pub(crate) const METRICS_KINDS: &[&str] = crate::spellings!(model::MetricsStack::KEYWORDS);
 
 /// What a template's kind makes it, in words: `http` a probe, `maven` a toolchain, `canary` a
 /// strategy, `service` and `environment` themselves. `None` for a word that is not a kind.
-pub fn template_family(kind: &str) -> Option<&'static str> {
+pub(crate) fn template_family(kind: &str) -> Option<&'static str> {
     [
         ("probe", PROBE_KINDS),
         ("toolchain", TOOLCHAIN_KINDS),

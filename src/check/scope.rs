@@ -18,11 +18,11 @@ use crate::syntax::ast::{Declaration, Item};
 use std::collections::BTreeMap;
 
 /// The declaration kinds a module may declare and another scope may use.
-pub const EXPORTED: &[&str] = &["template", "strategy", "policy"];
+pub(crate) const EXPORTED: &[&str] = &["template", "strategy", "policy"];
 
 /// A scope: the spec's root files, or one module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ScopeId {
+pub(crate) enum ScopeId {
     Root,
     Module(FileId),
 }
@@ -101,7 +101,7 @@ impl<'s> Scopes<'s> {
         self.sources
     }
 
-    pub fn scope_of(&self, file: FileId) -> ScopeId {
+    pub(crate) fn scope_of(&self, file: FileId) -> ScopeId {
         match self.sources.role(file) {
             Role::Root => ScopeId::Root,
             Role::Module => ScopeId::Module(file),
@@ -347,7 +347,7 @@ impl<'s> Scopes<'s> {
 
     /// Like [`Scopes::lookup`], but a policy of the spec's own files wins over a template or
     /// strategy of the same name.
-    pub fn lookup_policy(&self, scope: ScopeId, name: &str) -> Option<Found<'s>> {
+    pub(crate) fn lookup_policy(&self, scope: ScopeId, name: &str) -> Option<Found<'s>> {
         let own = self
             .scopes
             .get(&scope)
@@ -358,7 +358,7 @@ impl<'s> Scopes<'s> {
     }
 
     /// Whether `name` is a strategy declared by the spec's own files.
-    pub fn is_root_strategy(&self, name: &str) -> bool {
+    pub(crate) fn is_root_strategy(&self, name: &str) -> bool {
         self.scopes
             .get(&ScopeId::Root)
             .and_then(|scope| scope.local.get(name))
@@ -403,7 +403,7 @@ impl<'s> Scopes<'s> {
     }
 
     /// The policies a module declares, in source order.
-    pub fn policies_of(&self, file: FileId) -> Vec<Declared<'s>> {
+    pub(crate) fn policies_of(&self, file: FileId) -> Vec<Declared<'s>> {
         let mut found: Vec<Declared<'s>> = self
             .exports
             .get(&file)

@@ -95,12 +95,12 @@ const TOKEN_PREFIXES: &[&str] = &[
 const NOT_IN_OUTPUT: &[&str] = &["message", "help", "runbook", "reason"];
 
 /// Whether `name = value` (an environment variable) looks like a secret written inline.
-pub fn looks_like_secret(name: &str, value: &str) -> bool {
+pub(crate) fn looks_like_secret(name: &str, value: &str) -> bool {
     has_token_shape(value) || (is_secret_name(name) && !is_placeholder(value))
 }
 
 /// Whether a variable name says it holds a secret.
-pub fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     if NOT_A_SECRET_NAMES.contains(&upper.as_str()) {
         return false;
@@ -148,7 +148,7 @@ fn has_token_shape(value: &str) -> bool {
 /// Whether `text` holds a URL with a password (or a token) in its user part:
 /// `scheme://user:password@host` or `https://ghp_...@github.com`. A user name alone
 /// (`ssh://git@github.com`) is not a credential.
-pub fn has_url_credentials(text: &str) -> bool {
+pub(crate) fn has_url_credentials(text: &str) -> bool {
     text.match_indices("://")
         .any(|(at, _)| authority_has_credentials(&text[at + 3..]))
 }
@@ -179,7 +179,7 @@ fn authority_has_credentials(rest: &str) -> bool {
 }
 
 /// Whether a command line (the words of an exec probe) passes a password or token.
-pub fn command_has_secret(words: &[&str]) -> bool {
+pub(crate) fn command_has_secret(words: &[&str]) -> bool {
     let tokens: Vec<&str> = words.iter().flat_map(|w| w.split_whitespace()).collect();
     let mut program = "";
     for (index, token) in tokens.iter().enumerate() {

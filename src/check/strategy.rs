@@ -19,7 +19,7 @@ use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Expr, ExprKind, Item, Object};
 
 /// `strategy name = kind { ... }`
-pub fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
+pub(crate) fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
     names::check_name(
         checker,
         &item.name.text,
@@ -60,7 +60,7 @@ pub fn lower_named(checker: &mut Checker, item: &Item) -> Option<Strategy> {
 }
 
 /// A strategy value in an environment or override: a named strategy or an inline kind.
-pub fn lower_use(
+pub(crate) fn lower_use(
     checker: &mut Checker,
     expr: &Expr,
     named: &[Strategy],

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use super::schema::{template_family, PROBE_KINDS, STRATEGY_KINDS, TOOLCHAIN_KINDS};
 
 /// The fields whose values may name a template, and the kinds they accept.
-pub const SITES: &[(&str, &[&str])] = &[
+pub(crate) const SITES: &[(&str, &[&str])] = &[
     ("liveness", PROBE_KINDS),
     ("readiness", PROBE_KINDS),
     ("startup", PROBE_KINDS),
@@ -45,18 +45,18 @@ fn is_kind(text: &str) -> bool {
 }
 
 /// What a kind is, in words, for "expected a probe" messages.
-pub fn family(kind: &str) -> &'static str {
+pub(crate) fn family(kind: &str) -> &'static str {
     template_family(kind).unwrap_or("service")
 }
 
 /// The longest chain of templates built from one another. Building a template builds its
 /// base first, recursively: a chain of 20,000 templates, each `from` the next, overflowed
 /// the stack. No spec needs more than a few.
-pub const MAX_TEMPLATE_DEPTH: usize = 64;
+pub(crate) const MAX_TEMPLATE_DEPTH: usize = 64;
 
 /// A template with its `from` chain applied and its names resolved.
 #[derive(Debug, Clone)]
-pub struct Template {
+pub(crate) struct Template {
     pub kind: String,
     pub body: Object,
     /// How many templates the chain of `from`s holds, this one included. Kept with the built
@@ -65,7 +65,7 @@ pub struct Template {
 }
 
 /// Expands templates, remembering each one once it is built.
-pub struct Expander<'s> {
+pub(crate) struct Expander<'s> {
     pub scopes: &'s Scopes<'s>,
     built: BTreeMap<(FileId, String), Option<Template>>,
     open: Vec<(FileId, String, Span)>,
@@ -317,7 +317,7 @@ impl<'s> Expander<'s> {
 
     /// A copy of `object` with every template named in a value field expanded. Fields whose
     /// template cannot be found are left out (the problem is reported).
-    pub fn expand_object(
+    pub(crate) fn expand_object(
         &mut self,
         checker: &mut Checker,
         scope: ScopeId,
@@ -367,7 +367,7 @@ impl<'s> Expander<'s> {
     }
 
     /// The value of a field that may name a template (`liveness`, `toolchain`, `strategy`).
-    pub fn expand_site(
+    pub(crate) fn expand_site(
         &mut self,
         checker: &mut Checker,
         scope: ScopeId,

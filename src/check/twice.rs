@@ -20,7 +20,7 @@ pub enum Repeated {
 
 /// A name given a second time, at `span`; `first` is where it was given first, if known.
 #[derive(Debug, Clone)]
-pub struct Twice<'a> {
+pub(crate) struct Twice<'a> {
     pub repeated: Repeated,
     pub name: &'a str,
     pub span: Span,

@@ -7,7 +7,7 @@ use super::values::QuantityKind;
 
 /// A unit to write instead of the one found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Nearest {
+pub(crate) struct Nearest {
     /// The unit to write; empty for none (`2cores` is `2`).
     pub unit: &'static str,
     /// True when the replacement means exactly what was written.
@@ -116,7 +116,7 @@ fn cpu(unit: &str) -> Option<Nearest> {
 }
 
 /// The quantity unit closest to `unit`, if there is a sure one.
-pub fn quantity(unit: &str, kind: QuantityKind) -> Option<Nearest> {
+pub(crate) fn quantity(unit: &str, kind: QuantityKind) -> Option<Nearest> {
     match kind {
         QuantityKind::Memory => memory(unit),
         QuantityKind::Cpu => cpu(unit),

@@ -9,7 +9,7 @@ use crate::span::Span;
 
 /// A field that is not taken where it is written, with what the reader knows about it.
 #[derive(Debug, Clone)]
-pub enum UnknownField<'a> {
+pub(crate) enum UnknownField<'a> {
     /// A field the block's schema does not list; `what` names the block (`a service`) and
     /// `candidates` are the fields it takes, for "did you mean" or the list of them.
     InBlock {

@@ -8,7 +8,7 @@ use crate::span::Span;
 
 /// A kind that does not exist, with the kinds that do.
 #[derive(Debug, Clone)]
-pub enum UnknownVariant<'a> {
+pub(crate) enum UnknownVariant<'a> {
     /// A tag that is none of `choices`; `what` names the field's kinds (`toolchain`).
     Kind {
         what: &'a str,

@@ -11,7 +11,7 @@ use crate::syntax::ast::{Entry, Expr, ExprKind, Ident, NumberLit, Object, Path};
 
 /// What a quantity measures; decides which units make sense.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuantityKind {
+pub(crate) enum QuantityKind {
     Cpu,
     Memory,
 }
@@ -181,7 +181,7 @@ pub fn integer(checker: &mut Checker, expr: &Expr, min: u64, max: u64) -> Option
     Some(value)
 }
 
-pub fn integer_u32(checker: &mut Checker, expr: &Expr, min: u32, max: u32) -> Option<u32> {
+pub(crate) fn integer_u32(checker: &mut Checker, expr: &Expr, min: u32, max: u32) -> Option<u32> {
     integer(checker, expr, u64::from(min), u64::from(max)).and_then(|v| u32::try_from(v).ok())
 }
 
@@ -208,7 +208,7 @@ pub fn percent(checker: &mut Checker, expr: &Expr) -> Option<u32> {
 }
 
 /// A percentage with up to two decimals (`99.95%`), in hundredths of a percent.
-pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
+pub(crate) fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
     let number = number(checker, expr, "a percentage")?;
     if number.unit.as_deref() != Some("%") {
         checker.report(
@@ -240,7 +240,7 @@ pub fn percent_hundredths(checker: &mut Checker, expr: &Expr) -> Option<u32> {
 }
 
 /// A count (`1`) or a percentage (`25%`), as surge settings take.
-pub fn int_or_percent(checker: &mut Checker, expr: &Expr) -> Option<IntOrPercent> {
+pub(crate) fn int_or_percent(checker: &mut Checker, expr: &Expr) -> Option<IntOrPercent> {
     match &expr.kind {
         ExprKind::Number(number) if number.unit.as_deref() == Some("%") => {
             percent(checker, expr).map(IntOrPercent::Percent)
@@ -295,7 +295,7 @@ pub fn duration(checker: &mut Checker, expr: &Expr) -> Option<Duration> {
 }
 
 /// A Kubernetes quantity: `500m` or `2` for CPU, `512Mi` or `2Gi` for memory.
-pub fn quantity(checker: &mut Checker, expr: &Expr, kind: QuantityKind) -> Option<Quantity> {
+pub(crate) fn quantity(checker: &mut Checker, expr: &Expr, kind: QuantityKind) -> Option<Quantity> {
     let number = number(checker, expr, "a quantity")?;
     let unit = number.unit.as_deref();
     let multiplier = match unit {
@@ -366,7 +366,7 @@ pub fn strings(checker: &mut Checker, expr: &Expr) -> Option<Vec<String>> {
     }
 }
 
-pub fn boolean(checker: &mut Checker, expr: &Expr) -> Option<bool> {
+pub(crate) fn boolean(checker: &mut Checker, expr: &Expr) -> Option<bool> {
     match &expr.kind {
         ExprKind::Bool(value) => Some(*value),
         _ => {
@@ -448,7 +448,12 @@ pub fn variant<'a>(checker: &mut Checker, expr: &'a Expr, expected: &str) -> Opt
 }
 
 /// Reports an unknown variant with a suggestion from `choices`.
-pub fn unknown_variant(checker: &mut Checker, what: &str, variant: &Variant, choices: &[&str]) {
+pub(crate) fn unknown_variant(
+    checker: &mut Checker,
+    what: &str,
+    variant: &Variant,
+    choices: &[&str],
+) {
     checker.report(
         crate::check::unknown_variant::UnknownVariant::Kind {
             what,
@@ -461,7 +466,7 @@ pub fn unknown_variant(checker: &mut Checker, what: &str, variant: &Variant, cho
 }
 
 /// A string that must be a Kubernetes name of `rule` (reported as `what` when it is not).
-pub fn kubernetes_name(
+pub(crate) fn kubernetes_name(
     checker: &mut Checker,
     expr: &Expr,
     rule: super::names::NameRule,
@@ -488,7 +493,7 @@ pub fn keyword<T: Copy>(
 }
 
 /// Like [`keyword`], for a type that lists its `keywords` and reads one with `from_keyword`.
-pub fn keyword_of<T>(
+pub(crate) fn keyword_of<T>(
     checker: &mut Checker,
     expr: &Expr,
     what: &str,
@@ -515,7 +520,7 @@ pub fn keyword_of<T>(
 /// `{ key = "value", "prefix/key" = "value" }`: Kubernetes label keys to label values, at
 /// least one; `what` names the map in the message ("a gateway selector"), `empty_label` says
 /// what an empty one would do, and `example` is the help's example of the whole field.
-pub fn label_map(
+pub(crate) fn label_map(
     checker: &mut Checker,
     expr: &Expr,
     what: &str,
@@ -572,7 +577,7 @@ pub fn label_map(
 }
 
 /// A label value, or a label key's name with an optional DNS prefix.
-pub fn label_part_valid(text: &str) -> bool {
+pub(crate) fn label_part_valid(text: &str) -> bool {
     let name = text.rsplit_once('/').map_or(text, |(_, name)| name);
     let alphanumeric_ends = name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name.ends_with(|c: char| c.is_ascii_alphanumeric());

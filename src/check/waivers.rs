@@ -85,7 +85,12 @@ fn no_reason(item: &Item, empty: Option<crate::span::Span>) -> Diagnostic {
 }
 
 /// Reports waivers that name no known policy, service or environment.
-pub fn check_names(checker: &mut Checker, model: &Model, services: &[&str], environments: &[&str]) {
+pub(crate) fn check_names(
+    checker: &mut Checker,
+    model: &Model,
+    services: &[&str],
+    environments: &[&str],
+) {
     let mut policies: Vec<&str> = model
         .policies
         .iter()
@@ -142,7 +147,7 @@ pub fn check_names(checker: &mut Checker, model: &Model, services: &[&str], envi
 /// Warns about waivers that covered no violation (their policy holds, so they can go). A
 /// waiver is only judged where the policies ran: a service or environment with errors is
 /// left out of the model, so its policies never ran and a waiver of it may still be needed.
-pub fn report_unused(
+pub(crate) fn report_unused(
     checker: &mut Checker,
     model: &Model,
     known: &[&str],

@@ -9,7 +9,7 @@ use crate::span::Span;
 
 /// A template in the wrong place, or one written wrong, with what the finder knows.
 #[derive(Debug, Clone)]
-pub enum WrongTemplate<'a> {
+pub(crate) enum WrongTemplate<'a> {
     /// A template of one family (`found`, of kind `kind`) where one of another (`expected`)
     /// goes; the template is declared at `declared`.
     WrongFamily {

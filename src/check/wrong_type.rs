@@ -8,7 +8,7 @@ use crate::span::Span;
 
 /// A value of the wrong type or form, with what the reader knows about it.
 #[derive(Debug, Clone)]
-pub enum WrongType<'a> {
+pub(crate) enum WrongType<'a> {
     /// A value of another type: `expected a duration, found a string`.
     Expected {
         expected: &'a str,

@@ -12,7 +12,7 @@ use crate::syntax::ast::NumberLit;
 
 /// A number with the wrong unit for where it is written, as the reader found it.
 #[derive(Debug, Clone)]
-pub enum WrongUnit<'a> {
+pub(crate) enum WrongUnit<'a> {
     /// A unit on a number that takes none.
     PlainNumber {
         number: &'a NumberLit,

@@ -31,7 +31,7 @@ pub struct Fix {
 }
 
 impl Fix {
-    pub fn is_safe(&self) -> bool {
+    pub(crate) fn is_safe(&self) -> bool {
         self.applicability == Applicability::Safe
     }
 }

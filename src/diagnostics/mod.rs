@@ -79,12 +79,12 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+    pub(crate) fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.secondary.push(Label {
             span,
             message: message.into(),
@@ -93,12 +93,12 @@ impl Diagnostic {
     }
 
     /// Adds a fix the checker is certain of: `slipway check --fix` applies it.
-    pub fn with_fix(self, span: Span, replacement: impl Into<String>) -> Self {
+    pub(crate) fn with_fix(self, span: Span, replacement: impl Into<String>) -> Self {
         self.with_fix_of(span, replacement, Applicability::Safe)
     }
 
     /// Adds a likely fix that a person should confirm: offered by the language server only.
-    pub fn with_suggested_fix(self, span: Span, replacement: impl Into<String>) -> Self {
+    pub(crate) fn with_suggested_fix(self, span: Span, replacement: impl Into<String>) -> Self {
         self.with_fix_of(span, replacement, Applicability::Suggested)
     }
 
@@ -118,7 +118,7 @@ impl Diagnostic {
 
     /// Adds "did you mean `x`?" help and a fix of the primary span when a close candidate
     /// exists; the fix is safe when that candidate is the only close one.
-    pub fn with_suggestion<'a>(
+    pub(crate) fn with_suggestion<'a>(
         self,
         written: &str,
         candidates: impl IntoIterator<Item = &'a str>,
@@ -129,7 +129,7 @@ impl Diagnostic {
 
     /// [`Diagnostic::with_suggestion`] for a name written at `span` (part of the primary span,
     /// such as the module of `module.template`).
-    pub fn with_suggestion_at<'a>(
+    pub(crate) fn with_suggestion_at<'a>(
         self,
         span: Span,
         written: &str,
@@ -168,7 +168,7 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
 
 /// Names in backticks, separated by commas: `` `a`, `b`, `c` ``, for help lines that list
 /// what is allowed or known.
-pub fn quoted_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn quoted_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     names
         .into_iter()
         .map(|name| format!("`{name}`"))

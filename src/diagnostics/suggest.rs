@@ -12,12 +12,12 @@ use std::cell::Cell;
 
 /// Names longer than this are never compared: no typo of a 64-character name is worth a
 /// suggestion, and the distance takes time quadratic in the length.
-pub const MAX_COMPARED_CHARS: usize = 64;
+pub(crate) const MAX_COMPARED_CHARS: usize = 64;
 
 /// The edit-distance cells (and candidates looked at) one check may spend on suggestions:
 /// enough for dozens of suggestions among hundreds of names, about a tenth of a second in a
 /// debug build.
-pub const CHECK_BUDGET: u64 = 4_000_000;
+pub(crate) const CHECK_BUDGET: u64 = 4_000_000;
 
 thread_local! {
     /// Cells left in the active budget; `None` when no budget is active (no limit).
@@ -31,7 +31,7 @@ pub struct SuggestionBudget {
 
 impl SuggestionBudget {
     /// The budget of one check of a spec ([`CHECK_BUDGET`]).
-    pub fn for_one_check() -> SuggestionBudget {
+    pub(crate) fn for_one_check() -> SuggestionBudget {
         SuggestionBudget::start(CHECK_BUDGET)
     }
 

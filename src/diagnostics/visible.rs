@@ -20,7 +20,7 @@ fn is_hidden(c: char) -> bool {
 /// `text` with each hidden character replaced by `?`s of its UTF-8 length (`�` for the
 /// three-byte ones), so byte offsets, and the spans that use them, still fit. A carriage
 /// return directly before a line feed is kept.
-pub fn same_length(text: &str) -> Cow<'_, str> {
+pub(crate) fn same_length(text: &str) -> Cow<'_, str> {
     let hidden =
         |(at, c): (usize, char)| is_hidden(c) && !(c == '\r' && text[at + 1..].starts_with('\n'));
     if !text.char_indices().any(hidden) {
@@ -42,7 +42,7 @@ const MAX_WORD: usize = 80;
 
 /// `text` with every word longer than [`MAX_WORD`] characters cut, ending in `...`: one
 /// enormous name in a spec must not flood the terminal with a message of a megabyte.
-pub fn short_words(text: &str) -> Cow<'_, str> {
+pub(crate) fn short_words(text: &str) -> Cow<'_, str> {
     let too_long = text
         .split_whitespace()
         .any(|word| word.chars().count() > MAX_WORD);

@@ -3,11 +3,11 @@
 use crate::check::model::{Deployment, Image, Model};
 use std::collections::BTreeMap;
 
-pub const MANAGED_BY: &str = "slipway";
+pub(crate) const MANAGED_BY: &str = "slipway";
 
 /// `app.kubernetes.io/component`: set only on the stable and the canary Service of an Argo
 /// Rollouts canary (`stable`, `canary`), which the ServiceMonitor leaves out.
-pub const COMPONENT: &str = "app.kubernetes.io/component";
+pub(crate) const COMPONENT: &str = "app.kubernetes.io/component";
 
 /// `app.kubernetes.io/{name,instance,version,part-of,managed-by}` for one service in one
 /// environment.
@@ -63,7 +63,7 @@ pub fn version(image: &Image) -> String {
 }
 
 /// Makes text a valid label value: at most 63 characters, alphanumeric at both ends.
-pub fn label_value(raw: &str) -> String {
+pub(crate) fn label_value(raw: &str) -> String {
     let cut: String = raw.chars().take(63).collect();
     cut.trim_matches(|c: char| !c.is_ascii_alphanumeric())
         .to_string()

@@ -138,7 +138,7 @@ pub fn query(metric: Metric, subject: &Subject, window: Duration) -> String {
 
 /// [`query`] over a window given as text: a duration such as `1m`, or a placeholder that the
 /// caller replaces (the rollout script's `{{window}}`).
-pub fn query_over(metric: Metric, subject: &Subject, window: &str) -> String {
+pub(crate) fn query_over(metric: Metric, subject: &Subject, window: &str) -> String {
     let requests = |extra: &str| requests(subject, extra, window);
     match quantile(metric) {
         Some(quantile) => format!(
@@ -161,7 +161,7 @@ pub fn query_over(metric: Metric, subject: &Subject, window: &str) -> String {
 
 /// The requests per second a subject serves, over the last `window`: the denominator of the
 /// rate queries of [`query`].
-pub fn request_rate(subject: &Subject, window: Duration) -> String {
+pub(crate) fn request_rate(subject: &Subject, window: Duration) -> String {
     requests(subject, "", &window.text())
 }
 
@@ -176,7 +176,7 @@ fn requests(subject: &Subject, extra: &str, window: &str) -> String {
 /// The pods of a workload that are available, as kube-state-metrics reports a Deployment
 /// (`kube_deployment_status_replicas_available`) and the Argo Rollouts controller a Rollout
 /// (`rollout_info_replicas_available`).
-pub fn available_replicas(namespace: &str, workload: &Workload) -> String {
+pub(crate) fn available_replicas(namespace: &str, workload: &Workload) -> String {
     match workload {
         Workload::Deployment(name) => format!(
             "sum(kube_deployment_status_replicas_available{{namespace=\"{namespace}\", deployment=\"{name}\"}})"
@@ -213,7 +213,7 @@ pub fn threshold(gate: &Gate) -> (String, &'static str) {
 }
 
 /// `9995` hundredths as `99.95`, `9500` as `95`, `50` as `0.5`.
-pub fn hundredths_text(hundredths: u64) -> String {
+pub(crate) fn hundredths_text(hundredths: u64) -> String {
     let (whole, fraction) = (hundredths / 100, hundredths % 100);
     match fraction {
         0 => whole.to_string(),

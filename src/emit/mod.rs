@@ -34,7 +34,7 @@ pub mod kustomize;
 pub mod labels;
 pub mod metrics;
 pub mod object;
-pub mod parallel;
+pub(crate) mod parallel;
 pub mod prometheus;
 pub mod report;
 pub mod rollouts;
@@ -152,14 +152,14 @@ impl Options {
 
     /// A path relative to the output directory (`kustomize/overlays/prod`) as a path relative
     /// to the repository root (`deploy/kustomize/overlays/prod`).
-    pub fn repository_path(&self, path: &str) -> String {
+    pub(crate) fn repository_path(&self, path: &str) -> String {
         match self.output_path_in_repo.as_str() {
             "" => path.to_string(),
             prefix => format!("{prefix}/{path}"),
         }
     }
 
-    pub fn includes_environment(&self, name: &str) -> bool {
+    pub(crate) fn includes_environment(&self, name: &str) -> bool {
         self.environments
             .as_ref()
             .is_none_or(|set| set.contains(name))

@@ -26,7 +26,7 @@ pub fn documents<T: Serialize>(documents: &[T]) -> String {
 }
 
 /// Appends documents to `out`, `---` between them.
-pub fn append_documents<T: Serialize>(out: &mut String, documents: &[T]) {
+pub(crate) fn append_documents<T: Serialize>(out: &mut String, documents: &[T]) {
     for (index, document) in documents.iter().enumerate() {
         if index > 0 {
             out.push_str("---\n");
@@ -37,7 +37,7 @@ pub fn append_documents<T: Serialize>(out: &mut String, documents: &[T]) {
 
 /// Serialises one document. Serialising our own types cannot fail; if it ever did, the
 /// error text is written instead, so the validators and the snapshots catch it.
-pub fn document_text<T: Serialize>(document: &T) -> String {
+pub(crate) fn document_text<T: Serialize>(document: &T) -> String {
     let mut out = String::new();
     append_document(&mut out, document);
     out
@@ -45,7 +45,7 @@ pub fn document_text<T: Serialize>(document: &T) -> String {
 
 /// Appends one document to `out`: by the fast writer, or by serde_yaml when the document has
 /// something the fast writer leaves to it.
-pub fn append_document<T: Serialize + ?Sized>(out: &mut String, document: &T) {
+pub(crate) fn append_document<T: Serialize + ?Sized>(out: &mut String, document: &T) {
     let start = out.len();
     if writer::write_document(out, document).is_err() {
         out.truncate(start);

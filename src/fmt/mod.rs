@@ -42,7 +42,7 @@ use crate::syntax;
 use crate::syntax::ast::Comment;
 
 /// The widest line the formatter produces on purpose (long strings may still exceed it).
-pub const WIDTH: usize = 100;
+pub(crate) const WIDTH: usize = 100;
 
 /// Why a file was not formatted.
 #[derive(Debug, Clone)]

@@ -78,7 +78,7 @@ impl<'a> Printer<'a> {
         self.source.get(span.range()).unwrap_or("")
     }
 
-    pub fn indent_text(&self) -> String {
+    pub(crate) fn indent_text(&self) -> String {
         "  ".repeat(self.indent)
     }
 
@@ -91,7 +91,7 @@ impl<'a> Printer<'a> {
     }
 
     /// Renders with `render` into a fresh buffer that starts at `column`, and returns it.
-    pub fn capture(&mut self, column: usize, render: impl FnOnce(&mut Self)) -> String {
+    pub(crate) fn capture(&mut self, column: usize, render: impl FnOnce(&mut Self)) -> String {
         let saved_out = std::mem::take(&mut self.out);
         let saved_column = std::mem::replace(&mut self.base_column, column);
         render(self);
@@ -111,7 +111,7 @@ impl<'a> Printer<'a> {
     }
 
     /// The comment ending exactly at `position`, if any.
-    pub fn comment_ending_at(&self, position: usize) -> Option<&'a Comment> {
+    pub(crate) fn comment_ending_at(&self, position: usize) -> Option<&'a Comment> {
         let index = self
             .comments
             .partition_point(|c| (c.span.end as usize) < position);
@@ -121,7 +121,7 @@ impl<'a> Printer<'a> {
     }
 
     /// Whether any comment starts inside `span`.
-    pub fn has_comments(&self, span: Span) -> bool {
+    pub(crate) fn has_comments(&self, span: Span) -> bool {
         let end = self.end(span);
         let first = self.comments.partition_point(|c| c.span.start < span.start);
         self.comments
@@ -137,7 +137,7 @@ impl<'a> Printer<'a> {
 
     /// Prints, inside an expression, every comment that starts before `before`. A line comment
     /// ends the line; the expression continues one level deeper.
-    pub fn inline_comments(&mut self, before: usize) {
+    pub(crate) fn inline_comments(&mut self, before: usize) {
         while let Some(comment) = self
             .peek_comment()
             .filter(|c| (c.span.start as usize) < before)
@@ -155,7 +155,7 @@ impl<'a> Printer<'a> {
     }
 
     /// Comments after `*last` on the same line and before `limit`, joined by spaces.
-    pub fn trailing_comments(&mut self, last: &mut usize, limit: usize) -> String {
+    pub(crate) fn trailing_comments(&mut self, last: &mut usize, limit: usize) -> String {
         let mut trailing: Vec<&str> = Vec::new();
         while let Some(comment) = self.peek_comment() {
             let start = comment.span.start as usize;
@@ -177,7 +177,12 @@ impl<'a> Printer<'a> {
     }
 
     /// Own-line comments before `before`, each preceded by a blank line if the source had one.
-    pub fn leading_comments(&mut self, pieces: &mut Vec<Piece>, last: &mut usize, before: usize) {
+    pub(crate) fn leading_comments(
+        &mut self,
+        pieces: &mut Vec<Piece>,
+        last: &mut usize,
+        before: usize,
+    ) {
         while let Some(comment) = self
             .peek_comment()
             .filter(|c| (c.span.start as usize) < before)
@@ -352,7 +357,7 @@ impl<'a> Printer<'a> {
     }
 
     /// The items of an expanded list, each on its own line followed by a comma.
-    pub fn list_items(
+    pub(crate) fn list_items(
         &mut self,
         items: &[crate::syntax::ast::Expr],
         open_end: usize,

@@ -17,7 +17,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A directed graph of named nodes; each edge remembers where it was written.
-pub struct NamedGraph {
+pub(crate) struct NamedGraph {
     pub graph: DiGraph<String, Span>,
     pub index: BTreeMap<String, NodeIndex>,
 }
@@ -145,7 +145,7 @@ impl NamedGraph {
 
     /// Every node `name` comes after, directly or through others (its transitive
     /// prerequisites: for the dependency graph, every service it depends on), by name.
-    pub fn prerequisites(&self, name: &str) -> BTreeSet<String> {
+    pub(crate) fn prerequisites(&self, name: &str) -> BTreeSet<String> {
         let mut found = BTreeSet::new();
         let Some(start) = self.index.get(name) else {
             return found;
@@ -204,7 +204,7 @@ pub fn analyse(model: &mut Model, declared: &DeclaredNames) -> Vec<Diagnostic> {
     problems
 }
 
-pub fn promotion_graph(model: &Model) -> NamedGraph {
+pub(crate) fn promotion_graph(model: &Model) -> NamedGraph {
     NamedGraph::new(model.environments.iter().map(|environment| {
         let after = environment
             .after
@@ -215,7 +215,7 @@ pub fn promotion_graph(model: &Model) -> NamedGraph {
     }))
 }
 
-pub fn dependency_graph(model: &Model) -> NamedGraph {
+pub(crate) fn dependency_graph(model: &Model) -> NamedGraph {
     NamedGraph::new(model.services.iter().map(|service| {
         let needs = service
             .depends_on

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 /// A service as `benches/gen-spec` writes it.
-pub const BENCH_SERVICE: &str = r#"/// Service 7 of the benchmark.
+pub(crate) const BENCH_SERVICE: &str = r#"/// Service 7 of the benchmark.
 service svc-0007 {
   image    = "ghcr.io/acme/svc-0007:1.7.0"
   ports { http = 8083 }

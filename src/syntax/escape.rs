@@ -6,14 +6,14 @@
 
 /// An escape that could not be read: what is wrong, and its byte range in the raw text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadEscape {
+pub(crate) struct BadEscape {
     pub message: String,
     pub start: usize,
     pub end: usize,
 }
 
 /// The value of a string's raw text (between the quotes), escapes resolved.
-pub fn unescape(raw: &str) -> Result<String, BadEscape> {
+pub(crate) fn unescape(raw: &str) -> Result<String, BadEscape> {
     let mut out = String::with_capacity(raw.len());
     let mut position = 0;
     while let Some(found) = raw[position..].find('\\') {

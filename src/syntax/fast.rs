@@ -22,7 +22,7 @@ const MAX_NESTING: usize = 32;
 
 /// The declaration in `chunk` (found at byte `offset` of `file`), or `None` when pest must
 /// read it.
-pub fn parse_declaration(file: FileId, chunk: &str, offset: usize) -> Option<Declaration> {
+pub(crate) fn parse_declaration(file: FileId, chunk: &str, offset: usize) -> Option<Declaration> {
     let mut reader = Reader {
         bytes: chunk.as_bytes(),
         text: chunk,

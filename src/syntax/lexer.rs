@@ -11,7 +11,7 @@
 //! starts and ends on a boundary of these tokens.
 
 /// The byte order mark, U+FEFF, which the grammar skips as whitespace.
-pub const BOM: &str = "\u{FEFF}";
+pub(crate) const BOM: &str = "\u{FEFF}";
 
 /// The words the grammar never reads as names: `true`, `false`, `and`, `or`, `not`.
 pub const RESERVED: [&str; 5] = ["true", "false", "and", "or", "not"];
@@ -56,7 +56,7 @@ pub enum Kind {
 
 impl Kind {
     /// Whitespace and comments: what the grammar skips between tokens.
-    pub fn is_trivia(self) -> bool {
+    pub(crate) fn is_trivia(self) -> bool {
         matches!(
             self,
             Kind::Space | Kind::Newline | Kind::LineComment | Kind::BlockComment { .. }
@@ -89,7 +89,7 @@ pub fn tokens(text: &str) -> Tokens<'_> {
 }
 
 /// The tokens of `text` from byte `start` on (which must start a token).
-pub fn tokens_from(text: &str, start: usize) -> Tokens<'_> {
+pub(crate) fn tokens_from(text: &str, start: usize) -> Tokens<'_> {
     Tokens {
         text,
         position: start,
@@ -156,7 +156,7 @@ impl Structure<'_> {
 
 /// Where the first token from `start` on that is not a blank starts, if one does before
 /// `end`.
-pub fn first_solid(text: &str, start: usize, end: usize) -> Option<usize> {
+pub(crate) fn first_solid(text: &str, start: usize, end: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut at = start;
     while at < end {
@@ -219,7 +219,7 @@ pub fn token_at(text: &str, start: usize) -> Option<Token> {
 /// none), without reading the token after them; `None` when they end in a `/*` that is never
 /// closed. For readers that only skip what the grammar skips.
 #[inline]
-pub fn trivia_end(text: &str, start: usize) -> Option<usize> {
+pub(crate) fn trivia_end(text: &str, start: usize) -> Option<usize> {
     let mut at = start;
     while let Some((kind, end)) = trivia_at(text.as_bytes(), at) {
         if kind == (Kind::BlockComment { closed: false }) {
@@ -248,18 +248,18 @@ fn trivia_at(bytes: &[u8], start: usize) -> Option<(Kind, usize)> {
 
 /// Whether `byte` can start a name.
 #[inline]
-pub fn is_word_start(byte: u8) -> bool {
+pub(crate) fn is_word_start(byte: u8) -> bool {
     byte.is_ascii_alphabetic() || byte == b'_'
 }
 
 /// Whether `byte` can continue a name.
 #[inline]
-pub fn is_word_char(byte: u8) -> bool {
+pub(crate) fn is_word_char(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'
 }
 
 /// Whether `word` is one of the [`RESERVED`] words.
-pub fn is_reserved(word: &str) -> bool {
+pub(crate) fn is_reserved(word: &str) -> bool {
     // (A match compiles to a test of the length and one comparison; `RESERVED.contains`
     // compared all five. The unit tests hold the two lists together.)
     matches!(word, "true" | "false" | "and" | "or" | "not")
@@ -267,7 +267,7 @@ pub fn is_reserved(word: &str) -> bool {
 
 /// Where the unit of the number token `number` starts (its length when it has none):
 /// `30s` → 2, `25%` → 2, `-1.5` → 4.
-pub fn unit_start(number: &str) -> usize {
+pub(crate) fn unit_start(number: &str) -> usize {
     number
         .bytes()
         .rposition(|b| b.is_ascii_digit())

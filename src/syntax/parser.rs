@@ -15,14 +15,14 @@ use std::cell::Cell;
 /// and chains can sit inside each other at every bracket level. The checker, the formatter,
 /// the language server and `Drop` all recurse over the tree, so its total depth (blocks,
 /// lists, objects, calls, chains, `not`s and comparisons) is bounded here.
-pub const MAX_TREE_DEPTH: usize = 2 * MAX_DEPTH;
+pub(crate) const MAX_TREE_DEPTH: usize = 2 * MAX_DEPTH;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/slipway.pest"]
-pub struct SlipwayParser;
+pub(crate) struct SlipwayParser;
 
 /// Parses the text `chunk`, found at byte `offset` of `file`, as one declaration.
-pub fn parse_declaration(file: FileId, chunk: &str, offset: usize) -> Built<Declaration> {
+pub(crate) fn parse_declaration(file: FileId, chunk: &str, offset: usize) -> Built<Declaration> {
     let builder = Builder {
         file,
         offset,
@@ -47,7 +47,7 @@ struct Builder {
 }
 
 /// A built node, or the diagnostic (boxed: it is large) that stopped the build.
-pub type Built<T> = Result<T, Box<Diagnostic>>;
+pub(crate) type Built<T> = Result<T, Box<Diagnostic>>;
 
 impl Builder {
     fn span(&self, pair: &Pair<Rule>) -> Span {

@@ -13,7 +13,7 @@ use super::ast::Comment;
 use super::lexer::{self, Kind, Piece, Token};
 
 /// The deepest bracket nesting the parser accepts; deeper input is reported, not parsed.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Words that always start a declaration at column 0, even inside unbalanced brackets.
 const DECLARATION_KEYWORDS: &[&str] = &[

@@ -18,7 +18,7 @@ const ONLY_NONE: &[&str] = &["traffic", "liveness", "readiness", "startup"];
 /// What an override removes, and the fields written as `none` that must not be read as
 /// values.
 #[derive(Default)]
-pub struct Removals {
+pub(crate) struct Removals {
     pub removed: Vec<Spanned<Removable>>,
     skipped: BTreeSet<String>,
 }

@@ -45,7 +45,7 @@ pub enum Over {
 }
 
 impl Over {
-    pub const KEYWORDS: &'static [(&'static str, Over)] =
+    pub(crate) const KEYWORDS: &'static [(&'static str, Over)] =
         &[("steps", Over::Steps), ("rollout", Over::Rollout)];
 
     pub fn keyword(self) -> &'static str {
@@ -55,7 +55,7 @@ impl Over {
 
 impl Analysis {
     /// The interval at which gates on `metric` are measured.
-    pub fn interval_of(&self, metric: Metric) -> Duration {
+    pub(crate) fn interval_of(&self, metric: Metric) -> Duration {
         self.intervals
             .iter()
             .find(|(measured, _)| *measured == metric)
@@ -71,7 +71,7 @@ impl Analysis {
     }
 
     /// The distinct intervals of the gates, shortest first.
-    pub fn distinct_intervals(&self) -> Vec<Duration> {
+    pub(crate) fn distinct_intervals(&self) -> Vec<Duration> {
         let mut intervals = self.gate_intervals();
         intervals.sort();
         intervals.dedup();
@@ -79,7 +79,7 @@ impl Analysis {
     }
 
     /// The longest gate interval: the one with the fewest measurements in a step.
-    pub fn longest_interval(&self) -> Duration {
+    pub(crate) fn longest_interval(&self) -> Duration {
         self.gate_intervals()
             .into_iter()
             .max()
@@ -93,7 +93,7 @@ impl Analysis {
     /// except with `over = rollout` before the last step: one round of the longest interval,
     /// since the budget spans the steps. The last step can always fail on its own, so a canary
     /// that turns bad only at the end is stopped before it is promoted.
-    pub fn rounds_at(&self, interval: Duration, pause: Option<Pause>, last: bool) -> u64 {
+    pub(crate) fn rounds_at(&self, interval: Duration, pause: Option<Pause>, last: bool) -> u64 {
         let every = interval.millis.max(1);
         match (pause, self.over) {
             (Some(Pause::For(duration)), _) => duration.millis.div_ceil(every).max(1),
@@ -115,7 +115,7 @@ impl Analysis {
 
     /// How long a step with `pause` is analysed: until every gate has had its rounds (each
     /// round at least a second, as the workflow's script sleeps).
-    pub fn step_length(&self, pause: Option<Pause>, last: bool) -> Duration {
+    pub(crate) fn step_length(&self, pause: Option<Pause>, last: bool) -> Duration {
         let millis = self
             .distinct_intervals()
             .into_iter()
@@ -142,7 +142,7 @@ pub enum NoData {
 }
 
 impl NoData {
-    pub const KEYWORDS: &'static [(&'static str, NoData)] =
+    pub(crate) const KEYWORDS: &'static [(&'static str, NoData)] =
         &[("fail", NoData::Fail), ("pass", NoData::Pass)];
 
     pub fn keyword(self) -> &'static str {
@@ -180,7 +180,7 @@ impl Metric {
     ];
 
     /// The metric called `name` in a spec (`p99_latency`).
-    pub fn from_name(name: &str) -> Option<Metric> {
+    pub(crate) fn from_name(name: &str) -> Option<Metric> {
         Metric::ALL
             .iter()
             .find(|(known, _)| *known == name)
@@ -197,7 +197,7 @@ impl Metric {
     }
 
     /// Latency metrics take durations; rate metrics take percentages.
-    pub fn is_latency(self) -> bool {
+    pub(crate) fn is_latency(self) -> bool {
         matches!(
             self,
             Metric::P50Latency | Metric::P90Latency | Metric::P95Latency | Metric::P99Latency

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 impl Environment {
     /// Whether Slipway writes Istio objects for this environment and relies on its sidecars.
-    pub fn has_istio(&self) -> bool {
+    pub(crate) fn has_istio(&self) -> bool {
         matches!(self.mesh.value, Mesh::Istio { .. })
     }
 }
@@ -44,13 +44,13 @@ pub enum MetricsStack {
 }
 
 impl MetricsStack {
-    pub const KEYWORDS: &'static [(&'static str, MetricsStack)] = &[
+    pub(crate) const KEYWORDS: &'static [(&'static str, MetricsStack)] = &[
         ("prometheus_operator", MetricsStack::PrometheusOperator),
         ("prometheus", MetricsStack::Prometheus),
         ("none", MetricsStack::None),
     ];
 
-    pub fn has_prometheus(self) -> bool {
+    pub(crate) fn has_prometheus(self) -> bool {
         !matches!(self, MetricsStack::None)
     }
 }

@@ -19,9 +19,9 @@ pub enum Engine {
 }
 
 impl Engine {
-    pub const KEYWORDS: &'static [&'static str] = &["workflow", "argo_rollouts"];
+    pub(crate) const KEYWORDS: &'static [&'static str] = &["workflow", "argo_rollouts"];
 
-    pub fn is_workflow(&self) -> bool {
+    pub(crate) fn is_workflow(&self) -> bool {
         matches!(self, Engine::Workflow)
     }
 
@@ -52,14 +52,14 @@ pub struct ArgoRollouts {
 }
 
 impl ArgoRollouts {
-    pub const DEFAULT_ROUTE: &'static str = "primary";
+    pub(crate) const DEFAULT_ROUTE: &'static str = "primary";
     /// The suffix of the Service that reaches only the stable pods.
-    pub const STABLE_SUFFIX: &'static str = "stable";
+    pub(crate) const STABLE_SUFFIX: &'static str = "stable";
     /// The suffix of the Service that reaches only the canary pods.
-    pub const CANARY_SUFFIX: &'static str = "canary";
+    pub(crate) const CANARY_SUFFIX: &'static str = "canary";
 
     /// `<service>-stable`: the Service the route sends the stable share to.
-    pub fn stable_service(service: &str) -> String {
+    pub(crate) fn stable_service(service: &str) -> String {
         format!("{service}-{}", Self::STABLE_SUFFIX)
     }
 

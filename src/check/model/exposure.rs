@@ -59,13 +59,13 @@ impl Gateway {
     pub const KINDS: &'static [&'static str] = &["istio", "ingress"];
 
     /// The selector of Istio's default ingress gateway (`istio: ingressgateway`).
-    pub fn default_istio() -> Gateway {
+    pub(crate) fn default_istio() -> Gateway {
         Gateway::Istio {
             selector: BTreeMap::from([("istio".to_string(), "ingressgateway".to_string())]),
         }
     }
 
-    pub fn is_istio(&self) -> bool {
+    pub(crate) fn is_istio(&self) -> bool {
         matches!(self, Gateway::Istio { .. } | Gateway::IstioNamed { .. })
     }
 

@@ -46,7 +46,7 @@ impl QualityGate {
 impl ToolchainKind {
     /// The CodeQL language of the code this toolchain builds, with the build mode CodeQL
     /// analyses it in; `None` when CodeQL cannot analyse it (Rust: not in the pinned bundle).
-    pub fn codeql_language(self) -> Option<(&'static str, &'static str)> {
+    pub(crate) fn codeql_language(self) -> Option<(&'static str, &'static str)> {
         match self {
             ToolchainKind::Maven | ToolchainKind::Gradle => Some(("java-kotlin", "none")),
             ToolchainKind::Npm => Some(("javascript-typescript", "none")),
@@ -68,7 +68,7 @@ pub enum SecuritySeverity {
 }
 
 impl SecuritySeverity {
-    pub const KEYWORDS: &'static [(&'static str, SecuritySeverity)] = &[
+    pub(crate) const KEYWORDS: &'static [(&'static str, SecuritySeverity)] = &[
         ("critical", SecuritySeverity::Critical),
         ("high", SecuritySeverity::High),
         ("medium", SecuritySeverity::Medium),
@@ -82,7 +82,7 @@ impl SecuritySeverity {
 
     /// The lowest `security-severity` score of the grade (GitHub: critical is 9.0 and above,
     /// high 7.0, medium 4.0, low 0.1).
-    pub fn minimum_score(self) -> &'static str {
+    pub(crate) fn minimum_score(self) -> &'static str {
         match self {
             SecuritySeverity::Critical => "9.0",
             SecuritySeverity::High => "7.0",
@@ -128,7 +128,7 @@ pub enum Risk {
 }
 
 impl Risk {
-    pub const KEYWORDS: &'static [(&'static str, Risk)] = &[
+    pub(crate) const KEYWORDS: &'static [(&'static str, Risk)] = &[
         ("high", Risk::High),
         ("medium", Risk::Medium),
         ("low", Risk::Low),

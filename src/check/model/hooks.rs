@@ -30,7 +30,7 @@ pub struct Hook {
 
 impl Hook {
     /// The Job's name in the service's namespace: `<service>-<hook>`.
-    pub fn job_name(&self, service: &str) -> String {
+    pub(crate) fn job_name(&self, service: &str) -> String {
         format!("{service}-{}", self.name.value)
     }
 }
@@ -55,7 +55,7 @@ pub enum HookAt {
 }
 
 impl HookAt {
-    pub const KEYWORDS: &'static [(&'static str, HookAt)] = &[
+    pub(crate) const KEYWORDS: &'static [(&'static str, HookAt)] = &[
         ("before", HookAt::Before),
         ("during", HookAt::During),
         ("after", HookAt::After),

@@ -24,8 +24,8 @@ pub struct Slo {
 }
 
 impl Slo {
-    pub const DEFAULT_WINDOW_SECS: u64 = 300;
-    pub const DEFAULT_FOR_SECS: u64 = 300;
+    pub(crate) const DEFAULT_WINDOW_SECS: u64 = 300;
+    pub(crate) const DEFAULT_FOR_SECS: u64 = 300;
 }
 
 /// The `severity` label of an alert, as Alertmanager routes usually expect it.
@@ -68,15 +68,15 @@ pub struct Scrape {
 
 impl Scrape {
     /// The port a service is scraped on when it declares no `metrics` block.
-    pub const CONVENTIONAL_PORT: &'static str = "metrics";
-    pub const DEFAULT_PATH: &'static str = "/metrics";
-    pub const DEFAULT_INTERVAL_SECS: u64 = 30;
+    pub(crate) const CONVENTIONAL_PORT: &'static str = "metrics";
+    pub(crate) const DEFAULT_PATH: &'static str = "/metrics";
+    pub(crate) const DEFAULT_INTERVAL_SECS: u64 = 30;
 }
 
 impl Service {
     /// Where Prometheus scrapes the service: its `metrics` block, or else, by convention, a
     /// TCP port named `metrics` with the default path and interval. `None` when neither.
-    pub fn scrape(&self) -> Option<Scrape> {
+    pub(crate) fn scrape(&self) -> Option<Scrape> {
         if let Some(scrape) = &self.metrics {
             return Some(scrape.clone());
         }

@@ -22,7 +22,7 @@ pub enum Deployer {
 
 impl Deployer {
     /// The keywords of `deployer = ...`, with their values.
-    pub const KEYWORDS: &'static [(&'static str, Deployer)] = &[
+    pub(crate) const KEYWORDS: &'static [(&'static str, Deployer)] = &[
         ("workflow", Deployer::Workflow),
         ("argocd", Deployer::Argocd),
     ];

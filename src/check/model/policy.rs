@@ -12,7 +12,7 @@ pub enum PolicySeverity {
 }
 
 impl PolicySeverity {
-    pub const KEYWORDS: &'static [(&'static str, PolicySeverity)] = &[
+    pub(crate) const KEYWORDS: &'static [(&'static str, PolicySeverity)] = &[
         ("deny", PolicySeverity::Deny),
         ("warn", PolicySeverity::Warn),
     ];
@@ -70,7 +70,7 @@ pub enum PolicySubject {
 }
 
 impl PolicySubject {
-    pub const KEYWORDS: &'static [(&'static str, PolicySubject)] = &[
+    pub(crate) const KEYWORDS: &'static [(&'static str, PolicySubject)] = &[
         ("service", PolicySubject::Service),
         ("environment", PolicySubject::Environment),
         ("deployment", PolicySubject::Deployment),

@@ -30,17 +30,17 @@ pub struct RequestRouting {
 impl RequestRouting {
     /// The name of the route that sends the matching requests to the canary, next to the
     /// weighted route `primary`.
-    pub fn header_route(primary: &str) -> String {
+    pub(crate) fn header_route(primary: &str) -> String {
         format!("{primary}-header")
     }
 
     /// The name of Argo Rollouts' mirror route, next to the weighted route `primary`.
-    pub fn mirror_route(primary: &str) -> String {
+    pub(crate) fn mirror_route(primary: &str) -> String {
         format!("{primary}-mirror")
     }
 
     /// The mirrored share as Istio's `mirrorPercentage.value` (a percentage, decimals kept).
-    pub fn mirror_percent(&self) -> Option<f64> {
+    pub(crate) fn mirror_percent(&self) -> Option<f64> {
         self.mirror
             .as_ref()
             .map(|share| f64::from(share.value) / 100.0)
@@ -73,7 +73,7 @@ pub const COOKIE_HEADER: &str = "cookie";
 impl RequestMatch {
     /// The header test this condition is on the wire: a cookie is a regular expression on the
     /// `cookie` header that finds `name=value` as one of its pairs.
-    pub fn header_test(&self) -> (String, ValueMatch) {
+    pub(crate) fn header_test(&self) -> (String, ValueMatch) {
         match self {
             RequestMatch::Header { name, value } => (name.clone(), value.clone()),
             RequestMatch::Cookie { name, value } => (

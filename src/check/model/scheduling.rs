@@ -60,11 +60,11 @@ pub enum TaintEffect {
 
 impl TaintEffect {
     /// The spec's keywords, in the order the docs list them.
-    pub const KEYWORDS: &'static [&'static str] =
+    pub(crate) const KEYWORDS: &'static [&'static str] =
         &["no_schedule", "prefer_no_schedule", "no_execute"];
 
     /// The effect one of [`TaintEffect::KEYWORDS`] names.
-    pub fn from_keyword(keyword: &str) -> Option<TaintEffect> {
+    pub(crate) fn from_keyword(keyword: &str) -> Option<TaintEffect> {
         match keyword {
             "no_schedule" => Some(TaintEffect::NoSchedule),
             "prefer_no_schedule" => Some(TaintEffect::PreferNoSchedule),
@@ -101,10 +101,10 @@ pub enum SpreadTopology {
 
 impl SpreadTopology {
     /// The spec's keywords.
-    pub const KEYWORDS: &'static [&'static str] = &["zone", "host"];
+    pub(crate) const KEYWORDS: &'static [&'static str] = &["zone", "host"];
 
     /// The topology one of [`SpreadTopology::KEYWORDS`] names.
-    pub fn from_keyword(keyword: &str) -> Option<SpreadTopology> {
+    pub(crate) fn from_keyword(keyword: &str) -> Option<SpreadTopology> {
         match keyword {
             "zone" => Some(SpreadTopology::Zone),
             "host" => Some(SpreadTopology::Host),
@@ -113,7 +113,7 @@ impl SpreadTopology {
     }
 
     /// The well-known node label of the topology.
-    pub fn topology_key(self) -> &'static str {
+    pub(crate) fn topology_key(self) -> &'static str {
         match self {
             SpreadTopology::Zone => "topology.kubernetes.io/zone",
             SpreadTopology::Host => "kubernetes.io/hostname",

@@ -24,7 +24,7 @@ pub struct SecretSource {
 
 impl SecretSource {
     /// ESO's own default, and the one written when the spec sets none.
-    pub const DEFAULT_REFRESH_SECS: u64 = 3600;
+    pub(crate) const DEFAULT_REFRESH_SECS: u64 = 3600;
 }
 
 /// The External Secrets Operator store a value is read through.
@@ -50,7 +50,7 @@ impl StoreKind {
     ];
 
     /// The kind of External Secrets object: `SecretStore` or `ClusterSecretStore`.
-    pub fn object_kind(self) -> &'static str {
+    pub(crate) fn object_kind(self) -> &'static str {
         match self {
             StoreKind::Store => "SecretStore",
             StoreKind::ClusterStore => "ClusterSecretStore",

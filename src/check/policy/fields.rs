@@ -31,7 +31,7 @@ const ELEMENTS: &[&str] = &["port", "env"];
 
 impl PolicyField {
     /// Whether a policy over `each` can read the field (element fields never at the top).
-    pub fn available(&self, each: PolicySubject) -> bool {
+    pub(crate) fn available(&self, each: PolicySubject) -> bool {
         let root = self.path.split('.').next().unwrap_or("");
         match each {
             _ if self.element().is_some() => false,
@@ -42,7 +42,7 @@ impl PolicyField {
     }
 
     /// For fields of a list element (`port.number`), the element's name.
-    pub fn element(&self) -> Option<&'static str> {
+    pub(crate) fn element(&self) -> Option<&'static str> {
         let root = self.path.split('.').next().unwrap_or("");
         ELEMENTS.iter().copied().find(|element| *element == root)
     }
@@ -110,7 +110,7 @@ struct ServiceView<'m> {
 }
 
 /// One element of a list field, inside `all` or `any`.
-pub enum Element<'m> {
+pub(crate) enum Element<'m> {
     Port(&'m Port),
     Env(&'m EnvVar),
 }
@@ -126,7 +126,7 @@ impl Element<'_> {
 
 /// What `policy` is checked for: every service, environment or deployment, or, for a policy
 /// enabled in some environments only, the ones there (services as they are deployed there).
-pub fn subjects<'m>(model: &'m Model, policy: &Policy) -> Vec<Subject<'m>> {
+pub(crate) fn subjects<'m>(model: &'m Model, policy: &Policy) -> Vec<Subject<'m>> {
     let enabled = |environment: &str| {
         policy.environments.is_empty() || policy.environments.iter().any(|e| e == environment)
     };
@@ -202,19 +202,19 @@ impl Subject<'_> {
         }
     }
 
-    pub fn service_name(&self) -> Option<&str> {
+    pub(crate) fn service_name(&self) -> Option<&str> {
         self.service
             .as_ref()
             .map(|view| view.service.name.value.as_str())
     }
 
-    pub fn environment_name(&self) -> Option<&str> {
+    pub(crate) fn environment_name(&self) -> Option<&str> {
         self.environment
             .map(|environment| environment.name.value.as_str())
     }
 
     /// The elements of a list field.
-    pub fn elements(&self, list: &str) -> Vec<Element<'_>> {
+    pub(crate) fn elements(&self, list: &str) -> Vec<Element<'_>> {
         let Some(view) = &self.service else {
             return Vec::new();
         };
@@ -446,6 +446,6 @@ fn env_value(var: &EnvVar, path: &str) -> Read {
 
 /// Whether a variable's name suggests that its value is a secret: the same test as the
 /// inline secret check (SW0210).
-pub fn sensitive(name: &str) -> bool {
+pub(crate) fn sensitive(name: &str) -> bool {
     crate::check::secrets::is_secret_name(name)
 }

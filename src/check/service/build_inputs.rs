@@ -12,7 +12,7 @@ use crate::span::Spanned;
 use crate::syntax::ast::{Expr, ExprKind};
 
 /// `platforms = ["linux/amd64", "linux/arm64"]`: each known, none twice.
-pub fn platforms(checker: &mut Checker, expr: &Expr) -> Vec<Spanned<Platform>> {
+pub(crate) fn platforms(checker: &mut Checker, expr: &Expr) -> Vec<Spanned<Platform>> {
     let names: Vec<&str> = Platform::ALL.iter().map(|(name, _)| *name).collect();
     let mut platforms: Vec<Spanned<Platform>> = Vec::new();
     for item in list_items(expr) {

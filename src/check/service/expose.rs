@@ -95,7 +95,7 @@ fn hosts(checker: &mut Checker, expr: &Expr) -> Vec<Spanned<String>> {
 /// Why `host` is not a DNS name an Istio Gateway and an Ingress both accept (RFC 1123
 /// labels, lowercase, at most 253 characters, `*` only as the whole leftmost label, not an
 /// IP address); `None` when it is one.
-pub fn host_problem(host: &str) -> Option<&'static str> {
+pub(crate) fn host_problem(host: &str) -> Option<&'static str> {
     if host.contains("://") || host.contains('/') {
         return Some("a host has no scheme or path");
     }

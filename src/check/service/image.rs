@@ -94,7 +94,7 @@ fn check_component(component: &str) -> Result<(), String> {
     }
 }
 
-pub fn check_tag(tag: &str) -> Result<String, String> {
+pub(crate) fn check_tag(tag: &str) -> Result<String, String> {
     let valid = !tag.is_empty()
         && tag.len() <= 128
         && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')

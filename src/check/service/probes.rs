@@ -10,7 +10,7 @@ use crate::span::Span;
 use crate::syntax::ast::{Expr, ExprKind, Object};
 
 /// The service's declared ports, which probe ports must name.
-pub struct Ports<'a> {
+pub(crate) struct Ports<'a> {
     pub ports: &'a [Port],
     pub declared_at: Option<Span>,
 }

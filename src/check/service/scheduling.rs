@@ -81,7 +81,7 @@ fn selected_architecture(
 }
 
 /// The node label that names a node's CPU architecture.
-pub const ARCH_LABEL: &str = "kubernetes.io/arch";
+pub(crate) const ARCH_LABEL: &str = "kubernetes.io/arch";
 
 fn toleration(
     checker: &mut Checker,
@@ -171,7 +171,7 @@ fn spread(checker: &mut Checker, expr: &Expr) -> Option<Spread> {
 }
 
 /// The app's `pull_secrets`: a list of Secret names, each once.
-pub fn pull_secrets(checker: &mut Checker, expr: &Expr) -> Vec<String> {
+pub(crate) fn pull_secrets(checker: &mut Checker, expr: &Expr) -> Vec<String> {
     let items: Vec<&Expr> = match &expr.kind {
         ExprKind::List(items) => items.iter().collect(),
         _ => vec![expr],

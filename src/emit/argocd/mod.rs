@@ -42,13 +42,13 @@ use types::{
 };
 
 /// The resting Istio files of an environment's directory, relative to `istio/<env>`.
-pub const ISTIO_INCLUDE: &str = "{*/virtualservice.yaml,*/destinationrule.yaml}";
+pub(crate) const ISTIO_INCLUDE: &str = "{*/virtualservice.yaml,*/destinationrule.yaml}";
 /// The same, for an environment with Gateways (`gateways/<name>.yaml`).
-pub const ISTIO_INCLUDE_WITH_GATEWAYS: &str =
+pub(crate) const ISTIO_INCLUDE_WITH_GATEWAYS: &str =
     "{*/virtualservice.yaml,*/destinationrule.yaml,gateways/*.yaml}";
 /// The rollout states the workflow applies one at a time, which are not the resting state.
 /// Each pattern holds whether or not `*` crosses `/`.
-pub const ISTIO_EXCLUDE: &str = "{*/steps/*/*,*/switch/*}";
+pub(crate) const ISTIO_EXCLUDE: &str = "{*/steps/*/*,*/switch/*}";
 
 /// `argocd/project.yaml`
 pub const PROJECT_FILE: &str = "argocd/project.yaml";

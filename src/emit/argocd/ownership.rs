@@ -34,14 +34,14 @@ const POD_TEMPLATE_HASH: &str = "rollouts-pod-template-hash";
 const MANAGED_BY_ROLLOUTS: &str = "argo-rollouts.argoproj.io~1managed-by-rollouts";
 
 /// Whether Argo CD syncs the environment by itself.
-pub fn syncs_automatically(environment: &Environment, owner: Deployer) -> bool {
+pub(crate) fn syncs_automatically(environment: &Environment, owner: Deployer) -> bool {
     owner == Deployer::Argocd
         && matches!(environment.approval.value, Approval::Automatic)
         && environment.after.is_empty()
 }
 
 /// The sync policy; `None` when there is nothing to say (a manual sync with no ignored fields).
-pub fn sync_policy(
+pub(crate) fn sync_policy(
     environment: &Environment,
     owner: Deployer,
     ignored: &[IgnoreDifference],
@@ -61,7 +61,10 @@ pub fn sync_policy(
 }
 
 /// The fields the Application leaves alone, in a fixed order.
-pub fn ignored_fields(deployments: &[&Deployment], owner: Deployer) -> Vec<IgnoreDifference> {
+pub(crate) fn ignored_fields(
+    deployments: &[&Deployment],
+    owner: Deployer,
+) -> Vec<IgnoreDifference> {
     let mut ignored = Vec::new();
     if deployments
         .iter()

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-pub const API_VERSION: &str = "argoproj.io/v1alpha1";
+pub(crate) const API_VERSION: &str = "argoproj.io/v1alpha1";
 
 /// Where Argo CD itself runs, and so where its Applications and AppProjects live.
 pub const NAMESPACE: &str = "argocd";

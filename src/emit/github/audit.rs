@@ -13,7 +13,7 @@ use super::types::Step;
 
 /// The record step of a job running in the GitHub environment `gate` (the environment's own,
 /// or one of its approval environments), for the Deployments of `app` in `namespace`.
-pub fn record_step(app: &str, environment: &str, gate: &str, namespace: &str) -> Step {
+pub(crate) fn record_step(app: &str, environment: &str, gate: &str, namespace: &str) -> Step {
     Step::run(
         "Record the deployment (audit trail)",
         super::without_header(SCRIPT),

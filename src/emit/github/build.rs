@@ -11,7 +11,7 @@ use crate::check::model::{Build, Model, Service, Toolchain, ToolchainKind};
 
 /// A service the workflow builds: it has a `build` block.
 #[derive(Debug, Clone, Copy)]
-pub struct Built<'m> {
+pub(crate) struct Built<'m> {
     pub service: &'m Service,
     pub build: &'m Build,
 }
@@ -33,7 +33,7 @@ impl Built<'_> {
 }
 
 /// The services with a `build` block, dependencies first.
-pub fn built_services(model: &Model) -> Vec<Built<'_>> {
+pub(crate) fn built_services(model: &Model) -> Vec<Built<'_>> {
     model
         .service_order
         .iter()
@@ -42,7 +42,7 @@ pub fn built_services(model: &Model) -> Vec<Built<'_>> {
         .collect()
 }
 
-pub fn read_contents() -> Permissions {
+pub(crate) fn read_contents() -> Permissions {
     Permissions::from([("contents", "read")])
 }
 
@@ -52,7 +52,7 @@ pub fn checkout() -> Step {
 }
 
 /// `build-<service>`: compile with the toolchain, or build the image when there is none.
-pub fn build_job(built: Built<'_>) -> Job {
+pub(crate) fn build_job(built: Built<'_>) -> Job {
     let mut steps = vec![checkout()];
     match &built.build.toolchain {
         Some(toolchain) => {
@@ -75,7 +75,7 @@ pub fn build_job(built: Built<'_>) -> Job {
 /// `test`: the unit tests of every service with a toolchain; `None` when no service has one.
 /// It runs after the build jobs of the changed services (those of unchanged services are
 /// skipped, which must not skip the tests) unless one of them failed.
-pub fn test_job(built: &[Built<'_>], builds: Vec<String>) -> Option<Job> {
+pub(crate) fn test_job(built: &[Built<'_>], builds: Vec<String>) -> Option<Job> {
     let mut steps = vec![checkout()];
     steps.extend(toolchain_steps(built, "Test", test_script));
     let mut needs = vec![changes::CHANGES_JOB.to_string()];
@@ -89,7 +89,7 @@ pub fn test_job(built: &[Built<'_>], builds: Vec<String>) -> Option<Job> {
 
 /// Sets up each toolchain and compiles every service that has one (without its tests), for
 /// an analysis that reads the compiled code.
-pub fn compile_steps(built: &[Built<'_>]) -> Vec<Step> {
+pub(crate) fn compile_steps(built: &[Built<'_>]) -> Vec<Step> {
     toolchain_steps(built, "Build", build_script)
 }
 
@@ -115,7 +115,7 @@ fn toolchain_steps(
 }
 
 /// Builds a service's image, tagged with the commit SHA.
-pub fn docker_build(built: Built<'_>) -> Step {
+pub(crate) fn docker_build(built: Built<'_>) -> Step {
     Step::run(
         format!("Build the {} image", built.name()),
         "docker build --pull --file \"$DOCKERFILE\" --tag \"$IMAGE:$GITHUB_SHA\" \"$CONTEXT\"",

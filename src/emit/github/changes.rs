@@ -21,10 +21,10 @@ use crate::graph;
 use std::fmt::Write as _;
 
 /// The id of the job.
-pub const CHANGES_JOB: &str = "changes";
+pub(crate) const CHANGES_JOB: &str = "changes";
 
 /// The output that says whether `service` changed: `changed_<service>`, `-` as `_`.
-pub fn output_name(service: &str) -> String {
+pub(crate) fn output_name(service: &str) -> String {
     format!("changed_{}", service.replace('-', "_"))
 }
 
@@ -45,7 +45,7 @@ pub fn unchanged(service: &str) -> String {
 }
 
 /// An expression that holds when some service changed.
-pub fn any_changed() -> String {
+pub(crate) fn any_changed() -> String {
     format!("needs.{CHANGES_JOB}.outputs.any == 'true'")
 }
 

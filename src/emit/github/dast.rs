@@ -15,7 +15,7 @@ use super::types::{Job, Permissions, Step};
 use crate::check::model::{Dast, DastScan, Environment};
 
 /// The id of an environment's DAST job.
-pub fn job_id(environment: &str) -> String {
+pub(crate) fn job_id(environment: &str) -> String {
     format!("dast-{environment}")
 }
 

@@ -31,10 +31,10 @@ use crate::emit::istio::Layout;
 use crate::emit::{istio, tracks, Options};
 
 /// The secret (of each deploy environment) holding the kubeconfig.
-pub const KUBECONFIG_SECRET: &str = "${{ secrets.KUBECONFIG }}";
+pub(crate) const KUBECONFIG_SECRET: &str = "${{ secrets.KUBECONFIG }}";
 
 /// The id of an environment's first deploy job.
-pub fn job_id(environment: &str) -> String {
+pub(crate) fn job_id(environment: &str) -> String {
     format!("deploy-{environment}")
 }
 
@@ -144,7 +144,7 @@ impl<'a> Scope<'a> {
 }
 
 /// The rollout scripts of every deployment whose rollout the workflow runs, by output path.
-pub fn rollout_scripts(
+pub(crate) fn rollout_scripts(
     model: &Model,
     options: &Options,
     built: &[Built<'_>],
@@ -214,7 +214,7 @@ fn deployments<'m>(model: &'m Model, environment: &'m str) -> Vec<&'m Deployment
 /// job waits as `start` says; every later one for the jobs before it ([`Start::within_environment`]).
 /// A job that applies the pinned kustomization also needs the `image-<service>` job of every
 /// image it pins, and `changes`.
-pub fn environment_jobs(
+pub(crate) fn environment_jobs(
     model: &Model,
     options: &Options,
     environment: &Environment,

@@ -18,23 +18,26 @@ use super::triggers::NOT_PULL_REQUEST;
 
 /// Whether the workflow detects changes (some service is built), and which services it builds.
 #[derive(Debug, Clone, Default)]
-pub struct Detection {
+pub(crate) struct Detection {
     pub built: Vec<String>,
 }
 
 impl Detection {
-    pub fn detects(&self) -> bool {
+    pub(crate) fn detects(&self) -> bool {
         !self.built.is_empty()
     }
 
     /// Whether `service` is built, so its jobs and steps run only when it changed.
-    pub fn watches(&self, service: &str) -> bool {
+    pub(crate) fn watches(&self, service: &str) -> bool {
         self.built.iter().any(|built| built == service)
     }
 
     /// The `if:` that runs a step (or job) of these services only when one of them changed;
     /// `None` when one of them is not built (it always runs) or there are none.
-    pub fn when_changed<'a>(&self, services: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    pub(crate) fn when_changed<'a>(
+        &self,
+        services: impl IntoIterator<Item = &'a str>,
+    ) -> Option<String> {
         let mut checks = Vec::new();
         for service in services {
             if !self.watches(service) {
@@ -72,7 +75,7 @@ pub struct Start {
 impl Start {
     /// After the supply chain of every built service, on `trigger` (an entry environment's
     /// event, or "not a pull request").
-    pub fn after_supply_chain(detection: &Detection, trigger: String) -> Start {
+    pub(crate) fn after_supply_chain(detection: &Detection, trigger: String) -> Start {
         let mut start = Start::default();
         if detection.detects() {
             start.needs.push(changes::CHANGES_JOB.to_string());
@@ -91,7 +94,7 @@ impl Start {
     }
 
     /// After the environments that finished with `finished`.
-    pub fn after_environments(detection: &Detection, finished: &[&Finished]) -> Start {
+    pub(crate) fn after_environments(detection: &Detection, finished: &[&Finished]) -> Start {
         let mut start = Start::default();
         for environment in finished {
             match detection.detects() {
@@ -110,7 +113,7 @@ impl Start {
 
     /// A later job of an environment: after every job of it before this one, of which the
     /// first must have succeeded, when one of `services` changed.
-    pub fn within_environment(
+    pub(crate) fn within_environment(
         detection: &Detection,
         earlier: &[String],
         services: &[&str],
@@ -134,7 +137,7 @@ impl Start {
     }
 
     /// Merges another start into this one (an environment after several).
-    pub fn merge(&mut self, other: Start) {
+    pub(crate) fn merge(&mut self, other: Start) {
         for need in other.needs {
             if !self.needs.contains(&need) {
                 self.needs.push(need);

@@ -47,7 +47,7 @@ use std::fmt::Write as _;
 const PINNED_OVERLAY: &str = "${{ runner.temp }}/pinned-overlay";
 
 /// Whether `step` applies a pinned kustomization (its `OVERLAY` is the pinned directory).
-pub fn reads_pinned(step: &Step) -> bool {
+pub(crate) fn reads_pinned(step: &Step) -> bool {
     step.env
         .get("OVERLAY")
         .is_some_and(|dir| dir == PINNED_OVERLAY)
@@ -55,7 +55,7 @@ pub fn reads_pinned(step: &Step) -> bool {
 
 /// The overlay that an environment's deploy jobs apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Overlay {
+pub(crate) struct Overlay {
     /// The generated overlay as a repository path: `[<prefix>/]kustomize/overlays/<env>`.
     pub path: String,
     /// The built images the environment runs, each pinned to this run's digest.
@@ -120,12 +120,12 @@ impl Overlay {
 
     /// Whether the pin step leaves unchanged services out, so it writes the selector the
     /// apply step reads.
-    pub fn keeps_unchanged(&self) -> bool {
+    pub(crate) fn keeps_unchanged(&self) -> bool {
         self.detecting && self.is_pinned()
     }
 
     /// Applies the pinned kustomization with the selector the pin step wrote.
-    pub fn apply_step(&self, environment: &str) -> Step {
+    pub(crate) fn apply_step(&self, environment: &str) -> Step {
         Step::run(
             format!("Apply the {environment} manifests of the changed services"),
             APPLY_SCRIPT,
@@ -156,13 +156,13 @@ impl Overlay {
 
     /// Whether `step` applies the pinned kustomization, so its job must write it first and
     /// needs `image`.
-    pub fn read_by(&self, step: &Step) -> bool {
+    pub(crate) fn read_by(&self, step: &Step) -> bool {
         self.is_pinned() && reads_pinned(step)
     }
 
     /// Writes the pinned kustomization: checks every reference, then prints the file so the
     /// log shows which digests the job deploys.
-    pub fn pin_step(&self, environment: &str) -> Step {
+    pub(crate) fn pin_step(&self, environment: &str) -> Step {
         let mut script = String::from(PIN_SCRIPT_START);
         if self.detecting {
             script.push_str(KEEP_FUNCTION);

@@ -29,7 +29,7 @@ const LIVE_VERSIONS: &[&str] = &["stable", "blue"];
 
 /// The two Deployments of a canary or blue-green service in one environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveTrack {
+pub(crate) struct LiveTrack {
     pub service: String,
     pub namespace: String,
     /// The Deployment that serves users between rollouts: `<service>-stable`, `<service>-blue`.
@@ -70,7 +70,7 @@ impl LiveTrack {
     }
 
     /// Creates the live track from the overlay when the cluster does not have it yet.
-    pub fn create_if_missing(&self) -> Step {
+    pub(crate) fn create_if_missing(&self) -> Step {
         let script = "set -euo pipefail\n\
              existing=\"$(kubectl -n \"$NAMESPACE\" get deployment \"$LIVE\" --ignore-not-found -o name)\"\n\
              if [ -n \"$existing\" ]; then\n  \
@@ -94,7 +94,7 @@ impl LiveTrack {
 
 /// The selector that leaves out the given live tracks, e.g. `version notin (stable,blue)`;
 /// `None` when there are none.
-pub fn without_live_tracks(live: &[LiveTrack]) -> Option<String> {
+pub(crate) fn without_live_tracks(live: &[LiveTrack]) -> Option<String> {
     let versions: Vec<&str> = LIVE_VERSIONS
         .iter()
         .copied()

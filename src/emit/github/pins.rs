@@ -10,7 +10,7 @@
 
 /// An action pinned to a commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Action {
+pub(crate) struct Action {
     pub name: &'static str,
     pub sha: &'static str,
     pub version: &'static str,
@@ -23,13 +23,13 @@ impl Action {
     }
 }
 
-pub const CHECKOUT: Action = Action {
+pub(crate) const CHECKOUT: Action = Action {
     name: "actions/checkout",
     sha: "11bd71901bbe5b1630ceea73d27597364c9af683",
     version: "v4.2.2",
 };
 
-pub const SETUP_JAVA: Action = Action {
+pub(crate) const SETUP_JAVA: Action = Action {
     name: "actions/setup-java",
     sha: "c5195efecf7bdfc987ee8bae7a71cb8b11521c00",
     version: "v4.7.1",
@@ -37,51 +37,51 @@ pub const SETUP_JAVA: Action = Action {
 
 /// v5 caches by itself unless told not to (`package-manager-cache: false`), and zizmor
 /// assumes any setup-node does, so the input must be there.
-pub const SETUP_NODE: Action = Action {
+pub(crate) const SETUP_NODE: Action = Action {
     name: "actions/setup-node",
     sha: "a0853c24544627f65ddf259abe73b1d18a591444",
     version: "v5.0.0",
 };
 
-pub const SETUP_GO: Action = Action {
+pub(crate) const SETUP_GO: Action = Action {
     name: "actions/setup-go",
     sha: "d35c59abb061a4a6fb18e82ac0862c26744d6ab5",
     version: "v5.5.0",
 };
 
-pub const SETUP_PYTHON: Action = Action {
+pub(crate) const SETUP_PYTHON: Action = Action {
     name: "actions/setup-python",
     sha: "a26af69be951a213d495a4c3e4e4022e16d87065",
     version: "v5.6.0",
 };
 
-pub const UPLOAD_ARTIFACT: Action = Action {
+pub(crate) const UPLOAD_ARTIFACT: Action = Action {
     name: "actions/upload-artifact",
     sha: "ea165f8d65b6e75b540449e92b4886f43607fa02",
     version: "v4.6.2",
 };
 
-pub const DOWNLOAD_ARTIFACT: Action = Action {
+pub(crate) const DOWNLOAD_ARTIFACT: Action = Action {
     name: "actions/download-artifact",
     sha: "d3f86a106a0bac45b974a628896c90dbdf5c8093",
     version: "v4.3.0",
 };
 
 /// Installs cosign v2.5.3 (its default), verifying the binary's checksum.
-pub const COSIGN_INSTALLER: Action = Action {
+pub(crate) const COSIGN_INSTALLER: Action = Action {
     name: "sigstore/cosign-installer",
     sha: "d58896d6a1865668819e1d91763c7751a165e159",
     version: "v3.9.2",
 };
 
 /// CodeQL's `init` and `analyze` (one release, one commit).
-pub const CODEQL_INIT: Action = Action {
+pub(crate) const CODEQL_INIT: Action = Action {
     name: "github/codeql-action/init",
     sha: "ff0a06e83cb2de871e5a09832bc6a81e7276941f",
     version: "v3.28.18",
 };
 
-pub const CODEQL_ANALYZE: Action = Action {
+pub(crate) const CODEQL_ANALYZE: Action = Action {
     name: "github/codeql-action/analyze",
     sha: "ff0a06e83cb2de871e5a09832bc6a81e7276941f",
     version: "v3.28.18",
@@ -89,7 +89,7 @@ pub const CODEQL_ANALYZE: Action = Action {
 
 /// SonarSource's scanner (SonarQube Server and Cloud); `sonar.qualitygate.wait=true` makes
 /// it wait for the quality gate and fail when the gate fails.
-pub const SONARQUBE_SCAN: Action = Action {
+pub(crate) const SONARQUBE_SCAN: Action = Action {
     name: "SonarSource/sonarqube-scan-action",
     sha: "fd88b7d7ccbaefd23d8f36f73b59db7a3d246602",
     version: "v6.0.0",
@@ -97,7 +97,7 @@ pub const SONARQUBE_SCAN: Action = Action {
 
 /// Registers QEMU's binfmt handlers, so buildx can build images for other CPU architectures.
 /// v3.6.0, as public workflows pin it.
-pub const SETUP_QEMU: Action = Action {
+pub(crate) const SETUP_QEMU: Action = Action {
     name: "docker/setup-qemu-action",
     sha: "29109295f81e9208d7d86ff1c6c12d2833863392",
     version: "v3.6.0",
@@ -105,7 +105,7 @@ pub const SETUP_QEMU: Action = Action {
 
 /// Creates a buildx builder (docker-container driver), which builds multi-platform images.
 /// v3.10.0, as public workflows pin it.
-pub const SETUP_BUILDX: Action = Action {
+pub(crate) const SETUP_BUILDX: Action = Action {
     name: "docker/setup-buildx-action",
     sha: "b5ca514318bd6ebac0fb2aedd5d36ec1b5c232a2",
     version: "v3.10.0",
@@ -128,7 +128,7 @@ pub const ALL: &[Action] = &[
 ];
 
 /// Trivy 0.69.3, by the digest of its multi-arch image index.
-pub const TRIVY_IMAGE: &str =
+pub(crate) const TRIVY_IMAGE: &str =
     "ghcr.io/aquasecurity/trivy:0.69.3@sha256:bcc376de8d77cfe086a917230e818dc9f8528e3c852f7b1aff648949b6258d1c";
 
 /// OWASP ZAP 2.16.1 (its scan scripts `zap-baseline.py` and `zap-full-scan.py`), by digest.

@@ -9,11 +9,11 @@ use super::types::Step;
 use crate::check::model::Model;
 
 /// The repository secret holding the bearer token for an external Prometheus.
-pub const PROMETHEUS_TOKEN_SECRET: &str = "${{ secrets.PROMETHEUS_TOKEN }}";
+pub(crate) const PROMETHEUS_TOKEN_SECRET: &str = "${{ secrets.PROMETHEUS_TOKEN }}";
 
 /// Where the gates' queries go.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrometheusAccess {
+pub(crate) enum PrometheusAccess {
     /// Through the API server: the service proxy path of the in-cluster Prometheus.
     InCluster { proxy: String },
     /// Straight to this URL (the workflow passes it, and the token, to the script).
@@ -42,7 +42,7 @@ impl PrometheusAccess {
     }
 
     /// `step` with the address and token it needs when Prometheus is outside the cluster.
-    pub fn pass_to(&self, step: Step) -> Step {
+    pub(crate) fn pass_to(&self, step: Step) -> Step {
         match self {
             PrometheusAccess::InCluster { .. } => step,
             PrometheusAccess::Url(url) => step
@@ -54,7 +54,7 @@ impl PrometheusAccess {
 
 /// `/api/v1/namespaces/<namespace>/services/<scheme>:<service>:<port>/proxy` for an in-cluster
 /// URL `<scheme>://<service>.<namespace>.svc[.cluster.local][:<port>]`, else `None`.
-pub fn service_proxy(address: &str) -> Option<String> {
+pub(crate) fn service_proxy(address: &str) -> Option<String> {
     let (scheme, rest) = address.split_once("://")?;
     if scheme != "http" && scheme != "https" {
         return None;

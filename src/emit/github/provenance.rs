@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 /// The attestation step of one service in the sign job.
-pub fn attest_step(service: &str) -> Step {
+pub(crate) fn attest_step(service: &str) -> Step {
     Step::run(
         format!("Attest the build provenance of {service}"),
         super::without_header(ATTEST),
@@ -35,7 +35,7 @@ pub fn attest_step(service: &str) -> Step {
 /// The steps a deploy job runs right after pinning its overlay: install cosign, log in to the
 /// registries of the pinned images (cosign reads the attestations from there), and verify each
 /// image. Nothing when the overlay pins no image.
-pub fn verify_steps(overlay: &Overlay) -> Vec<Step> {
+pub(crate) fn verify_steps(overlay: &Overlay) -> Vec<Step> {
     let pinned = overlay.pinned();
     if pinned.is_empty() {
         return Vec::new();

@@ -51,7 +51,7 @@ const BUILDX_CHECK_SCRIPT: &str = r#"docker buildx build --platform "$PLATFORMS"
   --file "$DOCKERFILE" --tag "$IMAGE:$GITHUB_SHA" "$CONTEXT""#;
 
 /// `image-<service>`, run only when the service changed.
-pub fn image_job(built: Built<'_>, host: &str, needs: Vec<String>) -> Job {
+pub(crate) fn image_job(built: Built<'_>, host: &str, needs: Vec<String>) -> Job {
     let name = built.name();
     let mut steps = vec![checkout(), supply::login(host).when(NOT_PULL_REQUEST)];
     let push_id = format!("push-{name}");

@@ -23,7 +23,7 @@ use crate::check::model::{
 };
 
 /// How long `kubectl rollout status` waits for a Deployment.
-pub const ROLLOUT_TIMEOUT: &str = "10m";
+pub(crate) const ROLLOUT_TIMEOUT: &str = "10m";
 
 /// One unit of a rollout.
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ fn step(step: Step) -> Piece {
 }
 
 /// `kubectl -n <namespace> rollout status deployment/<name>`.
-pub fn rollout_status(namespace: &str, workload: &str) -> String {
+pub(crate) fn rollout_status(namespace: &str, workload: &str) -> String {
     format!(
         "kubectl -n {namespace} rollout status deployment/{workload} --timeout={ROLLOUT_TIMEOUT}"
     )
@@ -196,7 +196,7 @@ pub fn blue_green(
 
 /// The step that restores the resting state when the job fails or is cancelled: always for a
 /// rollback, only on cancel for `on_failure = halt` (a halted canary waits for a person).
-pub fn abort_step(deployment: &Deployment, live: &LiveTrack, script: &str) -> Step {
+pub(crate) fn abort_step(deployment: &Deployment, live: &LiveTrack, script: &str) -> Step {
     let halts = matches!(
         deployment.strategy.kind,
         StrategyKind::Canary {

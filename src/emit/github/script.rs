@@ -35,7 +35,7 @@ use std::fmt::Write as _;
 const LIBRARY: &str = include_str!("library.sh");
 
 /// The placeholder the script replaces with the (scaled) gate interval in every query.
-pub const WINDOW: &str = "{{window}}";
+pub(crate) const WINDOW: &str = "{{window}}";
 
 /// `rollout/<env>/<service>.sh`, relative to the output directory.
 pub fn path(environment: &str, service: &str) -> String {
@@ -43,7 +43,7 @@ pub fn path(environment: &str, service: &str) -> String {
 }
 
 /// `rollout/<env>/<service>-<hook>.yaml`: the Job of one hook, which the script applies.
-pub fn hook_path(environment: &str, service: &str, hook: &str) -> String {
+pub(crate) fn hook_path(environment: &str, service: &str, hook: &str) -> String {
     format!("rollout/{environment}/{service}-{hook}.yaml")
 }
 
@@ -285,7 +285,7 @@ fn canary_steps(steps: &[CanaryStep], analysis: Option<&Analysis>, layout: &Layo
 }
 
 /// `value` in single quotes, for bash: nothing inside is expanded.
-pub fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 

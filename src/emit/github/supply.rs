@@ -26,16 +26,16 @@ use super::types::{Job, Permissions, Step};
 use crate::check::model::Image;
 
 /// The id of a service's job of one supply-chain stage: `image-<service>`, ...
-pub fn job_id(stage: &str, service: &str) -> String {
+pub(crate) fn job_id(stage: &str, service: &str) -> String {
     format!("{stage}-{service}")
 }
 
 pub const IMAGE: &str = "image";
 pub const SCAN: &str = "scan";
 pub const SBOM: &str = "sbom";
-pub const SIGN: &str = "sign";
+pub(crate) const SIGN: &str = "sign";
 
-pub const GHCR: &str = "ghcr.io";
+pub(crate) const GHCR: &str = "ghcr.io";
 
 /// The supply-chain jobs of every built service, or nothing when no service is built.
 /// `needs(service)` are the jobs a service's image waits for besides `changes` (the tests
@@ -59,7 +59,7 @@ pub fn jobs(built: &[Built<'_>], needs: impl Fn(&Built<'_>) -> Vec<String>) -> V
 }
 
 /// The registry host of an image: `ghcr.io` for `ghcr.io/acme/web`, Docker Hub without one.
-pub fn registry_host(image: &Image) -> String {
+pub(crate) fn registry_host(image: &Image) -> String {
     image
         .registry
         .as_deref()
@@ -70,7 +70,7 @@ pub fn registry_host(image: &Image) -> String {
 }
 
 /// Whether an image lives in GitHub's registry (pushed with the job's own token).
-pub fn on_ghcr(image: &Image) -> bool {
+pub(crate) fn on_ghcr(image: &Image) -> bool {
     registry_host(image) == GHCR
 }
 
@@ -97,7 +97,7 @@ pub fn packages(host: &str, access: &'static str) -> Permissions {
 }
 
 /// Logs docker (and so cosign) in to a registry.
-pub fn login(host: &str) -> Step {
+pub(crate) fn login(host: &str) -> Step {
     let (user, password) = credentials(host);
     Step::run(
         format!("Log in to {host}"),
@@ -110,7 +110,7 @@ pub fn login(host: &str) -> Step {
 
 /// An expression for a service's pushed image reference (`<name>@sha256:<digest>`), in jobs
 /// that need `image-<service>`; empty when that job was skipped (the service did not change).
-pub fn image_reference(service: &str) -> String {
+pub(crate) fn image_reference(service: &str) -> String {
     format!(
         "${{{{ needs.{}.outputs.reference }}}}",
         job_id(IMAGE, service)

@@ -7,7 +7,7 @@ use super::types::{Empty, PullRequest, Push, Triggers};
 use crate::check::model::{Environment, Trigger};
 
 /// The guard on every job that pushes an image or touches a cluster.
-pub const NOT_PULL_REQUEST: &str = "github.event_name != 'pull_request'";
+pub(crate) const NOT_PULL_REQUEST: &str = "github.event_name != 'pull_request'";
 
 /// The events of the given entry environments. Pull requests against the deploy branches (or
 /// any pull request, when no environment deploys on a branch push) always run the checks.
@@ -37,7 +37,7 @@ pub fn triggers(entries: &[&Environment]) -> Triggers {
 
 /// The `if:` of an entry environment's deploy job: the event of its trigger, and for pushes
 /// the branch or tag. An environment without a trigger is deployed by hand.
-pub fn entry_condition(environment: &Environment) -> String {
+pub(crate) fn entry_condition(environment: &Environment) -> String {
     match &environment.trigger {
         Some(Trigger::Push { branches }) => {
             let refs: Vec<String> = branches

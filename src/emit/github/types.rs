@@ -19,7 +19,7 @@ pub struct Workflow {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Triggers {
+pub(crate) struct Triggers {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub push: Option<Push>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,14 +37,14 @@ pub struct Push {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct PullRequest {
+pub(crate) struct PullRequest {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub branches: Vec<String>,
 }
 
 /// A key that is present without settings (`workflow_dispatch: {}`).
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Empty {}
+pub(crate) struct Empty {}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -67,7 +67,7 @@ pub struct Job {
 }
 
 /// The runner every job uses: a fixed image version rather than `ubuntu-latest`.
-pub const RUNNER: &str = "ubuntu-24.04";
+pub(crate) const RUNNER: &str = "ubuntu-24.04";
 
 impl Job {
     /// A job with no dependencies, condition, environment or outputs.
@@ -99,7 +99,7 @@ impl Job {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Concurrency {
+pub(crate) struct Concurrency {
     pub group: String,
     pub cancel_in_progress: bool,
 }
@@ -127,7 +127,7 @@ pub struct Step {
 /// An action input: text, or a boolean written as YAML `true`/`false`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-pub enum Input {
+pub(crate) enum Input {
     Text(String),
     Flag(bool),
 }
@@ -176,7 +176,7 @@ impl Step {
         self
     }
 
-    pub fn working_directory(mut self, directory: Option<String>) -> Step {
+    pub(crate) fn working_directory(mut self, directory: Option<String>) -> Step {
         self.working_directory = directory;
         self
     }

@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 use types::{Dashboard, Templating, TimeRange, Variable, DATASOURCE_VARIABLE, SCHEMA_VERSION};
 
 /// The label Grafana's dashboard sidecar selects ConfigMaps by, and its value.
-pub const SIDECAR_LABEL: (&str, &str) = ("grafana_dashboard", "1");
+pub(crate) const SIDECAR_LABEL: (&str, &str) = ("grafana_dashboard", "1");
 
 pub fn emit(model: &Model, options: &Options, output: &mut Output) {
     let header = super::header(options);
@@ -55,13 +55,13 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output) {
 
 /// Whether the environment's cluster has the metrics the dashboards read: Istio's request
 /// metrics, in a Prometheus.
-pub fn has_dashboards(environment: &Environment) -> bool {
+pub(crate) fn has_dashboards(environment: &Environment) -> bool {
     environment.has_istio() && environment.metrics.value != MetricsStack::None
 }
 
 /// The dashboard of one service in one environment, as the JSON text written to both files
 /// (ending with a newline).
-pub fn dashboard_json(
+pub(crate) fn dashboard_json(
     model: &Model,
     deployment: &Deployment,
     service: &Service,

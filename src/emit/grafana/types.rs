@@ -6,10 +6,10 @@
 use serde::Serialize;
 
 /// The dashboard schema version the JSON is written for (Grafana 10 and 11 read it as is).
-pub const SCHEMA_VERSION: u32 = 39;
+pub(crate) const SCHEMA_VERSION: u32 = 39;
 
 /// The template variable every panel's data source names.
-pub const DATASOURCE_VARIABLE: &str = "datasource";
+pub(crate) const DATASOURCE_VARIABLE: &str = "datasource";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -50,7 +50,7 @@ const VIRTUAL_SERVICE_FILE: &str = "virtualservice.yaml";
 
 /// The Istio files of one deployment, as paths relative to the output root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub destination_rule: Option<String>,
     /// The resting state: canary all on `stable`, blue-green live on `blue`.
     pub virtual_service: Option<String>,
@@ -95,7 +95,7 @@ enum Document {
 
 /// The Istio files of one deployment; `None` when it needs none (a rolling or recreate
 /// service without traffic settings).
-pub fn layout(model: &Model, deployment: &Deployment) -> Option<Layout> {
+pub(crate) fn layout(model: &Model, deployment: &Deployment) -> Option<Layout> {
     let planned = plan(model, deployment);
     if planned.is_empty() {
         return None;
@@ -141,7 +141,7 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output, threads: usiz
 
 /// The Gateways the `istio` target writes for an environment, as paths relative to the output
 /// root; they go before the VirtualServices bound to them.
-pub fn gateway_files(model: &Model, environment: &Environment) -> Vec<String> {
+pub(crate) fn gateway_files(model: &Model, environment: &Environment) -> Vec<String> {
     gateway::gateways(model, environment)
         .into_iter()
         .map(|(path, _)| path)
@@ -172,7 +172,7 @@ fn service_dir(deployment: &Deployment) -> String {
 /// the canary Service (host-level splitting, no subsets); with a circuit breaker, each of the
 /// two Services gets a DestinationRule with the outlier detection, since the route's traffic
 /// reaches the pods through them. `None` for any other deployment.
-pub fn rollout_routing(
+pub(crate) fn rollout_routing(
     model: &Model,
     deployment: &Deployment,
 ) -> Option<(Vec<DestinationRule>, VirtualService)> {

@@ -38,7 +38,7 @@ pub fn string_match(value: &ValueMatch) -> StringMatch {
 
 /// The route of the requests that meet a condition, to the canary subset; `None` without
 /// conditions.
-pub fn header_route(target: &Target, requests: &RequestRouting) -> Option<HttpRoute> {
+pub(crate) fn header_route(target: &Target, requests: &RequestRouting) -> Option<HttpRoute> {
     if requests.matches.is_empty() {
         return None;
     }
@@ -65,7 +65,7 @@ pub fn header_route(target: &Target, requests: &RequestRouting) -> Option<HttpRo
 }
 
 /// The weighted route of a step at `weight`, mirroring to the canary subset below 100%.
-pub fn mirrored(
+pub(crate) fn mirrored(
     target: &Target,
     mut route: HttpRoute,
     requests: &RequestRouting,

@@ -20,12 +20,12 @@ use crate::emit::labels;
 use std::collections::BTreeMap;
 
 /// The name of the route that carries ordinary traffic.
-pub const PRIMARY_ROUTE: &str = "primary";
+pub(crate) const PRIMARY_ROUTE: &str = "primary";
 /// The name of the blue-green preview route.
-pub const PREVIEW_ROUTE: &str = "preview";
+pub(crate) const PREVIEW_ROUTE: &str = "preview";
 /// The request header that selects the preview route, and the value it must have.
-pub const PREVIEW_HEADER: &str = "x-slipway-preview";
-pub const PREVIEW_VALUE: &str = "true";
+pub(crate) const PREVIEW_HEADER: &str = "x-slipway-preview";
+pub(crate) const PREVIEW_VALUE: &str = "true";
 
 /// What every object of one deployment shares: where it lives, its labels, the mesh host,
 /// and the traffic settings of the service.
@@ -96,7 +96,7 @@ impl<'m> Target<'m> {
 
     /// Whether the service is exposed through an Istio gateway here (its VirtualService is
     /// worth writing even without traffic settings).
-    pub fn is_exposed(&self) -> bool {
+    pub(crate) fn is_exposed(&self) -> bool {
         !self.gateways.is_empty()
     }
 
@@ -139,7 +139,7 @@ impl<'m> Target<'m> {
     }
 
     /// The primary route, split between subsets by weight (the weights sum to 100).
-    pub fn weighted_route(&self, split: &[(&str, u32)]) -> HttpRoute {
+    pub(crate) fn weighted_route(&self, split: &[(&str, u32)]) -> HttpRoute {
         let route = split
             .iter()
             .map(|(subset, weight)| RouteDestination {
@@ -153,7 +153,7 @@ impl<'m> Target<'m> {
     /// A route of another name split between Services of the same namespace, named by their
     /// short names (the hosts an Argo Rollouts canary's route goes to: its `stableService`
     /// and `canaryService`, which the Rollout matches by name).
-    pub fn host_weighted_route(&self, name: &str, split: &[(&str, u32)]) -> HttpRoute {
+    pub(crate) fn host_weighted_route(&self, name: &str, split: &[(&str, u32)]) -> HttpRoute {
         let route = split
             .iter()
             .map(|(host, weight)| RouteDestination {
@@ -169,7 +169,7 @@ impl<'m> Target<'m> {
     }
 
     /// The primary route to the service itself, without subsets.
-    pub fn direct_route(&self) -> HttpRoute {
+    pub(crate) fn direct_route(&self) -> HttpRoute {
         let route = vec![RouteDestination {
             destination: self.destination(None),
             weight: None,
@@ -178,7 +178,7 @@ impl<'m> Target<'m> {
     }
 
     /// Requests with the preview header go to `subset` only.
-    pub fn preview_route(&self, subset: &str) -> HttpRoute {
+    pub(crate) fn preview_route(&self, subset: &str) -> HttpRoute {
         let headers = BTreeMap::from([(
             PREVIEW_HEADER.to_string(),
             StringMatch {
@@ -197,7 +197,7 @@ impl<'m> Target<'m> {
         self.route(PREVIEW_ROUTE, matches, route)
     }
 
-    pub fn virtual_service(&self, http: Vec<HttpRoute>) -> VirtualService {
+    pub(crate) fn virtual_service(&self, http: Vec<HttpRoute>) -> VirtualService {
         Object {
             api_version: API_VERSION,
             kind: "VirtualService",
@@ -213,7 +213,7 @@ impl<'m> Target<'m> {
     }
 
     /// The DestinationRule: one subset per track (`version` label) and the circuit breaker.
-    pub fn destination_rule(&self, tracks: &[&str]) -> DestinationRule {
+    pub(crate) fn destination_rule(&self, tracks: &[&str]) -> DestinationRule {
         let subsets = tracks
             .iter()
             .map(|track| Subset {
@@ -226,7 +226,7 @@ impl<'m> Target<'m> {
 
     /// A DestinationRule named after and for another Service of the same namespace (by its
     /// short name), with the service's circuit breaker and no subsets.
-    pub fn host_rule(&self, host: &str) -> DestinationRule {
+    pub(crate) fn host_rule(&self, host: &str) -> DestinationRule {
         let mut rule = self.rule_with(Vec::new());
         rule.metadata.name = host.to_string();
         rule.spec.host = host.to_string();
@@ -259,19 +259,19 @@ impl<'m> Target<'m> {
     }
 
     /// Whether the service declares a timeout or retries (a VirtualService is worth writing).
-    pub fn has_route_settings(&self) -> bool {
+    pub(crate) fn has_route_settings(&self) -> bool {
         self.traffic
             .is_some_and(|t| t.timeout.is_some() || t.retries.is_some())
     }
 
     /// Whether the service declares a circuit breaker (a DestinationRule is worth writing).
-    pub fn has_circuit_breaker(&self) -> bool {
+    pub(crate) fn has_circuit_breaker(&self) -> bool {
         self.traffic.is_some_and(|t| t.circuit_breaker.is_some())
     }
 }
 
 /// The gateway name that means "every sidecar of the mesh".
-pub const MESH_GATEWAY: &str = "mesh";
+pub(crate) const MESH_GATEWAY: &str = "mesh";
 
 /// The Istio gateway a deployment is exposed through, as a VirtualService names it
 /// (`<namespace>/<name>`); `None` when it is not exposed through one.

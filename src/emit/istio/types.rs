@@ -6,7 +6,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub const API_VERSION: &str = "networking.istio.io/v1";
+pub(crate) const API_VERSION: &str = "networking.istio.io/v1";
 
 pub use crate::emit::object::{Metadata, Object};
 
@@ -138,7 +138,7 @@ pub struct Subset {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GatewaySpec {
+pub(crate) struct GatewaySpec {
     pub selector: BTreeMap<String, String>,
     pub servers: Vec<Server>,
 }
@@ -153,7 +153,7 @@ pub struct Server {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ServerPort {
+pub(crate) struct ServerPort {
     pub number: u16,
     pub name: String,
     pub protocol: &'static str,
@@ -161,7 +161,7 @@ pub struct ServerPort {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServerTls {
+pub(crate) struct ServerTls {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]

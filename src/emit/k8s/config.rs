@@ -30,7 +30,7 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 const HASH_DIGITS: usize = 10;
 
 /// The name of the ConfigMap holding `literals`: `<service>-env-<content hash>`.
-pub fn config_map_name(service: &str, literals: &BTreeMap<String, String>) -> String {
+pub(crate) fn config_map_name(service: &str, literals: &BTreeMap<String, String>) -> String {
     format!("{service}-env-{}", content_hash(literals))
 }
 
@@ -85,7 +85,7 @@ pub fn config_map(unit: &Unit) -> Option<ConfigMap> {
 }
 
 /// The container's `envFrom`: the ConfigMap, when there is one.
-pub fn env_from(unit: &Unit) -> Option<Vec<EnvFromSource>> {
+pub(crate) fn env_from(unit: &Unit) -> Option<Vec<EnvFromSource>> {
     let data = literals(unit);
     if data.is_empty() {
         return None;

@@ -16,8 +16,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub const API_VERSION: &str = "external-secrets.io/v1";
-pub const KIND: &str = "ExternalSecret";
+pub(crate) const API_VERSION: &str = "external-secrets.io/v1";
+pub(crate) const KIND: &str = "ExternalSecret";
 
 pub type ExternalSecret = crate::emit::object::Object<ExternalSecretSpec, ObjectMeta>;
 
@@ -58,7 +58,7 @@ pub struct RemoteRef {
 }
 
 /// The ExternalSecrets the unit's file holds: those of the Secrets it is the first to sync.
-pub fn external_secrets(model: &Model, unit: &Unit) -> Vec<ExternalSecret> {
+pub(crate) fn external_secrets(model: &Model, unit: &Unit) -> Vec<ExternalSecret> {
     let peers = peers(model, unit);
     // Each synced Secret with the first service that syncs it and every use that syncs it.
     let mut secrets: BTreeMap<&str, (&str, Vec<SecretUse>)> = BTreeMap::new();

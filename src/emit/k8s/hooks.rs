@@ -26,7 +26,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
 
 /// The annotation that gives the hook's pod a native sidecar, which ends with the hook.
-pub const NATIVE_SIDECAR: &str = "sidecar.istio.io/nativeSidecar";
+pub(crate) const NATIVE_SIDECAR: &str = "sidecar.istio.io/nativeSidecar";
 
 /// The user hooks run as: an unprivileged, non-root user.
 const HOOK_USER: i64 = 65532;
@@ -47,7 +47,7 @@ pub fn job(model: &Model, deployment: &Deployment, hook: &Hook) -> Job {
 
 /// The labels of a hook's Job and pod: the hook's own name and instance, the app and the
 /// environment's, and `app.kubernetes.io/component: hook`.
-pub fn hook_labels(
+pub(crate) fn hook_labels(
     model: &Model,
     deployment: &Deployment,
     hook: &Hook,
@@ -75,7 +75,7 @@ pub fn hook_labels(
 }
 
 /// The Job's spec: one try, the hook's deadline, one container.
-pub fn job_spec(model: &Model, deployment: &Deployment, hook: &Hook) -> JobSpec {
+pub(crate) fn job_spec(model: &Model, deployment: &Deployment, hook: &Hook) -> JobSpec {
     JobSpec {
         backoff_limit: Some(0),
         active_deadline_seconds: Some(

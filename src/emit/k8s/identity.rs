@@ -44,7 +44,7 @@ pub fn namespace(model: &Model, environment: &Environment) -> Object {
 }
 
 /// The service's own ServiceAccount.
-pub fn service_account(unit: &Unit) -> ServiceAccount {
+pub(crate) fn service_account(unit: &Unit) -> ServiceAccount {
     ServiceAccount {
         metadata: unit.metadata(unit.name()),
         automount_service_account_token: Some(unit.service.security.mount_service_account_token),

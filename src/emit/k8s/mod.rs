@@ -21,7 +21,7 @@
 //! its own through the same functions, so both targets share one definition of every object.
 
 mod config;
-pub mod external_secret;
+pub(crate) mod external_secret;
 pub mod hooks;
 mod identity;
 mod network;
@@ -58,7 +58,7 @@ pub struct Unit<'m> {
 impl<'m> Unit<'m> {
     /// The unit of a service in the environment the deployment belongs to, with the standard
     /// labels. `None` only if the model lacks the deployment's service.
-    pub fn for_deployment(model: &'m Model, deployment: &'m Deployment) -> Option<Unit<'m>> {
+    pub(crate) fn for_deployment(model: &'m Model, deployment: &'m Deployment) -> Option<Unit<'m>> {
         Some(Unit {
             service: model.service(&deployment.service)?,
             deployment,
@@ -142,7 +142,7 @@ pub fn environment_files(
 }
 
 /// `namespace.yaml` of an environment: its file name and the Namespace.
-pub fn namespace_file(model: &Model, environment: &Environment) -> (String, Vec<Object>) {
+pub(crate) fn namespace_file(model: &Model, environment: &Environment) -> (String, Vec<Object>) {
     (
         "namespace.yaml".to_string(),
         vec![identity::namespace(model, environment)],
@@ -151,7 +151,10 @@ pub fn namespace_file(model: &Model, environment: &Environment) -> (String, Vec<
 
 /// `<service>.yaml` of one deployment: its file name and objects; `None` only if the model
 /// lacks the deployment's service.
-pub fn deployment_file(model: &Model, deployment: &Deployment) -> Option<(String, Vec<Object>)> {
+pub(crate) fn deployment_file(
+    model: &Model,
+    deployment: &Deployment,
+) -> Option<(String, Vec<Object>)> {
     let unit = Unit::for_deployment(model, deployment)?;
     Some((
         format!("{}.yaml", deployment.service),
@@ -160,7 +163,7 @@ pub fn deployment_file(model: &Model, deployment: &Deployment) -> Option<(String
 }
 
 /// Every object of one service, in file order.
-pub fn service_objects(model: &Model, unit: &Unit) -> Vec<Object> {
+pub(crate) fn service_objects(model: &Model, unit: &Unit) -> Vec<Object> {
     let mut objects = vec![Object::ServiceAccount(identity::service_account(unit))];
     objects.extend(config::config_map(unit).map(Object::ConfigMap));
     objects.extend(

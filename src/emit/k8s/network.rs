@@ -21,7 +21,7 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// The label that marks the stable and the canary Service of an Argo Rollouts canary.
-pub const ROUTE_LABEL: &str = labels::COMPONENT;
+pub(crate) const ROUTE_LABEL: &str = labels::COMPONENT;
 
 /// The service's Services, in file order: its own, then for an Argo Rollouts canary the
 /// stable and the canary Service.

@@ -56,7 +56,7 @@ impl Object {
     }
 
     /// The object's `apiVersion`, e.g. `apps/v1`.
-    pub fn api_version(&self) -> &'static str {
+    pub(crate) fn api_version(&self) -> &'static str {
         match self {
             Object::Namespace(_) => Namespace::API_VERSION,
             Object::ServiceAccount(_) => ServiceAccount::API_VERSION,

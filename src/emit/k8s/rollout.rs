@@ -36,7 +36,7 @@ pub fn rollout(unit: &Unit) -> Option<types::Rollout> {
 /// What the Rollout needs besides the service's Services, in file order: the
 /// AnalysisTemplate (with `analysis`), the DestinationRules (with a circuit breaker) and the
 /// VirtualService.
-pub fn companions(model: &Model, unit: &Unit) -> Vec<Object> {
+pub(crate) fn companions(model: &Model, unit: &Unit) -> Vec<Object> {
     let deployment = unit.deployment;
     if deployment.strategy.argo_rollouts().is_none() {
         return Vec::new();

@@ -14,7 +14,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-pub fn tolerations(scheduling: &Scheduling) -> Option<Vec<KubeToleration>> {
+pub(crate) fn tolerations(scheduling: &Scheduling) -> Option<Vec<KubeToleration>> {
     let tolerations: Vec<KubeToleration> = scheduling.tolerations.iter().map(toleration).collect();
     (!tolerations.is_empty()).then_some(tolerations)
 }
@@ -39,7 +39,7 @@ fn toleration(toleration: &Toleration) -> KubeToleration {
     }
 }
 
-pub fn spread(unit: &Unit) -> Option<Vec<TopologySpreadConstraint>> {
+pub(crate) fn spread(unit: &Unit) -> Option<Vec<TopologySpreadConstraint>> {
     let spread = unit.deployment.scheduling.spread?;
     Some(vec![TopologySpreadConstraint {
         max_skew: 1,
@@ -57,7 +57,7 @@ pub fn spread(unit: &Unit) -> Option<Vec<TopologySpreadConstraint>> {
     }])
 }
 
-pub fn pull_secrets(names: &[String]) -> Option<Vec<LocalObjectReference>> {
+pub(crate) fn pull_secrets(names: &[String]) -> Option<Vec<LocalObjectReference>> {
     let references: Vec<LocalObjectReference> = names
         .iter()
         .map(|name| LocalObjectReference { name: name.clone() })

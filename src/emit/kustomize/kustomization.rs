@@ -3,12 +3,12 @@
 
 use serde::Serialize;
 
-pub const API_VERSION: &str = "kustomize.config.k8s.io/v1beta1";
-pub const KIND: &str = "Kustomization";
+pub(crate) const API_VERSION: &str = "kustomize.config.k8s.io/v1beta1";
+pub(crate) const KIND: &str = "Kustomization";
 
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Kustomization {
+pub(crate) struct Kustomization {
     pub api_version: &'static str,
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,7 +43,7 @@ pub struct Image {
 
 /// Sets `spec.replicas` of the workload called `name`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Replicas {
+pub(crate) struct Replicas {
     pub name: String,
     pub count: u32,
 }
@@ -51,7 +51,7 @@ pub struct Replicas {
 /// An inline patch: JSON Patch operations applied to `target`, or (without a target) a
 /// strategic-merge patch that names its object itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Patch {
+pub(crate) struct Patch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
     /// The patch as YAML text.

@@ -12,7 +12,7 @@ use crate::emit::k8s::Object;
 use serde_json::Value;
 
 /// `namespace:`: sets `metadata.namespace` of a namespaced object.
-pub fn set_namespace(object: &mut Value, namespace: &str) {
+pub(crate) fn set_namespace(object: &mut Value, namespace: &str) {
     if object.get("kind").and_then(Value::as_str) == Some("Namespace") {
         return;
     }
@@ -36,7 +36,7 @@ pub fn replicas(object: &Object) -> Option<u64> {
 }
 
 /// `replicas:`: sets `spec.replicas` of a Deployment.
-pub fn set_replicas(object: &mut Value, count: u64) {
+pub(crate) fn set_replicas(object: &mut Value, count: u64) {
     if let Some(spec) = object.get_mut("spec").and_then(Value::as_object_mut) {
         spec.insert("replicas".to_string(), Value::from(count));
     }
@@ -62,7 +62,7 @@ pub fn images(object: &Object) -> Vec<String> {
 }
 
 /// `images:` with `newTag`: every container image named `name` becomes `name:tag`.
-pub fn set_image_tag(object: &mut Value, name: &str, tag: &str) {
+pub(crate) fn set_image_tag(object: &mut Value, name: &str, tag: &str) {
     let Some(containers) = object
         .pointer_mut("/spec/template/spec/containers")
         .and_then(Value::as_array_mut)
@@ -83,7 +83,7 @@ pub fn set_image_tag(object: &mut Value, name: &str, tag: &str) {
 }
 
 /// Splits an image reference into its name and the rest (`:tag`, `@digest`, or empty).
-pub fn split_image(image: &str) -> (&str, &str) {
+pub(crate) fn split_image(image: &str) -> (&str, &str) {
     if let Some(at) = image.rfind('@') {
         return image.split_at(at);
     }

@@ -28,7 +28,7 @@ use types::{
 };
 
 /// `prometheus/<env>`: the directory of an environment's files.
-pub fn environment_dir(environment: &str) -> String {
+pub(crate) fn environment_dir(environment: &str) -> String {
     format!("prometheus/{environment}")
 }
 
@@ -42,7 +42,7 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output) {
 }
 
 /// Whether the target writes anything for the environment.
-pub fn writes_files(model: &Model, environment: &Environment) -> bool {
+pub(crate) fn writes_files(model: &Model, environment: &Environment) -> bool {
     !environment_files(model, environment).is_empty()
 }
 
@@ -81,7 +81,7 @@ fn metadata(model: &Model, deployment: &Deployment) -> Metadata {
 }
 
 /// The alerts of one service in one environment; `None` when there is nothing to alert on.
-pub fn prometheus_rule(
+pub(crate) fn prometheus_rule(
     model: &Model,
     deployment: &Deployment,
     service: &Service,
@@ -96,7 +96,7 @@ pub fn prometheus_rule(
 }
 
 /// The scrape of one service in one environment; `None` without a metrics port.
-pub fn service_monitor(
+pub(crate) fn service_monitor(
     model: &Model,
     deployment: &Deployment,
     service: &Service,

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub const API_VERSION: &str = "monitoring.coreos.com/v1";
+pub(crate) const API_VERSION: &str = "monitoring.coreos.com/v1";
 
 pub use crate::emit::object::{Metadata, Object};
 

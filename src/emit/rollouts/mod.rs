@@ -69,7 +69,7 @@ use types::{
 
 /// Where the AnalysisTemplate asks Prometheus when the app names none: prometheus-operator's
 /// governing Service in the `monitoring` namespace.
-pub const DEFAULT_PROMETHEUS: &str = "http://prometheus-operated.monitoring.svc:9090";
+pub(crate) const DEFAULT_PROMETHEUS: &str = "http://prometheus-operated.monitoring.svc:9090";
 
 /// The gate as an Argo Rollouts condition. No data (an empty result, or `NaN` from no
 /// requests in the window) fails the measurement unless the spec says `no_data = pass`;
@@ -85,10 +85,10 @@ fn success_condition(no_data: NoData, op: &str, limit: &str) -> String {
 /// The argument through which each analysis step says how many rounds it measures, for the
 /// gates at the analysis's own `interval`; gates at an interval of their own (`intervals`)
 /// take `rounds-<interval>` ([`rounds_argument`]).
-pub const ROUNDS_ARGUMENT: &str = "rounds";
+pub(crate) const ROUNDS_ARGUMENT: &str = "rounds";
 
 /// The argument that carries the rounds of the gates measured every `interval`.
-pub fn rounds_argument(analysis: &Analysis, interval: Duration) -> String {
+pub(crate) fn rounds_argument(analysis: &Analysis, interval: Duration) -> String {
     if interval == analysis.interval {
         ROUNDS_ARGUMENT.to_string()
     } else {
@@ -121,7 +121,7 @@ pub fn name(deployment: &Deployment) -> String {
 }
 
 /// The Rollout's `strategy.canary`; `None` unless Argo Rollouts runs the deployment.
-pub fn canary_strategy(deployment: &Deployment) -> Option<CanaryStrategy> {
+pub(crate) fn canary_strategy(deployment: &Deployment) -> Option<CanaryStrategy> {
     let settings = deployment.strategy.argo_rollouts()?;
     let StrategyKind::Canary {
         steps,
@@ -200,7 +200,7 @@ fn hook_template_ref(deployment: &Deployment, hook: &Hook) -> TemplateRef {
 
 /// One AnalysisTemplate per hook, named like its Job (`<service>-<hook>`), whose only metric
 /// is the Job; `metadata` gives each its name (and the namespace and labels of the service).
-pub fn hook_templates(
+pub(crate) fn hook_templates(
     model: &Model,
     deployment: &Deployment,
     metadata: impl Fn(String) -> ObjectMeta,
@@ -254,7 +254,7 @@ fn traffic_routing(deployment: &Deployment, settings: &ArgoRollouts) -> TrafficR
 }
 
 /// The Rollout's steps, in order (see the module documentation).
-pub fn rollout_steps(
+pub(crate) fn rollout_steps(
     deployment: &Deployment,
     steps: &[CanaryStep],
     analysis: Option<&Analysis>,
@@ -313,7 +313,7 @@ pub fn rollout_steps(
 
 /// The AnalysisTemplate of a deployment whose Argo Rollouts canary has `analysis`: one metric
 /// per gate, measured on the canary's version. `metadata` names it (see [`name`]).
-pub fn analysis_template(
+pub(crate) fn analysis_template(
     model: &Model,
     deployment: &Deployment,
     metadata: ObjectMeta,

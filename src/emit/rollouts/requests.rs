@@ -19,7 +19,10 @@ use super::types::{
 use crate::check::model::{ArgoRollouts, RequestRouting};
 
 /// The managed routes, in the order they take precedence.
-pub fn managed_routes(routing: &RequestRouting, settings: &ArgoRollouts) -> Vec<ManagedRoute> {
+pub(crate) fn managed_routes(
+    routing: &RequestRouting,
+    settings: &ArgoRollouts,
+) -> Vec<ManagedRoute> {
     let primary = &settings.route.value;
     let header = (!routing.matches.is_empty()).then(|| RequestRouting::header_route(primary));
     let mirror = routing

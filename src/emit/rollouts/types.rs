@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde::Serialize;
 
-pub const API_VERSION: &str = "argoproj.io/v1alpha1";
+pub(crate) const API_VERSION: &str = "argoproj.io/v1alpha1";
 
 /// One Argo Rollouts object, with the Kubernetes metadata of the service it belongs to.
 pub type Object<Spec> = crate::emit::object::Object<Spec, ObjectMeta>;
@@ -134,14 +134,14 @@ pub struct MirrorMatch {
 }
 
 impl Step {
-    pub fn header_route(route: HeaderRoute) -> Step {
+    pub(crate) fn header_route(route: HeaderRoute) -> Step {
         Step {
             set_header_route: Some(route),
             ..Step::default()
         }
     }
 
-    pub fn mirror_route(route: MirrorRoute) -> Step {
+    pub(crate) fn mirror_route(route: MirrorRoute) -> Step {
         Step {
             set_mirror_route: Some(route),
             ..Step::default()
@@ -169,7 +169,7 @@ impl Step {
         }
     }
 
-    pub fn set_canary_scale(scale: CanaryScale) -> Step {
+    pub(crate) fn set_canary_scale(scale: CanaryScale) -> Step {
         Step {
             set_canary_scale: Some(scale),
             ..Step::default()
@@ -208,7 +208,7 @@ impl CanaryScale {
         }
     }
 
-    pub fn match_traffic_weight() -> CanaryScale {
+    pub(crate) fn match_traffic_weight() -> CanaryScale {
         CanaryScale {
             replicas: None,
             weight: None,

@@ -9,7 +9,7 @@
 
 /// How a scalar is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
+pub(crate) enum Style {
     Plain,
     SingleQuoted,
 }
@@ -104,7 +104,7 @@ fn plain_allowed(bytes: &[u8]) -> bool {
 /// empty string, `null` and `~`, booleans, integers (decimal, `0x`, `0o`, `0b`, signed),
 /// finite floats and `.inf`/`.nan`, and digits with a leading zero (`0123`, which YAML 1.1
 /// reads as octal).
-pub fn reads_as_non_string(text: &str) -> bool {
+pub(crate) fn reads_as_non_string(text: &str) -> bool {
     let Some(&first) = text.as_bytes().first() else {
         return true;
     };
@@ -174,7 +174,7 @@ fn float(text: &str) -> bool {
 /// printable ASCII and line breaks, a trailing space or a space before a line break (libyaml
 /// then double-quotes), or more than one line break at the end (`|+`, which libyaml may follow
 /// with `...`).
-pub fn literal_header(text: &str) -> Option<&'static str> {
+pub(crate) fn literal_header(text: &str) -> Option<&'static str> {
     let bytes = text.as_bytes();
     let printable = bytes
         .iter()
@@ -197,7 +197,7 @@ pub fn literal_header(text: &str) -> Option<&'static str> {
 
 /// The line break after a literal block's header, then its lines, each non-empty one at
 /// `column` (empty lines get no spaces).
-pub fn write_literal(out: &mut String, text: &str, column: usize) {
+pub(crate) fn write_literal(out: &mut String, text: &str, column: usize) {
     out.push('\n');
     for line in text.split_inclusive('\n') {
         let content = line.strip_suffix('\n').unwrap_or(line);

@@ -39,7 +39,7 @@ const MAX_SIMPLE_KEY: usize = 128;
 
 /// Appends one document to `out`. On `Err`, `out` holds a partial document that the caller
 /// must cut off.
-pub fn write_document<T: Serialize + ?Sized>(
+pub(crate) fn write_document<T: Serialize + ?Sized>(
     out: &mut String,
     document: &T,
 ) -> Result<(), Unsupported> {
