@@ -205,7 +205,8 @@ impl Loader for MemoryLoader {
 /// [`WORKSPACE`].
 fn reference_workload(services: usize) -> BTreeMap<PathBuf, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let dir = target.join(format!("bench/lsp-workload-{services}"));
     let _ = std::fs::remove_dir_all(&dir);
     let status = std::process::Command::new(root.join("benches/gen-spec"))
@@ -245,7 +246,9 @@ fn workspace_edit(c: &mut Criterion, services: usize, files: usize, lines: &str)
         text.replacen("replicas = 3", "replicas = 5", 1),
     ];
     let mut version = 1;
-    let name = format!("lsp/workspace of {files} files ({lines} lines): diagnostics after a one-character edit");
+    let name = format!(
+        "lsp/workspace of {files} files ({lines} lines): diagnostics after a one-character edit"
+    );
     c.bench_function(&name, |b| {
         b.iter(|| {
             version += 1;

@@ -106,7 +106,11 @@ fn diagnostics_are_published_on_open_and_cleared_when_fixed() {
         ["environments.slip"],
         "only the file whose diagnostics changed is published"
     );
-    assert_eq!(published["environments.slip"], Vec::new(), "everything fixed");
+    assert_eq!(
+        published["environments.slip"],
+        Vec::new(),
+        "everything fixed"
+    );
     assert_eq!(client.shut_down(), 0);
 }
 

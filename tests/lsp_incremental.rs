@@ -55,7 +55,11 @@ fn an_edit_that_changes_nothing_elsewhere_publishes_only_the_edited_file() {
     let published = client.diagnostics();
     assert_eq!(published.len(), 3, "on open every file is published");
 
-    client.change("services.slip", 2, &SERVICES.replace("replicas = 3", "replicas = 4"));
+    client.change(
+        "services.slip",
+        2,
+        &SERVICES.replace("replicas = 3", "replicas = 4"),
+    );
     let published = client.diagnostics();
     assert_eq!(published.keys().collect::<Vec<_>>(), ["services.slip"]);
     assert_eq!(published["services.slip"], Vec::new());
@@ -69,7 +73,11 @@ fn a_change_that_reaches_another_file_republishes_it() {
     client.diagnostics();
 
     // `override web` in environments.slip no longer names a service.
-    client.change("services.slip", 2, &SERVICES.replace("service web", "service webs"));
+    client.change(
+        "services.slip",
+        2,
+        &SERVICES.replace("service web", "service webs"),
+    );
     let published = client.diagnostics();
     assert_eq!(
         published.keys().collect::<Vec<_>>(),
@@ -91,12 +99,30 @@ fn shown(client: &mut Client, shown: &mut BTreeMap<String, Vec<Diagnostic>>) {
 #[test]
 fn after_a_sequence_of_edits_the_diagnostics_are_those_of_a_fresh_check() {
     let edits: [(&str, String); 6] = [
-        ("services.slip", SERVICES.replace("replicas = 3", "replica = 3")),
-        ("environments.slip", ENVIRONMENTS.replace("after     = staging", "after = stagign")),
-        ("services.slip", SERVICES.replace("service web", "service web {")),
-        ("services.slip", SERVICES.replace("service api", "service web")),
-        ("environments.slip", ENVIRONMENTS.replace("override web", "override api")),
-        ("services.slip", SERVICES.replace("2.0.0", "2.0.0\"\n  replica = 1\n  note = \"x")),
+        (
+            "services.slip",
+            SERVICES.replace("replicas = 3", "replica = 3"),
+        ),
+        (
+            "environments.slip",
+            ENVIRONMENTS.replace("after     = staging", "after = stagign"),
+        ),
+        (
+            "services.slip",
+            SERVICES.replace("service web", "service web {"),
+        ),
+        (
+            "services.slip",
+            SERVICES.replace("service api", "service web"),
+        ),
+        (
+            "environments.slip",
+            ENVIRONMENTS.replace("override web", "override api"),
+        ),
+        (
+            "services.slip",
+            SERVICES.replace("2.0.0", "2.0.0\"\n  replica = 1\n  note = \"x"),
+        ),
     ];
     let mut client = start();
     let mut texts: BTreeMap<&str, String> = BTreeMap::new();
@@ -130,7 +156,8 @@ fn notification(method: &str, params: serde_json::Value) -> Message {
 }
 
 fn open(server: &mut Server, uri: &str, text: &str) {
-    let item = serde_json::json!({ "uri": uri, "languageId": "slipway", "version": 1, "text": text });
+    let item =
+        serde_json::json!({ "uri": uri, "languageId": "slipway", "version": 1, "text": text });
     server.handle(notification(
         "textDocument/didOpen",
         serde_json::json!({ "textDocument": item }),

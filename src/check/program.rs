@@ -116,9 +116,7 @@ fn service_bodies(rewritten: &[(FileId, Vec<Declaration>)]) -> BTreeMap<String, 
             continue;
         };
         if let (true, ExprKind::Object(body)) = (item.keyword.text == "service", &item.value.kind) {
-            services
-                .entry(item.name.text.clone())
-                .or_insert(body);
+            services.entry(item.name.text.clone()).or_insert(body);
         }
     }
     services

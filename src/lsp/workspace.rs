@@ -314,7 +314,11 @@ impl<'a> Workspace<'a> {
         if files.is_empty() {
             files.insert(uri.as_str().to_string(), (uri.clone(), String::new(), None));
         }
-        let previous = self.retired.remove(key).map(previous_of).unwrap_or_default();
+        let previous = self
+            .retired
+            .remove(key)
+            .map(previous_of)
+            .unwrap_or_default();
         let (analysis, parsed) = self.check(key, files, &oversized, previous);
         self.files_parsed += parsed;
         analysis
