@@ -239,7 +239,7 @@ if [ "$LSP" = 1 ]; then
     python3 - "$CRITERION" >"$RESULTS/lsp.medians" <<'EOF'
 import glob, json, os, sys
 for path in glob.glob(os.path.join(sys.argv[1], "*", "new", "benchmark.json")):
-    name = json.load(open(path))["function_id"]
+    name = json.load(open(path))["full_id"]
     if "workspace of" not in name:
         continue
     files = name.split("workspace of ")[1].split(" files")[0]
