@@ -2,8 +2,10 @@
 # Whole-process benchmarks of the release binary on the reference workload (benches/gen-spec):
 # `check`, `compile --target k8s,istio` (the run comparable with the peers) and a full
 # `compile` at N = 10, 100, 1,000 and 10,000 services, a second compile that changes nothing and
-# `compile --check` (the pre-commit paths), `check examples/delivery-matrix`, and the direct-write
-# floor of both compiles (benches/tools/floor.rs: the same bytes written by a tiny program).
+# `compile --check` (the pre-commit paths), `check examples/delivery-matrix`, the direct-write
+# floor of both compiles (benches/tools/floor.rs: the same bytes written by a tiny program), and
+# the language server's diagnostics after a one-character edit in the 4-file and 53-file
+# workspaces (`cargo bench --bench lsp`, criterion medians; LSP=0 skips it).
 # Wall times are hyperfine medians; peak memory is the maximum resident set size reported by
 # /usr/bin/time (median of several runs); files, objects and bytes are counted in the output.
 #
@@ -38,6 +40,8 @@ BIN=${BIN:-$ROOT/target/release/slipway}
 FLOOR=$WORK/floor
 RESULTS=$WORK/results
 PEERS=${PEERS:-1}
+LSP=${LSP:-1}
+CRITERION=${CARGO_TARGET_DIR:-$ROOT/target}/criterion
 PEERS_KIT=${PEERS_KIT:-$ROOT/../shared/bench-peers}
 PEERS_HOME=${PEERS_HOME:-$HOME/.cache/slipway-peers}
 PRIORITY=
@@ -227,6 +231,23 @@ done
 bench "check-delivery-matrix" "$RUNS" "$BIN check $ROOT/examples/delivery-matrix"
 memory "check-delivery-matrix" "$BIN check $ROOT/examples/delivery-matrix"
 
+# The language server in process (benches/lsp.rs): criterion's median of didChange ->
+# diagnostics ready, one-character edit, in the flattened gen-spec workspaces of 4 and 53 files.
+if [ "$LSP" = 1 ]; then
+    echo "== language server workspaces (load $(load))" >&2
+    (cd "$ROOT" && $PRIORITY cargo bench --quiet --bench lsp -- workspace >&2)
+    python3 - "$CRITERION" >"$RESULTS/lsp.medians" <<'EOF'
+import glob, json, os, sys
+for path in glob.glob(os.path.join(sys.argv[1], "*", "new", "benchmark.json")):
+    name = json.load(open(path))["full_id"]
+    if "workspace of" not in name:
+        continue
+    files = name.split("workspace of ")[1].split(" files")[0]
+    estimates = json.load(open(os.path.join(os.path.dirname(path), "estimates.json")))
+    print(files, estimates["median"]["point_estimate"] / 1e6)
+EOF
+fi
+
 python3 - "$RESULTS" "$SIZES" "$(nproc)" "$OUT_ROOT" >"$WORK/results.md" <<'EOF'
 import json, os, sys
 
@@ -326,6 +347,16 @@ for n in sizes:
         verdict("peak memory of `check`", n, kib("check-5000") / 1024, 80, "MiB")
     if n == "10000" and kib("full-10000"):
         verdict("peak memory of the full compile", n, kib("full-10000") / 1024, 400, "MiB")
+lsp_path = os.path.join(results, "lsp.medians")
+if os.path.exists(lsp_path):
+    for line in open(lsp_path):
+        files, median_ms = line.split()
+        lines, limit = {"4": ("2,000", 3), "53": ("100,000", 10)}.get(files, ("?", None))
+        if limit:
+            value = float(median_ms)
+            met = "met" if value <= limit else f"**missed by {value / limit:.2f}x**"
+            print(f"| language server: edit -> diagnostics, {files} files ({lines} lines) | - | "
+                  f"{value:.2f} ms (criterion median) | {limit} ms | {met} |")
 if "1000" in sizes and "10000" in sizes:
     for key, label in (("check", "check"), ("comparable", "compile --target k8s,istio"),
                        ("full", "full compile")):

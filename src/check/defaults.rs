@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub fn apply(
     checker: &mut Checker,
     item: &Item,
-    services: &BTreeMap<String, Object>,
+    services: &BTreeMap<String, &Object>,
     shadows: &mut Vec<Shadow>,
 ) -> Item {
     let ExprKind::Object(object) = &item.value.kind else {
@@ -38,7 +38,7 @@ pub fn apply(
         match (service, body_of(entry)) {
             (Some(name), Some(own)) => {
                 done.insert(name);
-                let service = services.get_key_value(name);
+                let service = services.get_key_value(name).map(|(n, s)| (n, *s));
                 let body = match &defaults {
                     Some((_, under)) => {
                         record(under, service, &mut shadows);
@@ -71,7 +71,7 @@ pub fn apply(
             .iter()
             .filter(|(name, _)| !done.contains(name.as_str()))
         {
-            record(under, Some((name, service)), &mut shadows);
+            record(under, Some((name, *service)), &mut shadows);
             let label = Ident {
                 text: name.clone(),
                 span: key.span,

@@ -50,6 +50,13 @@ pub trait Loader {
     fn standard_module(&self, _module: &crate::stdlib::StdModule) -> Option<PathBuf> {
         None
     }
+
+    /// The syntax tree of file `file`, whose text is `text`, and its syntax problems:
+    /// [`syntax::parse`] by default. The language server hands back the tree of its last
+    /// check when a file's text has not changed, so an edit re-parses only the edited file.
+    fn parse(&self, file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+        syntax::parse(file, text)
+    }
 }
 
 /// A loader and the root of the project it reads, as the checker uses them.
@@ -179,6 +186,7 @@ impl Sources {
 /// Parses the root files and follows their imports to every file they reach.
 pub fn load(roots: Vec<RootFile>, project: Project) -> (Sources, Vec<Diagnostic>) {
     let mut state = State {
+        loader: project.loader,
         sources: Sources::default(),
         diagnostics: Vec::new(),
         pending: Vec::new(),
@@ -209,7 +217,9 @@ fn index_u32(index: usize) -> u32 {
     u32::try_from(index).unwrap_or(u32::MAX)
 }
 
-struct State {
+struct State<'a> {
+    /// Parses each file (see [`Loader::parse`]).
+    loader: &'a dyn Loader,
     sources: Sources,
     diagnostics: Vec<Diagnostic>,
     /// Problems with imports, by importing file; the chain is added once every import is
@@ -218,7 +228,7 @@ struct State {
     by_path: BTreeMap<String, FileId>,
 }
 
-impl State {
+impl State<'_> {
     fn add(
         &mut self,
         file: SourceFile,
@@ -227,7 +237,7 @@ impl State {
         problem: Option<Diagnostic>,
     ) -> FileId {
         let id = FileId(index_u32(self.sources.files.len()));
-        let (module, found) = syntax::parse(id, &file.text);
+        let (module, found) = self.loader.parse(id, &file.text);
         self.diagnostics.extend(problem);
         self.diagnostics.extend(found);
         let role = if parent.is_some() {

@@ -45,15 +45,25 @@ pub(crate) fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
     let mut shadows = std::mem::take(&mut expander.shadows);
     program.strategy_names = std::mem::take(&mut expander.strategy_names);
     let services = service_bodies(&rewritten);
-    for (file, declarations) in rewritten {
+    let environments: Vec<Vec<Option<Item>>> = rewritten
+        .iter()
+        .map(|(_, declarations)| {
+            declarations
+                .iter()
+                .map(|declaration| match declaration {
+                    Declaration::Item(item) if item.keyword.text == "environment" => {
+                        Some(defaults::apply(checker, item, &services, &mut shadows))
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    for ((file, declarations), applied) in rewritten.into_iter().zip(environments) {
         let declarations = declarations
             .into_iter()
-            .map(|declaration| match declaration {
-                Declaration::Item(item) if item.keyword.text == "environment" => {
-                    Declaration::Item(defaults::apply(checker, &item, &services, &mut shadows))
-                }
-                other => other,
-            })
+            .zip(applied)
+            .map(|(declaration, applied)| applied.map_or(declaration, Declaration::Item))
             .collect();
         let comments = Vec::new();
         program.modules.push(Module {
@@ -100,16 +110,14 @@ fn rewrite_roots(
 }
 
 /// Each service's body after templates, by name (the first of duplicates).
-fn service_bodies(rewritten: &[(FileId, Vec<Declaration>)]) -> BTreeMap<String, Object> {
+fn service_bodies(rewritten: &[(FileId, Vec<Declaration>)]) -> BTreeMap<String, &Object> {
     let mut services = BTreeMap::new();
     for declaration in rewritten.iter().flat_map(|(_, declarations)| declarations) {
         let Declaration::Item(item) = declaration else {
             continue;
         };
         if let (true, ExprKind::Object(body)) = (item.keyword.text == "service", &item.value.kind) {
-            services
-                .entry(item.name.text.clone())
-                .or_insert_with(|| body.clone());
+            services.entry(item.name.text.clone()).or_insert(body);
         }
     }
     services
@@ -162,8 +170,8 @@ fn rewrite(
             };
             Some(match value {
                 Some(value) => Declaration::Item(Item {
-                    value,
-                    ..item.clone()
+                    from: item.from.clone(),
+                    ..item.with_value(value)
                 }),
                 None => broken(item),
             })

@@ -469,11 +469,7 @@ impl<'s> Expander<'s> {
             kind: ExprKind::Object(Object { tag, ..merged }),
             span: item.value.span,
         };
-        Some(Item {
-            from: None,
-            value,
-            ..item.clone()
-        })
+        Some(item.with_value(value))
     }
 }
 

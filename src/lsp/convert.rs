@@ -40,6 +40,11 @@ impl Lines {
         }
     }
 
+    /// The unit its columns are counted in.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
     pub fn position(&self, text: &str, offset: usize) -> Position {
         let found = self
             .index

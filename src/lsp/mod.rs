@@ -20,6 +20,7 @@ mod hover;
 mod index;
 mod loader;
 mod references;
+mod reuse;
 mod scan;
 mod scope;
 mod server;

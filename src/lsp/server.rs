@@ -78,6 +78,11 @@ impl<'a> Server<'a> {
         self.workspace.analyses_run
     }
 
+    /// How many files those checks parsed (the rest they reused from the check before).
+    pub fn files_parsed(&self) -> u64 {
+        self.workspace.files_parsed
+    }
+
     /// Handles one message and returns the messages to send back.
     pub fn handle(&mut self, message: Message) -> Vec<Message> {
         self.handle_before(message, None)

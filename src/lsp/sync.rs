@@ -1,7 +1,8 @@
 //! Document synchronisation: `didOpen`, `didChange` (full or ranged edits), `didClose`,
 //! `didSave` and `didChangeWatchedFiles`. Each one updates the workspace and answers with
-//! fresh diagnostics for every file of the affected spec, except a `didChange` that another
-//! change of the same document follows in the queue: it only updates the text.
+//! fresh diagnostics for the changed file and every file of the affected spec whose
+//! diagnostics changed, except a `didChange` that another change of the same document follows
+//! in the queue: it only updates the text.
 
 use super::diagnostics;
 use super::server::notification as message;
@@ -190,19 +191,21 @@ fn spec_uris(workspace: &mut Workspace, uri: &Uri) -> Vec<Uri> {
     }
 }
 
-/// Diagnostics for every file of the spec of `uri`, and empty lists for files in `before`
-/// that are no longer part of it.
+/// Diagnostics for `uri` and for every other file of its spec whose diagnostics changed, and
+/// empty lists for files in `before` that are no longer part of it.
 fn republish(
     workspace: &mut Workspace,
     uri: &Uri,
     before: Vec<Uri>,
 ) -> Vec<PublishDiagnosticsParams> {
     let analysis = workspace.analysis(uri);
-    let mut published = diagnostics::publications(&analysis);
+    let all = diagnostics::publications(&analysis);
+    let mut published = workspace.published.needed(uri, all);
     for gone in before
         .into_iter()
         .filter(|old| analysis.file_index(old).is_none())
     {
+        workspace.published.forget(&gone);
         published.push(diagnostics::cleared(gone));
     }
     published

@@ -7,10 +7,13 @@
 //! override their file's disk text. Each spec is checked with [`crate::check_project`],
 //! exactly as `slipway check DIR` would, and the result is kept as an [`Analysis`] until one
 //! of its files changes. A file in a subdirectory also belongs to the spec of each directory
-//! above it that the editor checks, so a change to it forgets all of those.
+//! above it that the editor checks, so a change to it retires all of those. A retired
+//! analysis hands its syntax trees and line tables to the next check of its spec
+//! ([`super::reuse`]), so an edit re-parses only the edited file.
 
 use super::convert::{self, Encoding, FileLookup, Lines};
 use super::loader::Imports;
+use super::reuse::{Parsed, Previous, Reusing};
 use super::scan::{self, Scan};
 use crate::span::{SourceFile, Span};
 use crate::{FileId, Loader, RootFile, MAX_SOURCE_BYTES};
@@ -75,12 +78,15 @@ pub struct SpecFile {
     pub standard: bool,
 }
 
-/// A checked spec, with everything the requests need.
+/// A checked spec, with everything the requests need. The texts are in [`Analysis::files`]
+/// (moved out of `checked.files`, which keeps only the names).
 #[derive(Debug)]
 pub struct Analysis {
     pub files: Vec<SpecFile>,
     pub checked: crate::Checked,
     scans: OnceCell<Vec<Scan>>,
+    /// The syntax problems of each file, by file id, for the next check to reuse.
+    syntax: Vec<Vec<crate::Diagnostic>>,
 }
 
 impl Analysis {
@@ -118,6 +124,27 @@ impl Analysis {
     }
 }
 
+/// What a retired analysis hands to the next check of its spec: each file's text, tree,
+/// syntax problems and line table (nothing when a request still holds it).
+fn previous_of(analysis: Rc<Analysis>) -> Previous {
+    let Ok(analysis) = Rc::try_unwrap(analysis) else {
+        return Previous::default();
+    };
+    let mut modules = analysis.checked.modules.into_iter();
+    let mut syntax = analysis.syntax.into_iter();
+    let files = analysis
+        .files
+        .into_iter()
+        .map(|file| Parsed {
+            text: file.text,
+            module: modules.next(),
+            syntax: syntax.next().unwrap_or_default(),
+            lines: Some(file.lines),
+        })
+        .collect();
+    Previous { files }
+}
+
 impl FileLookup for Analysis {
     fn uri(&self, file: usize) -> Option<&Uri> {
         self.files.get(file)?.uri.as_ref()
@@ -147,8 +174,14 @@ pub struct Workspace<'a> {
     documents: BTreeMap<String, Document>,
     disk: HashMap<PathBuf, Vec<(PathBuf, Vec<u8>)>>,
     analyses: HashMap<SpecKey, Rc<Analysis>>,
+    /// Analyses whose files changed, kept until their spec is checked again.
+    retired: HashMap<SpecKey, Rc<Analysis>>,
     /// How many times a spec has been checked (the tests count the work done).
     pub analyses_run: u64,
+    /// How many files those checks parsed rather than reused.
+    pub files_parsed: u64,
+    /// What the editor was last sent for each file.
+    pub published: super::diagnostics::Published,
 }
 
 impl<'a> Workspace<'a> {
@@ -159,7 +192,10 @@ impl<'a> Workspace<'a> {
             documents: BTreeMap::new(),
             disk: HashMap::new(),
             analyses: HashMap::new(),
+            retired: HashMap::new(),
             analyses_run: 0,
+            files_parsed: 0,
+            published: super::diagnostics::Published::default(),
         }
     }
 
@@ -167,10 +203,10 @@ impl<'a> Workspace<'a> {
         self.documents.get(uri.as_str())
     }
 
-    /// Opens or replaces a document and forgets the analyses of the specs that hold it.
+    /// Opens or replaces a document and retires the analyses of the specs that hold it.
     pub fn set_document(&mut self, document: Document) {
         let key = SpecKey::of(&document.uri);
-        self.analyses.retain(|spec, _| !spec.covers(&key));
+        self.retire(&key);
         self.documents
             .insert(document.uri.as_str().to_string(), document);
     }
@@ -186,12 +222,29 @@ impl<'a> Workspace<'a> {
         if let SpecKey::Directory(dir) = key {
             self.disk.retain(|holder, _| !dir.starts_with(holder));
         }
-        self.analyses.retain(|spec, _| !spec.covers(key));
+        self.retire(key);
+    }
+
+    /// Moves the analyses of every spec that holds the files of `key` aside, for their next
+    /// check to reuse.
+    fn retire(&mut self, key: &SpecKey) {
+        let holders: Vec<SpecKey> = self
+            .analyses
+            .keys()
+            .filter(|spec| spec.covers(key))
+            .cloned()
+            .collect();
+        for spec in holders {
+            if let Some(analysis) = self.analyses.remove(&spec) {
+                self.retired.insert(spec, analysis);
+            }
+        }
     }
 
     /// Forgets every analysis (after an internal error, to start again from the texts).
     pub fn forget_analyses(&mut self) {
         self.analyses.clear();
+        self.retired.clear();
     }
 
     /// An open document of the spec `key`, if any.
@@ -261,7 +314,14 @@ impl<'a> Workspace<'a> {
         if files.is_empty() {
             files.insert(uri.as_str().to_string(), (uri.clone(), String::new(), None));
         }
-        self.check(key, files, &oversized)
+        let previous = self
+            .retired
+            .remove(key)
+            .map(previous_of)
+            .unwrap_or_default();
+        let (analysis, parsed) = self.check(key, files, &oversized, previous);
+        self.files_parsed += parsed;
+        analysis
     }
 
     /// Checks the files as one spec, as `slipway check DIR` does: each file named by its
@@ -269,26 +329,29 @@ impl<'a> Workspace<'a> {
     /// first). The analysis lists the files as the check does: the spec's own, then imports.
     /// A spec with an open document over the size limit is not checked, as `slipway check`
     /// checks no spec with a file over it: that document is empty in the analysis, and SW0005
-    /// is its only diagnostic.
+    /// is its only diagnostic. The trees of `previous` are reused where a file is unchanged;
+    /// also returns how many files were parsed.
     fn check(
         &self,
         key: &SpecKey,
         files: BTreeMap<String, (Uri, String, Option<i32>)>,
         oversized: &BTreeSet<String>,
-    ) -> Analysis {
-        let roots: Vec<RootFile> = files
-            .iter()
-            .map(|(name, (_, text, _))| root_file(key, name, text))
-            .collect();
-        let mut own: Vec<(Option<Uri>, Option<i32>)> = files
-            .into_values()
-            .map(|(uri, _, version)| (Some(uri), version))
-            .collect();
-        let checked = match key {
-            _ if !oversized.is_empty() => refused(roots, oversized),
+        previous: Previous,
+    ) -> (Analysis, u64) {
+        let mut roots = Vec::with_capacity(files.len());
+        let mut own: Vec<(Option<Uri>, Option<i32>)> = Vec::with_capacity(files.len());
+        for (name, (uri, text, version)) in files {
+            roots.push(root_file(key, &name, text));
+            own.push((Some(uri), version));
+        }
+        let (mut checked, previous, syntax, parsed) = match key {
+            _ if !oversized.is_empty() => (refused(roots, oversized), previous, Vec::new(), 0),
             SpecKey::Directory(dir) => {
                 let imports = Imports::new(self.loader, &self.documents);
-                let checked = crate::check_project(roots, dir, &imports);
+                let reusing = Reusing::new(&imports, previous);
+                let checked = crate::check_project(roots, dir, &reusing);
+                let parsed = reusing.parsed.get();
+                let (previous, syntax) = reusing.finish();
                 own.extend(
                     checked
                         .files
@@ -297,10 +360,14 @@ impl<'a> Workspace<'a> {
                         .skip(own.len())
                         .map(|(f, unit)| self.imported(&imports, &f.name, &unit.path)),
                 );
-                checked
+                (checked, previous, syntax, parsed)
             }
             SpecKey::Document(_) => {
-                crate::check_project(roots, Path::new(""), &crate::check::modules::NoFiles)
+                let reusing = Reusing::new(&crate::check::modules::NoFiles, previous);
+                let checked = crate::check_project(roots, Path::new(""), &reusing);
+                let parsed = reusing.parsed.get();
+                let (previous, syntax) = reusing.finish();
+                (checked, previous, syntax, parsed)
             }
         };
         own.extend(
@@ -310,24 +377,44 @@ impl<'a> Workspace<'a> {
                 .skip(own.len())
                 .map(|unit| self.standard(&unit.path)),
         );
-        let files = checked
-            .files
-            .iter()
-            .enumerate()
-            .zip(own.into_iter().chain(std::iter::repeat((None, None))))
-            .map(|((index, source), (uri, version))| SpecFile {
-                lines: Lines::new(&source.text, self.encoding),
-                text: source.text.clone(),
-                uri,
-                version,
-                standard: is_standard(&checked, index),
-            })
-            .collect();
-        Analysis {
+        let files = self.spec_files(&mut checked, own, previous);
+        let analysis = Analysis {
             files,
             checked,
             scans: OnceCell::new(),
-        }
+            syntax,
+        };
+        (analysis, parsed)
+    }
+
+    /// The files of a check, their texts moved out of `checked`, with the URIs and versions
+    /// of `own` and the line tables of `previous` where a text is unchanged.
+    fn spec_files(
+        &self,
+        checked: &mut crate::Checked,
+        own: Vec<(Option<Uri>, Option<i32>)>,
+        mut previous: Previous,
+    ) -> Vec<SpecFile> {
+        let standard: Vec<bool> = (0..checked.files.len())
+            .map(|index| is_standard(checked, index))
+            .collect();
+        checked
+            .files
+            .iter_mut()
+            .zip(standard)
+            .enumerate()
+            .zip(own.into_iter().chain(std::iter::repeat((None, None))))
+            .map(|((index, (source, standard)), (uri, version))| {
+                let text = std::mem::take(&mut source.text);
+                SpecFile {
+                    lines: previous.lines(index, &text, self.encoding),
+                    text,
+                    uri,
+                    version,
+                    standard,
+                }
+            })
+            .collect()
     }
 
     /// The URI and open version of an imported file, by the name the loader gave it, or of
@@ -364,10 +451,10 @@ impl<'a> Workspace<'a> {
 /// A file of the spec `key` named `name` (its path): its path in the project is relative to the
 /// spec's directory, as `slipway check DIR` names it, so imports from a subdirectory resolve
 /// the same way.
-fn root_file(key: &SpecKey, name: &str, text: &str) -> RootFile {
+fn root_file(key: &SpecKey, name: &str, text: String) -> RootFile {
     let file = SourceFile {
         name: name.to_string(),
-        text: text.to_string(),
+        text,
     };
     let inside = match key {
         SpecKey::Directory(dir) => Path::new(name).strip_prefix(dir).ok(),

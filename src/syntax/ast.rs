@@ -73,6 +73,21 @@ pub struct Item {
     pub span: Span,
 }
 
+impl Item {
+    /// This item with `value` in place of its own and no `from`, without copying its own
+    /// value (`Item { value, ..item.clone() }` copies the whole body only to drop it).
+    pub fn with_value(&self, value: Expr) -> Item {
+        Item {
+            keyword: self.keyword.clone(),
+            name: self.name.clone(),
+            from: None,
+            value,
+            doc: self.doc.clone(),
+            span: self.span,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ident {
     pub text: String,
