@@ -8,11 +8,15 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use slipway::check::modules::NoFiles;
 use slipway::lsp::{Message, Server};
-use slipway::{LoadError, LoadedFile, Loader};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+// The language-server tests' loader: files served from memory as a disk would serve them.
+#[path = "../tests/lsp_support/memory_loader.rs"]
+mod memory_loader;
+use memory_loader::MemoryLoader;
 
 // The allocator of the `slipway` binary, so these numbers are those of the real process.
 #[global_allocator]
@@ -175,31 +179,6 @@ fn check_only(c: &mut Criterion) {
 /// Where the flattened workspaces pretend to live.
 const WORKSPACE: &str = "/bench/workspace";
 
-/// Serves fixed files as the disk of [`WORKSPACE`], as the CLI's loader reads a disk.
-struct MemoryLoader {
-    files: BTreeMap<PathBuf, String>,
-}
-
-impl Loader for MemoryLoader {
-    fn spec_files(&self, dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-        self.files
-            .iter()
-            .filter(|(path, _)| path.starts_with(dir))
-            .map(|(path, text)| (path.clone(), text.clone().into_bytes()))
-            .collect()
-    }
-
-    fn load(&self, root: &Path, path: &str) -> Result<LoadedFile, LoadError> {
-        let full = root.join(path);
-        let text = self.files.get(&full).ok_or(LoadError::NotFound)?;
-        Ok(LoadedFile {
-            path: path.to_string(),
-            name: full.display().to_string(),
-            bytes: text.clone().into_bytes(),
-        })
-    }
-}
-
 /// The reference workload of `benches/gen-spec` at `services` services, written under
 /// target/ and read back flattened: every file's name without its directory, in
 /// [`WORKSPACE`].
@@ -238,7 +217,10 @@ fn workspace_edit(c: &mut Criterion, services: usize, files: usize, lines: &str)
     let edited_path = Path::new(WORKSPACE).join("services-001.slip");
     let text = workload[&edited_path].clone();
     let uri = format!("file://{}", edited_path.display());
-    let loader = MemoryLoader { files: workload };
+    let loader = MemoryLoader {
+        files: workload,
+        standard_dir: None,
+    };
     let mut server = Server::new(&loader);
     open_at(&mut server, &uri, &text);
     let versions = [

@@ -185,3 +185,35 @@ fn an_edit_re_parses_only_the_edited_file() {
     server.handle(notification("textDocument/didChange", params));
     assert_eq!(server.files_parsed() - before, 1);
 }
+
+#[test]
+fn closing_an_unsaved_file_clears_it_after_an_edit_below_retired_its_spec() {
+    let mut client = Client::start(&[
+        ("app.slip", APP),
+        ("services.slip", SERVICES),
+        ("environments.slip", ENVIRONMENTS),
+        ("b/solo.slip", APP),
+    ]);
+    // An unsaved file with a problem, in the top directory's spec.
+    client.open("new.slip", "service broken {\n  replicas = \"three\"\n}\n");
+    let published = client.diagnostics();
+    assert!(!published["new.slip"].is_empty(), "{published:#?}");
+
+    // An edit in the directory below retires the top spec's analysis as well; only the
+    // spec below is checked again.
+    client.open("b/solo.slip", APP);
+    client.change("b/solo.slip", 2, &APP.replace("acme", "acme-two"));
+    client.diagnostics();
+
+    client.notify(
+        "textDocument/didClose",
+        serde_json::json!({ "textDocument": { "uri": lsp_support::uri("new.slip") } }),
+    );
+    let published = client.diagnostics();
+    assert_eq!(
+        published.get("new.slip"),
+        Some(&Vec::new()),
+        "{published:#?}"
+    );
+    assert_eq!(client.shut_down(), 0);
+}

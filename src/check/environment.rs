@@ -72,7 +72,7 @@ pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Enviro
         Some(expr) => {
             strategy::lower_use(checker, expr, scope.strategies, &scope.declared_strategies)
         }
-        None => Some(default_strategy(item.name.span)),
+        None => Some(Strategy::default_rolling(item.name.span)),
     };
     let production = reader
         .value(checker, "production")
@@ -149,19 +149,6 @@ fn mesh(checker: &mut Checker, expr: &crate::syntax::ast::Expr) -> Option<Mesh> 
             values::unknown_variant(checker, "mesh", &variant, Mesh::KINDS);
             None
         }
-    }
-}
-
-fn default_strategy(span: Span) -> Strategy {
-    Strategy {
-        name: None,
-        kind: StrategyKind::Rolling {
-            max_surge: IntOrPercent::Percent(25),
-            max_unavailable: IntOrPercent::Count(0),
-        },
-        engine: Engine::Workflow,
-        requests: None,
-        span,
     }
 }
 

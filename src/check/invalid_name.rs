@@ -177,7 +177,7 @@ fn too_long(name: &str, span: Span, rule: NameRule, what: &str) -> Diagnostic {
             name.len()
         ),
         span,
-        match name.len() - limit {
+        match name.len().saturating_sub(limit) {
             1 => "1 character over the limit".to_string(),
             over => format!("{over} characters over the limit"),
         },

@@ -580,6 +580,23 @@ pub struct Strategy {
     pub span: Span,
 }
 
+impl Strategy {
+    /// The strategy of a deployment that names none: rolling, a quarter more pods at a time
+    /// and none unavailable (the Deployment defaults, with no downtime).
+    pub fn default_rolling(span: Span) -> Strategy {
+        Strategy {
+            name: None,
+            kind: StrategyKind::Rolling {
+                max_surge: IntOrPercent::Percent(25),
+                max_unavailable: IntOrPercent::Count(0),
+            },
+            engine: Engine::Workflow,
+            requests: None,
+            span,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum StrategyKind {

@@ -12,6 +12,7 @@ use super::convert::{Encoding, Lines};
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::Module;
 use crate::{FileId, LoadError, LoadedFile, Loader};
+use lsp_types::Uri;
 use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
@@ -24,10 +25,12 @@ pub struct Parsed {
     pub lines: Option<Lines>,
 }
 
-/// The files of the last check of a spec, by file id.
+/// The files of the last check of a spec, by file id, and the files it published
+/// diagnostics for (to clear them if they leave the spec before it is checked again).
 #[derive(Debug, Default)]
 pub struct Previous {
     pub files: Vec<Parsed>,
+    pub shown: Vec<Uri>,
 }
 
 impl Previous {

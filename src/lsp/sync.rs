@@ -178,7 +178,8 @@ fn did_change_watched(
 }
 
 /// The files currently in the spec of `uri` that get diagnostics (all but standard modules),
-/// when it has been analysed.
+/// when it has been analysed; or those of its last analysis, when an edit elsewhere retired
+/// it (so a file that leaves it is still cleared).
 fn spec_uris(workspace: &mut Workspace, uri: &Uri) -> Vec<Uri> {
     match workspace.cached_analysis(uri) {
         Some(analysis) => analysis
@@ -187,7 +188,10 @@ fn spec_uris(workspace: &mut Workspace, uri: &Uri) -> Vec<Uri> {
             .filter(|file| !file.standard)
             .filter_map(|file| file.uri.clone())
             .collect(),
-        None => Vec::new(),
+        None => workspace
+            .retired_uris(uri)
+            .map(<[Uri]>::to_vec)
+            .unwrap_or_default(),
     }
 }
 

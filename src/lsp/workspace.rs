@@ -125,10 +125,20 @@ impl Analysis {
 }
 
 /// What a retired analysis hands to the next check of its spec: each file's text, tree,
-/// syntax problems and line table (nothing when a request still holds it).
+/// syntax problems and line table (none when a request still holds it), and the files it
+/// published diagnostics for. The model and the diagnostics are dropped.
 fn previous_of(analysis: Rc<Analysis>) -> Previous {
+    let shown: Vec<Uri> = analysis
+        .files
+        .iter()
+        .filter(|file| !file.standard)
+        .filter_map(|file| file.uri.clone())
+        .collect();
     let Ok(analysis) = Rc::try_unwrap(analysis) else {
-        return Previous::default();
+        return Previous {
+            files: Vec::new(),
+            shown,
+        };
     };
     let mut modules = analysis.checked.modules.into_iter();
     let mut syntax = analysis.syntax.into_iter();
@@ -142,7 +152,7 @@ fn previous_of(analysis: Rc<Analysis>) -> Previous {
             lines: Some(file.lines),
         })
         .collect();
-    Previous { files }
+    Previous { files, shown }
 }
 
 impl FileLookup for Analysis {
@@ -174,8 +184,9 @@ pub struct Workspace<'a> {
     documents: BTreeMap<String, Document>,
     disk: HashMap<PathBuf, Vec<(PathBuf, Vec<u8>)>>,
     analyses: HashMap<SpecKey, Rc<Analysis>>,
-    /// Analyses whose files changed, kept until their spec is checked again.
-    retired: HashMap<SpecKey, Rc<Analysis>>,
+    /// What the analyses whose files changed hand to the next check of their spec (texts,
+    /// trees, line tables: not the model), kept until that check.
+    retired: HashMap<SpecKey, Previous>,
     /// How many times a spec has been checked (the tests count the work done).
     pub analyses_run: u64,
     /// How many files those checks parsed rather than reused.
@@ -236,7 +247,7 @@ impl<'a> Workspace<'a> {
             .collect();
         for spec in holders {
             if let Some(analysis) = self.analyses.remove(&spec) {
-                self.retired.insert(spec, analysis);
+                self.retired.insert(spec, previous_of(analysis));
             }
         }
     }
@@ -258,6 +269,14 @@ impl<'a> Workspace<'a> {
     /// The analysis of the spec of `uri`, if one is cached.
     pub fn cached_analysis(&self, uri: &Uri) -> Option<Rc<Analysis>> {
         self.analyses.get(&SpecKey::of(uri)).cloned()
+    }
+
+    /// The files the spec of `uri` published diagnostics for when it was last checked, if
+    /// its analysis was retired since.
+    pub fn retired_uris(&self, uri: &Uri) -> Option<&[Uri]> {
+        self.retired
+            .get(&SpecKey::of(uri))
+            .map(|previous| previous.shown.as_slice())
     }
 
     /// The checked spec that `uri` belongs to.
@@ -314,11 +333,7 @@ impl<'a> Workspace<'a> {
         if files.is_empty() {
             files.insert(uri.as_str().to_string(), (uri.clone(), String::new(), None));
         }
-        let previous = self
-            .retired
-            .remove(key)
-            .map(previous_of)
-            .unwrap_or_default();
+        let previous = self.retired.remove(key).unwrap_or_default();
         let (analysis, parsed) = self.check(key, files, &oversized, previous);
         self.files_parsed += parsed;
         analysis

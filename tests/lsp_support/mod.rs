@@ -9,7 +9,6 @@ use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 use lsp_types::{Position, Range, Uri};
 use serde_json::Value;
-use slipway::{LoadError, LoadedFile, Loader};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -25,44 +24,9 @@ pub fn uri(name: &str) -> Uri {
 /// Where the test loader says the standard modules' copies are (nothing is written there).
 pub const STDLIB_DIR: &str = "/stdlib";
 
-/// Serves fixed files as the disk contents of [`DIR`], as the CLI's loader reads a disk: the
-/// spec of a directory is every `.slip` file below it (hidden ones left out), and any file
-/// can be imported. Standard modules are "copied" to [`STDLIB_DIR`].
-struct MemoryLoader {
-    files: BTreeMap<PathBuf, String>,
-}
-
-impl Loader for MemoryLoader {
-    fn spec_files(&self, dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-        let hidden = |path: &Path| {
-            path.strip_prefix(dir).is_ok_and(|inside| {
-                inside
-                    .components()
-                    .any(|part| part.as_os_str().to_string_lossy().starts_with('.'))
-            })
-        };
-        self.files
-            .iter()
-            .filter(|(path, _)| path.starts_with(dir) && !hidden(path))
-            .filter(|(path, _)| path.extension().is_some_and(|ext| ext == "slip"))
-            .map(|(path, text)| (path.clone(), text.clone().into_bytes()))
-            .collect()
-    }
-
-    fn load(&self, root: &Path, path: &str) -> Result<LoadedFile, LoadError> {
-        let full = root.join(path);
-        let text = self.files.get(&full).ok_or(LoadError::NotFound)?;
-        Ok(LoadedFile {
-            path: path.to_string(),
-            name: full.display().to_string(),
-            bytes: text.clone().into_bytes(),
-        })
-    }
-
-    fn standard_module(&self, module: &slipway::stdlib::StdModule) -> Option<PathBuf> {
-        Some(Path::new(STDLIB_DIR).join(module.file))
-    }
-}
+#[path = "memory_loader.rs"]
+mod memory_loader;
+use memory_loader::MemoryLoader;
 
 /// Splits a `$0` cursor marker out of `text`.
 pub fn cursor(text: &str) -> (String, Position) {
@@ -99,6 +63,7 @@ impl Client {
         let server = std::thread::spawn(move || {
             let loader = MemoryLoader {
                 files: loader_files,
+                standard_dir: Some(PathBuf::from(STDLIB_DIR)),
             };
             slipway::lsp::run(&server_side, &loader)
         });

@@ -6,9 +6,7 @@
 //! overlay sets it). It belongs to no environment, so its `app.kubernetes.io/instance` label
 //! is the service name; the overlays patch it to `<service>-<environment>`.
 
-use crate::check::model::{
-    Deployment, Engine, Gateway, IntOrPercent, Model, Service, Strategy, StrategyKind,
-};
+use crate::check::model::{Deployment, Gateway, Model, Service, Strategy};
 use crate::emit::k8s::{self, Object, Unit};
 use crate::emit::labels;
 use crate::span::Span;
@@ -50,16 +48,7 @@ fn declared(model: &Model, service: &Service) -> Deployment {
         replicas: service.replicas.clone(),
         resources: service.resources.clone(),
         env: service.env.clone(),
-        strategy: Strategy {
-            name: None,
-            kind: StrategyKind::Rolling {
-                max_surge: IntOrPercent::Percent(25),
-                max_unavailable: IntOrPercent::Count(0),
-            },
-            engine: Engine::Workflow,
-            requests: None,
-            span: Span::default(),
-        },
+        strategy: Strategy::default_rolling(Span::default()),
         autoscaling: service.autoscaling.clone(),
         expose: service.expose.clone().map(|mut exposure| {
             // Outside any environment, an exposure without a gateway gets no Ingress; each
