@@ -29,6 +29,7 @@ use super::types::{Concurrency, Job, Step};
 use crate::check::model::{Deployment, Environment, Model, StrategyKind};
 use crate::emit::istio::Layout;
 use crate::emit::{istio, tracks, Options};
+use std::collections::HashMap;
 
 /// The secret (of each deploy environment) holding the kubeconfig.
 pub(crate) const KUBECONFIG_SECRET: &str = "${{ secrets.KUBECONFIG }}";
@@ -199,14 +200,17 @@ fn hook_files(model: &Model, options: &Options, deployment: &Deployment) -> Vec<
 /// The deployments of an environment, dependencies first.
 fn deployments<'m>(model: &'m Model, environment: &'m str) -> Vec<&'m Deployment> {
     let mut deployments: Vec<&Deployment> = model.deployments_in(environment).collect();
-    let rank = |d: &Deployment| {
-        model
-            .service_order
-            .iter()
-            .position(|s| *s == d.service)
-            .unwrap_or(usize::MAX)
-    };
-    deployments.sort_by_key(|d| (rank(d), d.service.clone()));
+    // Each service's place in the dependency order, looked up once (finding it in the list
+    // for every comparison made a large environment's workflow quadratic).
+    let mut ranks: HashMap<&str, usize> = HashMap::new();
+    for (rank, service) in model.service_order.iter().enumerate() {
+        ranks.entry(service.as_str()).or_insert(rank);
+    }
+    let rank = |d: &Deployment| ranks.get(d.service.as_str()).copied();
+    deployments.sort_by(|a, b| {
+        (rank(a).unwrap_or(usize::MAX), &a.service)
+            .cmp(&(rank(b).unwrap_or(usize::MAX), &b.service))
+    });
     deployments
 }
 

@@ -59,6 +59,16 @@ pub struct RemoteRef {
 
 /// The ExternalSecrets the unit's file holds: those of the Secrets it is the first to sync.
 pub(crate) fn external_secrets(model: &Model, unit: &Unit) -> Vec<ExternalSecret> {
+    // A unit that syncs no Secret is the first to sync none, and most units sync none:
+    // reading every peer of every unit made a large environment's emit quadratic (45% of
+    // `compile --out -` at N = 5,000).
+    if !unit
+        .deployment
+        .secret_uses()
+        .any(|secret_use| secret_use.from.is_some())
+    {
+        return Vec::new();
+    }
     let peers = peers(model, unit);
     // Each synced Secret with the first service that syncs it and every use that syncs it.
     let mut secrets: BTreeMap<&str, (&str, Vec<SecretUse>)> = BTreeMap::new();
