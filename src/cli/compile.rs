@@ -95,6 +95,7 @@ fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
         eprintln!("nothing written: fix the errors above");
         return status::ERRORS;
     }
+    super::free_beside(checked.modules);
     let options = match options(args, &model) {
         Ok(options) => options,
         Err(message) => {
@@ -126,7 +127,7 @@ fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
             status::USAGE
         }
     };
-    super::leave_to_exit((output, model, checked.modules, checked.files));
+    super::leave_to_exit((output, model, checked.files));
     code
 }
 
@@ -304,13 +305,14 @@ fn print_stream(model: &slipway::Model, options: &Options, progress: &mut Progre
     use std::io::Write;
     progress.phase("emit");
     let output = emit::emit(model, options);
-    let text = emit::stream::stream(&output, model, options);
     progress.clear();
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    // Document by document: the stream is never held whole beside the files it is cut from.
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = emit::stream::pieces(&output, model, options)
+        .try_for_each(|piece| stdout.write_all(piece.as_bytes()))
+        .and_then(|()| stdout.flush());
+    super::leave_to_exit(output);
+    match written {
         Ok(()) => status::OK,
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => status::OK,
         Err(error) => {

@@ -125,3 +125,13 @@ pub fn run() -> ExitCode {
 fn leave_to_exit<T>(value: T) {
     std::mem::forget(value);
 }
+
+/// Frees `value` on a thread of its own while the process goes on: for what a compile no
+/// longer needs (the syntax trees, once checked), so the allocator can reuse that memory for
+/// the output instead of adding the output to it, without waiting for the frees.
+fn free_beside<T: Send + 'static>(value: T) {
+    // If no thread can be started, the value is freed here (the closure is dropped).
+    let _ = std::thread::Builder::new()
+        .name("free".to_string())
+        .spawn(move || drop(value));
+}

@@ -18,16 +18,29 @@ pub const STREAM_TARGETS: &[Target] = &[Target::K8s, Target::Istio, Target::Prom
 /// The objects of `output` (emitted for the targets of [`STREAM_TARGETS`]) as one YAML
 /// stream, environment by environment in promotion order.
 pub fn stream(output: &Output, model: &Model, options: &Options) -> String {
-    let mut text = super::header(options);
-    for environment in super::environments(model, options) {
+    pieces(output, model, options).collect()
+}
+
+/// [`stream`] in pieces, in order: the header, then each document with its comment, for a
+/// writer that need not hold the whole stream.
+pub fn pieces<'o>(
+    output: &'o Output,
+    model: &'o Model,
+    options: &'o Options,
+) -> impl Iterator<Item = String> + 'o {
+    let header = std::iter::once(super::header(options));
+    let documents = super::environments(model, options).flat_map(move |environment| {
         let name = environment.name.value.as_str();
-        for path in environment_files(output, name) {
-            if let Some(file) = output.files.get(path) {
+        environment_files(output, name)
+            .into_iter()
+            .filter_map(move |path| {
+                let file = output.files.get(path)?;
+                let mut text = String::with_capacity(file.len() + name.len() + path.len() + 8);
                 push_document(&mut text, name, path, file);
-            }
-        }
-    }
-    text
+                Some(text)
+            })
+    });
+    header.chain(documents)
 }
 
 /// The resting-state files of one environment, in the order they can be applied.
