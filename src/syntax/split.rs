@@ -2,10 +2,12 @@
 //!
 //! pest stops at the first error, so the parser is run once per declaration. This scanner
 //! finds the declarations cheaply: it reads the structural tokens of [`super::lexer`] (so
-//! strings and comments hide their brackets, and a name is skipped in one step), tracks bracket depth, and starts a new chunk at a line that
-//! begins in column 0 with a name when the brackets are balanced, or with a declaration
-//! keyword even when they are not (so an unclosed `{` does not swallow the rest of the file). On the way it records every comment for the formatter, and the first
-//! place where brackets nest deeper than [`MAX_DEPTH`], which bounds the parser's recursion.
+//! strings and comments hide their brackets, and a name is skipped in one step), tracks
+//! bracket depth, and starts a new chunk at a line that begins in column 0 with a name when
+//! the brackets are balanced, or with a declaration keyword even when they are not (so an
+//! unclosed `{` does not swallow the rest of the file). On the way it records every comment
+//! for the formatter, and the first place where brackets nest deeper than [`MAX_DEPTH`],
+//! which bounds the parser's recursion.
 
 use crate::span::{FileId, Span};
 
