@@ -289,15 +289,22 @@ impl<'a> Printer<'a> {
         self.expr(&item.value, column);
     }
 
+    /// The comments on the line of an opening `{` or `[` (which ends at `open_end`), kept on
+    /// that line; returns where the text after them starts.
+    fn comments_after_open(&mut self, open_end: usize, close: usize) -> usize {
+        let mut last = open_end;
+        let after_open = self.trailing_comments(&mut last, close);
+        if !after_open.is_empty() {
+            self.out.push(' ');
+            self.out.push_str(&after_open);
+        }
+        last
+    }
+
     /// The entries of an expanded body, one level deeper than the current indentation, from
     /// just after `{` (at `open_end`) to the closing `}` (at `close`).
     pub fn body(&mut self, object: &Object, open_end: usize, close: usize) {
-        let mut last = open_end;
-        let after_brace = self.trailing_comments(&mut last, close);
-        if !after_brace.is_empty() {
-            self.out.push(' ');
-            self.out.push_str(&after_brace);
-        }
+        let mut last = self.comments_after_open(open_end, close);
         self.indent += 1;
         let mut pieces = Vec::new();
         for (index, entry) in object.entries.iter().enumerate() {
@@ -363,12 +370,7 @@ impl<'a> Printer<'a> {
         open_end: usize,
         close: usize,
     ) {
-        let mut last = open_end;
-        let after_bracket = self.trailing_comments(&mut last, close);
-        if !after_bracket.is_empty() {
-            self.out.push(' ');
-            self.out.push_str(&after_bracket);
-        }
+        let mut last = self.comments_after_open(open_end, close);
         self.indent += 1;
         let mut pieces = Vec::new();
         for (index, item) in items.iter().enumerate() {

@@ -198,8 +198,9 @@ impl Reader<'_> {
         }
     }
 
-    /// `{ entries }`, after an optional tag. The reader is at the `{`.
-    fn object(&mut self, tag: Option<Ident>) -> Option<Object> {
+    /// Steps over an opening `{` or `[` (where the reader is) and what the grammar skips after
+    /// it, one level deeper; returns where the bracket was. `None` past [`MAX_NESTING`].
+    fn open(&mut self) -> Option<usize> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
             return None;
@@ -207,6 +208,18 @@ impl Reader<'_> {
         let start = self.position;
         self.position += 1;
         self.skip()?;
+        Some(start)
+    }
+
+    /// Steps over the closing `}` or `]` (where the reader is), one level up.
+    fn close(&mut self) {
+        self.position += 1;
+        self.depth -= 1;
+    }
+
+    /// `{ entries }`, after an optional tag. The reader is at the `{`.
+    fn object(&mut self, tag: Option<Ident>) -> Option<Object> {
+        let start = self.open()?;
         let mut entries = Vec::new();
         while self.peek()? != b'}' {
             entries.push(self.entry()?);
@@ -216,8 +229,7 @@ impl Reader<'_> {
                 self.skip()?;
             }
         }
-        self.position += 1;
-        self.depth -= 1;
+        self.close();
         let mut span = self.span(start, self.position);
         if let Some(tag) = &tag {
             span = tag.span.to(span);
@@ -341,13 +353,7 @@ impl Reader<'_> {
 
     /// `[ value, value, ]`.
     fn list(&mut self) -> Option<Expr> {
-        self.depth += 1;
-        if self.depth > MAX_NESTING {
-            return None;
-        }
-        let start = self.position;
-        self.position += 1;
-        self.skip()?;
+        let start = self.open()?;
         let mut items = Vec::new();
         while self.peek()? != b']' {
             items.push(self.value()?);
@@ -361,8 +367,7 @@ impl Reader<'_> {
                 _ => return None,
             }
         }
-        self.position += 1;
-        self.depth -= 1;
+        self.close();
         items.shrink_to_fit();
         Some(Expr {
             kind: ExprKind::List(items),
