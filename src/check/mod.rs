@@ -21,17 +21,17 @@ mod injection;
 mod inline_secret;
 mod invalid_image;
 mod invalid_name;
-pub mod limits;
+pub(crate) mod limits;
 mod missing;
 pub mod model;
 pub mod modules;
-pub mod names;
+pub(crate) mod names;
 mod out_of_range;
 mod ownership;
 mod packs;
 pub mod policy;
-pub mod program;
-pub mod provenance;
+pub(crate) mod program;
+pub(crate) mod provenance;
 mod reader;
 mod rollouts;
 mod routing;
@@ -46,7 +46,7 @@ mod twice;
 mod units;
 mod unknown_field;
 mod unknown_variant;
-pub mod values;
+pub(crate) mod values;
 mod waivers;
 mod wrong_template;
 mod wrong_type;
@@ -98,7 +98,10 @@ pub struct DeclaredNames<'a> {
 
 /// Lowers parsed modules into the model (without the graph orders, which
 /// [`crate::graph::analyse`] adds) and returns the declared names for the graph phase.
-pub fn lower<'a>(checker: &mut Checker, modules: &'a [ast::Module]) -> (Model, DeclaredNames<'a>) {
+pub(crate) fn lower<'a>(
+    checker: &mut Checker,
+    modules: &'a [ast::Module],
+) -> (Model, DeclaredNames<'a>) {
     let declared = declarations::collect(checker, modules);
     let model = declarations::lower(checker, &declared);
     let names = DeclaredNames {

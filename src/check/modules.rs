@@ -530,7 +530,7 @@ pub struct OutsideRoot;
 
 /// Resolves `relative` against the directory of `base` (a root-relative file path). `Err`
 /// when the result would be absolute or above the root.
-pub fn join(base: &str, relative: &str) -> Result<String, OutsideRoot> {
+pub(crate) fn join(base: &str, relative: &str) -> Result<String, OutsideRoot> {
     let absolute = relative.starts_with(['/', '\\']) || relative.get(1..2) == Some(":");
     if absolute {
         return Err(OutsideRoot);

@@ -82,7 +82,7 @@ pub enum Literal {
     Millis(u64),
 }
 
-pub fn lower(checker: &mut Checker, item: &Item) -> Option<Policy> {
+pub(crate) fn lower(checker: &mut Checker, item: &Item) -> Option<Policy> {
     let errors_before = checker.error_count();
     let object = body(checker, item)?;
     let reader = Reader::new(checker, object, &schema::POLICY, item_label(item));
@@ -138,7 +138,11 @@ struct Scope {
 }
 
 /// Type-checks a condition for policies over `each`.
-pub fn condition(checker: &mut Checker, expr: &Expr, each: PolicySubject) -> Option<Condition> {
+pub(crate) fn condition(
+    checker: &mut Checker,
+    expr: &Expr,
+    each: PolicySubject,
+) -> Option<Condition> {
     checked(
         checker,
         expr,

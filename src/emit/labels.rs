@@ -11,7 +11,7 @@ pub(crate) const COMPONENT: &str = "app.kubernetes.io/component";
 
 /// `app.kubernetes.io/{name,instance,version,part-of,managed-by}` for one service in one
 /// environment.
-pub fn standard(model: &Model, deployment: &Deployment) -> BTreeMap<String, String> {
+pub(crate) fn standard(model: &Model, deployment: &Deployment) -> BTreeMap<String, String> {
     let mut labels = selector(deployment);
     labels.insert(
         "app.kubernetes.io/version".into(),
@@ -26,7 +26,7 @@ pub fn standard(model: &Model, deployment: &Deployment) -> BTreeMap<String, Stri
 }
 
 /// The labels that select a service's pods in one environment (all tracks).
-pub fn selector(deployment: &Deployment) -> BTreeMap<String, String> {
+pub(crate) fn selector(deployment: &Deployment) -> BTreeMap<String, String> {
     BTreeMap::from([
         (
             "app.kubernetes.io/name".to_string(),
@@ -40,7 +40,7 @@ pub fn selector(deployment: &Deployment) -> BTreeMap<String, String> {
 }
 
 /// `<service>-<environment>`, cut to the 63 characters a label value allows.
-pub fn instance(deployment: &Deployment) -> String {
+pub(crate) fn instance(deployment: &Deployment) -> String {
     label_value(&format!(
         "{}-{}",
         deployment.service, deployment.environment
@@ -49,7 +49,7 @@ pub fn instance(deployment: &Deployment) -> String {
 
 /// The image tag, or the start of its digest, as a valid label value; `unversioned` without
 /// either.
-pub fn version(image: &Image) -> String {
+pub(crate) fn version(image: &Image) -> String {
     let raw = match (&image.tag, &image.digest) {
         (Some(tag), _) => tag.clone(),
         (None, Some(digest)) => digest

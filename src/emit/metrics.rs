@@ -205,7 +205,7 @@ fn quantile(metric: Metric) -> Option<&'static str> {
 }
 
 /// The gate's threshold in its query's unit, as a number: `500` (ms), `95`, `99.95` (%).
-pub fn threshold(gate: &Gate) -> (String, &'static str) {
+pub(crate) fn threshold(gate: &Gate) -> (String, &'static str) {
     match gate.threshold {
         Threshold::Duration(duration) => (duration.millis.to_string(), "ms"),
         Threshold::PercentHundredths(hundredths) => (hundredths_text(u64::from(hundredths)), "%"),
@@ -223,7 +223,7 @@ pub(crate) fn hundredths_text(hundredths: u64) -> String {
 }
 
 /// The comparison that breaks a gate: `>=` for `<`, `<` for `>=`, and so on.
-pub fn breaking(op: GateOp) -> GateOp {
+pub(crate) fn breaking(op: GateOp) -> GateOp {
     match op {
         GateOp::Lt => GateOp::Ge,
         GateOp::Le => GateOp::Gt,

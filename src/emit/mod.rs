@@ -213,7 +213,7 @@ pub fn environments<'m>(
 
 /// One Deployment of a service in an environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Track {
+pub(crate) struct Track {
     /// The Deployment name: `web`, `web-stable`, `web-canary`, `web-blue`, `web-green`.
     pub workload: String,
     /// The `version` pod label, for tracks that Istio subsets select.
@@ -222,7 +222,7 @@ pub struct Track {
 
 /// The Deployments a service runs as, given its strategy in an environment: none on the Argo
 /// Rollouts engine, whose one `Rollout` (named after the service) manages the pods itself.
-pub fn tracks(deployment: &Deployment) -> Vec<Track> {
+pub(crate) fn tracks(deployment: &Deployment) -> Vec<Track> {
     if deployment.strategy.argo_rollouts().is_some() {
         return Vec::new();
     }

@@ -108,7 +108,7 @@ fn object_labels(model: &Model) -> BTreeMap<String, String> {
 
 /// The AppProject: every environment of the spec (whichever are compiled), so compiling one
 /// environment never narrows what the others may deploy to.
-pub fn project(model: &Model, repository: &str) -> AppProject {
+pub(crate) fn project(model: &Model, repository: &str) -> AppProject {
     let mut destinations = Vec::new();
     let mut seen = BTreeSet::new();
     for name in &model.promotion_order {
@@ -144,7 +144,7 @@ pub fn project(model: &Model, repository: &str) -> AppProject {
 }
 
 /// The Application of one environment.
-pub fn application(
+pub(crate) fn application(
     model: &Model,
     options: &Options,
     repository: &str,
@@ -248,7 +248,7 @@ fn destination(environment: &Environment) -> Destination {
 }
 
 /// The revision an environment deploys (see the module documentation).
-pub fn revision(model: &Model, environment: &Environment) -> String {
+pub(crate) fn revision(model: &Model, environment: &Environment) -> String {
     let mut current = environment;
     let mut visited = BTreeSet::new();
     loop {

@@ -32,7 +32,7 @@ pub(crate) const NATIVE_SIDECAR: &str = "sidecar.istio.io/nativeSidecar";
 const HOOK_USER: i64 = 65532;
 
 /// The whole Job object, for the workflow to apply.
-pub fn job(model: &Model, deployment: &Deployment, hook: &Hook) -> Job {
+pub(crate) fn job(model: &Model, deployment: &Deployment, hook: &Hook) -> Job {
     Job {
         metadata: ObjectMeta {
             name: Some(hook.job_name(&deployment.service)),

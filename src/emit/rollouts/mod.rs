@@ -116,7 +116,7 @@ fn rounds_arguments(analysis: &Analysis, pause: Option<Pause>) -> Vec<Argument> 
 }
 
 /// The name of the Rollout, its VirtualService and AnalysisTemplate: the service's.
-pub fn name(deployment: &Deployment) -> String {
+pub(crate) fn name(deployment: &Deployment) -> String {
     deployment.service.clone()
 }
 
