@@ -166,6 +166,17 @@ print(files, objects, size)
 EOF
 }
 
+# peer_command NAME INPUTS OUT: the command that runs peer NAME on the inputs in INPUTS
+# (from gen.py), writing OUT/NAME.yaml.
+peer_command() {
+    local name=$1 inputs=$2 out=$3
+    case $name in
+    pkl) echo "$PKL eval -o $out/pkl.yaml $inputs/pkl/main.pkl" ;;
+    jrsonnet) echo "$JRSONNET -S -o $out/jrsonnet.yaml $inputs/jsonnet/main.jsonnet" ;;
+    helm) echo "$PEERS_PY $inputs/helm/run_helm.py $inputs/helm/chart $out/helm.yaml" ;;
+    esac
+}
+
 # peers N RUNS: each peer on the reference workload of N services (inputs from gen.py, once
 # per N), writing its YAML stream under OUT_ROOT; a peer whose output is wrong is left out.
 peers() {
@@ -175,11 +186,7 @@ peers() {
     mkdir -p "$out"
     local name command
     for name in pkl jrsonnet helm; do
-        case $name in
-        pkl) command="$PKL eval -o $out/pkl.yaml $inputs/pkl/main.pkl" ;;
-        jrsonnet) command="$JRSONNET -S -o $out/jrsonnet.yaml $inputs/jsonnet/main.jsonnet" ;;
-        helm) command="$PEERS_PY $inputs/helm/run_helm.py $inputs/helm/chart $out/helm.yaml" ;;
-        esac
+        command=$(peer_command "$name" "$inputs" "$out")
         if ! $command >/dev/null 2>&1 || ! "$PEERS_PY" "$PEERS_KIT/verify.py" "$out/$name.yaml" "$n" >/dev/null 2>&1; then
             echo "$name (failed or wrong output at N = $n)" >>"$RESULTS/peers-missing"
             continue
@@ -261,6 +268,7 @@ stop_busy() {
 }
 trap stop_busy EXIT
 if [ "${UNDER_LOAD:-1}" = 1 ] && [[ " $SIZES " == *" 1000 "* ]]; then
+    rm -f "$RESULTS/loaded-peer"
     fastest=$(python3 - "$RESULTS" <<'PY'
 import json, os, sys
 medians = []
@@ -280,14 +288,10 @@ PY
     bench "loaded-full-1000" "$RUNS" "$BIN compile -q $spec --out $out" "rm -rf $out"
     rm -rf "$out"
     if [ -n "$fastest" ]; then
-        inputs=$WORK/peers/N1000 peer_out=$OUT_ROOT/peers-loaded
+        peer_out=$OUT_ROOT/peers-loaded
         mkdir -p "$peer_out"
-        case $fastest in
-        pkl) command="$PKL eval -o $peer_out/pkl.yaml $inputs/pkl/main.pkl" ;;
-        jrsonnet) command="$JRSONNET -S -o $peer_out/jrsonnet.yaml $inputs/jsonnet/main.jsonnet" ;;
-        helm) command="$PEERS_PY $inputs/helm/run_helm.py $inputs/helm/chart $peer_out/helm.yaml" ;;
-        esac
-        bench "loaded-peer-$fastest-1000" "$RUNS" "$command"
+        bench "loaded-peer-$fastest-1000" "$RUNS" "$(peer_command "$fastest" "$WORK/peers/N1000" "$peer_out")"
+        echo "$fastest" >"$RESULTS/loaded-peer"
         rm -rf "$peer_out"
     fi
     stop_busy
@@ -403,7 +407,9 @@ if os.path.exists(lsp_path):
             print(f"| language server: edit -> diagnostics, {files} files ({lines} lines) | - | "
                   f"{value:.2f} ms (criterion median) | {limit} ms | {met} |")
 loaded = median("loaded-full-1000")
-for peer in ("pkl", "jrsonnet", "helm"):
+loaded_peer_path = os.path.join(results, "loaded-peer")
+# Only the peer this run timed under load (a results directory may hold older runs' files).
+for peer in open(loaded_peer_path).read().split() if os.path.exists(loaded_peer_path) else []:
     loaded_peer, quiet_peer = median(f"loaded-peer-{peer}-1000"), median(f"peer-{peer}-1000")
     quiet = median("full-1000")
     if loaded and quiet and loaded_peer and quiet_peer:

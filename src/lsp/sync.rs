@@ -182,12 +182,7 @@ fn did_change_watched(
 /// it (so a file that leaves it is still cleared).
 fn spec_uris(workspace: &mut Workspace, uri: &Uri) -> Vec<Uri> {
     match workspace.cached_analysis(uri) {
-        Some(analysis) => analysis
-            .files
-            .iter()
-            .filter(|file| !file.standard)
-            .filter_map(|file| file.uri.clone())
-            .collect(),
+        Some(analysis) => analysis.shown_uris(),
         None => workspace
             .retired_uris(uri)
             .map(<[Uri]>::to_vec)

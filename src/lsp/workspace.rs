@@ -90,6 +90,15 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// The files of the spec that get diagnostics (all but standard modules), by URI.
+    pub fn shown_uris(&self) -> Vec<Uri> {
+        self.files
+            .iter()
+            .filter(|file| !file.standard)
+            .filter_map(|file| file.uri.clone())
+            .collect()
+    }
+
     pub fn file_index(&self, uri: &Uri) -> Option<usize> {
         self.files
             .iter()
@@ -128,12 +137,7 @@ impl Analysis {
 /// syntax problems and line table (none when a request still holds it), and the files it
 /// published diagnostics for. The model and the diagnostics are dropped.
 fn previous_of(analysis: Rc<Analysis>) -> Previous {
-    let shown: Vec<Uri> = analysis
-        .files
-        .iter()
-        .filter(|file| !file.standard)
-        .filter_map(|file| file.uri.clone())
-        .collect();
+    let shown = analysis.shown_uris();
     let Ok(analysis) = Rc::try_unwrap(analysis) else {
         return Previous {
             files: Vec::new(),
