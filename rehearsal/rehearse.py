@@ -169,16 +169,27 @@ class Cluster:
         found = self.deployment(namespace, deployment)
         return found["spec"]["template"]["spec"]["containers"][0]["image"] if found else ""
 
-    def serving(self, namespace: str, deployment: str) -> tuple[bool, str]:
-        """Whether the Deployment is rolled out: every wanted pod updated, ready and available."""
-        found = self.deployment(namespace, deployment)
-        if not found:
-            return False, f"{deployment} does not exist"
-        spec, status = found["spec"], found.get("status", {})
+    def serving(self, namespace: str, deployment: str,
+                settle_seconds: float = 60) -> tuple[bool, str]:
+        """Whether the Deployment is rolled out: every wanted pod updated, ready and available.
+        Its status is read once the controller has observed its latest generation (as
+        `kubectl rollout status` does), waiting up to SETTLE_SECONDS: a change that touches
+        no pod still bumps the generation (the deploy's audit annotation does), and a
+        controller on a busy machine may not have observed it yet when the check runs."""
+        deadline = time.monotonic() + settle_seconds
+        while True:
+            found = self.deployment(namespace, deployment)
+            if not found:
+                return False, f"{deployment} does not exist"
+            status = found.get("status", {})
+            current = status.get("observedGeneration") == found["metadata"]["generation"]
+            if current or time.monotonic() >= deadline:
+                break
+            time.sleep(0.5)
+        spec = found["spec"]
         wanted = int(spec.get("replicas", 1))
         counts = [int(status.get(k, 0)) for k in
                   ("updatedReplicas", "readyReplicas", "availableReplicas", "replicas")]
-        current = status.get("observedGeneration") == found["metadata"]["generation"]
         ok = current and wanted > 0 and counts == [wanted] * 4
         return ok, (f"{deployment} {counts[2]}/{wanted} available"
                     f"{'' if current else ' (not observed yet)'}")
