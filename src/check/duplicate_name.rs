@@ -41,6 +41,18 @@ pub(crate) enum DuplicateName<'a> {
 
 impl DuplicateName<'_> {
     pub fn diagnostic(&self) -> Diagnostic {
+        let (name, kind) = match self {
+            DuplicateName::Declaration { keyword, name, .. } => (*name, *keyword),
+            DuplicateName::InScope { name, .. } => (*name, "template or strategy"),
+            DuplicateName::StrategyKind { name, .. } => (*name, "strategy"),
+            DuplicateName::Workload { workload, .. } => (*workload, "service"),
+        };
+        self.described()
+            .with_data("name", name)
+            .with_data("kind", kind)
+    }
+
+    fn described(&self) -> Diagnostic {
         match self {
             DuplicateName::Declaration {
                 keyword,

@@ -25,7 +25,9 @@ impl InlineSecret<'_> {
                 *span,
                 "secret value in the spec",
             )
-            .with_help("store it in a Kubernetes Secret and write `secret { name = \"...\", key = \"...\" }`"),
+            .with_help("store it in a Kubernetes Secret and write `secret { name = \"...\", key = \"...\" }`")
+            // The variable's name only: a diagnostic never repeats the value.
+            .with_data("name", *name),
             InlineSecret::UrlCredentials { span } => error(
                 "a URL or registry address in the spec carries a password or token",
                 *span,

@@ -48,6 +48,30 @@ pub(crate) enum InvalidName<'a> {
 
 impl InvalidName<'_> {
     pub fn diagnostic(&self) -> Diagnostic {
+        let described = self.described();
+        match self {
+            InvalidName::BreaksRule {
+                name, what, rule, ..
+            }
+            | InvalidName::TooLong {
+                name, what, rule, ..
+            } => described
+                .with_data("name", *name)
+                .with_data("kind", *what)
+                .with_data("rule", rule_id(*rule)),
+            InvalidName::Label { key, value, .. } => described
+                .with_data("name", format!("{key}={value}"))
+                .with_data("kind", "label"),
+            InvalidName::Taint { part, .. } => described
+                .with_data("name", *part)
+                .with_data("kind", "taint"),
+            InvalidName::HookJob { job, .. } => described
+                .with_data("name", *job)
+                .with_data("kind", "hook Job"),
+        }
+    }
+
+    fn described(&self) -> Diagnostic {
         match self {
             InvalidName::BreaksRule {
                 name,
@@ -120,6 +144,17 @@ fn rule_in_words(rule: NameRule) -> &'static str {
         NameRule::Dns1123Subdomain => "lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit, at most 253 characters",
         NameRule::PortName => "at most 15 lowercase letters, digits and `-`, with at least one letter and no `--`",
         NameRule::EnvVar => "letters, digits, `_`, `.` and `-`, not starting with a digit",
+    }
+}
+
+/// A rule's name for tools (the `rule` of the diagnostic's data).
+fn rule_id(rule: NameRule) -> &'static str {
+    match rule {
+        NameRule::Dns1035Label => "rfc1035-label",
+        NameRule::Dns1123Label => "rfc1123-label",
+        NameRule::Dns1123Subdomain => "rfc1123-subdomain",
+        NameRule::PortName => "port-name",
+        NameRule::EnvVar => "env-var",
     }
 }
 

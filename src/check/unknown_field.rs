@@ -4,7 +4,7 @@
 //! [`UnknownField::diagnostic`], so the code's messages, labels and help live here (they were
 //! written in six files).
 
-use crate::diagnostics::{quoted_list, Code, Diagnostic};
+use crate::diagnostics::{quoted_list, Code, Diagnostic, Listed};
 use crate::span::Span;
 
 /// A field that is not taken where it is written, with what the reader knows about it.
@@ -52,6 +52,37 @@ pub(crate) enum UnknownField<'a> {
 
 impl UnknownField<'_> {
     pub fn diagnostic(&self) -> Diagnostic {
+        let described = self.described().with_data("field", self.field());
+        match self.expected() {
+            Some(expected) => described.with_data("expected", Listed(expected)),
+            None => described,
+        }
+    }
+
+    /// The field written where it is not taken.
+    fn field(&self) -> &str {
+        match self {
+            UnknownField::InBlock { field, .. }
+            | UnknownField::ArgoRolloutsOnly { field, .. }
+            | UnknownField::NotForTrigger { field, .. }
+            | UnknownField::NotForProbe { field, .. }
+            | UnknownField::NotForToolchain { field, .. } => field,
+            UnknownField::TlsWithNamedGateway { .. } => "tls",
+            UnknownField::SelectorWithName { .. } => "selector",
+        }
+    }
+
+    /// The fields taken where this one is written, when the reader knows them.
+    fn expected(&self) -> Option<Vec<&str>> {
+        match self {
+            UnknownField::InBlock { candidates, .. } => Some(candidates.clone()),
+            UnknownField::NotForProbe { allowed, .. } => Some(allowed.to_vec()),
+            UnknownField::NotForToolchain { wanted, .. } => Some(vec![*wanted]),
+            _ => None,
+        }
+    }
+
+    fn described(&self) -> Diagnostic {
         match self {
             UnknownField::InBlock {
                 field,

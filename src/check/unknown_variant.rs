@@ -3,7 +3,7 @@
 //! `approval`). Readers describe it as an [`UnknownVariant`] and report
 //! [`UnknownVariant::diagnostic`], so the code's messages, help and fixes live here.
 
-use crate::diagnostics::{quoted_list, Code, Diagnostic};
+use crate::diagnostics::{quoted_list, Code, Diagnostic, Listed};
 use crate::span::Span;
 
 /// A kind that does not exist, with the kinds that do.
@@ -35,7 +35,10 @@ impl UnknownVariant<'_> {
                     *span,
                     format!("not a known {what}"),
                 )
-                .with_suggestion(tag, choices.iter().copied());
+                .with_suggestion(tag, choices.iter().copied())
+                .with_data("name", *tag)
+                .with_data("kind", *what)
+                .with_data("expected", Listed(choices.iter().copied()));
                 if diagnostic.help.is_some() {
                     return diagnostic;
                 }
@@ -50,7 +53,9 @@ impl UnknownVariant<'_> {
                 *span,
                 "expected a duration or `approval`",
             )
-            .with_suggestion(written, ["approval"]),
+            .with_suggestion(written, ["approval"])
+            .with_data("name", *written)
+            .with_data("kind", "pause"),
         }
     }
 }

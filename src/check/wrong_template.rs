@@ -68,7 +68,10 @@ impl WrongTemplate<'_> {
                 format!("expected {}", with_article(expected)),
             )
             .with_label(*declared, "declared here")
-            .with_help(format!("use {} template here", with_article(expected))),
+            .with_help(format!("use {} template here", with_article(expected)))
+            .with_data("name", *name)
+            .with_data("found", *found)
+            .with_data("expected", *expected),
             WrongTemplate::NotATemplate {
                 name,
                 keyword,

@@ -40,6 +40,29 @@ pub(crate) enum WrongUnit<'a> {
 
 impl WrongUnit<'_> {
     pub fn diagnostic(&self) -> Diagnostic {
+        let (written, expected) = match self {
+            WrongUnit::PlainNumber { number, unit, .. } => {
+                (format!("{}{unit}", number.digits), "number")
+            }
+            WrongUnit::Percentage { number, .. } => (written(number), "percentage"),
+            WrongUnit::CountOrPercentage { number, .. } => (written(number), "count or percentage"),
+            WrongUnit::Duration { number, .. } => (written(number), "duration"),
+            WrongUnit::Quantity {
+                number,
+                kind: QuantityKind::Cpu,
+                ..
+            } => (written(number), "cpu quantity"),
+            WrongUnit::Quantity { number, .. } | WrongUnit::MilliBytes { number, .. } => {
+                (written(number), "memory quantity")
+            }
+            WrongUnit::HookTimeout { shown, .. } => (shown.clone(), "duration of at least 1s"),
+        };
+        self.described()
+            .with_data("value", written)
+            .with_data("expected", expected)
+    }
+
+    fn described(&self) -> Diagnostic {
         match self {
             WrongUnit::PlainNumber { number, unit, span } => expected(
                 "a plain number",
@@ -199,4 +222,9 @@ fn quantity(number: &NumberLit, unit: &str, kind: QuantityKind, span: Span) -> D
     } else {
         error.with_suggested_fix(span, written)
     }
+}
+
+/// A number as written: its digits and unit.
+fn written(number: &NumberLit) -> String {
+    format!("{}{}", number.digits, number.unit.as_deref().unwrap_or(""))
 }

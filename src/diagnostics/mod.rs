@@ -20,6 +20,7 @@ pub use unknown_reference::UnknownReference;
 
 use crate::span::Span;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -44,7 +45,43 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     pub help: Option<String>,
     pub fixes: Vec<Fix>,
+    /// The facts of the problem for tools (`--format json`, the language server's `data`):
+    /// the name written, what kind of thing it names, the names that would be accepted. The
+    /// keys of each code are listed in `docs/diagnostics.md`; empty for most codes.
+    pub data: BTreeMap<&'static str, Datum>,
 }
+
+/// One fact of a problem, as [`Diagnostic::data`] holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Datum {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl From<&str> for Datum {
+    fn from(text: &str) -> Datum {
+        Datum::Text(text.to_string())
+    }
+}
+
+impl From<String> for Datum {
+    fn from(text: String) -> Datum {
+        Datum::Text(text)
+    }
+}
+
+impl<'a, I: IntoIterator<Item = &'a str>> From<Listed<I>> for Datum {
+    fn from(list: Listed<I>) -> Datum {
+        let mut names: Vec<String> = list.0.into_iter().map(str::to_string).collect();
+        names.sort();
+        names.dedup();
+        Datum::List(names)
+    }
+}
+
+/// Names given to [`Diagnostic::with_data`] as a list (sorted, each once).
+pub(crate) struct Listed<I>(pub I);
 
 impl Diagnostic {
     pub fn error(
@@ -64,6 +101,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             fixes: Vec::new(),
+            data: BTreeMap::new(),
         }
     }
 
@@ -81,6 +119,12 @@ impl Diagnostic {
 
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Records a fact of the problem under `key` (see [`Diagnostic::data`]).
+    pub(crate) fn with_data(mut self, key: &'static str, value: impl Into<Datum>) -> Self {
+        self.data.insert(key, value.into());
         self
     }
 

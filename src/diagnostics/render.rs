@@ -10,7 +10,7 @@
 //! Labels on very long lines are shown as `file:line:column` instead of a snippet: miette
 //! prints whole lines, and panics when a label's column passes 65535.
 
-use super::{visible, Applicability, Diagnostic, Fix, Label, Severity};
+use super::{visible, Applicability, Datum, Diagnostic, Fix, Label, Severity};
 use crate::span::LineIndex;
 use crate::span::{FileId, SourceFile, Span};
 use miette::{
@@ -18,6 +18,7 @@ use miette::{
     SourceCode, SourceSpan, SpanContents,
 };
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// How human-readable reports look.
@@ -420,6 +421,9 @@ pub struct JsonDiagnostic {
     pub labels: Vec<JsonLabel>,
     pub help: Option<String>,
     pub fixes: Vec<JsonFix>,
+    /// The problem's facts ([`Diagnostic::data`]); left out when it has none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<&'static str, Datum>,
 }
 
 /// Turns byte spans into file names and 1-based positions.
@@ -500,6 +504,7 @@ pub fn to_json(files: &[SourceFile], diagnostics: &[Diagnostic]) -> Vec<JsonDiag
                     .iter()
                     .map(|fix| locator.fix(fix))
                     .collect(),
+                data: diagnostic.data.clone(),
             }
         })
         .collect()

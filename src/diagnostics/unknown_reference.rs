@@ -50,7 +50,9 @@ impl<'c, C: IntoIterator<Item = &'c str>> UnknownReference<'_, C> {
                 name,
                 span,
                 candidates,
-            } => unknown_name(what, name, span, candidates),
+            } => unknown_name(what, name, span, candidates)
+                .with_data("name", name)
+                .with_data("kind", what),
             UnknownReference::PolicyOrPack {
                 name,
                 span,
@@ -58,7 +60,9 @@ impl<'c, C: IntoIterator<Item = &'c str>> UnknownReference<'_, C> {
             } => {
                 let mut candidates = candidates.into_iter().peekable();
                 let none = candidates.peek().is_none();
-                let diagnostic = unknown_name("policy or pack", name, span, candidates);
+                let diagnostic = unknown_name("policy or pack", name, span, candidates)
+                    .with_data("name", name)
+                    .with_data("kind", "policy or pack");
                 if name.contains('.') || !none {
                     return diagnostic;
                 }
@@ -70,13 +74,17 @@ impl<'c, C: IntoIterator<Item = &'c str>> UnknownReference<'_, C> {
                 alias,
                 span,
                 aliases,
-            } => import_alias(alias, span, aliases),
+            } => import_alias(alias, span, aliases)
+                .with_data("name", alias)
+                .with_data("kind", "import"),
             UnknownReference::NotInModule {
                 module,
                 name,
                 span,
                 candidates,
-            } => not_in_module(module, name, span, candidates),
+            } => not_in_module(module, name, span, candidates)
+                .with_data("name", name)
+                .with_data("module", module),
         }
     }
 }

@@ -135,6 +135,9 @@ pub fn diagnostic(
         source: Some("slipway".to_string()),
         message,
         related_information: (!related.is_empty()).then_some(related),
+        data: (!diagnostic.data.is_empty())
+            .then(|| serde_json::to_value(&diagnostic.data).ok())
+            .flatten(),
         ..lsp_types::Diagnostic::default()
     })
 }

@@ -66,7 +66,9 @@ impl SyntaxError<'_> {
                 found,
                 word_follows,
                 span,
-            } => expected_found(expected, found, *word_follows, *span),
+            } => expected_found(expected, found, *word_follows, *span)
+                .with_data("expected", *expected)
+                .with_data("found", *found),
             SyntaxError::IncompleteDeclaration { span } => error(
                 "incomplete declaration",
                 *span,
