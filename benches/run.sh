@@ -310,6 +310,9 @@ def timing(name):
     return run
 
 def ms(value):
+    # hyperfine gives no standard deviation for a single run (null in its JSON).
+    if value is None:
+        return "-"
     return f"{value * 1000:.1f}" if value < 10 else f"{value * 1000:.0f}"
 
 def rss(name):
