@@ -29,7 +29,7 @@ use super::types::{Concurrency, Job, Step};
 use crate::check::model::{Deployment, Environment, Model, StrategyKind};
 use crate::emit::istio::Layout;
 use crate::emit::{istio, tracks, Options};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The secret (of each deploy environment) holding the kubeconfig.
 pub(crate) const KUBECONFIG_SECRET: &str = "${{ secrets.KUBECONFIG }}";
@@ -240,6 +240,9 @@ pub(crate) fn environment_jobs(
     let mut phases = Vec::new();
     let mut rollouts = deployments.clone();
     rollouts.sort_by_key(|d| rollout_rank(d));
+    // The services already listed in `phase` (a lookup per step in the list itself made a
+    // large environment's workflow quadratic).
+    let mut listed: HashSet<&str> = HashSet::new();
     for deployment in rollouts {
         let service = &deployment.service;
         for piece in rollout_pieces(&scope, deployment) {
@@ -247,7 +250,7 @@ pub(crate) fn environment_jobs(
                 Piece::Step { step, waits } => {
                     phase.steps.push(scope.for_service(step, service));
                     phase.waits_millis += waits.millis;
-                    if !phase.services.contains(service) {
+                    if listed.insert(service) {
                         phase.services.push(service.clone());
                     }
                 }
@@ -258,6 +261,7 @@ pub(crate) fn environment_jobs(
                 } => {
                     let mut next = Phase::new(job, title, gate, cluster);
                     next.services.push(service.clone());
+                    listed = HashSet::from([service.as_str()]);
                     phases.push(std::mem::replace(&mut phase, next));
                 }
             }
