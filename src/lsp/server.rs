@@ -78,6 +78,11 @@ impl<'a> Server<'a> {
         self.workspace.analyses_run
     }
 
+    /// How many specs the server holds an analysis of (those with an open document).
+    pub fn specs_held(&self) -> usize {
+        self.workspace.specs_held()
+    }
+
     /// How many files those checks parsed (the rest they reused from the check before).
     pub fn files_parsed(&self) -> u64 {
         self.workspace.files_parsed

@@ -141,7 +141,9 @@ fn did_close(
     let uri = params.text_document.uri;
     let before = spec_uris(workspace, &uri);
     workspace.close_document(&uri);
-    republish(workspace, &uri, before)
+    let published = republish(workspace, &uri, before);
+    workspace.forget_closed_specs();
+    published
 }
 
 fn did_save(

@@ -9,7 +9,8 @@
 //! of its files changes. A file in a subdirectory also belongs to the spec of each directory
 //! above it that the editor checks, so a change to it retires all of those. A retired
 //! analysis hands its syntax trees and line tables to the next check of its spec
-//! ([`super::reuse`]), so an edit re-parses only the edited file.
+//! ([`super::reuse`]), so an edit re-parses only the edited file. Once no open document
+//! belongs to a spec, its analysis (current or retired) and its disk contents are dropped.
 
 use super::convert::{self, Encoding, FileLookup, Lines};
 use super::loader::Imports;
@@ -254,6 +255,23 @@ impl<'a> Workspace<'a> {
                 self.retired.insert(spec, previous_of(analysis));
             }
         }
+    }
+
+    /// Forgets the analyses, current and retired, and the disk contents of the specs that
+    /// hold no open document: a server that outlives many projects keeps only what the open
+    /// editors need (a spec is checked again when one of its files is opened).
+    pub fn forget_closed_specs(&mut self) {
+        let documents = &self.documents;
+        let open = |key: &SpecKey| documents.values().any(|d| key.holds(&d.uri));
+        self.analyses.retain(|key, _| open(key));
+        self.retired.retain(|key, _| open(key));
+        self.disk
+            .retain(|dir, _| open(&SpecKey::Directory(dir.clone())));
+    }
+
+    /// How many specs the workspace holds an analysis of, current or retired.
+    pub fn specs_held(&self) -> usize {
+        self.analyses.len() + self.retired.len()
     }
 
     /// Forgets every analysis (after an internal error, to start again from the texts).
