@@ -1,6 +1,6 @@
 //! The language server keeps analyses only for specs with an open document: once the last
 //! document of a spec is closed (and its diagnostics are published from the disk's text), the
-//! spec's model, syntax trees and disk contents are dropped, so a server that outlives many
+//! spec's model, syntax trees, disk contents and record of what was published are dropped, so a server that outlives many
 //! projects does not hold them all. Opening a file of the spec again checks it again and
 //! publishes the same diagnostics.
 
@@ -77,15 +77,15 @@ fn closing_the_last_document_of_a_spec_drops_its_analysis() {
     let docs = "file:///work/docs/docs.slip";
     let first = open(&mut server, web, SHOP);
     open(&mut server, docs, DOCS);
-    assert_eq!(server.specs_held(), 2);
+    assert_eq!(server.held(), (2, 2), "two specs, one file each");
 
     let closed = close(&mut server, docs);
-    assert_eq!(server.specs_held(), 1, "the docs spec has no open document");
+    assert_eq!(server.held(), (1, 1), "the docs spec has no open document");
     // Published from the disk's text, as the last word on the file.
     assert_eq!(codes_for(&closed, docs), ["SW0104"]);
 
     close(&mut server, web);
-    assert_eq!(server.specs_held(), 0);
+    assert_eq!(server.held(), (0, 0));
 
     let before = server.analyses_run();
     let reopened = open(&mut server, web, SHOP);

@@ -38,6 +38,21 @@ impl Published {
             .collect()
     }
 
+    /// Forgets what was published for every file not in `held`.
+    pub fn keep_only(&mut self, held: &std::collections::HashSet<&str>) {
+        self.shown.retain(|uri, _| held.contains(uri.as_str()));
+    }
+
+    /// How many files the record holds.
+    pub fn len(&self) -> usize {
+        self.shown.len()
+    }
+
+    /// Whether the record holds no file.
+    pub fn is_empty(&self) -> bool {
+        self.shown.is_empty()
+    }
+
     /// Forgets what was published for `uri` (it left every spec and was cleared).
     pub fn forget(&mut self, uri: &Uri) {
         self.shown.remove(uri.as_str());

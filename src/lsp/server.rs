@@ -78,9 +78,10 @@ impl<'a> Server<'a> {
         self.workspace.analyses_run
     }
 
-    /// How many specs the server holds an analysis of (those with an open document).
-    pub fn specs_held(&self) -> usize {
-        self.workspace.specs_held()
+    /// How many specs the server holds an analysis of (those with an open document), and
+    /// for how many files it remembers what it published.
+    pub fn held(&self) -> (usize, usize) {
+        self.workspace.held()
     }
 
     /// How many files those checks parsed (the rest they reused from the check before).

@@ -20,7 +20,7 @@ use crate::span::{SourceFile, Span};
 use crate::{FileId, Loader, RootFile, MAX_SOURCE_BYTES};
 use lsp_types::Uri;
 use std::cell::OnceCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -257,8 +257,8 @@ impl<'a> Workspace<'a> {
         }
     }
 
-    /// Forgets the analyses, current and retired, and the disk contents of the specs that
-    /// hold no open document: a server that outlives many projects keeps only what the open
+    /// Forgets the analyses, current and retired, the disk contents and what was published
+    /// for the files of the specs that hold no open document: a server that outlives many projects keeps only what the open
     /// editors need (a spec is checked again when one of its files is opened).
     pub fn forget_closed_specs(&mut self) {
         let documents = &self.documents;
@@ -267,11 +267,25 @@ impl<'a> Workspace<'a> {
         self.retired.retain(|key, _| open(key));
         self.disk
             .retain(|dir, _| open(&SpecKey::Directory(dir.clone())));
+        // What was published for the files of the specs forgotten: if one is opened again,
+        // its diagnostics are simply sent again.
+        let held: HashSet<&str> = self
+            .analyses
+            .values()
+            .flat_map(|analysis| analysis.files.iter().filter_map(|file| file.uri.as_ref()))
+            .chain(self.retired.values().flat_map(|previous| &previous.shown))
+            .map(|uri| uri.as_str())
+            .collect();
+        self.published.keep_only(&held);
     }
 
-    /// How many specs the workspace holds an analysis of, current or retired.
-    pub fn specs_held(&self) -> usize {
-        self.analyses.len() + self.retired.len()
+    /// How many specs the workspace holds an analysis of, current or retired, and for how
+    /// many files it remembers what was published.
+    pub fn held(&self) -> (usize, usize) {
+        (
+            self.analyses.len() + self.retired.len(),
+            self.published.len(),
+        )
     }
 
     /// Forgets every analysis (after an internal error, to start again from the texts).
