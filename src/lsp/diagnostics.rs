@@ -44,13 +44,8 @@ impl Published {
     }
 
     /// How many files the record holds.
-    pub fn len(&self) -> usize {
+    pub fn files_held(&self) -> usize {
         self.shown.len()
-    }
-
-    /// Whether the record holds no file.
-    pub fn is_empty(&self) -> bool {
-        self.shown.is_empty()
     }
 
     /// Forgets what was published for `uri` (it left every spec and was cleared).

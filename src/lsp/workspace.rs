@@ -284,7 +284,7 @@ impl<'a> Workspace<'a> {
     pub fn held(&self) -> (usize, usize) {
         (
             self.analyses.len() + self.retired.len(),
-            self.published.len(),
+            self.published.files_held(),
         )
     }
 
