@@ -61,6 +61,16 @@ impl Manifest {
         self.files.contains_key(path)
     }
 
+    /// Whether every line but the comments names a file once, with its size and hash: the
+    /// manifest is one a compile wrote, and [`Manifest::files`] is all it lists.
+    pub fn lists_only_files(&self) -> bool {
+        let listed = String::from_utf8_lossy(&self.bytes)
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+            .count();
+        listed == self.files.len() && self.files.values().all(Option::is_some)
+    }
+
     /// What the manifest says `path` held, if it says.
     pub fn recorded(&self, path: &str) -> Option<Recorded> {
         self.files.get(path).copied().flatten()
