@@ -131,17 +131,15 @@ fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
         .map_or(1, |n| n.get())
         .min(8);
     let output = emit::emit_parallel(&model, &options, threads);
-    let code = match &opened {
-        _ if args.check => {
-            progress.phase("compare");
-            check_drift(args, opened.as_ref(), &output, progress)
-        }
-        Some(opened) => {
-            progress.phase("write");
-            progress.clear();
-            write_out(args, opened, &output, fingerprint, progress)
-        }
-        None => status::USAGE,
+    let code = if args.check {
+        progress.phase("compare");
+        check_drift(args, opened.as_ref(), &output, progress)
+    } else if let Some(opened) = &opened {
+        progress.phase("write");
+        progress.clear();
+        write_out(args, opened, &output, fingerprint, progress)
+    } else {
+        status::USAGE
     };
     super::leave_to_exit((output, model, checked.files));
     code
@@ -165,11 +163,7 @@ fn unchanged_out(
     }
     let paths: Vec<&str> = manifest.files.keys().map(String::as_str).collect();
     if args.check {
-        eprintln!(
-            "{} is up to date ({} files)",
-            args.out.display(),
-            paths.len()
-        );
+        eprintln!("{}", up_to_date(&args.out, paths.len()));
         return Some(status::OK);
     }
     eprintln!("{}", unchanged_summary(&paths, &args.out));
@@ -288,11 +282,7 @@ fn check_drift(
     };
     if found.is_empty() {
         if !args.quiet {
-            eprintln!(
-                "{} is up to date ({} files)",
-                args.out.display(),
-                output.files.len()
-            );
+            eprintln!("{}", up_to_date(&args.out, output.files.len()));
         }
         return status::OK;
     }
@@ -304,6 +294,11 @@ fn check_drift(
         args.out.display()
     );
     status::ERRORS
+}
+
+/// What `--check` says when `--out` holds every one of the `count` files it should.
+fn up_to_date(out: &Path, count: usize) -> String {
+    format!("{} is up to date ({count} files)", out.display())
 }
 
 /// How the generated headers name a spec path: relative to the repository root (the nearest
