@@ -30,7 +30,10 @@ fn spec_files(dir: &Path) -> Vec<PathBuf> {
         for entry in std::fs::read_dir(&next).unwrap() {
             let path = entry.unwrap().path();
             // The machine-local cache (stamps, the record of the inputs) is not output.
-            if path.file_name().is_some_and(|name| name == ".slipway-cache") {
+            if path
+                .file_name()
+                .is_some_and(|name| name == ".slipway-cache")
+            {
                 continue;
             }
             if path.is_dir() {
@@ -52,7 +55,10 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             // The machine-local cache (stamps, the record of the inputs) is not output.
-            if path.file_name().is_some_and(|name| name == ".slipway-cache") {
+            if path
+                .file_name()
+                .is_some_and(|name| name == ".slipway-cache")
+            {
                 continue;
             }
             if path.is_dir() {

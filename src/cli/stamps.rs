@@ -24,7 +24,9 @@
 //! `.gitignore` of `*`, so git ignores it; it is written after the commit, in one rename, and
 //! ignored whole when its first line names another manifest or its last line does not hash
 //! its body (a torn or hand-edited cache). Losing it costs one full read, never a wrong
-//! result; `rm -r .slipway-cache` forces one.
+//! result; `rm -r .slipway-cache` forces one. The record of a compile's inputs
+//! (`.slipway-cache/inputs`, see [`super::unchanged`]) is kept beside it, sealed the same way
+//! ([`seal`]) and for a manifest too.
 
 use super::manifest::Recorded;
 use super::nofollow::{Contents, Dir, Stamp};
