@@ -25,7 +25,8 @@
 # Compiles write into a fresh directory on every run (hyperfine --prepare removes it), so
 # every file is new, as in a first compile. The "nothing changed" runs start from a compile
 # whose files are over two seconds old and a second compile that recorded their stamps
-# (src/cli/stamps.rs), as a re-compile minutes after the last one finds them. OUT_ROOT (default target/bench/out) chooses the
+# (src/cli/stamps.rs) and its inputs (src/cli/unchanged.rs), as a re-compile minutes after the
+# last one finds them: they check the spec and stat the files, and emit nothing. OUT_ROOT (default target/bench/out) chooses the
 # file system. Measure on a quiet machine: the script prints the load and, with WAIT_QUIET=1,
 # waits until the one-minute load average is below 0.5. Where background work cannot be
 # stopped, NICE=-10 runs the measured commands at a higher priority than it (as root).

@@ -29,6 +29,13 @@ fn spec_files(dir: &Path) -> Vec<PathBuf> {
     while let Some(next) = pending.pop() {
         for entry in std::fs::read_dir(&next).unwrap() {
             let path = entry.unwrap().path();
+            // The machine-local cache (stamps, the record of the inputs) is not output.
+            if path
+                .file_name()
+                .is_some_and(|name| name == ".slipway-cache")
+            {
+                continue;
+            }
             if path.is_dir() {
                 pending.push(path);
             } else if path.extension().is_some_and(|ext| ext == "slip") {
@@ -40,13 +47,20 @@ fn spec_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Every file under `root`, relative path -> bytes.
+/// Every file under `root`, relative path -> bytes (the machine-local `.slipway-cache` aside).
 fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
+            // The machine-local cache (stamps, the record of the inputs) is not output.
+            if path
+                .file_name()
+                .is_some_and(|name| name == ".slipway-cache")
+            {
+                continue;
+            }
             if path.is_dir() {
                 pending.push(path);
             } else {

@@ -5,10 +5,15 @@
 //!
 //! Stamps are recorded only for files whose modification time is at least two seconds old,
 //! so the tests set the times of a fresh output back instead of waiting.
+//!
+//! A compile whose inputs (spec, options, compiler) are those of the compile that wrote
+//! `--out`, untouched since, emits nothing at all (`.slipway-cache/inputs`, see
+//! `src/cli/unchanged.rs`): the `--timings` line shows which phases ran, and the snapshots
+//! show that any change to the inputs or the tree takes the full path again.
 
 mod cli_support;
 
-use cli_support::{run, scratch, write_tiny_spec};
+use cli_support::{command_of, finish, run, scratch, write_tiny_spec, Run, TINY_SPEC};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -80,6 +85,8 @@ fn identities(out: &Path) -> Vec<(PathBuf, SystemTime, u64)> {
 fn an_unchanged_recompile_reads_and_writes_nothing() {
     let dir = recorded("unchanged");
     let out = dir.join("out");
+    // Without the record of its inputs the compile emits, and the stamps vouch for every file.
+    let _ = std::fs::remove_file(out.join(".slipway-cache/inputs"));
     let before = identities(&out);
     let generated = before.len() - 1; // the manifest is not an output file
     let third = compile(&dir);
@@ -169,4 +176,153 @@ fn a_stamp_cache_for_another_manifest_or_torn_is_ignored() {
     let stderr = compile(&dir);
     assert!(stderr.contains(" 1 changed"), "{stderr}");
     assert!(!stderr.contains("not read back"), "{stderr}");
+}
+
+/// Waits until the compiler's executable is two seconds old: a compile records its inputs only
+/// then (a compiler replaced within the same clock tick could keep its stamp).
+fn settled_compiler() {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = std::fs::metadata(env!("CARGO_BIN_EXE_slipway")).unwrap();
+    let newest = metadata.mtime().max(metadata.ctime()) + 3;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    if let Some(wait) = u64::try_from(newest).unwrap().checked_sub(now) {
+        std::thread::sleep(Duration::from_secs(wait));
+    }
+}
+
+/// A spec of two environments: `staging` and `prod`.
+fn two_environments() -> String {
+    let staging =
+        "\nenvironment staging {\n  cluster = \"staging\"\n  namespace = \"shop\"\n  trigger = manual\n}\n";
+    format!("{TINY_SPEC}{staging}")
+}
+
+/// `spec` compiled, with its stamps and inputs recorded: the next identical compile emits
+/// nothing.
+fn recorded_spec(name: &str, spec: &str) -> PathBuf {
+    let dir = scratch("output_unchanged", name);
+    std::fs::create_dir_all(dir.join("spec")).unwrap();
+    std::fs::write(dir.join("spec/shop.slip"), spec).unwrap();
+    settled_compiler();
+    compile(&dir);
+    settle(&dir.join("out"));
+    compile(&dir);
+    dir
+}
+
+fn recorded_inputs(name: &str) -> PathBuf {
+    recorded_spec(name, &two_environments())
+}
+
+/// `slipway ARGS --timings` in `dir`, its transcript with the milliseconds left out: which
+/// phases ran.
+fn phases(dir: &Path, args: &[&str]) -> String {
+    phases_of(&run(dir, &[args, &["--timings"]].concat()))
+}
+
+fn phases_of(ran: &Run) -> String {
+    let milliseconds = regex::Regex::new(r" [0-9]+\.[0-9] ms").unwrap();
+    milliseconds.replace_all(&ran.transcript(), "").into_owned()
+}
+
+const COMPILE: &[&str] = &["compile", "spec", "--out", "out"];
+const CHECK: &[&str] = &["compile", "spec", "--out", "out", "--check"];
+
+/// The drift check, then the compile, after `change`.
+fn after_change(
+    name: &str,
+    change: impl FnOnce(&Path),
+    check: &[&str],
+    compile: &[&str],
+) -> String {
+    let dir = recorded_inputs(name);
+    change(&dir);
+    format!("{}\n{}", phases(&dir, check), phases(&dir, compile))
+}
+
+#[test]
+fn the_same_inputs_again_emit_read_and_write_nothing() {
+    let dir = recorded_inputs("same_inputs");
+    let before = identities(&dir.join("out"));
+    let compiled = phases(&dir, COMPILE);
+    let checked = phases(&dir, CHECK);
+    assert_eq!(
+        identities(&dir.join("out")),
+        before,
+        "nothing was rewritten"
+    );
+    insta::assert_snapshot!(format!("{compiled}\n{checked}"));
+}
+
+#[test]
+fn an_edited_spec_is_compiled_in_full() {
+    let edit = |dir: &Path| {
+        let spec = dir.join("spec/shop.slip");
+        let text = std::fs::read_to_string(&spec).unwrap();
+        std::fs::write(&spec, text.replace("cpu = 500m", "cpu = 600m")).unwrap();
+    };
+    insta::assert_snapshot!(after_change("spec_edit", edit, CHECK, COMPILE));
+}
+
+#[test]
+fn another_environment_option_is_compiled_in_full() {
+    let check = [CHECK, &["--env", "prod"]].concat();
+    let compile = [COMPILE, &["--env", "prod"]].concat();
+    insta::assert_snapshot!(after_change("env_option", |_| {}, &check, &compile));
+}
+
+#[test]
+fn another_target_option_is_compiled_in_full() {
+    let check = [CHECK, &["--target", "k8s"]].concat();
+    let compile = [COMPILE, &["--target", "k8s"]].concat();
+    insta::assert_snapshot!(after_change("target_option", |_| {}, &check, &compile));
+}
+
+#[test]
+fn a_hand_edit_keeping_size_and_modification_time_is_compiled_in_full() {
+    let edit = |dir: &Path| edit_in_place(&dir.join("out/k8s/prod/web.yaml"));
+    insta::assert_snapshot!(after_change("hand_edit", edit, CHECK, COMPILE));
+}
+
+#[test]
+fn a_deleted_generated_file_is_compiled_in_full() {
+    let delete = |dir: &Path| std::fs::remove_file(dir.join("out/k8s/prod/web.yaml")).unwrap();
+    insta::assert_snapshot!(after_change("deleted", delete, CHECK, COMPILE));
+}
+
+#[test]
+fn a_file_put_in_a_generated_files_place_is_compiled_in_full() {
+    // Another file with other contents where a generated one was: a new inode.
+    let replace = |dir: &Path| {
+        let file = dir.join("out/k8s/staging/web.yaml");
+        std::fs::remove_file(&file).unwrap();
+        std::fs::write(&file, "kind: ConfigMap\n").unwrap();
+    };
+    insta::assert_snapshot!(after_change("replaced", replace, CHECK, COMPILE));
+}
+
+#[test]
+fn another_compiler_binary_is_compiled_in_full() {
+    let dir = recorded_inputs("other_binary");
+    // A copy is another file: a rebuilt compiler whose version did not change.
+    let copy = dir.join("slipway-copy");
+    std::fs::copy(env!("CARGO_BIN_EXE_slipway"), &copy).unwrap();
+    let with_copy = |args: &[&str]| {
+        let args = [args, &["--timings"]].concat();
+        phases_of(&finish(&dir, &args, command_of(&copy, &dir, &args), None))
+    };
+    let checked = with_copy(CHECK);
+    let compiled = with_copy(COMPILE);
+    insta::assert_snapshot!(format!("{checked}\n{compiled}"));
+}
+
+#[test]
+fn the_spec_is_still_checked_and_its_warnings_shown() {
+    // Without its `app` block the spec compiles with a warning (SW0104).
+    let without_app = &TINY_SPEC[TINY_SPEC.find("service").unwrap()..];
+    let dir = recorded_spec("warnings", without_app);
+    insta::assert_snapshot!(phases(&dir, COMPILE));
 }

@@ -2,7 +2,7 @@
 //! (see `write.rs`), or with `--check` compare it with `--out` (see `drift.rs`).
 
 use super::progress::Progress;
-use super::{drift, files, outdir, progress, report, status, values, write, Colour};
+use super::{drift, files, outdir, progress, report, status, unchanged, values, write, Colour};
 use clap::Args;
 use slipway::emit::{self, Options, Target};
 use std::collections::BTreeSet;
@@ -61,7 +61,7 @@ pub fn run(args: &CompileArgs, colour: Colour) -> u8 {
 /// its own rather than after the progress line.
 fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
     progress.phase("read");
-    let loaded = match files::load(&args.paths) {
+    let mut loaded = match files::load(&args.paths) {
         Ok(loaded) => loaded,
         Err(message) => {
             progress.clear();
@@ -72,7 +72,7 @@ fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
     progress.phase("check");
     let checked = loaded.check();
     let model = checked.model;
-    let mut diagnostics = loaded.diagnostics;
+    let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
     diagnostics.extend(checked.diagnostics);
     slipway::diagnostics::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(|d| d.is_error());
@@ -107,34 +107,77 @@ fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
     if is_stream(args) {
         return print_stream(&model, &options, progress);
     }
+    let inputs = unchanged::Inputs {
+        out: &args.out,
+        loaded: &loaded,
+        files: &checked.files,
+        units: &checked.units,
+        options: &options,
+    };
+    let fingerprint = unchanged::fingerprint(&inputs);
+    let opened = match outdir::open(&args.out, !args.check, args.quiet) {
+        Ok(opened) => opened,
+        Err(message) => {
+            progress.clear();
+            eprintln!("error: {message}");
+            return status::USAGE;
+        }
+    };
+    if let Some(code) = unchanged_out(args, opened.as_ref(), fingerprint, progress) {
+        return code;
+    }
     progress.phase("emit");
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     let output = emit::emit_parallel(&model, &options, threads);
-    if args.check {
+    let code = if args.check {
         progress.phase("compare");
-        return check_drift(args, &output, progress);
-    }
-    progress.phase("write");
-    let opened = outdir::open(&args.out, true, args.quiet);
-    progress.clear();
-    let code = match opened {
-        Ok(Some(opened)) => write_out(args, &opened, &output, progress),
-        Ok(None) => status::USAGE,
-        Err(message) => {
-            eprintln!("error: {message}");
-            status::USAGE
-        }
+        check_drift(args, opened.as_ref(), &output, progress)
+    } else if let Some(opened) = &opened {
+        progress.phase("write");
+        progress.clear();
+        write_out(args, opened, &output, fingerprint, progress)
+    } else {
+        status::USAGE
     };
     super::leave_to_exit((output, model, checked.files));
     code
+}
+
+/// The fast path: when `--out` holds the output of a compile with these very inputs,
+/// untouched since (see `unchanged.rs`), says so and returns the exit status; `None` when the
+/// compile must emit.
+fn unchanged_out(
+    args: &CompileArgs,
+    opened: Option<&outdir::OutDir>,
+    fingerprint: Option<unchanged::Fingerprint>,
+    progress: &mut Progress,
+) -> Option<u8> {
+    let opened = opened.filter(|opened| opened.notes.is_empty())?;
+    progress.phase("unchanged");
+    let manifest = unchanged::untouched(&opened.root, fingerprint?)?;
+    progress.clear();
+    if args.quiet {
+        return Some(status::OK);
+    }
+    let paths: Vec<&str> = manifest.files.keys().map(String::as_str).collect();
+    if args.check {
+        eprintln!("{}", up_to_date(&args.out, paths.len()));
+        return Some(status::OK);
+    }
+    eprintln!("{}", unchanged_summary(&paths, &args.out));
+    if let Some(hint) = workflow_hint(&args.out, paths.iter().copied()) {
+        eprintln!("{hint}");
+    }
+    Some(status::OK)
 }
 
 fn write_out(
     args: &CompileArgs,
     opened: &outdir::OutDir,
     output: &emit::Output,
+    fingerprint: Option<unchanged::Fingerprint>,
     progress: &Progress,
 ) -> u8 {
     print_notes(args, &opened.notes);
@@ -147,10 +190,15 @@ fn write_out(
     progress.clear();
     match written {
         Ok(written) => {
+            if let Some(fingerprint) = fingerprint {
+                unchanged::record(&opened.root, written.manifest_hash, fingerprint);
+            }
             if !args.quiet {
                 print_forced(&args.out, &written.forced);
                 eprintln!("{}", summary(output, &written, &args.out));
-                if let Some(hint) = workflow_hint(&args.out, output) {
+                if let Some(hint) =
+                    workflow_hint(&args.out, output.files.keys().map(String::as_str))
+                {
                     eprintln!("{hint}");
                 }
             }
@@ -212,18 +260,15 @@ fn print_notes(args: &CompileArgs, notes: &[String]) {
     }
 }
 
-fn check_drift(args: &CompileArgs, output: &emit::Output, progress: &Progress) -> u8 {
-    let opened = outdir::open(&args.out, false, args.quiet);
+fn check_drift(
+    args: &CompileArgs,
+    opened: Option<&outdir::OutDir>,
+    output: &emit::Output,
+    progress: &Progress,
+) -> u8 {
     progress.clear();
-    let opened = match opened {
-        Ok(opened) => opened,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return status::USAGE;
-        }
-    };
-    let root = opened.as_ref().map(|opened| &opened.root);
-    if let Some(opened) = &opened {
+    let root = opened.map(|opened| &opened.root);
+    if let Some(opened) = opened {
         print_notes(args, &opened.notes);
     }
     let found = drift::compare(root, output, progress.counter());
@@ -237,11 +282,7 @@ fn check_drift(args: &CompileArgs, output: &emit::Output, progress: &Progress) -
     };
     if found.is_empty() {
         if !args.quiet {
-            eprintln!(
-                "{} is up to date ({} files)",
-                args.out.display(),
-                output.files.len()
-            );
+            eprintln!("{}", up_to_date(&args.out, output.files.len()));
         }
         return status::OK;
     }
@@ -253,6 +294,11 @@ fn check_drift(args: &CompileArgs, output: &emit::Output, progress: &Progress) -
         args.out.display()
     );
     status::ERRORS
+}
+
+/// What `--check` says when `--out` holds every one of the `count` files it should.
+fn up_to_date(out: &Path, count: usize) -> String {
+    format!("{} is up to date ({count} files)", out.display())
 }
 
 /// How the generated headers name a spec path: relative to the repository root (the nearest
@@ -406,11 +452,8 @@ fn path_below_current_dir(out: &Path) -> Option<String> {
 /// One line for a compile whose workflow GitHub would not find where it was written: GitHub
 /// runs workflows only from `.github/workflows/` at the repository root (not through
 /// symlinks), and the compiler writes nothing outside `--out`.
-fn workflow_hint(out: &Path, output: &emit::Output) -> Option<String> {
-    let workflow = output
-        .files
-        .keys()
-        .find(|path| path.starts_with(".github/workflows/"))?;
+fn workflow_hint<'p>(out: &Path, mut paths: impl Iterator<Item = &'p str>) -> Option<String> {
+    let workflow = paths.find(|path| path.starts_with(".github/workflows/"))?;
     match path_below_current_dir(out) {
         Some(prefix) if prefix.is_empty() => None,
         Some(prefix) => Some(format!(
@@ -424,11 +467,6 @@ fn workflow_hint(out: &Path, output: &emit::Output) -> Option<String> {
 }
 
 fn summary(output: &emit::Output, written: &write::Written, out: &std::path::Path) -> String {
-    let per_target: Vec<String> = output
-        .count_by_target()
-        .into_iter()
-        .map(|(top, count)| format!("{} {count}", top.trim_start_matches('.')))
-        .collect();
     // Said only when some files were not read back (the manifest and the stamps vouched).
     let vouched = if written.vouched > 0 {
         format!(" ({} not read back)", written.vouched)
@@ -439,9 +477,34 @@ fn summary(output: &emit::Output, written: &write::Written, out: &std::path::Pat
         "compiled {} files into {} ({}); {} changed, {} unchanged{vouched}, {} stale removed",
         output.files.len(),
         out.display(),
-        per_target.join(", "),
+        per_target(output.files.keys().map(String::as_str)),
         written.changed,
         written.unchanged,
         written.removed
     )
+}
+
+/// The summary of a compile that took the fast path (see `unchanged.rs`): `paths` are the
+/// files of the manifest.
+fn unchanged_summary(paths: &[&str], out: &Path) -> String {
+    format!(
+        "{} is up to date: its {} files ({}) come from the same spec, options and compiler, and none has changed since; nothing to write",
+        out.display(),
+        paths.len(),
+        per_target(paths.iter().copied()),
+    )
+}
+
+/// How many of `paths` each target wrote: `k8s 3, kustomize 5`, by first directory.
+fn per_target<'p>(paths: impl Iterator<Item = &'p str>) -> String {
+    let mut counts = std::collections::BTreeMap::new();
+    for path in paths {
+        let top = path.split('/').next().unwrap_or_default();
+        *counts.entry(top).or_insert(0) += 1;
+    }
+    let parts: Vec<String> = counts
+        .into_iter()
+        .map(|(top, count)| format!("{} {count}", top.trim_start_matches('.')))
+        .collect();
+    parts.join(", ")
 }

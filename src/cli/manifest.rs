@@ -61,6 +61,16 @@ impl Manifest {
         self.files.contains_key(path)
     }
 
+    /// Whether every line but the comments names a file once, with its size and hash: the
+    /// manifest is one a compile wrote, and [`Manifest::files`] is all it lists.
+    pub fn lists_only_files(&self) -> bool {
+        let listed = String::from_utf8_lossy(&self.bytes)
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+            .count();
+        listed == self.files.len() && self.files.values().all(Option::is_some)
+    }
+
     /// What the manifest says `path` held, if it says.
     pub fn recorded(&self, path: &str) -> Option<Recorded> {
         self.files.get(path).copied().flatten()
@@ -87,6 +97,11 @@ pub fn read(root: &Dir) -> Result<Manifest, String> {
         }
         Err(error) => return Err(format!("cannot read {MANIFEST}: {error}")),
     };
+    Ok(parse(bytes))
+}
+
+/// The manifest whose text is `bytes`; lines that are not plain relative paths are left out.
+fn parse(bytes: Vec<u8>) -> Manifest {
     let files = String::from_utf8_lossy(&bytes)
         .lines()
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
@@ -94,7 +109,7 @@ pub fn read(root: &Dir) -> Result<Manifest, String> {
         .filter(|(path, _)| check_relative(path).is_ok())
         .map(|(path, recorded)| (path.to_string(), recorded))
         .collect();
-    Ok(Manifest { files, bytes })
+    Manifest { files, bytes }
 }
 
 /// One line: `path<TAB>size<TAB>hash`, or a bare path (a manifest from an older version, or a
@@ -127,7 +142,7 @@ pub fn text(output: &Output, recorded: &[Recorded]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_line, Recorded};
+    use super::{parse, parse_line, Recorded};
 
     #[test]
     fn lines_with_and_without_size_and_hash() {
@@ -141,6 +156,17 @@ mod tests {
         for broken in ["a.yaml\tx\t00", "a.yaml\t8\tnothex", "a.yaml\t8"] {
             assert_eq!(parse_line(broken), (broken, None), "{broken:?}");
         }
+    }
+
+    #[test]
+    fn only_a_manifest_of_whole_lines_lists_only_files() {
+        let text = |lines: &[&str]| format!("# header\n{}", lines.concat());
+        let hash = format!("{:032x}", Recorded::of(b"kind: x\n").hash);
+        let whole = format!("k8s/a.yaml\t8\t{hash}\n");
+        let manifest = |text: String| parse(text.into_bytes());
+        assert!(manifest(text(&[&whole])).lists_only_files());
+        assert!(!manifest(text(&[&whole, "k8s/b.yaml\n"])).lists_only_files());
+        assert!(!manifest(text(&[&whole, "../escapes.yaml\t1\t0\n"])).lists_only_files());
     }
 
     #[test]

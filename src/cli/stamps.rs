@@ -24,17 +24,19 @@
 //! `.gitignore` of `*`, so git ignores it; it is written after the commit, in one rename, and
 //! ignored whole when its first line names another manifest or its last line does not hash
 //! its body (a torn or hand-edited cache). Losing it costs one full read, never a wrong
-//! result; `rm -r .slipway-cache` forces one.
+//! result; `rm -r .slipway-cache` forces one. The record of a compile's inputs
+//! (`.slipway-cache/inputs`, see [`super::unchanged`]) is kept beside it, sealed the same way
+//! ([`seal`]) and for a manifest too.
 
 use super::manifest::Recorded;
 use super::nofollow::{Contents, Dir, Stamp};
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
+use xxhash_rust::xxh3::xxh3_128;
 
 /// The cache's directory in `--out`.
 pub const DIR: &str = ".slipway-cache";
 const FILE: &str = "stamps";
-const DRAFT: &str = "stamps.draft";
 const GITIGNORE: &str = ".gitignore";
 const GITIGNORE_TEXT: &str =
     "# Written by slipway: a machine-local cache of file stamps, not for version control.\n*\n";
@@ -59,13 +61,7 @@ impl Stamps {
     /// The cache in `root`, if it was written for `manifest` (the manifest's bytes) and is
     /// whole; else an empty one.
     pub fn read(root: &Dir, manifest: &[u8]) -> Stamps {
-        let Ok(Contents::Bytes(bytes)) = root
-            .open_dir(DIR)
-            .and_then(|dir| dir.read_file(FILE, MAX_BYTES))
-        else {
-            return Stamps::default();
-        };
-        let Ok(text) = String::from_utf8(bytes) else {
+        let Some(text) = read_file(root, FILE) else {
             return Stamps::default();
         };
         match parse(&text, manifest) {
@@ -80,13 +76,8 @@ impl Stamps {
 }
 
 fn parse(text: &str, manifest: &[u8]) -> Option<HashMap<String, Stamp>> {
-    let (above_last, last) = text.strip_suffix('\n')?.rsplit_once('\n')?;
-    let above = &text[..=above_last.len()];
-    if last != last_line(above) {
-        return None;
-    }
-    let (first, body) = above.split_once('\n')?;
-    if first != first_line(manifest) {
+    let (first, body) = unseal(text)?;
+    if first != first_line(FIRST_LINE, xxh3_128(manifest)) {
         return None;
     }
     body.lines()
@@ -97,15 +88,48 @@ fn parse(text: &str, manifest: &[u8]) -> Option<HashMap<String, Stamp>> {
         .collect()
 }
 
-fn first_line(manifest: &[u8]) -> String {
-    format!("{FIRST_LINE}{:032x}", xxhash_rust::xxh3::xxh3_128(manifest))
+/// The first line of a cache file of the kind `kind` (the words before the hash) written for
+/// the manifest whose bytes hash to `manifest_hash`.
+pub fn first_line(kind: &str, manifest_hash: u128) -> String {
+    format!("{kind}{manifest_hash:032x}")
 }
 
 fn last_line(above: &str) -> String {
-    format!(
-        "{LAST_LINE}{:032x}",
-        xxhash_rust::xxh3::xxh3_128(above.as_bytes())
-    )
+    format!("{LAST_LINE}{:032x}", xxh3_128(above.as_bytes()))
+}
+
+/// A cache file's text: `first` on a line of its own, `body` (whole lines), and a last line
+/// that hashes both, so a torn or hand-edited file is told from a whole one.
+pub fn seal(first: &str, body: &str) -> String {
+    let mut text = String::with_capacity(first.len() + body.len() + 64);
+    text.push_str(first);
+    text.push('\n');
+    text.push_str(body);
+    let last = last_line(&text);
+    text.push_str(&last);
+    text.push('\n');
+    text
+}
+
+/// The first line and the body of a text [`seal`] wrote; `None` when it is not whole.
+pub fn unseal(text: &str) -> Option<(&str, &str)> {
+    let (above_last, last) = text.strip_suffix('\n')?.rsplit_once('\n')?;
+    let above = text.get(..=above_last.len())?;
+    if last != last_line(above) {
+        return None;
+    }
+    above.split_once('\n')
+}
+
+/// The text of the cache file `name`, if there is one that can be read.
+pub fn read_file(root: &Dir, name: &str) -> Option<String> {
+    let Ok(Contents::Bytes(bytes)) = root
+        .open_dir(DIR)
+        .and_then(|dir| dir.read_file(name, MAX_BYTES))
+    else {
+        return None;
+    };
+    String::from_utf8(bytes).ok()
 }
 
 /// Whether the earlier compile vouches, without a read, that a file whose stamp is now
@@ -136,27 +160,27 @@ pub fn settled(stamp: &Stamp, now: i128) -> bool {
 
 /// The cache's text for `manifest` (the manifest's bytes as written) and these stamps.
 pub fn text<'p>(manifest: &[u8], stamps: impl Iterator<Item = (&'p str, Stamp)>) -> String {
-    let mut text = first_line(manifest);
-    text.push('\n');
+    let mut body = String::new();
     for (path, stamp) in stamps {
-        text.push_str(path);
-        text.push('\t');
-        text.push_str(&stamp.to_text());
-        text.push('\n');
+        body.push_str(path);
+        body.push('\t');
+        body.push_str(&stamp.to_text());
+        body.push('\n');
     }
-    let last = last_line(&text);
-    text.push_str(&last);
-    text.push('\n');
-    text
+    seal(&first_line(FIRST_LINE, xxh3_128(manifest)), &body)
 }
 
-/// Writes the cache `text` into `root` unless `old` already holds it: the directory and its
-/// `.gitignore` when missing, then the file, replaced in one rename. Best effort: a cache
-/// that cannot be written is only a slower next compile.
+/// Writes the cache `text` into `root` unless `old` already holds it (see [`write_file`]).
 pub fn write(root: &Dir, old: &Stamps, text: &str) {
-    if old.text == text {
-        return;
+    if old.text != text {
+        write_file(root, FILE, text);
     }
+}
+
+/// Writes the cache file `name` in `root`: the directory and its `.gitignore` when missing,
+/// then the file, replaced in one rename. Best effort: a cache that cannot be written is only
+/// a slower next compile.
+pub fn write_file(root: &Dir, name: &str, text: &str) {
     let Ok(dir) = root.create_dir(DIR) else {
         return;
     };
@@ -164,9 +188,10 @@ pub fn write(root: &Dir, old: &Stamps, text: &str) {
         drop(dir.remove_file(GITIGNORE));
         drop(dir.create_file(GITIGNORE, GITIGNORE_TEXT.as_bytes(), false));
     }
-    drop(dir.remove_file(DRAFT));
-    if dir.create_file(DRAFT, text.as_bytes(), false).is_ok() {
-        drop(dir.rename(DRAFT, &dir, FILE));
+    let draft = format!("{name}.draft");
+    drop(dir.remove_file(&draft));
+    if dir.create_file(&draft, text.as_bytes(), false).is_ok() {
+        drop(dir.rename(&draft, &dir, name));
     }
 }
 

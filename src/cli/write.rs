@@ -76,6 +76,8 @@ pub struct Written {
     pub removed: usize,
     /// Files that slipway had not written and `--force` replaced.
     pub forced: Vec<String>,
+    /// The XXH3-128 of the manifest now in `--out` (see [`super::unchanged`]).
+    pub manifest_hash: u128,
 }
 
 /// Why a write did not happen, or failed.
@@ -248,6 +250,7 @@ pub fn write_tree(
         commit(root, plan, counter)?;
     }
     written.vouched = looked.iter().filter(|l| l.found == Found::Vouched).count();
+    written.manifest_hash = xxhash_rust::xxh3::xxh3_128(manifest.as_bytes());
     record_stamps(root, &stamps, &manifest, &files, &looked);
     Ok(written)
 }

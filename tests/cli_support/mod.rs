@@ -46,7 +46,12 @@ pub fn scratch(group: &str, name: &str) -> PathBuf {
 
 /// The command, run in `dir`, with the environment that decides colour and progress cleared.
 pub fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_slipway"));
+    command_of(Path::new(env!("CARGO_BIN_EXE_slipway")), dir, args)
+}
+
+/// [`command`] with another executable: a copy of the compiler, say.
+pub fn command_of(program: &Path, dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(program);
     command
         .args(args)
         .current_dir(dir)
