@@ -2,6 +2,7 @@
 //! (see `write.rs`), or with `--check` compare it with `--out` (see `drift.rs`).
 
 use super::progress::Progress;
+use super::tree_writer::TreeWriter;
 use super::{drift, files, outdir, progress, report, status, values, write, Colour};
 use clap::Args;
 use slipway::emit::{self, Options, Target};
@@ -111,31 +112,33 @@ fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    let output = emit::emit_parallel(&model, &options, threads);
     if args.check {
+        // The drift check compares the whole output, held in memory.
+        let output = emit::emit_parallel(&model, &options, threads);
         progress.phase("compare");
         return check_drift(args, &output, progress);
     }
-    progress.phase("write");
     let opened = outdir::open(&args.out, true, args.quiet);
     progress.clear();
     let code = match opened {
-        Ok(Some(opened)) => write_out(args, &opened, &output, progress),
+        Ok(Some(opened)) => write_out(args, &opened, (&model, &options, threads), progress),
         Ok(None) => status::USAGE,
         Err(message) => {
             eprintln!("error: {message}");
             status::USAGE
         }
     };
-    super::leave_to_exit((output, model, checked.files));
+    super::leave_to_exit((model, checked.files));
     code
 }
 
+/// Emits into `--out`: each file is compared and staged as it is rendered (the `emit` phase),
+/// then the tree is committed (the `write` phase).
 fn write_out(
     args: &CompileArgs,
     opened: &outdir::OutDir,
-    output: &emit::Output,
-    progress: &Progress,
+    (model, options, threads): (&slipway::Model, &Options, usize),
+    progress: &mut Progress,
 ) -> u8 {
     print_notes(args, &opened.notes);
     let overwrite = if args.force {
@@ -143,14 +146,19 @@ fn write_out(
     } else {
         write::Overwrite::GeneratedOnly
     };
-    let written = write::write_tree(&opened.root, output, overwrite, progress.counter());
+    let written = TreeWriter::new(&opened.root, overwrite).map_err(write::WriteError::from);
+    let written = written.and_then(|mut writer| {
+        emit::emit_into(model, options, threads, &mut writer);
+        progress.phase("write");
+        writer.finish(progress.counter())
+    });
     progress.clear();
     match written {
         Ok(written) => {
             if !args.quiet {
                 print_forced(&args.out, &written.forced);
-                eprintln!("{}", summary(output, &written, &args.out));
-                if let Some(hint) = workflow_hint(&args.out, output) {
+                eprintln!("{}", summary(&written, &args.out));
+                if let Some(hint) = workflow_hint(&args.out, written.workflow.as_deref()) {
                     eprintln!("{hint}");
                 }
             }
@@ -406,11 +414,8 @@ fn path_below_current_dir(out: &Path) -> Option<String> {
 /// One line for a compile whose workflow GitHub would not find where it was written: GitHub
 /// runs workflows only from `.github/workflows/` at the repository root (not through
 /// symlinks), and the compiler writes nothing outside `--out`.
-fn workflow_hint(out: &Path, output: &emit::Output) -> Option<String> {
-    let workflow = output
-        .files
-        .keys()
-        .find(|path| path.starts_with(".github/workflows/"))?;
+fn workflow_hint(out: &Path, workflow: Option<&str>) -> Option<String> {
+    let workflow = workflow?;
     match path_below_current_dir(out) {
         Some(prefix) if prefix.is_empty() => None,
         Some(prefix) => Some(format!(
@@ -423,10 +428,10 @@ fn workflow_hint(out: &Path, output: &emit::Output) -> Option<String> {
     }
 }
 
-fn summary(output: &emit::Output, written: &write::Written, out: &std::path::Path) -> String {
-    let per_target: Vec<String> = output
-        .count_by_target()
-        .into_iter()
+fn summary(written: &write::Written, out: &std::path::Path) -> String {
+    let per_target: Vec<String> = written
+        .per_target
+        .iter()
         .map(|(top, count)| format!("{} {count}", top.trim_start_matches('.')))
         .collect();
     // Said only when some files were not read back (the manifest and the stamps vouched).
@@ -437,7 +442,7 @@ fn summary(output: &emit::Output, written: &write::Written, out: &std::path::Pat
     };
     format!(
         "compiled {} files into {} ({}); {} changed, {} unchanged{vouched}, {} stale removed",
-        output.files.len(),
+        written.files,
         out.display(),
         per_target.join(", "),
         written.changed,

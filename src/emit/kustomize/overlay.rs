@@ -28,7 +28,7 @@ use super::kustomization::{Image, Kustomization, Patch, Replicas, Target};
 use super::transforms;
 use crate::check::model::{Deployment, Environment, Model};
 use crate::emit::k8s::{self, Object};
-use crate::emit::{parallel, yaml};
+use crate::emit::{parallel, yaml, Sink};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,7 +40,8 @@ fn key(object: &Object) -> Key {
     (object.kind(), object.name().to_string())
 }
 
-/// The files of the overlay, relative to its directory, as (path, YAML without header).
+/// The files of the overlay, relative to its directory, as (path, YAML without header), handed
+/// to `sink`: the files of objects the base lacks a batch at a time, the kustomization last.
 ///
 /// The environment's objects are built twice, file by file on up to `threads` threads, and
 /// never all held at once: a first pass notes what kustomize's fields need of each object
@@ -52,7 +53,8 @@ pub fn render(
     environment: &Environment,
     base: &[(String, Vec<Object>)],
     threads: usize,
-) -> Vec<(String, String)> {
+    sink: &mut dyn Sink,
+) {
     let namespace = environment.namespace.value.as_str();
     let base_objects: Vec<(usize, &Object)> = base
         .iter()
@@ -61,20 +63,26 @@ pub fn render(
         .collect();
     let base_keys: BTreeSet<Key> = base_objects.iter().map(|(_, object)| key(object)).collect();
     let sources = sources(model, environment);
-    // One survey per source, empty for a source with no file.
-    let mut surveys = parallel::map(threads, &sources, |source| {
-        source
-            .build(model, environment)
-            .map(|(file, objects)| Survey::of(file, &objects, &base_keys))
-            .unwrap_or_default()
-    });
+    // One survey per source, empty for a source with no file; the files of objects the base
+    // lacks go to the sink a batch at a time.
     let mut overlay = Overlay::new(namespace, base.len());
-    for (file, text) in surveys
-        .iter_mut()
-        .filter_map(|survey| survey.missing.take())
-    {
-        overlay.kustomization.resources.push(file.clone());
-        overlay.files.push((file, text));
+    let mut surveys = Vec::with_capacity(sources.len());
+    for batch in sources.chunks(SURVEY_BATCH) {
+        let mut done = parallel::map(threads, batch, |source| {
+            source
+                .build(model, environment)
+                .map(|(file, objects)| Survey::of(file, &objects, &base_keys))
+                .unwrap_or_default()
+        });
+        let files: Vec<(String, String)> = done
+            .iter_mut()
+            .filter_map(|survey| survey.missing.take())
+            .collect();
+        for (file, _) in &files {
+            overlay.kustomization.resources.push(file.clone());
+        }
+        sink.take(files);
+        surveys.extend(done);
     }
     // The last object of a key wins.
     let mut targets: BTreeMap<&Key, Location> = BTreeMap::new();
@@ -114,8 +122,11 @@ pub fn render(
         let kept = &kept[kept_index];
         overlay.patch(kept.service, &kept.key, text);
     }
-    overlay.finish()
+    sink.put("kustomization.yaml".to_string(), overlay.finish());
 }
+
+/// How many files the first pass surveys before handing their extra resources to the sink.
+const SURVEY_BATCH: usize = 512;
 
 /// Where the environment's files come from, in file order: the Namespace, then one file per
 /// deployment.
@@ -256,11 +267,10 @@ fn patches(
     done
 }
 
-/// The overlay being written: its kustomization, its other files, and each base service's
-/// inline patches, in base order.
+/// The overlay being written: its kustomization and each base service's inline patches, in
+/// base order.
 struct Overlay {
     kustomization: Kustomization,
-    files: Vec<(String, String)>,
     by_service: Vec<Vec<Patch>>,
 }
 
@@ -270,7 +280,6 @@ impl Overlay {
         kustomization.namespace = Some(namespace.to_string());
         Overlay {
             kustomization,
-            files: Vec::new(),
             by_service: vec![Vec::new(); services],
         }
     }
@@ -297,11 +306,10 @@ impl Overlay {
         });
     }
 
-    fn finish(mut self) -> Vec<(String, String)> {
+    /// The kustomization's text.
+    fn finish(mut self) -> String {
         self.kustomization.patches = self.by_service.into_iter().flatten().collect();
-        let text = yaml::document_text(&self.kustomization);
-        self.files.push(("kustomization.yaml".to_string(), text));
-        self.files
+        yaml::document_text(&self.kustomization)
     }
 }
 
