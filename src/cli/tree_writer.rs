@@ -197,7 +197,11 @@ impl<'r> TreeWriter<'r> {
             });
             vec![result]
         });
-        for (path, message) in in_dirs.into_iter().chain(flat_files).filter_map(Result::err) {
+        for (path, message) in in_dirs
+            .into_iter()
+            .chain(flat_files)
+            .filter_map(Result::err)
+        {
             note_first(&mut self.staging_failed, &path, message);
         }
     }
@@ -206,9 +210,15 @@ impl<'r> TreeWriter<'r> {
     /// on `counter`), then records the stamps of the files found unchanged.
     pub fn finish(mut self, counter: &Counter) -> Result<Written, WriteError> {
         self.entries.sort_by(|a, b| a.path.cmp(&b.path));
-        if let Some(twice) = self.entries.windows(2).find(|pair| pair[0].path == pair[1].path) {
-            let message = format!("the compiler produced {} twice (a bug)", twice[0].path);
-            note_first(&mut self.blocked, &twice[0].path.clone(), message);
+        let twice = self
+            .entries
+            .iter()
+            .zip(self.entries.iter().skip(1))
+            .find(|(first, next)| first.path == next.path)
+            .map(|(first, _)| first.path.clone());
+        if let Some(path) = twice {
+            let message = format!("the compiler produced {path} twice (a bug)");
+            note_first(&mut self.blocked, &path, message);
         }
         if let Err(error) = self.refusal() {
             self.remove_staging();
@@ -378,7 +388,20 @@ impl<'r> TreeWriter<'r> {
                 _ => None,
             })
             .collect();
-        counter.start("write", flat.len());
+        // The write step counts every file the commit puts in place: those under new
+        // directories were staged as they were rendered, the others get their names now.
+        let under_new_dirs = self
+            .entries
+            .iter()
+            .filter(|entry| matches!(entry.fate, Fate::UnderNewDir))
+            .count();
+        counter.start(
+            "write",
+            under_new_dirs + flat.len() + usize::from(manifest.is_some()),
+        );
+        for _ in 0..under_new_dirs {
+            counter.add_one();
+        }
         let mut paths = Vec::with_capacity(flat.len() + 1);
         for (step, (number, entry)) in flat.into_iter().enumerate() {
             let final_name = journal::flat_name(first + step);
@@ -396,6 +419,7 @@ impl<'r> TreeWriter<'r> {
                 .create_file(&name, text.as_bytes(), false)
                 .map_err(|e| format!("cannot write {MANIFEST} (staging it): {e}"))?;
             paths.push(MANIFEST.to_string());
+            counter.add_one();
         }
         Ok(paths)
     }

@@ -290,7 +290,8 @@ pub fn emit_into(model: &Model, options: &Options, threads: usize, sink: &mut dy
     // The workflow is one large file: with threads to spare, it is built beside the others.
     let workflow_apart = threads > 1 && options.targets.contains(&Target::Github);
     std::thread::scope(|scope| {
-        let workflow = workflow_apart.then(|| scope.spawn(|| github::workflow_file(model, options)));
+        let workflow =
+            workflow_apart.then(|| scope.spawn(|| github::workflow_file(model, options)));
         emit_targets(model, options, threads, sink);
         if options.targets.contains(&Target::Github) {
             let file = workflow

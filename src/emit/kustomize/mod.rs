@@ -22,17 +22,21 @@ use kustomization::Kustomization;
 /// batch at a time.
 pub fn emit(model: &Model, options: &Options, sink: &mut dyn Sink, threads: usize) {
     let header = super::header(options);
-    let base = base::render(model);
-    let mut resources = Vec::new();
-    for batch in base.chunks(256) {
+    // The base's files a batch of services at a time; only the objects' facts are kept.
+    let mut base = Vec::with_capacity(model.services.len());
+    let mut resources = Vec::with_capacity(model.services.len());
+    for batch in model.services.chunks(BASE_BATCH) {
+        let done = super::parallel::map(threads, batch, |service| {
+            let objects = base::service_objects(model, service);
+            let facts: Vec<base::Facts> = objects.iter().map(base::Facts::of).collect();
+            (facts, format!("{header}{}", yaml::documents(&objects)))
+        });
         let mut files = Vec::with_capacity(batch.len());
-        for (service, objects) in batch {
-            let file = format!("{service}.yaml");
-            files.push((
-                format!("kustomize/base/{file}"),
-                format!("{header}{}", yaml::documents(objects)),
-            ));
+        for (service, (facts, text)) in batch.iter().zip(done) {
+            let file = format!("{}.yaml", service.name.value);
+            files.push((format!("kustomize/base/{file}"), text));
             resources.push(file);
+            base.push(facts);
         }
         sink.take(files);
     }
@@ -53,6 +57,9 @@ pub fn emit(model: &Model, options: &Options, sink: &mut dyn Sink, threads: usiz
     }
 }
 
+/// How many services' base files are rendered before the sink takes them.
+const BASE_BATCH: usize = 512;
+
 /// The sink of one overlay's files: names them under the overlay's directory and puts the
 /// header in front.
 struct OverlayFiles<'s> {
@@ -65,7 +72,12 @@ impl Sink for OverlayFiles<'_> {
     fn take(&mut self, files: Vec<(String, String)>) {
         let files = files
             .into_iter()
-            .map(|(file, text)| (format!("{}/{file}", self.dir), format!("{}{text}", self.header)))
+            .map(|(file, text)| {
+                (
+                    format!("{}/{file}", self.dir),
+                    format!("{}{text}", self.header),
+                )
+            })
             .collect();
         self.sink.take(files);
     }

@@ -24,6 +24,7 @@
 //! kustomize 4.5.4 applies patches before its other transformers; every patch only touches
 //! fields the transformers leave alone, so the order does not change the result.
 
+use super::base;
 use super::kustomization::{Image, Kustomization, Patch, Replicas, Target};
 use super::transforms;
 use crate::check::model::{Deployment, Environment, Model};
@@ -40,6 +41,10 @@ fn key(object: &Object) -> Key {
     (object.kind(), object.name().to_string())
 }
 
+fn base_key(object: &base::Facts) -> Key {
+    (object.kind, object.name.clone())
+}
+
 /// The files of the overlay, relative to its directory, as (path, YAML without header), handed
 /// to `sink`: the files of objects the base lacks a batch at a time, the kustomization last.
 ///
@@ -51,17 +56,25 @@ fn key(object: &Object) -> Key {
 pub fn render(
     model: &Model,
     environment: &Environment,
-    base: &[(String, Vec<Object>)],
+    base: &[Vec<base::Facts>],
     threads: usize,
     sink: &mut dyn Sink,
 ) {
     let namespace = environment.namespace.value.as_str();
-    let base_objects: Vec<(usize, &Object)> = base
+    let base_objects: Vec<(usize, usize, &base::Facts)> = base
         .iter()
         .enumerate()
-        .flat_map(|(service, (_, objects))| objects.iter().map(move |object| (service, object)))
+        .flat_map(|(service, objects)| {
+            objects
+                .iter()
+                .enumerate()
+                .map(move |(index, object)| (service, index, object))
+        })
         .collect();
-    let base_keys: BTreeSet<Key> = base_objects.iter().map(|(_, object)| key(object)).collect();
+    let base_keys: BTreeSet<Key> = base_objects
+        .iter()
+        .map(|(_, _, object)| base_key(object))
+        .collect();
     let sources = sources(model, environment);
     // One survey per source, empty for a source with no file; the files of objects the base
     // lacks go to the sink a batch at a time.
@@ -95,12 +108,13 @@ pub fn render(
         |location: &Location| -> &Facts { &surveys[location.source].objects[location.object] };
 
     let mut kept = Vec::new();
-    for (service, object) in base_objects {
-        let object_key = key(object);
+    for (service, index, object) in base_objects {
+        let object_key = base_key(object);
         match targets.get(&object_key) {
             Some(&target) => kept.push(Kept {
                 key: object_key,
                 service,
+                index,
                 base: object,
                 target,
                 replicas: None,
@@ -211,9 +225,11 @@ struct Location {
 /// is, and the replicas the overlay's `replicas:` gives it.
 struct Kept<'o> {
     key: Key,
-    /// The base service it belongs to (index in the base).
+    /// The base service it belongs to (index in the base, the model's services), and its place
+    /// among that service's objects.
     service: usize,
-    base: &'o Object,
+    index: usize,
+    base: &'o base::Facts,
     target: Location,
     replicas: Option<u64>,
 }
@@ -244,12 +260,22 @@ fn patches(
         let Some((_, objects)) = sources[*source].build(model, environment) else {
             return Vec::new();
         };
+        // The base objects these targets replace, rebuilt (usually those of one service).
+        let mut rebuilt: BTreeMap<usize, Vec<Object>> = BTreeMap::new();
         members
             .iter()
             .filter_map(|&index| {
                 let kept = &kept[index];
                 let target = objects.get(kept.target.object)?;
-                let mut value = to_value(kept.base);
+                let service = kept.service;
+                let base_objects = rebuilt.entry(service).or_insert_with(|| {
+                    model
+                        .services
+                        .get(service)
+                        .map(|declared| base::service_objects(model, declared))
+                        .unwrap_or_default()
+                });
+                let mut value = to_value(base_objects.get(kept.index)?);
                 transforms::set_namespace(&mut value, edits.namespace);
                 if let Some(count) = kept.replicas {
                     transforms::set_replicas(&mut value, count);
@@ -285,7 +311,7 @@ impl Overlay {
     }
 
     /// Deletes a base object (of the base's `service`) the environment does not run.
-    fn delete(&mut self, service: usize, object: &Object) {
+    fn delete(&mut self, service: usize, object: &base::Facts) {
         let patch = yaml::document_text(&Deletion::of(object));
         self.by_service[service].push(Patch {
             target: None,
@@ -319,8 +345,7 @@ fn replicas<'f>(kept: &mut [Kept], facts: impl Fn(&Location) -> &'f Facts) -> Ve
     let mut entries = Vec::new();
     for kept in kept.iter_mut() {
         let wanted = facts(&kept.target).replicas;
-        if let Some(count) = wanted.filter(|count| transforms::replicas(kept.base) != Some(*count))
-        {
+        if let Some(count) = wanted.filter(|count| kept.base.replicas != Some(*count)) {
             kept.replicas = Some(count);
             entries.push(Replicas {
                 name: kept.key.1.clone(),
@@ -350,7 +375,7 @@ fn images<'f>(
     };
     for kept in kept.iter() {
         let target_images = &facts(&kept.target).images;
-        for (index, current) in transforms::images(kept.base).iter().enumerate() {
+        for (index, current) in kept.base.images.iter().enumerate() {
             note(current, target_images.get(index));
         }
     }
@@ -404,13 +429,13 @@ struct DeletionName {
 }
 
 impl Deletion {
-    fn of(object: &Object) -> Deletion {
+    fn of(object: &base::Facts) -> Deletion {
         Deletion {
             patch: "delete",
-            api_version: object.api_version(),
-            kind: object.kind(),
+            api_version: object.api_version,
+            kind: object.kind,
             metadata: DeletionName {
-                name: object.name().to_string(),
+                name: object.name.clone(),
             },
         }
     }
