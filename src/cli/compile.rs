@@ -2,6 +2,7 @@
 //! (see `write.rs`), or with `--check` compare it with `--out` (see `drift.rs`).
 
 use super::progress::Progress;
+use super::tree_writer::TreeWriter;
 use super::{drift, files, outdir, progress, report, status, unchanged, values, write, Colour};
 use clap::Args;
 use slipway::emit::{self, Options, Target};
@@ -130,18 +131,24 @@ fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    let output = emit::emit_parallel(&model, &options, threads);
     let code = if args.check {
+        // The drift check compares the whole output, held in memory.
+        let output = emit::emit_parallel(&model, &options, threads);
         progress.phase("compare");
         check_drift(args, opened.as_ref(), &output, progress)
     } else if let Some(opened) = &opened {
-        progress.phase("write");
         progress.clear();
-        write_out(args, opened, &output, fingerprint, progress)
+        write_out(
+            args,
+            opened,
+            (&model, &options, threads),
+            fingerprint,
+            progress,
+        )
     } else {
         status::USAGE
     };
-    super::leave_to_exit((output, model, checked.files));
+    super::leave_to_exit((model, checked.files));
     code
 }
 
@@ -167,18 +174,25 @@ fn unchanged_out(
         return Some(status::OK);
     }
     eprintln!("{}", unchanged_summary(&paths, &args.out));
-    if let Some(hint) = workflow_hint(&args.out, paths.iter().copied()) {
+    let workflow = paths
+        .iter()
+        .copied()
+        .find(|path| path.starts_with(".github/workflows/"));
+    if let Some(hint) = workflow_hint(&args.out, workflow) {
         eprintln!("{hint}");
     }
     Some(status::OK)
 }
 
+/// Emits into `--out`: each file is compared and staged as it is rendered (the `emit` phase),
+/// then the tree is committed (the `write` phase) and, for the next compile, the inputs that
+/// produced it are recorded (see `unchanged.rs`).
 fn write_out(
     args: &CompileArgs,
     opened: &outdir::OutDir,
-    output: &emit::Output,
+    (model, options, threads): (&slipway::Model, &Options, usize),
     fingerprint: Option<unchanged::Fingerprint>,
-    progress: &Progress,
+    progress: &mut Progress,
 ) -> u8 {
     print_notes(args, &opened.notes);
     let overwrite = if args.force {
@@ -186,7 +200,12 @@ fn write_out(
     } else {
         write::Overwrite::GeneratedOnly
     };
-    let written = write::write_tree(&opened.root, output, overwrite, progress.counter());
+    let written = TreeWriter::new(&opened.root, overwrite).map_err(write::WriteError::from);
+    let written = written.and_then(|mut writer| {
+        emit::emit_into(model, options, threads, &mut writer);
+        progress.phase("write");
+        writer.finish(progress.counter())
+    });
     progress.clear();
     match written {
         Ok(written) => {
@@ -195,10 +214,8 @@ fn write_out(
             }
             if !args.quiet {
                 print_forced(&args.out, &written.forced);
-                eprintln!("{}", summary(output, &written, &args.out));
-                if let Some(hint) =
-                    workflow_hint(&args.out, output.files.keys().map(String::as_str))
-                {
+                eprintln!("{}", summary(&written, &args.out));
+                if let Some(hint) = workflow_hint(&args.out, written.workflow.as_deref()) {
                     eprintln!("{hint}");
                 }
             }
@@ -452,8 +469,8 @@ fn path_below_current_dir(out: &Path) -> Option<String> {
 /// One line for a compile whose workflow GitHub would not find where it was written: GitHub
 /// runs workflows only from `.github/workflows/` at the repository root (not through
 /// symlinks), and the compiler writes nothing outside `--out`.
-fn workflow_hint<'p>(out: &Path, mut paths: impl Iterator<Item = &'p str>) -> Option<String> {
-    let workflow = paths.find(|path| path.starts_with(".github/workflows/"))?;
+fn workflow_hint(out: &Path, workflow: Option<&str>) -> Option<String> {
+    let workflow = workflow?;
     match path_below_current_dir(out) {
         Some(prefix) if prefix.is_empty() => None,
         Some(prefix) => Some(format!(
@@ -466,7 +483,7 @@ fn workflow_hint<'p>(out: &Path, mut paths: impl Iterator<Item = &'p str>) -> Op
     }
 }
 
-fn summary(output: &emit::Output, written: &write::Written, out: &std::path::Path) -> String {
+fn summary(written: &write::Written, out: &std::path::Path) -> String {
     // Said only when some files were not read back (the manifest and the stamps vouched).
     let vouched = if written.vouched > 0 {
         format!(" ({} not read back)", written.vouched)
@@ -475,9 +492,14 @@ fn summary(output: &emit::Output, written: &write::Written, out: &std::path::Pat
     };
     format!(
         "compiled {} files into {} ({}); {} changed, {} unchanged{vouched}, {} stale removed",
-        output.files.len(),
+        written.files,
         out.display(),
-        per_target(output.files.keys().map(String::as_str)),
+        counts_text(
+            written
+                .per_target
+                .iter()
+                .map(|(top, count)| (top.as_str(), *count))
+        ),
         written.changed,
         written.unchanged,
         written.removed
@@ -502,8 +524,12 @@ fn per_target<'p>(paths: impl Iterator<Item = &'p str>) -> String {
         let top = path.split('/').next().unwrap_or_default();
         *counts.entry(top).or_insert(0) += 1;
     }
+    counts_text(counts.into_iter())
+}
+
+/// `k8s 3, kustomize 5` from the number of files under each top-level directory.
+fn counts_text<'t>(counts: impl Iterator<Item = (&'t str, usize)>) -> String {
     let parts: Vec<String> = counts
-        .into_iter()
         .map(|(top, count)| format!("{} {count}", top.trim_start_matches('.')))
         .collect();
     parts.join(", ")

@@ -17,7 +17,6 @@
 
 use super::nofollow::{self, Contents, Dir};
 use super::write::check_relative;
-use slipway::emit::Output;
 use std::collections::BTreeMap;
 
 /// The manifest's name in `--out`.
@@ -130,11 +129,11 @@ fn parse_line(line: &str) -> (&str, Option<Recorded>) {
     }
 }
 
-/// The manifest of `output`, given what each file holds (in the output's path order).
-pub fn text(output: &Output, recorded: &[Recorded]) -> String {
-    let mut text = String::with_capacity(HEADER.len() + output.files.len() * 80);
+/// The manifest of the output's files, given in path order with what each holds.
+pub fn text<'p>(files: impl ExactSizeIterator<Item = (&'p str, Recorded)>) -> String {
+    let mut text = String::with_capacity(HEADER.len() + files.len() * 80);
     text.push_str(HEADER);
-    for (path, file) in output.files.keys().zip(recorded) {
+    for (path, file) in files {
         text.push_str(&format!("{path}\t{}\t{:032x}\n", file.size, file.hash));
     }
     text

@@ -24,6 +24,7 @@ mod outdir;
 mod progress;
 mod report;
 mod stamps;
+mod tree_writer;
 mod unchanged;
 mod usage;
 mod values;

@@ -1,12 +1,15 @@
 //! Writing an output tree into `--out`: the tree is always either the old one or the new one.
 //!
-//! A compile compares every file with what `--out` holds, stages the files that changed under
-//! `.slipway-staging-<pid>/new/`, and then commits through a journal (see [`super::journal`]):
+//! A compile compares every file with what `--out` holds as the emitters render it, stages the
+//! files that changed under `.slipway-staging-<pid>/` at once (the sink of
+//! [`super::tree_writer`], so the whole output is never held), and once the last file is
+//! rendered and nothing refuses the write, commits through a journal (see [`super::journal`]):
 //! the list of renames is flushed to `.slipway-journal` before the first one, so a failure
 //! part way through undoes the renames already made, and a kill or a power cut is completed
 //! (or undone) by the next `compile` or `compile --check` before it does anything else.
-//! Everything that can be checked is checked before staging (a file where a directory must
-//! go, a directory or a link where a file must go), so most failures change nothing at all.
+//! Everything that can be checked is checked before the commit (a file where a directory must
+//! go, a directory or a link where a file must go, a file slipway did not write), and a
+//! failure before it removes the staging directory, so most failures change nothing at all.
 //!
 //! Nothing is read, written or removed through a symbolic link inside `--out`: every
 //! directory is opened without following links, relative to the one above it (see
@@ -22,20 +25,19 @@
 //! the stamps of the files found equal are recorded for the next compile.
 //!
 //! Cost: a large spec writes thousands of files, so a directory that `--out` does not have
-//! yet moves into place whole, in one rename; comparing and staging run on a few threads
-//! (the result does not depend on their number or timing), each walking the sorted paths
-//! with its own chain of open directories. Only the journal is flushed to the disk, not the
+//! yet moves into place whole, in one rename; comparing and staging run on a few threads, a
+//! batch of files at a time (the result does not depend on their number or timing, nor on
+//! the order files arrive in), each walking its paths with its own chain of open
+//! directories. Only the journal is flushed to the disk, not the
 //! staged files (4 ms per file, 30 s for a large spec; one `syncfs` took seconds to minutes
 //! on a shared disk): a kill loses nothing, and a compile after a power cut rewrites any file
 //! the cut emptied, as `compile --check` shows.
 
-use super::journal::{self, Finished, Journal, Staging, Step};
-use super::manifest::{self, Manifest, Recorded, MANIFEST};
+use super::journal;
+use super::manifest::Recorded;
 use super::nofollow::{self, Contents, Dir, Kind, Probe, Stamp, Walker};
-use super::progress::Counter;
-use super::stamps::{self, Stamps};
-use slipway::emit::Output;
-use std::collections::BTreeSet;
+use super::stamps;
+use std::collections::BTreeMap;
 use std::path::{Component, Path};
 
 /// How every generated file starts (see `slipway::emit::header`), after a `#!` line in a
@@ -76,6 +78,11 @@ pub struct Written {
     pub removed: usize,
     /// Files that slipway had not written and `--force` replaced.
     pub forced: Vec<String>,
+    /// How many files the compile produced, and how many under each top-level directory.
+    pub files: usize,
+    pub per_target: BTreeMap<String, usize>,
+    /// The workflow's path, if the compile wrote one.
+    pub workflow: Option<String>,
     /// The XXH3-128 of the manifest now in `--out` (see [`super::unchanged`]).
     pub manifest_hash: u128,
 }
@@ -113,7 +120,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn untouched(message: String) -> Failure {
+    pub(super) fn untouched(message: String) -> Failure {
         Failure {
             message,
             state: TreeState::Untouched,
@@ -158,7 +165,7 @@ pub fn check_relative(path: &str) -> Result<(), String> {
 
 /// What one output file needs.
 #[derive(Debug, PartialEq, Eq)]
-enum Found {
+pub(super) enum Found {
     Same,
     /// Not read: the manifest and the stamps vouch that it is the same.
     Vouched,
@@ -176,212 +183,28 @@ enum Found {
 
 /// What comparing one output file found, its size and hash, and its stamp if it is
 /// unchanged (to record for the next compile).
-struct Looked {
-    found: Found,
-    recorded: Recorded,
-    stamp: Option<Stamp>,
+pub(super) struct Looked {
+    pub found: Found,
+    pub recorded: Recorded,
+    pub stamp: Option<Stamp>,
 }
 
 /// What the earlier compile left to vouch for a file without reading it.
 #[derive(Clone, Copy)]
-struct Known<'k> {
-    recorded: Option<Recorded>,
-    stamp: Option<&'k Stamp>,
-}
-
-/// The files to stage and the journal's steps.
-#[derive(Default)]
-struct Plan<'o> {
-    /// Files under directories `--out` does not have yet (`dirs`), staged in `new/`.
-    under_dirs: Vec<(&'o str, &'o str)>,
-    dirs: BTreeSet<String>,
-    /// Files whose directory exists: one `file` step each, staged flat in `files/`.
-    files: Vec<(&'o str, &'o str)>,
-    stale: Vec<String>,
-    /// The new manifest, when it differs from the one in `--out`.
-    manifest: Option<String>,
-}
-
-impl Plan<'_> {
-    fn is_empty(&self) -> bool {
-        self.files.is_empty()
-            && self.under_dirs.is_empty()
-            && self.stale.is_empty()
-            && self.manifest.is_none()
-    }
-}
-
-/// Writes `output` into the locked `--out` opened as `root` (see [`super::outdir`]). Files in
-/// the way that slipway did not write are refused, before anything is written, unless
-/// `overwrite` is `Force`. Each file compared and each file staged is counted on `counter`.
-pub fn write_tree(
-    root: &Dir,
-    output: &Output,
-    overwrite: Overwrite,
-    counter: &Counter,
-) -> Result<Written, WriteError> {
-    for path in output.files.keys() {
-        check_relative(path).map_err(Failure::untouched)?;
-    }
-    let previous = manifest::read(root).map_err(Failure::untouched)?;
-    let stamps = Stamps::read(root, &previous.bytes);
-    let files: Vec<(&str, &str)> = output
-        .files
-        .iter()
-        .map(|(path, text)| (path.as_str(), text.as_str()))
-        .collect();
-    counter.start("compare", files.len());
-    let looked = in_chunks(&files, |part| {
-        let mut walker = Walker::new(root);
-        part.iter()
-            .map(|(path, text)| {
-                let known = Known {
-                    recorded: previous.recorded(path),
-                    stamp: stamps.get(path),
-                };
-                let looked = look(&mut walker, root, path, text.as_bytes(), known);
-                counter.add_one();
-                looked
-            })
-            .collect()
-    });
-    let (mut written, plan, manifest) = plan(root, output, &previous, &files, &looked, overwrite)?;
-    if !plan.is_empty() {
-        commit(root, plan, counter)?;
-    }
-    written.vouched = looked.iter().filter(|l| l.found == Found::Vouched).count();
-    written.manifest_hash = xxhash_rust::xxh3::xxh3_128(manifest.as_bytes());
-    record_stamps(root, &stamps, &manifest, &files, &looked);
-    Ok(written)
-}
-
-/// What to stage, commit and remove, given what comparing found; and the new manifest.
-fn plan<'o>(
-    root: &Dir,
-    output: &'o Output,
-    previous: &Manifest,
-    files: &[(&'o str, &'o str)],
-    looked: &[Looked],
-    overwrite: Overwrite,
-) -> Result<(Written, Plan<'o>, String), WriteError> {
-    let mut written = Written::default();
-    let mut plan = Plan::default();
-    let mut not_generated = Vec::new();
-    for (&(path, text), looked) in files.iter().zip(looked) {
-        match &looked.found {
-            Found::Same | Found::Vouched => written.unchanged += 1,
-            Found::New | Found::Changed => plan.files.push((path, text)),
-            Found::NotGenerated => {
-                if !previous.contains(path) {
-                    not_generated.push(path.to_string());
-                }
-                plan.files.push((path, text));
-            }
-            Found::UnderMissing(dir) => {
-                plan.under_dirs.push((path, text));
-                plan.dirs.insert(dir.clone());
-            }
-            Found::Blocked(message) => return Err(Failure::untouched(message.clone()).into()),
-        }
-    }
-    if !not_generated.is_empty() {
-        if overwrite == Overwrite::GeneratedOnly {
-            return Err(WriteError::NotGenerated(not_generated));
-        }
-        written.forced = not_generated;
-    }
-    written.changed = plan.files.len() + plan.under_dirs.len();
-    let mut walker = Walker::new(root);
-    plan.stale = previous
-        .files
-        .keys()
-        .filter(|path| !output.files.contains_key(*path) && removable(&mut walker, path))
-        .cloned()
-        .collect();
-    written.removed = plan.stale.len();
-    let recorded: Vec<Recorded> = looked.iter().map(|looked| looked.recorded).collect();
-    let manifest = manifest::text(output, &recorded);
-    if previous.bytes != manifest.as_bytes() {
-        plan.manifest = Some(manifest.clone());
-    }
-    Ok((written, plan, manifest))
-}
-
-/// Records, for the next compile, the stamps of the files found unchanged whose times are
-/// settled (see [`super::stamps`]), for the manifest now in `--out`.
-fn record_stamps(
-    root: &Dir,
-    old: &Stamps,
-    manifest: &str,
-    files: &[(&str, &str)],
-    looked: &[Looked],
-) {
-    let now = stamps::now_nanos();
-    let settled = files.iter().zip(looked).filter_map(|((path, _), looked)| {
-        let stamp = looked.stamp.filter(|stamp| stamps::settled(stamp, now))?;
-        Some((*path, stamp))
-    });
-    let text = stamps::text(manifest.as_bytes(), settled);
-    stamps::write(root, old, &text);
-}
-
-/// Stages the files, writes the journal and carries it out.
-fn commit(root: &Dir, plan: Plan, counter: &Counter) -> Result<(), Failure> {
-    let Plan {
-        under_dirs,
-        dirs,
-        mut files,
-        stale,
-        manifest,
-    } = plan;
-    if let Some(manifest) = &manifest {
-        files.push((MANIFEST, manifest));
-    }
-    let staging = format!("{}{}", journal::STAGING_PREFIX, std::process::id());
-    let first_file = dirs.len();
-    let journal = Journal {
-        steps: dirs
-            .into_iter()
-            .map(Step::Dir)
-            .chain(files.iter().map(|(path, _)| Step::File(path.to_string())))
-            .chain(stale.into_iter().map(Step::Stale))
-            .collect(),
-        staging,
-    };
-    counter.start("write", under_dirs.len() + files.len());
-    let staged = stage(
-        root,
-        &journal.staging,
-        &under_dirs,
-        &files,
-        first_file,
-        counter,
-    )
-    .and_then(|()| {
-        journal::write(root, &journal)
-            .map_err(|e| format!("cannot write the journal {}: {e}", journal::JOURNAL))
-    });
-    if let Err(message) = staged {
-        drop(root.remove_file(journal::JOURNAL_DRAFT));
-        drop(root.remove_tree(&journal.staging));
-        return Err(Failure::untouched(message));
-    }
-    match journal::finish(root, &journal) {
-        Finished::Committed => Ok(()),
-        Finished::RolledBack(message) => Err(Failure {
-            message,
-            state: TreeState::Restored,
-        }),
-        Finished::Stuck { failure, undo } => Err(Failure {
-            message: format!("{failure} (undoing: {undo})"),
-            state: TreeState::Mixed,
-        }),
-    }
+pub(super) struct Known<'k> {
+    pub recorded: Option<Recorded>,
+    pub stamp: Option<&'k Stamp>,
 }
 
 /// Compares one output file with `--out`, without following links: not read when `known`
 /// vouches for it.
-fn look(walker: &mut Walker, root: &Dir, path: &str, bytes: &[u8], known: Known) -> Looked {
+pub(super) fn look(
+    walker: &mut Walker,
+    root: &Dir,
+    path: &str,
+    bytes: &[u8],
+    known: Known,
+) -> Looked {
     let recorded = Recorded::of(bytes);
     let looked = |found: Found, stamp: Option<Stamp>| Looked {
         found,
@@ -451,7 +274,7 @@ fn blocked_message(root: &Dir, path: &str, prefix: &str, error: &std::io::Error)
 
 /// Whether a stale `path` may be deleted: a regular file, reached without links, that starts
 /// with the generated header.
-fn removable(walker: &mut Walker, path: &str) -> bool {
+pub(super) fn removable(walker: &mut Walker, path: &str) -> bool {
     let (parent, name) = nofollow::split_parent(path);
     walker
         .dir(parent)
@@ -490,86 +313,25 @@ pub fn in_chunks<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> Vec<R> + 
     })
 }
 
-/// Stages the files: those under new directories as trees in `<staging>/new/` (directories
-/// first), the others flat in `<staging>/files/`, named by their step's number (the first
-/// is `first_file`), on a few threads, counting each on `counter`.
-fn stage(
-    root: &Dir,
-    staging: &str,
-    under_dirs: &[(&str, &str)],
-    files: &[(&str, &str)],
-    first_file: usize,
-    counter: &Counter,
-) -> Result<(), String> {
-    let shown = |e: std::io::Error| format!("cannot create the staging directory {staging}: {e}");
-    root.remove_tree(staging).map_err(shown)?;
-    let parts = root
-        .create_dir(staging)
-        .and_then(|dir| Staging::open(&dir))
-        .map_err(shown)?;
-    let dirs: BTreeSet<&str> = under_dirs
-        .iter()
-        .map(|(path, _)| nofollow::split_parent(path).0)
-        .collect();
-    let mut creating = Walker::creating(&parts.new);
-    for dir in dirs {
-        creating
-            .dir(dir)
-            .map_err(|e| format!("cannot create {staging}/new/{dir}: {e}"))?;
-    }
-    let failed = |path: &str, e: std::io::Error| {
-        format!("cannot write {path} (staging it in {staging}): {e}")
-    };
-    let in_dirs = in_chunks(under_dirs, |part| {
-        let mut walker = Walker::new(&parts.new);
-        let result = part.iter().try_for_each(|(path, text)| {
-            let (parent, name) = nofollow::split_parent(path);
-            counter.add_one();
-            walker
-                .dir(parent)
-                .and_then(|dir| dir.create_file(name, text.as_bytes(), false))
-                .map_err(|e| failed(path, e))
-        });
-        vec![result]
-    });
-    let numbered: Vec<(usize, &(&str, &str))> = files
-        .iter()
-        .enumerate()
-        .map(|(k, file)| (first_file + k, file))
-        .collect();
-    let flat = in_chunks(&numbered, |part| {
-        let result = part.iter().try_for_each(|(index, (path, text))| {
-            counter.add_one();
-            parts
-                .files
-                .create_file(&journal::flat_name(*index), text.as_bytes(), false)
-                .map_err(|e| failed(path, e))
-        });
-        vec![result]
-    });
-    // The first failure in path order, whatever the threads' timing.
-    in_dirs.into_iter().chain(flat).collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::manifest::MANIFEST;
+    use super::super::progress::Counter;
+    use super::super::tree_writer::TreeWriter;
     use super::{
-        check_relative, has_generated_header, Counter, Dir, Overwrite, WriteError, Written,
-        GENERATED, MANIFEST,
+        check_relative, has_generated_header, Dir, Overwrite, WriteError, Written, GENERATED,
     };
-    use slipway::emit::Output;
+    use slipway::emit::{Output, Sink};
     use std::fs;
     use std::path::{Path, PathBuf};
 
     fn write_tree(out: &Path, output: &Output) -> Result<Written, WriteError> {
         fs::create_dir_all(out).unwrap();
         let counter = Counter::hidden();
-        super::write_tree(
-            &Dir::open(out).unwrap(),
-            output,
-            Overwrite::GeneratedOnly,
-            &counter,
-        )
+        let root = Dir::open(out).unwrap();
+        let mut writer = TreeWriter::new(&root, Overwrite::GeneratedOnly)?;
+        writer.take(output.files.clone().into_iter().collect());
+        writer.finish(&counter)
     }
 
     fn scratch(name: &str) -> PathBuf {

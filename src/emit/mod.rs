@@ -2,10 +2,12 @@
 //! Actions, and on request Argo CD, Prometheus and Grafana) is one folder behind the same
 //! interface: model in, files out.
 //!
-//! Emitters read only the [`Model`] (never syntax or spans) and return an in-memory
-//! [`Output`] tree (path -> text), which the CLI writes atomically and the drift check
-//! compares. Every map is ordered and every list has a fixed order, so the same model always
-//! gives byte-identical files.
+//! Emitters read only the [`Model`] (never syntax or spans) and hand each file to a [`Sink`]
+//! as soon as it is rendered, a batch at a time: [`Output`] collects them into an in-memory
+//! tree (path -> text) for the tests, the stream and the drift check; the CLI's sink compares
+//! each file with `--out` and stages it at once, so the whole output is never held. Every
+//! map is ordered and every list has a fixed order, so the same model always gives
+//! byte-identical files, in the same order whatever the number of threads.
 //!
 //! # Conventions shared by the targets
 //!
@@ -50,19 +52,27 @@ pub struct Output {
     pub files: BTreeMap<String, String>,
 }
 
+/// Where emitters put the files they render: one `(path, text)` per file, in a fixed order
+/// (the same for any number of threads), each path once. No emitter reads a file back.
+pub trait Sink {
+    /// Takes a batch of rendered files.
+    fn take(&mut self, files: Vec<(String, String)>);
+
+    /// Takes one rendered file.
+    fn put(&mut self, path: String, text: String) {
+        self.take(vec![(path, text)]);
+    }
+}
+
+impl Sink for Output {
+    fn take(&mut self, files: Vec<(String, String)>) {
+        self.files.extend(files);
+    }
+}
+
 impl Output {
     pub fn insert(&mut self, path: impl Into<String>, text: impl Into<String>) {
         self.files.insert(path.into(), text.into());
-    }
-
-    /// How many files each top-level directory holds, for the CLI summary.
-    pub fn count_by_target(&self) -> BTreeMap<String, usize> {
-        let mut counts = BTreeMap::new();
-        for path in self.files.keys() {
-            let top = path.split('/').next().unwrap_or("").to_string();
-            *counts.entry(top).or_insert(0) += 1;
-        }
-        counts
     }
 }
 
@@ -256,50 +266,44 @@ pub fn emit(model: &Model, options: &Options) -> Output {
     emit_parallel(model, options, 1)
 }
 
-/// [`emit`], with the Kubernetes and Istio files (most of the output) written on up to
-/// `threads` threads. The output is the same whatever the number.
+/// [`emit`], with the per-service work spread over up to `threads` threads. The output is the
+/// same whatever the number.
 pub fn emit_parallel(model: &Model, options: &Options, threads: usize) -> Output {
     let mut output = Output::default();
-    // The workflow is one large file: with threads to spare, it is built beside the others.
-    let workflow_apart = threads > 1 && options.targets.contains(&Target::Github);
-    std::thread::scope(|scope| {
-        let workflow = workflow_apart.then(|| {
-            scope.spawn(|| {
-                let mut apart = Output::default();
-                github::emit(model, options, &mut apart);
-                apart
-            })
-        });
-        emit_targets(model, options, threads, workflow_apart, &mut output);
-        if let Some(handle) = workflow {
-            match handle.join() {
-                Ok(apart) => output.files.extend(apart.files),
-                Err(_) => github::emit(model, options, &mut output),
-            }
-        }
-    });
+    emit_into(model, options, threads, &mut output);
     output
 }
 
-/// Every requested target but the workflow when it is built apart; no target reads another's
-/// files, so the order only matters for determinism, and `Output` is sorted anyway.
-fn emit_targets(
-    model: &Model,
-    options: &Options,
-    threads: usize,
-    workflow_apart: bool,
-    output: &mut Output,
-) {
+/// [`emit_parallel`] into `sink`: every file is handed over as soon as its batch is rendered,
+/// in the same order whatever the number of threads.
+pub fn emit_into(model: &Model, options: &Options, threads: usize, sink: &mut dyn Sink) {
+    // The workflow is one large file: with threads to spare, it is built beside the others.
+    let workflow_apart = threads > 1 && options.targets.contains(&Target::Github);
+    std::thread::scope(|scope| {
+        let workflow =
+            workflow_apart.then(|| scope.spawn(|| github::workflow_file(model, options)));
+        emit_targets(model, options, threads, sink);
+        if options.targets.contains(&Target::Github) {
+            let file = workflow
+                .and_then(|handle| handle.join().ok())
+                .unwrap_or_else(|| github::workflow_file(model, options));
+            sink.put(file.0, file.1);
+        }
+    });
+}
+
+/// Every requested target but the workflow file itself (see [`emit_into`]); no target reads
+/// another's files.
+fn emit_targets(model: &Model, options: &Options, threads: usize, sink: &mut dyn Sink) {
     for target in &options.targets {
         match target {
-            Target::K8s => k8s::emit(model, options, output, threads),
-            Target::Istio => istio::emit(model, options, output, threads),
-            Target::Kustomize => kustomize::emit(model, options, output, threads),
-            Target::Github if workflow_apart => {}
-            Target::Github => github::emit(model, options, output),
-            Target::Argocd => argocd::emit(model, options, output),
-            Target::Prometheus => prometheus::emit(model, options, output),
-            Target::Grafana => grafana::emit(model, options, output),
+            Target::K8s => k8s::emit(model, options, sink, threads),
+            Target::Istio => istio::emit(model, options, sink, threads),
+            Target::Kustomize => kustomize::emit(model, options, sink, threads),
+            Target::Github => github::emit_scripts(model, options, sink, threads),
+            Target::Argocd => argocd::emit(model, options, sink),
+            Target::Prometheus => prometheus::emit(model, options, sink),
+            Target::Grafana => grafana::emit(model, options, sink),
         }
     }
 }

@@ -3,6 +3,9 @@
 //! back in item order. The CLI chooses the number of threads; the library never asks the
 //! system (that would be IO), and one thread does everything in place. The CLI uses the same
 //! helper to compare the files already in `--out` with the new output.
+//!
+//! Emitters that hand files to a sink go a batch of items at a time ([`files_in_batches`]):
+//! only one batch's files are held before the sink takes them.
 
 /// Fewer items than this are not worth a thread.
 const MIN_ITEMS_PER_THREAD: usize = 32;
@@ -11,6 +14,24 @@ const MIN_ITEMS_PER_THREAD: usize = 32;
 /// items (at least a few dozen per thread).
 pub fn map<T: Sync, R: Send>(threads: usize, items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     runs(threads.min(items.len() / MIN_ITEMS_PER_THREAD), items, work)
+}
+
+/// How many items one batch of [`files_in_batches`] renders: enough to keep the threads busy
+/// between hand-overs, few enough that a batch's files are a few megabytes.
+const BATCH_ITEMS: usize = 512;
+
+/// The files `work` renders for each item, handed to `sink` one batch of items at a time, in
+/// item order; each batch is spread over up to `threads` threads as [`map`] does.
+pub fn files_in_batches<T: Sync>(
+    threads: usize,
+    items: &[T],
+    sink: &mut dyn super::Sink,
+    work: impl Fn(&T) -> Vec<(String, String)> + Sync,
+) {
+    for batch in items.chunks(BATCH_ITEMS) {
+        let files = map(threads, batch, &work);
+        sink.take(files.into_iter().flatten().collect());
+    }
 }
 
 fn runs<T: Sync, R: Send>(threads: usize, items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {

@@ -33,7 +33,7 @@
 mod ownership;
 pub mod types;
 
-use super::{grafana, istio, labels, prometheus, yaml, Options, Output, Target};
+use super::{grafana, istio, labels, prometheus, yaml, Options, Sink, Target};
 use crate::check::model::{Deployment, Environment, Model, Trigger};
 use std::collections::{BTreeMap, BTreeSet};
 use types::{
@@ -69,7 +69,7 @@ fn repository(model: &Model) -> Option<&str> {
     model.app.as_ref().and_then(|app| app.repository.as_deref())
 }
 
-pub fn emit(model: &Model, options: &Options, output: &mut Output) {
+pub fn emit(model: &Model, options: &Options, output: &mut dyn Sink) {
     let Some(repository) = repository(model) else {
         return;
     };
@@ -79,13 +79,13 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output) {
         return;
     }
     let project = project(model, repository);
-    output.insert(
-        PROJECT_FILE,
+    output.put(
+        PROJECT_FILE.to_string(),
         format!("{header}{}", yaml::document_text(&project)),
     );
     for environment in included {
         let application = application(model, options, repository, environment);
-        output.insert(
+        output.put(
             application_path(&environment.name.value),
             format!("{header}{}", yaml::document_text(&application)),
         );

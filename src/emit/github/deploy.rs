@@ -149,28 +149,29 @@ pub(crate) fn rollout_scripts(
     model: &Model,
     options: &Options,
     built: &[Built<'_>],
-) -> Vec<(String, String)> {
-    let mut scripts = Vec::new();
+    sink: &mut dyn crate::emit::Sink,
+    threads: usize,
+) {
     let detection = Detection::default();
     for environment in crate::emit::environments(model, options) {
         let name = &environment.name.value;
         let deployments = deployments(model, name);
         let scope = Scope::new(model, options, name, &deployments, built, &detection);
-        for deployment in deployments {
+        crate::emit::parallel::files_in_batches(threads, &deployments, sink, |deployment| {
             let (Some(layout), Some(live)) =
                 (scope.layout(deployment), scope.live_track(deployment))
             else {
-                continue;
+                return Vec::new();
             };
-            if let Some(text) =
-                script::script(options, deployment, &live, &layout, &scope.prometheus)
-            {
-                scripts.push((script::path(name, &deployment.service), text));
-                scripts.extend(hook_files(model, options, deployment));
-            }
-        }
+            let Some(text) = script::script(options, deployment, &live, &layout, &scope.prometheus)
+            else {
+                return Vec::new();
+            };
+            let mut files = vec![(script::path(name, &deployment.service), text)];
+            files.extend(hook_files(model, options, deployment));
+            files
+        });
     }
-    scripts
 }
 
 /// The Job file of each hook of a canary the workflow runs, next to its script.

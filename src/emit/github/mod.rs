@@ -48,7 +48,7 @@ mod supply;
 mod triggers;
 mod types;
 
-use super::{yaml, Options, Output};
+use super::{yaml, Options, Sink};
 use crate::check::model::{Approval, Environment, Model, StrategyKind};
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
@@ -60,8 +60,8 @@ pub fn workflow_path(model: &Model) -> String {
     format!(".github/workflows/{}-delivery.yml", model.app_name())
 }
 
-/// Writes the workflow.
-pub fn emit(model: &Model, options: &Options, output: &mut Output) {
+/// The workflow file, as (path, text).
+pub fn workflow_file(model: &Model, options: &Options) -> (String, String) {
     let workflow = workflow(model, options);
     let text = format!(
         "{}{}{}",
@@ -69,11 +69,14 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output) {
         setup_notes(model, options, &workflow),
         pins::annotate(&yaml::document_text(&workflow))
     );
-    output.insert(workflow_path(model), text);
+    (workflow_path(model), text)
+}
+
+/// Writes the rollout scripts the workflow runs (and their hooks' Jobs), on up to `threads`
+/// threads, a batch at a time; the workflow itself is [`workflow_file`].
+pub fn emit_scripts(model: &Model, options: &Options, sink: &mut dyn Sink, threads: usize) {
     let built = build::built_services(model);
-    for (path, script) in deploy::rollout_scripts(model, options, &built) {
-        output.insert(path, script);
-    }
+    deploy::rollout_scripts(model, options, &built, sink, threads);
 }
 
 /// The workflow as typed data.

@@ -23,7 +23,7 @@
 pub mod dashboard;
 pub mod types;
 
-use super::{labels, yaml, Options, Output};
+use super::{labels, yaml, Options, Sink};
 use crate::check::model::{Deployment, Environment, MetricsStack, Model, Service};
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -33,7 +33,7 @@ use types::{Dashboard, Templating, TimeRange, Variable, DATASOURCE_VARIABLE, SCH
 /// The label Grafana's dashboard sidecar selects ConfigMaps by, and its value.
 pub(crate) const SIDECAR_LABEL: (&str, &str) = ("grafana_dashboard", "1");
 
-pub fn emit(model: &Model, options: &Options, output: &mut Output) {
+pub fn emit(model: &Model, options: &Options, output: &mut dyn Sink) {
     let header = super::header(options);
     for environment in super::environments(model, options) {
         for deployment in model.deployments_in(&environment.name.value) {
@@ -47,8 +47,8 @@ pub fn emit(model: &Model, options: &Options, output: &mut Output) {
             let json = dashboard_json(model, deployment, service, &options.source);
             let mut yaml_text = header.clone();
             yaml::append_document(&mut yaml_text, &config_map(model, deployment, &json));
-            output.insert(format!("{dir}/{}.yaml", deployment.service), yaml_text);
-            output.insert(format!("{dir}/{}.json", deployment.service), json);
+            output.put(format!("{dir}/{}.yaml", deployment.service), yaml_text);
+            output.put(format!("{dir}/{}.json", deployment.service), json);
         }
     }
 }

@@ -41,7 +41,7 @@ mod types;
 pub use requests::string_match;
 pub use types::{DestinationRule, StringMatch, VirtualService};
 
-use super::{Options, Output};
+use super::{Options, Sink};
 use crate::check::model::{ArgoRollouts, Deployment, Environment, Model, StrategyKind};
 use routes::Target;
 
@@ -114,27 +114,23 @@ pub(crate) fn layout(model: &Model, deployment: &Deployment) -> Option<Layout> {
 
 /// Writes the Istio files of every deployment in the requested environments.
 /// Each deployment's files are planned and serialised on their own, on up to `threads`
-/// threads.
-pub fn emit(model: &Model, options: &Options, output: &mut Output, threads: usize) {
+/// threads, and handed to `sink` a batch at a time.
+pub fn emit(model: &Model, options: &Options, sink: &mut dyn Sink, threads: usize) {
     let header = super::header(options);
     let deployments: Vec<&Deployment> = super::environments(model, options)
         .flat_map(|environment| model.deployments_in(&environment.name.value))
         .collect();
-    let files = super::parallel::map(threads, &deployments, |deployment| {
-        let planned = plan(model, deployment);
-        planned
+    super::parallel::files_in_batches(threads, &deployments, sink, |deployment| {
+        plan(model, deployment)
             .into_iter()
             .map(|file| (file.path, file_text(&header, &file.document)))
-            .collect::<Vec<_>>()
+            .collect()
     });
-    for (path, text) in files.into_iter().flatten() {
-        output.insert(path, text);
-    }
     for environment in super::environments(model, options) {
         for (path, gateway) in gateway::gateways(model, environment) {
             let mut text = header.clone();
             super::yaml::append_document(&mut text, &gateway);
-            output.insert(path, text);
+            sink.put(path, text);
         }
     }
 }

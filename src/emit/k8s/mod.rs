@@ -36,7 +36,7 @@ mod workload;
 pub use config::content_hash;
 pub use object::Object;
 
-use super::{labels, yaml, Options, Output};
+use super::{labels, yaml, Options, Sink};
 use crate::check::model::{Deployment, Environment, Model, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use std::collections::BTreeMap;
@@ -94,25 +94,24 @@ impl<'m> Unit<'m> {
 
 /// Writes `k8s/<env>/…` for every requested environment.
 /// The files are those of [`environment_files`]; each service's file is built and serialised
-/// on its own, on up to `threads` threads.
-pub fn emit(model: &Model, options: &Options, output: &mut Output, threads: usize) {
+/// on its own, on up to `threads` threads, and handed to `sink` a batch at a time.
+pub fn emit(model: &Model, options: &Options, sink: &mut dyn Sink, threads: usize) {
     let header = super::header(options);
     for environment in super::environments(model, options) {
         let name = &environment.name.value;
         let namespace = [identity::namespace(model, environment)];
-        output.insert(
+        sink.put(
             format!("k8s/{name}/namespace.yaml"),
             file_text(&header, &namespace),
         );
         let deployments: Vec<&Deployment> = model.deployments_in(name).collect();
-        let files = super::parallel::map(threads, &deployments, |deployment| {
-            let unit = Unit::for_deployment(model, deployment)?;
+        super::parallel::files_in_batches(threads, &deployments, sink, |deployment| {
+            let Some(unit) = Unit::for_deployment(model, deployment) else {
+                return Vec::new();
+            };
             let text = file_text(&header, &service_objects(model, &unit));
-            Some((format!("k8s/{name}/{}.yaml", deployment.service), text))
+            vec![(format!("k8s/{name}/{}.yaml", deployment.service), text)]
         });
-        for (path, text) in files.into_iter().flatten() {
-            output.insert(path, text);
-        }
     }
 }
 

@@ -14,38 +14,71 @@ mod kustomization;
 mod overlay;
 mod transforms;
 
-use super::{yaml, Options, Output};
-use crate::check::model::{Environment, Model};
+use super::{yaml, Options, Sink};
+use crate::check::model::Model;
 use kustomization::Kustomization;
 
-/// The base and the overlays are rendered on up to `threads` threads.
-pub fn emit(model: &Model, options: &Options, output: &mut Output, threads: usize) {
+/// The base and the overlays are rendered on up to `threads` threads and handed to `sink` a
+/// batch at a time.
+pub fn emit(model: &Model, options: &Options, sink: &mut dyn Sink, threads: usize) {
     let header = super::header(options);
-    let base = base::render(model);
-    let mut resources = Vec::new();
-    for (service, objects) in &base {
-        let file = format!("{service}.yaml");
-        output.insert(
-            format!("kustomize/base/{file}"),
-            format!("{header}{}", yaml::documents(objects)),
-        );
-        resources.push(file);
+    // The base's files a batch of services at a time; only the objects' facts are kept.
+    let mut base = Vec::with_capacity(model.services.len());
+    let mut resources = Vec::with_capacity(model.services.len());
+    for batch in model.services.chunks(BASE_BATCH) {
+        let done = super::parallel::map(threads, batch, |service| {
+            let objects = base::service_objects(model, service);
+            let facts: Vec<base::Facts> = objects.iter().map(base::Facts::of).collect();
+            (facts, format!("{header}{}", yaml::documents(&objects)))
+        });
+        let mut files = Vec::with_capacity(batch.len());
+        for (service, (facts, text)) in batch.iter().zip(done) {
+            let file = format!("{}.yaml", service.name.value);
+            files.push((format!("kustomize/base/{file}"), text));
+            resources.push(file);
+            base.push(facts);
+        }
+        sink.take(files);
     }
     let kustomization = yaml::document_text(&Kustomization::new(resources));
-    output.insert(
-        "kustomize/base/kustomization.yaml",
+    sink.put(
+        "kustomize/base/kustomization.yaml".to_string(),
         format!("{header}{kustomization}"),
     );
     // One environment after the other, each spread over the threads by service: there are
     // fewer environments than cores to keep busy, and one overlay's work varies little.
-    let environments: Vec<&Environment> = super::environments(model, options).collect();
-    let overlays = environments
-        .iter()
-        .map(|environment| overlay::render(model, environment, &base, threads));
-    for (environment, files) in environments.iter().zip(overlays) {
-        for (file, text) in files {
-            let path = format!("kustomize/overlays/{}/{file}", environment.name.value);
-            output.insert(path, format!("{header}{text}"));
-        }
+    for environment in super::environments(model, options) {
+        let mut overlay_sink = OverlayFiles {
+            dir: format!("kustomize/overlays/{}", environment.name.value),
+            header: &header,
+            sink,
+        };
+        overlay::render(model, environment, &base, threads, &mut overlay_sink);
+    }
+}
+
+/// How many services' base files are rendered before the sink takes them.
+const BASE_BATCH: usize = 512;
+
+/// The sink of one overlay's files: names them under the overlay's directory and puts the
+/// header in front.
+struct OverlayFiles<'s> {
+    dir: String,
+    header: &'s str,
+    sink: &'s mut dyn Sink,
+}
+
+impl Sink for OverlayFiles<'_> {
+    fn take(&mut self, files: Vec<(String, String)>) {
+        let files = files
+            .into_iter()
+            .map(|(file, text)| {
+                (
+                    format!("{}/{file}", self.dir),
+                    format!("{}{text}", self.header),
+                )
+            })
+            .collect();
+        self.sink.take(files);
     }
 }

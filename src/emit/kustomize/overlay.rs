@@ -24,11 +24,12 @@
 //! kustomize 4.5.4 applies patches before its other transformers; every patch only touches
 //! fields the transformers leave alone, so the order does not change the result.
 
+use super::base;
 use super::kustomization::{Image, Kustomization, Patch, Replicas, Target};
 use super::transforms;
 use crate::check::model::{Deployment, Environment, Model};
 use crate::emit::k8s::{self, Object};
-use crate::emit::{parallel, yaml};
+use crate::emit::{parallel, yaml, Sink};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,7 +41,12 @@ fn key(object: &Object) -> Key {
     (object.kind(), object.name().to_string())
 }
 
-/// The files of the overlay, relative to its directory, as (path, YAML without header).
+fn base_key(object: &base::Facts) -> Key {
+    (object.kind, object.name.clone())
+}
+
+/// The files of the overlay, relative to its directory, as (path, YAML without header), handed
+/// to `sink`: the files of objects the base lacks a batch at a time, the kustomization last.
 ///
 /// The environment's objects are built twice, file by file on up to `threads` threads, and
 /// never all held at once: a first pass notes what kustomize's fields need of each object
@@ -50,31 +56,46 @@ fn key(object: &Object) -> Key {
 pub fn render(
     model: &Model,
     environment: &Environment,
-    base: &[(String, Vec<Object>)],
+    base: &[Vec<base::Facts>],
     threads: usize,
-) -> Vec<(String, String)> {
+    sink: &mut dyn Sink,
+) {
     let namespace = environment.namespace.value.as_str();
-    let base_objects: Vec<(usize, &Object)> = base
+    let base_objects: Vec<(usize, usize, &base::Facts)> = base
         .iter()
         .enumerate()
-        .flat_map(|(service, (_, objects))| objects.iter().map(move |object| (service, object)))
+        .flat_map(|(service, objects)| {
+            objects
+                .iter()
+                .enumerate()
+                .map(move |(index, object)| (service, index, object))
+        })
         .collect();
-    let base_keys: BTreeSet<Key> = base_objects.iter().map(|(_, object)| key(object)).collect();
+    let base_keys: BTreeSet<Key> = base_objects
+        .iter()
+        .map(|(_, _, object)| base_key(object))
+        .collect();
     let sources = sources(model, environment);
-    // One survey per source, empty for a source with no file.
-    let mut surveys = parallel::map(threads, &sources, |source| {
-        source
-            .build(model, environment)
-            .map(|(file, objects)| Survey::of(file, &objects, &base_keys))
-            .unwrap_or_default()
-    });
+    // One survey per source, empty for a source with no file; the files of objects the base
+    // lacks go to the sink a batch at a time.
     let mut overlay = Overlay::new(namespace, base.len());
-    for (file, text) in surveys
-        .iter_mut()
-        .filter_map(|survey| survey.missing.take())
-    {
-        overlay.kustomization.resources.push(file.clone());
-        overlay.files.push((file, text));
+    let mut surveys = Vec::with_capacity(sources.len());
+    for batch in sources.chunks(SURVEY_BATCH) {
+        let mut done = parallel::map(threads, batch, |source| {
+            source
+                .build(model, environment)
+                .map(|(file, objects)| Survey::of(file, &objects, &base_keys))
+                .unwrap_or_default()
+        });
+        let files: Vec<(String, String)> = done
+            .iter_mut()
+            .filter_map(|survey| survey.missing.take())
+            .collect();
+        for (file, _) in &files {
+            overlay.kustomization.resources.push(file.clone());
+        }
+        sink.take(files);
+        surveys.extend(done);
     }
     // The last object of a key wins.
     let mut targets: BTreeMap<&Key, Location> = BTreeMap::new();
@@ -87,12 +108,13 @@ pub fn render(
         |location: &Location| -> &Facts { &surveys[location.source].objects[location.object] };
 
     let mut kept = Vec::new();
-    for (service, object) in base_objects {
-        let object_key = key(object);
+    for (service, index, object) in base_objects {
+        let object_key = base_key(object);
         match targets.get(&object_key) {
             Some(&target) => kept.push(Kept {
                 key: object_key,
                 service,
+                index,
                 base: object,
                 target,
                 replicas: None,
@@ -114,8 +136,11 @@ pub fn render(
         let kept = &kept[kept_index];
         overlay.patch(kept.service, &kept.key, text);
     }
-    overlay.finish()
+    sink.put("kustomization.yaml".to_string(), overlay.finish());
 }
+
+/// How many files the first pass surveys before handing their extra resources to the sink.
+const SURVEY_BATCH: usize = 512;
 
 /// Where the environment's files come from, in file order: the Namespace, then one file per
 /// deployment.
@@ -200,9 +225,11 @@ struct Location {
 /// is, and the replicas the overlay's `replicas:` gives it.
 struct Kept<'o> {
     key: Key,
-    /// The base service it belongs to (index in the base).
+    /// The base service it belongs to (index in the base, the model's services), and its place
+    /// among that service's objects.
     service: usize,
-    base: &'o Object,
+    index: usize,
+    base: &'o base::Facts,
     target: Location,
     replicas: Option<u64>,
 }
@@ -233,12 +260,22 @@ fn patches(
         let Some((_, objects)) = sources[*source].build(model, environment) else {
             return Vec::new();
         };
+        // The base objects these targets replace, rebuilt (usually those of one service).
+        let mut rebuilt: BTreeMap<usize, Vec<Object>> = BTreeMap::new();
         members
             .iter()
             .filter_map(|&index| {
                 let kept = &kept[index];
                 let target = objects.get(kept.target.object)?;
-                let mut value = to_value(kept.base);
+                let service = kept.service;
+                let base_objects = rebuilt.entry(service).or_insert_with(|| {
+                    model
+                        .services
+                        .get(service)
+                        .map(|declared| base::service_objects(model, declared))
+                        .unwrap_or_default()
+                });
+                let mut value = to_value(base_objects.get(kept.index)?);
                 transforms::set_namespace(&mut value, edits.namespace);
                 if let Some(count) = kept.replicas {
                     transforms::set_replicas(&mut value, count);
@@ -256,11 +293,10 @@ fn patches(
     done
 }
 
-/// The overlay being written: its kustomization, its other files, and each base service's
-/// inline patches, in base order.
+/// The overlay being written: its kustomization and each base service's inline patches, in
+/// base order.
 struct Overlay {
     kustomization: Kustomization,
-    files: Vec<(String, String)>,
     by_service: Vec<Vec<Patch>>,
 }
 
@@ -270,13 +306,12 @@ impl Overlay {
         kustomization.namespace = Some(namespace.to_string());
         Overlay {
             kustomization,
-            files: Vec::new(),
             by_service: vec![Vec::new(); services],
         }
     }
 
     /// Deletes a base object (of the base's `service`) the environment does not run.
-    fn delete(&mut self, service: usize, object: &Object) {
+    fn delete(&mut self, service: usize, object: &base::Facts) {
         let patch = yaml::document_text(&Deletion::of(object));
         self.by_service[service].push(Patch {
             target: None,
@@ -297,11 +332,10 @@ impl Overlay {
         });
     }
 
-    fn finish(mut self) -> Vec<(String, String)> {
+    /// The kustomization's text.
+    fn finish(mut self) -> String {
         self.kustomization.patches = self.by_service.into_iter().flatten().collect();
-        let text = yaml::document_text(&self.kustomization);
-        self.files.push(("kustomization.yaml".to_string(), text));
-        self.files
+        yaml::document_text(&self.kustomization)
     }
 }
 
@@ -311,8 +345,7 @@ fn replicas<'f>(kept: &mut [Kept], facts: impl Fn(&Location) -> &'f Facts) -> Ve
     let mut entries = Vec::new();
     for kept in kept.iter_mut() {
         let wanted = facts(&kept.target).replicas;
-        if let Some(count) = wanted.filter(|count| transforms::replicas(kept.base) != Some(*count))
-        {
+        if let Some(count) = wanted.filter(|count| kept.base.replicas != Some(*count)) {
             kept.replicas = Some(count);
             entries.push(Replicas {
                 name: kept.key.1.clone(),
@@ -342,7 +375,7 @@ fn images<'f>(
     };
     for kept in kept.iter() {
         let target_images = &facts(&kept.target).images;
-        for (index, current) in transforms::images(kept.base).iter().enumerate() {
+        for (index, current) in kept.base.images.iter().enumerate() {
             note(current, target_images.get(index));
         }
     }
@@ -396,13 +429,13 @@ struct DeletionName {
 }
 
 impl Deletion {
-    fn of(object: &Object) -> Deletion {
+    fn of(object: &base::Facts) -> Deletion {
         Deletion {
             patch: "delete",
-            api_version: object.api_version(),
-            kind: object.kind(),
+            api_version: object.api_version,
+            kind: object.kind,
             metadata: DeletionName {
-                name: object.name().to_string(),
+                name: object.name.clone(),
             },
         }
     }

@@ -20,7 +20,7 @@
 mod rules;
 pub mod types;
 
-use super::{labels, yaml, Options, Output};
+use super::{labels, yaml, Options, Sink};
 use crate::check::model::{Deployment, Environment, MetricsStack, Model, Service};
 use types::{
     Endpoint, Metadata, MonitorSpec, PrometheusRule, Requirement, RuleSpec, Selector,
@@ -32,11 +32,11 @@ pub(crate) fn environment_dir(environment: &str) -> String {
     format!("prometheus/{environment}")
 }
 
-pub fn emit(model: &Model, options: &Options, output: &mut Output) {
+pub fn emit(model: &Model, options: &Options, output: &mut dyn Sink) {
     let header = super::header(options);
     for environment in super::environments(model, options) {
         for (path, text) in environment_files(model, environment) {
-            output.insert(path, format!("{header}{text}"));
+            output.put(path, format!("{header}{text}"));
         }
     }
 }
