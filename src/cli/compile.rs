@@ -125,6 +125,8 @@ fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
         }
     };
     if let Some(code) = unchanged_out(args, opened.as_ref(), fingerprint, progress) {
+        // As below: the process ends next, and freeing the model is most of what is left.
+        super::leave_to_exit((model, checked.files));
         return code;
     }
     progress.phase("emit");
