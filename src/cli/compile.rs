@@ -176,10 +176,7 @@ fn unchanged_out(
         return Some(status::OK);
     }
     eprintln!("{}", unchanged_summary(&paths, &args.out));
-    let workflow = paths
-        .iter()
-        .copied()
-        .find(|path| path.starts_with(".github/workflows/"));
+    let workflow = paths.iter().copied().find(|path| write::is_workflow(path));
     if let Some(hint) = workflow_hint(&args.out, workflow) {
         eprintln!("{hint}");
     }
@@ -523,8 +520,7 @@ fn unchanged_summary(paths: &[&str], out: &Path) -> String {
 fn per_target<'p>(paths: impl Iterator<Item = &'p str>) -> String {
     let mut counts = std::collections::BTreeMap::new();
     for path in paths {
-        let top = path.split('/').next().unwrap_or_default();
-        *counts.entry(top).or_insert(0) += 1;
+        *counts.entry(write::top_directory(path)).or_insert(0) += 1;
     }
     counts_text(counts.into_iter())
 }

@@ -268,9 +268,9 @@ impl<'r> TreeWriter<'r> {
         self.not_generated.sort();
         written.forced = std::mem::take(&mut self.not_generated);
         for entry in &self.entries {
-            let top = entry.path.split('/').next().unwrap_or("").to_string();
+            let top = write::top_directory(&entry.path).to_string();
             *written.per_target.entry(top).or_insert(0) += 1;
-            if written.workflow.is_none() && entry.path.starts_with(".github/workflows/") {
+            if written.workflow.is_none() && write::is_workflow(&entry.path) {
                 written.workflow = Some(entry.path.clone());
             }
             match entry.fate {

@@ -145,6 +145,17 @@ impl Failure {
     }
 }
 
+/// The top-level directory of a generated file (`k8s`, `.github`, ...), by which the
+/// summaries count files per target.
+pub fn top_directory(path: &str) -> &str {
+    path.split('/').next().unwrap_or_default()
+}
+
+/// Whether a generated file is the GitHub workflow (the summaries' hint names it).
+pub fn is_workflow(path: &str) -> bool {
+    path.starts_with(".github/workflows/")
+}
+
 /// Rejects any path that could leave the output directory.
 pub fn check_relative(path: &str) -> Result<(), String> {
     let candidate = Path::new(path);
