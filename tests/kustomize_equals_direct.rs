@@ -7,7 +7,8 @@
 //!
 //! kustomize comes from the conformance kit's home (`SLIPWAY_CONFORMANCE_HOME`, default
 //! `~/.cache/slipway-conformance`). When it is missing, the test runs the kit's
-//! `install.sh`; when that fails, the test fails: it never skips silently.
+//! `install.sh` (the kit is `SLIPWAY_CONFORMANCE`, default `../shared/conformance`); when
+//! that fails, the test fails: it never skips silently.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -20,8 +21,13 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// The kit, next to the repository.
+/// The conformance kit: `SLIPWAY_CONFORMANCE`, as `.ci/run` and the validators read it, or
+/// the shared kit beside the repository.
 fn conformance_kit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance")
+    match std::env::var_os("SLIPWAY_CONFORMANCE") {
+        Some(kit) => PathBuf::from(kit),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
+    }
 }
 
 fn conformance_home() -> PathBuf {
