@@ -36,7 +36,10 @@ pub use platform::Platform;
 pub use policy::{Policy, PolicySeverity, PolicySubject, Waiver};
 pub use routing::{cookie_pattern, RequestMatch, RequestRouting, ValueMatch, COOKIE_HEADER};
 pub use scheduling::{Scheduling, Spread, SpreadTopology, TaintEffect, Toleration};
-pub use secret_source::{secret_uses, SecretSource, SecretUse, StoreKind, StoreRef};
+pub use secret_source::{
+    secret_uses, SecretSource, SecretUse, StoreKind, StoreRef, SyncedKey, SyncedSecret,
+    SyncedSecrets,
+};
 
 /// A whole checked spec.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -64,6 +67,10 @@ pub struct Model {
     /// What the delivery pipeline does with the images it builds (policies read it).
     #[serde(skip)]
     pub pipeline: Pipeline,
+    /// Which service's file holds each synced Secret's `ExternalSecret`, per namespace: built
+    /// from the deployments on first use (by emit; a check does not need it).
+    #[serde(skip)]
+    pub(crate) synced_secrets: std::sync::OnceLock<SyncedSecrets>,
 }
 
 impl Model {
@@ -74,6 +81,11 @@ impl Model {
             .services
             .binary_search_by(|s| s.name.value.as_str().cmp(name));
         found.ok().and_then(|index| self.services.get(index))
+    }
+
+    /// Which service's file holds each synced Secret's `ExternalSecret`, per namespace.
+    pub fn synced_secrets(&self) -> &SyncedSecrets {
+        self.synced_secrets.get_or_init(|| SyncedSecrets::of(self))
     }
 
     pub fn environment(&self, name: &str) -> Option<&Environment> {

@@ -11,10 +11,9 @@
 //! sure they agree on the store and on each key's value (SW0341 to SW0343).
 
 use super::Unit;
-use crate::check::model::{secret_uses, Model, SecretSource, SecretUse};
+use crate::check::model::{Model, SyncedSecret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 pub(crate) const API_VERSION: &str = "external-secrets.io/v1";
 pub(crate) const KIND: &str = "ExternalSecret";
@@ -57,96 +56,43 @@ pub struct RemoteRef {
     pub property: String,
 }
 
-/// The ExternalSecrets the unit's file holds: those of the Secrets it is the first to sync.
+/// The ExternalSecrets the unit's file holds: those of the Secrets it is the first to sync
+/// ([`Model::synced_secrets`]).
 pub(crate) fn external_secrets(model: &Model, unit: &Unit) -> Vec<ExternalSecret> {
-    // A unit that syncs no Secret is the first to sync none, and most units sync none:
-    // reading every peer of every unit made a large environment's emit quadratic (45% of
-    // `compile --out -` at N = 5,000).
-    if !unit
-        .deployment
-        .secret_uses()
-        .any(|secret_use| secret_use.from.is_some())
-    {
-        return Vec::new();
-    }
-    let peers = peers(model, unit);
-    // Each synced Secret with the first service that syncs it and every use that syncs it.
-    let mut secrets: BTreeMap<&str, (&str, Vec<SecretUse>)> = BTreeMap::new();
-    for (service, uses) in &peers {
-        for secret_use in uses.iter().filter(|secret_use| secret_use.from.is_some()) {
-            let (_, users) = secrets
-                .entry(secret_use.secret)
-                .or_insert_with(|| (*service, Vec::new()));
-            users.push(*secret_use);
-        }
-    }
-    secrets
-        .into_iter()
-        .filter(|(_, (owner, _))| *owner == unit.name())
-        .filter_map(|(secret, (_, uses))| external_secret(unit, secret, &uses))
-        .collect()
-}
-
-/// The services that share the unit's namespace, in order, with the Secret keys each reads:
-/// the environment's deployments, or every declared service for the kustomize base (which
-/// belongs to no environment).
-fn peers<'m>(model: &'m Model, unit: &Unit<'m>) -> Vec<(&'m str, Vec<SecretUse<'m>>)> {
-    let environment = unit.deployment.environment.as_str();
-    if environment.is_empty() {
-        return model
-            .services
-            .iter()
-            .map(|service| {
-                (
-                    service.name.value.as_str(),
-                    secret_uses(&service.env).collect(),
-                )
-            })
-            .collect();
-    }
     model
-        .deployments_in(environment)
-        .map(|deployment| {
-            (
-                deployment.service.as_str(),
-                deployment.secret_uses().collect(),
-            )
-        })
+        .synced_secrets()
+        .owned_by(&unit.deployment.environment, unit.name())
+        .iter()
+        .map(|synced| external_secret(unit, synced))
         .collect()
 }
 
-fn external_secret(unit: &Unit, secret: &str, uses: &[SecretUse]) -> Option<ExternalSecret> {
-    let first: &SecretSource = uses.first()?.from?;
-    let mut keys: BTreeMap<&str, &SecretSource> = BTreeMap::new();
-    for secret_use in uses {
-        if let Some(from) = secret_use.from {
-            keys.entry(secret_use.key).or_insert(from);
-        }
-    }
-    Some(ExternalSecret {
+fn external_secret(unit: &Unit, synced: &SyncedSecret) -> ExternalSecret {
+    ExternalSecret {
         api_version: API_VERSION,
         kind: KIND,
-        metadata: unit.metadata(secret),
+        metadata: unit.metadata(&synced.secret),
         spec: ExternalSecretSpec {
-            refresh_interval: first.refresh.text(),
+            refresh_interval: synced.refresh.text(),
             secret_store_ref: SecretStoreRef {
-                kind: first.store.kind.object_kind(),
-                name: first.store.name.clone(),
+                kind: synced.store.kind.object_kind(),
+                name: synced.store.name.clone(),
             },
             target: SecretTarget {
-                name: secret.to_string(),
+                name: synced.secret.clone(),
                 creation_policy: "Owner",
             },
-            data: keys
-                .into_iter()
-                .map(|(key, from)| SecretData {
-                    secret_key: key.to_string(),
+            data: synced
+                .keys
+                .iter()
+                .map(|synced_key| SecretData {
+                    secret_key: synced_key.key.clone(),
                     remote_ref: RemoteRef {
-                        key: from.path.clone(),
-                        property: from.property.clone(),
+                        key: synced_key.path.clone(),
+                        property: synced_key.property.clone(),
                     },
                 })
                 .collect(),
         },
-    })
+    }
 }
