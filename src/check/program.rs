@@ -3,8 +3,9 @@
 //! After [`super::modules::load`] has followed the imports, this builds the scopes, checks
 //! every template on its own, expands templates in the spec's own declarations, folds each
 //! environment's defaults into its overrides, and sets aside what the rest of the checker does
-//! not lower itself: waivers and the policies enabled from imported packs. The result is a
-//! set of plain root modules: no imports, no templates, no `from`.
+//! not lower itself: waivers and the policies enabled from imported packs. The result is the
+//! root files' declarations, plain: no imports, no templates, no `from`. Those it leaves as
+//! written are borrowed from the parsed trees, not copied.
 
 use super::model::Policy;
 use super::modules::{Role, Sources};
@@ -49,7 +50,7 @@ pub(crate) fn prepare<'s>(checker: &mut Checker, sources: &'s Sources) -> Progra
     let services = service_bodies(&rewritten);
     let environments: Vec<Vec<Option<Item>>> = rewritten
         .iter()
-        .map(|(_, declarations)| {
+        .map(|declarations| {
             declarations
                 .iter()
                 .map(|declaration| match &**declaration {
@@ -61,7 +62,7 @@ pub(crate) fn prepare<'s>(checker: &mut Checker, sources: &'s Sources) -> Progra
                 .collect()
         })
         .collect();
-    for ((_, declarations), applied) in rewritten.into_iter().zip(environments) {
+    for (declarations, applied) in rewritten.into_iter().zip(environments) {
         let declarations = declarations
             .into_iter()
             .zip(applied)
@@ -88,7 +89,7 @@ fn rewrite_roots<'s>(
     expander: &mut Expander,
     sources: &'s Sources,
     waivers: &mut Vec<Item>,
-) -> Vec<(FileId, Vec<Cow<'s, Declaration>>)> {
+) -> Vec<Vec<Cow<'s, Declaration>>> {
     let mut out = Vec::new();
     for (index, module) in sources.modules.iter().enumerate() {
         let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
@@ -100,17 +101,15 @@ fn rewrite_roots<'s>(
             .iter()
             .filter_map(|declaration| rewrite(checker, expander, declaration, waivers))
             .collect();
-        out.push((file, declarations));
+        out.push(declarations);
     }
     out
 }
 
 /// Each service's body after templates, by name (the first of duplicates).
-fn service_bodies<'r>(
-    rewritten: &'r [(FileId, Vec<Cow<'_, Declaration>>)],
-) -> BTreeMap<String, &'r Object> {
+fn service_bodies<'r>(rewritten: &'r [Vec<Cow<'_, Declaration>>]) -> BTreeMap<String, &'r Object> {
     let mut services = BTreeMap::new();
-    for declaration in rewritten.iter().flat_map(|(_, declarations)| declarations) {
+    for declaration in rewritten.iter().flatten() {
         let Declaration::Item(item) = &**declaration else {
             continue;
         };
