@@ -84,7 +84,7 @@ pub fn check_sources(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> Mo
     let mut checker = Checker::default();
     report_empty_spec(&mut checker, sources);
     let program = program::prepare(&mut checker, sources);
-    let (mut model, names) = check::lower(&mut checker, &program.modules);
+    let (mut model, names) = check::lower(&mut checker, &program.declarations);
     program::attach(&mut checker, &mut model, &program, &names);
     checker.report_all(crate::graph::analyse(&mut model, &names));
     check::finish(&mut checker, &mut model);

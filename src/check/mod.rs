@@ -56,6 +56,7 @@ use crate::diagnostics::Diagnostic;
 use crate::span::Span;
 use crate::syntax::ast;
 use model::Model;
+use std::borrow::Cow;
 
 /// Collects diagnostics while checking. It holds no other state: everything the checker
 /// learns goes into the model it returns.
@@ -100,9 +101,9 @@ pub struct DeclaredNames<'a> {
 /// [`crate::graph::analyse`] adds) and returns the declared names for the graph phase.
 pub(crate) fn lower<'a>(
     checker: &mut Checker,
-    modules: &'a [ast::Module],
+    declarations: &'a [Cow<'_, ast::Declaration>],
 ) -> (Model, DeclaredNames<'a>) {
-    let declared = declarations::collect(checker, modules);
+    let declared = declarations::collect(checker, declarations);
     let model = declarations::lower(checker, &declared);
     let names = DeclaredNames {
         environments: declared.names("environment"),

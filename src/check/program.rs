@@ -3,8 +3,9 @@
 //! After [`super::modules::load`] has followed the imports, this builds the scopes, checks
 //! every template on its own, expands templates in the spec's own declarations, folds each
 //! environment's defaults into its overrides, and sets aside what the rest of the checker does
-//! not lower itself: waivers and the policies enabled from imported packs. The result is a
-//! set of plain root modules: no imports, no templates, no `from`.
+//! not lower itself: waivers and the policies enabled from imported packs. The result is the
+//! root files' declarations, plain: no imports, no templates, no `from`. Those it leaves as
+//! written are borrowed from the parsed trees, not copied.
 
 use super::model::Policy;
 use super::modules::{Role, Sources};
@@ -17,15 +18,17 @@ use super::{defaults, environment, packs, service, strategy, Checker};
 use crate::diagnostics::Code;
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{
-    BrokenDeclaration, Declaration, Entry, Expr, ExprKind, Ident, Item, Module, Object,
+    BrokenDeclaration, Declaration, Entry, Expr, ExprKind, Ident, Item, Object,
 };
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The spec as the checker lowers it.
 #[derive(Debug, Default)]
-pub(crate) struct Program {
-    /// The root files, rewritten.
-    pub modules: Vec<Module>,
+pub(crate) struct Program<'s> {
+    /// The declarations of the root files, rewritten, in file order. A declaration the module
+    /// phase leaves as it is (no template, no defaults) is borrowed from the parsed tree.
+    pub declarations: Vec<Cow<'s, Declaration>>,
     /// The `waive` declarations.
     pub waivers: Vec<Item>,
     /// Values that replaced others, for the chains in diagnostics.
@@ -36,7 +39,7 @@ pub(crate) struct Program {
     pub strategy_names: Vec<(Span, String)>,
 }
 
-pub(crate) fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
+pub(crate) fn prepare<'s>(checker: &mut Checker, sources: &'s Sources) -> Program<'s> {
     let scopes = Scopes::build(checker, sources);
     let mut expander = Expander::new(&scopes);
     check_templates(checker, &mut expander, sources);
@@ -47,10 +50,10 @@ pub(crate) fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
     let services = service_bodies(&rewritten);
     let environments: Vec<Vec<Option<Item>>> = rewritten
         .iter()
-        .map(|(_, declarations)| {
+        .map(|declarations| {
             declarations
                 .iter()
-                .map(|declaration| match declaration {
+                .map(|declaration| match &**declaration {
                     Declaration::Item(item) if item.keyword.text == "environment" => {
                         Some(defaults::apply(checker, item, &services, &mut shadows))
                     }
@@ -59,40 +62,34 @@ pub(crate) fn prepare(checker: &mut Checker, sources: &Sources) -> Program {
                 .collect()
         })
         .collect();
-    for ((file, declarations), applied) in rewritten.into_iter().zip(environments) {
+    for (declarations, applied) in rewritten.into_iter().zip(environments) {
         let declarations = declarations
             .into_iter()
             .zip(applied)
-            .map(|(declaration, applied)| applied.map_or(declaration, Declaration::Item))
-            .collect();
-        let comments = Vec::new();
-        program.modules.push(Module {
-            file,
-            declarations,
-            comments,
-        });
+            .map(|(declaration, applied)| {
+                applied.map_or(declaration, |item| Cow::Owned(Declaration::Item(item)))
+            });
+        program.declarations.extend(declarations);
     }
-    for module in &program.modules {
-        for declaration in &module.declarations {
-            if let Declaration::Item(item) = declaration {
-                super::injection::check(checker, item);
-                super::secrets::check(checker, item);
-            }
+    for declaration in &program.declarations {
+        if let Declaration::Item(item) = &**declaration {
+            super::injection::check(checker, item);
+            super::secrets::check(checker, item);
         }
     }
-    let environments = items_of(&program.modules, "environment");
+    let environments = items_of(&program.declarations, "environment");
     program.policies = packs::lower(checker, &scopes, &environments);
     program.shadows = shadows;
     program
 }
 
 /// The declarations of every root file, rewritten; waivers are set aside.
-fn rewrite_roots(
+fn rewrite_roots<'s>(
     checker: &mut Checker,
     expander: &mut Expander,
-    sources: &Sources,
+    sources: &'s Sources,
     waivers: &mut Vec<Item>,
-) -> Vec<(FileId, Vec<Declaration>)> {
+) -> Vec<Vec<Cow<'s, Declaration>>> {
     let mut out = Vec::new();
     for (index, module) in sources.modules.iter().enumerate() {
         let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
@@ -104,16 +101,16 @@ fn rewrite_roots(
             .iter()
             .filter_map(|declaration| rewrite(checker, expander, declaration, waivers))
             .collect();
-        out.push((file, declarations));
+        out.push(declarations);
     }
     out
 }
 
 /// Each service's body after templates, by name (the first of duplicates).
-fn service_bodies(rewritten: &[(FileId, Vec<Declaration>)]) -> BTreeMap<String, &Object> {
+fn service_bodies<'r>(rewritten: &'r [Vec<Cow<'_, Declaration>>]) -> BTreeMap<String, &'r Object> {
     let mut services = BTreeMap::new();
-    for declaration in rewritten.iter().flat_map(|(_, declarations)| declarations) {
-        let Declaration::Item(item) = declaration else {
+    for declaration in rewritten.iter().flatten() {
+        let Declaration::Item(item) = &**declaration else {
             continue;
         };
         if let (true, ExprKind::Object(body)) = (item.keyword.text == "service", &item.value.kind) {
@@ -123,28 +120,28 @@ fn service_bodies(rewritten: &[(FileId, Vec<Declaration>)]) -> BTreeMap<String, 
     services
 }
 
-/// The items of one kind in `modules`.
-fn items_of<'m>(modules: &'m [Module], kind: &str) -> Vec<&'m Item> {
-    modules
+/// The items of one kind among `declarations`.
+fn items_of<'d>(declarations: &'d [Cow<'_, Declaration>], kind: &str) -> Vec<&'d Item> {
+    declarations
         .iter()
-        .flat_map(|module| module.declarations.iter())
-        .filter_map(|declaration| match declaration {
+        .filter_map(|declaration| match &**declaration {
             Declaration::Item(item) if item.keyword.text == kind => Some(item),
             _ => None,
         })
         .collect()
 }
 
-/// One declaration of a root file as the checker sees it; `None` to leave it out.
-fn rewrite(
+/// One declaration of a root file as the checker sees it, borrowed when it stays as written;
+/// `None` to leave it out.
+fn rewrite<'s>(
     checker: &mut Checker,
     expander: &mut Expander,
-    declaration: &Declaration,
+    declaration: &'s Declaration,
     waivers: &mut Vec<Item>,
-) -> Option<Declaration> {
+) -> Option<Cow<'s, Declaration>> {
     let item = match declaration {
         Declaration::Import(_) => return None,
-        Declaration::Error(_) => return Some(declaration.clone()),
+        Declaration::Error(_) => return Some(Cow::Borrowed(declaration)),
         Declaration::Item(item) => item,
     };
     match item.keyword.text.as_str() {
@@ -154,12 +151,15 @@ fn rewrite(
             None
         }
         "service" | "environment" => Some(match expander.declaration(checker, item) {
-            Some(expanded) => Declaration::Item(expanded),
-            None => broken(item),
+            Some(Cow::Borrowed(_)) => Cow::Borrowed(declaration),
+            Some(Cow::Owned(expanded)) => Cow::Owned(Declaration::Item(expanded)),
+            None => Cow::Owned(broken(item)),
         }),
         "strategy" => {
             let value = match &item.from {
-                Some(_) => expander.declaration(checker, item).map(|built| built.value),
+                Some(_) => expander
+                    .declaration(checker, item)
+                    .map(|built| built.into_owned().value),
                 None => expander.expand_site(
                     checker,
                     super::scope::ScopeId::Root,
@@ -168,13 +168,13 @@ fn rewrite(
                     STRATEGY_KINDS,
                 ),
             };
-            Some(match value {
+            Some(Cow::Owned(match value {
                 Some(value) => Declaration::Item(Item {
                     from: item.from.clone(),
                     ..item.with_value(value)
                 }),
                 None => broken(item),
-            })
+            }))
         }
         _ => {
             if let Some(from) = &item.from {
@@ -186,7 +186,7 @@ fn rewrite(
                     .diagnostic(),
                 );
             }
-            Some(declaration.clone())
+            Some(Cow::Borrowed(declaration))
         }
     }
 }

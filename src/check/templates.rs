@@ -20,6 +20,7 @@ use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{Entry, Expr, ExprKind, Ident, Item, Object};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::schema::{template_family, PROBE_KINDS, STRATEGY_KINDS, TOOLCHAIN_KINDS};
@@ -323,46 +324,95 @@ impl<'s> Expander<'s> {
         scope: ScopeId,
         object: &Object,
     ) -> Object {
-        let entries = object
-            .entries
-            .iter()
-            .filter_map(|entry| self.expand_entry(checker, scope, entry))
-            .collect();
-        Object {
-            tag: object.tag.clone(),
-            entries,
-            span: object.span,
-        }
+        self.expand_shared(checker, scope, object).into_owned()
     }
 
-    fn expand_entry(
+    /// `object` with its templates expanded, as [`Expander::expand_object`], but borrowed
+    /// when the expansion changes nothing: most bodies name no template, and copying every
+    /// service's tree doubled the memory a check holds.
+    fn expand_shared<'o>(
         &mut self,
         checker: &mut Checker,
         scope: ScopeId,
-        entry: &Entry,
-    ) -> Option<Entry> {
-        match entry {
-            Entry::Block { key, label, body } => Some(Entry::Block {
-                key: key.clone(),
-                label: label.clone(),
-                body: self.expand_object(checker, scope, body),
+        object: &'o Object,
+    ) -> Cow<'o, Object> {
+        // The entries so far, once one of them has changed (or been left out).
+        let mut changed: Option<Vec<Entry>> = None;
+        for (index, entry) in object.entries.iter().enumerate() {
+            let expanded = self.expand_entry(checker, scope, entry);
+            match (&mut changed, expanded) {
+                (None, Some(Cow::Borrowed(_))) => {}
+                (None, expanded) => {
+                    let mut entries: Vec<Entry> =
+                        object.entries.iter().take(index).cloned().collect();
+                    entries.extend(expanded.map(Cow::into_owned));
+                    changed = Some(entries);
+                }
+                (Some(entries), expanded) => entries.extend(expanded.map(Cow::into_owned)),
+            }
+        }
+        match changed {
+            None => Cow::Borrowed(object),
+            Some(entries) => Cow::Owned(Object {
+                tag: object.tag.clone(),
+                entries,
+                span: object.span,
             }),
-            Entry::Attribute { key, value } => {
-                let value = match (site_kinds(&key.text), &value.kind) {
-                    (Some(kinds), _) => {
-                        self.expand_site(checker, scope, &key.text, value, kinds)?
-                    }
-                    (None, ExprKind::Object(object)) => Expr {
-                        kind: ExprKind::Object(self.expand_object(checker, scope, object)),
-                        span: value.span,
-                    },
-                    (None, _) => value.clone(),
-                };
-                Some(Entry::Attribute {
-                    key: key.clone(),
-                    value,
+        }
+    }
+
+    /// One entry with its templates expanded; borrowed when nothing changed, `None` when its
+    /// template cannot be found.
+    fn expand_entry<'o>(
+        &mut self,
+        checker: &mut Checker,
+        scope: ScopeId,
+        entry: &'o Entry,
+    ) -> Option<Cow<'o, Entry>> {
+        match entry {
+            Entry::Block { key, label, body } => {
+                Some(match self.expand_shared(checker, scope, body) {
+                    Cow::Borrowed(_) => Cow::Borrowed(entry),
+                    Cow::Owned(body) => Cow::Owned(Entry::Block {
+                        key: key.clone(),
+                        label: label.clone(),
+                        body,
+                    }),
                 })
             }
+            Entry::Attribute { key, value } => {
+                let expanded = match (site_kinds(&key.text), &value.kind) {
+                    (Some(kinds), _) => self.site(checker, scope, &key.text, value, kinds)?,
+                    (None, ExprKind::Object(object)) => {
+                        self.object_value(checker, scope, value, object)
+                    }
+                    (None, _) => Cow::Borrowed(value),
+                };
+                Some(match expanded {
+                    Cow::Borrowed(_) => Cow::Borrowed(entry),
+                    Cow::Owned(value) => Cow::Owned(Entry::Attribute {
+                        key: key.clone(),
+                        value,
+                    }),
+                })
+            }
+        }
+    }
+
+    /// `value`, whose kind is `object`, with the object's templates expanded.
+    fn object_value<'o>(
+        &mut self,
+        checker: &mut Checker,
+        scope: ScopeId,
+        value: &'o Expr,
+        object: &'o Object,
+    ) -> Cow<'o, Expr> {
+        match self.expand_shared(checker, scope, object) {
+            Cow::Borrowed(_) => Cow::Borrowed(value),
+            Cow::Owned(object) => Cow::Owned(Expr {
+                kind: ExprKind::Object(object),
+                span: value.span,
+            }),
         }
     }
 
@@ -375,13 +425,26 @@ impl<'s> Expander<'s> {
         value: &Expr,
         kinds: &[&str],
     ) -> Option<Expr> {
+        self.site(checker, scope, key, value, kinds)
+            .map(Cow::into_owned)
+    }
+
+    /// [`Expander::expand_site`], borrowed when the value names no template.
+    fn site<'o>(
+        &mut self,
+        checker: &mut Checker,
+        scope: ScopeId,
+        key: &str,
+        value: &'o Expr,
+        kinds: &[&str],
+    ) -> Option<Cow<'o, Expr>> {
         let (name, name_span, given) = match &value.kind {
             ExprKind::Path(path) => (path.dotted(), path.span, None),
             ExprKind::Object(object) => match &object.tag {
                 Some(tag) => (tag.text.clone(), tag.span, Some(object)),
-                None => return Some(value.clone()),
+                None => return Some(Cow::Borrowed(value)),
             },
-            _ => return Some(value.clone()),
+            _ => return Some(Cow::Borrowed(value)),
         };
         let single = !name.contains('.');
         let keep_named_strategy = key == "strategy"
@@ -394,11 +457,8 @@ impl<'s> Expander<'s> {
                 || self.scopes.lookup(scope, &name).is_none())
         {
             return Some(match given {
-                Some(object) => Expr {
-                    kind: ExprKind::Object(self.expand_object(checker, scope, object)),
-                    span: value.span,
-                },
-                None => value.clone(),
+                Some(object) => self.object_value(checker, scope, value, object),
+                None => Cow::Borrowed(value),
             });
         }
         let template = self.named(checker, scope, &name, name_span, kinds)?;
@@ -434,26 +494,32 @@ impl<'s> Expander<'s> {
             entries: body.entries,
             span: value.span,
         };
-        Some(Expr {
+        Some(Cow::Owned(Expr {
             kind: ExprKind::Object(object),
             span: value.span,
-        })
+        }))
     }
 
     /// A service, environment or strategy with its `from` template applied and its values
-    /// expanded; `None` when the template cannot be used (the problem is reported).
-    pub fn declaration(&mut self, checker: &mut Checker, item: &Item) -> Option<Item> {
+    /// expanded; `None` when the template cannot be used (the problem is reported). Borrowed
+    /// when nothing changed: no `from` and no template named inside.
+    pub fn declaration<'o>(
+        &mut self,
+        checker: &mut Checker,
+        item: &'o Item,
+    ) -> Option<Cow<'o, Item>> {
         let ExprKind::Object(object) = &item.value.kind else {
-            return Some(item.clone());
+            return Some(Cow::Borrowed(item));
         };
         if object.tag.is_some() {
-            return Some(item.clone());
+            return Some(Cow::Borrowed(item));
         }
-        let body = self.expand_object(checker, ScopeId::Root, object);
+        let body = self.expand_shared(checker, ScopeId::Root, object);
         let strategy = item.keyword.text == "strategy";
-        let (merged, tag) = match &item.from {
-            None => (body, None),
-            Some(from) => {
+        let (merged, tag) = match (&item.from, body) {
+            (None, Cow::Borrowed(_)) => return Some(Cow::Borrowed(item)),
+            (None, Cow::Owned(body)) => (body, None),
+            (Some(from), body) => {
                 let own = [item.keyword.text.as_str()];
                 let kinds: &[&str] = if strategy { STRATEGY_KINDS } else { &own };
                 let template =
@@ -469,7 +535,7 @@ impl<'s> Expander<'s> {
             kind: ExprKind::Object(Object { tag, ..merged }),
             span: item.value.span,
         };
-        Some(item.with_value(value))
+        Some(Cow::Owned(item.with_value(value)))
     }
 }
 

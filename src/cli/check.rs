@@ -55,8 +55,7 @@ pub fn run(args: &CheckArgs, colour: Colour) -> u8 {
         Ok(loaded) => loaded,
         Err(message) => return usage::file_error(&message, args.format == Format::Json),
     };
-    let checked = loaded.check();
-    let mut all: Vec<Diagnostic> = loaded.diagnostics;
+    let (checked, mut all) = loaded.into_checked();
     all.extend(checked.diagnostics);
     diagnostics::sort(&mut all);
     let waivers = args.waivers.then_some(checked.model.waivers.as_slice());

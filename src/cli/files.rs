@@ -53,21 +53,31 @@ impl Loaded {
     /// Checks the files as one spec, reading imports from the disk. When a file was too large
     /// to read (SW0005) nothing is checked: the spec is incomplete.
     pub fn check(&self) -> slipway::Checked {
+        self.check_files(self.files.clone())
+    }
+
+    /// [`Loaded::check`], handing the files to the check rather than copying them, for a
+    /// command that needs nothing more of the load than its diagnostics (returned beside).
+    pub fn into_checked(mut self) -> (slipway::Checked, Vec<Diagnostic>) {
+        let files = std::mem::take(&mut self.files);
+        (self.check_files(files), self.diagnostics)
+    }
+
+    fn check_files(&self, files: Vec<SourceFile>) -> slipway::Checked {
         if self.diagnostics.iter().any(|d| d.code == Code::SW0005) {
             return slipway::Checked {
                 model: slipway::Model::default(),
                 modules: Vec::new(),
-                files: self.files.clone(),
+                files,
                 units: Vec::new(),
                 diagnostics: Vec::new(),
             };
         }
-        let roots = self
-            .files
-            .iter()
+        let roots = files
+            .into_iter()
             .zip(&self.paths)
             .map(|(file, path)| RootFile {
-                file: file.clone(),
+                file,
                 path: path.clone(),
             })
             .collect();

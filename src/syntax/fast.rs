@@ -30,6 +30,7 @@ pub(crate) fn parse_declaration(file: FileId, chunk: &str, offset: usize) -> Opt
         file,
         offset,
         depth: 0,
+        entries: Vec::new(),
     };
     reader.skip()?;
     let item = reader.item()?;
@@ -44,6 +45,9 @@ struct Reader<'a> {
     file: FileId,
     offset: usize,
     depth: usize,
+    /// The entries of the objects being read, innermost last: each object takes its own
+    /// off the end when it closes, into a vector of exactly their number.
+    entries: Vec<Entry>,
 }
 
 impl Reader<'_> {
@@ -220,23 +224,35 @@ impl Reader<'_> {
     /// `{ entries }`, after an optional tag. The reader is at the `{`.
     fn object(&mut self, tag: Option<Ident>) -> Option<Object> {
         let start = self.open()?;
-        let mut entries = Vec::new();
-        while self.peek()? != b'}' {
-            entries.push(self.entry()?);
-            self.skip()?;
-            if self.peek() == Some(b',') {
-                self.position += 1;
-                self.skip()?;
-            }
+        let first = self.entries.len();
+        if self.object_entries().is_none() {
+            self.entries.truncate(first);
+            return None;
         }
         self.close();
         let mut span = self.span(start, self.position);
         if let Some(tag) = &tag {
             span = tag.span.to(span);
         }
-        // Trees of large specs are kept for the whole check: no spare capacity.
-        entries.shrink_to_fit();
+        // Trees of large specs are kept for the whole check: no spare capacity (a vector
+        // grown by pushing keeps up to half of it spare, and the allocator keeps a shrunk
+        // block where it is).
+        let entries = self.entries.drain(first..).collect();
         Some(Object { tag, entries, span })
+    }
+
+    /// The entries of an object up to its `}`, pushed onto `self.entries`.
+    fn object_entries(&mut self) -> Option<()> {
+        while self.peek()? != b'}' {
+            let entry = self.entry()?;
+            self.entries.push(entry);
+            self.skip()?;
+            if self.peek() == Some(b',') {
+                self.position += 1;
+                self.skip()?;
+            }
+        }
+        Some(())
     }
 
     fn key(&mut self) -> Option<Ident> {
