@@ -59,6 +59,7 @@ impl Loaded {
                 modules: Vec::new(),
                 files: self.files.clone(),
                 units: Vec::new(),
+                resolutions: Default::default(),
                 diagnostics: Vec::new(),
             };
         }
