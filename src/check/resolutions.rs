@@ -127,7 +127,10 @@ fn own_declarations(sources: &Sources) -> BTreeMap<(&str, &str), Vec<Span>> {
         }
         for declaration in &module.declarations {
             if let Some((keyword, name)) = named(declaration) {
-                if matches!(keyword.text.as_str(), "service" | "environment" | "strategy") {
+                if matches!(
+                    keyword.text.as_str(),
+                    "service" | "environment" | "strategy"
+                ) {
                     let key = (keyword.text.as_str(), name.text.as_str());
                     own.entry(key).or_default().push(name.span);
                 }
@@ -218,7 +221,8 @@ impl Walk<'_, '_> {
                     if let (Some(label), Some(kind)) = (label, names(field, Shape::Repeated)) {
                         self.own_name(kind, label.text.as_str(), label.span);
                     }
-                    let inner: Vec<&str> = path.iter().copied().chain([key.text.as_str()]).collect();
+                    let inner: Vec<&str> =
+                        path.iter().copied().chain([key.text.as_str()]).collect();
                     self.object(&inner, body);
                 }
             }
@@ -348,7 +352,9 @@ fn as_path(expr: &Expr) -> Option<&Path> {
 
 /// The span of a dotted name's last segment.
 fn last_segment(path: &Path) -> Span {
-    path.segments.last().map_or(path.span, |segment| segment.span)
+    path.segments
+        .last()
+        .map_or(path.span, |segment| segment.span)
 }
 
 /// The span of the last segment of a dotted tag (`strategies.careful` in
