@@ -27,7 +27,7 @@ use super::scope::{Found, ScopeId, Scopes};
 use super::templates::{Expander, SITES};
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{Declaration, Entry, Expr, ExprKind, Ident, Item, Object, Path};
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 /// The declaration kinds that can be named or navigated to.
 pub const KINDS: &[&str] = &[
@@ -92,13 +92,18 @@ impl Resolutions {
 
 /// Records the declarations and resolutions of every file in `sources`. `expander` has built
 /// every template, so the kind of a template built `from` another is known.
-pub(crate) fn record(scopes: &Scopes, expander: &Expander, sources: &Sources) -> Resolutions {
+pub(crate) fn record<'s>(
+    scopes: &Scopes<'s>,
+    expander: &Expander<'s>,
+    sources: &'s Sources,
+) -> Resolutions {
     let mut walk = Walk {
         scopes,
         expander,
         own: own_declarations(sources),
         scope: ScopeId::Root,
         file: FileId(0),
+        path: Vec::new(),
         found: Resolutions::default(),
     };
     for (index, module) in sources.modules.iter().enumerate() {
@@ -116,27 +121,25 @@ pub(crate) fn record(scopes: &Scopes, expander: &Expander, sources: &Sources) ->
     found
 }
 
-/// The spans of the root files' services, environments and strategies by kind and name, the
-/// names of declarations that did not parse included.
-fn own_declarations(sources: &Sources) -> BTreeMap<(&str, &str), Vec<Span>> {
-    let mut own: BTreeMap<(&str, &str), Vec<Span>> = BTreeMap::new();
+/// The root files' services, environments and strategies (kind, name and the name's span),
+/// the names of declarations that did not parse included, sorted by kind and name.
+fn own_declarations(sources: &Sources) -> Vec<(&str, &str, Span)> {
+    let mut own = Vec::new();
     for (index, module) in sources.modules.iter().enumerate() {
         let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
         if sources.role(file) != Role::Root {
             continue;
         }
-        for declaration in &module.declarations {
-            if let Some((keyword, name)) = named(declaration) {
-                if matches!(
-                    keyword.text.as_str(),
-                    "service" | "environment" | "strategy"
-                ) {
-                    let key = (keyword.text.as_str(), name.text.as_str());
-                    own.entry(key).or_default().push(name.span);
-                }
+        for (keyword, name) in module.declarations.iter().filter_map(named) {
+            if matches!(
+                keyword.text.as_str(),
+                "service" | "environment" | "strategy"
+            ) {
+                own.push((keyword.text.as_str(), name.text.as_str(), name.span));
             }
         }
     }
+    own.sort_unstable();
     own
 }
 
@@ -152,14 +155,16 @@ fn named(declaration: &Declaration) -> Option<(&Ident, &Ident)> {
 struct Walk<'a, 's> {
     scopes: &'a Scopes<'s>,
     expander: &'a Expander<'s>,
-    own: BTreeMap<(&'s str, &'s str), Vec<Span>>,
+    own: Vec<(&'s str, &'s str, Span)>,
     scope: ScopeId,
     file: FileId,
+    /// The block path of the object being read, from the declaration kind down.
+    path: Vec<&'s str>,
     found: Resolutions,
 }
 
-impl Walk<'_, '_> {
-    fn declaration(&mut self, declaration: &Declaration) {
+impl<'s> Walk<'_, 's> {
+    fn declaration(&mut self, declaration: &'s Declaration) {
         if let Some((keyword, name)) = named(declaration) {
             if let Some(kind) = KINDS.iter().find(|kind| **kind == keyword.text) {
                 self.found.declarations.push(DeclaredName {
@@ -174,7 +179,7 @@ impl Walk<'_, '_> {
         }
     }
 
-    fn item(&mut self, item: &Item) {
+    fn item(&mut self, item: &'s Item) {
         if let Some(from) = &item.from {
             self.template_name(&from.dotted(), last_segment(from));
         }
@@ -182,16 +187,21 @@ impl Walk<'_, '_> {
         if matches!(keyword, "template" | "strategy") && item.from.is_none() {
             self.site_value(keyword, &item.value);
         }
-        let path: Vec<&str> = match (keyword, &item.value.kind) {
-            ("template", _) => self.template_path(item),
-            ("strategy", ExprKind::Object(object)) => {
-                let tag = object.tag.iter().map(|tag| tag.text.as_str());
-                std::iter::once(keyword).chain(tag).collect()
+        self.path.clear();
+        match (keyword, &item.value.kind) {
+            ("template", _) => {
+                let path = self.template_path(item);
+                self.path.extend(path);
             }
-            _ => vec![keyword],
-        };
+            ("strategy", ExprKind::Object(object)) => {
+                self.path.push(keyword);
+                self.path
+                    .extend(object.tag.iter().map(|tag| tag.text.as_str()));
+            }
+            _ => self.path.push(keyword),
+        }
         if let ExprKind::Object(object) = &item.value.kind {
-            self.object(&path, object);
+            self.object(object);
         }
     }
 
@@ -211,46 +221,77 @@ impl Walk<'_, '_> {
         }
     }
 
-    fn object(&mut self, path: &[&str], object: &Object) {
-        let schema = schema::for_path(path);
+    /// The entries of `object`, at the block path [`Walk::path`]. The block's schema is looked
+    /// up only when an entry could name a declaration.
+    fn object(&mut self, object: &'s Object) {
+        let mut schema = None;
         for entry in &object.entries {
             match entry {
-                Entry::Attribute { key, value } => self.attribute(path, schema, key, value),
+                Entry::Attribute { key, value } => self.attribute(&mut schema, key, value),
                 Entry::Block { key, label, body } => {
-                    let field = schema.and_then(|schema| schema.field(&key.text));
-                    if let (Some(label), Some(kind)) = (label, names(field, Shape::Repeated)) {
-                        self.own_name(kind, label.text.as_str(), label.span);
+                    if let Some(label) = label {
+                        let field = self.schema(&mut schema).and_then(|s| s.field(&key.text));
+                        if let Some(kind) = names(field, Shape::Repeated) {
+                            self.own_name(kind, &label.text, label.span);
+                        }
                     }
-                    let inner: Vec<&str> =
-                        path.iter().copied().chain([key.text.as_str()]).collect();
-                    self.object(&inner, body);
+                    self.path.push(&key.text);
+                    self.object(body);
+                    self.path.pop();
                 }
             }
         }
     }
 
-    fn attribute(&mut self, path: &[&str], schema: Option<&Schema>, key: &Ident, value: &Expr) {
-        if SITES.iter().any(|(site, _)| *site == key.text) {
-            self.site_value(&key.text, value);
-        } else if let Some(kind) = names(schema.and_then(|s| s.field(&key.text)), Shape::Value) {
-            let written = match &value.kind {
-                ExprKind::List(items) => items.iter().collect(),
-                _ => vec![value],
-            };
-            for path in written.iter().filter_map(|expr| as_path(expr)) {
+    /// The schema of the block at [`Walk::path`], looked up once per block.
+    fn schema(&self, known: &mut Option<Option<&'static Schema>>) -> Option<&'static Schema> {
+        *known.get_or_insert_with(|| schema::for_path(&self.path))
+    }
+
+    /// `key = value`. Only a name, a list or a tagged body can name a declaration, so other
+    /// values are not looked at.
+    fn attribute(
+        &mut self,
+        schema: &mut Option<Option<&'static Schema>>,
+        key: &'s Ident,
+        value: &'s Expr,
+    ) {
+        let is_site = || SITES.iter().any(|(site, _)| *site == key.text);
+        match &value.kind {
+            ExprKind::Path(_) if is_site() => self.site_value(&key.text, value),
+            ExprKind::Path(_) | ExprKind::List(_) => {
+                let field = self.schema(schema).and_then(|s| s.field(&key.text));
+                if let Some(kind) = names(field, Shape::Value) {
+                    self.listed_names(kind, value);
+                }
+            }
+            ExprKind::Object(object) => {
+                if object.tag.is_some() && is_site() {
+                    self.site_value(&key.text, value);
+                }
+                let depth = self.path.len();
+                self.path.push(&key.text);
+                self.path
+                    .extend(object.tag.iter().map(|tag| tag.text.as_str()));
+                self.object(object);
+                self.path.truncate(depth);
+            }
+            _ => {}
+        }
+    }
+
+    /// The names of declarations of `kind` in `value`: one name or a list of them.
+    fn listed_names(&mut self, kind: &str, value: &Expr) {
+        let written = match &value.kind {
+            ExprKind::List(items) => items.as_slice(),
+            _ => std::slice::from_ref(value),
+        };
+        for expr in written {
+            if let ExprKind::Path(path) = &expr.kind {
                 if let [only] = path.segments.as_slice() {
                     self.own_name(kind, &only.text, only.span);
                 }
             }
-        }
-        if let ExprKind::Object(object) = &value.kind {
-            let inner: Vec<&str> = path
-                .iter()
-                .copied()
-                .chain([key.text.as_str()])
-                .chain(object.tag.iter().map(|tag| tag.text.as_str()))
-                .collect();
-            self.object(&inner, object);
         }
     }
 
@@ -258,9 +299,12 @@ impl Walk<'_, '_> {
     /// `strategy`): a name, or a name adjusted in place (`name { ... }`). A kind is no name.
     fn site_value(&mut self, key: &str, value: &Expr) {
         let (written, span) = match &value.kind {
-            ExprKind::Path(path) => (path.dotted(), last_segment(path)),
+            ExprKind::Path(path) => match path.segments.as_slice() {
+                [only] => (Cow::Borrowed(only.text.as_str()), only.span),
+                _ => (Cow::Owned(path.dotted()), last_segment(path)),
+            },
             ExprKind::Object(object) => match &object.tag {
-                Some(tag) => (tag.text.clone(), last_part(tag)),
+                Some(tag) => (Cow::Borrowed(tag.text.as_str()), last_part(tag)),
                 None => return,
             },
             _ => return,
@@ -270,10 +314,10 @@ impl Walk<'_, '_> {
         }
         let is_own_strategy = key == "strategy"
             && self.scope == ScopeId::Root
-            && self.own.contains_key(&("strategy", written.as_str()));
+            && self.own_spans("strategy", &written).next().is_some();
         if is_own_strategy {
             self.own_name("strategy", &written, span);
-        } else if !(key == "strategy" && STRATEGY_KINDS.contains(&written.as_str())) {
+        } else if !(key == "strategy" && STRATEGY_KINDS.contains(&written.as_ref())) {
             self.template_name(&written, span);
         }
     }
@@ -285,17 +329,25 @@ impl Walk<'_, '_> {
         }
     }
 
+    /// The spans of the root declarations of `kind` named `name`.
+    fn own_spans<'w>(&'w self, kind: &'w str, name: &'w str) -> impl Iterator<Item = Span> + 'w {
+        let start = self
+            .own
+            .partition_point(|(k, n, _)| (*k, *n) < (kind, name));
+        self.own
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |(k, n, _)| (*k, *n) == (kind, name))
+            .map(|(_, _, span)| *span)
+    }
+
     /// A service, environment or (in the spec's own files) strategy named at `span`: every
     /// root declaration of that kind and name.
     fn own_name(&mut self, kind: &str, name: &str, span: Span) {
-        let Some(declarations) = self.own.get(&(kind, name)) else {
-            return;
-        };
-        for &declaration in declarations {
-            self.found.references.push(Resolution {
-                reference: span,
-                declaration,
-            });
+        let found: Vec<Span> = self.own_spans(kind, name).collect();
+        for declaration in found {
+            self.resolved(span, declaration);
         }
     }
 
@@ -341,13 +393,6 @@ fn path_of_kind(kind: &str) -> Vec<&'static str> {
 /// The kind of declaration `field` names, when it is written as `shape`.
 fn names(field: Option<&Field>, shape: Shape) -> Option<&'static str> {
     field.filter(|field| field.shape == shape)?.names
-}
-
-fn as_path(expr: &Expr) -> Option<&Path> {
-    match &expr.kind {
-        ExprKind::Path(path) => Some(path),
-        _ => None,
-    }
 }
 
 /// The span of a dotted name's last segment.
