@@ -4,6 +4,7 @@
 //! -> graph -> check (finish: per-environment settings, policies; unused waivers).
 
 use crate::check::modules::{self, Loader, NoFiles, Project, RootFile, Sources, Unit};
+use crate::check::resolutions::Resolutions;
 use crate::check::{self, model::Model, program, provenance, Checker};
 use crate::diagnostics::{self, Diagnostic};
 use crate::span::{FileId, SourceFile};
@@ -23,6 +24,9 @@ pub struct Checked {
     /// One per file: its path, whether it is one of the spec's own files or a module, and its
     /// resolved imports. Empty when nothing was checked.
     pub units: Vec<Unit>,
+    /// Every declaration of the parsed files and what each name that refers to one resolves
+    /// to, as the checker resolved it (for the language server's navigation).
+    pub resolutions: Resolutions,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -46,7 +50,7 @@ pub fn check(files: &[SourceFile]) -> Checked {
 pub fn check_project(roots: Vec<RootFile>, root: &Path, loader: &dyn Loader) -> Checked {
     let project = Project { root, loader };
     let (sources, mut diagnostics) = modules::load(roots, project);
-    let model = check_sources(&sources, &mut diagnostics);
+    let (model, resolutions) = check_loaded(&sources, &mut diagnostics);
     diagnostics.extend(check::dockerfiles::check(&model, project));
     diagnostics::sort(&mut diagnostics);
     let Sources {
@@ -59,6 +63,7 @@ pub fn check_project(roots: Vec<RootFile>, root: &Path, loader: &dyn Loader) -> 
         modules,
         files,
         units,
+        resolutions,
         diagnostics,
     }
 }
@@ -79,11 +84,17 @@ pub fn parse_all(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) -> Vec
 
 /// Checks loaded sources. Diagnostics are appended unsorted.
 pub fn check_sources(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> Model {
+    check_loaded(sources, diagnostics).0
+}
+
+/// Checks loaded sources and keeps what their names resolved to. Diagnostics are appended
+/// unsorted.
+fn check_loaded(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> (Model, Resolutions) {
     // "Did you mean" compares names pairwise; bound that work for the whole check.
     let _budget = diagnostics::SuggestionBudget::for_one_check();
     let mut checker = Checker::default();
     report_empty_spec(&mut checker, sources);
-    let program = program::prepare(&mut checker, sources);
+    let mut program = program::prepare(&mut checker, sources);
     let (mut model, names) = check::lower(&mut checker, &program.declarations);
     program::attach(&mut checker, &mut model, &program, &names);
     checker.report_all(crate::graph::analyse(&mut model, &names));
@@ -92,7 +103,7 @@ pub fn check_sources(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> Mo
     let mut found = checker.into_diagnostics();
     provenance::annotate(&mut found, &program.shadows, sources);
     diagnostics.extend(found);
-    model
+    (model, std::mem::take(&mut program.resolutions))
 }
 
 /// A spec whose files declare nothing at all (only blank lines and comments) is an error:

@@ -33,6 +33,7 @@ pub mod policy;
 pub(crate) mod program;
 pub(crate) mod provenance;
 mod reader;
+pub mod resolutions;
 mod rollouts;
 mod routing;
 pub mod schema;

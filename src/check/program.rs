@@ -10,6 +10,7 @@
 use super::model::Policy;
 use super::modules::{Role, Sources};
 use super::provenance::Shadow;
+use super::resolutions::Resolutions;
 use super::schema::{PROBE_KINDS, STRATEGY_KINDS, TOOLCHAIN_KINDS};
 use super::scope::{Declared, Scopes};
 use super::templates::{Expander, Template};
@@ -37,13 +38,18 @@ pub(crate) struct Program<'s> {
     pub policies: Vec<Policy>,
     /// Imported strategies by the span where they are used, to name them in the model.
     pub strategy_names: Vec<(Span, String)>,
+    /// What each name refers to, for the language server.
+    pub resolutions: Resolutions,
 }
 
 pub(crate) fn prepare<'s>(checker: &mut Checker, sources: &'s Sources) -> Program<'s> {
     let scopes = Scopes::build(checker, sources);
     let mut expander = Expander::new(&scopes);
     check_templates(checker, &mut expander, sources);
-    let mut program = Program::default();
+    let mut program = Program {
+        resolutions: super::resolutions::record(&scopes, &expander, sources),
+        ..Program::default()
+    };
     let rewritten = rewrite_roots(checker, &mut expander, sources, &mut program.waivers);
     let mut shadows = std::mem::take(&mut expander.shadows);
     program.strategy_names = std::mem::take(&mut expander.strategy_names);

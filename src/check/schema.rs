@@ -40,7 +40,7 @@ pub struct Field {
     pub required: bool,
     /// The kind of declaration the field's value names (`depends_on`: services), or for a
     /// repeated block, the kind its label names (`override web`: a service). The language
-    /// server navigates by it.
+    /// server navigates by what `check/resolutions.rs` records for it.
     pub names: Option<&'static str>,
 }
 

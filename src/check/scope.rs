@@ -402,6 +402,11 @@ impl<'s> Scopes<'s> {
         names
     }
 
+    /// The template, strategy or policy module `file` declares as `name`.
+    pub(crate) fn exported(&self, file: FileId, name: &str) -> Option<Declared<'s>> {
+        self.exports.get(&file)?.get(name).copied()
+    }
+
     /// The policies a module declares, in source order.
     pub(crate) fn policies_of(&self, file: FileId) -> Vec<Declared<'s>> {
         let mut found: Vec<Declared<'s>> = self

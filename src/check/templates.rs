@@ -87,6 +87,12 @@ impl<'s> Expander<'s> {
         }
     }
 
+    /// The kind of the template (or module strategy) `name` of `file`, once built.
+    pub fn built_kind(&self, file: FileId, name: &str) -> Option<&str> {
+        let built = self.built.get(&(file, name.to_string()))?;
+        built.as_ref().map(|template| template.kind.as_str())
+    }
+
     /// The template (or module strategy) `declared`, built.
     pub fn template(&mut self, checker: &mut Checker, declared: Declared<'s>) -> Option<Template> {
         let key = (declared.file, declared.item.name.text.clone());

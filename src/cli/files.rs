@@ -70,6 +70,7 @@ impl Loaded {
                 modules: Vec::new(),
                 files,
                 units: Vec::new(),
+                resolutions: Default::default(),
                 diagnostics: Vec::new(),
             };
         }

@@ -1,23 +1,30 @@
-//! Declarations and references across the files of a spec, read from the lexical scans so
-//! that navigation also works inside declarations that do not parse.
+//! Declarations and references across the files of a spec, as the checker resolved them.
 //!
-//! The places where a name refers to a declaration are the schema's: a field that names a kind
-//! of declaration says so (`Field::names`): `after` names environments, `depends_on` and
-//! `override <name>` name services, and `strategy` names a strategy (unless it is a kind such
-//! as `canary`). In a dotted name such as
-//! `strategies.careful` (a declaration of an imported module) the last segment is the
-//! reference and the first the module's alias. Policies are declared but never referred to,
-//! so their only "reference" is their declaration. Which declaration a name refers to follows
-//! the checker's scopes ([`scope`]): an imported name resolves into its module, standard
-//! modules included, exactly as a name declared in the spec resolves to its declaration.
+//! For every declaration that parsed, the names come from the parsed trees and what each
+//! reference names from the checker's resolution ([`crate::Checked::resolutions`], built by
+//! `check/resolutions.rs`): the places the schema marks as naming a declaration (`after`,
+//! `depends_on`, `override <name>`, `strategy` unless it is a kind such as `canary`), templates
+//! named where one may be used (`from web`, `liveness = probes.http-health`), dotted names
+//! into imported modules (`strategies.careful`: the last segment is the reference) and the
+//! names an import lists. So the editor resolves a name exactly as `slipway check` does,
+//! imported modules, clashes and template bodies included. A policy is declared but never
+//! referred to, so its only "reference" is its declaration.
+//!
+//! The lexical scan ([`super::scan`]) is only the fallback for the byte ranges of
+//! declarations the parser dropped (syntax errors; the user is usually mid-edit) and for
+//! files the check did not parse: there, references are read from the scan and resolved by
+//! name through the imports the check followed ([`scope`]), as before the checker recorded
+//! its resolutions.
 
 use super::scan::{Kind, Role, Scan};
 use super::scope;
 use super::workspace::Analysis;
+use crate::check::resolutions::{DeclaredName, Resolutions};
 use crate::check::schema::{self, Shape, STRATEGY_KINDS};
+use crate::span::{FileId, Span};
+use crate::syntax::ast::Declaration;
 
-/// The declaration kinds the editor navigates between.
-pub const KINDS: &[&str] = &["app", "environment", "service", "strategy", "policy"];
+pub use crate::check::resolutions::KINDS;
 
 /// A declaration name or a reference to one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +45,14 @@ impl Symbol {
     pub fn same_place(&self, other: &Symbol) -> bool {
         (self.file, self.start) == (other.file, other.start)
     }
+
+    fn span(&self) -> Span {
+        span_of(self.file, self.start, self.end)
+    }
+}
+
+fn span_of(file: usize, start: usize, end: usize) -> Span {
+    Span::new(FileId(u32::try_from(file).unwrap_or(u32::MAX)), start, end)
 }
 
 /// The declaration kind a value word of field `key` refers to, in the block at `path`, as
@@ -59,10 +74,71 @@ fn named_kind(path: &[String], key: &str, shape: Shape) -> Option<&'static str> 
     (field.shape == shape).then_some(field.names?)
 }
 
-/// The symbol that token `index` of `scan` is, if any. The last word of a dotted value is a
-/// reference; so is a named strategy adjusted in place (`strategy = careful { ... }`), whose
-/// name the scan reads as a kind.
-fn symbol(scan: &Scan, text: &str, file: usize, index: usize) -> Option<Symbol> {
+/// The byte ranges of file `file` that only the scan reads: the declarations that did not
+/// parse, or the whole file when the check did not parse it.
+fn fallback_ranges(analysis: &Analysis, file: usize) -> Vec<(usize, usize)> {
+    let Some(module) = analysis.checked.modules.get(file) else {
+        return vec![(0, usize::MAX)];
+    };
+    module
+        .declarations
+        .iter()
+        .filter_map(|declaration| match declaration {
+            Declaration::Error(broken) => {
+                Some((broken.span.start as usize, broken.span.end as usize))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn in_fallback(analysis: &Analysis, file: usize, offset: usize) -> bool {
+    fallback_ranges(analysis, file)
+        .iter()
+        .any(|&(start, end)| start <= offset && offset <= end)
+}
+
+fn resolutions(analysis: &Analysis) -> &Resolutions {
+    &analysis.checked.resolutions
+}
+
+/// The symbol of a declaration the checker read.
+fn declared(declaration: &DeclaredName) -> Symbol {
+    Symbol {
+        kind: declaration.kind,
+        name: declaration.name.clone(),
+        qualifier: None,
+        file: declaration.span.file.0 as usize,
+        start: declaration.span.start as usize,
+        end: declaration.span.end as usize,
+        is_declaration: true,
+    }
+}
+
+/// The symbol of a reference at `span` that the checker resolved to `target`.
+fn referring(analysis: &Analysis, span: Span, target: &DeclaredName) -> Symbol {
+    let file = span.file.0 as usize;
+    let start = span.start as usize;
+    let qualifier = analysis.scans().get(file).and_then(|scan| {
+        let (index, _) = scan.token_at(start)?;
+        let text = analysis.files.get(file)?.text.as_str();
+        qualifier(scan, text, index)
+    });
+    Symbol {
+        kind: target.kind,
+        name: target.name.clone(),
+        qualifier,
+        file,
+        start,
+        end: span.end as usize,
+        is_declaration: false,
+    }
+}
+
+/// The symbol that token `index` of `scan` is, if any, read lexically. The last word of a
+/// dotted value is a reference; so is a named strategy adjusted in place
+/// (`strategy = careful { ... }`), whose name the scan reads as a kind.
+fn scanned(scan: &Scan, text: &str, file: usize, index: usize) -> Option<Symbol> {
     let token = scan.tokens.get(index)?;
     if token.kind != Kind::Word {
         return None;
@@ -97,14 +173,59 @@ fn qualifier(scan: &Scan, text: &str, index: usize) -> Option<String> {
     text.get(alias.start..alias.end).map(str::to_string)
 }
 
-/// The symbols of file `file`, in source order.
+/// The declarations the checker read in file `file`, in source order.
+fn declarations_of(analysis: &Analysis, file: usize) -> Vec<Symbol> {
+    resolutions(analysis)
+        .declarations
+        .iter()
+        .filter(|declaration| declaration.span.file.0 as usize == file)
+        .map(declared)
+        .collect()
+}
+
+/// The symbols of file `file`, in source order: the checker's declarations and resolved
+/// references, and what the scan reads inside the ranges the parser dropped.
 fn symbols_in(analysis: &Analysis, file: usize) -> Vec<Symbol> {
+    let mut symbols = declarations_of(analysis, file);
+    let resolutions = resolutions(analysis);
+    let mut last: Option<Span> = None;
+    for resolution in &resolutions.references {
+        let span = resolution.reference;
+        if span.file.0 as usize != file || last == Some(span) {
+            continue;
+        }
+        last = Some(span);
+        if let Some(target) = resolutions.declaration(resolution.declaration) {
+            symbols.push(referring(analysis, span, target));
+        }
+    }
+    symbols.extend(fallback_symbols(analysis, file));
+    symbols.sort_by_key(|symbol| symbol.start);
+    symbols
+}
+
+/// What the scan reads inside the ranges of file `file` the parser dropped, except the
+/// declarations the checker already knows by name.
+fn fallback_symbols(analysis: &Analysis, file: usize) -> Vec<Symbol> {
+    let ranges = fallback_ranges(analysis, file);
+    if ranges.is_empty() {
+        return Vec::new();
+    }
     let Some(scan) = analysis.scans().get(file) else {
         return Vec::new();
     };
     let text = analysis.files.get(file).map_or("", |f| f.text.as_str());
+    let known = declarations_of(analysis, file);
     (0..scan.tokens.len())
-        .filter_map(|index| symbol(scan, text, file, index))
+        .filter(|&index| {
+            scan.tokens.get(index).is_some_and(|token| {
+                ranges
+                    .iter()
+                    .any(|&(start, end)| start <= token.start && token.end <= end)
+            })
+        })
+        .filter_map(|index| scanned(scan, text, file, index))
+        .filter(|symbol| !known.iter().any(|d| d.same_place(symbol)))
         .collect()
 }
 
@@ -115,12 +236,20 @@ pub fn all(analysis: &Analysis) -> Vec<Symbol> {
         .collect()
 }
 
-/// The declaration or reference under `offset` in `file`.
+/// The declaration or reference under `offset` in `file`: one the checker read, else what
+/// the scan reads there (in a declaration that did not parse, or a reference the check could
+/// not resolve).
 pub fn at(analysis: &Analysis, file: usize, offset: usize) -> Option<Symbol> {
+    let checked = symbols_in(analysis, file)
+        .into_iter()
+        .find(|symbol| symbol.start <= offset && offset <= symbol.end);
+    if checked.is_some() {
+        return checked;
+    }
     let scan = analysis.scans().get(file)?;
     let text = analysis.files.get(file)?.text.as_str();
     let (index, _) = scan.token_at(offset)?;
-    symbol(scan, text, file, index)
+    scanned(scan, text, file, index)
 }
 
 /// The file imported under the alias at `offset` in `file` (`strategies` in
@@ -143,16 +272,34 @@ pub fn module_at(analysis: &Analysis, file: usize, offset: usize) -> Option<usiz
 fn declarations_in(analysis: &Analysis, files: &[usize], kind: &str, name: &str) -> Vec<Symbol> {
     files
         .iter()
-        .flat_map(|&file| symbols_in(analysis, file))
-        .filter(|s| s.is_declaration && s.kind == kind && s.name == name)
+        .flat_map(|&file| declarations_of(analysis, file))
+        .filter(|s| s.kind == kind && s.name == name)
         .collect()
 }
 
-/// The declarations `symbol` names, as seen from its file: through the import of its alias
-/// when it is qualified; otherwise among the declarations the file sees by their bare names,
-/// then among the names its imports list. A declaration names itself (and a second
-/// declaration of its name, if there is one).
+/// The declarations `symbol` names. A declaration names itself (and a second declaration of
+/// its name, if there is one); a reference the checker resolved, what the checker resolved it
+/// to; a reference inside a declaration that did not parse, what its name means in its file
+/// ([`by_name`]). A reference outside those that the checker did not resolve names nothing.
 pub fn resolve(analysis: &Analysis, symbol: &Symbol) -> Vec<Symbol> {
+    if symbol.is_declaration {
+        let own = scope::visible(analysis, symbol.file).own;
+        return declarations_in(analysis, &own, symbol.kind, &symbol.name);
+    }
+    let resolved: Vec<Symbol> = resolutions(analysis)
+        .targets(symbol.span())
+        .map(declared)
+        .collect();
+    if resolved.is_empty() && in_fallback(analysis, symbol.file, symbol.start) {
+        return by_name(analysis, symbol);
+    }
+    resolved
+}
+
+/// The fallback's resolution, as seen from the symbol's file: through the import of its
+/// alias when it is qualified; otherwise among the declarations the file sees by their bare
+/// names, then among the names its imports list.
+fn by_name(analysis: &Analysis, symbol: &Symbol) -> Vec<Symbol> {
     let visible = scope::visible(analysis, symbol.file);
     if let Some(alias) = &symbol.qualifier {
         let target: Vec<usize> = visible.aliases.get(alias).copied().into_iter().collect();
@@ -190,8 +337,8 @@ pub fn visible_names(analysis: &Analysis, file: usize, kind: &str) -> Vec<(Strin
     let of_kind = |files: &[usize]| -> Vec<Symbol> {
         files
             .iter()
-            .flat_map(|&file| symbols_in(analysis, file))
-            .filter(|s| s.is_declaration && s.kind == kind)
+            .flat_map(|&file| declarations_of(analysis, file))
+            .filter(|s| s.kind == kind)
             .collect()
     };
     let mut names: Vec<(String, Symbol)> = of_kind(&visible.own)
@@ -219,9 +366,9 @@ pub fn module_names(analysis: &Analysis, file: usize, alias: &str, kind: &str) -
     let Some(&target) = scope::visible(analysis, file).aliases.get(alias) else {
         return Vec::new();
     };
-    let mut names: Vec<Symbol> = symbols_in(analysis, target)
+    let mut names: Vec<Symbol> = declarations_of(analysis, target)
         .into_iter()
-        .filter(|s| s.is_declaration && s.kind == kind)
+        .filter(|s| s.kind == kind)
         .collect();
     names.sort_by(|a, b| a.name.cmp(&b.name));
     names

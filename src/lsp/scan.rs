@@ -2,7 +2,10 @@
 //! names, field keys, labels, kinds and values, and in which block each one sits.
 //!
 //! The parser gives up on a declaration with a syntax error, but the editor still needs hover,
-//! completion and navigation there (the user is usually mid-edit). So this module reads the
+//! completion and navigation there (the user is usually mid-edit). Navigation in parsed
+//! declarations follows the checker's resolutions ([`super::index`]); the scan gives hover and
+//! completion the cursor's place (block, key, value) and gives the index the names and
+//! references inside the declarations the parser dropped. So this module reads the
 //! tokens of [`crate::syntax::lexer`] and follows brackets and `key = value` shapes with a
 //! small state machine per block, restarting at every top-level declaration found by [`crate::syntax::split`]. It never
 //! fails: unexpected tokens are simply marked [`Role::Other`].

@@ -6,8 +6,11 @@
 //! (`import std/probes { http-health }`), also without it. Where two imports take one name the
 //! first one wins, as in the checker (which reports the clash).
 //!
-//! The imports come from the check itself ([`crate::Checked::units`]), so the editor resolves
-//! a name exactly as `slipway check` does.
+//! The imports come from the check itself ([`crate::Checked::units`]). Names in parsed
+//! declarations are resolved by the checker (`check/resolutions.rs`); this view serves what
+//! the checker cannot see: references inside a declaration that does not parse (the index's
+//! fallback), the names completion offers, a module's alias, and whether a declaration hover
+//! shows comes from an import.
 
 use super::workspace::Analysis;
 use crate::check::modules::Role;

@@ -542,6 +542,7 @@ fn refused(roots: Vec<RootFile>, oversized: &BTreeSet<String>) -> crate::Checked
         modules: Vec::new(),
         files: roots.into_iter().map(|root| root.file).collect(),
         units: Vec::new(),
+        resolutions: Default::default(),
         diagnostics,
     }
 }
