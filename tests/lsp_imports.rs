@@ -9,12 +9,11 @@
 mod lsp_support;
 
 use lsp_server::{Message, Request, RequestId};
-use lsp_support::{cursor, uri, Client, STDLIB_DIR};
+use lsp_support::Client;
 use lsp_types::{
     CompletionContext, CompletionParams, CompletionResponse, CompletionTextEdit,
     CompletionTriggerKind, GotoDefinitionParams, GotoDefinitionResponse, HoverContents,
-    HoverParams, Location, ReferenceContext, ReferenceParams, TextDocumentIdentifier,
-    TextDocumentPositionParams,
+    HoverParams, ReferenceContext, ReferenceParams, TextDocumentPositionParams,
 };
 use serde_json::json;
 
@@ -62,52 +61,13 @@ environment prod {
 /// A client with the spec on disk, `environments.slip` replaced by `text` (with its `$0`)
 /// and opened.
 fn client_at(text: &str) -> (Client, TextDocumentPositionParams) {
-    let (text, position) = cursor(text);
     let files = [
         ("services.slip", SERVICES),
         ("imports.slip", IMPORTS),
         ("local.slip", LOCAL),
         ("lib/common.slip", COMMON),
-        ("environments.slip", text.as_str()),
     ];
-    let mut client = Client::start(&files);
-    client.open("environments.slip", &text);
-    let at = TextDocumentPositionParams {
-        text_document: TextDocumentIdentifier {
-            uri: uri("environments.slip"),
-        },
-        position,
-    };
-    (client, at)
-}
-
-/// The text of the file at `location`: a standard module's or one of the client's.
-fn text_of(client: &Client, location: &Location) -> (String, String) {
-    let address = location.uri.as_str();
-    if let Some(file) = address.strip_prefix(&format!("file://{STDLIB_DIR}/")) {
-        let module = slipway::stdlib::MODULES
-            .iter()
-            .find(|module| module.file == file)
-            .expect("a standard module's copy");
-        return (format!("{file} (standard)"), module.text.to_string());
-    }
-    let name = address
-        .strip_prefix("file:///spec/")
-        .expect("a file of the spec");
-    (name.to_string(), client.texts[name].clone())
-}
-
-fn draw_locations(client: &Client, locations: &[Location], label: &str) -> String {
-    let mut out = String::new();
-    for location in locations {
-        let (name, text) = text_of(client, location);
-        out.push_str(&format!("{name}\n"));
-        out.push_str(&lsp_support::draw(
-            &text,
-            &[(location.range, label.to_string())],
-        ));
-    }
-    out
+    lsp_support::client_at(&files, "environments.slip", text)
 }
 
 fn definition(text: &str) -> String {
@@ -123,7 +83,7 @@ fn definition(text: &str) -> String {
         Some(GotoDefinitionResponse::Link(_)) => panic!("links are not used"),
         None => return "no definition".to_string(),
     };
-    draw_locations(&client, &locations, "definition")
+    lsp_support::draw_locations(&client, &locations, "definition")
 }
 
 fn references(text: &str) -> String {
@@ -139,7 +99,7 @@ fn references(text: &str) -> String {
     let locations = client
         .request::<lsp_types::request::References>(params)
         .unwrap_or_default();
-    draw_locations(&client, &locations, "reference")
+    lsp_support::draw_locations(&client, &locations, "reference")
 }
 
 fn hover(text: &str) -> String {

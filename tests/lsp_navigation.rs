@@ -4,10 +4,10 @@
 
 mod lsp_support;
 
-use lsp_support::{cursor, uri, Client};
+use lsp_support::Client;
 use lsp_types::{
-    GotoDefinitionParams, GotoDefinitionResponse, Location, ReferenceContext, ReferenceParams,
-    TextDocumentIdentifier, TextDocumentPositionParams,
+    GotoDefinitionParams, GotoDefinitionResponse, ReferenceContext, ReferenceParams,
+    TextDocumentPositionParams,
 };
 
 const SERVICES: &str = r#"app shop { registry = "ghcr.io/acme" }
@@ -52,37 +52,12 @@ environment prod {
 
 /// A client with the three files on disk and `open` (name, text with `$0`) opened.
 fn client_at(open: &str, text: &str) -> (Client, TextDocumentPositionParams) {
-    let (text, position) = cursor(text);
-    let mut files = vec![
+    let files = [
         ("services.slip", SERVICES),
         ("strategies.slip", STRATEGIES),
         ("environments.slip", ENVIRONMENTS),
     ];
-    files.retain(|(name, _)| *name != open);
-    files.push((open, &text));
-    let mut client = Client::start(&files);
-    client.open(open, &text);
-    let at = TextDocumentPositionParams {
-        text_document: TextDocumentIdentifier { uri: uri(open) },
-        position,
-    };
-    (client, at)
-}
-
-fn draw_locations(client: &Client, locations: &[Location], label: &str) -> String {
-    let mut out = String::new();
-    for location in locations {
-        let file = location
-            .uri
-            .as_str()
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        out.push_str(&format!("{file}\n"));
-        out.push_str(&client.draw(&file, &[(location.range, label.to_string())]));
-    }
-    out
+    lsp_support::client_at(&files, open, text)
 }
 
 fn definition(open: &str, text: &str) -> String {
@@ -98,7 +73,7 @@ fn definition(open: &str, text: &str) -> String {
         Some(GotoDefinitionResponse::Link(_)) => panic!("links are not used"),
         None => return "no definition".to_string(),
     };
-    draw_locations(&client, &locations, "definition")
+    lsp_support::draw_locations(&client, &locations, "definition")
 }
 
 fn references(open: &str, text: &str, include_declaration: bool) -> String {
@@ -114,7 +89,7 @@ fn references(open: &str, text: &str, include_declaration: bool) -> String {
     let locations = client
         .request::<lsp_types::request::References>(params)
         .unwrap_or_default();
-    draw_locations(&client, &locations, "reference")
+    lsp_support::draw_locations(&client, &locations, "reference")
 }
 
 #[test]

@@ -12,10 +12,10 @@
 
 mod lsp_support;
 
-use lsp_support::{cursor, uri, Client, STDLIB_DIR};
+use lsp_support::Client;
 use lsp_types::{
-    GotoDefinitionParams, GotoDefinitionResponse, Location, ReferenceContext, ReferenceParams,
-    TextDocumentIdentifier, TextDocumentPositionParams,
+    GotoDefinitionParams, GotoDefinitionResponse, ReferenceContext, ReferenceParams,
+    TextDocumentPositionParams,
 };
 
 const SERVICES: &str = r#"import "lib/base.slip" { backend }
@@ -60,50 +60,12 @@ environment prod {
 /// A client with the spec on disk, the file `open` replaced by `text` (with its `$0`) and
 /// opened.
 fn client_at(open: &str, text: &str) -> (Client, TextDocumentPositionParams) {
-    let (text, position) = cursor(text);
-    let mut files = vec![
+    let files = [
         ("services.slip", SERVICES),
         ("environments.slip", ENVIRONMENTS),
         ("lib/base.slip", BASE),
     ];
-    files.retain(|(name, _)| *name != open);
-    files.push((open, &text));
-    let mut client = Client::start(&files);
-    client.open(open, &text);
-    let at = TextDocumentPositionParams {
-        text_document: TextDocumentIdentifier { uri: uri(open) },
-        position,
-    };
-    (client, at)
-}
-
-/// The name and text of the file at `location`: a standard module's or one of the client's.
-fn text_of(client: &Client, location: &Location) -> (String, String) {
-    let address = location.uri.as_str();
-    if let Some(file) = address.strip_prefix(&format!("file://{STDLIB_DIR}/")) {
-        let module = slipway::stdlib::MODULES
-            .iter()
-            .find(|module| module.file == file)
-            .expect("a standard module's copy");
-        return (format!("{file} (standard)"), module.text.to_string());
-    }
-    let name = address
-        .strip_prefix("file:///spec/")
-        .expect("a file of the spec");
-    (name.to_string(), client.texts[name].clone())
-}
-
-fn draw_locations(client: &Client, locations: &[Location], label: &str) -> String {
-    let mut out = String::new();
-    for location in locations {
-        let (name, text) = text_of(client, location);
-        out.push_str(&format!("{name}\n"));
-        out.push_str(&lsp_support::draw(
-            &text,
-            &[(location.range, label.to_string())],
-        ));
-    }
-    out
+    lsp_support::client_at(&files, open, text)
 }
 
 fn definition(open: &str, text: &str) -> String {
@@ -119,7 +81,7 @@ fn definition(open: &str, text: &str) -> String {
         Some(GotoDefinitionResponse::Link(_)) => panic!("links are not used"),
         None => return "no definition".to_string(),
     };
-    draw_locations(&client, &locations, "definition")
+    lsp_support::draw_locations(&client, &locations, "definition")
 }
 
 fn references(open: &str, text: &str) -> String {
@@ -135,7 +97,7 @@ fn references(open: &str, text: &str) -> String {
     let locations = client
         .request::<lsp_types::request::References>(params)
         .unwrap_or_default();
-    draw_locations(&client, &locations, "reference")
+    lsp_support::draw_locations(&client, &locations, "reference")
 }
 
 #[test]

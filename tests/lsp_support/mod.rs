@@ -234,3 +234,53 @@ pub fn draw(text: &str, ranges: &[(Range, String)]) -> String {
     }
     out
 }
+
+/// A client with `files` on disk, the file `open` replaced by `text` (which marks the cursor
+/// with `$0`) and opened; and the cursor's place.
+pub fn client_at(
+    files: &[(&str, &str)],
+    open: &str,
+    text: &str,
+) -> (Client, lsp_types::TextDocumentPositionParams) {
+    let (text, position) = cursor(text);
+    let mut files: Vec<(&str, &str)> = files
+        .iter()
+        .copied()
+        .filter(|(name, _)| *name != open)
+        .collect();
+    files.push((open, &text));
+    let mut client = Client::start(&files);
+    client.open(open, &text);
+    let at = lsp_types::TextDocumentPositionParams {
+        text_document: lsp_types::TextDocumentIdentifier { uri: uri(open) },
+        position,
+    };
+    (client, at)
+}
+
+/// The name and text of the file at `location`: a standard module's or one of the client's.
+pub fn text_of(client: &Client, location: &lsp_types::Location) -> (String, String) {
+    let address = location.uri.as_str();
+    if let Some(file) = address.strip_prefix(&format!("file://{STDLIB_DIR}/")) {
+        let module = slipway::stdlib::MODULES
+            .iter()
+            .find(|module| module.file == file)
+            .expect("a standard module's copy");
+        return (format!("{file} (standard)"), module.text.to_string());
+    }
+    let name = address
+        .strip_prefix("file:///spec/")
+        .expect("a file of the spec");
+    (name.to_string(), client.texts[name].clone())
+}
+
+/// Each location's file name, then its text with the location drawn under it as `label`.
+pub fn draw_locations(client: &Client, locations: &[lsp_types::Location], label: &str) -> String {
+    let mut out = String::new();
+    for location in locations {
+        let (name, text) = text_of(client, location);
+        out.push_str(&format!("{name}\n"));
+        out.push_str(&draw(&text, &[(location.range, label.to_string())]));
+    }
+    out
+}
