@@ -54,6 +54,10 @@ const HELPER: &str = "SLIPWAY_HOSTILE_HELPER";
 /// `ru_maxrss` when the child calls `exec`, so a child started from this (large) test
 /// process would report the test's own peak; started from a small helper, it reports its own.
 fn run_slipway(args: &[&std::ffi::OsStr], stderr_path: &Path) -> Run {
+    // Whichever test runs first on a fresh target directory finds no directory for it.
+    if let Some(parent) = stderr_path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
     let mut request = stderr_path.to_string_lossy().into_owned();
     for arg in args {
         request.push('\n');
