@@ -55,10 +55,51 @@ pub fn write(out: &mut String, text: &str, style: Style) {
 
 /// A letter, then letters, digits, `.`, `_`, `/` and `-`: text that libyaml always writes
 /// plain (no indicator can occur) and that is a string unless it is a null or boolean word.
+///
+/// Eight bytes are tested at a time; text of eight bytes or more ends with its last eight
+/// (overlapping the chunk before, which tests nothing twice that could differ).
 #[allow(clippy::indexing_slicing)] // a `u8` always indexes a table of 256 entries
 pub fn is_word(bytes: &[u8]) -> bool {
-    bytes.first().is_some_and(u8::is_ascii_alphabetic)
-        && bytes.iter().all(|&b| WORD[usize::from(b)])
+    if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let Some(last) = bytes.last_chunk::<8>() else {
+        return bytes.iter().all(|&b| WORD[usize::from(b)]);
+    };
+    bytes.chunks_exact(8).chain([&last[..]]).all(|chunk| {
+        <[u8; 8]>::try_from(chunk).is_ok_and(|chunk| all_word_bytes(u64::from_le_bytes(chunk)))
+    })
+}
+
+/// `0x01` in every byte.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether all eight bytes of `chunk` are [`is_word`] bytes: ASCII, and a letter (a byte with
+/// `0x20` set between `a` and `z`), between `-` and `9` (`-`, `.`, `/` and the digits), or
+/// `_`. Each test sets the high bit of the bytes it accepts; every byte must get one. The
+/// sums cannot carry from one byte into the next, as every byte is below `0x80` when they
+/// are taken.
+fn all_word_bytes(chunk: u64) -> bool {
+    if chunk & HIGH != 0 {
+        return false;
+    }
+    let lower = chunk | ONES * 0x20;
+    let letter = at_least(lower, b'a') & !above(lower, b'z');
+    let digit_or_mark = at_least(chunk, b'-') & !above(chunk, b'9');
+    let underscore = !((chunk ^ ONES * u64::from(b'_')) + ONES * 0x7f) & HIGH;
+    (letter | digit_or_mark | underscore) == HIGH
+}
+
+/// The high bit of each byte (below `0x80`) of `chunk` that is `low` or more.
+fn at_least(chunk: u64, low: u8) -> u64 {
+    (chunk + ONES * u64::from(0x80 - low)) & HIGH
+}
+
+/// The high bit of each byte (below `0x80`) of `chunk` above `high`.
+fn above(chunk: u64, high: u8) -> u64 {
+    (chunk + ONES * u64::from(0x7f - high)) & HIGH
 }
 
 /// The bytes of [`is_word`] text, as a table: one load per byte on the writer's hottest path.
