@@ -428,7 +428,10 @@ pub struct Mapping<'a> {
 
 impl Mapping<'_> {
     fn key(&mut self, key: &str) -> Result<(), Unsupported> {
-        let style = style::of(key).ok_or(Unsupported)?;
+        self.key_in_style(key, style::of(key).ok_or(Unsupported)?)
+    }
+
+    fn key_in_style(&mut self, key: &str, style: Style) -> Result<(), Unsupported> {
         if key.len() > MAX_SIMPLE_KEY {
             return Err(Unsupported);
         }
@@ -485,7 +488,7 @@ impl ser::SerializeStruct for Mapping<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Unsupported> {
-        self.key(key)?;
+        self.key_in_style(key, style::of_static(key).ok_or(Unsupported)?)?;
         self.value(value)
     }
     fn end(self) -> Result<(), Unsupported> {
