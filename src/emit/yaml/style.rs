@@ -47,7 +47,7 @@ pub fn of(text: &str) -> Option<Style> {
 /// lands on the slot of another replaces it.
 pub fn of_static(text: &'static str) -> Option<Style> {
     let key = (text.as_ptr().addr(), text.len());
-    let slot = (key.0 >> 3 ^ key.1) % STATIC_SLOTS;
+    let slot = ((key.0 >> 3) ^ key.1) % STATIC_SLOTS;
     STATIC_STYLES.with(|slots| {
         let cell = slots.get(slot)?;
         if let Some((known, style)) = cell.get() {
@@ -67,9 +67,12 @@ const STATIC_SLOTS: usize = 256;
 /// An address and a length.
 type StaticText = (usize, usize);
 
+/// A slot of [`STATIC_STYLES`]: a text and its style, once one has landed there.
+type StaticSlot = Option<(StaticText, Option<Style>)>;
+
 thread_local! {
     /// The styles [`of_static`] has found, by the address and length of their text.
-    static STATIC_STYLES: [Cell<Option<(StaticText, Option<Style>)>>; STATIC_SLOTS] =
+    static STATIC_STYLES: [Cell<StaticSlot>; STATIC_SLOTS] =
         const { [const { Cell::new(None) }; STATIC_SLOTS] };
 }
 
@@ -127,10 +130,10 @@ fn all_word_bytes(chunk: u64) -> bool {
     if chunk & HIGH != 0 {
         return false;
     }
-    let lower = chunk | ONES * 0x20;
+    let lower = chunk | (ONES * 0x20);
     let letter = at_least(lower, b'a') & !above(lower, b'z');
     let digit_or_mark = at_least(chunk, b'-') & !above(chunk, b'9');
-    let underscore = !((chunk ^ ONES * u64::from(b'_')) + ONES * 0x7f) & HIGH;
+    let underscore = !((chunk ^ (ONES * u64::from(b'_'))) + ONES * 0x7f) & HIGH;
     (letter | digit_or_mark | underscore) == HIGH
 }
 
