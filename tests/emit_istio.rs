@@ -94,6 +94,32 @@ fn every_example_compiles_to_a_stable_tree() {
     }
 }
 
+/// With `resting_state_only` (a stream's emit), every example gets the same files less the
+/// canary steps and the blue-green switches, and nothing else changes.
+#[test]
+fn the_resting_state_alone_is_every_file_but_the_steps_and_switches() {
+    for dir in example_dirs() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let files = load_example(&dir);
+        let source = format!("examples/{name}");
+        let every = compile(files.clone(), &source, None);
+        let resting = emit_support::compile_with(
+            &files,
+            Options {
+                resting_state_only: true,
+                ..emit_support::options(&source, &[Target::Istio])
+            },
+        );
+        let expected: BTreeMap<&String, &String> = every
+            .files
+            .iter()
+            .filter(|(path, _)| !path.contains("/steps/") && !path.contains("/switch/"))
+            .collect();
+        let resting: BTreeMap<&String, &String> = resting.files.iter().collect();
+        assert_eq!(resting, expected, "{name}");
+    }
+}
+
 #[test]
 fn each_canary_step_has_its_own_virtual_service_with_two_weights_summing_to_100() {
     let output = compile_text(&spec(CANARY, ""));

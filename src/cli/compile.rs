@@ -418,6 +418,7 @@ fn options(args: &CompileArgs, model: &slipway::Model) -> Result<Options, String
     let mut options = Options::all(spec_names(&args.paths));
     if is_stream(args) {
         options.targets = stream_targets(args)?;
+        options.resting_state_only = true;
     } else if !args.target.is_empty() {
         options.targets = args.target.iter().copied().collect();
     }

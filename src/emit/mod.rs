@@ -147,6 +147,12 @@ pub struct Options {
     /// [`check_output_path_in_repo`] accepts may be set: the workflow splices these paths into
     /// shell commands.
     pub output_path_in_repo: String,
+    /// Only the files of the resting state: the `istio` target then leaves out the canary
+    /// step and blue-green switch VirtualServices (`istio/<env>/<service>/steps/...`,
+    /// `.../switch/`), which only a rollout applies. Set for a stream (see [`stream`]), which
+    /// prints the resting state alone and would drop those files unread; a directory gets
+    /// every file.
+    pub resting_state_only: bool,
 }
 
 impl Options {
@@ -157,6 +163,7 @@ impl Options {
             environments: None,
             source: source.into(),
             output_path_in_repo: String::new(),
+            resting_state_only: false,
         }
     }
 

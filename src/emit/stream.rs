@@ -18,7 +18,8 @@ use std::ops::Bound;
 pub const STREAM_TARGETS: &[Target] = &[Target::K8s, Target::Istio, Target::Prometheus];
 
 /// The objects of `output` (emitted for the targets of [`STREAM_TARGETS`]) as one YAML
-/// stream, environment by environment in promotion order.
+/// stream, environment by environment in promotion order. The files it leaves out need not
+/// be emitted: set [`Options::resting_state_only`] for the emit.
 pub fn stream(output: &Output, model: &Model, options: &Options) -> String {
     pieces(output, model, options).collect()
 }

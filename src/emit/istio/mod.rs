@@ -96,7 +96,7 @@ enum Document {
 /// The Istio files of one deployment; `None` when it needs none (a rolling or recreate
 /// service without traffic settings).
 pub(crate) fn layout(model: &Model, deployment: &Deployment) -> Option<Layout> {
-    let planned = plan(model, deployment);
+    let planned = plan(model, deployment, false);
     if planned.is_empty() {
         return None;
     }
@@ -121,7 +121,7 @@ pub fn emit(model: &Model, options: &Options, sink: &mut dyn Sink, threads: usiz
         .flat_map(|environment| model.deployments_in(&environment.name.value))
         .collect();
     super::parallel::files_in_batches(threads, &deployments, sink, |deployment| {
-        plan(model, deployment)
+        plan(model, deployment, options.resting_state_only)
             .into_iter()
             .map(|file| (file.path, file_text(&header, &file.document)))
             .collect()
@@ -184,7 +184,9 @@ pub(crate) fn rollout_routing(
     Some((rules, target.virtual_service(vec![route])))
 }
 
-fn plan(model: &Model, deployment: &Deployment) -> Vec<Planned> {
+/// The files of one deployment; with `resting_only`, those of the resting state alone (no
+/// canary steps, no blue-green switch).
+fn plan(model: &Model, deployment: &Deployment, resting_only: bool) -> Vec<Planned> {
     if deployment.strategy.argo_rollouts().is_some() {
         // The `k8s` target writes the routing of an Argo Rollouts canary ([`rollout_routing`]).
         return Vec::new();
@@ -218,6 +220,7 @@ fn plan(model: &Model, deployment: &Deployment) -> Vec<Planned> {
                     vec![target.weighted_route(&[("stable", 100), ("canary", 0)])],
                 ),
             ];
+            let steps = if resting_only { &[][..] } else { &steps[..] };
             for (index, step) in steps.iter().enumerate() {
                 let weight = step.weight.value.min(100);
                 let sub_dir = format!("steps/{}/", step_dir(index, weight));
@@ -238,11 +241,14 @@ fn plan(model: &Model, deployment: &Deployment) -> Vec<Planned> {
                 http.push(target.weighted_route(&[("blue", blue), ("green", 100 - blue)]));
                 http
             };
-            vec![
+            let mut files = vec![
                 rule(&["blue", "green"]),
                 service(Role::Resting, "", routes(100)),
-                service(Role::Switch, "switch/", routes(0)),
-            ]
+            ];
+            if !resting_only {
+                files.push(service(Role::Switch, "switch/", routes(0)));
+            }
+            files
         }
         StrategyKind::Rolling { .. } | StrategyKind::Recreate => {
             let mut files = Vec::new();

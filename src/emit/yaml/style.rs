@@ -7,6 +7,8 @@
 //! libyaml quotes one that cannot be written plain in block context (leading or trailing
 //! space, an indicator character at the start, `: ` or ` #` inside, `---` or `...` first).
 
+use std::cell::Cell;
+
 /// How a scalar is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Style {
@@ -19,8 +21,10 @@ pub(crate) enum Style {
 pub fn of(text: &str) -> Option<Style> {
     if is_word(text.as_bytes()) {
         // Most keys and values: plain, unless they are `null`, `true` or `false` (four or
-        // five letters).
-        let reserved = matches!(text.len(), 4 | 5) && reads_as_non_string(text);
+        // five letters, starting with one of theirs).
+        let reserved = matches!(text.len(), 4 | 5)
+            && text.starts_with(['n', 'N', 't', 'T', 'f', 'F'])
+            && reads_as_non_string(text);
         return Some(if reserved {
             Style::SingleQuoted
         } else {
@@ -35,6 +39,41 @@ pub fn of(text: &str) -> Option<Style> {
     } else {
         Some(Style::Plain)
     }
+}
+
+/// [`of`] for static text, such as the name of a struct's field: the few dozen names of a
+/// document's types come up thousands of times, so each thread keeps their styles, by address
+/// and length (the bytes of static text never change), in a small table where a name that
+/// lands on the slot of another replaces it.
+pub fn of_static(text: &'static str) -> Option<Style> {
+    let key = (text.as_ptr().addr(), text.len());
+    let slot = ((key.0 >> 3) ^ key.1) % STATIC_SLOTS;
+    STATIC_STYLES.with(|slots| {
+        let cell = slots.get(slot)?;
+        if let Some((known, style)) = cell.get() {
+            if known == key {
+                return style;
+            }
+        }
+        let style = of(text);
+        cell.set(Some((key, style)));
+        style
+    })
+}
+
+/// The number of slots of [`STATIC_STYLES`].
+const STATIC_SLOTS: usize = 256;
+
+/// An address and a length.
+type StaticText = (usize, usize);
+
+/// A slot of [`STATIC_STYLES`]: a text and its style, once one has landed there.
+type StaticSlot = Option<(StaticText, Option<Style>)>;
+
+thread_local! {
+    /// The styles [`of_static`] has found, by the address and length of their text.
+    static STATIC_STYLES: [Cell<StaticSlot>; STATIC_SLOTS] =
+        const { [const { Cell::new(None) }; STATIC_SLOTS] };
 }
 
 /// Writes `text` in `style`.
@@ -55,10 +94,57 @@ pub fn write(out: &mut String, text: &str, style: Style) {
 
 /// A letter, then letters, digits, `.`, `_`, `/` and `-`: text that libyaml always writes
 /// plain (no indicator can occur) and that is a string unless it is a null or boolean word.
+///
+/// Eight bytes are tested at a time: text of four to seven bytes as its first four and its
+/// last four, longer text in chunks and then its last eight (the overlaps test bytes twice,
+/// which cannot change the answer).
 #[allow(clippy::indexing_slicing)] // a `u8` always indexes a table of 256 entries
 pub fn is_word(bytes: &[u8]) -> bool {
-    bytes.first().is_some_and(u8::is_ascii_alphabetic)
-        && bytes.iter().all(|&b| WORD[usize::from(b)])
+    if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    if let Some(last) = bytes.last_chunk::<8>() {
+        return bytes.chunks_exact(8).all(|chunk| {
+            <[u8; 8]>::try_from(chunk).is_ok_and(|chunk| all_word_bytes(u64::from_le_bytes(chunk)))
+        }) && all_word_bytes(u64::from_le_bytes(*last));
+    }
+    match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        (Some(head), Some(tail)) => all_word_bytes(
+            u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32,
+        ),
+        _ => bytes.iter().all(|&b| WORD[usize::from(b)]),
+    }
+}
+
+/// `0x01` in every byte.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether all eight bytes of `chunk` are [`is_word`] bytes: ASCII, and a letter (a byte with
+/// `0x20` set between `a` and `z`), between `-` and `9` (`-`, `.`, `/` and the digits), or
+/// `_`. Each test sets the high bit of the bytes it accepts; every byte must get one. The
+/// sums cannot carry from one byte into the next, as every byte is below `0x80` when they
+/// are taken.
+fn all_word_bytes(chunk: u64) -> bool {
+    if chunk & HIGH != 0 {
+        return false;
+    }
+    let lower = chunk | (ONES * 0x20);
+    let letter = at_least(lower, b'a') & !above(lower, b'z');
+    let digit_or_mark = at_least(chunk, b'-') & !above(chunk, b'9');
+    let underscore = !((chunk ^ (ONES * u64::from(b'_'))) + ONES * 0x7f) & HIGH;
+    (letter | digit_or_mark | underscore) == HIGH
+}
+
+/// The high bit of each byte (below `0x80`) of `chunk` that is `low` or more.
+fn at_least(chunk: u64, low: u8) -> u64 {
+    (chunk + ONES * u64::from(0x80 - low)) & HIGH
+}
+
+/// The high bit of each byte (below `0x80`) of `chunk` above `high`.
+fn above(chunk: u64, high: u8) -> u64 {
+    (chunk + ONES * u64::from(0x7f - high)) & HIGH
 }
 
 /// The bytes of [`is_word`] text, as a table: one load per byte on the writer's hottest path.
@@ -116,6 +202,15 @@ pub(crate) fn reads_as_non_string(text: &str) -> bool {
         );
     }
     if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
+        return false;
+    }
+    // Every number ends with a digit, a hex digit (`0xff`, `.inf`), `.` (`1.`) or `n` (`.nan`):
+    // a quantity like `100m` or `128Mi` is left at once.
+    if !text
+        .as_bytes()
+        .last()
+        .is_some_and(|&last| last.is_ascii_hexdigit() || matches!(last, b'.' | b'n' | b'N'))
+    {
         return false;
     }
     leading_zero_digits(text) || unsigned_integer(text) || negative_integer(text) || float(text)

@@ -148,7 +148,12 @@ impl<'a> Node<'a> {
             Place::Value { quote_yaml11, .. } => quote_yaml11,
             Place::Item { .. } => true,
         };
-        if text.contains('\n') {
+        // `style::of` has no style for text with a line break, so most text (words, which it
+        // recognises first) is looked at once, not searched for a line break beforehand.
+        let Some(mut style) = style::of(text) else {
+            if !text.contains('\n') {
+                return Err(Unsupported);
+            }
             // A literal block, indented one level below the key or dash; the YAML 1.1 pass
             // leaves block contents alone.
             let header = style::literal_header(text).ok_or(Unsupported)?;
@@ -156,8 +161,7 @@ impl<'a> Node<'a> {
             self.out.push_str(header);
             style::write_literal(self.out, text, self.place.key_column());
             return Ok(());
-        }
-        let mut style = style::of(text).ok_or(Unsupported)?;
+        };
         // The YAML 1.1 words and numbers are at most three letters or start with a digit or
         // sign, so longer text starting with a letter never needs the test.
         let may_be_yaml11 =
@@ -424,7 +428,10 @@ pub struct Mapping<'a> {
 
 impl Mapping<'_> {
     fn key(&mut self, key: &str) -> Result<(), Unsupported> {
-        let style = style::of(key).ok_or(Unsupported)?;
+        self.key_in_style(key, style::of(key).ok_or(Unsupported)?)
+    }
+
+    fn key_in_style(&mut self, key: &str, style: Style) -> Result<(), Unsupported> {
         if key.len() > MAX_SIMPLE_KEY {
             return Err(Unsupported);
         }
@@ -481,7 +488,7 @@ impl ser::SerializeStruct for Mapping<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Unsupported> {
-        self.key(key)?;
+        self.key_in_style(key, style::of_static(key).ok_or(Unsupported)?)?;
         self.value(value)
     }
     fn end(self) -> Result<(), Unsupported> {
