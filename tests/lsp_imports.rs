@@ -12,8 +12,7 @@ use lsp_server::{Message, Request, RequestId};
 use lsp_support::Client;
 use lsp_types::{
     CompletionContext, CompletionParams, CompletionResponse, CompletionTextEdit,
-    CompletionTriggerKind, GotoDefinitionParams, GotoDefinitionResponse, HoverContents,
-    HoverParams, ReferenceContext, ReferenceParams, TextDocumentPositionParams,
+    CompletionTriggerKind, HoverContents, HoverParams, TextDocumentPositionParams,
 };
 use serde_json::json;
 
@@ -72,34 +71,12 @@ fn client_at(text: &str) -> (Client, TextDocumentPositionParams) {
 
 fn definition(text: &str) -> String {
     let (mut client, at) = client_at(text);
-    let params = GotoDefinitionParams {
-        text_document_position_params: at,
-        work_done_progress_params: Default::default(),
-        partial_result_params: Default::default(),
-    };
-    let locations = match client.request::<lsp_types::request::GotoDefinition>(params) {
-        Some(GotoDefinitionResponse::Scalar(location)) => vec![location],
-        Some(GotoDefinitionResponse::Array(locations)) => locations,
-        Some(GotoDefinitionResponse::Link(_)) => panic!("links are not used"),
-        None => return "no definition".to_string(),
-    };
-    lsp_support::draw_locations(&client, &locations, "definition")
+    lsp_support::drawn_definition(&mut client, at)
 }
 
 fn references(text: &str) -> String {
     let (mut client, at) = client_at(text);
-    let params = ReferenceParams {
-        text_document_position: at,
-        context: ReferenceContext {
-            include_declaration: true,
-        },
-        work_done_progress_params: Default::default(),
-        partial_result_params: Default::default(),
-    };
-    let locations = client
-        .request::<lsp_types::request::References>(params)
-        .unwrap_or_default();
-    lsp_support::draw_locations(&client, &locations, "reference")
+    lsp_support::drawn_references(&mut client, at, true)
 }
 
 fn hover(text: &str) -> String {

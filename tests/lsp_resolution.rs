@@ -13,10 +13,7 @@
 mod lsp_support;
 
 use lsp_support::Client;
-use lsp_types::{
-    GotoDefinitionParams, GotoDefinitionResponse, ReferenceContext, ReferenceParams,
-    TextDocumentPositionParams,
-};
+use lsp_types::TextDocumentPositionParams;
 
 const SERVICES: &str = r#"import "lib/base.slip" { backend }
 import std/probes { http-health }
@@ -70,34 +67,12 @@ fn client_at(open: &str, text: &str) -> (Client, TextDocumentPositionParams) {
 
 fn definition(open: &str, text: &str) -> String {
     let (mut client, at) = client_at(open, text);
-    let params = GotoDefinitionParams {
-        text_document_position_params: at,
-        work_done_progress_params: Default::default(),
-        partial_result_params: Default::default(),
-    };
-    let locations = match client.request::<lsp_types::request::GotoDefinition>(params) {
-        Some(GotoDefinitionResponse::Scalar(location)) => vec![location],
-        Some(GotoDefinitionResponse::Array(locations)) => locations,
-        Some(GotoDefinitionResponse::Link(_)) => panic!("links are not used"),
-        None => return "no definition".to_string(),
-    };
-    lsp_support::draw_locations(&client, &locations, "definition")
+    lsp_support::drawn_definition(&mut client, at)
 }
 
 fn references(open: &str, text: &str) -> String {
     let (mut client, at) = client_at(open, text);
-    let params = ReferenceParams {
-        text_document_position: at,
-        context: ReferenceContext {
-            include_declaration: true,
-        },
-        work_done_progress_params: Default::default(),
-        partial_result_params: Default::default(),
-    };
-    let locations = client
-        .request::<lsp_types::request::References>(params)
-        .unwrap_or_default();
-    lsp_support::draw_locations(&client, &locations, "reference")
+    lsp_support::drawn_references(&mut client, at, true)
 }
 
 #[test]

@@ -284,3 +284,40 @@ pub fn draw_locations(client: &Client, locations: &[lsp_types::Location], label:
     }
     out
 }
+
+/// Go to definition at `at`, each location drawn under its file ("no definition" if none).
+pub fn drawn_definition(client: &mut Client, at: lsp_types::TextDocumentPositionParams) -> String {
+    use lsp_types::GotoDefinitionResponse;
+    let params = lsp_types::GotoDefinitionParams {
+        text_document_position_params: at,
+        work_done_progress_params: Default::default(),
+        partial_result_params: Default::default(),
+    };
+    let locations = match client.request::<lsp_types::request::GotoDefinition>(params) {
+        Some(GotoDefinitionResponse::Scalar(location)) => vec![location],
+        Some(GotoDefinitionResponse::Array(locations)) => locations,
+        Some(GotoDefinitionResponse::Link(_)) => panic!("links are not used"),
+        None => return "no definition".to_string(),
+    };
+    draw_locations(client, &locations, "definition")
+}
+
+/// Find references at `at`, each location drawn under its file.
+pub fn drawn_references(
+    client: &mut Client,
+    at: lsp_types::TextDocumentPositionParams,
+    include_declaration: bool,
+) -> String {
+    let params = lsp_types::ReferenceParams {
+        text_document_position: at,
+        context: lsp_types::ReferenceContext {
+            include_declaration,
+        },
+        work_done_progress_params: Default::default(),
+        partial_result_params: Default::default(),
+    };
+    let locations = client
+        .request::<lsp_types::request::References>(params)
+        .unwrap_or_default();
+    draw_locations(client, &locations, "reference")
+}
