@@ -392,7 +392,7 @@ fn path_of_kind(kind: &str) -> Vec<&'static str> {
 
 /// The kind of declaration `field` names, when it is written as `shape`.
 fn names(field: Option<&Field>, shape: Shape) -> Option<&'static str> {
-    field.filter(|field| field.shape == shape)?.names
+    field?.names_when(shape)
 }
 
 /// The span of a dotted name's last segment.

@@ -45,6 +45,12 @@ pub struct Field {
 }
 
 impl Field {
+    /// The kind of declaration this field names when it is written as `shape` (a label of
+    /// a repeated block, or a value).
+    pub fn names_when(&self, shape: Shape) -> Option<&'static str> {
+        (self.shape == shape).then_some(self.names?)
+    }
+
     /// This field, naming declarations of `kind`.
     const fn naming(self, kind: &'static str) -> Field {
         Field {

@@ -70,8 +70,7 @@ pub fn label_kind(path: &[String], key: &str) -> Option<&'static str> {
 /// What the schema says field `key` (written as `shape`) of the block at `path` names.
 fn named_kind(path: &[String], key: &str, shape: Shape) -> Option<&'static str> {
     let path: Vec<&str> = path.iter().map(String::as_str).collect();
-    let field = schema::for_path(&path)?.field(key)?;
-    (field.shape == shape).then_some(field.names?)
+    schema::for_path(&path)?.field(key)?.names_when(shape)
 }
 
 /// The byte ranges of file `file` that only the scan reads: the declarations that did not
