@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Whole-process benchmarks of the release binary on the reference workload (benches/gen-spec):
 # `check`, `compile --target k8s,istio` (the run comparable with the peers) and a full
-# `compile` at N = 10, 100, 1,000 and 10,000 services, a second compile that changes nothing and
-# `compile --check` (the pre-commit paths), `check examples/delivery-matrix`, the direct-write
-# floor of both compiles (benches/tools/floor.rs: the same bytes written by a tiny program), and
-# the language server's diagnostics after a one-character edit in the 4-file and 53-file
-# workspaces (`cargo bench --bench lsp`, criterion medians; LSP=0 skips it), and the full
-# compile and the fastest peer at N = 1,000 again beside one busy loop per core (UNDER_LOAD=0
-# skips it).
+# `compile` at N = 10, 100, 1,000, 5,000 and 10,000 services (BIG_RUNS runs from 5,000 on), a
+# second compile that changes nothing and `compile --check` (the pre-commit paths), `check
+# examples/delivery-matrix`, the direct-write floor of both compiles (benches/tools/floor.rs:
+# the same bytes written by a tiny program), and the language server's diagnostics after a
+# one-character edit in the 4-file and 53-file workspaces (`cargo bench --bench lsp`,
+# criterion medians; LSP=0 skips it), and the full compile and the fastest peer at N = 1,000
+# again beside one busy loop per core (UNDER_LOAD=0 skips it). Every target of issue 20 is
+# judged at the N it is set for; the other sizes are for reading.
 # Wall times are hyperfine medians; peak memory is the maximum resident set size reported by
 # /usr/bin/time (median of several runs); files, objects and bytes are counted in the output.
 #
@@ -35,7 +36,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-$ROOT/target/bench}
 OUT_ROOT=${OUT_ROOT:-$WORK/out}
-SIZES=${SIZES:-10 100 1000 10000}
+SIZES=${SIZES:-10 100 1000 5000 10000}
 RUNS=${RUNS:-30}
 BIG_RUNS=${BIG_RUNS:-10}
 MEMORY_RUNS=${MEMORY_RUNS:-5}
@@ -200,7 +201,7 @@ peers() {
 for n in $SIZES; do
     spec=$(spec_dir "$n")
     runs=$RUNS
-    [ "$n" -ge 10000 ] && runs=$BIG_RUNS
+    [ "$n" -ge 5000 ] && runs=$BIG_RUNS
     out=$OUT_ROOT/out-$n
     pack=$WORK/pack-$n
 
@@ -368,10 +369,20 @@ print("\nTargets of issue 20, each against the fastest peer of the same run:\n")
 print("| target | N | measured | limit | verdict |")
 print("|---|---:|---|---:|---|")
 
+# The sizes each target of the issue is set at; at any other size the row is for reading only.
+TARGET_SIZES = {0.1: ("1000",), 0.33: ("1000",), 1.2: ("1000",), 0.3: ("1000", "5000"),
+                80: ("5000",), 400: ("10000",), 10.5: ("10000",)}
+
 def verdict(label, n, value, limit, what):
     if value is None:
         return
-    met = "met" if value <= limit else f"**missed by {value / limit:.2f}x**"
+    if n not in TARGET_SIZES.get(limit, (n,)):
+        met = "(target set at N = " + " and ".join(
+            f"{int(size):,}" for size in TARGET_SIZES[limit]) + ")"
+    elif value <= limit:
+        met = "met"
+    else:
+        met = f"**missed by {value / limit:.2f}x**"
     print(f"| {label} | {int(n):,} | {what} = {value:.2f} | {limit} | {met} |")
 
 for n in sizes:
