@@ -19,6 +19,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Ident, Item, Object};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What an environment may refer to.
 pub(crate) struct Scope<'a> {
@@ -109,7 +110,7 @@ pub fn lower(checker: &mut Checker, item: &Item, scope: &Scope) -> Option<Enviro
         after,
         trigger,
         approval: approval?,
-        strategy: strategy?,
+        strategy: Arc::new(strategy?),
         overrides,
         mesh: mesh?,
         metrics: metrics?,
@@ -361,7 +362,7 @@ fn lower_override(
         resources,
         env,
         image_tag,
-        strategy,
+        strategy: strategy.map(Arc::new),
         autoscaling,
         expose,
         scheduling,
@@ -437,6 +438,7 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
     let mut removed = Vec::new();
     if let Some(over) = over {
         if let Some(tag) = &over.image_tag {
+            let image = Arc::make_mut(&mut image);
             image.tag = Some(tag.value.clone());
             image.span = tag.span;
         }
@@ -447,16 +449,22 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
             }
         }
         replicas = over.replicas.clone().unwrap_or(replicas);
-        resources = merge_resources(&resources, &over.resources);
+        // The service's own resources are shared by its deployments unless the override
+        // changes them.
+        if over.resources != Resources::default() {
+            resources = Arc::new(merge_resources(&resources, &over.resources));
+        }
         strategy = over.strategy.clone().unwrap_or(strategy);
         autoscaling = over.autoscaling.clone().or(autoscaling);
         expose = over.expose.clone().or(expose);
-        scheduling = over.scheduling.clone().unwrap_or(scheduling);
+        if let Some(over_scheduling) = &over.scheduling {
+            scheduling = Arc::new(over_scheduling.clone());
+        }
         for removal in &over.removed {
             match removal.value {
                 Removable::Autoscaling => autoscaling = None,
                 Removable::Expose => expose = None,
-                Removable::Scheduling => scheduling = Scheduling::default(),
+                Removable::Scheduling => scheduling = Arc::default(),
                 _ => {}
             }
             removed.push(removal.value);
@@ -482,7 +490,7 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
         env,
         strategy,
         autoscaling,
-        expose,
+        expose: expose.map(Box::new),
         scheduling,
         pull_secrets: Vec::new(),
         removed,

@@ -7,6 +7,7 @@
 
 use crate::span::{Span, Spanned};
 use serde::Serialize;
+use std::sync::Arc;
 
 mod analysis;
 mod cluster;
@@ -139,12 +140,12 @@ pub struct Service {
     pub name: Spanned<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
-    pub image: Image,
+    pub image: Arc<Image>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub build: Option<Build>,
     pub ports: Vec<Port>,
     pub replicas: Spanned<u32>,
-    pub resources: Resources,
+    pub resources: Arc<Resources>,
     pub env: Vec<EnvVar>,
     pub probes: Probes,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,7 +165,7 @@ pub struct Service {
     pub expose: Option<Exposure>,
     /// Where the pods may run and how they are spread.
     #[serde(skip_serializing_if = "Scheduling::is_empty")]
-    pub scheduling: Scheduling,
+    pub scheduling: Arc<Scheduling>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -506,7 +507,7 @@ pub struct Environment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Trigger>,
     pub approval: Spanned<Approval>,
-    pub strategy: Strategy,
+    pub strategy: Arc<Strategy>,
     pub overrides: Vec<Override>,
     /// The service mesh of the environment's cluster.
     pub mesh: Spanned<Mesh>,
@@ -560,7 +561,7 @@ pub struct Override {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_tag: Option<Spanned<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub strategy: Option<Strategy>,
+    pub strategy: Option<Arc<Strategy>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<Autoscaling>,
     /// The exposure in this environment (replaces the service's).
@@ -732,20 +733,20 @@ pub struct Deployment {
     pub service: String,
     pub environment: String,
     pub namespace: String,
-    pub image: Image,
+    pub image: Arc<Image>,
     pub replicas: Spanned<u32>,
-    pub resources: Resources,
+    pub resources: Arc<Resources>,
     pub env: Vec<EnvVar>,
-    pub strategy: Strategy,
+    pub strategy: Arc<Strategy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<Autoscaling>,
     /// The exposure here, with the gateway the environment gives it; `None` when the service
     /// is not exposed (or the environment turns it off).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expose: Option<Exposure>,
+    pub expose: Option<Box<Exposure>>,
     /// Where the pods run here: the override's scheduling, else the service's.
     #[serde(skip_serializing_if = "Scheduling::is_empty")]
-    pub scheduling: Scheduling,
+    pub scheduling: Arc<Scheduling>,
     /// The app's registry credentials, given to every pod.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pull_secrets: Vec<String>,

@@ -398,7 +398,8 @@ fn name_strategies(model: &mut super::model::Model, names: &[(Span, String)]) {
     };
     for environment in &mut model.environments {
         if environment.strategy.name.is_none() {
-            environment.strategy.name = name_of(&environment.strategy);
+            std::sync::Arc::make_mut(&mut environment.strategy).name =
+                name_of(&environment.strategy);
         }
         for strategy in environment
             .overrides
@@ -406,7 +407,7 @@ fn name_strategies(model: &mut super::model::Model, names: &[(Span, String)]) {
             .filter_map(|o| o.strategy.as_mut())
         {
             if strategy.name.is_none() {
-                strategy.name = name_of(strategy);
+                std::sync::Arc::make_mut(strategy).name = name_of(strategy);
             }
         }
     }

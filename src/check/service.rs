@@ -20,6 +20,7 @@ use crate::check::twice::{Repeated, Twice};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Entry, Expr, ExprKind, Item, Object};
+use std::sync::Arc;
 
 pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> Option<Service> {
     let errors_before = checker.error_count();
@@ -115,11 +116,11 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
     Some(Service {
         name: Spanned::new(item.name.text.clone(), item.name.span),
         doc: item.doc.clone(),
-        image: image?,
+        image: Arc::new(image?),
         build,
         ports,
         replicas: replicas?,
-        resources,
+        resources: Arc::new(resources),
         env,
         probes,
         autoscaling,
@@ -129,7 +130,7 @@ pub fn lower(checker: &mut Checker, item: &Item, app_registry: Option<&str>) -> 
         slo,
         metrics,
         expose,
-        scheduling,
+        scheduling: Arc::new(scheduling),
         span: item.span,
     })
 }

@@ -65,7 +65,7 @@ fn declared(model: &Model, service: &Service) -> Deployment {
         replicas: service.replicas.clone(),
         resources: service.resources.clone(),
         env: service.env.clone(),
-        strategy: Strategy::default_rolling(Span::default()),
+        strategy: std::sync::Arc::new(Strategy::default_rolling(Span::default())),
         autoscaling: service.autoscaling.clone(),
         expose: service.expose.clone().map(|mut exposure| {
             // Outside any environment, an exposure without a gateway gets no Ingress; each
@@ -73,7 +73,7 @@ fn declared(model: &Model, service: &Service) -> Deployment {
             exposure.gateway.get_or_insert_with(|| {
                 crate::span::Spanned::new(Gateway::default_istio(), exposure.span)
             });
-            exposure
+            Box::new(exposure)
         }),
         scheduling: service.scheduling.clone(),
         pull_secrets: model
