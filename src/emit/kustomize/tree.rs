@@ -95,16 +95,24 @@ impl Tree {
 }
 
 /// An object's fields as serde hands them, sorted by name; of a name given twice, the last.
+/// Most types write their fields in name order already, which costs one look.
 fn object(mut fields: Vec<(Name, Tree)>) -> Tree {
-    fields.sort_by(|left, right| left.0.cmp(&right.0));
-    let mut kept: Vec<(Name, Tree)> = Vec::with_capacity(fields.len());
-    for field in fields {
-        match kept.last_mut() {
-            Some(last) if last.0 == field.0 => *last = field,
-            _ => kept.push(field),
-        }
+    let sorted = fields
+        .iter()
+        .zip(fields.iter().skip(1))
+        .all(|(earlier, later)| earlier.0 < later.0);
+    if !sorted {
+        fields.sort_by(|left, right| left.0.cmp(&right.0));
+        // `dedup_by` keeps the earlier of two equal names: move the later one into its place.
+        fields.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
     }
-    Tree::Object(kept)
+    Tree::Object(fields)
 }
 
 /// Why a value has no tree (serde_json would fail on it too).
@@ -495,7 +503,7 @@ mod tests {
                 labels: Some(labels),
                 ..ObjectMeta::default()
             },
-            spec: Some(DeploymentSpec {
+            spec: DeploymentSpec {
                 replicas: Some(3),
                 template: PodTemplateSpec {
                     spec: Some(PodSpec {
@@ -509,13 +517,34 @@ mod tests {
                     ..PodTemplateSpec::default()
                 },
                 ..DeploymentSpec::default()
-            }),
+            },
             ..Deployment::default()
         });
         same(&vec![
             IntOrString::Int(8080),
             IntOrString::String("http".to_string()),
         ]);
+    }
+
+    /// A struct that writes a name twice keeps the last value, as a `serde_json::Map` does.
+    struct Twice;
+
+    impl Serialize for Twice {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeStruct;
+            let mut fields = serializer.serialize_struct("Twice", 4)?;
+            fields.serialize_field("b", &1)?;
+            fields.serialize_field("a", &2)?;
+            fields.serialize_field("b", &3)?;
+            fields.serialize_field("c", &4)?;
+            fields.end()
+        }
+    }
+
+    #[test]
+    fn keeps_the_last_of_a_name_given_twice() {
+        same(&Twice);
+        assert_eq!(Tree::of(&Twice).to_json(), json!({"a": 2, "b": 3, "c": 4}));
     }
 
     #[test]
