@@ -263,7 +263,7 @@ impl Compared {
             && !edits
                 .images
                 .iter()
-                .any(|image| self.image_names.iter().any(|name| *name == image.name))
+                .any(|image| self.image_names.contains(&image.name))
     }
 }
 
@@ -322,12 +322,12 @@ fn compare(
     });
     let base_object = base_objects.get(index)?;
     let replicas = replicas.filter(|count| transforms::replicas(base_object) != Some(*count));
-    let mut value = to_value(base_object);
+    let mut value = as_tree(base_object);
     transforms::set_namespace(&mut value, before.namespace);
     if let Some(count) = replicas {
         transforms::set_replicas(&mut value, count);
     }
-    let operations = diff::diff(&value, &to_value(object));
+    let operations = diff::diff(&value, &as_tree(object));
     Some(Compared {
         base: (service, index),
         replicas,
@@ -401,7 +401,7 @@ fn patches(
                         .map(|declared| base::service_objects(model, declared))
                         .unwrap_or_default()
                 });
-                let mut value = to_value(base_objects.get(kept.index)?);
+                let mut value = as_tree(base_objects.get(kept.index)?);
                 transforms::set_namespace(&mut value, edits.namespace);
                 if let Some(count) = kept.replicas {
                     transforms::set_replicas(&mut value, count);
@@ -409,7 +409,7 @@ fn patches(
                 for image in edits.images {
                     transforms::set_image_tag(&mut value, &image.name, &image.new_tag);
                 }
-                let operations = diff::diff(&value, &to_value(target));
+                let operations = diff::diff(&value, &as_tree(target));
                 (!operations.0.is_empty()).then(|| (index, yaml::document_text(&operations)))
             })
             .collect::<Vec<_>>()
@@ -532,7 +532,7 @@ fn images<'f>(
 }
 
 /// An object as a tree of values, the form the transformers and the diff work on.
-fn to_value(object: &Object) -> Tree {
+fn as_tree(object: &Object) -> Tree {
     Tree::of(object)
 }
 
