@@ -137,30 +137,15 @@ pub fn render(
         namespace,
         images: &overlay.kustomization.images,
     };
-    // The patches compared in the first pass where they hold; the rest compared again.
-    let mut texts: Vec<(usize, String)> = Vec::new();
-    let mut again = Vec::new();
-    for (index, kept) in kept.iter().enumerate() {
-        let facts = &mut surveys[kept.target.source].objects[kept.target.object];
-        match facts
-            .compared
-            .take()
-            .filter(|compared| compared.holds(kept, &edits))
-        {
-            Some(compared) => texts.extend(compared.text.map(|text| (index, text))),
-            None => again.push(index),
-        }
-    }
-    texts.extend(patches(
+    let texts = settle(
         model,
         environment,
         &sources,
+        &mut surveys,
         &kept,
-        &again,
         &edits,
         threads,
-    ));
-    texts.sort_by_key(|(index, _)| *index);
+    );
     for (kept_index, text) in texts {
         let kept = &kept[kept_index];
         overlay.patch(kept.service, &kept.key, text);
@@ -361,6 +346,43 @@ struct Kept<'o> {
 struct Edits<'o> {
     namespace: &'o str,
     images: &'o [Image],
+}
+
+/// The patch of every kept object that needs one, as (index in `kept`, YAML), in `kept`
+/// order: the one compared in the first pass where it holds, else compared again.
+fn settle(
+    model: &Model,
+    environment: &Environment,
+    sources: &[Source],
+    surveys: &mut [Survey],
+    kept: &[Kept],
+    edits: &Edits,
+    threads: usize,
+) -> Vec<(usize, String)> {
+    let mut texts: Vec<(usize, String)> = Vec::new();
+    let mut again = Vec::new();
+    for (index, kept) in kept.iter().enumerate() {
+        let compared = surveys
+            .get_mut(kept.target.source)
+            .and_then(|survey| survey.objects.get_mut(kept.target.object))
+            .and_then(|facts| facts.compared.take())
+            .filter(|compared| compared.holds(kept, edits));
+        match compared {
+            Some(compared) => texts.extend(compared.text.map(|text| (index, text))),
+            None => again.push(index),
+        }
+    }
+    texts.extend(patches(
+        model,
+        environment,
+        sources,
+        kept,
+        &again,
+        edits,
+        threads,
+    ));
+    texts.sort_by_key(|(index, _)| *index);
+    texts
 }
 
 /// The JSON Patch of each `wanted` kept object that needs one, as (index in `kept`, YAML).
