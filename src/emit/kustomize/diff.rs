@@ -58,11 +58,17 @@ impl<'v> Walk<'v> {
         let mut rest = old;
         for (name, new_value) in new {
             self.path.push(Step::Key(name.as_ref()));
-            // Fields of the old object before this name are not in the new one.
-            let skipped = rest.partition_point(|(old_name, _)| old_name < name);
-            rest = rest.get(skipped..).unwrap_or_default();
+            // Usually the next old field has this name; else the old fields before this name
+            // are not in the new object.
+            if !rest
+                .first()
+                .is_some_and(|(old_name, _)| same_name(old_name, name))
+            {
+                let skipped = rest.partition_point(|(old_name, _)| old_name < name);
+                rest = rest.get(skipped..).unwrap_or_default();
+            }
             match rest.split_first() {
-                Some(((old_name, old_value), after)) if old_name == name => {
+                Some(((old_name, old_value), after)) if same_name(old_name, name) => {
                     self.value(old_value, new_value);
                     rest = after;
                 }
@@ -72,8 +78,14 @@ impl<'v> Walk<'v> {
         }
         let mut new_names = new.iter().map(|(name, _)| name).peekable();
         for (name, _) in old {
-            while new_names.next_if(|new_name| *new_name < name).is_some() {}
-            if new_names.peek() != Some(&name) {
+            while new_names
+                .next_if(|new_name| !same_name(new_name, name) && *new_name < name)
+                .is_some()
+            {}
+            if !new_names
+                .peek()
+                .is_some_and(|new_name| same_name(new_name, name))
+            {
                 self.path.push(Step::Key(name.as_ref()));
                 self.remove();
                 self.path.pop();
@@ -119,6 +131,12 @@ impl<'v> Walk<'v> {
             Step::Index(index) => Token::new(index.to_string()),
         }))
     }
+}
+
+/// Whether two field names are the same. Serde hands out one static text per field of a
+/// type, so two objects of one type share their names' addresses, which answer first.
+fn same_name(left: &str, right: &str) -> bool {
+    std::ptr::eq(left, right) || left == right
 }
 
 #[cfg(test)]
