@@ -29,7 +29,7 @@ use super::types::{Concurrency, Job, Step};
 use crate::check::model::{Deployment, Environment, Model, StrategyKind};
 use crate::emit::istio::Layout;
 use crate::emit::{istio, tracks, Options};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The secret (of each deploy environment) holding the kubeconfig.
 pub(crate) const KUBECONFIG_SECRET: &str = "${{ secrets.KUBECONFIG }}";
@@ -83,6 +83,9 @@ struct Scope<'a> {
     overlay: Overlay,
     prometheus: PrometheusAccess,
     detection: &'a Detection,
+    /// The Istio files of the environment's deployments by (environment, service), planned
+    /// once: the jobs ask for them several times each.
+    layouts: BTreeMap<(String, String), Option<Layout>>,
 }
 
 impl<'a> Scope<'a> {
@@ -101,13 +104,22 @@ impl<'a> Scope<'a> {
             .filter_map(|d| LiveTrack::of(d, &overlay.applied()))
             .collect();
         overlay.live_selector = live::without_live_tracks(&live);
-        Scope {
+        let mut scope = Scope {
             model,
             options,
             overlay,
             prometheus: PrometheusAccess::of(model),
             detection,
-        }
+            layouts: BTreeMap::new(),
+        };
+        scope.layouts = deployments
+            .iter()
+            .map(|d| {
+                let key = (d.environment.clone(), d.service.clone());
+                (key, scope.plan_layout(d))
+            })
+            .collect();
+        scope
     }
 
     /// A step of `service`'s rollout, run only when the service changed.
@@ -123,6 +135,14 @@ impl<'a> Scope<'a> {
 
     /// The Istio files of a deployment, as repository paths.
     fn layout(&self, deployment: &Deployment) -> Option<Layout> {
+        let key = (deployment.environment.clone(), deployment.service.clone());
+        match self.layouts.get(&key) {
+            Some(planned) => planned.clone(),
+            None => self.plan_layout(deployment),
+        }
+    }
+
+    fn plan_layout(&self, deployment: &Deployment) -> Option<Layout> {
         let layout = istio::layout(self.model, deployment)?;
         let path = |file: String| self.options.repository_path(&file);
         Some(Layout {
@@ -438,7 +458,7 @@ fn rollout_rank(deployment: &Deployment) -> u8 {
 fn live_tracks(scope: &Scope<'_>, deployments: &[&Deployment]) -> Vec<LiveTrack> {
     deployments
         .iter()
-        .filter(|d| istio::layout(scope.model, d).is_some())
+        .filter(|d| scope.layout(d).is_some())
         .filter_map(|d| scope.live_track(d))
         .collect()
 }

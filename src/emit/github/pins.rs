@@ -141,12 +141,11 @@ pub fn annotate(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 256);
     for line in text.split_inclusive('\n') {
         let body = line.trim_end_matches('\n');
-        let pin = ALL.iter().find(|action| {
-            body.trim_start()
-                .trim_start_matches("- ")
-                .strip_prefix("uses: ")
-                .is_some_and(|used| used == action.reference())
-        });
+        let pin = body
+            .trim_start()
+            .trim_start_matches("- ")
+            .strip_prefix("uses: ")
+            .and_then(pinned);
         match pin {
             Some(action) => {
                 out.push_str(body);
@@ -158,4 +157,12 @@ pub fn annotate(text: &str) -> String {
         }
     }
     out
+}
+
+/// The action a `uses:` value names by its pinned commit (`owner/repo@sha`), if any. Names hold
+/// no `@`, so the value splits at its first one.
+fn pinned(used: &str) -> Option<&'static Action> {
+    let (name, sha) = used.split_once('@')?;
+    ALL.iter()
+        .find(|action| action.name == name && action.sha == sha)
 }

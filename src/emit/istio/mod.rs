@@ -44,6 +44,7 @@ pub use types::{DestinationRule, StringMatch, VirtualService};
 use super::{Options, Sink};
 use crate::check::model::{ArgoRollouts, Deployment, Environment, Model, StrategyKind};
 use routes::Target;
+use std::cell::OnceCell;
 
 const DESTINATION_RULE_FILE: &str = "destinationrule.yaml";
 const VIRTUAL_SERVICE_FILE: &str = "virtualservice.yaml";
@@ -81,11 +82,19 @@ enum Role {
     Switch,
 }
 
-/// One file to write: its role, its path and its object.
+/// One file to write: its role, its path and its object (built only when asked for).
 struct Planned {
     role: Role,
     path: String,
-    document: Document,
+    document: Option<Document>,
+}
+
+/// What [`plan`] builds: the files with their objects, or only their roles and paths (what
+/// [`layout`] needs, at a fraction of the cost).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Build {
+    Documents,
+    PathsOnly,
 }
 
 enum Document {
@@ -96,7 +105,7 @@ enum Document {
 /// The Istio files of one deployment; `None` when it needs none (a rolling or recreate
 /// service without traffic settings).
 pub(crate) fn layout(model: &Model, deployment: &Deployment) -> Option<Layout> {
-    let planned = plan(model, deployment, false);
+    let planned = plan(model, deployment, false, Build::PathsOnly);
     if planned.is_empty() {
         return None;
     }
@@ -121,10 +130,15 @@ pub fn emit(model: &Model, options: &Options, sink: &mut dyn Sink, threads: usiz
         .flat_map(|environment| model.deployments_in(&environment.name.value))
         .collect();
     super::parallel::files_in_batches(threads, &deployments, sink, |deployment| {
-        plan(model, deployment, options.resting_state_only)
-            .into_iter()
-            .map(|file| (file.path, file_text(&header, &file.document)))
-            .collect()
+        plan(
+            model,
+            deployment,
+            options.resting_state_only,
+            Build::Documents,
+        )
+        .into_iter()
+        .filter_map(|file| Some((file.path, file_text(&header, &file.document?))))
+        .collect()
     });
     for environment in super::environments(model, options) {
         for (path, gateway) in gateway::gateways(model, environment) {
@@ -186,7 +200,7 @@ pub(crate) fn rollout_routing(
 
 /// The files of one deployment; with `resting_only`, those of the resting state alone (no
 /// canary steps, no blue-green switch).
-fn plan(model: &Model, deployment: &Deployment, resting_only: bool) -> Vec<Planned> {
+fn plan(model: &Model, deployment: &Deployment, resting_only: bool, build: Build) -> Vec<Planned> {
     if deployment.strategy.argo_rollouts().is_some() {
         // The `k8s` target writes the routing of an Argo Rollouts canary ([`rollout_routing`]).
         return Vec::new();
@@ -198,37 +212,38 @@ fn plan(model: &Model, deployment: &Deployment, resting_only: bool) -> Vec<Plann
         // No mesh in that cluster: nothing would read Istio objects there.
         return Vec::new();
     }
-    let target = Target::new(model, deployment, model.service(&deployment.service));
+    let declared = model.service(&deployment.service);
+    // The shared parts of the objects, built on first use: paths alone need none of them.
+    let built = OnceCell::new();
+    let target = || built.get_or_init(|| Target::new(model, deployment, declared));
     let dir = service_dir(deployment);
     let rule = |tracks: &[&str]| Planned {
         role: Role::DestinationRule,
         path: format!("{dir}/{DESTINATION_RULE_FILE}"),
-        document: Document::Rule(target.destination_rule(tracks)),
+        document: (build == Build::Documents)
+            .then(|| Document::Rule(target().destination_rule(tracks))),
     };
-    let service = |role: Role, sub_dir: &str, http| Planned {
+    let service = |role: Role, sub_dir: &str, http: &dyn Fn() -> Vec<types::HttpRoute>| Planned {
         role,
         path: format!("{dir}/{sub_dir}{VIRTUAL_SERVICE_FILE}"),
-        document: Document::Service(target.virtual_service(http)),
+        document: (build == Build::Documents)
+            .then(|| Document::Service(target().virtual_service(http()))),
     };
     match &deployment.strategy.kind {
         StrategyKind::Canary { steps, .. } => {
             let mut files = vec![
                 rule(&["stable", "canary"]),
-                service(
-                    Role::Resting,
-                    "",
-                    vec![target.weighted_route(&[("stable", 100), ("canary", 0)])],
-                ),
+                service(Role::Resting, "", &|| {
+                    vec![target().weighted_route(&[("stable", 100), ("canary", 0)])]
+                }),
             ];
             let steps = if resting_only { &[][..] } else { &steps[..] };
             for (index, step) in steps.iter().enumerate() {
                 let weight = step.weight.value.min(100);
                 let sub_dir = format!("steps/{}/", step_dir(index, weight));
-                files.push(service(
-                    Role::Step,
-                    &sub_dir,
-                    step_routes(&target, deployment, weight),
-                ));
+                files.push(service(Role::Step, &sub_dir, &|| {
+                    step_routes(target(), deployment, weight)
+                }));
             }
             files
         }
@@ -236,27 +251,32 @@ fn plan(model: &Model, deployment: &Deployment, resting_only: bool) -> Vec<Plann
             let routes = |blue: u32| {
                 let mut http = Vec::new();
                 if *preview {
-                    http.push(target.preview_route("green"));
+                    http.push(target().preview_route("green"));
                 }
-                http.push(target.weighted_route(&[("blue", blue), ("green", 100 - blue)]));
+                http.push(target().weighted_route(&[("blue", blue), ("green", 100 - blue)]));
                 http
             };
             let mut files = vec![
                 rule(&["blue", "green"]),
-                service(Role::Resting, "", routes(100)),
+                service(Role::Resting, "", &|| routes(100)),
             ];
             if !resting_only {
-                files.push(service(Role::Switch, "switch/", routes(0)));
+                files.push(service(Role::Switch, "switch/", &|| routes(0)));
             }
             files
         }
         StrategyKind::Rolling { .. } | StrategyKind::Recreate => {
+            let traffic = declared.and_then(|declared| deployment.traffic(declared));
             let mut files = Vec::new();
-            if target.has_circuit_breaker() {
+            if routes::has_circuit_breaker(traffic) {
                 files.push(rule(&[]));
             }
-            if target.has_route_settings() || target.is_exposed() {
-                files.push(service(Role::Resting, "", vec![target.direct_route()]));
+            if routes::has_route_settings(traffic) || routes::exposed_through_istio(deployment) {
+                files.push(service(
+                    Role::Resting,
+                    "",
+                    &|| vec![target().direct_route()],
+                ));
             }
             files
         }

@@ -94,12 +94,6 @@ impl<'m> Target<'m> {
         scoped
     }
 
-    /// Whether the service is exposed through an Istio gateway here (its VirtualService is
-    /// worth writing even without traffic settings).
-    pub(crate) fn is_exposed(&self) -> bool {
-        !self.gateways.is_empty()
-    }
-
     fn metadata(&self) -> Metadata {
         Metadata {
             name: self.name.clone(),
@@ -258,16 +252,31 @@ impl<'m> Target<'m> {
         })
     }
 
-    /// Whether the service declares a timeout or retries (a VirtualService is worth writing).
-    pub(crate) fn has_route_settings(&self) -> bool {
-        self.traffic
-            .is_some_and(|t| t.timeout.is_some() || t.retries.is_some())
-    }
-
     /// Whether the service declares a circuit breaker (a DestinationRule is worth writing).
     pub(crate) fn has_circuit_breaker(&self) -> bool {
-        self.traffic.is_some_and(|t| t.circuit_breaker.is_some())
+        has_circuit_breaker(self.traffic)
     }
+}
+
+/// Whether the service declares a timeout or retries (a VirtualService is worth writing).
+pub(crate) fn has_route_settings(traffic: Option<&Traffic>) -> bool {
+    traffic.is_some_and(|t| t.timeout.is_some() || t.retries.is_some())
+}
+
+/// Whether the service declares a circuit breaker (a DestinationRule is worth writing), as
+/// [`Target::has_circuit_breaker`] says, without building a target.
+pub(crate) fn has_circuit_breaker(traffic: Option<&Traffic>) -> bool {
+    traffic.is_some_and(|t| t.circuit_breaker.is_some())
+}
+
+/// Whether the deployment is exposed through an Istio gateway (its VirtualService is worth
+/// writing even without traffic settings): the deployments [`gateway_reference`] names a
+/// gateway for, known without building a target.
+pub(crate) fn exposed_through_istio(deployment: &Deployment) -> bool {
+    matches!(
+        deployment.gateway(),
+        Some((_, Gateway::Istio { .. } | Gateway::IstioNamed { .. }))
+    )
 }
 
 /// The gateway name that means "every sidecar of the mesh".

@@ -10,9 +10,11 @@
 //! patches for the rest, inline in the overlay's kustomization ([`overlay`]). Only fields kustomize 4.5.4 accepts are written.
 
 mod base;
+mod diff;
 mod kustomization;
 mod overlay;
 mod transforms;
+mod tree;
 
 use super::{yaml, Options, Sink};
 use crate::check::model::Model;

@@ -12,7 +12,7 @@
 //! * `replicas:` and `images:` (`newTag`) where the environment changes them. A workload an
 //!   autoscaler scales has no replicas, here as in the base, so `replicas:` never names it.
 //! * `patches:` what is left, inline in the kustomization and grouped by service in the
-//!   base's order: per object, JSON Patch operations (the `json-patch` crate's `diff`) for the
+//!   base's order: per object, JSON Patch operations ([`diff`], as the `json-patch` crate's) for the
 //!   fields that still differ (the instance and version labels, resources, the ConfigMap
 //!   `envFrom` loads, strategy, ...), and a strategic-merge `$patch: delete` for each base
 //!   object the environment does not run (the single Deployment of a service that runs as
@@ -25,13 +25,14 @@
 //! fields the transformers leave alone, so the order does not change the result.
 
 use super::base;
+use super::diff;
 use super::kustomization::{Image, Kustomization, Patch, Replicas, Target};
 use super::transforms;
+use super::tree::Tree;
 use crate::check::model::{Deployment, Environment, Model};
 use crate::emit::k8s::{self, Object};
 use crate::emit::{parallel, yaml, Sink};
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An object's identity within one environment.
@@ -48,11 +49,13 @@ fn base_key(object: &base::Facts) -> Key {
 /// The files of the overlay, relative to its directory, as (path, YAML without header), handed
 /// to `sink`: the files of objects the base lacks a batch at a time, the kustomization last.
 ///
-/// The environment's objects are built twice, file by file on up to `threads` threads, and
-/// never all held at once: a first pass notes what kustomize's fields need of each object
-/// (its key, replicas and images) and writes the objects the base lacks; a second pass
-/// rebuilds each file whose objects replace base objects, and compares them as JSON values
-/// with the base objects as kustomize's transformers leave them.
+/// The environment's objects are built file by file on up to `threads` threads, and never
+/// all held at once: one pass notes what kustomize's fields need of each object (its key,
+/// replicas and images), writes the objects the base lacks, and compares each object that
+/// replaces a base object with that base object as `namespace:` and `replicas:` leave it.
+/// Only `images:` depends on the whole environment: where it rewrites a base object's images
+/// (or the object is not the last of its key), a second pass rebuilds the object's file and
+/// compares again with every transformer applied.
 pub fn render(
     model: &Model,
     environment: &Environment,
@@ -71,11 +74,13 @@ pub fn render(
                 .map(move |(index, object)| (service, index, object))
         })
         .collect();
-    let base_keys: BTreeSet<Key> = base_objects
-        .iter()
-        .map(|(_, _, object)| base_key(object))
-        .collect();
+    let places = base_places(&base_objects);
     let sources = sources(model, environment);
+    let before = Before {
+        model,
+        namespace,
+        places: &places,
+    };
     // One survey per source, empty for a source with no file; the files of objects the base
     // lacks go to the sink a batch at a time.
     let mut overlay = Overlay::new(namespace, base.len());
@@ -84,7 +89,7 @@ pub fn render(
         let mut done = parallel::map(threads, batch, |source| {
             source
                 .build(model, environment)
-                .map(|(file, objects)| Survey::of(file, &objects, &base_keys))
+                .map(|(file, objects)| Survey::of(file, &objects, &before))
                 .unwrap_or_default()
         });
         let files: Vec<(String, String)> = done
@@ -132,7 +137,16 @@ pub fn render(
         namespace,
         images: &overlay.kustomization.images,
     };
-    for (kept_index, text) in patches(model, environment, &sources, &kept, &edits, threads) {
+    let texts = settle(
+        model,
+        environment,
+        &sources,
+        &mut surveys,
+        &kept,
+        &edits,
+        threads,
+    );
+    for (kept_index, text) in texts {
         let kept = &kept[kept_index];
         overlay.patch(kept.service, &kept.key, text);
     }
@@ -185,19 +199,79 @@ struct Facts {
     images: Vec<String>,
     /// Whether the base lacks it.
     missing: bool,
+    /// Its patch against the base object of its key, if that key is the base's once.
+    compared: Option<Compared>,
+}
+
+/// Where each key of the base is (its service's index and its place among that service's
+/// objects), `None` for a key the base has more than once, and what the first pass needs to
+/// compare objects with them.
+struct Before<'a> {
+    model: &'a Model,
+    namespace: &'a str,
+    places: &'a BTreeMap<Key, Option<(usize, usize)>>,
+}
+
+fn base_places(
+    base_objects: &[(usize, usize, &base::Facts)],
+) -> BTreeMap<Key, Option<(usize, usize)>> {
+    let mut places = BTreeMap::new();
+    for &(service, index, object) in base_objects {
+        places
+            .entry(base_key(object))
+            .and_modify(|place| *place = None)
+            .or_insert(Some((service, index)));
+    }
+    places
+}
+
+/// An object's patch, computed in the first pass from what is known there: the base object
+/// after `namespace:` and the `replicas:` its own replicas call for, before `images:`, which
+/// only the whole environment decides.
+struct Compared {
+    /// The base object compared with: its service and place.
+    base: (usize, usize),
+    /// The replicas `replicas:` was taken to give it.
+    replicas: Option<u64>,
+    /// The names of the base object's container images, any of which `images:` may rewrite.
+    image_names: Vec<String>,
+    /// The patch's YAML, `None` when nothing differs.
+    text: Option<String>,
+}
+
+impl Compared {
+    /// Whether this patch is the one the second pass would compute for `kept`: the same base
+    /// object, the same replicas, and no `images:` entry for the base object's images.
+    fn holds(&self, kept: &Kept, edits: &Edits) -> bool {
+        self.base == (kept.service, kept.index)
+            && self.replicas == kept.replicas
+            && !edits
+                .images
+                .iter()
+                .any(|image| self.image_names.contains(&image.name))
+    }
 }
 
 impl Survey {
-    fn of(file: String, objects: &[Object], base_keys: &BTreeSet<Key>) -> Survey {
+    fn of(file: String, objects: &[Object], before: &Before) -> Survey {
+        // The base objects compared with, rebuilt once per service (usually one).
+        let mut rebuilt: BTreeMap<usize, Vec<Object>> = BTreeMap::new();
         let objects: Vec<(Facts, &Object)> = objects
             .iter()
             .map(|object| {
                 let key = key(object);
+                let place = before.places.get(&key);
+                let replicas = transforms::replicas(object);
+                let compared = place
+                    .copied()
+                    .flatten()
+                    .and_then(|place| compare(before, &mut rebuilt, place, object, replicas));
                 let facts = Facts {
-                    missing: !base_keys.contains(&key),
+                    missing: place.is_none(),
                     key,
-                    replicas: transforms::replicas(object),
+                    replicas,
                     images: transforms::images(object),
+                    compared,
                 };
                 (facts, object)
             })
@@ -212,6 +286,39 @@ impl Survey {
             objects: objects.into_iter().map(|(facts, _)| facts).collect(),
         }
     }
+}
+
+/// An object's patch against the base object at `place`, with `namespace:` and the
+/// `replicas:` the object's `replicas` call for applied to the base object.
+fn compare(
+    before: &Before,
+    rebuilt: &mut BTreeMap<usize, Vec<Object>>,
+    (service, index): (usize, usize),
+    object: &Object,
+    replicas: Option<u64>,
+) -> Option<Compared> {
+    let base_objects = rebuilt.entry(service).or_insert_with(|| {
+        before
+            .model
+            .services
+            .get(service)
+            .map(|declared| base::service_objects(before.model, declared))
+            .unwrap_or_default()
+    });
+    let base_object = base_objects.get(index)?;
+    let replicas = replicas.filter(|count| transforms::replicas(base_object) != Some(*count));
+    let mut value = as_tree(base_object);
+    transforms::set_namespace(&mut value, before.namespace);
+    if let Some(count) = replicas {
+        transforms::set_replicas(&mut value, count);
+    }
+    let operations = diff::diff(&value, &as_tree(object));
+    Some(Compared {
+        base: (service, index),
+        replicas,
+        image_names: transforms::image_names(&value),
+        text: (!operations.0.is_empty()).then(|| yaml::document_text(&operations)),
+    })
 }
 
 /// An object of the environment: its file (index in [`sources`]) and its place in the file.
@@ -241,18 +348,59 @@ struct Edits<'o> {
     images: &'o [Image],
 }
 
-/// The JSON Patch of every kept object that needs one, as (index in `kept`, YAML), in `kept`
-/// order. Each file holding targets is rebuilt once, on up to `threads` threads.
+/// The patch of every kept object that needs one, as (index in `kept`, YAML), in `kept`
+/// order: the one compared in the first pass where it holds, else compared again.
+fn settle(
+    model: &Model,
+    environment: &Environment,
+    sources: &[Source],
+    surveys: &mut [Survey],
+    kept: &[Kept],
+    edits: &Edits,
+    threads: usize,
+) -> Vec<(usize, String)> {
+    let mut texts: Vec<(usize, String)> = Vec::new();
+    let mut again = Vec::new();
+    for (index, kept) in kept.iter().enumerate() {
+        let compared = surveys
+            .get_mut(kept.target.source)
+            .and_then(|survey| survey.objects.get_mut(kept.target.object))
+            .and_then(|facts| facts.compared.take())
+            .filter(|compared| compared.holds(kept, edits));
+        match compared {
+            Some(compared) => texts.extend(compared.text.map(|text| (index, text))),
+            None => again.push(index),
+        }
+    }
+    texts.extend(patches(
+        model,
+        environment,
+        sources,
+        kept,
+        &again,
+        edits,
+        threads,
+    ));
+    texts.sort_by_key(|(index, _)| *index);
+    texts
+}
+
+/// The JSON Patch of each `wanted` kept object that needs one, as (index in `kept`, YAML).
+/// Each file holding their targets is rebuilt once, on up to `threads` threads.
 fn patches(
     model: &Model,
     environment: &Environment,
     sources: &[Source],
     kept: &[Kept],
+    wanted: &[usize],
     edits: &Edits,
     threads: usize,
 ) -> Vec<(usize, String)> {
     let mut by_source: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (index, kept) in kept.iter().enumerate() {
+    for &index in wanted {
+        let Some(kept) = kept.get(index) else {
+            continue;
+        };
         by_source.entry(kept.target.source).or_default().push(index);
     }
     let groups: Vec<(usize, Vec<usize>)> = by_source.into_iter().collect();
@@ -275,7 +423,7 @@ fn patches(
                         .map(|declared| base::service_objects(model, declared))
                         .unwrap_or_default()
                 });
-                let mut value = to_value(base_objects.get(kept.index)?);
+                let mut value = as_tree(base_objects.get(kept.index)?);
                 transforms::set_namespace(&mut value, edits.namespace);
                 if let Some(count) = kept.replicas {
                     transforms::set_replicas(&mut value, count);
@@ -283,14 +431,12 @@ fn patches(
                 for image in edits.images {
                     transforms::set_image_tag(&mut value, &image.name, &image.new_tag);
                 }
-                let operations = json_patch::diff(&value, &to_value(target));
+                let operations = diff::diff(&value, &as_tree(target));
                 (!operations.0.is_empty()).then(|| (index, yaml::document_text(&operations)))
             })
             .collect::<Vec<_>>()
     });
-    let mut done: Vec<(usize, String)> = done.into_iter().flatten().collect();
-    done.sort_by_key(|(index, _)| *index);
-    done
+    done.into_iter().flatten().collect()
 }
 
 /// The overlay being written: its kustomization and each base service's inline patches, in
@@ -407,9 +553,9 @@ fn images<'f>(
     entries
 }
 
-/// An object as a JSON value, the form the transformers and the diff work on.
-fn to_value(object: &Object) -> Value {
-    serde_json::to_value(object).unwrap_or_default()
+/// An object as a tree of values, the form the transformers and the diff work on.
+fn as_tree(object: &Object) -> Tree {
+    Tree::of(object)
 }
 
 /// A strategic-merge patch that deletes one base object.

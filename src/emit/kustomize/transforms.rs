@@ -1,4 +1,4 @@
-//! What kustomize's built-in transformers do to an object, redone on JSON values so the
+//! What kustomize's built-in transformers do to an object, redone on its [`Tree`] so the
 //! overlay can predict kustomize's output and patch only what the transformers leave
 //! different: `namespace:` sets `metadata.namespace` (every object here is namespaced but the
 //! Namespace), `replicas:` sets a named Deployment's `spec.replicas`, and `images:` rewrites
@@ -8,19 +8,17 @@
 //! Image names are split the way kustomize 4.5.4 splits them: at the last `@` when there is a
 //! digest, else at the last `:` after the first `/` (a `:` before it is a registry port).
 
+use super::tree::Tree;
 use crate::emit::k8s::Object;
-use serde_json::Value;
+use serde_json::Number;
 
 /// `namespace:`: sets `metadata.namespace` of a namespaced object.
-pub(crate) fn set_namespace(object: &mut Value, namespace: &str) {
-    if object.get("kind").and_then(Value::as_str) == Some("Namespace") {
+pub(crate) fn set_namespace(object: &mut Tree, namespace: &str) {
+    if object.get("kind").and_then(Tree::as_str) == Some("Namespace") {
         return;
     }
-    if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
-        metadata.insert(
-            "namespace".to_string(),
-            Value::String(namespace.to_string()),
-        );
+    if let Some(metadata) = object.get_mut("metadata") {
+        metadata.insert("namespace", Tree::String(namespace.to_string()));
     }
 }
 
@@ -36,9 +34,9 @@ pub fn replicas(object: &Object) -> Option<u64> {
 }
 
 /// `replicas:`: sets `spec.replicas` of a Deployment.
-pub(crate) fn set_replicas(object: &mut Value, count: u64) {
-    if let Some(spec) = object.get_mut("spec").and_then(Value::as_object_mut) {
-        spec.insert("replicas".to_string(), Value::from(count));
+pub(crate) fn set_replicas(object: &mut Tree, count: u64) {
+    if let Some(spec) = object.get_mut("spec") {
+        spec.insert("replicas", Tree::Number(Number::from(count)));
     }
 }
 
@@ -62,24 +60,44 @@ pub fn images(object: &Object) -> Vec<String> {
 }
 
 /// `images:` with `newTag`: every container image named `name` becomes `name:tag`.
-pub(crate) fn set_image_tag(object: &mut Value, name: &str, tag: &str) {
-    let Some(containers) = object
-        .pointer_mut("/spec/template/spec/containers")
-        .and_then(Value::as_array_mut)
-    else {
+pub(crate) fn set_image_tag(object: &mut Tree, name: &str, tag: &str) {
+    let Some(Tree::Array(containers)) = containers(object) else {
         return;
     };
     for container in containers {
         let matches = container
             .get("image")
-            .and_then(Value::as_str)
+            .and_then(Tree::as_str)
             .is_some_and(|image| split_image(image).0 == name);
         if matches {
-            if let Some(fields) = container.as_object_mut() {
-                fields.insert("image".to_string(), Value::String(format!("{name}:{tag}")));
-            }
+            container.insert("image", Tree::String(format!("{name}:{tag}")));
         }
     }
+}
+
+/// `spec.template.spec.containers`, where there is one.
+fn containers(object: &mut Tree) -> Option<&mut Tree> {
+    object
+        .get_mut("spec")?
+        .get_mut("template")?
+        .get_mut("spec")?
+        .get_mut("containers")
+}
+
+/// The names of the container images `images:` looks at (those [`set_image_tag`] may
+/// rewrite), in container order.
+pub(crate) fn image_names(object: &Tree) -> Vec<String> {
+    let containers = ["spec", "template", "spec", "containers"]
+        .into_iter()
+        .try_fold(object, |tree, name| tree.get(name));
+    let Some(Tree::Array(containers)) = containers else {
+        return Vec::new();
+    };
+    containers
+        .iter()
+        .filter_map(|container| container.get("image").and_then(Tree::as_str))
+        .map(|image| split_image(image).0.to_string())
+        .collect()
 }
 
 /// Splits an image reference into its name and the rest (`:tag`, `@digest`, or empty).
