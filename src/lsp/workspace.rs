@@ -4,18 +4,20 @@
 //! as `slipway check DIR` reads it (subdirectories included, hidden ones left out). The files
 //! on disk come from the crate's [`Loader`] (the CLI passes the one `slipway check` uses;
 //! tests pass one that serves fixed texts), so this module does no IO itself. Open documents
-//! override their file's disk text. Each spec is checked with [`crate::check_project`],
+//! override their file's disk text. Each spec is checked with [`crate::check_project_with`],
 //! exactly as `slipway check DIR` would, and the result is kept as an [`Analysis`] until one
 //! of its files changes. A file in a subdirectory also belongs to the spec of each directory
 //! above it that the editor checks, so a change to it retires all of those. A retired
 //! analysis hands its syntax trees and line tables to the next check of its spec
-//! ([`super::reuse`]), so an edit re-parses only the edited file. Once no open document
+//! ([`super::reuse`]), so an edit re-parses only the edited file, and each spec keeps a
+//! [`Memo`] of the per-declaration work of its last check. Once no open document
 //! belongs to a spec, its analysis (current or retired) and its disk contents are dropped.
 
 use super::convert::{self, Encoding, FileLookup, Lines};
 use super::loader::Imports;
 use super::reuse::{Parsed, Previous, Reusing};
 use super::scan::{self, Scan};
+use crate::check::Memo;
 use crate::span::{SourceFile, Span};
 use crate::{FileId, Loader, RootFile, MAX_SOURCE_BYTES};
 use lsp_types::Uri;
@@ -192,10 +194,14 @@ pub struct Workspace<'a> {
     /// What the analyses whose files changed hand to the next check of their spec (texts,
     /// trees, line tables: not the model), kept until that check.
     retired: HashMap<SpecKey, Previous>,
+    /// What each spec's last check kept for the next (see [`crate::check::Memo`]).
+    memos: HashMap<SpecKey, Memo>,
     /// How many times a spec has been checked (the tests count the work done).
     pub analyses_run: u64,
     /// How many files those checks parsed rather than reused.
     pub files_parsed: u64,
+    /// How many pieces of work those checks took from their memo.
+    pub memo_hits: u64,
     /// What the editor was last sent for each file.
     pub published: super::diagnostics::Published,
 }
@@ -209,8 +215,10 @@ impl<'a> Workspace<'a> {
             disk: HashMap::new(),
             analyses: HashMap::new(),
             retired: HashMap::new(),
+            memos: HashMap::new(),
             analyses_run: 0,
             files_parsed: 0,
+            memo_hits: 0,
             published: super::diagnostics::Published::default(),
         }
     }
@@ -265,6 +273,7 @@ impl<'a> Workspace<'a> {
         let open = |key: &SpecKey| documents.values().any(|d| key.holds(&d.uri));
         self.analyses.retain(|key, _| open(key));
         self.retired.retain(|key, _| open(key));
+        self.memos.retain(|key, _| open(key));
         self.disk
             .retain(|dir, _| open(&SpecKey::Directory(dir.clone())));
         // What was published for the files of the specs forgotten: if one is opened again,
@@ -292,6 +301,7 @@ impl<'a> Workspace<'a> {
     pub fn forget_analyses(&mut self) {
         self.analyses.clear();
         self.retired.clear();
+        self.memos.clear();
     }
 
     /// An open document of the spec `key`, if any.
@@ -370,8 +380,11 @@ impl<'a> Workspace<'a> {
             files.insert(uri.as_str().to_string(), (uri.clone(), String::new(), None));
         }
         let previous = self.retired.remove(key).unwrap_or_default();
-        let (analysis, parsed) = self.check(key, files, &oversized, previous);
+        let mut memo = self.memos.remove(key).unwrap_or_default();
+        let (analysis, parsed) = self.check(key, files, &oversized, previous, &mut memo);
         self.files_parsed += parsed;
+        self.memo_hits += memo.hits;
+        self.memos.insert(key.clone(), memo);
         analysis
     }
 
@@ -380,14 +393,15 @@ impl<'a> Workspace<'a> {
     /// first). The analysis lists the files as the check does: the spec's own, then imports.
     /// A spec with an open document over the size limit is not checked, as `slipway check`
     /// checks no spec with a file over it: that document is empty in the analysis, and SW0005
-    /// is its only diagnostic. The trees of `previous` are reused where a file is unchanged;
-    /// also returns how many files were parsed.
+    /// is its only diagnostic. The trees of `previous` are reused where a file is unchanged,
+    /// and the work `memo` kept; also returns how many files were parsed.
     fn check(
         &self,
         key: &SpecKey,
         files: BTreeMap<String, (Uri, String, Option<i32>)>,
         oversized: &BTreeSet<String>,
         previous: Previous,
+        memo: &mut Memo,
     ) -> (Analysis, u64) {
         let mut roots = Vec::with_capacity(files.len());
         let mut own: Vec<(Option<Uri>, Option<i32>)> = Vec::with_capacity(files.len());
@@ -400,7 +414,7 @@ impl<'a> Workspace<'a> {
             SpecKey::Directory(dir) => {
                 let imports = Imports::new(self.loader, &self.documents);
                 let reusing = Reusing::new(&imports, previous);
-                let checked = crate::check_project(roots, dir, &reusing);
+                let checked = crate::check_project_with(roots, dir, &reusing, memo);
                 let parsed = reusing.parsed.get();
                 let (previous, syntax) = reusing.finish();
                 own.extend(
@@ -415,7 +429,7 @@ impl<'a> Workspace<'a> {
             }
             SpecKey::Document(_) => {
                 let reusing = Reusing::new(&crate::check::modules::NoFiles, previous);
-                let checked = crate::check_project(roots, Path::new(""), &reusing);
+                let checked = crate::check_project_with(roots, Path::new(""), &reusing, memo);
                 let parsed = reusing.parsed.get();
                 let (previous, syntax) = reusing.finish();
                 (checked, previous, syntax, parsed)

@@ -1,0 +1,297 @@
+//! What one check of a spec keeps for the next: the per-declaration work that is a pure
+//! function of its input, with the diagnostics it reported (issue 20 point 5).
+//!
+//! The language server checks a spec again after every edit, and an edit changes one file.
+//! A declaration of a root file is a pure function of that file's id, name and text (the
+//! parser reads nothing else), so `(fingerprint of the file, index of the declaration)`
+//! names its syntax tree exactly: a [`DeclarationKey`]. Work whose only input is such a tree
+//! (and what else is written into its key) is done once and kept here:
+//!
+//! * template expansion of a service or environment, when it left the declaration as written
+//!   (the common case; a declaration that a template rewrote is expanded again each time),
+//!   keyed also by the whole spec when it looked a name up;
+//! * the checks of the strings of a declaration that reaches the model as written (secrets,
+//!   GitHub expressions);
+//! * lowering a service, keyed also by the app's registry.
+//!
+//! Each entry holds the diagnostics its work reported, replayed at the same point of the
+//! check in the same order, and the "did you mean" budget it spent (see
+//! [`crate::diagnostics::SuggestionBudget`]): an entry is used only when the budget left can
+//! pay for it, and kept only when its work never ran out of budget, so the suggestions are
+//! those of a fresh check. A check moves the entries it uses into a new table and drops the
+//! rest, so the memo holds one check's worth. [`Memo::off`], which the command line uses,
+//! keeps nothing and costs nothing.
+
+use super::model::Service;
+use super::templates::Expander;
+use super::Checker;
+use crate::diagnostics::{suggest, Diagnostic};
+use crate::syntax::ast::Item;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use xxhash_rust::xxh3::Xxh3;
+
+/// A declaration of a root file: the fingerprint of the file (its id, name and text) and the
+/// declaration's index in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct DeclarationKey {
+    file: u64,
+    index: u32,
+}
+
+/// What one piece of work reported and spent, to be replayed exactly.
+#[derive(Debug, Clone)]
+struct Replay {
+    diagnostics: Vec<Diagnostic>,
+    /// The suggestion cells it spent, `None` when no budget was active.
+    cells: Option<u64>,
+}
+
+/// A template expansion that left its declaration as written.
+#[derive(Debug, Clone)]
+struct Expansion {
+    replay: Replay,
+    /// The spec's fingerprint when the expansion looked a name up (it depends on every
+    /// declaration then), `None` when it read only its own declaration.
+    spec: Option<u64>,
+}
+
+/// The entries of one check.
+#[derive(Debug, Default)]
+struct Tables {
+    expansions: HashMap<DeclarationKey, Expansion>,
+    scans: HashMap<DeclarationKey, Replay>,
+    /// Lowered services, all with the app's registry `registry`.
+    services: HashMap<DeclarationKey, (Option<Service>, Replay)>,
+    registry: Option<String>,
+}
+
+/// The memo of one spec, kept by the language server between checks.
+#[derive(Debug)]
+pub struct Memo {
+    on: bool,
+    /// What the last check kept; this check takes what it uses from here.
+    previous: Tables,
+    /// What this check keeps for the next.
+    current: Tables,
+    /// Each file's fingerprint, by file id, for this check.
+    files: Vec<u64>,
+    /// All files' fingerprints together.
+    spec: u64,
+    /// The key of each declaration the check lowers as parsed, by the address of its item
+    /// (the items stay where they are for the whole check; the address is never followed).
+    items: HashMap<usize, DeclarationKey>,
+    /// How many pieces of work this check took from the memo, and did afresh.
+    pub hits: u64,
+    pub misses: u64,
+}
+
+impl Default for Memo {
+    fn default() -> Memo {
+        Memo::new()
+    }
+}
+
+impl Memo {
+    /// A memo that keeps what each check does for the next.
+    pub fn new() -> Memo {
+        Memo {
+            on: true,
+            previous: Tables::default(),
+            current: Tables::default(),
+            files: Vec::new(),
+            spec: 0,
+            items: HashMap::new(),
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// A memo that keeps nothing: a single check.
+    pub fn off() -> Memo {
+        Memo {
+            on: false,
+            ..Memo::new()
+        }
+    }
+
+    /// Starts a check of `files` (name and text, by file id).
+    pub(crate) fn begin<'f>(&mut self, files: impl Iterator<Item = (&'f str, &'f str)>) {
+        self.hits = 0;
+        self.misses = 0;
+        self.items.clear();
+        self.files.clear();
+        if !self.on {
+            return;
+        }
+        let mut spec = Xxh3::new();
+        for (index, (name, text)) in files.enumerate() {
+            let mut file = Xxh3::new();
+            file.update(&(index as u64).to_le_bytes());
+            file.update(&(name.len() as u64).to_le_bytes());
+            file.update(name.as_bytes());
+            file.update(text.as_bytes());
+            let fingerprint = file.digest();
+            spec.update(&fingerprint.to_le_bytes());
+            self.files.push(fingerprint);
+        }
+        self.spec = spec.digest();
+    }
+
+    /// Ends a check: what it used or did is what the next one can take.
+    pub(crate) fn end(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+        self.items.clear();
+    }
+
+    /// The key of declaration `index` of file `file`; `None` when the memo is off.
+    pub(crate) fn key(&self, file: usize, index: usize) -> Option<DeclarationKey> {
+        let file = *self.files.get(file)?;
+        let index = u32::try_from(index).ok()?;
+        Some(DeclarationKey { file, index })
+    }
+
+    /// Remembers that `item`, as the check lowers it, is declaration `key` as parsed.
+    pub(crate) fn lowered_as_parsed(&mut self, item: &Item, key: DeclarationKey) {
+        self.items.insert(address(item), key);
+    }
+
+    /// `item` with its templates expanded, as [`Expander::declaration`] gives it.
+    pub(crate) fn expand<'o>(
+        &mut self,
+        checker: &mut Checker,
+        expander: &mut Expander,
+        key: Option<DeclarationKey>,
+        item: &'o Item,
+    ) -> Option<Cow<'o, Item>> {
+        let Some(key) = key else {
+            return expander.declaration(checker, item);
+        };
+        if let Some(found) = self.previous.expansions.remove(&key) {
+            let fits = found.spec.is_none_or(|spec| spec == self.spec);
+            if fits && replay(checker, &found.replay) {
+                self.hits += 1;
+                self.current.expansions.insert(key, found);
+                return Some(Cow::Borrowed(item));
+            }
+        }
+        self.misses += 1;
+        let before = expander.state();
+        let (expanded, recorded) = capture(checker, |checker| expander.declaration(checker, item));
+        let after = expander.state();
+        let kept_as_written = matches!(expanded, Some(Cow::Borrowed(_)));
+        if let (true, true, Some(replay)) = (kept_as_written, before.same_work(&after), recorded) {
+            let spec = (after.lookups > before.lookups).then_some(self.spec);
+            self.current
+                .expansions
+                .insert(key, Expansion { replay, spec });
+        }
+        expanded
+    }
+
+    /// Runs `scan` (the checks of a declaration's strings) unless declaration `key` as parsed
+    /// was scanned before.
+    pub(crate) fn scan(
+        &mut self,
+        checker: &mut Checker,
+        key: Option<DeclarationKey>,
+        scan: impl FnOnce(&mut Checker),
+    ) {
+        let Some(key) = key else {
+            return scan(checker);
+        };
+        if let Some(found) = self.previous.scans.remove(&key) {
+            if replay(checker, &found) {
+                self.hits += 1;
+                self.current.scans.insert(key, found);
+                return;
+            }
+        }
+        self.misses += 1;
+        if let ((), Some(replay)) = capture(checker, scan) {
+            self.current.scans.insert(key, replay);
+        }
+    }
+
+    /// `item` lowered as a service, as [`super::service::lower`] lowers it.
+    pub(crate) fn service(
+        &mut self,
+        checker: &mut Checker,
+        item: &Item,
+        registry: Option<&str>,
+    ) -> Option<Service> {
+        let Some(key) = self.items.get(&address(item)).copied() else {
+            return super::service::lower(checker, item, registry);
+        };
+        if self.current.registry.as_deref() != registry {
+            // The first service of this check, or a check with two registries (never: the
+            // model has one app); services lowered with another registry are not used.
+            self.current.registry = registry.map(str::to_string);
+            self.current.services.clear();
+        }
+        let same_registry = self.previous.registry.as_deref() == registry;
+        if let Some(found) = self
+            .previous
+            .services
+            .remove(&key)
+            .filter(|_| same_registry)
+        {
+            if replay(checker, &found.1) {
+                self.hits += 1;
+                let service = found.0.clone();
+                self.current.services.insert(key, found);
+                return service;
+            }
+        }
+        self.misses += 1;
+        let (service, recorded) = capture(checker, |checker| {
+            super::service::lower(checker, item, registry)
+        });
+        if let Some(replay) = recorded {
+            self.current.services.insert(key, (service.clone(), replay));
+        }
+        service
+    }
+}
+
+/// The address of an item, to find its key during one check.
+fn address(item: &Item) -> usize {
+    std::ptr::from_ref(item) as usize
+}
+
+/// Runs `work`, and records what it reported and the suggestion cells it spent; no record
+/// when its work ran out of budget (what it suggested then depends on the work before it).
+fn capture<T>(checker: &mut Checker, work: impl FnOnce(&mut Checker) -> T) -> (T, Option<Replay>) {
+    let mark = checker.diagnostics.len();
+    let before = suggest::cells_left();
+    let value = work(checker);
+    let after = suggest::cells_left();
+    let cells = match (before, after) {
+        (None, None) => Some(None),
+        (Some(before), Some(after)) if after > 0 => Some(Some(before - after)),
+        _ => None,
+    };
+    let replay = cells.map(|cells| Replay {
+        diagnostics: checker
+            .diagnostics
+            .get(mark..)
+            .map(<[Diagnostic]>::to_vec)
+            .unwrap_or_default(),
+        cells,
+    });
+    (value, replay)
+}
+
+/// Reports what `replay` recorded and spends its cells; false (and nothing done) when the
+/// budget left differs in kind or cannot pay for them.
+fn replay(checker: &mut Checker, replay: &Replay) -> bool {
+    let paid = match (replay.cells, suggest::cells_left()) {
+        (None, None) => true,
+        (Some(cells), Some(left)) if left >= cells => suggest::spend(cells),
+        _ => false,
+    };
+    if paid {
+        checker.report_all(replay.diagnostics.iter().cloned());
+    }
+    paid
+}
