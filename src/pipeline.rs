@@ -120,7 +120,7 @@ fn check_loaded(
     let (mut model, names) = check::lower(&mut checker, &program.declarations, memo);
     program::attach(&mut checker, &mut model, &program, &names);
     checker.report_all(crate::graph::analyse(&mut model, &names));
-    check::finish(&mut checker, &mut model);
+    check::finish(&mut checker, &mut model, memo);
     program::conclude(&mut checker, &model, &names);
     memo.end();
     let mut found = checker.into_diagnostics();

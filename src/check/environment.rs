@@ -401,7 +401,7 @@ pub(crate) fn merge_resources(base: &Resources, over: &Resources) -> Resources {
 }
 
 /// Every service in every environment, overrides applied, in promotion order.
-pub fn deployments(model: &Model) -> Vec<Deployment> {
+pub fn deployments(model: &Model, memo: &mut super::Memo) -> Vec<Deployment> {
     // Sized once: a vector grown by doubling held up to twice the deployments' size (and
     // both the old and the new buffer while it moved), the largest part of `check`'s heap.
     let mut out = Vec::with_capacity(model.promotion_order.len() * model.services.len());
@@ -413,13 +413,17 @@ pub fn deployments(model: &Model) -> Vec<Deployment> {
         for found in &environment.overrides {
             overrides.entry(&found.service.value).or_insert(found);
         }
+        let fingerprint = memo.environment_fingerprint(model, environment);
         for service in &model.services {
-            let found = overrides.get(service.name.value.as_str()).copied();
-            let mut deployment = deployment(service, environment, found);
-            if let Some(app) = &model.app {
-                deployment.pull_secrets = app.pull_secrets.clone();
-            }
-            out.push(deployment);
+            let compute = || {
+                let found = overrides.get(service.name.value.as_str()).copied();
+                let mut deployment = deployment(service, environment, found);
+                if let Some(app) = &model.app {
+                    deployment.pull_secrets = app.pull_secrets.clone();
+                }
+                deployment
+            };
+            out.push(memo.deployment(service, fingerprint, out.len(), compute));
         }
     }
     out

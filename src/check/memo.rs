@@ -12,7 +12,10 @@
 //!   keyed also by the whole spec when it looked a name up;
 //! * the checks of the strings of a declaration that reaches the model as written (secrets,
 //!   GitHub expressions);
-//! * lowering a service, keyed also by the app's registry.
+//! * lowering a service, keyed also by the app's registry;
+//! * a service's deployment in an environment, keyed by the service's declaration, the app
+//!   and the environment (overrides included; a fingerprint of their values): moved out of
+//!   the last check's model when the caller hands it back ([`Memo::recycle`]), not copied.
 //!
 //! Each entry holds the diagnostics its work reported, replayed at the same point of the
 //! check in the same order, and the "did you mean" budget it spent (see
@@ -22,7 +25,7 @@
 //! rest, so the memo holds one check's worth. [`Memo::off`], which the command line uses,
 //! keeps nothing and costs nothing.
 
-use super::model::Service;
+use super::model::{Deployment, Model, Service};
 use super::templates::Expander;
 use super::Checker;
 use crate::diagnostics::{suggest, Diagnostic};
@@ -81,6 +84,16 @@ pub struct Memo {
     /// The key of each declaration the check lowers as parsed, by the address of its item
     /// (the items stay where they are for the whole check; the address is never followed).
     items: HashMap<usize, DeclarationKey>,
+    /// The declaration of each service lowered as parsed, by name, for this check.
+    services: HashMap<String, DeclarationKey>,
+    /// Where each deployment of the last check is in its model's list, by its service's
+    /// declaration and its environment's fingerprint, and the same for this check.
+    placed: HashMap<(DeclarationKey, u64), usize>,
+    placing: HashMap<(DeclarationKey, u64), usize>,
+    /// The last check's deployments, once its model is handed back; taken one by one.
+    recycled: Vec<Option<Deployment>>,
+    /// Which check this is; a model is taken back only from the check before.
+    generation: u64,
     /// How many pieces of work this check took from the memo, and did afresh.
     pub hits: u64,
     pub misses: u64,
@@ -102,6 +115,11 @@ impl Memo {
             files: Vec::new(),
             spec: 0,
             items: HashMap::new(),
+            services: HashMap::new(),
+            placed: HashMap::new(),
+            placing: HashMap::new(),
+            recycled: Vec::new(),
+            generation: 0,
             hits: 0,
             misses: 0,
         }
@@ -121,6 +139,12 @@ impl Memo {
         self.misses = 0;
         self.items.clear();
         self.files.clear();
+        self.services.clear();
+        self.placing.clear();
+        if self.recycled.is_empty() {
+            // The last check's model was not handed back: its places mean nothing.
+            self.placed.clear();
+        }
         if !self.on {
             return;
         }
@@ -141,7 +165,74 @@ impl Memo {
     /// Ends a check: what it used or did is what the next one can take.
     pub(crate) fn end(&mut self) {
         self.previous = std::mem::take(&mut self.current);
+        self.placed = std::mem::take(&mut self.placing);
+        self.recycled.clear();
         self.items.clear();
+        self.services.clear();
+        self.generation += 1;
+    }
+
+    /// Which check the memo has last done: hand its model back with [`Memo::recycle`].
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Takes back the model of check `generation` (the last one) so that the next check can
+    /// move its unchanged deployments instead of computing them again. A model of any other
+    /// check is dropped.
+    pub fn recycle(&mut self, model: Model, generation: u64) {
+        if self.on && generation == self.generation {
+            self.recycled = model.deployments.into_iter().map(Some).collect();
+        }
+    }
+
+    /// The fingerprint of everything a deployment in `environment` reads besides its
+    /// service: the environment (with its overrides) and the app, as their values print.
+    pub(crate) fn environment_fingerprint(
+        &self,
+        model: &Model,
+        environment: &super::model::Environment,
+    ) -> Option<u64> {
+        if !self.on {
+            return None;
+        }
+        let mut hasher = Hasher(Xxh3::new());
+        std::fmt::Write::write_fmt(&mut hasher, format_args!("{environment:?}{:?}", model.app))
+            .ok()?;
+        Some(hasher.0.digest())
+    }
+
+    /// The deployment of `service` in the environment of fingerprint `environment`, as
+    /// `compute` makes it, moved from the last check's model when it is the same.
+    pub(crate) fn deployment(
+        &mut self,
+        service: &Service,
+        environment: Option<u64>,
+        place: usize,
+        compute: impl FnOnce() -> Deployment,
+    ) -> Deployment {
+        let key = environment
+            .zip(self.services.get(&service.name.value).copied())
+            .map(|(environment, declaration)| (declaration, environment));
+        let Some(key) = key else {
+            return compute();
+        };
+        self.placing.insert(key, place);
+        let found = self
+            .placed
+            .get(&key)
+            .and_then(|at| self.recycled.get_mut(*at))
+            .and_then(Option::take);
+        match found {
+            Some(deployment) => {
+                self.hits += 1;
+                deployment
+            }
+            None => {
+                self.misses += 1;
+                compute()
+            }
+        }
     }
 
     /// The key of declaration `index` of file `file`; `None` when the memo is off.
@@ -223,6 +314,20 @@ impl Memo {
         let Some(key) = self.items.get(&address(item)).copied() else {
             return super::service::lower(checker, item, registry);
         };
+        let service = self.service_as_parsed(checker, item, registry, key);
+        if let Some(service) = &service {
+            self.services.insert(service.name.value.clone(), key);
+        }
+        service
+    }
+
+    fn service_as_parsed(
+        &mut self,
+        checker: &mut Checker,
+        item: &Item,
+        registry: Option<&str>,
+        key: DeclarationKey,
+    ) -> Option<Service> {
         if self.current.registry.as_deref() != registry {
             // The first service of this check, or a check with two registries (never: the
             // model has one app); services lowered with another registry are not used.
@@ -251,6 +356,16 @@ impl Memo {
             self.current.services.insert(key, (service.clone(), replay));
         }
         service
+    }
+}
+
+/// Feeds what is printed into a hash.
+struct Hasher(Xxh3);
+
+impl std::fmt::Write for Hasher {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.update(text.as_bytes());
+        Ok(())
     }
 }
 

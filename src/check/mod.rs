@@ -119,11 +119,11 @@ pub(crate) fn lower<'a>(
 /// The last checks, which need the graph orders: each service's settings per environment,
 /// and the policies evaluated over them. A spec with more deployments than
 /// [`limits::MAX_DEPLOYMENTS`] gets none of these (the limit is reported).
-pub fn finish(checker: &mut Checker, model: &mut Model) {
+pub fn finish(checker: &mut Checker, model: &mut Model, memo: &mut Memo) {
     if !limits::deployments_fit(checker, model) {
         return;
     }
-    model.deployments = environment::deployments(model);
+    model.deployments = environment::deployments(model, memo);
     environment::check_traffic_strategies(checker, model);
     hooks::check_deployments(checker, model);
     environment::exposures::check(checker, model);

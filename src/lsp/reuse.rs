@@ -31,6 +31,9 @@ pub struct Parsed {
 pub struct Previous {
     pub files: Vec<Parsed>,
     pub shown: Vec<Uri>,
+    /// The last check's model and the memo generation that made it, for the memo to take
+    /// its deployments back (see [`crate::check::Memo::recycle`]).
+    pub model: Option<(crate::Model, u64)>,
 }
 
 impl Previous {

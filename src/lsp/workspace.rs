@@ -90,6 +90,8 @@ pub struct Analysis {
     scans: OnceCell<Vec<Scan>>,
     /// The syntax problems of each file, by file id, for the next check to reuse.
     syntax: Vec<Vec<crate::Diagnostic>>,
+    /// The generation of the spec's memo that made `checked`, if its memo did.
+    generation: Option<u64>,
 }
 
 impl Analysis {
@@ -145,6 +147,7 @@ fn previous_of(analysis: Rc<Analysis>) -> Previous {
         return Previous {
             files: Vec::new(),
             shown,
+            model: None,
         };
     };
     let mut modules = analysis.checked.modules.into_iter();
@@ -159,7 +162,14 @@ fn previous_of(analysis: Rc<Analysis>) -> Previous {
             lines: Some(file.lines),
         })
         .collect();
-    Previous { files, shown }
+    let model = analysis
+        .generation
+        .map(|generation| (analysis.checked.model, generation));
+    Previous {
+        files,
+        shown,
+        model,
+    }
 }
 
 impl FileLookup for Analysis {
@@ -379,8 +389,11 @@ impl<'a> Workspace<'a> {
         if files.is_empty() {
             files.insert(uri.as_str().to_string(), (uri.clone(), String::new(), None));
         }
-        let previous = self.retired.remove(key).unwrap_or_default();
+        let mut previous = self.retired.remove(key).unwrap_or_default();
         let mut memo = self.memos.remove(key).unwrap_or_default();
+        if let Some((model, generation)) = previous.model.take() {
+            memo.recycle(model, generation);
+        }
         let (analysis, parsed) = self.check(key, files, &oversized, previous, &mut memo);
         self.files_parsed += parsed;
         self.memo_hits += memo.hits;
@@ -448,6 +461,7 @@ impl<'a> Workspace<'a> {
             checked,
             scans: OnceCell::new(),
             syntax,
+            generation: oversized.is_empty().then(|| memo.generation()),
         };
         (analysis, parsed)
     }
