@@ -122,7 +122,7 @@ fn check_loaded(
     checker.report_all(crate::graph::analyse(&mut model, &names));
     check::finish(&mut checker, &mut model, memo);
     program::conclude(&mut checker, &model, &names);
-    memo.end();
+    memo.end(&model);
     let mut found = checker.into_diagnostics();
     provenance::annotate(&mut found, &program.shadows, sources);
     diagnostics.extend(found);

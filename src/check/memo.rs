@@ -92,6 +92,10 @@ pub struct Memo {
     placing: HashMap<(DeclarationKey, u64), usize>,
     /// The last check's deployments, once its model is handed back; taken one by one.
     recycled: Vec<Option<Deployment>>,
+    /// Where each service of the last check is in its model's list, by declaration, and
+    /// those services once the model is handed back.
+    placed_services: HashMap<DeclarationKey, usize>,
+    recycled_services: Vec<Option<Service>>,
     /// Which check this is; a model is taken back only from the check before.
     generation: u64,
     /// How many pieces of work this check took from the memo, and did afresh.
@@ -119,6 +123,8 @@ impl Memo {
             placed: HashMap::new(),
             placing: HashMap::new(),
             recycled: Vec::new(),
+            placed_services: HashMap::new(),
+            recycled_services: Vec::new(),
             generation: 0,
             hits: 0,
             misses: 0,
@@ -141,9 +147,10 @@ impl Memo {
         self.files.clear();
         self.services.clear();
         self.placing.clear();
-        if self.recycled.is_empty() {
+        if self.recycled.is_empty() && self.recycled_services.is_empty() {
             // The last check's model was not handed back: its places mean nothing.
             self.placed.clear();
+            self.placed_services.clear();
         }
         if !self.on {
             return;
@@ -163,10 +170,20 @@ impl Memo {
     }
 
     /// Ends a check: what it used or did is what the next one can take.
-    pub(crate) fn end(&mut self) {
+    pub(crate) fn end(&mut self, model: &Model) {
         self.previous = std::mem::take(&mut self.current);
         self.placed = std::mem::take(&mut self.placing);
+        self.placed_services = model
+            .services
+            .iter()
+            .enumerate()
+            .filter_map(|(place, service)| {
+                let key = self.services.get(&service.name.value)?;
+                Some((*key, place))
+            })
+            .collect();
         self.recycled.clear();
+        self.recycled_services.clear();
         self.items.clear();
         self.services.clear();
         self.generation += 1;
@@ -183,6 +200,7 @@ impl Memo {
     pub fn recycle(&mut self, model: Model, generation: u64) {
         if self.on && generation == self.generation {
             self.recycled = model.deployments.into_iter().map(Some).collect();
+            self.recycled_services = model.services.into_iter().map(Some).collect();
         }
     }
 
@@ -343,7 +361,12 @@ impl Memo {
         {
             if replay(checker, &found.1) {
                 self.hits += 1;
-                let service = found.0.clone();
+                let recycled = self
+                    .placed_services
+                    .get(&key)
+                    .and_then(|place| self.recycled_services.get_mut(*place))
+                    .and_then(Option::take);
+                let service = recycled.or_else(|| found.0.clone());
                 self.current.services.insert(key, found);
                 return service;
             }
