@@ -12,7 +12,9 @@
 //!   keyed also by the whole spec when it looked a name up;
 //! * the checks of the strings of a declaration that reaches the model as written (secrets,
 //!   GitHub expressions);
-//! * lowering a service, keyed also by the app's registry;
+//! * lowering a service, keyed also by the app's registry (the service itself is moved out of
+//!   the last check's model when the caller hands it back, [`Memo::recycle`], and copied
+//!   from the memo only when it does not);
 //! * a service's deployment in an environment, keyed by the service's declaration, the app
 //!   and the environment (overrides included; a fingerprint of their values): moved out of
 //!   the last check's model when the caller hands it back ([`Memo::recycle`]), not copied.
@@ -32,6 +34,7 @@ use crate::diagnostics::{suggest, Diagnostic};
 use crate::syntax::ast::Item;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use xxhash_rust::xxh3::Xxh3;
 
 /// A declaration of a root file: the fingerprint of the file (its id, name and text) and the
@@ -62,10 +65,11 @@ struct Expansion {
 /// The entries of one check.
 #[derive(Debug, Default)]
 struct Tables {
-    expansions: HashMap<DeclarationKey, Expansion>,
-    scans: HashMap<DeclarationKey, Replay>,
+    expansions: Table<DeclarationKey, Expansion>,
+    scans: Table<DeclarationKey, Replay>,
     /// Lowered services, all with the app's registry `registry`.
-    services: HashMap<DeclarationKey, (Option<Service>, Replay)>,
+    /// Boxed: a service is large, and entries move from one table to the next every check.
+    services: Table<DeclarationKey, Box<(Option<Service>, Replay)>>,
     registry: Option<String>,
 }
 
@@ -83,18 +87,18 @@ pub struct Memo {
     spec: u64,
     /// The key of each declaration the check lowers as parsed, by the address of its item
     /// (the items stay where they are for the whole check; the address is never followed).
-    items: HashMap<usize, DeclarationKey>,
+    items: Table<usize, DeclarationKey>,
     /// The declaration of each service lowered as parsed, by name, for this check.
-    services: HashMap<String, DeclarationKey>,
+    services: Table<String, DeclarationKey>,
     /// Where each deployment of the last check is in its model's list, by its service's
     /// declaration and its environment's fingerprint, and the same for this check.
-    placed: HashMap<(DeclarationKey, u64), usize>,
-    placing: HashMap<(DeclarationKey, u64), usize>,
+    placed: Table<(DeclarationKey, u64), usize>,
+    placing: Table<(DeclarationKey, u64), usize>,
     /// The last check's deployments, once its model is handed back; taken one by one.
     recycled: Vec<Option<Deployment>>,
     /// Where each service of the last check is in its model's list, by declaration, and
     /// those services once the model is handed back.
-    placed_services: HashMap<DeclarationKey, usize>,
+    placed_services: Table<DeclarationKey, usize>,
     recycled_services: Vec<Option<Service>>,
     /// Which check this is; a model is taken back only from the check before.
     generation: u64,
@@ -118,12 +122,12 @@ impl Memo {
             current: Tables::default(),
             files: Vec::new(),
             spec: 0,
-            items: HashMap::new(),
-            services: HashMap::new(),
-            placed: HashMap::new(),
-            placing: HashMap::new(),
+            items: Table::default(),
+            services: Table::default(),
+            placed: Table::default(),
+            placing: Table::default(),
             recycled: Vec::new(),
-            placed_services: HashMap::new(),
+            placed_services: Table::default(),
             recycled_services: Vec::new(),
             generation: 0,
             hits: 0,
@@ -147,6 +151,15 @@ impl Memo {
         self.files.clear();
         self.services.clear();
         self.placing.clear();
+        // Sized as the last check's, so that a check does not grow them step by step.
+        self.placing.reserve(self.placed.len());
+        self.services.reserve(self.placed_services.len());
+        self.items.reserve(self.previous.scans.len());
+        self.current
+            .expansions
+            .reserve(self.previous.expansions.len());
+        self.current.scans.reserve(self.previous.scans.len());
+        self.current.services.reserve(self.previous.services.len());
         if self.recycled.is_empty() && self.recycled_services.is_empty() {
             // The last check's model was not handed back: its places mean nothing.
             self.placed.clear();
@@ -376,9 +389,53 @@ impl Memo {
             super::service::lower(checker, item, registry)
         });
         if let Some(replay) = recorded {
-            self.current.services.insert(key, (service.clone(), replay));
+            self.current
+                .services
+                .insert(key, Box::new((service.clone(), replay)));
         }
         service
+    }
+}
+
+/// The memo's tables, asked tens of thousands of times a check: their keys are fingerprints
+/// already, names and addresses, which need no hash that resists chosen keys (SipHash was a
+/// tenth of a check).
+type Table<K, V> = HashMap<K, V, BuildHasherDefault<Mix>>;
+
+/// A multiply-and-rotate hash of words (as rustc's own tables hash).
+#[derive(Default, Clone, Copy)]
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        // The table picks buckets by the low bits: bring the well-mixed high ones down.
+        self.0.rotate_left(26)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            for (slot, byte) in word.iter_mut().zip(chunk) {
+                *slot = *byte;
+            }
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.write_u64(u64::from(value));
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.write_u64(u64::from(value));
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
     }
 }
 

@@ -199,7 +199,9 @@ pub struct Workspace<'a> {
     loader: &'a dyn Loader,
     pub encoding: Encoding,
     documents: BTreeMap<String, Document>,
-    disk: HashMap<PathBuf, Vec<(PathBuf, Vec<u8>)>>,
+    /// The spec files of each directory as the loader read them, decoded once: `None` for a
+    /// file over the size limit.
+    disk: HashMap<PathBuf, Vec<(PathBuf, Option<String>)>>,
     analyses: HashMap<SpecKey, Rc<Analysis>>,
     /// What the analyses whose files changed hand to the next check of their spec (texts,
     /// trees, line tables: not the model), kept until that check.
@@ -355,15 +357,16 @@ impl<'a> Workspace<'a> {
             let on_disk = self
                 .disk
                 .entry(dir.clone())
-                .or_insert_with(|| loader.spec_files(dir));
-            for (path, bytes) in on_disk.iter() {
+                .or_insert_with(|| decoded(loader.spec_files(dir)));
+            for (path, decoded) in on_disk.iter() {
                 if let Some(file_uri) = convert::path_to_uri(path) {
                     let sort_key = path.display().to_string();
-                    let text = if bytes.len() > MAX_SOURCE_BYTES {
-                        oversized.insert(sort_key.clone());
-                        String::new()
-                    } else {
-                        String::from_utf8_lossy(bytes).into_owned()
+                    let text = match decoded {
+                        Some(text) => text.clone(),
+                        None => {
+                            oversized.insert(sort_key.clone());
+                            String::new()
+                        }
                     };
                     files.insert(sort_key, (file_uri, text, None));
                 }
@@ -530,6 +533,20 @@ impl<'a> Workspace<'a> {
 /// A file of the spec `key` named `name` (its path): its path in the project is relative to the
 /// spec's directory, as `slipway check DIR` names it, so imports from a subdirectory resolve
 /// the same way.
+/// The texts of spec files read from disk, decoded as UTF-8 (invalid bytes replaced, as
+/// `slipway check` reports them); `None` for a file over the size limit. Done once per read
+/// of a directory, not once per check.
+fn decoded(files: Vec<(PathBuf, Vec<u8>)>) -> Vec<(PathBuf, Option<String>)> {
+    files
+        .into_iter()
+        .map(|(path, bytes)| {
+            let text = (bytes.len() <= MAX_SOURCE_BYTES)
+                .then(|| String::from_utf8_lossy(&bytes).into_owned());
+            (path, text)
+        })
+        .collect()
+}
+
 fn root_file(key: &SpecKey, name: &str, text: String) -> RootFile {
     let file = SourceFile {
         name: name.to_string(),
