@@ -424,8 +424,11 @@ fn a_clean_spec_is_checked_once_and_then_taken_from_the_memo() {
     assert_eq!((memo.hits, memo.misses), (29, 16 + 24));
 }
 
+/// An edit of one file: its name and how its text changes.
+type FileEdit<'a> = (&'a str, &'a dyn Fn(&str) -> String);
+
 /// Edits made one after another, each compared with a fresh check.
-fn check_each(edits: &[(&str, &dyn Fn(&str) -> String)]) {
+fn check_each(edits: &[FileEdit]) {
     let mut files = workspace();
     let mut memo = Memo::new();
     for (step, (name, edit)) in edits.iter().enumerate() {
