@@ -12,9 +12,9 @@
 //!   keyed also by the whole spec when it looked a name up;
 //! * the checks of the strings of a declaration that reaches the model as written (secrets,
 //!   GitHub expressions);
-//! * lowering a service, keyed also by the app's registry (the service itself is moved out of
-//!   the last check's model when the caller hands it back, [`Memo::recycle`], and copied
-//!   from the memo only when it does not);
+//! * lowering a service, keyed also by the app's registry: the memo keeps what lowering
+//!   reported, and the service itself is moved out of the last check's model, which the
+//!   caller hands back ([`Memo::recycle`]; when it does not, the service is lowered again);
 //! * a service's deployment in an environment, keyed by the service's declaration, the app
 //!   and the environment (overrides included; a fingerprint of their values): moved out of
 //!   the last check's model when the caller hands it back ([`Memo::recycle`]), not copied.
@@ -62,14 +62,21 @@ struct Expansion {
     spec: Option<u64>,
 }
 
+/// A service lowered: whether it reached the model (the service itself is taken from the last
+/// check's model, not kept here) and what lowering it reported.
+#[derive(Debug, Clone)]
+struct Lowered {
+    lowered: bool,
+    replay: Replay,
+}
+
 /// The entries of one check.
 #[derive(Debug, Default)]
 struct Tables {
     expansions: Table<DeclarationKey, Expansion>,
     scans: Table<DeclarationKey, Replay>,
     /// Lowered services, all with the app's registry `registry`.
-    /// Boxed: a service is large, and entries move from one table to the next every check.
-    services: Table<DeclarationKey, Box<(Option<Service>, Replay)>>,
+    services: Table<DeclarationKey, Lowered>,
     registry: Option<String>,
 }
 
@@ -372,14 +379,13 @@ impl Memo {
             .remove(&key)
             .filter(|_| same_registry)
         {
-            if replay(checker, &found.1) {
+            // The service itself is in the last check's model, if it was handed back.
+            let service = match found.lowered {
+                false => Some(None),
+                true => self.recycled_service(key).map(Some),
+            };
+            if let Some(service) = service.filter(|_| replay(checker, &found.replay)) {
                 self.hits += 1;
-                let recycled = self
-                    .placed_services
-                    .get(&key)
-                    .and_then(|place| self.recycled_services.get_mut(*place))
-                    .and_then(Option::take);
-                let service = recycled.or_else(|| found.0.clone());
                 self.current.services.insert(key, found);
                 return service;
             }
@@ -389,11 +395,18 @@ impl Memo {
             super::service::lower(checker, item, registry)
         });
         if let Some(replay) = recorded {
+            let lowered = service.is_some();
             self.current
                 .services
-                .insert(key, Box::new((service.clone(), replay)));
+                .insert(key, Lowered { lowered, replay });
         }
         service
+    }
+
+    /// The service of declaration `key` in the last check's model, moved out of it.
+    fn recycled_service(&mut self, key: DeclarationKey) -> Option<Service> {
+        let place = *self.placed_services.get(&key)?;
+        self.recycled_services.get_mut(place)?.take()
     }
 }
 
