@@ -31,7 +31,7 @@ pub mod syntax;
 pub use check::model::Model;
 pub use check::modules::{LoadError, LoadedFile, Loader, RootFile};
 pub use diagnostics::{Code, Diagnostic, Severity};
-pub use pipeline::{check, check_project, check_sources, parse_all, Checked};
+pub use pipeline::{check, check_project, check_project_with, check_sources, parse_all, Checked};
 pub use span::{FileId, SourceFile, Span};
 
 /// The largest spec file the compiler reads: 1 MiB. No hand-written spec comes close, and the

@@ -5,7 +5,7 @@
 
 use crate::check::modules::{self, Loader, NoFiles, Project, RootFile, Sources, Unit};
 use crate::check::resolutions::Resolutions;
-use crate::check::{self, model::Model, program, provenance, Checker};
+use crate::check::{self, model::Model, program, provenance, Checker, Memo};
 use crate::diagnostics::{self, Diagnostic};
 use crate::span::{FileId, SourceFile};
 use crate::syntax::{self, ast};
@@ -48,9 +48,21 @@ pub fn check(files: &[SourceFile]) -> Checked {
 /// relative to), its imports read through `loader` (the CLI reads the disk; the language
 /// server its open documents, then the disk).
 pub fn check_project(roots: Vec<RootFile>, root: &Path, loader: &dyn Loader) -> Checked {
+    check_project_with(roots, root, loader, &mut Memo::off())
+}
+
+/// [`check_project`], taking from `memo` the work of the last check that this one would do
+/// again and leaving this one's there for the next (the language server keeps one per spec).
+/// The result is exactly that of [`check_project`].
+pub fn check_project_with(
+    roots: Vec<RootFile>,
+    root: &Path,
+    loader: &dyn Loader,
+    memo: &mut Memo,
+) -> Checked {
     let project = Project { root, loader };
     let (sources, mut diagnostics) = modules::load(roots, project);
-    let (model, resolutions) = check_loaded(&sources, &mut diagnostics);
+    let (model, resolutions) = check_loaded(&sources, &mut diagnostics, memo);
     diagnostics.extend(check::dockerfiles::check(&model, project));
     diagnostics::sort(&mut diagnostics);
     let Sources {
@@ -84,22 +96,33 @@ pub fn parse_all(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) -> Vec
 
 /// Checks loaded sources. Diagnostics are appended unsorted.
 pub fn check_sources(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> Model {
-    check_loaded(sources, diagnostics).0
+    check_loaded(sources, diagnostics, &mut Memo::off()).0
 }
 
 /// Checks loaded sources and keeps what their names resolved to. Diagnostics are appended
 /// unsorted.
-fn check_loaded(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> (Model, Resolutions) {
+fn check_loaded(
+    sources: &Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+    memo: &mut Memo,
+) -> (Model, Resolutions) {
     // "Did you mean" compares names pairwise; bound that work for the whole check.
     let _budget = diagnostics::SuggestionBudget::for_one_check();
     let mut checker = Checker::default();
     report_empty_spec(&mut checker, sources);
-    let mut program = program::prepare(&mut checker, sources);
-    let (mut model, names) = check::lower(&mut checker, &program.declarations);
+    memo.begin(
+        sources
+            .files
+            .iter()
+            .map(|file| (file.name.as_str(), file.text.as_str())),
+    );
+    let mut program = program::prepare(&mut checker, sources, memo);
+    let (mut model, names) = check::lower(&mut checker, &program.declarations, memo);
     program::attach(&mut checker, &mut model, &program, &names);
     checker.report_all(crate::graph::analyse(&mut model, &names));
-    check::finish(&mut checker, &mut model);
+    check::finish(&mut checker, &mut model, memo);
     program::conclude(&mut checker, &model, &names);
+    memo.end(&model);
     let mut found = checker.into_diagnostics();
     provenance::annotate(&mut found, &program.shadows, sources);
     diagnostics.extend(found);

@@ -2,9 +2,10 @@
 //! with the names of the others in scope.
 
 use super::duplicate_name::DuplicateName;
+use super::memo::Memo;
 use super::model::{App, Model};
 use super::reader::Reader;
-use super::{environment, item_label, names, policy, schema, service, strategy, Checker};
+use super::{environment, item_label, names, policy, schema, strategy, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{Declaration, ExprKind, Item, Object};
@@ -142,10 +143,11 @@ fn check_duplicates(
     declared: &Declared,
     registry: Option<&str>,
     scope: &environment::Scope,
+    memo: &mut Memo,
 ) {
     for item in &declared.duplicates {
         match item.keyword.text.as_str() {
-            "service" => drop(service::lower(checker, item, registry)),
+            "service" => drop(memo.service(checker, item, registry)),
             "environment" => drop(environment::lower(checker, item, scope)),
             "strategy" => drop(strategy::lower_named(checker, item)),
             _ => drop(policy::lower(checker, item)),
@@ -153,7 +155,8 @@ fn check_duplicates(
     }
 }
 
-pub fn lower(checker: &mut Checker, declared: &Declared) -> Model {
+/// Lowers every declaration; services the memo knows are taken from it.
+pub fn lower(checker: &mut Checker, declared: &Declared, memo: &mut Memo) -> Model {
     let anchor = declared
         .services
         .values()
@@ -174,7 +177,7 @@ pub fn lower(checker: &mut Checker, declared: &Declared) -> Model {
         declared
             .services
             .values()
-            .filter_map(|item| service::lower(checker, item, registry.as_deref())),
+            .filter_map(|item| memo.service(checker, item, registry.as_deref())),
     );
     let scope = environment::Scope {
         services: &services,
@@ -187,7 +190,7 @@ pub fn lower(checker: &mut Checker, declared: &Declared) -> Model {
         .values()
         .filter_map(|item| environment::lower(checker, item, &scope))
         .collect();
-    check_duplicates(checker, declared, registry.as_deref(), &scope);
+    check_duplicates(checker, declared, registry.as_deref(), &scope, memo);
     let policies = declared
         .policies
         .values()

@@ -402,7 +402,7 @@ pub(crate) fn merge_resources(base: &Resources, over: &Resources) -> Resources {
 }
 
 /// Every service in every environment, overrides applied, in promotion order.
-pub fn deployments(model: &Model) -> Vec<Deployment> {
+pub fn deployments(model: &Model, memo: &mut super::Memo) -> Vec<Deployment> {
     // Sized once: a vector grown by doubling held up to twice the deployments' size (and
     // both the old and the new buffer while it moved), the largest part of `check`'s heap.
     let mut out = Vec::with_capacity(model.promotion_order.len() * model.services.len());
@@ -414,13 +414,17 @@ pub fn deployments(model: &Model) -> Vec<Deployment> {
         for found in &environment.overrides {
             overrides.entry(&found.service.value).or_insert(found);
         }
+        let fingerprint = memo.environment_fingerprint(model, environment);
         for service in &model.services {
-            let found = overrides.get(service.name.value.as_str()).copied();
-            let mut deployment = deployment(service, environment, found);
-            if let Some(app) = &model.app {
-                deployment.pull_secrets = app.pull_secrets.clone();
-            }
-            out.push(deployment);
+            let compute = || {
+                let found = overrides.get(service.name.value.as_str()).copied();
+                let mut deployment = deployment(service, environment, found);
+                if let Some(app) = &model.app {
+                    deployment.pull_secrets = app.pull_secrets.clone();
+                }
+                deployment
+            };
+            out.push(memo.deployment(service, fingerprint, out.len(), compute));
         }
     }
     out
@@ -500,6 +504,7 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
 /// Canary and blue-green shift traffic between two Deployments through a Service, so the
 /// service must expose a port.
 pub(crate) fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
+    let tracked = tracked_names(model);
     for deployment in &model.deployments {
         if !matches!(
             deployment.strategy.kind,
@@ -513,7 +518,7 @@ pub(crate) fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
         if let Some(environment) = model.environment(&deployment.environment) {
             check_cluster_offers(checker, environment, deployment);
         }
-        check_track_names(checker, model, deployment, service);
+        check_track_names(checker, &tracked, deployment, service);
         if !service.ports.is_empty() {
             continue;
         }
@@ -591,18 +596,18 @@ fn check_cluster_offers(checker: &mut Checker, environment: &Environment, deploy
 /// `-green`); another service with one of those names would collide with it.
 fn check_track_names(
     checker: &mut Checker,
-    model: &Model,
+    tracked: &TrackedNames,
     deployment: &Deployment,
     service: &Service,
 ) {
-    let tracks: &[&str] = match deployment.strategy.kind {
+    let tracks: &[&'static str] = match deployment.strategy.kind {
         StrategyKind::Canary { .. } => &["stable", "canary"],
         StrategyKind::BlueGreen { .. } => &["blue", "green"],
         _ => &[],
     };
     for track in tracks {
-        let workload = format!("{}-{track}", service.name.value);
-        if let Some(other) = model.service(&workload) {
+        if let Some(other) = tracked.get(&(service.name.value.as_str(), *track)) {
+            let workload = format!("{}-{track}", service.name.value);
             checker.report(
                 DuplicateName::Workload {
                     workload: &workload,
@@ -616,4 +621,27 @@ fn check_track_names(
             );
         }
     }
+}
+
+/// The services whose name is another name followed by a track (`web-canary`), by that name
+/// and the track: the only services a workload of a two-track strategy can clash with. Built
+/// once per check, so each deployment asks a (usually empty) table instead of building and
+/// searching for two names.
+type TrackedNames<'m> = BTreeMap<(&'m str, &'static str), &'m Service>;
+
+fn tracked_names(model: &Model) -> TrackedNames<'_> {
+    let mut tracked = BTreeMap::new();
+    for service in &model.services {
+        for track in ["stable", "canary", "blue", "green"] {
+            let base = service
+                .name
+                .value
+                .strip_suffix(track)
+                .and_then(|rest| rest.strip_suffix('-'));
+            if let Some(base) = base {
+                tracked.insert((base, track), service);
+            }
+        }
+    }
+    tracked
 }

@@ -22,6 +22,7 @@ mod inline_secret;
 mod invalid_image;
 mod invalid_name;
 pub(crate) mod limits;
+pub mod memo;
 mod missing;
 pub mod model;
 pub mod modules;
@@ -56,6 +57,7 @@ mod wrong_unit;
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
 use crate::syntax::ast;
+pub use memo::Memo;
 use model::Model;
 use std::borrow::Cow;
 
@@ -103,9 +105,10 @@ pub struct DeclaredNames<'a> {
 pub(crate) fn lower<'a>(
     checker: &mut Checker,
     declarations: &'a [Cow<'_, ast::Declaration>],
+    memo: &mut Memo,
 ) -> (Model, DeclaredNames<'a>) {
     let declared = declarations::collect(checker, declarations);
-    let model = declarations::lower(checker, &declared);
+    let model = declarations::lower(checker, &declared, memo);
     let names = DeclaredNames {
         environments: declared.names("environment"),
         services: declared.names("service"),
@@ -116,11 +119,11 @@ pub(crate) fn lower<'a>(
 /// The last checks, which need the graph orders: each service's settings per environment,
 /// and the policies evaluated over them. A spec with more deployments than
 /// [`limits::MAX_DEPLOYMENTS`] gets none of these (the limit is reported).
-pub fn finish(checker: &mut Checker, model: &mut Model) {
+pub fn finish(checker: &mut Checker, model: &mut Model, memo: &mut Memo) {
     if !limits::deployments_fit(checker, model) {
         return;
     }
-    model.deployments = environment::deployments(model);
+    model.deployments = environment::deployments(model, memo);
     environment::check_traffic_strategies(checker, model);
     hooks::check_deployments(checker, model);
     environment::exposures::check(checker, model);

@@ -7,6 +7,7 @@
 //! root files' declarations, plain: no imports, no templates, no `from`. Those it leaves as
 //! written are borrowed from the parsed trees, not copied.
 
+use super::memo::{DeclarationKey, Memo};
 use super::model::Policy;
 use super::modules::{Role, Sources};
 use super::provenance::Shadow;
@@ -40,9 +41,19 @@ pub(crate) struct Program<'s> {
     pub strategy_names: Vec<(Span, String)>,
     /// What each name refers to, for the language server.
     pub resolutions: Resolutions,
+    /// The memo key of each of `declarations` that is the parsed declaration as written.
+    pub keys: Vec<Option<DeclarationKey>>,
 }
 
-pub(crate) fn prepare<'s>(checker: &mut Checker, sources: &'s Sources) -> Program<'s> {
+/// A root file's declaration as the checker sees it, with its memo key when it is the parsed
+/// declaration as written.
+type Written<'s> = (Cow<'s, Declaration>, Option<DeclarationKey>);
+
+pub(crate) fn prepare<'s>(
+    checker: &mut Checker,
+    sources: &'s Sources,
+    memo: &mut Memo,
+) -> Program<'s> {
     let scopes = Scopes::build(checker, sources);
     let mut expander = Expander::new(&scopes);
     check_templates(checker, &mut expander, sources);
@@ -50,7 +61,7 @@ pub(crate) fn prepare<'s>(checker: &mut Checker, sources: &'s Sources) -> Progra
         resolutions: super::resolutions::record(&scopes, &expander, sources),
         ..Program::default()
     };
-    let rewritten = rewrite_roots(checker, &mut expander, sources, &mut program.waivers);
+    let rewritten = rewrite_roots(checker, &mut expander, sources, &mut program.waivers, memo);
     let mut shadows = std::mem::take(&mut expander.shadows);
     program.strategy_names = std::mem::take(&mut expander.strategy_names);
     let services = service_bodies(&rewritten);
@@ -59,7 +70,7 @@ pub(crate) fn prepare<'s>(checker: &mut Checker, sources: &'s Sources) -> Progra
         .map(|declarations| {
             declarations
                 .iter()
-                .map(|declaration| match &**declaration {
+                .map(|(declaration, _)| match &**declaration {
                     Declaration::Item(item) if item.keyword.text == "environment" => {
                         Some(defaults::apply(checker, item, &services, &mut shadows))
                     }
@@ -69,18 +80,24 @@ pub(crate) fn prepare<'s>(checker: &mut Checker, sources: &'s Sources) -> Progra
         })
         .collect();
     for (declarations, applied) in rewritten.into_iter().zip(environments) {
-        let declarations = declarations
-            .into_iter()
-            .zip(applied)
-            .map(|(declaration, applied)| {
-                applied.map_or(declaration, |item| Cow::Owned(Declaration::Item(item)))
-            });
-        program.declarations.extend(declarations);
+        for ((declaration, key), applied) in declarations.into_iter().zip(applied) {
+            let (declaration, key) = match applied {
+                Some(item) => (Cow::Owned(Declaration::Item(item)), None),
+                None => (declaration, key),
+            };
+            program.declarations.push(declaration);
+            program.keys.push(key);
+        }
     }
-    for declaration in &program.declarations {
+    for (declaration, key) in program.declarations.iter().zip(&program.keys) {
         if let Declaration::Item(item) = &**declaration {
-            super::injection::check(checker, item);
-            super::secrets::check(checker, item);
+            memo.scan(checker, *key, |checker| {
+                super::injection::check(checker, item);
+                super::secrets::check(checker, item);
+            });
+            if let Some(key) = key {
+                memo.lowered_as_parsed(item, *key);
+            }
         }
     }
     let environments = items_of(&program.declarations, "environment");
@@ -90,12 +107,14 @@ pub(crate) fn prepare<'s>(checker: &mut Checker, sources: &'s Sources) -> Progra
 }
 
 /// The declarations of every root file, rewritten; waivers are set aside.
+/// Each comes with its memo key when it is the parsed declaration as written.
 fn rewrite_roots<'s>(
     checker: &mut Checker,
     expander: &mut Expander,
     sources: &'s Sources,
     waivers: &mut Vec<Item>,
-) -> Vec<Vec<Cow<'s, Declaration>>> {
+    memo: &mut Memo,
+) -> Vec<Vec<Written<'s>>> {
     let mut out = Vec::new();
     for (index, module) in sources.modules.iter().enumerate() {
         let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
@@ -105,7 +124,13 @@ fn rewrite_roots<'s>(
         let declarations = module
             .declarations
             .iter()
-            .filter_map(|declaration| rewrite(checker, expander, declaration, waivers))
+            .enumerate()
+            .filter_map(|(position, declaration)| {
+                let key = memo.key(index, position);
+                let found = rewrite(checker, expander, declaration, waivers, memo, key)?;
+                let as_parsed = matches!(found, Cow::Borrowed(_));
+                Some((found, key.filter(|_| as_parsed)))
+            })
             .collect();
         out.push(declarations);
     }
@@ -113,9 +138,9 @@ fn rewrite_roots<'s>(
 }
 
 /// Each service's body after templates, by name (the first of duplicates).
-fn service_bodies<'r>(rewritten: &'r [Vec<Cow<'_, Declaration>>]) -> BTreeMap<String, &'r Object> {
+fn service_bodies<'r>(rewritten: &'r [Vec<Written<'_>>]) -> BTreeMap<String, &'r Object> {
     let mut services = BTreeMap::new();
-    for declaration in rewritten.iter().flatten() {
+    for (declaration, _) in rewritten.iter().flatten() {
         let Declaration::Item(item) = &**declaration else {
             continue;
         };
@@ -144,6 +169,8 @@ fn rewrite<'s>(
     expander: &mut Expander,
     declaration: &'s Declaration,
     waivers: &mut Vec<Item>,
+    memo: &mut Memo,
+    key: Option<DeclarationKey>,
 ) -> Option<Cow<'s, Declaration>> {
     let item = match declaration {
         Declaration::Import(_) => return None,
@@ -156,7 +183,7 @@ fn rewrite<'s>(
             waivers.push(item.clone());
             None
         }
-        "service" | "environment" => Some(match expander.declaration(checker, item) {
+        "service" | "environment" => Some(match memo.expand(checker, expander, key, item) {
             Some(Cow::Borrowed(_)) => Cow::Borrowed(declaration),
             Some(Cow::Owned(expanded)) => Cow::Owned(Declaration::Item(expanded)),
             None => Cow::Owned(broken(item)),

@@ -56,6 +56,8 @@ struct Scope<'s> {
 /// Every scope of a spec.
 pub struct Scopes<'s> {
     sources: &'s Sources,
+    /// How many names have been looked up (the memo keeps work that looked none up apart).
+    lookups: std::cell::Cell<u64>,
     scopes: BTreeMap<ScopeId, Scope<'s>>,
     exports: BTreeMap<FileId, BTreeMap<String, Declared<'s>>>,
 }
@@ -64,6 +66,7 @@ impl<'s> Scopes<'s> {
     pub fn build(checker: &mut Checker, sources: &'s Sources) -> Scopes<'s> {
         let mut scopes = Scopes {
             sources,
+            lookups: std::cell::Cell::new(0),
             scopes: BTreeMap::new(),
             exports: BTreeMap::new(),
         };
@@ -99,6 +102,11 @@ impl<'s> Scopes<'s> {
 
     pub fn sources(&self) -> &'s Sources {
         self.sources
+    }
+
+    /// How many names have been looked up so far.
+    pub(crate) fn lookups(&self) -> u64 {
+        self.lookups.get()
     }
 
     pub(crate) fn scope_of(&self, file: FileId) -> ScopeId {
@@ -309,6 +317,7 @@ impl<'s> Scopes<'s> {
 
     /// The names imported into `scope` (module aliases), for suggestions.
     pub fn aliases(&self, scope: ScopeId) -> Vec<String> {
+        self.lookups.set(self.lookups.get() + 1);
         self.scopes
             .get(&scope)
             .map(|s| s.aliases.keys().cloned().collect())
@@ -317,6 +326,7 @@ impl<'s> Scopes<'s> {
 
     /// Looks `name` (`x` or `module.x`) up in `scope`.
     pub fn lookup(&self, scope: ScopeId, name: &str) -> Option<Found<'s>> {
+        self.lookups.set(self.lookups.get() + 1);
         let entry = self.scopes.get(&scope)?;
         let first = name.split('.').next().unwrap_or(name);
         if entry.unresolved.iter().any(|u| u == first)
@@ -359,6 +369,7 @@ impl<'s> Scopes<'s> {
 
     /// Whether `name` is a strategy declared by the spec's own files.
     pub(crate) fn is_root_strategy(&self, name: &str) -> bool {
+        self.lookups.set(self.lookups.get() + 1);
         self.scopes
             .get(&ScopeId::Root)
             .and_then(|scope| scope.local.get(name))
@@ -367,6 +378,7 @@ impl<'s> Scopes<'s> {
 
     /// Names that could have been meant in `scope`, for suggestions.
     pub fn candidates(&self, scope: ScopeId, written: &str, kinds: &[&str]) -> Vec<String> {
+        self.lookups.set(self.lookups.get() + 1);
         let Some(entry) = self.scopes.get(&scope) else {
             return Vec::new();
         };

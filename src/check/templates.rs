@@ -76,7 +76,36 @@ pub(crate) struct Expander<'s> {
     pub strategy_names: Vec<(Span, String)>,
 }
 
+/// How much an expander has done so far: names looked up, templates built, values replaced
+/// and strategies named. The memo compares two of these around an expansion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Done {
+    pub lookups: u64,
+    built: usize,
+    shadows: usize,
+    strategy_names: usize,
+}
+
+impl Done {
+    /// Whether nothing but lookups happened between `self` and `later`: no template built,
+    /// no value replaced, no strategy named.
+    pub fn same_work(&self, later: &Done) -> bool {
+        (self.built, self.shadows, self.strategy_names)
+            == (later.built, later.shadows, later.strategy_names)
+    }
+}
+
 impl<'s> Expander<'s> {
+    /// What this expander has done so far.
+    pub fn state(&self) -> Done {
+        Done {
+            lookups: self.scopes.lookups(),
+            built: self.built.len(),
+            shadows: self.shadows.len(),
+            strategy_names: self.strategy_names.len(),
+        }
+    }
+
     pub fn new(scopes: &'s Scopes<'s>) -> Expander<'s> {
         Expander {
             scopes,

@@ -9,7 +9,7 @@
 mod codes;
 pub mod fix;
 pub mod render;
-mod suggest;
+pub(crate) mod suggest;
 mod unknown_reference;
 mod visible;
 

@@ -48,8 +48,13 @@ impl Drop for SuggestionBudget {
     }
 }
 
+/// The cells left in the active budget; `None` when no budget is active.
+pub(crate) fn cells_left() -> Option<u64> {
+    CELLS_LEFT.with(Cell::get)
+}
+
 /// Takes `cells` from the active budget; false when the budget cannot pay for them.
-fn spend(cells: u64) -> bool {
+pub(crate) fn spend(cells: u64) -> bool {
     CELLS_LEFT.with(|left| match left.get() {
         None => true,
         Some(available) if available >= cells => {

@@ -5,8 +5,9 @@
 //! the tree of the last check whenever a file has the same id and the same text (a tree
 //! depends on nothing else), and parses the rest. The diagnostics are those of a fresh check:
 //! the reused tree and its syntax problems are exactly what parsing the text again would
-//! give. Lowering, the graph and the policies run again on every check: they read the whole
-//! spec at once (templates, defaults and overrides reach across files).
+//! give. What the checker does with the trees is kept by the spec's [`crate::check::Memo`]
+//! (per declaration, keyed by what it read), which also takes the last check's model back
+//! ([`Previous::model`]) to move its unchanged services and deployments into the next.
 
 use super::convert::{Encoding, Lines};
 use crate::diagnostics::Diagnostic;
@@ -31,6 +32,9 @@ pub struct Parsed {
 pub struct Previous {
     pub files: Vec<Parsed>,
     pub shown: Vec<Uri>,
+    /// The last check's model and the memo generation that made it, for the memo to take
+    /// its deployments back (see [`crate::check::Memo::recycle`]).
+    pub model: Option<(crate::Model, u64)>,
 }
 
 impl Previous {

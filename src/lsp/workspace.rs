@@ -4,18 +4,20 @@
 //! as `slipway check DIR` reads it (subdirectories included, hidden ones left out). The files
 //! on disk come from the crate's [`Loader`] (the CLI passes the one `slipway check` uses;
 //! tests pass one that serves fixed texts), so this module does no IO itself. Open documents
-//! override their file's disk text. Each spec is checked with [`crate::check_project`],
+//! override their file's disk text. Each spec is checked with [`crate::check_project_with`],
 //! exactly as `slipway check DIR` would, and the result is kept as an [`Analysis`] until one
 //! of its files changes. A file in a subdirectory also belongs to the spec of each directory
 //! above it that the editor checks, so a change to it retires all of those. A retired
 //! analysis hands its syntax trees and line tables to the next check of its spec
-//! ([`super::reuse`]), so an edit re-parses only the edited file. Once no open document
+//! ([`super::reuse`]), so an edit re-parses only the edited file, and each spec keeps a
+//! [`Memo`] of the per-declaration work of its last check. Once no open document
 //! belongs to a spec, its analysis (current or retired) and its disk contents are dropped.
 
 use super::convert::{self, Encoding, FileLookup, Lines};
 use super::loader::Imports;
 use super::reuse::{Parsed, Previous, Reusing};
 use super::scan::{self, Scan};
+use crate::check::Memo;
 use crate::span::{SourceFile, Span};
 use crate::{FileId, Loader, RootFile, MAX_SOURCE_BYTES};
 use lsp_types::Uri;
@@ -88,6 +90,8 @@ pub struct Analysis {
     scans: OnceCell<Vec<Scan>>,
     /// The syntax problems of each file, by file id, for the next check to reuse.
     syntax: Vec<Vec<crate::Diagnostic>>,
+    /// The generation of the spec's memo that made `checked`, if its memo did.
+    generation: Option<u64>,
 }
 
 impl Analysis {
@@ -143,6 +147,7 @@ fn previous_of(analysis: Rc<Analysis>) -> Previous {
         return Previous {
             files: Vec::new(),
             shown,
+            model: None,
         };
     };
     let mut modules = analysis.checked.modules.into_iter();
@@ -157,7 +162,14 @@ fn previous_of(analysis: Rc<Analysis>) -> Previous {
             lines: Some(file.lines),
         })
         .collect();
-    Previous { files, shown }
+    let model = analysis
+        .generation
+        .map(|generation| (analysis.checked.model, generation));
+    Previous {
+        files,
+        shown,
+        model,
+    }
 }
 
 impl FileLookup for Analysis {
@@ -187,15 +199,21 @@ pub struct Workspace<'a> {
     loader: &'a dyn Loader,
     pub encoding: Encoding,
     documents: BTreeMap<String, Document>,
-    disk: HashMap<PathBuf, Vec<(PathBuf, Vec<u8>)>>,
+    /// The spec files of each directory as the loader read them, decoded once: `None` for a
+    /// file over the size limit.
+    disk: HashMap<PathBuf, Vec<(PathBuf, Option<String>)>>,
     analyses: HashMap<SpecKey, Rc<Analysis>>,
     /// What the analyses whose files changed hand to the next check of their spec (texts,
     /// trees, line tables: not the model), kept until that check.
     retired: HashMap<SpecKey, Previous>,
+    /// What each spec's last check kept for the next (see [`crate::check::Memo`]).
+    memos: HashMap<SpecKey, Memo>,
     /// How many times a spec has been checked (the tests count the work done).
     pub analyses_run: u64,
     /// How many files those checks parsed rather than reused.
     pub files_parsed: u64,
+    /// How many pieces of work those checks took from their memo.
+    pub memo_hits: u64,
     /// What the editor was last sent for each file.
     pub published: super::diagnostics::Published,
 }
@@ -209,8 +227,10 @@ impl<'a> Workspace<'a> {
             disk: HashMap::new(),
             analyses: HashMap::new(),
             retired: HashMap::new(),
+            memos: HashMap::new(),
             analyses_run: 0,
             files_parsed: 0,
+            memo_hits: 0,
             published: super::diagnostics::Published::default(),
         }
     }
@@ -265,6 +285,7 @@ impl<'a> Workspace<'a> {
         let open = |key: &SpecKey| documents.values().any(|d| key.holds(&d.uri));
         self.analyses.retain(|key, _| open(key));
         self.retired.retain(|key, _| open(key));
+        self.memos.retain(|key, _| open(key));
         self.disk
             .retain(|dir, _| open(&SpecKey::Directory(dir.clone())));
         // What was published for the files of the specs forgotten: if one is opened again,
@@ -292,6 +313,7 @@ impl<'a> Workspace<'a> {
     pub fn forget_analyses(&mut self) {
         self.analyses.clear();
         self.retired.clear();
+        self.memos.clear();
     }
 
     /// An open document of the spec `key`, if any.
@@ -335,15 +357,16 @@ impl<'a> Workspace<'a> {
             let on_disk = self
                 .disk
                 .entry(dir.clone())
-                .or_insert_with(|| loader.spec_files(dir));
-            for (path, bytes) in on_disk.iter() {
+                .or_insert_with(|| decoded(loader.spec_files(dir)));
+            for (path, decoded) in on_disk.iter() {
                 if let Some(file_uri) = convert::path_to_uri(path) {
                     let sort_key = path.display().to_string();
-                    let text = if bytes.len() > MAX_SOURCE_BYTES {
-                        oversized.insert(sort_key.clone());
-                        String::new()
-                    } else {
-                        String::from_utf8_lossy(bytes).into_owned()
+                    let text = match decoded {
+                        Some(text) => text.clone(),
+                        None => {
+                            oversized.insert(sort_key.clone());
+                            String::new()
+                        }
                     };
                     files.insert(sort_key, (file_uri, text, None));
                 }
@@ -369,9 +392,15 @@ impl<'a> Workspace<'a> {
         if files.is_empty() {
             files.insert(uri.as_str().to_string(), (uri.clone(), String::new(), None));
         }
-        let previous = self.retired.remove(key).unwrap_or_default();
-        let (analysis, parsed) = self.check(key, files, &oversized, previous);
+        let mut previous = self.retired.remove(key).unwrap_or_default();
+        let mut memo = self.memos.remove(key).unwrap_or_default();
+        if let Some((model, generation)) = previous.model.take() {
+            memo.recycle(model, generation);
+        }
+        let (analysis, parsed) = self.check(key, files, &oversized, previous, &mut memo);
         self.files_parsed += parsed;
+        self.memo_hits += memo.hits;
+        self.memos.insert(key.clone(), memo);
         analysis
     }
 
@@ -380,14 +409,15 @@ impl<'a> Workspace<'a> {
     /// first). The analysis lists the files as the check does: the spec's own, then imports.
     /// A spec with an open document over the size limit is not checked, as `slipway check`
     /// checks no spec with a file over it: that document is empty in the analysis, and SW0005
-    /// is its only diagnostic. The trees of `previous` are reused where a file is unchanged;
-    /// also returns how many files were parsed.
+    /// is its only diagnostic. The trees of `previous` are reused where a file is unchanged,
+    /// and the work `memo` kept; also returns how many files were parsed.
     fn check(
         &self,
         key: &SpecKey,
         files: BTreeMap<String, (Uri, String, Option<i32>)>,
         oversized: &BTreeSet<String>,
         previous: Previous,
+        memo: &mut Memo,
     ) -> (Analysis, u64) {
         let mut roots = Vec::with_capacity(files.len());
         let mut own: Vec<(Option<Uri>, Option<i32>)> = Vec::with_capacity(files.len());
@@ -400,7 +430,7 @@ impl<'a> Workspace<'a> {
             SpecKey::Directory(dir) => {
                 let imports = Imports::new(self.loader, &self.documents);
                 let reusing = Reusing::new(&imports, previous);
-                let checked = crate::check_project(roots, dir, &reusing);
+                let checked = crate::check_project_with(roots, dir, &reusing, memo);
                 let parsed = reusing.parsed.get();
                 let (previous, syntax) = reusing.finish();
                 own.extend(
@@ -415,7 +445,7 @@ impl<'a> Workspace<'a> {
             }
             SpecKey::Document(_) => {
                 let reusing = Reusing::new(&crate::check::modules::NoFiles, previous);
-                let checked = crate::check_project(roots, Path::new(""), &reusing);
+                let checked = crate::check_project_with(roots, Path::new(""), &reusing, memo);
                 let parsed = reusing.parsed.get();
                 let (previous, syntax) = reusing.finish();
                 (checked, previous, syntax, parsed)
@@ -434,6 +464,7 @@ impl<'a> Workspace<'a> {
             checked,
             scans: OnceCell::new(),
             syntax,
+            generation: oversized.is_empty().then(|| memo.generation()),
         };
         (analysis, parsed)
     }
@@ -502,6 +533,20 @@ impl<'a> Workspace<'a> {
 /// A file of the spec `key` named `name` (its path): its path in the project is relative to the
 /// spec's directory, as `slipway check DIR` names it, so imports from a subdirectory resolve
 /// the same way.
+/// The texts of spec files read from disk, decoded as UTF-8 (invalid bytes replaced, as
+/// `slipway check` reports them); `None` for a file over the size limit. Done once per read
+/// of a directory, not once per check.
+fn decoded(files: Vec<(PathBuf, Vec<u8>)>) -> Vec<(PathBuf, Option<String>)> {
+    files
+        .into_iter()
+        .map(|(path, bytes)| {
+            let text = (bytes.len() <= MAX_SOURCE_BYTES)
+                .then(|| String::from_utf8_lossy(&bytes).into_owned());
+            (path, text)
+        })
+        .collect()
+}
+
 fn root_file(key: &SpecKey, name: &str, text: String) -> RootFile {
     let file = SourceFile {
         name: name.to_string(),
