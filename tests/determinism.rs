@@ -4,6 +4,9 @@
 //! thread-count variables), however many CPUs the process may use (the writer stages files on
 //! up to four threads; `taskset` pins it to one), and however often it runs.
 
+mod random_support;
+
+use random_support::Random;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -134,18 +137,6 @@ fn assert_same(
     assert!(differ.is_empty(), "{what}: these files differ: {differ:?}");
 }
 
-/// A deterministic shuffle (xorshift), so a failure reproduces.
-fn shuffled<T: Clone>(items: &[T], mut seed: u64) -> Vec<T> {
-    let mut items = items.to_vec();
-    for index in (1..items.len()).rev() {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        items.swap(index, (seed % (index as u64 + 1)) as usize);
-    }
-    items
-}
-
 #[test]
 fn the_order_of_the_files_does_not_change_the_output() {
     for example in examples() {
@@ -160,7 +151,7 @@ fn the_order_of_the_files_does_not_change_the_output() {
             &compile(&format!("{name}-reversed"), &reversed, &[], false),
         );
         for seed in [1, 7, 42] {
-            let order = shuffled(&files, seed);
+            let order = Random(seed).shuffled(&files);
             let actual = compile(&format!("{name}-shuffled-{seed}"), &order, &[], false);
             assert_same(
                 &format!("{name}, files in the order {order:?}"),

@@ -5,6 +5,9 @@
 //! check's work gives, after every edit, exactly the diagnostics (rendered, and every field)
 //! and the model of a fresh check of the same texts.
 
+mod random_support;
+
+use random_support::Random;
 use slipway::check::modules::NoFiles;
 use slipway::check::Memo;
 use slipway::{RootFile, SourceFile};
@@ -123,22 +126,6 @@ fn workspace() -> BTreeMap<String, String> {
         files.insert(format!("services-{file}.slip"), text);
     }
     files
-}
-
-/// A small deterministic generator (xorshift), so every run makes the same edits.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound as u64) as usize
-    }
 }
 
 /// One kind of edit: which files it may touch and how it changes a text (`None`: it does not

@@ -4,6 +4,9 @@
 //! long lines and a 10 MB file. Each input runs under `catch_unwind`, so a failure names the
 //! input that broke it.
 
+mod random_support;
+
+use random_support::Random;
 use slipway::diagnostics::render::{render_human, to_json, RenderOptions};
 use slipway::{FileId, SourceFile};
 use std::cell::Cell;
@@ -13,23 +16,6 @@ use std::sync::Once;
 
 /// How many mutants are made of each seed file.
 const MUTANTS_PER_SEED: usize = 60;
-
-/// A small xorshift generator: deterministic, so a failure reproduces on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// A number in `0..bound` (`bound` > 0).
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound as u64) as usize
-    }
-}
 
 thread_local! {
     /// Set while an input runs under `catch_unwind`, so its panic message is not printed.
@@ -130,7 +116,7 @@ fn every_cut_of_every_seed() {
 }
 
 /// One random edit of `bytes`.
-fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
+fn mutate(rng: &mut Random, bytes: &mut Vec<u8>) {
     const INSERTS: &[&[u8]] = &[
         b"{",
         b"}",
@@ -181,7 +167,7 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
 
 #[test]
 fn seeded_random_mutations() {
-    let mut rng = Rng(0x5EED_CAFE_F00D_D00D);
+    let mut rng = Random(0x5EED_CAFE_F00D_D00D);
     let mut failure = None;
     'seeds: for (path, seed) in seed_files() {
         for round in 0..MUTANTS_PER_SEED {

@@ -10,6 +10,9 @@
 //!   `compile --check`, which says so.
 //! * Two compiles into one `--out` run one after the other: the second says it waits.
 
+mod random_support;
+
+use random_support::Random;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -134,19 +137,6 @@ fn gen_spec(base: &Path, name: &str, count: u32, drop: &str, moved: &[&str]) -> 
     dir
 }
 
-/// A small deterministic generator (xorshift), so a failing run can be repeated with
-/// `SLIPWAY_KILL_SEED`.
-struct Random(u64);
-
-impl Random {
-    fn below(&mut self, bound: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % bound.max(1)
-    }
-}
-
 /// Whether `out` holds an entry whose name starts with `prefix`.
 fn has_entry(out: &Path, prefix: &str) -> bool {
     std::fs::read_dir(out).is_ok_and(|entries| {
@@ -231,7 +221,7 @@ fn a_compile_killed_while_writing_leaves_the_old_tree_or_the_new_one() {
         } else {
             (".slipway-journal", random.below(40))
         };
-        let ended = compile_and_kill(spec, &out, wait_for, Duration::from_millis(delay));
+        let ended = compile_and_kill(spec, &out, wait_for, Duration::from_millis(delay as u64));
         finished += usize::from(ended);
         interrupted_commits += usize::from(!ended && has_entry(&out, ".slipway-journal"));
         // The next run finishes (or undoes) whatever the killed one left, before it compares
