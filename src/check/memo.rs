@@ -34,7 +34,6 @@ use crate::diagnostics::{suggest, Diagnostic};
 use crate::syntax::ast::Item;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use xxhash_rust::xxh3::Xxh3;
 
 /// A declaration of a root file: the fingerprint of the file (its id, name and text) and the
@@ -413,44 +412,7 @@ impl Memo {
 /// The memo's tables, asked tens of thousands of times a check: their keys are fingerprints
 /// already, names and addresses, which need no hash that resists chosen keys (SipHash was a
 /// tenth of a check).
-type Table<K, V> = HashMap<K, V, BuildHasherDefault<Mix>>;
-
-/// A multiply-and-rotate hash of words (as rustc's own tables hash).
-#[derive(Default, Clone, Copy)]
-struct Mix(u64);
-
-impl std::hash::Hasher for Mix {
-    fn finish(&self) -> u64 {
-        // The table picks buckets by the low bits: bring the well-mixed high ones down.
-        self.0.rotate_left(26)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            for (slot, byte) in word.iter_mut().zip(chunk) {
-                *slot = *byte;
-            }
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, value: u8) {
-        self.write_u64(u64::from(value));
-    }
-
-    fn write_u32(&mut self, value: u32) {
-        self.write_u64(u64::from(value));
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.write_u64(value as u64);
-    }
-}
+type Table<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 /// Feeds what is printed into a hash.
 struct Hasher(Xxh3);
