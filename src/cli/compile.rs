@@ -130,7 +130,7 @@ fn compile(args: &CompileArgs, colour: Colour, progress: &mut Progress) -> u8 {
         return code;
     }
     progress.phase("emit");
-    let threads = emit_threads();
+    let threads = super::threads();
     let code = if args.check {
         // The drift check compares the whole output, held in memory.
         let output = emit::emit_parallel(&model, &options, threads);
@@ -355,13 +355,6 @@ fn spec_name(path: &std::path::Path) -> String {
     }
 }
 
-/// How many threads emit: one per core, up to eight.
-fn emit_threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8)
-}
-
 /// `--out -`: the objects go to standard output as one stream.
 fn is_stream(args: &CompileArgs) -> bool {
     args.out.as_os_str() == "-"
@@ -371,7 +364,7 @@ fn is_stream(args: &CompileArgs) -> bool {
 fn print_stream(model: &slipway::Model, options: &Options, progress: &mut Progress) -> u8 {
     use std::io::Write;
     progress.phase("emit");
-    let output = emit::emit_parallel(model, options, emit_threads());
+    let output = emit::emit_parallel(model, options, super::threads());
     progress.clear();
     // Document by document: the stream is never held whole beside the files it is cut from.
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

@@ -6,6 +6,7 @@
 //! check. The language server finds and reads a directory's spec with the same functions.
 
 use super::disk::DiskLoader;
+use super::preparse::PreParsed;
 use slipway::check::modules::slash_path;
 use slipway::{decode_source, Code, Diagnostic, FileId, RootFile, SourceFile, MAX_SOURCE_BYTES};
 use std::io::Read;
@@ -74,7 +75,7 @@ impl Loaded {
                 diagnostics: Vec::new(),
             };
         }
-        let roots = files
+        let roots: Vec<RootFile> = files
             .into_iter()
             .zip(&self.paths)
             .map(|(file, path)| RootFile {
@@ -82,7 +83,9 @@ impl Loaded {
                 path: path.clone(),
             })
             .collect();
-        slipway::check_project(roots, &self.shown_root, &DiskLoader::default())
+        let disk = DiskLoader::default();
+        let loader = PreParsed::new(&disk, &roots, super::threads());
+        slipway::check_project(roots, &self.shown_root, &loader)
     }
 }
 

@@ -21,6 +21,7 @@ mod man;
 mod manifest;
 mod nofollow;
 mod outdir;
+mod preparse;
 mod progress;
 mod report;
 mod stamps;
@@ -119,6 +120,14 @@ pub fn run() -> ExitCode {
         Command::Lsp => lsp::run(),
     };
     ExitCode::from(code)
+}
+
+/// How many threads the work that can be shared out (parsing the root files, emitting)
+/// uses: one per core, up to eight.
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
 }
 
 /// Hands large values to the end of the process instead of freeing them: the process exits
