@@ -53,7 +53,7 @@ pub fn compare(
     counter.start("compare", files.len());
     // Read on a few threads; the report keeps the output's path order.
     let found = write::in_chunks(&files, |part| {
-        let mut walker = Walker::new(root);
+        let mut walker = Walker::reading(root);
         part.iter()
             .map(|(path, text)| {
                 let known = (previous.recorded(path), stamps.get(path));

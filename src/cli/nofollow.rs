@@ -344,6 +344,12 @@ pub struct Walker<'r> {
     root: &'r Dir,
     chain: Vec<(String, Dir)>,
     create: bool,
+    /// Whether nothing changes the tree while this walker reads it, so a directory found
+    /// missing stays missing (see [`Walker::reading`]).
+    still: bool,
+    /// The directory the last failed probe found missing, below the open `chain`: its name
+    /// and the error number (kept only when `still`).
+    missing: Option<(String, i32)>,
 }
 
 impl<'r> Walker<'r> {
@@ -353,6 +359,19 @@ impl<'r> Walker<'r> {
             root,
             chain: Vec::new(),
             create: false,
+            still: false,
+            missing: None,
+        }
+    }
+
+    /// Opens existing directories only, in a tree that nothing changes while it is read
+    /// (comparing an output with `--out`): a probe of a path below a directory the last probe
+    /// found missing fails the same way without asking the system again. In a fresh `--out`
+    /// every file's directory is missing, and this saves a failed `openat` per file.
+    pub fn reading(root: &'r Dir) -> Self {
+        Walker {
+            still: true,
+            ..Walker::new(root)
         }
     }
 
@@ -362,6 +381,8 @@ impl<'r> Walker<'r> {
             root,
             chain: Vec::new(),
             create: true,
+            still: false,
+            missing: None,
         }
     }
 
@@ -383,6 +404,15 @@ impl<'r> Walker<'r> {
             .zip(&names)
             .take_while(|((open, _), wanted)| open == *wanted)
             .count();
+        if let Some((missing, code)) = &self.missing {
+            if shared == self.chain.len() && names.get(shared) == Some(&missing.as_str()) {
+                return Probe::Failed {
+                    depth: shared,
+                    error: io::Error::from_raw_os_error(*code),
+                };
+            }
+        }
+        self.missing = None;
         self.chain.truncate(shared);
         for (depth, name) in names.iter().enumerate().skip(shared) {
             let parent = self.last();
@@ -395,6 +425,11 @@ impl<'r> Walker<'r> {
                 Ok(child) => self.chain.push(((*name).to_string(), child)),
                 Err(error) => {
                     self.chain.truncate(depth);
+                    if let (true, true, Some(code)) =
+                        (self.still, is_missing(&error), error.raw_os_error())
+                    {
+                        self.missing = Some(((*name).to_string(), code));
+                    }
                     return Probe::Failed { depth, error };
                 }
             }
@@ -414,4 +449,42 @@ pub enum Probe {
     Open,
     /// The component at `depth` (0 for the first) could not be opened.
     Failed { depth: usize, error: io::Error },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_missing, Dir, Probe, Walker};
+    use std::fs;
+
+    /// The depth and message of a probe that failed, or `None` for one that opened.
+    fn probe(walker: &mut Walker, path: &str) -> Option<(usize, String)> {
+        match walker.probe(path) {
+            Probe::Open => None,
+            Probe::Failed { depth, error } => {
+                assert!(is_missing(&error), "{error}");
+                Some((depth, error.to_string()))
+            }
+        }
+    }
+
+    #[test]
+    fn a_reading_walker_answers_below_a_missing_directory_as_the_system_does() {
+        let root_path = std::env::temp_dir().join(format!("slipway-walker-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root_path);
+        fs::create_dir_all(root_path.join("a/c")).unwrap();
+        let root = Dir::open(&root_path).unwrap();
+        let paths = [
+            "a/b/x", "a/b/y/z", "a/c", "a/b", "q/r", "q", "a/c/d", "a/c/d/e", "a",
+        ];
+        let asked: Vec<_> = {
+            let mut walker = Walker::new(&root);
+            paths.iter().map(|path| probe(&mut walker, path)).collect()
+        };
+        let mut reading = Walker::reading(&root);
+        let remembered: Vec<_> = paths.iter().map(|path| probe(&mut reading, path)).collect();
+        assert_eq!(remembered, asked);
+        assert_eq!(asked[1].as_ref().map(|(depth, _)| *depth), Some(1));
+        assert_eq!(asked[7].as_ref().map(|(depth, _)| *depth), Some(2));
+        fs::remove_dir_all(&root_path).unwrap();
+    }
 }

@@ -100,7 +100,7 @@ impl<'r> TreeWriter<'r> {
     fn compare_and_stage(&mut self, files: Vec<(String, String)>) {
         let (previous, stamps, root) = (&self.previous, &self.stamps, self.root);
         let looked = write::in_chunks(&files, |part| {
-            let mut walker = Walker::new(root);
+            let mut walker = Walker::reading(root);
             part.iter()
                 .map(|(path, text)| {
                     let known = Known {

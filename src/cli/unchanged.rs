@@ -172,7 +172,7 @@ pub fn untouched(root: &Dir, fingerprint: Fingerprint) -> Option<Manifest> {
     let stamps = Stamps::read(root, &manifest.bytes);
     let files: Vec<(&String, &Option<Recorded>)> = manifest.files.iter().collect();
     let vouched = write::in_chunks(&files, |part| {
-        let mut walker = Walker::new(root);
+        let mut walker = Walker::reading(root);
         let all = part
             .iter()
             .all(|(path, recorded)| vouched(&mut walker, path, **recorded, &stamps));
