@@ -86,6 +86,15 @@ impl Tree {
         }
     }
 
+    /// Removes field `name` of an object, giving its value (nothing for another value).
+    pub fn remove(&mut self, name: &str) -> Option<Tree> {
+        let Tree::Object(fields) = self else {
+            return None;
+        };
+        let found = fields.binary_search_by(|(field, _)| field.as_ref().cmp(name));
+        found.ok().map(|index| fields.remove(index).1)
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Tree::String(text) => Some(text),

@@ -1,0 +1,287 @@
+//! The overlays' first pass, over every environment at once: each file the environment's
+//! objects come from is built, and each object noted for kustomize's fields (its key,
+//! replicas and images), written out if the base lacks it, and compared with the base object
+//! of its key as `namespace:` and `replicas:` leave that object ([`Compared`]).
+//!
+//! The work is grouped by base service: a service's base objects are built and turned into
+//! trees once, and serve the files of that service in every environment (the trees are put
+//! back as they were after each comparison). Building them once per environment was a sixth of
+//! the full compile's instructions with the trees.
+
+use super::base;
+use super::diff;
+use super::transforms;
+use super::tree::Tree;
+use crate::check::model::{Deployment, Environment, Model};
+use crate::emit::k8s::{self, Object};
+use crate::emit::{parallel, yaml};
+use std::collections::{BTreeMap, HashMap};
+
+/// An object's identity within one environment.
+pub type Key = (&'static str, String);
+
+pub fn key(object: &Object) -> Key {
+    (object.kind(), object.name().to_string())
+}
+
+pub fn base_key(object: &base::Facts) -> Key {
+    (object.kind, object.name.clone())
+}
+
+/// Where the environment's files come from, in file order: the Namespace, then one file per
+/// deployment.
+#[derive(Clone, Copy)]
+pub enum Source<'m> {
+    Namespace,
+    Deployment(&'m Deployment),
+}
+
+impl Source<'_> {
+    pub fn build(&self, model: &Model, environment: &Environment) -> Option<(String, Vec<Object>)> {
+        match self {
+            Source::Namespace => Some(k8s::namespace_file(model, environment)),
+            Source::Deployment(deployment) => k8s::deployment_file(model, deployment),
+        }
+    }
+}
+
+pub fn sources<'m>(model: &'m Model, environment: &'m Environment) -> Vec<Source<'m>> {
+    std::iter::once(Source::Namespace)
+        .chain(
+            model
+                .deployments_in(&environment.name.value)
+                .map(Source::Deployment),
+        )
+        .collect()
+}
+
+/// What the overlay needs to know of one file of the environment.
+#[derive(Default)]
+pub struct Survey {
+    /// The name of the file of its objects the base lacks, if any (already handed over).
+    pub missing: Option<String>,
+    /// Each object's facts, in file order.
+    pub objects: Vec<Facts>,
+}
+
+/// What kustomize's fields need of one object of the environment.
+pub struct Facts {
+    pub key: Key,
+    pub replicas: Option<u64>,
+    pub images: Vec<String>,
+    /// Whether the base lacks it.
+    pub missing: bool,
+    /// Its patch against the base object of its key, if that key is the base's once.
+    pub compared: Option<Compared>,
+}
+
+/// An object's patch, computed in the first pass from what is known there: the base object
+/// after `namespace:` and the `replicas:` its own replicas call for, before `images:`, which
+/// only the whole environment decides.
+pub struct Compared {
+    /// The base object compared with: its service and place.
+    pub base: (usize, usize),
+    /// The replicas `replicas:` was taken to give it.
+    pub replicas: Option<u64>,
+    /// The names of the base object's container images, any of which `images:` may rewrite.
+    pub image_names: Vec<String>,
+    /// The patch's YAML, `None` when nothing differs.
+    pub text: Option<String>,
+}
+
+/// How many groups of files the first pass surveys before handing their extra resources over.
+const SURVEY_BATCH: usize = 256;
+
+/// The surveys of every environment (in `environments` order), one per source of
+/// [`sources`] in source order, empty for a source with no file. The files of objects the base
+/// lacks go to `sink` (the environment's index, its files) a batch at a time.
+pub fn survey(
+    model: &Model,
+    environments: &[&Environment],
+    base: &[Vec<base::Facts>],
+    threads: usize,
+    sink: &mut dyn FnMut(usize, Vec<(String, String)>),
+) -> Vec<Vec<Survey>> {
+    let places = base_places(base);
+    let sources: Vec<Vec<Source>> = environments
+        .iter()
+        .map(|environment| sources(model, environment))
+        .collect();
+    let groups = groups(model, &sources);
+    let mut surveys: Vec<Vec<Survey>> = sources
+        .iter()
+        .map(|sources| sources.iter().map(|_| Survey::default()).collect())
+        .collect();
+    for batch in groups.chunks(SURVEY_BATCH) {
+        let done = parallel::map(threads, batch, |group| {
+            // The trees of the base objects compared with, built once per service.
+            let mut rebuilt: BTreeMap<usize, Vec<Tree>> = BTreeMap::new();
+            group
+                .iter()
+                .map(|&(environment, source)| {
+                    let before = Before {
+                        model,
+                        base,
+                        namespace: environments[environment].namespace.value.as_str(),
+                        places: &places,
+                    };
+                    let survey = sources[environment][source]
+                        .build(model, environments[environment])
+                        .map(|(file, objects)| Survey::of(file, &objects, &before, &mut rebuilt))
+                        .unwrap_or_default();
+                    ((environment, source), survey)
+                })
+                .collect::<Vec<_>>()
+        });
+        let mut done: Vec<_> = done.into_iter().flatten().collect();
+        done.sort_by_key(|(place, _)| *place);
+        let mut files: Vec<Vec<(String, String)>> = vec![Vec::new(); environments.len()];
+        for ((environment, source), (mut survey, file)) in done {
+            if let Some((name, text)) = file {
+                survey.missing = Some(name.clone());
+                files[environment].push((name, text));
+            }
+            surveys[environment][source] = survey;
+        }
+        for (environment, files) in files.into_iter().enumerate() {
+            if !files.is_empty() {
+                sink(environment, files);
+            }
+        }
+    }
+    surveys
+}
+
+/// The sources of every environment, as (environment, source) places, grouped by the base
+/// service of their deployment; each Namespace alone.
+fn groups(model: &Model, sources: &[Vec<Source>]) -> Vec<Vec<(usize, usize)>> {
+    let services: HashMap<&str, usize> = model
+        .services
+        .iter()
+        .enumerate()
+        .map(|(index, service)| (service.name.value.as_str(), index))
+        .collect();
+    let mut by_service: Vec<Vec<(usize, usize)>> = vec![Vec::new(); model.services.len()];
+    let mut alone = Vec::new();
+    for (environment, sources) in sources.iter().enumerate() {
+        for (index, source) in sources.iter().enumerate() {
+            let service = match source {
+                Source::Deployment(deployment) => services.get(deployment.service.as_str()),
+                Source::Namespace => None,
+            };
+            match service.and_then(|&service| by_service.get_mut(service)) {
+                Some(group) => group.push((environment, index)),
+                None => alone.push(vec![(environment, index)]),
+            }
+        }
+    }
+    alone
+        .into_iter()
+        .chain(by_service.into_iter().filter(|group| !group.is_empty()))
+        .collect()
+}
+
+/// Where each key of the base is (its service's index and its place among that service's
+/// objects), `None` for a key the base has more than once, and what the first pass needs to
+/// compare objects with them.
+struct Before<'a> {
+    model: &'a Model,
+    base: &'a [Vec<base::Facts>],
+    namespace: &'a str,
+    places: &'a BTreeMap<Key, Option<(usize, usize)>>,
+}
+
+fn base_places(base: &[Vec<base::Facts>]) -> BTreeMap<Key, Option<(usize, usize)>> {
+    let mut places = BTreeMap::new();
+    for (service, objects) in base.iter().enumerate() {
+        for (index, object) in objects.iter().enumerate() {
+            places
+                .entry(base_key(object))
+                .and_modify(|place| *place = None)
+                .or_insert(Some((service, index)));
+        }
+    }
+    places
+}
+
+impl Survey {
+    /// The survey of one file, and the file of its objects the base lacks (name and YAML).
+    fn of(
+        file: String,
+        objects: &[Object],
+        before: &Before,
+        rebuilt: &mut BTreeMap<usize, Vec<Tree>>,
+    ) -> (Survey, Option<(String, String)>) {
+        let objects: Vec<(Facts, &Object)> = objects
+            .iter()
+            .map(|object| {
+                let key = key(object);
+                let place = before.places.get(&key);
+                let replicas = transforms::replicas(object);
+                let compared = place
+                    .copied()
+                    .flatten()
+                    .and_then(|place| compare(before, rebuilt, place, object, replicas));
+                let facts = Facts {
+                    missing: place.is_none(),
+                    key,
+                    replicas,
+                    images: transforms::images(object),
+                    compared,
+                };
+                (facts, object)
+            })
+            .collect();
+        let missing: Vec<&Object> = objects
+            .iter()
+            .filter(|(facts, _)| facts.missing)
+            .map(|(_, object)| *object)
+            .collect();
+        let file = (!missing.is_empty()).then(|| (file, yaml::documents(&missing)));
+        let survey = Survey {
+            missing: None,
+            objects: objects.into_iter().map(|(facts, _)| facts).collect(),
+        };
+        (survey, file)
+    }
+}
+
+/// An object's patch against the base object at `place`, with `namespace:` and the
+/// `replicas:` the object's `replicas` call for applied to the base object.
+fn compare(
+    before: &Before,
+    rebuilt: &mut BTreeMap<usize, Vec<Tree>>,
+    (service, index): (usize, usize),
+    object: &Object,
+    replicas: Option<u64>,
+) -> Option<Compared> {
+    let base_trees = rebuilt.entry(service).or_insert_with(|| {
+        before
+            .model
+            .services
+            .get(service)
+            .map(|declared| base::service_objects(before.model, declared))
+            .unwrap_or_default()
+            .iter()
+            .map(Tree::of)
+            .collect()
+    });
+    let base_tree = base_trees.get_mut(index)?;
+    let base_replicas = before
+        .base
+        .get(service)
+        .and_then(|objects| objects.get(index))
+        .and_then(|facts| facts.replicas);
+    let replicas = replicas.filter(|count| base_replicas != Some(*count));
+    let target = Tree::of(object);
+    let (operations, image_names) =
+        transforms::transformed(base_tree, before.namespace, replicas, |value| {
+            (diff::diff(value, &target), transforms::image_names(value))
+        });
+    Some(Compared {
+        base: (service, index),
+        replicas,
+        image_names,
+        text: (!operations.0.is_empty()).then(|| yaml::document_text(&operations)),
+    })
+}
