@@ -15,6 +15,7 @@ use super::tree::Tree;
 use crate::check::model::{Deployment, Environment, Model};
 use crate::emit::k8s::{self, Object};
 use crate::emit::{parallel, yaml};
+use k8s_openapi::api::core::v1::PodSpec;
 use std::collections::{BTreeMap, HashMap};
 
 /// An object's identity within one environment.
@@ -115,19 +116,18 @@ pub fn survey(
     for batch in groups.chunks(SURVEY_BATCH) {
         let done = parallel::map(threads, batch, |group| {
             // The trees of the base objects compared with, built once per service.
-            let mut rebuilt: BTreeMap<usize, Vec<Tree>> = BTreeMap::new();
+            let mut rebuilt: BTreeMap<usize, Vec<(Object, Tree)>> = BTreeMap::new();
             group
                 .iter()
                 .map(|&(environment, source)| {
                     let before = Before {
                         model,
-                        base,
                         namespace: environments[environment].namespace.value.as_str(),
                         places: &places,
                     };
                     let survey = sources[environment][source]
                         .build(model, environments[environment])
-                        .map(|(file, objects)| Survey::of(file, &objects, &before, &mut rebuilt))
+                        .map(|(file, objects)| Survey::of(file, objects, &before, &mut rebuilt))
                         .unwrap_or_default();
                     ((environment, source), survey)
                 })
@@ -186,7 +186,6 @@ fn groups(model: &Model, sources: &[Vec<Source>]) -> Vec<Vec<(usize, usize)>> {
 /// compare objects with them.
 struct Before<'a> {
     model: &'a Model,
-    base: &'a [Vec<base::Facts>],
     namespace: &'a str,
     places: &'a BTreeMap<Key, Option<(usize, usize)>>,
 }
@@ -208,16 +207,17 @@ impl Survey {
     /// The survey of one file, and the file of its objects the base lacks (name and YAML).
     fn of(
         file: String,
-        objects: &[Object],
+        mut objects: Vec<Object>,
         before: &Before,
-        rebuilt: &mut BTreeMap<usize, Vec<Tree>>,
+        rebuilt: &mut BTreeMap<usize, Vec<(Object, Tree)>>,
     ) -> (Survey, Option<(String, String)>) {
         let objects: Vec<(Facts, &Object)> = objects
-            .iter()
+            .iter_mut()
             .map(|object| {
                 let key = key(object);
                 let place = before.places.get(&key);
                 let replicas = transforms::replicas(object);
+                let images = transforms::images(object);
                 let compared = place
                     .copied()
                     .flatten()
@@ -226,10 +226,10 @@ impl Survey {
                     missing: place.is_none(),
                     key,
                     replicas,
-                    images: transforms::images(object),
+                    images,
                     compared,
                 };
-                (facts, object)
+                (facts, &*object)
             })
             .collect();
         let missing: Vec<&Object> = objects
@@ -248,40 +248,84 @@ impl Survey {
 
 /// An object's patch against the base object at `place`, with `namespace:` and the
 /// `replicas:` the object's `replicas` call for applied to the base object.
+///
+/// A Deployment's pod spec, most of its tree, is usually the base's as it is: where the typed
+/// values are equal, it is left out of both trees (the same field missing from both gives no
+/// operation, as the same value in both does) and put back after.
 fn compare(
     before: &Before,
-    rebuilt: &mut BTreeMap<usize, Vec<Tree>>,
+    rebuilt: &mut BTreeMap<usize, Vec<(Object, Tree)>>,
     (service, index): (usize, usize),
-    object: &Object,
+    object: &mut Object,
     replicas: Option<u64>,
 ) -> Option<Compared> {
-    let base_trees = rebuilt.entry(service).or_insert_with(|| {
+    let base_objects = rebuilt.entry(service).or_insert_with(|| {
         before
             .model
             .services
             .get(service)
             .map(|declared| base::service_objects(before.model, declared))
             .unwrap_or_default()
-            .iter()
-            .map(Tree::of)
+            .into_iter()
+            .map(|object| {
+                let tree = Tree::of(&object);
+                (object, tree)
+            })
             .collect()
     });
-    let base_tree = base_trees.get_mut(index)?;
-    let base_replicas = before
-        .base
-        .get(service)
-        .and_then(|objects| objects.get(index))
-        .and_then(|facts| facts.replicas);
+    let (base_object, base_tree) = base_objects.get_mut(index)?;
+    let base_replicas = transforms::replicas(base_object);
     let replicas = replicas.filter(|count| base_replicas != Some(*count));
-    let target = Tree::of(object);
-    let (operations, image_names) =
-        transforms::transformed(base_tree, before.namespace, replicas, |value| {
-            (diff::diff(value, &target), transforms::image_names(value))
-        });
+    let image_names = transforms::image_names(base_tree);
+    let same_pod = pod_spec(base_object).is_some_and(|spec| Some(spec) == pod_spec(object));
+    let held = same_pod.then(|| (take_pod_spec(object), take_tree_pod_spec(base_tree)));
+    let target = Tree::of(&*object);
+    let operations = transforms::transformed(base_tree, before.namespace, replicas, |value| {
+        diff::diff(value, &target)
+    });
+    if let Some((spec, tree)) = held {
+        put_pod_spec(object, spec);
+        put_tree_pod_spec(base_tree, tree);
+    }
     Some(Compared {
         base: (service, index),
         replicas,
         image_names,
         text: (!operations.0.is_empty()).then(|| yaml::document_text(&operations)),
     })
+}
+
+/// A Deployment's pod spec.
+fn pod_spec(object: &Object) -> Option<&PodSpec> {
+    match object {
+        Object::Deployment(deployment) => deployment.spec.template.spec.as_ref(),
+        _ => None,
+    }
+}
+
+fn take_pod_spec(object: &mut Object) -> Option<PodSpec> {
+    match object {
+        Object::Deployment(deployment) => deployment.spec.template.spec.take(),
+        _ => None,
+    }
+}
+
+fn put_pod_spec(object: &mut Object, spec: Option<PodSpec>) {
+    if let Object::Deployment(deployment) = object {
+        deployment.spec.template.spec = spec;
+    }
+}
+
+/// `spec.template.spec` of an object's tree, taken out.
+fn take_tree_pod_spec(tree: &mut Tree) -> Option<Tree> {
+    tree.get_mut("spec")?.get_mut("template")?.remove("spec")
+}
+
+fn put_tree_pod_spec(tree: &mut Tree, spec: Option<Tree>) {
+    let template = tree
+        .get_mut("spec")
+        .and_then(|deployment_spec| deployment_spec.get_mut("template"));
+    if let (Some(template), Some(spec)) = (template, spec) {
+        template.insert("spec", spec);
+    }
 }
