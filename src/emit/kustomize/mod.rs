@@ -13,6 +13,7 @@ mod base;
 mod diff;
 mod kustomization;
 mod overlay;
+mod scalars;
 mod survey;
 mod transforms;
 mod tree;

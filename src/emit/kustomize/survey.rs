@@ -10,6 +10,7 @@
 
 use super::base;
 use super::diff;
+use super::scalars;
 use super::transforms;
 use super::tree::Tree;
 use crate::check::model::{Deployment, Environment, Model};
@@ -279,9 +280,9 @@ fn compare(
     let image_names = transforms::image_names(base_tree);
     let same_pod = pod_spec(base_object).is_some_and(|spec| Some(spec) == pod_spec(object));
     let held = same_pod.then(|| (take_pod_spec(object), take_tree_pod_spec(base_tree)));
-    let target = Tree::of(&*object);
     let operations = transforms::transformed(base_tree, before.namespace, replicas, |value| {
-        diff::diff(value, &target)
+        scalars::changes(value, &*object)
+            .unwrap_or_else(|| diff::diff(value, &Tree::of(&*object)))
     });
     if let Some((spec, tree)) = held {
         put_pod_spec(object, spec);
