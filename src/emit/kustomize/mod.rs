@@ -21,6 +21,7 @@ mod tree;
 use super::{yaml, Options, Sink};
 use crate::check::model::Model;
 use kustomization::Kustomization;
+pub use survey::Oracle;
 
 /// The base and the overlays are rendered on up to `threads` threads and handed to `sink` a
 /// batch at a time.
@@ -72,8 +73,23 @@ pub fn emit(model: &Model, options: &Options, sink: &mut dyn Sink, threads: usiz
             header: &header,
             sink,
         };
-        overlay::render(model, environment, &base, surveys, threads, &mut overlay_sink);
+        overlay::render(
+            model,
+            environment,
+            &base,
+            surveys,
+            threads,
+            &mut overlay_sink,
+        );
     }
+}
+
+/// The test oracle of the overlays' short cuts: every patch the first pass computes for the
+/// environments `options` selects, against the plain diff of the whole objects (see
+/// `tests/kustomize_scalars_equal_diff.rs`).
+pub fn patch_oracle(model: &Model, options: &Options) -> Oracle {
+    let environments: Vec<_> = super::environments(model, options).collect();
+    survey::oracle(model, &environments)
 }
 
 /// How many services' base files are rendered before the sink takes them.

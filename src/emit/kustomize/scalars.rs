@@ -201,10 +201,19 @@ impl<'t, 's> Serializer for Match<'t, 's> {
     fn serialize_unit_struct(self, name: &'static str) -> Matched {
         self.scalar(tree::Builder.serialize_unit_struct(name))
     }
-    fn serialize_unit_variant(self, name: &'static str, index: u32, variant: &'static str) -> Matched {
+    fn serialize_unit_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+    ) -> Matched {
         self.scalar(tree::Builder.serialize_unit_variant(name, index, variant))
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Matched {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Matched {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -360,7 +369,9 @@ impl<'t, 's> Fields<'t, 's> {
             }
             // Out of order from here: the fields so far were the first ones.
             let mut seen = vec![false; expected.len()];
-            seen.iter_mut().take(self.next).for_each(|flag| *flag = true);
+            seen.iter_mut()
+                .take(self.next)
+                .for_each(|flag| *flag = true);
             self.seen = Some(seen);
             self.state.unsorted = true;
         }
@@ -379,7 +390,11 @@ impl<'t, 's> Fields<'t, 's> {
         expected.get(index).ok_or(Unlike)
     }
 
-    fn value<T: Serialize + ?Sized>(&mut self, field: &'t (tree::Name, Tree), value: &T) -> Matched {
+    fn value<T: Serialize + ?Sized>(
+        &mut self,
+        field: &'t (tree::Name, Tree),
+        value: &T,
+    ) -> Matched {
         self.state.path.push(Step::Key(field.0.as_ref()));
         value.serialize(Match {
             expected: &field.1,

@@ -281,8 +281,7 @@ fn compare(
     let same_pod = pod_spec(base_object).is_some_and(|spec| Some(spec) == pod_spec(object));
     let held = same_pod.then(|| (take_pod_spec(object), take_tree_pod_spec(base_tree)));
     let operations = transforms::transformed(base_tree, before.namespace, replicas, |value| {
-        scalars::changes(value, &*object)
-            .unwrap_or_else(|| diff::diff(value, &Tree::of(&*object)))
+        scalars::changes(value, &*object).unwrap_or_else(|| diff::diff(value, &Tree::of(&*object)))
     });
     if let Some((spec, tree)) = held {
         put_pod_spec(object, spec);
@@ -329,4 +328,83 @@ fn put_tree_pod_spec(tree: &mut Tree, spec: Option<Tree>) {
     if let (Some(template), Some(spec)) = (template, spec) {
         template.insert("spec", spec);
     }
+}
+
+/// How the first pass's patches compare with the plain diff's: the test oracle of
+/// [`compare`]'s short cuts (the pod spec left out, the scalars serialised against the base
+/// tree), over every object of every environment that replaces a base object the base has
+/// once.
+#[derive(Debug, Default)]
+pub struct Oracle {
+    /// How many objects were compared both ways.
+    pub compared: usize,
+    /// How many of them the scalars' route answered (the others were diffed as trees).
+    pub by_scalars: usize,
+    /// Each object whose patches differ: its environment, kind and name, and both texts.
+    pub differing: Vec<String>,
+}
+
+/// [`Oracle`] for `environments`: each object's patch as the overlay computes it, against
+/// the diff of the whole trees with `namespace:` and `replicas:` applied to the base object.
+pub fn oracle(model: &Model, environments: &[&Environment]) -> Oracle {
+    let base: Vec<Vec<Object>> = model
+        .services
+        .iter()
+        .map(|service| base::service_objects(model, service))
+        .collect();
+    let facts: Vec<Vec<base::Facts>> = base
+        .iter()
+        .map(|objects| objects.iter().map(base::Facts::of).collect())
+        .collect();
+    let places = base_places(&facts);
+    let mut oracle = Oracle::default();
+    for environment in environments {
+        let namespace = environment.namespace.value.as_str();
+        let before = Before {
+            model,
+            namespace,
+            places: &places,
+        };
+        let mut rebuilt = BTreeMap::new();
+        for source in sources(model, environment) {
+            let Some((_, mut objects)) = source.build(model, environment) else {
+                continue;
+            };
+            for object in &mut objects {
+                let Some(Some(place)) = places.get(&key(object)).copied() else {
+                    continue;
+                };
+                let replicas = transforms::replicas(object);
+                let Some(compared) = compare(&before, &mut rebuilt, place, object, replicas) else {
+                    continue;
+                };
+                let Some(base_object) = base.get(place.0).and_then(|objects| objects.get(place.1))
+                else {
+                    continue;
+                };
+                let mut value = Tree::of(base_object);
+                transforms::set_namespace(&mut value, namespace);
+                if let Some(count) = compared.replicas {
+                    transforms::set_replicas(&mut value, count);
+                }
+                let plain = diff::diff(&value, &Tree::of(&*object));
+                let plain = (!plain.0.is_empty()).then(|| yaml::document_text(&plain));
+                oracle.compared += 1;
+                if scalars::changes(&value, &*object).is_some() {
+                    oracle.by_scalars += 1;
+                }
+                if plain != compared.text {
+                    oracle.differing.push(format!(
+                        "{} {} {}: the overlay's patch\n{}\nthe diff's\n{}",
+                        environment.name.value,
+                        object.kind(),
+                        object.name(),
+                        compared.text.unwrap_or_default(),
+                        plain.unwrap_or_default()
+                    ));
+                }
+            }
+        }
+    }
+    oracle
 }
