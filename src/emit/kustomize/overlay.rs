@@ -33,8 +33,9 @@ use super::tree::Tree;
 use crate::check::model::{Environment, Model};
 use crate::emit::k8s::Object;
 use crate::emit::{parallel, yaml, Sink};
+use rustc_hash::FxBuildHasher;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The overlay's kustomization, relative to its directory, handed to `sink` as (path, YAML
 /// without header), from the environment's `surveys` (one per source of [`sources`], see
@@ -67,7 +68,7 @@ pub fn render(
             .filter_map(|survey| survey.missing.take()),
     );
     // The last object of a key wins.
-    let mut targets: BTreeMap<&Key, Location> = BTreeMap::new();
+    let mut targets: HashMap<&Key, Location, FxBuildHasher> = HashMap::default();
     for (source, survey) in surveys.iter().enumerate() {
         for (object, facts) in survey.objects.iter().enumerate() {
             targets.insert(&facts.key, Location { source, object });

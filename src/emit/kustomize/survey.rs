@@ -17,6 +17,7 @@ use crate::check::model::{Deployment, Environment, Model};
 use crate::emit::k8s::{self, Object};
 use crate::emit::{parallel, yaml};
 use k8s_openapi::api::core::v1::PodSpec;
+use rustc_hash::FxBuildHasher;
 use std::collections::{BTreeMap, HashMap};
 
 /// An object's identity within one environment.
@@ -188,11 +189,15 @@ fn groups(model: &Model, sources: &[Vec<Source>]) -> Vec<Vec<(usize, usize)>> {
 struct Before<'a> {
     model: &'a Model,
     namespace: &'a str,
-    places: &'a BTreeMap<Key, Option<(usize, usize)>>,
+    places: &'a Places,
 }
 
-fn base_places(base: &[Vec<base::Facts>]) -> BTreeMap<Key, Option<(usize, usize)>> {
-    let mut places = BTreeMap::new();
+/// Each key of the base: its service's index and its place among that service's objects,
+/// `None` for a key the base has more than once. Only looked up, so hashed.
+type Places = HashMap<Key, Option<(usize, usize)>, FxBuildHasher>;
+
+fn base_places(base: &[Vec<base::Facts>]) -> Places {
+    let mut places = Places::default();
     for (service, objects) in base.iter().enumerate() {
         for (index, object) in objects.iter().enumerate() {
             places
