@@ -12,7 +12,8 @@
 //! * `replicas:` and `images:` (`newTag`) where the environment changes them. A workload an
 //!   autoscaler scales has no replicas, here as in the base, so `replicas:` never names it.
 //! * `patches:` what is left, inline in the kustomization and grouped by service in the
-//!   base's order: per object, JSON Patch operations ([`diff`], as the `json-patch` crate's) for the
+//!   base's order: per object, JSON Patch operations ([`diff`], as the `json-patch` crate's;
+//!   found without the object's tree where only scalars differ, see `scalars.rs`) for the
 //!   fields that still differ (the instance and version labels, resources, the ConfigMap
 //!   `envFrom` loads, strategy, ...), and a strategic-merge `$patch: delete` for each base
 //!   object the environment does not run (the single Deployment of a service that runs as
