@@ -27,7 +27,7 @@ pub fn diff(old: &Tree, new: &Tree) -> Patch {
 
 /// One step of the path from the root.
 #[derive(Clone, Copy)]
-enum Step<'v> {
+pub(super) enum Step<'v> {
     Key(&'v str),
     Index(usize),
 }
@@ -124,13 +124,18 @@ impl<'v> Walk<'v> {
             .push(PatchOperation::Remove(RemoveOperation { path }));
     }
 
-    /// The current path as a JSON Pointer, each key escaped.
+    /// The current path as a JSON Pointer.
     fn pointer(&self) -> PointerBuf {
-        PointerBuf::from_tokens(self.path.iter().map(|step| match step {
-            Step::Key(key) => Token::new(*key),
-            Step::Index(index) => Token::new(index.to_string()),
-        }))
+        pointer(&self.path)
     }
+}
+
+/// A path as a JSON Pointer, each key escaped.
+pub(super) fn pointer(path: &[Step]) -> PointerBuf {
+    PointerBuf::from_tokens(path.iter().map(|step| match step {
+        Step::Key(key) => Token::new(*key),
+        Step::Index(index) => Token::new(index.to_string()),
+    }))
 }
 
 /// Whether two field names are the same. Serde hands out one static text per field of a

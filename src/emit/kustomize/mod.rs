@@ -13,12 +13,15 @@ mod base;
 mod diff;
 mod kustomization;
 mod overlay;
+mod scalars;
+mod survey;
 mod transforms;
 mod tree;
 
 use super::{yaml, Options, Sink};
 use crate::check::model::Model;
 use kustomization::Kustomization;
+pub use survey::Oracle;
 
 /// The base and the overlays are rendered on up to `threads` threads and handed to `sink` a
 /// batch at a time.
@@ -47,16 +50,46 @@ pub fn emit(model: &Model, options: &Options, sink: &mut dyn Sink, threads: usiz
         "kustomize/base/kustomization.yaml".to_string(),
         format!("{header}{kustomization}"),
     );
-    // One environment after the other, each spread over the threads by service: there are
-    // fewer environments than cores to keep busy, and one overlay's work varies little.
-    for environment in super::environments(model, options) {
+    // The first pass over every environment at once, spread over the threads by service (a
+    // service's base objects serve all its environments); then each overlay's kustomization.
+    let environments: Vec<_> = super::environments(model, options).collect();
+    let directories: Vec<String> = environments
+        .iter()
+        .map(|environment| format!("kustomize/overlays/{}", environment.name.value))
+        .collect();
+    let surveys = survey::survey(model, &environments, &base, threads, &mut |index, files| {
+        if let Some(dir) = directories.get(index) {
+            let mut overlay_sink = OverlayFiles {
+                dir: dir.clone(),
+                header: &header,
+                sink: &mut *sink,
+            };
+            overlay_sink.take(files);
+        }
+    });
+    for ((environment, surveys), dir) in environments.iter().zip(surveys).zip(&directories) {
         let mut overlay_sink = OverlayFiles {
-            dir: format!("kustomize/overlays/{}", environment.name.value),
+            dir: dir.clone(),
             header: &header,
             sink,
         };
-        overlay::render(model, environment, &base, threads, &mut overlay_sink);
+        overlay::render(
+            model,
+            environment,
+            &base,
+            surveys,
+            threads,
+            &mut overlay_sink,
+        );
     }
+}
+
+/// The test oracle of the overlays' short cuts: every patch the first pass computes for the
+/// environments `options` selects, against the plain diff of the whole objects (see
+/// `tests/kustomize_scalars_equal_diff.rs`).
+pub fn patch_oracle(model: &Model, options: &Options) -> Oracle {
+    let environments: Vec<_> = super::environments(model, options).collect();
+    survey::oracle(model, &environments)
 }
 
 /// How many services' base files are rendered before the sink takes them.

@@ -12,7 +12,8 @@
 //! * `replicas:` and `images:` (`newTag`) where the environment changes them. A workload an
 //!   autoscaler scales has no replicas, here as in the base, so `replicas:` never names it.
 //! * `patches:` what is left, inline in the kustomization and grouped by service in the
-//!   base's order: per object, JSON Patch operations ([`diff`], as the `json-patch` crate's) for the
+//!   base's order: per object, JSON Patch operations ([`diff`], as the `json-patch` crate's;
+//!   found without the object's tree where only scalars differ, see `scalars.rs`) for the
 //!   fields that still differ (the instance and version labels, resources, the ConfigMap
 //!   `envFrom` loads, strategy, ...), and a strategic-merge `$patch: delete` for each base
 //!   object the environment does not run (the single Deployment of a service that runs as
@@ -27,83 +28,48 @@
 use super::base;
 use super::diff;
 use super::kustomization::{Image, Kustomization, Patch, Replicas, Target};
+use super::survey::{base_key, sources, Compared, Facts, Key, Source, Survey};
 use super::transforms;
 use super::tree::Tree;
-use crate::check::model::{Deployment, Environment, Model};
-use crate::emit::k8s::{self, Object};
+use crate::check::model::{Environment, Model};
+use crate::emit::k8s::Object;
 use crate::emit::{parallel, yaml, Sink};
+use rustc_hash::FxBuildHasher;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// An object's identity within one environment.
-type Key = (&'static str, String);
-
-fn key(object: &Object) -> Key {
-    (object.kind(), object.name().to_string())
-}
-
-fn base_key(object: &base::Facts) -> Key {
-    (object.kind, object.name.clone())
-}
-
-/// The files of the overlay, relative to its directory, as (path, YAML without header), handed
-/// to `sink`: the files of objects the base lacks a batch at a time, the kustomization last.
+/// The overlay's kustomization, relative to its directory, handed to `sink` as (path, YAML
+/// without header), from the environment's `surveys` (one per source of [`sources`], see
+/// [`super::survey`]), whose files of objects the base lacks have been handed over already.
 ///
-/// The environment's objects are built file by file on up to `threads` threads, and never
-/// all held at once: one pass notes what kustomize's fields need of each object (its key,
-/// replicas and images), writes the objects the base lacks, and compares each object that
-/// replaces a base object with that base object as `namespace:` and `replicas:` leave it.
-/// Only `images:` depends on the whole environment: where it rewrites a base object's images
-/// (or the object is not the last of its key), a second pass rebuilds the object's file and
-/// compares again with every transformer applied.
+/// The first pass compared each object that replaces a base object with that base object as
+/// `namespace:` and `replicas:` leave it. Only `images:` depends on the whole environment:
+/// where it rewrites a base object's images (or the object is not the last of its key), a
+/// second pass rebuilds the object's file and compares again with every transformer applied.
 pub fn render(
     model: &Model,
     environment: &Environment,
     base: &[Vec<base::Facts>],
+    mut surveys: Vec<Survey>,
     threads: usize,
     sink: &mut dyn Sink,
 ) {
     let namespace = environment.namespace.value.as_str();
-    let base_objects: Vec<(usize, usize, &base::Facts)> = base
-        .iter()
-        .enumerate()
-        .flat_map(|(service, objects)| {
-            objects
-                .iter()
-                .enumerate()
-                .map(move |(index, object)| (service, index, object))
-        })
-        .collect();
-    let places = base_places(&base_objects);
+    let base_objects = base.iter().enumerate().flat_map(|(service, objects)| {
+        objects
+            .iter()
+            .enumerate()
+            .map(move |(index, object)| (service, index, object))
+    });
     let sources = sources(model, environment);
-    let before = Before {
-        model,
-        namespace,
-        places: &places,
-    };
-    // One survey per source, empty for a source with no file; the files of objects the base
-    // lacks go to the sink a batch at a time.
     let mut overlay = Overlay::new(namespace, base.len());
-    let mut surveys = Vec::with_capacity(sources.len());
-    for batch in sources.chunks(SURVEY_BATCH) {
-        let mut done = parallel::map(threads, batch, |source| {
-            source
-                .build(model, environment)
-                .map(|(file, objects)| Survey::of(file, &objects, &before))
-                .unwrap_or_default()
-        });
-        let files: Vec<(String, String)> = done
+    overlay.kustomization.resources.extend(
+        surveys
             .iter_mut()
-            .filter_map(|survey| survey.missing.take())
-            .collect();
-        for (file, _) in &files {
-            overlay.kustomization.resources.push(file.clone());
-        }
-        sink.take(files);
-        surveys.extend(done);
-    }
+            .filter_map(|survey| survey.missing.take()),
+    );
     // The last object of a key wins.
-    let mut targets: BTreeMap<&Key, Location> = BTreeMap::new();
+    let mut targets: HashMap<&Key, Location, FxBuildHasher> = HashMap::default();
     for (source, survey) in surveys.iter().enumerate() {
         for (object, facts) in survey.objects.iter().enumerate() {
             targets.insert(&facts.key, Location { source, object });
@@ -153,174 +119,6 @@ pub fn render(
     sink.put("kustomization.yaml".to_string(), overlay.finish());
 }
 
-/// How many files the first pass surveys before handing their extra resources to the sink.
-const SURVEY_BATCH: usize = 512;
-
-/// Where the environment's files come from, in file order: the Namespace, then one file per
-/// deployment.
-#[derive(Clone, Copy)]
-enum Source<'m> {
-    Namespace,
-    Deployment(&'m Deployment),
-}
-
-impl Source<'_> {
-    fn build(&self, model: &Model, environment: &Environment) -> Option<(String, Vec<Object>)> {
-        match self {
-            Source::Namespace => Some(k8s::namespace_file(model, environment)),
-            Source::Deployment(deployment) => k8s::deployment_file(model, deployment),
-        }
-    }
-}
-
-fn sources<'m>(model: &'m Model, environment: &'m Environment) -> Vec<Source<'m>> {
-    std::iter::once(Source::Namespace)
-        .chain(
-            model
-                .deployments_in(&environment.name.value)
-                .map(Source::Deployment),
-        )
-        .collect()
-}
-
-/// What the overlay needs to know of one file of the environment.
-#[derive(Default)]
-struct Survey {
-    /// The file name and, as YAML documents, its objects the base lacks (if any).
-    missing: Option<(String, String)>,
-    /// Each object's facts, in file order.
-    objects: Vec<Facts>,
-}
-
-/// What kustomize's fields need of one object of the environment.
-struct Facts {
-    key: Key,
-    replicas: Option<u64>,
-    images: Vec<String>,
-    /// Whether the base lacks it.
-    missing: bool,
-    /// Its patch against the base object of its key, if that key is the base's once.
-    compared: Option<Compared>,
-}
-
-/// Where each key of the base is (its service's index and its place among that service's
-/// objects), `None` for a key the base has more than once, and what the first pass needs to
-/// compare objects with them.
-struct Before<'a> {
-    model: &'a Model,
-    namespace: &'a str,
-    places: &'a BTreeMap<Key, Option<(usize, usize)>>,
-}
-
-fn base_places(
-    base_objects: &[(usize, usize, &base::Facts)],
-) -> BTreeMap<Key, Option<(usize, usize)>> {
-    let mut places = BTreeMap::new();
-    for &(service, index, object) in base_objects {
-        places
-            .entry(base_key(object))
-            .and_modify(|place| *place = None)
-            .or_insert(Some((service, index)));
-    }
-    places
-}
-
-/// An object's patch, computed in the first pass from what is known there: the base object
-/// after `namespace:` and the `replicas:` its own replicas call for, before `images:`, which
-/// only the whole environment decides.
-struct Compared {
-    /// The base object compared with: its service and place.
-    base: (usize, usize),
-    /// The replicas `replicas:` was taken to give it.
-    replicas: Option<u64>,
-    /// The names of the base object's container images, any of which `images:` may rewrite.
-    image_names: Vec<String>,
-    /// The patch's YAML, `None` when nothing differs.
-    text: Option<String>,
-}
-
-impl Compared {
-    /// Whether this patch is the one the second pass would compute for `kept`: the same base
-    /// object, the same replicas, and no `images:` entry for the base object's images.
-    fn holds(&self, kept: &Kept, edits: &Edits) -> bool {
-        self.base == (kept.service, kept.index)
-            && self.replicas == kept.replicas
-            && !edits
-                .images
-                .iter()
-                .any(|image| self.image_names.contains(&image.name))
-    }
-}
-
-impl Survey {
-    fn of(file: String, objects: &[Object], before: &Before) -> Survey {
-        // The base objects compared with, rebuilt once per service (usually one).
-        let mut rebuilt: BTreeMap<usize, Vec<Object>> = BTreeMap::new();
-        let objects: Vec<(Facts, &Object)> = objects
-            .iter()
-            .map(|object| {
-                let key = key(object);
-                let place = before.places.get(&key);
-                let replicas = transforms::replicas(object);
-                let compared = place
-                    .copied()
-                    .flatten()
-                    .and_then(|place| compare(before, &mut rebuilt, place, object, replicas));
-                let facts = Facts {
-                    missing: place.is_none(),
-                    key,
-                    replicas,
-                    images: transforms::images(object),
-                    compared,
-                };
-                (facts, object)
-            })
-            .collect();
-        let missing: Vec<&Object> = objects
-            .iter()
-            .filter(|(facts, _)| facts.missing)
-            .map(|(_, object)| *object)
-            .collect();
-        Survey {
-            missing: (!missing.is_empty()).then(|| (file, yaml::documents(&missing))),
-            objects: objects.into_iter().map(|(facts, _)| facts).collect(),
-        }
-    }
-}
-
-/// An object's patch against the base object at `place`, with `namespace:` and the
-/// `replicas:` the object's `replicas` call for applied to the base object.
-fn compare(
-    before: &Before,
-    rebuilt: &mut BTreeMap<usize, Vec<Object>>,
-    (service, index): (usize, usize),
-    object: &Object,
-    replicas: Option<u64>,
-) -> Option<Compared> {
-    let base_objects = rebuilt.entry(service).or_insert_with(|| {
-        before
-            .model
-            .services
-            .get(service)
-            .map(|declared| base::service_objects(before.model, declared))
-            .unwrap_or_default()
-    });
-    let base_object = base_objects.get(index)?;
-    let replicas = replicas.filter(|count| transforms::replicas(base_object) != Some(*count));
-    let mut value = as_tree(base_object);
-    transforms::set_namespace(&mut value, before.namespace);
-    if let Some(count) = replicas {
-        transforms::set_replicas(&mut value, count);
-    }
-    let operations = diff::diff(&value, &as_tree(object));
-    Some(Compared {
-        base: (service, index),
-        replicas,
-        image_names: transforms::image_names(&value),
-        text: (!operations.0.is_empty()).then(|| yaml::document_text(&operations)),
-    })
-}
-
 /// An object of the environment: its file (index in [`sources`]) and its place in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Location {
@@ -348,6 +146,17 @@ struct Edits<'o> {
     images: &'o [Image],
 }
 
+/// Whether the first pass's patch is the one the second pass would compute for `kept`: the
+/// same base object, the same replicas, and no `images:` entry for the base object's images.
+fn holds(compared: &Compared, kept: &Kept, edits: &Edits) -> bool {
+    compared.base == (kept.service, kept.index)
+        && compared.replicas == kept.replicas
+        && !edits
+            .images
+            .iter()
+            .any(|image| compared.image_names.contains(&image.name))
+}
+
 /// The patch of every kept object that needs one, as (index in `kept`, YAML), in `kept`
 /// order: the one compared in the first pass where it holds, else compared again.
 fn settle(
@@ -366,7 +175,7 @@ fn settle(
             .get_mut(kept.target.source)
             .and_then(|survey| survey.objects.get_mut(kept.target.object))
             .and_then(|facts| facts.compared.take())
-            .filter(|compared| compared.holds(kept, edits));
+            .filter(|compared| holds(compared, kept, edits));
         match compared {
             Some(compared) => texts.extend(compared.text.map(|text| (index, text))),
             None => again.push(index),

@@ -22,6 +22,43 @@ pub(crate) fn set_namespace(object: &mut Tree, namespace: &str) {
     }
 }
 
+/// What `work` gives for `object` as `namespace:` and `replicas:` (where `replicas` is given)
+/// leave it; the object is put back as it was after, so that one tree of a base object serves
+/// every environment.
+pub(crate) fn transformed<R>(
+    object: &mut Tree,
+    namespace: &str,
+    replicas: Option<u64>,
+    work: impl FnOnce(&Tree) -> R,
+) -> R {
+    let saved_namespace = object
+        .get("metadata")
+        .map(|metadata| metadata.get("namespace").cloned());
+    let saved_replicas = object.get("spec").map(|spec| spec.get("replicas").cloned());
+    set_namespace(object, namespace);
+    if let Some(count) = replicas {
+        set_replicas(object, count);
+    }
+    let result = work(object);
+    restore(object, "metadata", "namespace", saved_namespace);
+    restore(object, "spec", "replicas", saved_replicas);
+    result
+}
+
+/// Puts field `name` of field `parent` back as it was (`saved`: `None` when there was no
+/// parent, `Some(None)` when the parent lacked the field).
+fn restore(object: &mut Tree, parent: &str, name: &'static str, saved: Option<Option<Tree>>) {
+    let (Some(saved), Some(parent)) = (saved, object.get_mut(parent)) else {
+        return;
+    };
+    match saved {
+        Some(value) => parent.insert(name, value),
+        None => {
+            parent.remove(name);
+        }
+    }
+}
+
 /// `spec.replicas` of a Deployment; `None` for other kinds.
 pub fn replicas(object: &Object) -> Option<u64> {
     match object {

@@ -86,6 +86,15 @@ impl Tree {
         }
     }
 
+    /// Removes field `name` of an object, giving its value (nothing for another value).
+    pub fn remove(&mut self, name: &str) -> Option<Tree> {
+        let Tree::Object(fields) = self else {
+            return None;
+        };
+        let found = fields.binary_search_by(|(field, _)| field.as_ref().cmp(name));
+        found.ok().map(|index| fields.remove(index).1)
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Tree::String(text) => Some(text),
@@ -136,7 +145,7 @@ impl ser::Error for Unsupported {
 type Built = Result<Tree, Unsupported>;
 
 /// Builds a [`Tree`] the way `serde_json`'s value serializer builds a `Value`.
-struct Builder;
+pub(super) struct Builder;
 
 impl ser::Serializer for Builder {
     type Ok = Tree;
@@ -280,7 +289,7 @@ fn from_json(value: Value) -> Tree {
 }
 
 /// The items of a sequence, a tuple, or a tuple variant (`variant`).
-struct Items {
+pub(super) struct Items {
     variant: Option<&'static str>,
     items: Vec<Tree>,
 }
@@ -352,7 +361,7 @@ impl ser::SerializeTupleVariant for Items {
 }
 
 /// The fields of a map, a struct, or a struct variant (`variant`).
-struct Fields {
+pub(super) struct Fields {
     variant: Option<&'static str>,
     fields: Vec<(Name, Tree)>,
     next_key: Option<Name>,
@@ -430,7 +439,7 @@ impl ser::SerializeStructVariant for Fields {
 
 /// A map key as text, the way serde_json writes one: strings and what reads as one (numbers,
 /// booleans, characters, unit variants); anything else fails, as there.
-fn key_text<T: Serialize + ?Sized>(key: &T) -> Result<String, Unsupported> {
+pub(super) fn key_text<T: Serialize + ?Sized>(key: &T) -> Result<String, Unsupported> {
     match key.serialize(Builder)? {
         Tree::String(text) => Ok(text),
         Tree::Bool(flag) => Ok(flag.to_string()),
