@@ -9,9 +9,8 @@
 
 use super::memo::{DeclarationKey, Memo};
 use super::model::Policy;
-use super::modules::{Role, Sources};
+use super::modules::{Parsed, Role, Sources};
 use super::provenance::Shadow;
-use super::resolutions::Resolutions;
 use super::schema::{PROBE_KINDS, STRATEGY_KINDS, TOOLCHAIN_KINDS};
 use super::scope::{Declared, Scopes};
 use super::templates::{Expander, Template};
@@ -39,8 +38,6 @@ pub(crate) struct Program<'s> {
     pub policies: Vec<Policy>,
     /// Imported strategies by the span where they are used, to name them in the model.
     pub strategy_names: Vec<(Span, String)>,
-    /// What each name refers to, for the language server.
-    pub resolutions: Resolutions,
     /// The memo key of each of `declarations` that is the parsed declaration as written.
     pub keys: Vec<Option<DeclarationKey>>,
 }
@@ -54,13 +51,10 @@ pub(crate) fn prepare<'s>(
     sources: &'s Sources,
     memo: &mut Memo,
 ) -> Program<'s> {
-    let scopes = Scopes::build(checker, sources);
+    let scopes = Scopes::build(checker, sources.parsed());
     let mut expander = Expander::new(&scopes);
-    check_templates(checker, &mut expander, sources);
-    let mut program = Program {
-        resolutions: super::resolutions::record(&scopes, &expander, sources),
-        ..Program::default()
-    };
+    check_templates(checker, &mut expander, sources.parsed());
+    let mut program = Program::default();
     let rewritten = rewrite_roots(checker, &mut expander, sources, &mut program.waivers, memo);
     let mut shadows = std::mem::take(&mut expander.shadows);
     program.strategy_names = std::mem::take(&mut expander.strategy_names);
@@ -237,7 +231,11 @@ fn broken(item: &Item) -> Declaration {
 /// Checks every template (and every strategy of a module) on its own, as an instance of its
 /// kind, so a mistake in an unused template is still reported. Fields the template leaves to
 /// its users (a service's image, a probe's port) are not required here.
-fn check_templates<'s>(checker: &mut Checker, expander: &mut Expander<'s>, sources: &'s Sources) {
+pub(crate) fn check_templates<'s>(
+    checker: &mut Checker,
+    expander: &mut Expander<'s>,
+    sources: Parsed<'s>,
+) {
     for (index, module) in sources.modules.iter().enumerate() {
         let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
         for declaration in &module.declarations {
