@@ -120,7 +120,7 @@ fn check_loaded(sources: &Sources, diagnostics: &mut Vec<Diagnostic>, memo: &mut
     let program = program::prepare(&mut checker, sources, memo);
     let (mut model, names) = check::lower(&mut checker, &program.declarations, memo);
     program::attach(&mut checker, &mut model, &program, &names);
-    checker.report_all(crate::graph::analyse(&mut model, &names));
+    checker.report_all(crate::graph::analyse_with(&mut model, &names, memo));
     check::finish(&mut checker, &mut model, memo);
     program::conclude(&mut checker, &model, &names);
     memo.end(&model);
