@@ -468,9 +468,13 @@ fn the_services_graph_is_taken_from_the_memo_only_while_names_and_dependencies_s
         ("services-1.slip", &|t| {
             t.replace("depends_on = [svc-1-1]", "depends_on = [svc-1-3]")
         }),
-        ("services-0.slip", &|t| t.replace("  depends_on = [svc-0-2]\n", "")),
+        ("services-0.slip", &|t| {
+            t.replace("  depends_on = [svc-0-2]\n", "")
+        }),
         // A renamed service: the order changes, and a dependency on it is unknown.
-        ("services-2.slip", &|t| t.replace("service svc-2-3", "service svc-2-9")),
+        ("services-2.slip", &|t| {
+            t.replace("service svc-2-3", "service svc-2-9")
+        }),
         ("app.slip", &|t| t.to_string()),
     ]);
 }

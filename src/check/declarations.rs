@@ -103,8 +103,7 @@ impl<'a> Named<'a> {
             sorted_if_distinct(&self.strategies),
             sorted_if_distinct(&self.policies),
         ];
-        let [Some(services), Some(environments), Some(strategies), Some(policies)] = sorted
-        else {
+        let [Some(services), Some(environments), Some(strategies), Some(policies)] = sorted else {
             for item in self.in_order {
                 add(checker, declared, item);
             }
@@ -171,7 +170,10 @@ fn sort_by_kind<'a>(
 }
 
 /// The table of the declarations of `kind` (one of the four named kinds).
-fn table_of<'d, 'a>(declared: &'d mut Declared<'a>, kind: &str) -> &'d mut BTreeMap<&'a str, &'a Item> {
+fn table_of<'d, 'a>(
+    declared: &'d mut Declared<'a>,
+    kind: &str,
+) -> &'d mut BTreeMap<&'a str, &'a Item> {
     match kind {
         "service" => &mut declared.services,
         "environment" => &mut declared.environments,

@@ -176,7 +176,11 @@ pub fn analyse(model: &mut Model, declared: &DeclaredNames) -> Vec<Diagnostic> {
 
 /// [`analyse`], taking the services' cycles and order from `memo` when their graph is the
 /// last check's.
-pub fn analyse_with(model: &mut Model, declared: &DeclaredNames, memo: &mut Memo) -> Vec<Diagnostic> {
+pub fn analyse_with(
+    model: &mut Model,
+    declared: &DeclaredNames,
+    memo: &mut Memo,
+) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let checker = &mut problems;
     check_references(checker, model, declared);
@@ -240,7 +244,10 @@ fn dependency_fingerprint(model: &Model) -> u64 {
             hasher.update(dependency.value.as_bytes());
             let span = dependency.span;
             number(&mut hasher, u64::from(span.file.0));
-            number(&mut hasher, (u64::from(span.start) << 32) | u64::from(span.end));
+            number(
+                &mut hasher,
+                (u64::from(span.start) << 32) | u64::from(span.end),
+            );
         }
     }
     hasher.digest()
