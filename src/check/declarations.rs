@@ -123,10 +123,11 @@ fn sorted_if_distinct<'a>(items: &[&'a Item]) -> Option<Vec<(&'a str, &'a Item)>
         .map(|item| (item.name.text.as_str(), *item))
         .collect();
     sorted.sort_by_key(|(name, _)| *name);
-    sorted
-        .windows(2)
-        .all(|pair| pair[0].0 != pair[1].0)
-        .then_some(sorted)
+    let distinct = sorted
+        .iter()
+        .zip(sorted.iter().skip(1))
+        .all(|((name, _), (next, _))| name != next);
+    distinct.then_some(sorted)
 }
 
 /// Puts `item` with the declarations of its kind; an unknown kind is reported.
