@@ -124,9 +124,8 @@ fn sorted_if_distinct<'a>(items: &[&'a Item]) -> Option<Vec<(&'a str, &'a Item)>
         .collect();
     sorted.sort_by_key(|(name, _)| *name);
     let distinct = sorted
-        .iter()
-        .zip(sorted.iter().skip(1))
-        .all(|((name, _), (next, _))| name != next);
+        .windows(2)
+        .all(|pair| matches!(pair, [(name, _), (next, _)] if name != next));
     distinct.then_some(sorted)
 }
 
