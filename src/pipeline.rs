@@ -24,15 +24,22 @@ pub struct Checked {
     /// One per file: its path, whether it is one of the spec's own files or a module, and its
     /// resolved imports. Empty when nothing was checked.
     pub units: Vec<Unit>,
-    /// Every declaration of the parsed files and what each name that refers to one resolves
-    /// to, as the checker resolved it (for the language server's navigation).
-    pub resolutions: Resolutions,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Checked {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Every declaration of the parsed files and what each name that refers to one resolves
+    /// to, as the checker resolves it (for the language server's navigation). Made from the
+    /// trees on each call; the check itself does not need it.
+    pub fn resolutions(&self) -> Resolutions {
+        check::resolutions::resolve(modules::Parsed {
+            modules: &self.modules,
+            units: &self.units,
+        })
     }
 }
 
@@ -62,7 +69,7 @@ pub fn check_project_with(
 ) -> Checked {
     let project = Project { root, loader };
     let (sources, mut diagnostics) = modules::load(roots, project);
-    let (model, resolutions) = check_loaded(&sources, &mut diagnostics, memo);
+    let model = check_loaded(&sources, &mut diagnostics, memo);
     diagnostics.extend(check::dockerfiles::check(&model, project));
     diagnostics::sort(&mut diagnostics);
     let Sources {
@@ -75,7 +82,6 @@ pub fn check_project_with(
         modules,
         files,
         units,
-        resolutions,
         diagnostics,
     }
 }
@@ -96,16 +102,11 @@ pub fn parse_all(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) -> Vec
 
 /// Checks loaded sources. Diagnostics are appended unsorted.
 pub fn check_sources(sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> Model {
-    check_loaded(sources, diagnostics, &mut Memo::off()).0
+    check_loaded(sources, diagnostics, &mut Memo::off())
 }
 
-/// Checks loaded sources and keeps what their names resolved to. Diagnostics are appended
-/// unsorted.
-fn check_loaded(
-    sources: &Sources,
-    diagnostics: &mut Vec<Diagnostic>,
-    memo: &mut Memo,
-) -> (Model, Resolutions) {
+/// Checks loaded sources, taking what it can from `memo`. Diagnostics are appended unsorted.
+fn check_loaded(sources: &Sources, diagnostics: &mut Vec<Diagnostic>, memo: &mut Memo) -> Model {
     // "Did you mean" compares names pairwise; bound that work for the whole check.
     let _budget = diagnostics::SuggestionBudget::for_one_check();
     let mut checker = Checker::default();
@@ -116,17 +117,17 @@ fn check_loaded(
             .iter()
             .map(|file| (file.name.as_str(), file.text.as_str())),
     );
-    let mut program = program::prepare(&mut checker, sources, memo);
+    let program = program::prepare(&mut checker, sources, memo);
     let (mut model, names) = check::lower(&mut checker, &program.declarations, memo);
     program::attach(&mut checker, &mut model, &program, &names);
-    checker.report_all(crate::graph::analyse(&mut model, &names));
+    checker.report_all(crate::graph::analyse_with(&mut model, &names, memo));
     check::finish(&mut checker, &mut model, memo);
     program::conclude(&mut checker, &model, &names);
     memo.end(&model);
     let mut found = checker.into_diagnostics();
     provenance::annotate(&mut found, &program.shadows, sources);
     diagnostics.extend(found);
-    (model, std::mem::take(&mut program.resolutions))
+    model
 }
 
 /// A spec whose files declare nothing at all (only blank lines and comments) is an error:

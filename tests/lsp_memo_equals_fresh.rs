@@ -3,7 +3,8 @@
 //! syntax, unknown fields, defaults and overrides, strategies, `after`, templates, the app's
 //! registry, duplicates, typos that ask for suggestions), the check that reuses the last
 //! check's work gives, after every edit, exactly the diagnostics (rendered, and every field)
-//! and the model of a fresh check of the same texts.
+//! and the model of a fresh check of the same texts. Each model is handed back to the memo, as
+//! the server hands it back, so the next check moves what it keeps out of it.
 
 mod random_support;
 
@@ -377,6 +378,9 @@ fn after_every_edit_the_memoised_check_equals_a_fresh_one() {
             slipway::check_project_with(roots(&files), Path::new(""), &NoFiles, &mut memo);
         hits += memo.hits;
         assert_same(step, what, &checked, &files);
+        // As the server does: the model goes back to the memo, to be taken apart by the next
+        // check (its services, deployments and service order).
+        memo.recycle(checked.model, memo.generation());
     }
     assert!(
         kinds_applied.iter().all(|applied| *applied > 0),
@@ -402,14 +406,14 @@ fn a_clean_spec_is_checked_once_and_then_taken_from_the_memo() {
     let again = slipway::check_project_with(roots(&files), Path::new(""), &NoFiles, &mut memo);
     // Only the 16 services that use a template are expanded, lowered and deployed again; the
     // 8 others, the app, the policy and the environments' expansions take 29 pieces of work
-    // and 8 x 3 deployments from the memo.
-    assert_eq!((memo.hits, memo.misses), (29 + 24, 16));
+    // and 8 x 3 deployments from the memo, and the services' graph is the last check's.
+    assert_eq!((memo.hits, memo.misses), (29 + 24 + 1, 16));
     assert_same(0, "the same texts", &again, &files);
     // A model from another check than the last is not taken back: its 8 services are lowered
-    // and deployed again.
+    // and deployed again, and the graph (whose order is in that model) analysed again.
     memo.recycle(again.model, stale);
     slipway::check_project_with(roots(&files), Path::new(""), &NoFiles, &mut memo);
-    assert_eq!((memo.hits, memo.misses), (29 - 8, 16 + 8 + 24));
+    assert_eq!((memo.hits, memo.misses), (29 - 8, 16 + 8 + 24 + 1));
 }
 
 /// An edit of one file: its name and how its text changes.
@@ -443,5 +447,34 @@ fn a_template_declared_later_reaches_a_service_that_named_it_before() {
         ("templates.slip", &|t| {
             t.replace("template healthz", "template healthy")
         }),
+    ]);
+}
+
+#[test]
+fn the_services_graph_is_taken_from_the_memo_only_while_names_and_dependencies_stay() {
+    check_each(&[
+        // A cycle: svc-0-2 already depends on svc-0-1.
+        ("services-0.slip", &|t| {
+            t.replace(
+                "service svc-0-1 from web {\n",
+                "service svc-0-1 from web {\n  depends_on = [svc-0-2]\n",
+            )
+        }),
+        // Nothing of the graph changes: its cycle is replayed.
+        ("app.slip", &|t| t.to_string()),
+        // The cycle's edges move: its labels follow them.
+        ("services-0.slip", &|t| format!("// every span moves\n{t}")),
+        ("app.slip", &|t| t.to_string()),
+        ("services-1.slip", &|t| {
+            t.replace("depends_on = [svc-1-1]", "depends_on = [svc-1-3]")
+        }),
+        ("services-0.slip", &|t| {
+            t.replace("  depends_on = [svc-0-2]\n", "")
+        }),
+        // A renamed service: the order changes, and a dependency on it is unknown.
+        ("services-2.slip", &|t| {
+            t.replace("service svc-2-3", "service svc-2-9")
+        }),
+        ("app.slip", &|t| t.to_string()),
     ]);
 }

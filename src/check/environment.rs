@@ -505,14 +505,14 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
 /// service must expose a port.
 pub(crate) fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
     let tracked = tracked_names(model);
-    for deployment in &model.deployments {
+    for (place, deployment) in model.deployments.iter().enumerate() {
         if !matches!(
             deployment.strategy.kind,
             StrategyKind::Canary { .. } | StrategyKind::BlueGreen { .. }
         ) {
             continue;
         }
-        let Some(service) = model.service(&deployment.service) else {
+        let Some(service) = service_at(model, place, deployment) else {
             continue;
         };
         if let Some(environment) = model.environment(&deployment.environment) {
@@ -538,6 +538,18 @@ pub(crate) fn check_traffic_strategies(checker: &mut Checker, model: &Model) {
             .with_help("declare the port traffic arrives on (`ports { http = 8080 }`), or use `rolling` for services that receive no traffic"),
         );
     }
+}
+
+/// The service of the deployment at `place` in the model's deployments. [`deployments`]
+/// writes them environment by environment, each in the services' order, so the service at
+/// the same place in its environment's block is tried first; the search by name (a dozen
+/// string comparisons for each of thousands of deployments) only when it is another.
+fn service_at<'m>(model: &'m Model, place: usize, deployment: &Deployment) -> Option<&'m Service> {
+    let same_place = model
+        .services
+        .get(place % model.services.len().max(1))
+        .filter(|service| service.name.value == deployment.service);
+    same_place.or_else(|| model.service(&deployment.service))
 }
 
 /// A canary or blue-green strategy needs a mesh to split traffic between its tracks, and

@@ -17,7 +17,10 @@
 //!   caller hands back ([`Memo::recycle`]; when it does not, the service is lowered again);
 //! * a service's deployment in an environment, keyed by the service's declaration, the app
 //!   and the environment (overrides included; a fingerprint of their values): moved out of
-//!   the last check's model when the caller hands it back ([`Memo::recycle`]), not copied.
+//!   the last check's model when the caller hands it back ([`Memo::recycle`]), not copied;
+//! * the analysis of the services' dependency graph (its cycles and the service order),
+//!   keyed by a fingerprint of every service's name and dependencies, where they are written:
+//!   the cycles' diagnostics are kept, the order is moved out of the last check's model.
 //!
 //! Each entry holds the diagnostics its work reported, replayed at the same point of the
 //! check in the same order, and the "did you mean" budget it spent (see
@@ -69,6 +72,15 @@ struct Lowered {
     replay: Replay,
 }
 
+/// What the services' dependency graph gave, by a fingerprint of its nodes and edges: the
+/// cycles' diagnostics, and the order once the model that holds it is handed back.
+#[derive(Debug)]
+struct ServiceGraph {
+    fingerprint: u64,
+    diagnostics: Vec<Diagnostic>,
+    order: Option<Vec<String>>,
+}
+
 /// The entries of one check.
 #[derive(Debug, Default)]
 struct Tables {
@@ -106,6 +118,8 @@ pub struct Memo {
     /// those services once the model is handed back.
     placed_services: Table<DeclarationKey, usize>,
     recycled_services: Vec<Option<Service>>,
+    /// The last check's analysis of the services' dependency graph.
+    service_graph: Option<ServiceGraph>,
     /// Which check this is; a model is taken back only from the check before.
     generation: u64,
     /// How many pieces of work this check took from the memo, and did afresh.
@@ -135,6 +149,7 @@ impl Memo {
             recycled: Vec::new(),
             placed_services: Table::default(),
             recycled_services: Vec::new(),
+            service_graph: None,
             generation: 0,
             hits: 0,
             misses: 0,
@@ -218,6 +233,9 @@ impl Memo {
     /// check is dropped.
     pub fn recycle(&mut self, model: Model, generation: u64) {
         if self.on && generation == self.generation {
+            if let Some(graph) = &mut self.service_graph {
+                graph.order = Some(model.service_order);
+            }
             self.recycled = model.deployments.into_iter().map(Some).collect();
             self.recycled_services = model.services.into_iter().map(Some).collect();
         }
@@ -270,6 +288,43 @@ impl Memo {
                 compute()
             }
         }
+    }
+
+    /// Whether the memo keeps anything (work for a key is wasted when it does not).
+    pub(crate) fn is_on(&self) -> bool {
+        self.on
+    }
+
+    /// The diagnostics and service order of the services' dependency graph, as `analyse`
+    /// makes them, taken from the last check when its graph had the same `fingerprint` (of
+    /// every service's name and dependencies, with their spans) and its model was handed
+    /// back. The cycles report nothing that depends on the suggestion budget.
+    pub(crate) fn service_graph(
+        &mut self,
+        fingerprint: Option<u64>,
+        analyse: impl FnOnce() -> (Vec<Diagnostic>, Vec<String>),
+    ) -> (Vec<Diagnostic>, Vec<String>) {
+        let Some(fingerprint) = fingerprint.filter(|_| self.on) else {
+            return analyse();
+        };
+        let kept = self
+            .service_graph
+            .as_mut()
+            .filter(|graph| graph.fingerprint == fingerprint);
+        if let Some(graph) = kept {
+            if let Some(order) = graph.order.take() {
+                self.hits += 1;
+                return (graph.diagnostics.clone(), order);
+            }
+        }
+        self.misses += 1;
+        let (diagnostics, order) = analyse();
+        self.service_graph = Some(ServiceGraph {
+            fingerprint,
+            diagnostics: diagnostics.clone(),
+            order: None,
+        });
+        (diagnostics, order)
     }
 
     /// The key of declaration `index` of file `file`; `None` when the memo is off.

@@ -159,16 +159,48 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// The trees and units, borrowed: what the scopes and the name table read.
+    pub fn parsed(&self) -> Parsed<'_> {
+        Parsed {
+            modules: &self.modules,
+            units: &self.units,
+        }
+    }
+
     pub fn unit(&self, file: FileId) -> Option<&Unit> {
         self.units.get(file.0 as usize)
     }
 
     pub fn role(&self, file: FileId) -> Role {
-        self.unit(file).map_or(Role::Root, |unit| unit.role)
+        self.parsed().role(file)
     }
 
     /// Labels for the imports that led from a root file to `file`, nearest first.
     pub fn chain(&self, file: FileId) -> Vec<(Span, String)> {
+        self.parsed().chain(file)
+    }
+}
+
+/// The parsed files of a spec and how each was reached, borrowed from [`Sources`] during a
+/// check, or from a [`crate::Checked`] after it (the language server's name table is made
+/// from these on first use). File ids index both lists.
+#[derive(Debug, Clone, Copy)]
+pub struct Parsed<'a> {
+    pub modules: &'a [Module],
+    pub units: &'a [Unit],
+}
+
+impl<'a> Parsed<'a> {
+    pub fn unit(self, file: FileId) -> Option<&'a Unit> {
+        self.units.get(file.0 as usize)
+    }
+
+    pub fn role(self, file: FileId) -> Role {
+        self.unit(file).map_or(Role::Root, |unit| unit.role)
+    }
+
+    /// Labels for the imports that led from a root file to `file`, nearest first.
+    pub fn chain(self, file: FileId) -> Vec<(Span, String)> {
         let mut labels = Vec::new();
         let mut current = file;
         while let Some((importer, span)) = self.unit(current).and_then(|unit| unit.parent) {

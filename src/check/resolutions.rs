@@ -16,15 +16,21 @@
 //! wherever it is written (in a module's template too), to every declaration of the name
 //! (two when it is declared twice, which is reported elsewhere).
 //!
-//! The table is built in one walk over the parsed trees, before templates are expanded, so
-//! each reference is recorded once, at the place it is written, even when the template that
-//! holds it is expanded into many services; the walk does not depend on a declaration
-//! lowering without errors. It holds spans and names only, no part of a tree.
+//! The table is built in one walk over the parsed trees, as written (templates are not
+//! expanded into them), so each reference is recorded once, at the place it is written, even
+//! when the template that holds it is expanded into many services; the walk does not depend
+//! on a declaration lowering without errors. It holds spans and names only, no part of a tree.
+//! A check does not build it: only the language server reads it, and only for navigation, so
+//! it is made from a checked spec's trees when first asked for ([`resolve`], through
+//! `Checked::resolutions`), with the scopes and templates built again as the check built
+//! them, and an edit does not pay for it.
 
-use super::modules::{Role, Sources};
+use super::modules::{Parsed, Role};
 use super::schema::{self, Field, Schema, Shape, STRATEGY_KINDS};
 use super::scope::{Found, ScopeId, Scopes};
 use super::templates::{Expander, SITES};
+use super::Checker;
+use crate::diagnostics::SuggestionBudget;
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{Declaration, Entry, Expr, ExprKind, Ident, Item, Object, Path};
 use std::borrow::Cow;
@@ -90,13 +96,21 @@ impl Resolutions {
     }
 }
 
+/// The declarations and resolutions of every file of `parsed`: the scopes and templates are
+/// built as a check builds them (what they report is dropped: the check reported it), then
+/// the trees are walked.
+pub fn resolve(parsed: Parsed<'_>) -> Resolutions {
+    let _budget = SuggestionBudget::for_one_check();
+    let mut scratch = Checker::default();
+    let scopes = Scopes::build(&mut scratch, parsed);
+    let mut expander = Expander::new(&scopes);
+    super::program::check_templates(&mut scratch, &mut expander, parsed);
+    record(&scopes, &expander, parsed)
+}
+
 /// Records the declarations and resolutions of every file in `sources`. `expander` has built
 /// every template, so the kind of a template built `from` another is known.
-pub(crate) fn record<'s>(
-    scopes: &Scopes<'s>,
-    expander: &Expander<'s>,
-    sources: &'s Sources,
-) -> Resolutions {
+fn record<'s>(scopes: &Scopes<'s>, expander: &Expander<'s>, sources: Parsed<'s>) -> Resolutions {
     let mut walk = Walk {
         scopes,
         expander,
@@ -123,7 +137,7 @@ pub(crate) fn record<'s>(
 
 /// The root files' services, environments and strategies (kind, name and the name's span),
 /// the names of declarations that did not parse included, sorted by kind and name.
-fn own_declarations(sources: &Sources) -> Vec<(&str, &str, Span)> {
+fn own_declarations(sources: Parsed<'_>) -> Vec<(&str, &str, Span)> {
     let mut own = Vec::new();
     for (index, module) in sources.modules.iter().enumerate() {
         let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
@@ -359,7 +373,7 @@ impl<'s> Walk<'_, 's> {
     }
 
     /// The names the file's imports list, each in the module it is imported from.
-    fn imports(&mut self, sources: &Sources) {
+    fn imports(&mut self, sources: Parsed<'_>) {
         let Some(unit) = sources.unit(self.file) else {
             return;
         };

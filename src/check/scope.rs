@@ -10,7 +10,7 @@
 //! spec.
 
 use super::duplicate_name::DuplicateName;
-use super::modules::{Role, Sources};
+use super::modules::{Parsed, Role};
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
@@ -55,7 +55,7 @@ struct Scope<'s> {
 
 /// Every scope of a spec.
 pub struct Scopes<'s> {
-    sources: &'s Sources,
+    sources: Parsed<'s>,
     /// How many names have been looked up (the memo keeps work that looked none up apart).
     lookups: std::cell::Cell<u64>,
     scopes: BTreeMap<ScopeId, Scope<'s>>,
@@ -63,7 +63,7 @@ pub struct Scopes<'s> {
 }
 
 impl<'s> Scopes<'s> {
-    pub fn build(checker: &mut Checker, sources: &'s Sources) -> Scopes<'s> {
+    pub fn build(checker: &mut Checker, sources: Parsed<'s>) -> Scopes<'s> {
         let mut scopes = Scopes {
             sources,
             lookups: std::cell::Cell::new(0),
@@ -100,7 +100,7 @@ impl<'s> Scopes<'s> {
         scopes
     }
 
-    pub fn sources(&self) -> &'s Sources {
+    pub fn sources(&self) -> Parsed<'s> {
         self.sources
     }
 

@@ -71,7 +71,6 @@ impl Loaded {
                 modules: Vec::new(),
                 files,
                 units: Vec::new(),
-                resolutions: Default::default(),
                 diagnostics: Vec::new(),
             };
         }

@@ -4,12 +4,14 @@
 //! Cycles are reported once per strongly connected component, with every edge of one cycle
 //! labelled where it is written. Environments that no trigger reaches are flagged. The model
 //! receives the deterministic orders later phases use: environments in promotion order and
-//! services after their dependencies (ties broken by name).
+//! services after their dependencies (ties broken by name). With a [`Memo`] (the language
+//! server's), the services' graph is analysed again only when a service's name or
+//! dependencies changed: an edit elsewhere reuses the last check's cycles and order.
 
 pub mod render;
 
 use crate::check::model::Model;
-use crate::check::DeclaredNames;
+use crate::check::{DeclaredNames, Memo};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::Span;
 use petgraph::algo::kosaraju_scc;
@@ -169,6 +171,16 @@ impl NamedGraph {
 /// Builds both graphs, reports cycles, unknown references and unreachable environments,
 /// and stores the promotion and service orders in the model.
 pub fn analyse(model: &mut Model, declared: &DeclaredNames) -> Vec<Diagnostic> {
+    analyse_with(model, declared, &mut Memo::off())
+}
+
+/// [`analyse`], taking the services' cycles and order from `memo` when their graph is the
+/// last check's.
+pub fn analyse_with(
+    model: &mut Model,
+    declared: &DeclaredNames,
+    memo: &mut Memo,
+) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let checker = &mut problems;
     check_references(checker, model, declared);
@@ -190,18 +202,55 @@ pub fn analyse(model: &mut Model, declared: &DeclaredNames) -> Vec<Diagnostic> {
         .collect();
     check_reachability(checker, model, &promotion, &on_cycles);
     model.promotion_order = promotion.order();
-    let services = dependency_graph(model);
-    for cycle in services.cycles() {
-        checker.push(cycle_diagnostic(
-            Code::SW0402,
-            "services depend on each other in a cycle",
-            "depends on",
-            false,
-            &cycle,
-        ));
-    }
-    model.service_order = services.order();
+    let fingerprint = memo.is_on().then(|| dependency_fingerprint(model));
+    let (cycles, order) = memo.service_graph(fingerprint, || service_cycles_and_order(model));
+    problems.extend(cycles);
+    model.service_order = order;
     problems
+}
+
+/// The services' dependency cycles, reported, and the services in dependency order.
+fn service_cycles_and_order(model: &Model) -> (Vec<Diagnostic>, Vec<String>) {
+    let services = dependency_graph(model);
+    let cycles = services
+        .cycles()
+        .iter()
+        .map(|cycle| {
+            cycle_diagnostic(
+                Code::SW0402,
+                "services depend on each other in a cycle",
+                "depends on",
+                false,
+                cycle,
+            )
+        })
+        .collect();
+    (cycles, services.order())
+}
+
+/// A fingerprint of everything [`service_cycles_and_order`] reads: each service's name and
+/// its dependencies with their spans, in the model's order.
+fn dependency_fingerprint(model: &Model) -> u64 {
+    fn number(hasher: &mut xxhash_rust::xxh3::Xxh3, value: u64) {
+        hasher.update(&value.to_le_bytes());
+    }
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for service in &model.services {
+        number(&mut hasher, service.name.value.len() as u64);
+        hasher.update(service.name.value.as_bytes());
+        number(&mut hasher, service.depends_on.len() as u64);
+        for dependency in &service.depends_on {
+            number(&mut hasher, dependency.value.len() as u64);
+            hasher.update(dependency.value.as_bytes());
+            let span = dependency.span;
+            number(&mut hasher, u64::from(span.file.0));
+            number(
+                &mut hasher,
+                (u64::from(span.start) << 32) | u64::from(span.end),
+            );
+        }
+    }
+    hasher.digest()
 }
 
 pub(crate) fn promotion_graph(model: &Model) -> NamedGraph {

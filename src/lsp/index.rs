@@ -98,7 +98,7 @@ fn in_fallback(analysis: &Analysis, file: usize, offset: usize) -> bool {
 }
 
 fn resolutions(analysis: &Analysis) -> &Resolutions {
-    &analysis.checked.resolutions
+    analysis.resolutions()
 }
 
 /// The symbol of a declaration the checker read.

@@ -88,6 +88,7 @@ pub struct Analysis {
     pub files: Vec<SpecFile>,
     pub checked: crate::Checked,
     scans: OnceCell<Vec<Scan>>,
+    resolutions: OnceCell<crate::check::resolutions::Resolutions>,
     /// The syntax problems of each file, by file id, for the next check to reuse.
     syntax: Vec<Vec<crate::Diagnostic>>,
     /// The generation of the spec's memo that made `checked`, if its memo did.
@@ -119,6 +120,12 @@ impl Analysis {
                 .map(|file| scan::scan(&file.text))
                 .collect()
         })
+    }
+
+    /// What each name of the spec refers to, as the checker resolves it (computed on first
+    /// use: an edit that no navigation request follows does not pay for it).
+    pub fn resolutions(&self) -> &crate::check::resolutions::Resolutions {
+        self.resolutions.get_or_init(|| self.checked.resolutions())
     }
 
     /// The byte offset of an LSP position in file `file`.
@@ -463,6 +470,7 @@ impl<'a> Workspace<'a> {
             files,
             checked,
             scans: OnceCell::new(),
+            resolutions: OnceCell::new(),
             syntax,
             generation: oversized.is_empty().then(|| memo.generation()),
         };
@@ -587,7 +595,6 @@ fn refused(roots: Vec<RootFile>, oversized: &BTreeSet<String>) -> crate::Checked
         modules: Vec::new(),
         files: roots.into_iter().map(|root| root.file).collect(),
         units: Vec::new(),
-        resolutions: Default::default(),
         diagnostics,
     }
 }
