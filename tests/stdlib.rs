@@ -34,7 +34,7 @@ fn items(module: &stdlib::StdModule) -> Vec<Item> {
         .declarations
         .into_iter()
         .filter_map(|d| match d {
-            Declaration::Item(item) => Some(item),
+            Declaration::Item(item) => Some(*item),
             _ => None,
         })
         .collect()

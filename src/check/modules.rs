@@ -299,7 +299,7 @@ impl State<'_> {
                     .declarations
                     .iter()
                     .filter_map(|d| match d {
-                        Declaration::Import(import) => Some(import.clone()),
+                        Declaration::Import(import) => Some(Import::clone(import)),
                         _ => None,
                     })
                     .collect()

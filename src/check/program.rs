@@ -79,7 +79,7 @@ pub(crate) fn prepare<'s>(
     for (declarations, applied) in rewritten.into_iter().zip(environments) {
         for ((declaration, key), applied) in declarations.into_iter().zip(applied) {
             let (declaration, key) = match applied {
-                Some(item) => (Cow::Owned(Declaration::Item(item)), None),
+                Some(item) => (Cow::Owned(Declaration::Item(Box::new(item))), None),
                 None => (declaration, key),
             };
             program.declarations.push(declaration);
@@ -153,7 +153,7 @@ fn items_of<'d>(declarations: &'d [Cow<'_, Declaration>], kind: &str) -> Vec<&'d
     declarations
         .iter()
         .filter_map(|declaration| match &**declaration {
-            Declaration::Item(item) if item.keyword.text == kind => Some(item),
+            Declaration::Item(item) if item.keyword.text == kind => Some(&**item),
             _ => None,
         })
         .collect()
@@ -177,12 +177,12 @@ fn rewrite<'s>(
     match item.keyword.text.as_str() {
         "template" => None,
         "waive" => {
-            waivers.push(item.clone());
+            waivers.push(Item::clone(item));
             None
         }
         "service" | "environment" => Some(match memo.expand(checker, expander, key, item) {
             Some(Cow::Borrowed(_)) => Cow::Borrowed(declaration),
-            Some(Cow::Owned(expanded)) => Cow::Owned(Declaration::Item(expanded)),
+            Some(Cow::Owned(expanded)) => Cow::Owned(Declaration::Item(Box::new(expanded))),
             None => Cow::Owned(broken(item)),
         }),
         "strategy" => {
@@ -199,10 +199,10 @@ fn rewrite<'s>(
                 ),
             };
             Some(Cow::Owned(match value {
-                Some(value) => Declaration::Item(Item {
+                Some(value) => Declaration::Item(Box::new(Item {
                     from: item.from.clone(),
                     ..item.with_value(value)
-                }),
+                })),
                 None => broken(item),
             }))
         }
@@ -224,11 +224,11 @@ fn rewrite<'s>(
 /// A declaration whose template could not be used: its name stays declared, so references to
 /// it are not reported as unknown too.
 fn broken(item: &Item) -> Declaration {
-    Declaration::Error(BrokenDeclaration {
+    Declaration::Error(Box::new(BrokenDeclaration {
         keyword: Some(item.keyword.clone()),
         name: Some(item.name.clone()),
         span: item.span,
-    })
+    }))
 }
 
 /// Checks every template (and every strategy of a module) on its own, as an instance of its

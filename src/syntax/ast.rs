@@ -17,10 +17,10 @@ pub struct Module {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Declaration {
-    Import(Import),
-    Item(Item),
+    Import(Box<Import>),
+    Item(Box<Item>),
     /// A declaration that did not parse; its diagnostic has already been reported.
-    Error(BrokenDeclaration),
+    Error(Box<BrokenDeclaration>),
 }
 
 /// What could still be read from a declaration that failed to parse: its kind and name, so

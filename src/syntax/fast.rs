@@ -35,7 +35,7 @@ pub(crate) fn parse_declaration(file: FileId, chunk: &str, offset: usize) -> Opt
     reader.skip()?;
     let item = reader.item()?;
     reader.skip()?;
-    (reader.position == chunk.len()).then_some(Declaration::Item(item))
+    (reader.position == chunk.len()).then_some(Declaration::Item(Box::new(item)))
 }
 
 struct Reader<'a> {

@@ -83,11 +83,11 @@ fn broken(file: FileId, chunk: &str, span: Span) -> Declaration {
                 span: Span::new(file, offset + token.start, offset + token.end),
             })
         });
-    Declaration::Error(BrokenDeclaration {
+    Declaration::Error(Box::new(BrokenDeclaration {
         keyword: words.next(),
         name: words.next(),
         span,
-    })
+    }))
 }
 
 fn too_deep(file: FileId, at: usize) -> Diagnostic {

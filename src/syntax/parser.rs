@@ -124,8 +124,12 @@ impl Builder {
     fn declaration(&self, pair: Pair<Rule>) -> Built<Declaration> {
         let inner = first_child(&pair);
         match inner.as_rule() {
-            Rule::import => self.import(inner).map(Declaration::Import),
-            _ => self.item(inner).map(Declaration::Item),
+            Rule::import => self
+                .import(inner)
+                .map(|import| Declaration::Import(Box::new(import))),
+            _ => self
+                .item(inner)
+                .map(|item| Declaration::Item(Box::new(item))),
         }
     }
 
