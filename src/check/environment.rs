@@ -460,7 +460,7 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
         }
         strategy = over.strategy.clone().unwrap_or(strategy);
         autoscaling = over.autoscaling.clone().or(autoscaling);
-        expose = over.expose.clone().or(expose);
+        expose = over.expose.clone().map(Box::new).or(expose);
         if let Some(over_scheduling) = &over.scheduling {
             scheduling = Arc::new(over_scheduling.clone());
         }
@@ -494,7 +494,7 @@ fn deployment(service: &Service, environment: &Environment, over: Option<&Overri
         env,
         strategy,
         autoscaling,
-        expose: expose.map(Box::new),
+        expose,
         scheduling,
         pull_secrets: Vec::new(),
         removed,

@@ -142,12 +142,12 @@ pub struct Service {
     pub doc: Option<String>,
     pub image: Arc<Image>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub build: Option<Build>,
+    pub build: Option<Box<Build>>,
     pub ports: Vec<Port>,
     pub replicas: Spanned<u32>,
     pub resources: Arc<Resources>,
     pub env: Vec<EnvVar>,
-    pub probes: Probes,
+    pub probes: Box<Probes>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<Autoscaling>,
     pub depends_on: Vec<Spanned<String>>,
@@ -156,13 +156,13 @@ pub struct Service {
     pub security: Security,
     /// Service-level objectives, alerted on by the `prometheus` target.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub slo: Option<Slo>,
+    pub slo: Option<Box<Slo>>,
     /// An explicit `metrics` block; see [`Service::scrape`] for the convention without one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metrics: Option<Scrape>,
+    pub metrics: Option<Box<Scrape>>,
     /// How traffic from outside the cluster reaches the service.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expose: Option<Exposure>,
+    pub expose: Option<Box<Exposure>>,
     /// Where the pods may run and how they are spread.
     #[serde(skip_serializing_if = "Scheduling::is_empty")]
     pub scheduling: Arc<Scheduling>,

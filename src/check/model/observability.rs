@@ -78,7 +78,7 @@ impl Service {
     /// TCP port named `metrics` with the default path and interval. `None` when neither.
     pub(crate) fn scrape(&self) -> Option<Scrape> {
         if let Some(scrape) = &self.metrics {
-            return Some(scrape.clone());
+            return Some(Scrape::clone(scrape));
         }
         let port = self
             .port(Scrape::CONVENTIONAL_PORT)

@@ -285,7 +285,7 @@ impl ServiceView<'_> {
         // For a deployment, less the probes its environment turns off.
         let probes = self
             .deployment
-            .map_or_else(|| service.probes.clone(), |d| d.probes(service));
+            .map_or_else(|| Probes::clone(&service.probes), |d| d.probes(service));
         let probe = |probe: &Option<Probe>| {
             (
                 boolean(probe.is_some()),

@@ -73,7 +73,7 @@ fn declared(model: &Model, service: &Service) -> Deployment {
             exposure.gateway.get_or_insert_with(|| {
                 crate::span::Spanned::new(Gateway::default_istio(), exposure.span)
             });
-            Box::new(exposure)
+            exposure
         }),
         scheduling: service.scheduling.clone(),
         pull_secrets: model

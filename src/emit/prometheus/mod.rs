@@ -86,7 +86,7 @@ pub(crate) fn prometheus_rule(
     deployment: &Deployment,
     service: &Service,
 ) -> Option<PrometheusRule> {
-    let groups = rules::groups(deployment, service.slo.as_ref());
+    let groups = rules::groups(deployment, service.slo.as_deref());
     (!groups.is_empty()).then(|| PrometheusRule {
         api_version: API_VERSION,
         kind: "PrometheusRule",
