@@ -5,9 +5,12 @@
 //! example, a generated workload (`benches/gen-spec`) and an inline spec whose environments
 //! change images, replicas, resources, variables, strategies and autoscaling.
 
+mod emit_support;
+
+use emit_support::example_dirs;
 use slipway::emit::{kustomize, Options};
 use slipway::{FileId, SourceFile};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// The oracle of one spec's files: nothing differs, and the scalars' route was taken.
@@ -59,15 +62,7 @@ fn load(dir: &Path) -> Vec<SourceFile> {
 
 #[test]
 fn every_example_patch_equals_the_diff() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
-        .collect();
-    dirs.sort();
-    assert!(!dirs.is_empty());
-    for dir in dirs {
+    for dir in example_dirs() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         assert_patches_equal(&name, &load(&dir));
     }

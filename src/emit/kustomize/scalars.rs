@@ -55,7 +55,23 @@ struct State<'t> {
     unsorted: bool,
 }
 
-impl State<'_> {
+impl<'t> State<'t> {
+    /// Matches `value` against `expected` one step below the current path.
+    fn descend<T: Serialize + ?Sized>(
+        &mut self,
+        step: Step<'t>,
+        expected: &'t Tree,
+        value: &T,
+    ) -> Matched {
+        self.path.push(step);
+        value.serialize(Match {
+            expected,
+            state: &mut *self,
+        })?;
+        self.path.pop();
+        Ok(())
+    }
+
     fn replace(&mut self, value: &Tree) {
         let operation = PatchOperation::Replace(ReplaceOperation {
             path: diff::pointer(&self.path),
@@ -101,6 +117,15 @@ impl ser::Error for Unlike {
 }
 
 type Matched = Result<(), Unlike>;
+
+/// A sequence or struct matches only when as many items or fields came as the tree has.
+fn all_came(came: usize, expected: usize) -> Matched {
+    if came == expected {
+        Ok(())
+    } else {
+        Err(Unlike)
+    }
+}
 
 /// Serialises a value against the tree it is expected to have.
 struct Match<'t, 's> {
@@ -281,22 +306,14 @@ impl<'t, 's> Items<'t, 's> {
 
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Matched {
         let expected = self.expected.get(self.next).ok_or(Unlike)?;
-        self.state.path.push(Step::Index(self.next));
-        value.serialize(Match {
-            expected,
-            state: &mut *self.state,
-        })?;
-        self.state.path.pop();
+        self.state
+            .descend(Step::Index(self.next), expected, value)?;
         self.next += 1;
         Ok(())
     }
 
     fn finish(self) -> Matched {
-        if self.next == self.expected.len() {
-            Ok(())
-        } else {
-            Err(Unlike)
-        }
+        all_came(self.next, self.expected.len())
     }
 }
 
@@ -395,22 +412,14 @@ impl<'t, 's> Fields<'t, 's> {
         field: &'t (tree::Name, Tree),
         value: &T,
     ) -> Matched {
-        self.state.path.push(Step::Key(field.0.as_ref()));
-        value.serialize(Match {
-            expected: &field.1,
-            state: &mut *self.state,
-        })?;
-        self.state.path.pop();
+        self.state
+            .descend(Step::Key(field.0.as_ref()), &field.1, value)?;
         self.next += 1;
         Ok(())
     }
 
     fn finish(self) -> Matched {
-        if self.next == self.expected.len() {
-            Ok(())
-        } else {
-            Err(Unlike)
-        }
+        all_came(self.next, self.expected.len())
     }
 }
 
