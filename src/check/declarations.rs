@@ -169,16 +169,17 @@ fn sort_by_kind<'a>(
     named.in_order.push(item);
 }
 
-/// The table of the declarations of `kind` (one of the four named kinds).
+/// The table of the declarations of `kind`; `None` for a kind that has none.
 fn table_of<'d, 'a>(
     declared: &'d mut Declared<'a>,
     kind: &str,
-) -> &'d mut BTreeMap<&'a str, &'a Item> {
+) -> Option<&'d mut BTreeMap<&'a str, &'a Item>> {
     match kind {
-        "service" => &mut declared.services,
-        "environment" => &mut declared.environments,
-        "strategy" => &mut declared.strategies,
-        _ => &mut declared.policies,
+        "service" => Some(&mut declared.services),
+        "environment" => Some(&mut declared.environments),
+        "strategy" => Some(&mut declared.strategies),
+        "policy" => Some(&mut declared.policies),
+        _ => None,
     }
 }
 
@@ -186,7 +187,10 @@ fn table_of<'d, 'a>(
 fn add<'a>(checker: &mut Checker, declared: &mut Declared<'a>, item: &'a Item) {
     let kind = item.keyword.text.as_str();
     let name = item.name.text.as_str();
-    let earlier = table_of(declared, kind).get(name).copied().or_else(|| {
+    let Some(table) = table_of(declared, kind) else {
+        return;
+    };
+    let earlier = table.get(name).copied().or_else(|| {
         declared
             .duplicates
             .iter()
@@ -194,7 +198,9 @@ fn add<'a>(checker: &mut Checker, declared: &mut Declared<'a>, item: &'a Item) {
             .find(|d| d.keyword.text == kind && d.name.text == name)
     });
     let Some(first) = earlier else {
-        table_of(declared, kind).insert(name, item);
+        if let Some(table) = table_of(declared, kind) {
+            table.insert(name, item);
+        }
         return;
     };
     checker.report(
@@ -206,7 +212,7 @@ fn add<'a>(checker: &mut Checker, declared: &mut Declared<'a>, item: &'a Item) {
         }
         .diagnostic(),
     );
-    if let Some(first) = table_of(declared, kind).remove(name) {
+    if let Some(first) = table_of(declared, kind).and_then(|table| table.remove(name)) {
         declared.duplicates.push(first);
         declared
             .broken

@@ -168,7 +168,7 @@ impl Sources {
     }
 
     pub fn unit(&self, file: FileId) -> Option<&Unit> {
-        self.units.get(file.0 as usize)
+        self.parsed().unit(file)
     }
 
     pub fn role(&self, file: FileId) -> Role {
